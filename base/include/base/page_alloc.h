@@ -1,0 +1,50 @@
+/* Physical page allocator: one bitmap per RAM range found in the host DTB.
+ * Pure logic over caller-provided memory, so host unit tests drive it directly.
+ * Addresses are host-physical; the allocator never touches the pages themselves. */
+#ifndef BASE_PAGE_ALLOC_H
+#define BASE_PAGE_ALLOC_H
+
+#include <lib/addr.h>
+#include <lib/types.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1ull << PAGE_SHIFT)
+#define PAGE_ALLOC_MAX_ZONES 8
+
+struct page_zone {
+    u64 base;      /* host-physical, page aligned */
+    u64 pages;     /* number of pages */
+    u64 *bitmap;   /* 1 bit per page, 1 = used */
+    u64 free;      /* free pages in this zone */
+    u64 hint;      /* page index where the next search starts */
+};
+
+struct page_alloc {
+    struct page_zone zones[PAGE_ALLOC_MAX_ZONES];
+    size_t zone_count;
+};
+
+/* Bytes of bitmap storage needed for a zone of `size` bytes. */
+size_t page_alloc_bitmap_bytes(u64 size);
+
+void page_alloc_init(struct page_alloc *pa);
+/* Adds RAM [base, base+size) (rounded inwards to pages) as free, using bitmap storage
+ * (page_alloc_bitmap_bytes(size) bytes, zeroed by this call). Returns 0, -1 if no zone slot. */
+int page_alloc_add_zone(struct page_alloc *pa, hpa_t base, u64 size, u64 *bitmap);
+
+/* Marks [base, base+size) used (rounded outwards to pages). Fails (-1, nothing changed) if any
+ * page in the range is outside every zone and strict is true, or is already used. Used for
+ * the hypervisor image, the DTB and identity-mapped guest regions. Pages outside all zones are
+ * ignored when strict is false. */
+int page_alloc_reserve(struct page_alloc *pa, hpa_t base, u64 size, bool strict);
+
+/* Allocates `count` contiguous pages whose address is a multiple of `align` bytes
+ * (a power of two >= PAGE_SIZE). Returns 0 and sets *out, or -1 if no such run exists. */
+int page_alloc_alloc(struct page_alloc *pa, u64 count, u64 align, hpa_t *out);
+/* Frees pages; freeing a page that is not allocated is reported by returning -1 (no change). */
+int page_alloc_free(struct page_alloc *pa, hpa_t base, u64 count);
+
+u64 page_alloc_free_pages(const struct page_alloc *pa);
+u64 page_alloc_total_pages(const struct page_alloc *pa);
+
+#endif

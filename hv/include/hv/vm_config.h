@@ -1,0 +1,158 @@
+/* VM configuration: the axvisor TOML schema decoded into a plain struct, and its validation.
+ * Pure logic (no hardware access): compiled into the hypervisor and into host unit tests. */
+#ifndef HV_VM_CONFIG_H
+#define HV_VM_CONFIG_H
+
+#include <lib/addr.h>
+#include <lib/diag.h>
+#include <lib/toml.h>
+#include <lib/types.h>
+
+#define VM_NAME_MAX 48
+#define VM_PATH_MAX 128
+#define VM_CMDLINE_MAX 512
+#define VM_MAX_VCPUS 16
+#define VM_MAX_REGIONS 16
+#define VM_MAX_EMU_DEVICES 16
+#define VM_MAX_PT_DEVICES 32
+#define VM_MAX_PT_ADDRESSES 16
+#define VM_MAX_EXCLUDED 16
+#define VM_EMU_CFG_MAX 8
+
+/* memory_regions flags bits (axvisor): R W X U. */
+#define VM_MEM_READ 0x1u
+#define VM_MEM_WRITE 0x2u
+#define VM_MEM_EXEC 0x4u
+#define VM_MEM_USER 0x8u
+#define VM_MEM_DEVICE 0x10u /* axvisor: device memory */
+
+enum vm_map_type {
+    VM_MAP_ALLOC = 0,     /* allocate host memory anywhere, map at gpa */
+    VM_MAP_IDENTICAL = 1, /* host memory at the same address (gpa == hpa) */
+    VM_MAP_RESERVED = 2,  /* map the given physical range as is (gpa == hpa), not allocated */
+};
+
+enum vm_image_location { VM_IMAGE_MEMORY, VM_IMAGE_FS };
+enum vm_irq_mode { VM_IRQ_NONE, VM_IRQ_EMULATED, VM_IRQ_PASSTHROUGH }; /* "no_irq", "emu", "passthrough" */
+
+struct vm_mem_region {
+    gpa_t gpa;
+    u64 size;
+    u32 flags;
+    enum vm_map_type map_type;
+    int line; /* source line, for later diagnostics */
+};
+
+struct vm_image {
+    bool present;             /* path given (or load address given, for the dtb) */
+    char path[VM_PATH_MAX];   /* file name: a key of the embedded images, or a disk path */
+    bool has_load_addr;
+    gpa_t load_gpa;
+    int line;
+};
+
+struct vm_emu_device {
+    char name[VM_NAME_MAX];
+    gpa_t base;
+    u64 length;
+    u32 irq;
+    u32 emu_type;
+    u64 cfg[VM_EMU_CFG_MAX];
+    size_t cfg_count;
+    int line;
+};
+
+struct vm_passthrough_device {
+    char name[VM_PATH_MAX]; /* a label, or a device-tree path ("/", "/pl011@9000000") when by_path */
+    bool by_path;           /* the one-element form [["/path"]] */
+    gpa_t base_gpa;
+    hpa_t base_hpa;
+    u64 length;
+    u32 irq;
+    int line;
+};
+
+struct vm_passthrough_address {
+    gpa_t base; /* gpa == hpa */
+    u64 length;
+    int line;
+};
+
+struct vm_config {
+    char file[VM_PATH_MAX]; /* where the config came from, for messages */
+
+    /* [base] */
+    u64 id;
+    char name[VM_NAME_MAX];
+    u32 vm_type;
+    u32 cpu_num;
+    bool has_phys_cpu_ids;
+    u64 phys_cpu_ids[VM_MAX_VCPUS]; /* MPIDR affinity values on Arm */
+    bool has_phys_cpu_sets;
+    u64 phys_cpu_sets[VM_MAX_VCPUS]; /* one pCPU-index bitmask per vCPU */
+    int base_line;
+
+    /* [kernel] */
+    gpa_t entry_point;
+    enum vm_image_location image_location;
+    struct vm_image kernel, bios, dtb, ramdisk;
+    char cmdline[VM_CMDLINE_MAX];
+    bool has_cmdline;
+    struct vm_mem_region regions[VM_MAX_REGIONS];
+    size_t region_count;
+    int kernel_line;
+
+    /* [devices] */
+    struct vm_emu_device emu_devices[VM_MAX_EMU_DEVICES];
+    size_t emu_device_count;
+    struct vm_passthrough_device pt_devices[VM_MAX_PT_DEVICES];
+    size_t pt_device_count;
+    struct vm_passthrough_address pt_addresses[VM_MAX_PT_ADDRESSES];
+    size_t pt_address_count;
+    char excluded[VM_MAX_EXCLUDED][VM_PATH_MAX]; /* device-tree paths */
+    size_t excluded_count;
+    enum vm_irq_mode irq_mode;
+};
+
+/* What validation needs to know of the machine. */
+struct vm_host_info {
+    struct { hpa_t base; u64 size; } ram[8];
+    size_t ram_count;
+    struct { hpa_t base; u64 size; } reserved[8]; /* hypervisor image, DTB, ... */
+    size_t reserved_count;
+    u64 cpu_mpidr[64]; /* index = pCPU number */
+    size_t cpu_count;
+};
+
+/* Decodes a TOML document into *cfg (zeroed first). file is used only in messages.
+ * Unknown keys and known-but-unsupported keys produce warnings naming them; type errors,
+ * missing required keys and out-of-range values produce errors. Returns 0, or -1 if any error. */
+int vm_config_from_toml(struct vm_config *cfg, const char *file, const struct toml_value *root,
+                        struct diag *diag);
+
+/* Parses TOML text (using arena for the document) then decodes it; syntax errors are reported
+ * with their line and column. */
+int vm_config_parse(struct vm_config *cfg, const char *file, const char *text, size_t len, void *arena,
+                    size_t arena_size, struct diag *diag);
+
+/* Checks one VM against the machine: region overlaps, regions outside host RAM (Identical /
+ * Alloc sizes), identical regions over hypervisor memory, entry point and load addresses
+ * inside the VM's memory, cpu_num limits, phys_cpu_ids / phys_cpu_sets naming real pCPUs and
+ * agreeing with cpu_num. Returns 0 or -1. */
+int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
+
+/* Checks that an image of `size` bytes loaded at load_gpa lies inside one memory region.
+ * what: "kernel", "dtb", "ramdisk", "bios". Returns 0 or -1. */
+int vm_config_check_image(const struct vm_config *cfg, const char *what, gpa_t load_gpa, u64 size,
+                          struct diag *diag);
+
+/* Cross-VM checks over a set: duplicate ids, and host ranges claimed by two VMs (Identical /
+ * Reserved regions, passthrough ranges). A config already marked invalid (ok[i] false) is
+ * ignored; a config found in conflict with an earlier valid one gets ok[i] = false. */
+void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok[], struct diag *diag);
+
+/* vCPU -> pCPU index placement: phys_cpu_sets wins, then phys_cpu_ids (matched against
+ * host->cpu_mpidr), else vCPU n on pCPU n. Returns a pCPU-index bitmask (never 0 for a valid config). */
+u64 vm_config_vcpu_affinity(const struct vm_config *cfg, const struct vm_host_info *host, u32 vcpu);
+
+#endif

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian 12 packages cvisor needs to build, run and test, once.
+# When everything is already installed it only checks (dpkg-query) and needs no network.
+set -eu
+
+PACKAGES="clang lld make qemu-system-arm device-tree-compiler libcmocka-dev libclang-rt-14-dev
+python3 python3-pytest python3-pexpect mtools dosfstools cpio"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "bootstrap: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
