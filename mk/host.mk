@@ -10,6 +10,8 @@ FUZZ_SECONDS ?= 20
 
 UNIT_TESTS :=
 FUZZERS :=
+# Extra host-side checks (phony targets) that `make test` runs, e.g. differential tests.
+HOST_CHECKS :=
 include $(sort $(wildcard tests/unit/*.mk))
 include $(sort $(wildcard tests/fuzz/*.mk))
 
