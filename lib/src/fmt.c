@@ -55,11 +55,13 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             continue;
         }
         fmt++;
-        bool left = false;
+        bool left = false, alt = false;
         char pad = ' ';
         for (;; fmt++) {
             if (*fmt == '-')
                 left = true;
+            else if (*fmt == '#')
+                alt = true;
             else if (*fmt == '0')
                 pad = '0';
             else
@@ -107,7 +109,13 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'x':
         case 'X': {
             u64 v = lng ? va_arg(ap, u64) : va_arg(ap, unsigned);
-            len = utoa(v, *fmt == 'u' ? 10 : 16, *fmt == 'X', tmp);
+            size_t pre = 0;
+            if (alt && *fmt != 'u' && v) { /* "%#x": 0x prefix, as in C */
+                tmp[0] = '0';
+                tmp[1] = *fmt == 'X' ? 'X' : 'x';
+                pre = 2;
+            }
+            len = utoa(v, *fmt == 'u' ? 10 : 16, *fmt == 'X', tmp + pre) + pre;
             put_padded(&o, tmp, len, width, left, pad);
             break;
         }

@@ -15,6 +15,8 @@ static void formats_integers(void **state)
     assert_string_equal(b, "-42 42 abc ABC     7|7    |-0007");
     fmt_snprintf(b, sizeof(b), "%llx %lu %zu", 0xfedcba9876543210ull, 18446744073709551615ul, (size_t)3);
     assert_string_equal(b, "fedcba9876543210 18446744073709551615 3");
+    fmt_snprintf(b, sizeof(b), "%#x %#llx %#x", 0x1fu, 0x40000000ull, 0u);
+    assert_string_equal(b, "0x1f 0x40000000 0");
     fmt_snprintf(b, sizeof(b), "%lld", (long long)INT64_MIN);
     assert_string_equal(b, "-9223372036854775808");
 }

@@ -25,6 +25,27 @@
 #define VM_MEM_EXEC 0x4u
 #define VM_MEM_USER 0x8u
 #define VM_MEM_DEVICE 0x10u /* axvisor: device memory */
+#define VM_MEM_KNOWN_FLAGS (VM_MEM_READ | VM_MEM_WRITE | VM_MEM_EXEC | VM_MEM_USER | VM_MEM_DEVICE)
+
+/* Sizes and region addresses must be multiples of the stage-2 page size. */
+#define VM_CONFIG_ALIGN 0x1000u
+
+/* phys_cpu_ids are matched against host MPIDRs on the affinity fields only (Aff3, Aff2..Aff0),
+ * so a raw MPIDR_EL1 (RES1 bit 31, U, MT) and a config's plain affinity value compare equal. */
+#define VM_MPIDR_AFF_MASK 0xff00ffffffull
+
+/* emu_devices emu_type codes (axvisor). */
+#define VM_EMU_DUMMY 0x0u
+#define VM_EMU_GICV2 0x1u
+#define VM_EMU_CONSOLE 0x2u
+#define VM_EMU_IVC 0xAu
+#define VM_EMU_GICV3_GICR 0x20u
+#define VM_EMU_GICV3_GICD 0x21u
+#define VM_EMU_GICV3_ITS 0x22u
+#define VM_EMU_PLIC 0x30u
+#define VM_EMU_VIRTIO_BLK 0xE1u
+#define VM_EMU_VIRTIO_NET 0xE2u
+#define VM_EMU_VIRTIO_CONSOLE 0xE3u
 
 enum vm_map_type {
     VM_MAP_ALLOC = 0,     /* allocate host memory anywhere, map at gpa */
@@ -44,11 +65,12 @@ struct vm_mem_region {
 };
 
 struct vm_image {
-    bool present;             /* path given (or load address given, for the dtb) */
-    char path[VM_PATH_MAX];   /* file name: a key of the embedded images, or a disk path */
+    bool present;           /* path given. dtb_load_addr alone: present false, has_load_addr true
+                               (the hypervisor generates a DTB there) */
+    char path[VM_PATH_MAX]; /* file name: a key of the embedded images, or a disk path */
     bool has_load_addr;
     gpa_t load_gpa;
-    int line;
+    int line; /* line of the load address, or of the path when there is none */
 };
 
 struct vm_emu_device {
@@ -86,11 +108,14 @@ struct vm_config {
     char name[VM_NAME_MAX];
     u32 vm_type;
     u32 cpu_num;
-    bool has_phys_cpu_ids;
+    bool has_phys_cpu_ids;          /* given and non-empty */
     u64 phys_cpu_ids[VM_MAX_VCPUS]; /* MPIDR affinity values on Arm */
-    bool has_phys_cpu_sets;
+    size_t phys_cpu_id_count;
+    bool has_phys_cpu_sets;          /* given and non-empty */
     u64 phys_cpu_sets[VM_MAX_VCPUS]; /* one pCPU-index bitmask per vCPU */
+    size_t phys_cpu_set_count;
     int base_line;
+    int id_line, cpu_num_line, phys_cpu_ids_line, phys_cpu_sets_line; /* for later diagnostics */
 
     /* [kernel] */
     gpa_t entry_point;
@@ -101,6 +126,7 @@ struct vm_config {
     struct vm_mem_region regions[VM_MAX_REGIONS];
     size_t region_count;
     int kernel_line;
+    int entry_point_line;
 
     /* [devices] */
     struct vm_emu_device emu_devices[VM_MAX_EMU_DEVICES];
@@ -112,6 +138,7 @@ struct vm_config {
     char excluded[VM_MAX_EXCLUDED][VM_PATH_MAX]; /* device-tree paths */
     size_t excluded_count;
     enum vm_irq_mode irq_mode;
+    int devices_line; /* 0 when there is no [devices] table */
 };
 
 /* What validation needs to know of the machine. */
@@ -125,8 +152,10 @@ struct vm_host_info {
 };
 
 /* Decodes a TOML document into *cfg (zeroed first). file is used only in messages.
- * Unknown keys and known-but-unsupported keys produce warnings naming them; type errors,
- * missing required keys and out-of-range values produce errors. Returns 0, or -1 if any error. */
+ * Unknown keys and known-but-unsupported keys produce warnings naming them (so does each
+ * emu_devices entry: nothing is emulated yet); type errors, missing required keys and
+ * out-of-range values produce errors. Every key is examined, so all mistakes are reported at
+ * once. Returns 0, or -1 if any error. diag may be NULL. */
 int vm_config_from_toml(struct vm_config *cfg, const char *file, const struct toml_value *root,
                         struct diag *diag);
 
@@ -138,7 +167,9 @@ int vm_config_parse(struct vm_config *cfg, const char *file, const char *text, s
 /* Checks one VM against the machine: region overlaps, regions outside host RAM (Identical /
  * Alloc sizes), identical regions over hypervisor memory, entry point and load addresses
  * inside the VM's memory, cpu_num limits, phys_cpu_ids / phys_cpu_sets naming real pCPUs and
- * agreeing with cpu_num. Returns 0 or -1. */
+ * agreeing with cpu_num, passthrough windows (non-empty, page aligned, not hypervisor memory),
+ * device windows overlapping memory regions or each other. Meant for a config that decoded
+ * without errors, but safe on any. Returns 0 or -1. */
 int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
 
 /* Checks that an image of `size` bytes loaded at load_gpa lies inside one memory region.
@@ -150,6 +181,9 @@ int vm_config_check_image(const struct vm_config *cfg, const char *what, gpa_t l
  * Reserved regions, passthrough ranges). A config already marked invalid (ok[i] false) is
  * ignored; a config found in conflict with an earlier valid one gets ok[i] = false. */
 void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok[], struct diag *diag);
+
+/* Human-readable name of an emu_devices emu_type code, or NULL when axvisor defines no such type. */
+const char *vm_emu_type_name(u32 emu_type);
 
 /* vCPU -> pCPU index placement: phys_cpu_sets wins, then phys_cpu_ids (matched against
  * host->cpu_mpidr), else vCPU n on pCPU n. Returns a pCPU-index bitmask (never 0 for a valid config). */

@@ -19,6 +19,19 @@ enum toml_type {
 
 struct toml_value;
 
+/* Deepest nesting of tables and arrays below the root table (the root is depth 0). Deeper
+ * documents are rejected, which also bounds the parser's recursion and any tree walk. */
+#define TOML_MAX_DEPTH 64
+
+/* Which of the four TOML date/time forms a TOML_DATETIME value is. */
+enum toml_datetime_kind {
+    TOML_DT_NONE,            /* not a datetime */
+    TOML_DT_OFFSET_DATETIME, /* 1979-05-27T07:32:00Z, 1979-05-27 07:32:00-07:00 */
+    TOML_DT_LOCAL_DATETIME,  /* 1979-05-27T07:32:00 */
+    TOML_DT_LOCAL_DATE,      /* 1979-05-27 */
+    TOML_DT_LOCAL_TIME,      /* 07:32:00.999 */
+};
+
 struct toml_error {
     int line;      /* 1-based; 0 when not applicable (e.g. arena exhausted) */
     int column;    /* 1-based */
@@ -38,6 +51,9 @@ size_t toml_table_len(const struct toml_value *table);
 const char *toml_table_key_at(const struct toml_value *table, size_t i);
 const struct toml_value *toml_table_value_at(const struct toml_value *table, size_t i);
 const struct toml_value *toml_table_get(const struct toml_value *table, const char *key);
+/* Quoted keys may contain "\u0000": these two see the whole key. key_len_at is 0 when out of range. */
+size_t toml_table_key_len_at(const struct toml_value *table, size_t i);
+const struct toml_value *toml_table_getn(const struct toml_value *table, const char *key, size_t len);
 
 /* Arrays (including arrays of tables). */
 size_t toml_array_len(const struct toml_value *array);
@@ -50,5 +66,6 @@ bool toml_as_bool(const struct toml_value *v, bool *out);
 bool toml_as_string(const struct toml_value *v, const char **out, size_t *len);
 /* Source text of a float or datetime, NUL-terminated (e.g. "6.02e+23", "inf", "1979-05-27T07:32:00Z"). */
 bool toml_as_text(const struct toml_value *v, const char **out);
+enum toml_datetime_kind toml_datetime_kind(const struct toml_value *v); /* TOML_DT_NONE if not one */
 
 #endif

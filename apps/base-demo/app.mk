@@ -1,0 +1,2 @@
+APP_SRCS := $(wildcard apps/base-demo/*.c)
+APP_GEN_OBJS :=

@@ -1,0 +1,35 @@
+#include <arch/spinlock.h>
+#include <base/console.h>
+
+static const struct console_ops *console;
+static spinlock_t console_lock = SPINLOCK_INIT;
+
+void console_register(const struct console_ops *ops) { console = ops; }
+
+void console_write_unlocked(const char *s, size_t len)
+{
+    if (!console)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\n')
+            console->putc(console->dev, '\r');
+        console->putc(console->dev, s[i]);
+    }
+}
+
+void console_write(const char *s, size_t len)
+{
+    spin_lock(&console_lock);
+    console_write_unlocked(s, len);
+    spin_unlock(&console_lock);
+}
+
+void console_puts(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    console_write(s, n);
+}
+
+int console_getc(void) { return console && console->getc ? console->getc(console->dev) : -1; }

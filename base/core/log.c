@@ -1,0 +1,66 @@
+/* Leveled log with one line format for the whole hypervisor. */
+#include <base/console.h>
+#include <base/log.h>
+#include <base/percpu.h>
+#include <base/platform.h>
+#include <base/timer.h>
+#include <lib/fmt.h>
+
+#ifndef LOG_DEFAULT_LEVEL
+#define LOG_DEFAULT_LEVEL LOG_INFO
+#endif
+
+enum log_level log_level_current = LOG_DEFAULT_LEVEL;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
+static const char level_letters[] = "EWIDT";
+
+void log_set_level(enum log_level level) { log_level_current = level; }
+const char *log_level_name(enum log_level level) { return level_names[level]; }
+
+static int format_prefix(char *buf, size_t size, enum log_level level, long vm_id)
+{
+    u64 ns = timer_ns();
+    unsigned long long sec = ns / 1000000000ull, usec = (ns / 1000ull) % 1000000ull;
+    if (vm_id >= 0)
+        return fmt_snprintf(buf, size, "[%5llu.%06llu] cpu%u vm%ld %c: ", sec, usec, cpu_id(), vm_id,
+                            level_letters[level]);
+    return fmt_snprintf(buf, size, "[%5llu.%06llu] cpu%u %c: ", sec, usec, cpu_id(), level_letters[level]);
+}
+
+static void log_vwrite(enum log_level level, long vm_id, const char *fmt, va_list ap)
+{
+    char line[320];
+    int n = format_prefix(line, sizeof(line), level, vm_id);
+    n += fmt_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    if (n > (int)sizeof(line) - 2)
+        n = (int)sizeof(line) - 2;
+    line[n++] = '\n';
+    console_write(line, (size_t)n);
+}
+
+void log_write(enum log_level level, long vm_id, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vwrite(level, vm_id, fmt, ap);
+    va_end(ap);
+}
+
+void smp_stop_others(void);
+
+void panic(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_snprintf(line, sizeof(line), "cvisor PANIC on cpu%u: ", cpu_id());
+    n += fmt_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof(line) - 2)
+        n = (int)sizeof(line) - 2;
+    line[n++] = '\n';
+    console_write_unlocked(line, (size_t)n);
+    smp_stop_others();
+    platform_poweroff();
+}

@@ -1,0 +1,201 @@
+/* Host memory of the base: RAM from the DTB into the page allocator, the hypervisor's own
+ * identity map, and a heap that grows from the page allocator. */
+#include <arch/mmu.h>
+#include <arch/spinlock.h>
+#include <base/heap.h>
+#include <base/log.h>
+#include <base/mm.h>
+#include <base/platform.h>
+#include <lib/fdt.h>
+#include <lib/string.h>
+
+#define MAX_RANGES 8
+#define HEAP_GROW_BYTES MiB(1)
+
+static struct page_alloc pages;
+static spinlock_t pages_lock = SPINLOCK_INIT;
+static struct heap heap;
+static spinlock_t heap_lock = SPINLOCK_INIT;
+
+static struct mem_range ram[MAX_RANGES], reserved[MAX_RANGES];
+static size_t ram_count, reserved_count;
+
+size_t mm_ram_ranges(struct mem_range *out, size_t max)
+{
+    size_t n = MIN(max, ram_count);
+    memcpy(out, ram, n * sizeof(*out));
+    return n;
+}
+
+size_t mm_reserved_ranges(struct mem_range *out, size_t max)
+{
+    size_t n = MIN(max, reserved_count);
+    memcpy(out, reserved, n * sizeof(*out));
+    return n;
+}
+
+static void add_reserved(u64 base, u64 size)
+{
+    if (reserved_count < MAX_RANGES)
+        reserved[reserved_count++] = (struct mem_range){base, size};
+}
+
+static void find_ram(const struct fdt *fdt)
+{
+    for (int n = fdt_next_node(fdt, fdt_root(fdt)); n >= 0; n = fdt_next_node(fdt, n)) {
+        size_t len;
+        const char *type = fdt_prop(fdt, n, "device_type", &len);
+        if (!type || len != 7 || memcmp(type, "memory", 7) != 0 || !fdt_node_enabled(fdt, n))
+            continue;
+        u64 base, size;
+        for (size_t i = 0; fdt_reg(fdt, n, i, &base, &size) && ram_count < MAX_RANGES; i++)
+            if (size)
+                ram[ram_count++] = (struct mem_range){base, size};
+    }
+}
+
+/* Bitmaps go right after the image (or after the DTB when it sits there). */
+static u64 place_bitmaps(u64 bytes, u64 image_end, u64 dtb, u64 dtb_size)
+{
+    u64 at = ALIGN_UP(image_end, PAGE_SIZE);
+    if (ranges_overlap(at, bytes, dtb, dtb_size))
+        at = ALIGN_UP(dtb + dtb_size, PAGE_SIZE);
+    return at;
+}
+
+static void *pt_alloc_table(void *ctx, u64 *pa)
+{
+    (void)ctx;
+    hpa_t p;
+    void *v = mm_alloc_zeroed_page(&p);
+    *pa = p.val;
+    return v;
+}
+
+static void pt_free_table(void *ctx, void *table, u64 pa)
+{
+    (void)ctx, (void)table;
+    mm_free_pages(hpa(pa), 1);
+}
+
+static void *pt_pa_to_ptr(void *ctx, u64 pa)
+{
+    (void)ctx;
+    return (void *)(uintptr_t)pa;
+}
+
+const struct pt_mem mm_pt_mem = {pt_alloc_table, pt_free_table, pt_pa_to_ptr, NULL};
+
+void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64 dtb_size)
+{
+    find_ram(fdt);
+    if (!ram_count)
+        panic("mm: the host DTB describes no memory");
+
+    u64 bitmap_bytes = 0;
+    for (size_t i = 0; i < ram_count; i++)
+        bitmap_bytes += ALIGN_UP(page_alloc_bitmap_bytes(ram[i].size), 8);
+    u64 bitmaps = place_bitmaps(bitmap_bytes, image_end, dtb, dtb_size);
+
+    page_alloc_init(&pages);
+    u64 at = bitmaps;
+    for (size_t i = 0; i < ram_count; i++) {
+        page_alloc_add_zone(&pages, hpa(ram[i].base), ram[i].size, (u64 *)(uintptr_t)at);
+        at += ALIGN_UP(page_alloc_bitmap_bytes(ram[i].size), 8);
+    }
+    add_reserved(image_start, image_end - image_start);
+    add_reserved(dtb, dtb_size);
+    add_reserved(bitmaps, bitmap_bytes);
+    for (size_t i = 0; i < reserved_count; i++)
+        if (page_alloc_reserve(&pages, hpa(reserved[i].base), reserved[i].size, false) != 0)
+            panic("mm: cannot reserve %#llx+%#llx", (unsigned long long)reserved[i].base,
+                  (unsigned long long)reserved[i].size);
+
+    mmu_init(&mm_pt_mem);
+    for (size_t i = 0; i < ram_count; i++)
+        if (mmu_map_identity(ram[i].base, ram[i].size, MMU_NORMAL) != 0)
+            panic("mm: cannot map RAM");
+    for (size_t i = 0; i < platform_device_range_count; i++)
+        if (mmu_map_identity(platform_device_ranges[i].base, platform_device_ranges[i].size, MMU_DEVICE) != 0)
+            panic("mm: cannot map device range");
+    mmu_enable();
+    heap_init(&heap);
+}
+
+int mm_alloc_pages(u64 count, u64 align, hpa_t *out)
+{
+    spin_lock(&pages_lock);
+    int r = page_alloc_alloc(&pages, count, align < PAGE_SIZE ? PAGE_SIZE : align, out);
+    spin_unlock(&pages_lock);
+    return r;
+}
+
+int mm_reserve(hpa_t base, u64 size)
+{
+    spin_lock(&pages_lock);
+    int r = page_alloc_reserve(&pages, base, size, true);
+    spin_unlock(&pages_lock);
+    return r;
+}
+
+void mm_free_pages(hpa_t base, u64 count)
+{
+    spin_lock(&pages_lock);
+    int r = page_alloc_free(&pages, base, count);
+    spin_unlock(&pages_lock);
+    if (r != 0)
+        pr_err("mm: bad free of %llu pages at %#llx", (unsigned long long)count, (unsigned long long)base.val);
+}
+
+u64 mm_free_page_count(void)
+{
+    spin_lock(&pages_lock);
+    u64 n = page_alloc_free_pages(&pages);
+    spin_unlock(&pages_lock);
+    return n;
+}
+
+u64 mm_total_page_count(void) { return page_alloc_total_pages(&pages); }
+
+void *mm_alloc_zeroed_page(hpa_t *pa)
+{
+    hpa_t p;
+    if (mm_alloc_pages(1, PAGE_SIZE, &p) != 0)
+        return NULL;
+    void *v = hpa_to_ptr(p);
+    memset(v, 0, PAGE_SIZE);
+    if (pa)
+        *pa = p;
+    return v;
+}
+
+void *kmalloc(size_t size)
+{
+    spin_lock(&heap_lock);
+    void *p = heap_alloc(&heap, size);
+    if (!p) {
+        u64 grow = MAX(HEAP_GROW_BYTES, ALIGN_UP((u64)size + 64, PAGE_SIZE));
+        hpa_t more;
+        if (mm_alloc_pages(grow / PAGE_SIZE, PAGE_SIZE, &more) == 0) {
+            heap_add(&heap, hpa_to_ptr(more), grow);
+            p = heap_alloc(&heap, size);
+        }
+    }
+    spin_unlock(&heap_lock);
+    return p;
+}
+
+void *kzalloc(size_t size)
+{
+    void *p = kmalloc(size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+void kfree(void *p)
+{
+    spin_lock(&heap_lock);
+    heap_free(&heap, p);
+    spin_unlock(&heap_lock);
+}

@@ -1,0 +1,19 @@
+#include <arch/asm_offsets.h>
+#include <arch/cpu.h>
+#include <base/percpu.h>
+
+struct percpu percpu_data[MAX_CPUS];
+_Static_assert(sizeof(struct percpu) == PERCPU_SIZE, "percpu size shared with boot.S");
+_Static_assert(CPU_STACK_SIZE == CPU_STACK_SIZE_ASM, "stack size shared with boot.S");
+
+/* Stacks of all CPUs; boot.S gives CPU n the top of stack n. */
+u8 cpu_stacks[MAX_CPUS][CPU_STACK_SIZE] __attribute__((aligned(16)));
+
+static u32 cpus_present = 1;
+
+struct percpu *this_cpu(void) { return arch_percpu_ptr(); }
+u32 cpu_id(void) { return this_cpu()->id; }
+u32 cpu_count(void) { return cpus_present; }
+u64 cpu_hwid(u32 cpu) { return percpu_data[cpu].hwid; }
+
+void percpu_set_count(u32 n) { cpus_present = n; }

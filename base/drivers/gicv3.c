@@ -1,0 +1,178 @@
+/* Host GICv3: all interrupts in Group 1 Non-secure, affinity routing, EOImode 0.
+ * Redistributors are found by matching GICR_TYPER affinity against each CPU's MPIDR. */
+#include <arch/cpu.h>
+#include <arch/spinlock.h>
+#include <base/irq.h>
+#include <base/log.h>
+#include <base/percpu.h>
+#include <drivers/gicv3.h>
+
+#define GICD_CTLR 0x0000
+#define GICD_TYPER 0x0004
+#define GICD_IGROUPR 0x0080
+#define GICD_ISENABLER 0x0100
+#define GICD_ICENABLER 0x0180
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR 0x0c00
+#define GICD_IROUTER 0x6000
+#define GICD_CTLR_RWP (1u << 31)
+#define GICD_CTLR_ARE (1u << 4)
+#define GICD_CTLR_GRP1 (1u << 1)
+
+#define GICR_WAKER 0x0014
+#define GICR_TYPER 0x0008
+#define GICR_STRIDE 0x20000
+#define GICR_SGI 0x10000 /* SGI/PPI frame */
+#define GICR_CTLR_RWP (1u << 3)
+#define WAKER_SLEEP (1u << 1)
+#define WAKER_CHILDREN_ASLEEP (1u << 2)
+#define TYPER_LAST (1u << 4)
+
+#define DEFAULT_PRIORITY 0xa0
+
+struct gicv3_info gicv3;
+static u64 redist_of_cpu[MAX_CPUS];
+
+static struct {
+    irq_handler_t fn;
+    void *arg;
+} handlers[GIC_MAX_INTID];
+
+static inline volatile u32 *mmio32(u64 addr) { return (volatile u32 *)(uintptr_t)addr; }
+static inline volatile u64 *mmio64(u64 addr) { return (volatile u64 *)(uintptr_t)addr; }
+
+static void dist_wait_rwp(void)
+{
+    while (*mmio32(gicv3.dist_base + GICD_CTLR) & GICD_CTLR_RWP)
+        arch_cpu_relax();
+}
+
+static u64 find_redist(u64 mpidr)
+{
+    for (u64 rd = gicv3.redist_base; rd < gicv3.redist_base + gicv3.redist_size; rd += GICR_STRIDE) {
+        u64 typer = *mmio64(rd + GICR_TYPER);
+        u64 aff = typer >> 32; /* Aff3.Aff2.Aff1.Aff0 */
+        u64 want = ((mpidr >> 8) & 0xff000000ull) | (mpidr & 0xffffff);
+        if (aff == want)
+            return rd;
+        if (typer & TYPER_LAST)
+            break;
+    }
+    return 0;
+}
+
+int gicv3_init(const struct fdt *fdt)
+{
+    int node = fdt_find_compatible(fdt, -1, "arm,gic-v3");
+    if (node < 0 || !fdt_reg(fdt, node, 0, &gicv3.dist_base, NULL) ||
+        !fdt_reg(fdt, node, 1, &gicv3.redist_base, &gicv3.redist_size)) {
+        pr_err("gic: no usable arm,gic-v3 node in the host DTB");
+        return -1;
+    }
+    u32 typer = *mmio32(gicv3.dist_base + GICD_TYPER);
+    u32 lines = ((typer & 0x1f) + 1) * 32;
+    gicv3.spi_count = (lines > GIC_MAX_INTID ? GIC_MAX_INTID : lines) - GIC_SPI_BASE;
+
+    *mmio32(gicv3.dist_base + GICD_CTLR) = 0;
+    dist_wait_rwp();
+    for (u32 i = GIC_SPI_BASE; i < GIC_SPI_BASE + gicv3.spi_count; i += 32) {
+        *mmio32(gicv3.dist_base + GICD_ICENABLER + i / 8) = ~0u;
+        *mmio32(gicv3.dist_base + GICD_IGROUPR + i / 8) = ~0u;
+    }
+    for (u32 i = GIC_SPI_BASE; i < GIC_SPI_BASE + gicv3.spi_count; i += 4)
+        *mmio32(gicv3.dist_base + GICD_IPRIORITYR + i) = DEFAULT_PRIORITY * 0x01010101u;
+    dist_wait_rwp();
+    *mmio32(gicv3.dist_base + GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_GRP1;
+    dist_wait_rwp();
+    pr_debug("gic: GICv3 distributor %#llx, redistributors %#llx, %u SPIs",
+             (unsigned long long)gicv3.dist_base, (unsigned long long)gicv3.redist_base, gicv3.spi_count);
+    return 0;
+}
+
+void gicv3_cpu_init(void)
+{
+    u32 cpu = cpu_id();
+    u64 rd = find_redist(arch_cpu_mpidr());
+    if (!rd)
+        panic("gic: no redistributor for MPIDR %#llx", (unsigned long long)arch_cpu_mpidr());
+    redist_of_cpu[cpu] = rd;
+
+    *mmio32(rd + GICR_WAKER) &= ~WAKER_SLEEP;
+    while (*mmio32(rd + GICR_WAKER) & WAKER_CHILDREN_ASLEEP)
+        arch_cpu_relax();
+    u64 sgi = rd + GICR_SGI;
+    *mmio32(sgi + GICD_ICENABLER) = ~0u;
+    *mmio32(sgi + GICD_IGROUPR) = ~0u;
+    for (u32 i = 0; i < 32; i += 4)
+        *mmio32(sgi + GICD_IPRIORITYR + i) = DEFAULT_PRIORITY * 0x01010101u;
+    while (*mmio32(rd) & GICR_CTLR_RWP)
+        arch_cpu_relax();
+
+    /* ICC_SRE_EL2: system-register interface for EL2, and let EL1 use it too (Enable). */
+    write_sysreg_s("S3_4_C12_C9_5", 0x9);
+    isb();
+    write_sysreg_s("S3_0_C4_C6_0", 0xff); /* ICC_PMR_EL1: unmask all priorities */
+    write_sysreg_s("S3_0_C12_C12_3", 0);  /* ICC_BPR1_EL1 */
+    write_sysreg_s("S3_0_C12_C12_4", 0);  /* ICC_CTLR_EL1: EOImode 0 */
+    write_sysreg_s("S3_0_C12_C12_7", 1);  /* ICC_IGRPEN1_EL1 */
+    isb();
+}
+
+void irq_set_handler(u32 intid, irq_handler_t fn, void *arg)
+{
+    if (intid < GIC_MAX_INTID) {
+        handlers[intid].arg = arg;
+        handlers[intid].fn = fn;
+    }
+}
+
+static u64 enable_reg_base(u32 intid)
+{
+    return intid < GIC_SPI_BASE ? redist_of_cpu[cpu_id()] + GICR_SGI : gicv3.dist_base;
+}
+
+void irq_enable(u32 intid)
+{
+    *mmio32(enable_reg_base(intid) + GICD_ISENABLER + (intid / 32) * 4) = 1u << (intid % 32);
+}
+
+void irq_disable(u32 intid)
+{
+    *mmio32(enable_reg_base(intid) + GICD_ICENABLER + (intid / 32) * 4) = 1u << (intid % 32);
+    if (intid >= GIC_SPI_BASE)
+        dist_wait_rwp();
+}
+
+void irq_set_target(u32 intid, u32 cpu)
+{
+    if (intid >= GIC_SPI_BASE && intid < GIC_SPI_BASE + gicv3.spi_count)
+        *mmio64(gicv3.dist_base + GICD_IROUTER + intid * 8) = cpu_hwid(cpu) & MPIDR_AFF_MASK;
+}
+
+void irq_send_sgi(u32 cpu, u32 sgi)
+{
+    u64 mpidr = cpu_hwid(cpu);
+    u64 aff0 = mpidr & 0xff;
+    u64 v = ((mpidr >> 32) & 0xff) << 48 | ((mpidr >> 16) & 0xff) << 32 | ((mpidr >> 8) & 0xff) << 16 |
+            (aff0 >> 4) << 44 | (u64)(sgi & 0xf) << 24 | (1ull << (aff0 & 0xf));
+    dsb(ishst);
+    write_sysreg_s("S3_0_C12_C11_5", v); /* ICC_SGI1R_EL1 */
+    isb();
+}
+
+unsigned irq_dispatch(void)
+{
+    unsigned handled = 0;
+    for (;;) {
+        u32 iar = (u32)read_sysreg_s("S3_0_C12_C12_0") & 0xffffff; /* ICC_IAR1_EL1 */
+        if (iar >= 1020 && iar < 1024)
+            break;
+        if (iar < GIC_MAX_INTID && handlers[iar].fn)
+            handlers[iar].fn(iar, handlers[iar].arg);
+        else
+            pr_warn("gic: unexpected interrupt %u", iar);
+        write_sysreg_s("S3_0_C12_C12_1", iar); /* ICC_EOIR1_EL1 */
+        handled++;
+    }
+    return handled;
+}

@@ -1,0 +1,37 @@
+/* ARM PL011 UART: polled transmit and receive for the hypervisor console. */
+#include <base/console.h>
+#include <drivers/pl011.h>
+
+#define UARTDR 0x00
+#define UARTFR 0x18
+#define UARTCR 0x30
+#define FR_TXFF (1u << 5)
+#define FR_RXFE (1u << 4)
+#define CR_UARTEN (1u << 0)
+#define CR_TXE (1u << 8)
+#define CR_RXE (1u << 9)
+
+static inline volatile u32 *reg(struct pl011 *u, u32 off) { return (volatile u32 *)(uintptr_t)(u->base + off); }
+
+void pl011_init(struct pl011 *u, u64 base)
+{
+    u->base = base;
+    /* Firmware normally enabled it; enabling an enabled PL011 is harmless. */
+    *reg(u, UARTCR) |= CR_UARTEN | CR_TXE | CR_RXE;
+}
+
+void pl011_putc(void *dev, char c)
+{
+    struct pl011 *u = dev;
+    while (*reg(u, UARTFR) & FR_TXFF)
+        ;
+    *reg(u, UARTDR) = (u8)c;
+}
+
+int pl011_getc(void *dev)
+{
+    struct pl011 *u = dev;
+    if (*reg(u, UARTFR) & FR_RXFE)
+        return -1;
+    return (int)(*reg(u, UARTDR) & 0xff);
+}

@@ -1,0 +1,39 @@
+/* Memory services of the base: host pages and a locked heap. The hypervisor runs with an
+ * identity map, so a host-physical address is also the pointer the hypervisor uses. */
+#ifndef BASE_MM_H
+#define BASE_MM_H
+
+#include <base/page_alloc.h>
+#include <lib/addr.h>
+#include <lib/types.h>
+
+static inline void *hpa_to_ptr(hpa_t pa) { return (void *)(uintptr_t)pa.val; }
+static inline hpa_t ptr_to_hpa(const void *p) { return hpa((u64)(uintptr_t)p); }
+
+/* Pages (locked wrappers over the global page allocator). */
+int mm_alloc_pages(u64 count, u64 align, hpa_t *out);
+int mm_reserve(hpa_t base, u64 size);
+void mm_free_pages(hpa_t base, u64 count);
+u64 mm_free_page_count(void);
+u64 mm_total_page_count(void);
+void *mm_alloc_zeroed_page(hpa_t *pa);
+
+/* Heap. */
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+void kfree(void *p);
+
+struct mem_range {
+    u64 base;
+    u64 size;
+};
+/* Host RAM as described by the DTB. */
+size_t mm_ram_ranges(struct mem_range *out, size_t max);
+/* Memory the base itself keeps: its image, stacks, DTB. */
+size_t mm_reserved_ranges(struct mem_range *out, size_t max);
+
+/* Clean data cache lines covering [p, p+len) to the point of coherency, and invalidate the
+ * instruction cache: needed after writing guest code through the hypervisor's mapping. */
+void mm_sync_for_exec(void *p, size_t len);
+
+#endif

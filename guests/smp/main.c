@@ -1,0 +1,51 @@
+/* Starts vCPU 1 with PSCI CPU_ON, meets it through shared memory, checks AFFINITY_INFO and
+ * ALREADY_ON, lets it CPU_OFF, then powers the VM off. */
+#include "guest.h"
+
+static volatile u64 arrived_context;
+static volatile u64 release;
+
+#define PSCI_ALREADY_ON (-4)
+
+void guest_secondary_main(u64 vcpu)
+{
+    gprintf("smp: vcpu%ld up, context id %llu\n", hypercall(HC_VCPU_ID, 0, 0), (unsigned long long)vcpu);
+    arrived_context = vcpu + 100;
+    while (!release)
+        ;
+    gprintf("smp: vcpu1 turning itself off\n");
+    guest_cpu_off();
+}
+
+static bool wait_for(volatile u64 *flag, u64 ms)
+{
+    u64 end = guest_counter() + guest_counter_freq() * ms / 1000;
+    while (!*flag)
+        if (guest_counter() > end)
+            return false;
+    return true;
+}
+
+void guest_main(u64 dtb)
+{
+    (void)dtb;
+    gprintf("smp: vcpu0 starting vcpu1\n");
+    long r = guest_cpu_on(1, 1);
+    if (r != 0) {
+        gprintf("smp: FAIL CPU_ON returned %ld\n", r);
+        guest_system_off();
+    }
+    if (!wait_for(&arrived_context, 5000) || arrived_context != 101) {
+        gprintf("smp: FAIL vcpu1 did not arrive\n");
+        guest_system_off();
+    }
+    gprintf("smp: met vcpu1 (context %llu)\n", (unsigned long long)(arrived_context - 100));
+    gprintf("smp: AFFINITY_INFO(1) = %ld, CPU_ON again = %ld, CPU_ON of vcpu 7 = %ld\n",
+            psci(PSCI_AFFINITY_INFO_FID, 1, 0, 0), guest_cpu_on(1, 1), guest_cpu_on(7, 7));
+    release = 1;
+    u64 end = guest_counter() + guest_counter_freq() * 5;
+    while (psci(PSCI_AFFINITY_INFO_FID, 1, 0, 0) != 1 && guest_counter() < end)
+        ;
+    gprintf("smp: vcpu1 is %s\n", psci(PSCI_AFFINITY_INFO_FID, 1, 0, 0) == 1 ? "off" : "STILL ON");
+    guest_system_off();
+}

@@ -1,0 +1,139 @@
+/* World switch. vcpu_arch_enter(regs) saves the hypervisor's callee-saved registers in a frame
+ * on its stack, loads the guest's general registers and erets. Guest exceptions arrive at the
+ * lower-EL vectors with SP_EL2 still pointing at that frame: the guest registers are stored
+ * back into *regs and vcpu_arch_enter returns the exit kind (0 sync, 1 IRQ, 2 FIQ, 3 SError).
+ * EL1 system registers are not touched here: they stay live while the vCPU owns the pCPU. */
+
+#define REGS_PC 248
+#define REGS_PSTATE 256
+#define FRAME 112
+#define FRAME_REGS 96
+
+    .text
+    .global vcpu_arch_enter
+vcpu_arch_enter:
+    stp     x29, x30, [sp, #-FRAME]!
+    stp     x19, x20, [sp, #16]
+    stp     x21, x22, [sp, #32]
+    stp     x23, x24, [sp, #48]
+    stp     x25, x26, [sp, #64]
+    stp     x27, x28, [sp, #80]
+    str     x0, [sp, #FRAME_REGS]
+    ldp     x1, x2, [x0, #REGS_PC]
+    msr     elr_el2, x1
+    msr     spsr_el2, x2
+    ldp     x2, x3, [x0, #16]
+    ldp     x4, x5, [x0, #32]
+    ldp     x6, x7, [x0, #48]
+    ldp     x8, x9, [x0, #64]
+    ldp     x10, x11, [x0, #80]
+    ldp     x12, x13, [x0, #96]
+    ldp     x14, x15, [x0, #112]
+    ldp     x16, x17, [x0, #128]
+    ldp     x18, x19, [x0, #144]
+    ldp     x20, x21, [x0, #160]
+    ldp     x22, x23, [x0, #176]
+    ldp     x24, x25, [x0, #192]
+    ldp     x26, x27, [x0, #208]
+    ldp     x28, x29, [x0, #224]
+    ldr     x30, [x0, #240]
+    ldp     x0, x1, [x0, #0]
+    eret
+
+.macro guest_exit kind
+    stp     x0, x1, [sp, #-16]!
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    stp     x2, x3, [x0, #16]
+    stp     x4, x5, [x0, #32]
+    stp     x6, x7, [x0, #48]
+    stp     x8, x9, [x0, #64]
+    stp     x10, x11, [x0, #80]
+    stp     x12, x13, [x0, #96]
+    stp     x14, x15, [x0, #112]
+    stp     x16, x17, [x0, #128]
+    stp     x18, x19, [x0, #144]
+    stp     x20, x21, [x0, #160]
+    stp     x22, x23, [x0, #176]
+    stp     x24, x25, [x0, #192]
+    stp     x26, x27, [x0, #208]
+    stp     x28, x29, [x0, #224]
+    str     x30, [x0, #240]
+    ldp     x2, x3, [sp], #16
+    stp     x2, x3, [x0, #0]
+    mrs     x2, elr_el2
+    mrs     x3, spsr_el2
+    stp     x2, x3, [x0, #REGS_PC]
+    mov     x0, #\kind
+    b       guest_exit_return
+.endm
+
+    .global arch_guest_exit_sync
+    .global arch_guest_exit_irq
+    .global arch_guest_exit_fiq
+    .global arch_guest_exit_serror
+arch_guest_exit_sync:
+    guest_exit 0
+arch_guest_exit_irq:
+    guest_exit 1
+arch_guest_exit_fiq:
+    guest_exit 2
+arch_guest_exit_serror:
+    guest_exit 3
+
+guest_exit_return:
+    ldp     x19, x20, [sp, #16]
+    ldp     x21, x22, [sp, #32]
+    ldp     x23, x24, [sp, #48]
+    ldp     x25, x26, [sp, #64]
+    ldp     x27, x28, [sp, #80]
+    ldp     x29, x30, [sp], #FRAME
+    ret
+
+/* FP/SIMD state, switched together with EL1 state. x0 = struct fpsimd_state *. */
+    .global fpsimd_save
+fpsimd_save:
+    stp     q0, q1, [x0, #0]
+    stp     q2, q3, [x0, #32]
+    stp     q4, q5, [x0, #64]
+    stp     q6, q7, [x0, #96]
+    stp     q8, q9, [x0, #128]
+    stp     q10, q11, [x0, #160]
+    stp     q12, q13, [x0, #192]
+    stp     q14, q15, [x0, #224]
+    stp     q16, q17, [x0, #256]
+    stp     q18, q19, [x0, #288]
+    stp     q20, q21, [x0, #320]
+    stp     q22, q23, [x0, #352]
+    stp     q24, q25, [x0, #384]
+    stp     q26, q27, [x0, #416]
+    stp     q28, q29, [x0, #448]
+    stp     q30, q31, [x0, #480]
+    mrs     x1, fpsr
+    mrs     x2, fpcr
+    add     x3, x0, #512
+    stp     x1, x2, [x3]
+    ret
+
+    .global fpsimd_restore
+fpsimd_restore:
+    ldp     q0, q1, [x0, #0]
+    ldp     q2, q3, [x0, #32]
+    ldp     q4, q5, [x0, #64]
+    ldp     q6, q7, [x0, #96]
+    ldp     q8, q9, [x0, #128]
+    ldp     q10, q11, [x0, #160]
+    ldp     q12, q13, [x0, #192]
+    ldp     q14, q15, [x0, #224]
+    ldp     q16, q17, [x0, #256]
+    ldp     q18, q19, [x0, #288]
+    ldp     q20, q21, [x0, #320]
+    ldp     q22, q23, [x0, #352]
+    ldp     q24, q25, [x0, #384]
+    ldp     q26, q27, [x0, #416]
+    ldp     q28, q29, [x0, #448]
+    ldp     q30, q31, [x0, #480]
+    add     x3, x0, #512
+    ldp     x1, x2, [x3]
+    msr     fpsr, x1
+    msr     fpcr, x2
+    ret

@@ -1,0 +1,39 @@
+#ifndef ARCH_VCPU_ARCH_H
+#define ARCH_VCPU_ARCH_H
+
+#include <lib/types.h>
+
+/* Saved on every exit by guest_switch.S (offsets used there). */
+struct guest_regs {
+    u64 x[31];
+    u64 pc;     /* ELR_EL2 */
+    u64 pstate; /* SPSR_EL2 */
+};
+
+/* EL1 state, switched only when another vCPU takes the pCPU. */
+struct el1_sysregs {
+    u64 sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
+    u64 tpidr_el0, tpidrro_el0, tpidr_el1, sp_el0, sp_el1, elr, spsr;
+    u64 esr, far, afsr0, afsr1, par, cpacr, cntkctl, cntv_ctl, cntv_cval, csselr, mdscr;
+};
+
+struct fpsimd_state {
+    u64 v[64]; /* q0..q31 */
+    u64 fpsr, fpcr;
+};
+
+struct vcpu_arch {
+    struct guest_regs regs;
+    struct el1_sysregs el1;
+    struct fpsimd_state fp;
+    u64 hcr;
+    u64 vmpidr;
+    bool reload;   /* el1/fp in memory are newer than the live registers */
+    /* pending MMIO read: destination register and sign extension */
+    u8 mmio_reg;
+    u8 mmio_width;
+    bool mmio_sign;
+    bool mmio_64;
+};
+
+#endif

@@ -1,0 +1,126 @@
+/* Stage-2 (guest-physical -> host-physical) translation: 39-bit IPA, 4 KiB granule, starting
+ * at level 1, 1 GiB / 2 MiB blocks where alignment allows. */
+#include <arch/sysreg.h>
+#include <base/log.h>
+#include <base/mm.h>
+#include <hv/arch.h>
+#include <hv/vm.h>
+
+#define S2_VALID (1ull << 0)
+#define S2_TABLE (1ull << 1)
+#define S2_MEMATTR_NORMAL_WB (0xfull << 2)
+#define S2_MEMATTR_DEVICE_nGnRE (0x1ull << 2)
+#define S2AP_R (1ull << 6)
+#define S2AP_W (1ull << 7)
+#define S2_SH_INNER (3ull << 8)
+#define S2_AF (1ull << 10)
+#define S2_XN (2ull << 53) /* XN[1:0] = 0b10: no execution at EL1 or EL0 */
+#define S2_PA_MASK 0x0000fffffffff000ull
+
+#define IPA_BITS 39
+
+static u64 s2_table_desc(u64 pa) { return pa | S2_VALID | S2_TABLE; }
+static u64 s2_leaf_desc(u64 pa, unsigned level, u64 attr)
+{
+    return pa | attr | S2_AF | S2_VALID | (level == PT_LEAF_LEVEL ? S2_TABLE : 0);
+}
+static bool s2_is_valid(u64 d) { return d & S2_VALID; }
+static bool s2_is_table(u64 d, unsigned level) { return level < PT_LEAF_LEVEL && (d & 3) == 3; }
+static u64 s2_desc_pa(u64 d) { return d & S2_PA_MASK; }
+static u64 s2_desc_attr(u64 d) { return d & ~(S2_PA_MASK | S2_VALID | S2_TABLE | S2_AF); }
+
+static const struct pt_format stage2_format = {
+    .start_level = 1,
+    .min_block_level = 1,
+    .table_desc = s2_table_desc,
+    .leaf_desc = s2_leaf_desc,
+    .is_valid = s2_is_valid,
+    .is_table = s2_is_table,
+    .desc_pa = s2_desc_pa,
+    .desc_attr = s2_desc_attr,
+};
+
+extern const struct pt_mem mm_pt_mem;
+
+static u16 vmid_bitmap[16]; /* 256 VMIDs (8-bit VMID), bit set = in use; VMID 0 unused */
+static spinlock_t vmid_lock = SPINLOCK_INIT;
+
+static int vmid_alloc(void)
+{
+    spin_lock(&vmid_lock);
+    for (int i = 1; i < 256; i++) {
+        if (!(vmid_bitmap[i / 16] & (1u << (i % 16)))) {
+            vmid_bitmap[i / 16] |= (u16)(1u << (i % 16));
+            spin_unlock(&vmid_lock);
+            return i;
+        }
+    }
+    spin_unlock(&vmid_lock);
+    return -1;
+}
+
+static void vmid_free(int vmid)
+{
+    spin_lock(&vmid_lock);
+    vmid_bitmap[vmid / 16] &= (u16)~(1u << (vmid % 16));
+    spin_unlock(&vmid_lock);
+}
+
+int vm_arch_init(struct vm *vm)
+{
+    int vmid = vmid_alloc();
+    if (vmid < 0)
+        return -1;
+    if (pt_init(&vm->arch.s2, &stage2_format, &mm_pt_mem, IPA_BITS) != 0) {
+        vmid_free(vmid);
+        return -1;
+    }
+    vm->arch.vmid = (u16)vmid;
+    vm->arch.vttbr = vm->arch.s2.root_pa | ((u64)vmid << 48);
+    return 0;
+}
+
+void vm_arch_destroy(struct vm *vm)
+{
+    if (!vm->arch.vmid)
+        return;
+    /* Flush this VMID's stage-1+2 TLB entries on every CPU before the tables are reused. */
+    u64 saved = read_sysreg(vttbr_el2);
+    write_sysreg(vttbr_el2, vm->arch.vttbr);
+    isb();
+    __asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+    dsb(ish);
+    write_sysreg(vttbr_el2, saved);
+    isb();
+    pt_destroy(&vm->arch.s2);
+    vmid_free(vm->arch.vmid);
+    vm->arch.vmid = 0;
+}
+
+int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
+{
+    u64 attr = S2_SH_INNER;
+    attr |= (s2flags & S2_DEVICE) ? S2_MEMATTR_DEVICE_nGnRE : S2_MEMATTR_NORMAL_WB;
+    if (s2flags & S2_READ)
+        attr |= S2AP_R;
+    if (s2flags & S2_WRITE)
+        attr |= S2AP_W;
+    if (!(s2flags & S2_EXEC) || (s2flags & S2_DEVICE))
+        attr |= S2_XN;
+    if (gpa.val + size > (1ull << IPA_BITS) || gpa.val + size < gpa.val)
+        return -1;
+    int r = pt_map(&vm->arch.s2, gpa.val, hpa.val, size, attr);
+    dsb(ishst);
+    return r;
+}
+
+/* VTCR_EL2: T0SZ=25 (39-bit IPA), SL0=1 (start at level 1), inner/outer WB, inner shareable,
+ * 4 KiB granule, PS from the CPU's physical address range. */
+u64 stage2_vtcr(void)
+{
+    u64 parange = read_sysreg(id_aa64mmfr0_el1) & 0xf;
+    if (parange > 5)
+        parange = 5;
+    return (64 - IPA_BITS) | (1ull << 6) | (1ull << 8) | (1ull << 10) | (3ull << 12) | (parange << 16) |
+           (1ull << 31);
+}

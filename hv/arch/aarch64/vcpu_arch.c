@@ -1,0 +1,325 @@
+/* aarch64 vCPU: reset state, EL1 context switching, and decoding of EL2 traps into generic exits. */
+#include <arch/psci.h>
+#include <arch/sysreg.h>
+#include <base/irq.h>
+#include <base/log.h>
+#include <base/percpu.h>
+#include <hv/arch.h>
+#include <hv/hypercall.h>
+#include <hv/vm.h>
+#include <lib/fmt.h>
+#include <lib/string.h>
+
+_Static_assert(__builtin_offsetof(struct guest_regs, pc) == 248, "guest_switch.S offsets");
+_Static_assert(__builtin_offsetof(struct fpsimd_state, fpsr) == 512, "guest_switch.S offsets");
+
+u64 vcpu_arch_enter(struct guest_regs *regs);
+void fpsimd_save(struct fpsimd_state *s);
+void fpsimd_restore(const struct fpsimd_state *s);
+bool vpsci_handle(struct vcpu *vcpu, u64 fid);
+u64 stage2_vtcr(void);
+
+#define HCR_VM (1ull << 0)
+#define HCR_SWIO (1ull << 1)
+#define HCR_FMO (1ull << 3)
+#define HCR_IMO (1ull << 4)
+#define HCR_AMO (1ull << 5)
+#define HCR_FB (1ull << 9)
+#define HCR_BSU_IS (1ull << 10)
+#define HCR_TWI (1ull << 13)
+#define HCR_TWE (1ull << 14)
+#define HCR_TSC (1ull << 19)
+#define HCR_RW (1ull << 31)
+
+#define GUEST_HCR (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | HCR_TWE | \
+                   HCR_TSC | HCR_RW)
+#define SPSR_EL1H_DAIF_MASKED 0x3c5ull
+#define SCTLR_EL1_RESET 0x30d00800ull /* RES1 bits, MMU and caches off */
+#define CPACR_FPEN (3ull << 20)
+
+/* Which vCPU's EL1 and FP state is live on each pCPU. */
+static struct vcpu *loaded[MAX_CPUS];
+
+u64 vcpu_arch_hwid(u32 index)
+{
+    /* Aff0 up to 15 (GICv3 target lists), then Aff1: vCPU 16 is 1.0. */
+    return ((u64)(index / 16) << 8) | (index % 16);
+}
+
+void vcpu_arch_init(struct vcpu *vcpu)
+{
+    vcpu->arch.hcr = GUEST_HCR;
+    vcpu->arch.vmpidr = (1ull << 31) | vcpu->hwid;
+}
+
+void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
+{
+    struct vcpu_arch *a = &vcpu->arch;
+    memset(&a->regs, 0, sizeof(a->regs));
+    memset(&a->el1, 0, sizeof(a->el1));
+    memset(&a->fp, 0, sizeof(a->fp));
+    a->regs.x[0] = arg;
+    a->regs.pc = entry.val;
+    a->regs.pstate = SPSR_EL1H_DAIF_MASKED;
+    a->el1.sctlr = SCTLR_EL1_RESET;
+    a->el1.cpacr = CPACR_FPEN;
+    /* Written by another pCPU (PSCI CPU_ON): the owner reloads before running. */
+    __atomic_store_n(&a->reload, true, __ATOMIC_RELEASE);
+}
+
+static void el1_save(struct el1_sysregs *s)
+{
+    s->sctlr = read_sysreg(sctlr_el1);
+    s->ttbr0 = read_sysreg(ttbr0_el1);
+    s->ttbr1 = read_sysreg(ttbr1_el1);
+    s->tcr = read_sysreg(tcr_el1);
+    s->mair = read_sysreg(mair_el1);
+    s->amair = read_sysreg(amair_el1);
+    s->vbar = read_sysreg(vbar_el1);
+    s->contextidr = read_sysreg(contextidr_el1);
+    s->tpidr_el0 = read_sysreg(tpidr_el0);
+    s->tpidrro_el0 = read_sysreg(tpidrro_el0);
+    s->tpidr_el1 = read_sysreg(tpidr_el1);
+    s->sp_el0 = read_sysreg(sp_el0);
+    s->sp_el1 = read_sysreg(sp_el1);
+    s->elr = read_sysreg(elr_el1);
+    s->spsr = read_sysreg(spsr_el1);
+    s->esr = read_sysreg(esr_el1);
+    s->far = read_sysreg(far_el1);
+    s->afsr0 = read_sysreg(afsr0_el1);
+    s->afsr1 = read_sysreg(afsr1_el1);
+    s->par = read_sysreg(par_el1);
+    s->cpacr = read_sysreg(cpacr_el1);
+    s->cntkctl = read_sysreg(cntkctl_el1);
+    s->cntv_ctl = read_sysreg(cntv_ctl_el0);
+    s->cntv_cval = read_sysreg(cntv_cval_el0);
+    s->csselr = read_sysreg(csselr_el1);
+    s->mdscr = read_sysreg(mdscr_el1);
+}
+
+static void el1_restore(const struct el1_sysregs *s)
+{
+    write_sysreg(sctlr_el1, s->sctlr);
+    write_sysreg(ttbr0_el1, s->ttbr0);
+    write_sysreg(ttbr1_el1, s->ttbr1);
+    write_sysreg(tcr_el1, s->tcr);
+    write_sysreg(mair_el1, s->mair);
+    write_sysreg(amair_el1, s->amair);
+    write_sysreg(vbar_el1, s->vbar);
+    write_sysreg(contextidr_el1, s->contextidr);
+    write_sysreg(tpidr_el0, s->tpidr_el0);
+    write_sysreg(tpidrro_el0, s->tpidrro_el0);
+    write_sysreg(tpidr_el1, s->tpidr_el1);
+    write_sysreg(sp_el0, s->sp_el0);
+    write_sysreg(sp_el1, s->sp_el1);
+    write_sysreg(elr_el1, s->elr);
+    write_sysreg(spsr_el1, s->spsr);
+    write_sysreg(esr_el1, s->esr);
+    write_sysreg(far_el1, s->far);
+    write_sysreg(afsr0_el1, s->afsr0);
+    write_sysreg(afsr1_el1, s->afsr1);
+    write_sysreg(par_el1, s->par);
+    write_sysreg(cpacr_el1, s->cpacr);
+    write_sysreg(cntkctl_el1, s->cntkctl);
+    write_sysreg(cntv_cval_el0, s->cntv_cval);
+    write_sysreg(cntv_ctl_el0, s->cntv_ctl);
+    write_sysreg(csselr_el1, s->csselr);
+    write_sysreg(mdscr_el1, s->mdscr);
+}
+
+/* Makes vcpu's EL1/FP state and stage-2 context live on this pCPU (lazily: a vCPU that keeps
+ * its pCPU pays nothing per exit). */
+static void vcpu_arch_load(struct vcpu *vcpu)
+{
+    u32 cpu = cpu_id();
+    struct vcpu *prev = loaded[cpu];
+    bool reload = __atomic_load_n(&vcpu->arch.reload, __ATOMIC_ACQUIRE);
+    if (prev == vcpu && !reload)
+        return;
+    if (prev && prev != vcpu && !prev->arch.reload) {
+        el1_save(&prev->arch.el1);
+        fpsimd_save(&prev->arch.fp);
+    }
+    vcpu->arch.reload = false;
+    el1_restore(&vcpu->arch.el1);
+    fpsimd_restore(&vcpu->arch.fp);
+    write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr);
+    write_sysreg(vmpidr_el2, vcpu->arch.vmpidr);
+    write_sysreg(hcr_el2, vcpu->arch.hcr);
+    write_sysreg(cntvoff_el2, 0);
+    isb();
+    loaded[cpu] = vcpu;
+}
+
+/* A vCPU that stops for good must not be saved into later (its memory may be freed). */
+void vcpu_arch_unload(struct vcpu *vcpu)
+{
+    for (u32 c = 0; c < MAX_CPUS; c++)
+        if (loaded[c] == vcpu)
+            loaded[c] = NULL;
+}
+
+void hv_arch_cpu_init(void)
+{
+    write_sysreg(vtcr_el2, stage2_vtcr());
+    write_sysreg(hcr_el2, GUEST_HCR);
+    /* Guests read the physical counter directly and own the EL1 physical timer for now. */
+    write_sysreg(cnthctl_el2, 0x3);
+    write_sysreg(cptr_el2, 0x33ff); /* RES1 bits; no FP/SIMD trapping */
+    write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+    isb();
+}
+
+u64 vcpu_arch_pc(const struct vcpu *vcpu) { return vcpu->arch.regs.pc; }
+
+void vcpu_arch_set_return(struct vcpu *vcpu, u64 value) { vcpu->arch.regs.x[0] = value; }
+
+void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value)
+{
+    struct vcpu_arch *a = &vcpu->arch;
+    unsigned bits = a->mmio_width * 8u;
+    if (bits < 64) {
+        value &= (1ull << bits) - 1;
+        if (a->mmio_sign && (value >> (bits - 1)) & 1)
+            value |= ~0ull << bits;
+    }
+    if (!a->mmio_64)
+        value &= 0xffffffffull;
+    if (a->mmio_reg != 31)
+        a->regs.x[a->mmio_reg] = value;
+}
+
+static void fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
+{
+    va_list ap;
+    exit->reason = VCPU_EXIT_FAULT;
+    exit->fault.addr = gpa(addr);
+    exit->fault.has_addr = has_addr;
+    va_start(ap, fmt);
+    fmt_vsnprintf(exit->fault.what, sizeof(exit->fault.what), fmt, ap);
+    va_end(ap);
+}
+
+/* Stage-2 data abort: an access outside the VM's RAM. With a valid syndrome (ISV) it is an
+ * MMIO access the generic code dispatches; otherwise it cannot be emulated. */
+static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
+{
+    u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
+    u64 ipa = ((hpfar & 0xfffffffffff0ull) << 8) | (far & 0xfff);
+    u32 iss = ESR_ISS(esr);
+    bool write = iss & (1u << 6);
+    if (iss & (1u << 7)) {
+        fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
+        return;
+    }
+    if (!(iss & (1u << 24))) {
+        fault(exit, ipa, true, "%s access that cannot be emulated (no syndrome: load/store pair or writeback)",
+              write ? "write" : "read");
+        return;
+    }
+    struct vcpu_arch *a = &vcpu->arch;
+    u8 srt = (iss >> 16) & 0x1f;
+    a->mmio_width = (u8)(1u << ((iss >> 22) & 3));
+    a->mmio_sign = iss & (1u << 21);
+    a->mmio_64 = iss & (1u << 15);
+    a->mmio_reg = srt;
+    exit->reason = VCPU_EXIT_MMIO;
+    exit->mmio.addr = gpa(ipa);
+    exit->mmio.width = a->mmio_width;
+    exit->mmio.write = write;
+    exit->mmio.data = 0;
+    if (write) {
+        u64 v = srt == 31 ? 0 : a->regs.x[srt];
+        exit->mmio.data = a->mmio_width == 8 ? v : v & ((1ull << (a->mmio_width * 8)) - 1);
+    }
+    a->regs.pc += 4; /* stage-2 aborts report a 32-bit instruction (IL=1) */
+}
+
+#define SMCCC_VERSION 0x80000000u
+#define SMCCC_ARCH_FEATURES 0x80000001u
+#define SMCCC_OWNER(fid) (((fid) >> 24) & 0x3f)
+#define SMCCC_OWNER_VENDOR_HYP 6
+#define SMCCC_OWNER_STANDARD 4
+
+static void handle_smccc(struct vcpu *vcpu, struct vcpu_exit *exit)
+{
+    struct guest_regs *r = &vcpu->arch.regs;
+    u32 fid = (u32)r->x[0];
+    exit->reason = VCPU_EXIT_NONE;
+    if (SMCCC_OWNER(fid) == SMCCC_OWNER_VENDOR_HYP && (fid & 0x80000000u)) {
+        exit->reason = VCPU_EXIT_HYPERCALL;
+        exit->hypercall.nr = fid & 0xffff;
+        for (int i = 0; i < 5; i++)
+            exit->hypercall.args[i] = r->x[i + 1];
+        return;
+    }
+    if (SMCCC_OWNER(fid) == SMCCC_OWNER_STANDARD && vpsci_handle(vcpu, fid))
+        return;
+    if (fid == SMCCC_VERSION) {
+        r->x[0] = 0x10001; /* SMCCC 1.1 */
+        return;
+    }
+    LOG_AT(LOG_DEBUG, (long)vcpu->vm->id, "vcpu%u: unsupported SMCCC function %#x", vcpu->id, fid);
+    r->x[0] = (u64)(s64)PSCI_NOT_SUPPORTED;
+}
+
+static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
+{
+    u64 esr = read_sysreg(esr_el2);
+    u32 ec = ESR_EC(esr);
+    switch (ec) {
+    case EC_HVC64:
+        handle_smccc(vcpu, exit);
+        return;
+    case EC_SMC64:
+        vcpu->arch.regs.pc += 4; /* a trapped SMC returns to itself */
+        handle_smccc(vcpu, exit);
+        return;
+    case EC_DABT_LOW:
+        decode_data_abort(vcpu, esr, exit);
+        return;
+    case EC_WFX:
+        vcpu->arch.regs.pc += (esr & ESR_IL) ? 4 : 2;
+        exit->reason = (esr & 1) ? VCPU_EXIT_YIELD : VCPU_EXIT_HALT;
+        return;
+    case EC_IABT_LOW: {
+        u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
+        fault(exit, ((hpfar & 0xfffffffffff0ull) << 8) | (far & 0xfff), true,
+              "instruction fetch outside guest memory");
+        return;
+    }
+    case EC_SYSREG:
+        fault(exit, 0, false, "trapped system register access (ISS %#llx)", (unsigned long long)ESR_ISS(esr));
+        return;
+    default:
+        fault(exit, 0, false, "unexpected trap: EC %#x, ESR %#llx", ec, (unsigned long long)esr);
+        return;
+    }
+}
+
+void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
+{
+    vcpu_arch_load(vcpu);
+    for (;;) {
+        u64 kind = vcpu_arch_enter(&vcpu->arch.regs);
+        vcpu->stats.exits++;
+        switch (kind) {
+        case 0:
+            decode_sync(vcpu, exit);
+            break;
+        case 1:
+            exit->reason = VCPU_EXIT_IRQ;
+            break;
+        default:
+            fault(exit, 0, false, "%s taken to EL2 (ESR %#llx)", kind == 2 ? "FIQ" : "SError",
+                  (unsigned long long)read_sysreg(esr_el2));
+            break;
+        }
+        if (exit->reason != VCPU_EXIT_NONE)
+            return;
+        if (vcpu->state != VCPU_RUNNABLE || vcpu->vm->state != VM_RUNNING)
+            return; /* e.g. PSCI CPU_OFF, or the VM's end requested by the handler */
+    }
+}

@@ -1,0 +1,42 @@
+/* Generic hypercalls: the architecture layer decodes the call, this executes it. */
+#include <base/log.h>
+#include <hv/hypercall.h>
+#include <hv/vm.h>
+
+#define CONSOLE_WRITE_MAX 4096
+
+static long console_write_from_guest(struct vcpu *vcpu, u64 buf, u64 len)
+{
+    if (len > CONSOLE_WRITE_MAX)
+        return HC_EINVAL;
+    const char *p = vm_gpa_to_hva(vcpu->vm, gpa(buf), len);
+    if (!p && len)
+        return HC_EFAULT;
+    for (u64 i = 0; i < len; i++)
+        vm_console_put(vcpu->vm, p[i]);
+    return (long)len;
+}
+
+long hypercall_dispatch(struct vcpu *vcpu, unsigned long nr, const unsigned long args[5])
+{
+    vcpu->stats.hypercalls++;
+    switch (nr) {
+    case HC_NULL:
+        return HC_OK;
+    case HC_CONSOLE_WRITE:
+        return console_write_from_guest(vcpu, args[0], args[1]);
+    case HC_CONSOLE_PUTC:
+        vm_console_put(vcpu->vm, (char)args[0]);
+        return HC_OK;
+    case HC_VM_ID:
+        return (long)vcpu->vm->id;
+    case HC_VCPU_ID:
+        return (long)vcpu->id;
+    case HC_SHUTDOWN:
+        vm_request_end(vcpu->vm, VM_END_SHUTDOWN, "shutdown hypercall (code %lu) from vcpu%u", args[0], vcpu->id);
+        return HC_OK;
+    default:
+        LOG_AT(LOG_DEBUG, (long)vcpu->vm->id, "vcpu%u: unknown hypercall %lu", vcpu->id, nr);
+        return HC_ENOSYS;
+    }
+}

@@ -1,0 +1,222 @@
+/* The hypervisor application: reads the VM configs, creates the VMs, runs them on every pCPU,
+ * and powers the machine off when the last VM has ended. */
+#include <arch/cpu.h>
+#include <base/app.h>
+#include <base/arch_hooks.h>
+#include <base/boot.h>
+#include <base/console.h>
+#include <base/irq.h>
+#include <base/log.h>
+#include <base/mm.h>
+#include <base/percpu.h>
+#include <base/platform.h>
+#include <hv/arch.h>
+#include <hv/image.h>
+#include <hv/sched.h>
+#include <hv/vm.h>
+#include <lib/fmt.h>
+#include <lib/string.h>
+
+#define CVISOR_VERSION "0.1.0"
+#define CONFIG_ARENA_MIN KiB(64)
+
+static volatile bool hv_ready;
+static u32 vms_alive;
+static spinlock_t lifecycle_lock = SPINLOCK_INIT;
+
+/* Diagnostics from config parsing and VM creation go to the log, naming file, line and field. */
+static void diag_to_log(void *ctx, enum diag_level level, const char *file, int line, const char *field,
+                        const char *msg)
+{
+    (void)ctx;
+    enum log_level l = level == DIAG_ERROR ? LOG_ERROR : LOG_WARN;
+    if (line > 0)
+        LOG_AT(l, LOG_NO_VM, "%s:%d: %s%s%s", file, line, field ? field : "", field ? ": " : "", msg);
+    else
+        LOG_AT(l, LOG_NO_VM, "%s: %s%s%s", file, field ? field : "", field ? ": " : "", msg);
+}
+
+static void host_info(struct vm_host_info *h)
+{
+    struct mem_range r[8];
+    memset(h, 0, sizeof(*h));
+    h->ram_count = mm_ram_ranges(r, ARRAY_SIZE(h->ram));
+    for (size_t i = 0; i < h->ram_count; i++) {
+        h->ram[i].base = hpa(r[i].base);
+        h->ram[i].size = r[i].size;
+    }
+    h->reserved_count = mm_reserved_ranges(r, ARRAY_SIZE(h->reserved));
+    for (size_t i = 0; i < h->reserved_count; i++) {
+        h->reserved[i].base = hpa(r[i].base);
+        h->reserved[i].size = r[i].size;
+    }
+    h->cpu_count = cpu_count();
+    for (u32 c = 0; c < cpu_count(); c++)
+        h->cpu_mpidr[c] = cpu_hwid(c);
+}
+
+static void banner(void)
+{
+    struct mem_range r[8];
+    size_t n = mm_ram_ranges(r, 8);
+    u64 ram = 0;
+    for (size_t i = 0; i < n; i++)
+        ram += r[i].size;
+    console_puts("\ncvisor " CVISOR_VERSION " - a type-1 hypervisor on a small unikernel\n");
+    pr_info("cvisor %s: arch %s, platform %s, %u pCPUs, %llu MiB RAM, log level %s", CVISOR_VERSION,
+            arch_name(), platform_name, cpu_count(), (unsigned long long)(ram >> 20),
+            log_level_name(log_level_current));
+}
+
+/* Parses every embedded config; returns how many parsed. */
+static size_t load_configs(struct vm_config **cfgs, size_t max, struct diag *d)
+{
+    size_t n = 0;
+    for (u64 i = 0; i < embedded_file_count && n < max; i++) {
+        const struct embedded_file *f = &embedded_files[i];
+        if (f->kind != EMBEDDED_CONFIG)
+            continue;
+        struct vm_config *cfg = kzalloc(sizeof(*cfg));
+        size_t arena_size = MAX(CONFIG_ARENA_MIN, f->size * 16);
+        void *arena = kmalloc(arena_size);
+        if (!cfg || !arena) {
+            pr_err("%s: out of memory while reading the config", f->name);
+            kfree(cfg);
+            kfree(arena);
+            continue;
+        }
+        unsigned before = d->errors;
+        vm_config_parse(cfg, f->name, (const char *)f->data, f->size, arena, arena_size, d);
+        kfree(arena);
+        if (d->errors != before) {
+            pr_err("%s: config rejected; this VM is skipped", f->name);
+            kfree(cfg);
+            continue;
+        }
+        cfgs[n++] = cfg;
+    }
+    return n;
+}
+
+static const char *image_source(const struct vm_config *c)
+{
+    return c->image_location == VM_IMAGE_FS ? "disk" : "built in";
+}
+
+static void print_vm(const struct vm *vm)
+{
+    char cpus[64];
+    size_t len = 0;
+    for (u32 i = 0; i < vm->vcpu_count && len + 4 < sizeof(cpus); i++)
+        len += (size_t)fmt_snprintf(cpus + len, sizeof(cpus) - len, "%s%u", i ? "," : "", vm->vcpus[i]->pcpu);
+    pr_info("vm%llu '%s': %u vCPU%s on pCPU %s, %llu MiB RAM, kernel '%s' (%s)", (unsigned long long)vm->id,
+            vm->name, vm->vcpu_count, vm->vcpu_count == 1 ? "" : "s", cpus,
+            (unsigned long long)(vm->ram_bytes >> 20), vm->config->kernel.path, image_source(vm->config));
+}
+
+static void create_vms(void)
+{
+    struct diag d = {.report = diag_to_log};
+    struct vm_config *cfgs[VM_MAX];
+    struct vm_host_info *host = kzalloc(sizeof(*host));
+    if (!host)
+        panic("out of memory");
+    host_info(host);
+
+    size_t n = load_configs(cfgs, VM_MAX, &d);
+    bool ok[VM_MAX];
+    for (size_t i = 0; i < n; i++) {
+        unsigned before = d.errors;
+        ok[i] = vm_config_validate(cfgs[i], host, &d) == 0 && d.errors == before;
+        if (!ok[i])
+            pr_err("%s: VM '%s' is invalid and skipped", cfgs[i]->file, cfgs[i]->name);
+    }
+    bool valid[VM_MAX];
+    memcpy(valid, ok, sizeof(ok));
+    vm_config_check_set((const struct vm_config *const *)cfgs, n, ok, &d);
+    for (size_t i = 0; i < n; i++)
+        if (valid[i] && !ok[i])
+            pr_err("%s: VM '%s' conflicts with another VM and is skipped", cfgs[i]->file, cfgs[i]->name);
+
+    for (size_t i = 0; i < n; i++) {
+        if (!ok[i]) {
+            kfree(cfgs[i]);
+            continue;
+        }
+        struct vm *vm = vm_create(cfgs[i], host, &d);
+        if (!vm) {
+            pr_err("%s: VM '%s' could not be created and is skipped", cfgs[i]->file, cfgs[i]->name);
+            kfree(cfgs[i]);
+            continue;
+        }
+        print_vm(vm);
+        vms_alive++;
+    }
+    kfree(host);
+}
+
+static void print_summary_and_poweroff(void)
+{
+    pr_info("all VMs have ended:");
+    for (u32 i = 0; i < VM_MAX; i++) {
+        struct vm *vm = vm_table[i];
+        if (vm)
+            pr_info("  vm%llu '%s': %s (%s), %llu exits", (unsigned long long)vm->id, vm->name,
+                    vm_end_reason_name(vm->end_reason), vm->end_detail, (unsigned long long)vm->exits);
+    }
+    pr_info("cvisor: powering off");
+    platform_poweroff();
+}
+
+/* Called on the pCPU that stopped a VM's last vCPU. */
+void vm_finish(struct vm *vm)
+{
+    vm_console_flush(vm);
+    enum log_level l = vm->end_reason == VM_END_FAULT ? LOG_ERROR : LOG_INFO;
+    LOG_AT(l, (long)vm->id, "vm%llu '%s' ended: %s (%s)", (unsigned long long)vm->id, vm->name,
+           vm_end_reason_name(vm->end_reason), vm->end_detail);
+    vm_release(vm);
+    vm->state = VM_ENDED;
+    spin_lock(&lifecycle_lock);
+    bool last = --vms_alive == 0;
+    spin_unlock(&lifecycle_lock);
+    if (last)
+        print_summary_and_poweroff();
+}
+
+static void wakeup_sgi(u32 intid, void *arg) { (void)intid, (void)arg; }
+
+void app_main(void)
+{
+    banner();
+    hv_arch_cpu_init();
+    irq_set_handler(IRQ_SGI_WAKEUP, wakeup_sgi, NULL);
+    irq_enable(IRQ_SGI_WAKEUP);
+
+    create_vms();
+    if (vms_alive == 0) {
+        pr_err("no VM could be started");
+        print_summary_and_poweroff();
+    }
+    for (u32 i = 0; i < VM_MAX; i++)
+        if (vm_table[i])
+            vm_start(vm_table[i]);
+    __atomic_store_n(&hv_ready, true, __ATOMIC_RELEASE);
+    for (u32 c = 1; c < cpu_count(); c++)
+        if (percpu_data[c].online)
+            irq_send_sgi(c, IRQ_SGI_WAKEUP);
+    sched_loop();
+}
+
+void app_secondary_main(u32 cpu)
+{
+    (void)cpu;
+    hv_arch_cpu_init();
+    irq_enable(IRQ_SGI_WAKEUP);
+    while (!__atomic_load_n(&hv_ready, __ATOMIC_ACQUIRE)) {
+        arch_wait_for_interrupt();
+        local_irq_enable();
+        local_irq_disable();
+    }
+    sched_loop();
+}

@@ -1,0 +1,201 @@
+/* The run loop of every pCPU: pick a runnable vCPU pinned here, run it, handle its exits.
+ * A VM that ends is noticed here: its vCPUs stop, and the last one out finishes the VM. */
+#include <arch/cpu.h>
+#include <base/irq.h>
+#include <base/log.h>
+#include <base/percpu.h>
+#include <hv/arch.h>
+#include <hv/hypercall.h>
+#include <hv/sched.h>
+#include <hv/vm.h>
+
+#define RQ_MAX 32
+
+struct run_queue {
+    spinlock_t lock;
+    struct vcpu *vcpus[RQ_MAX];
+    u32 count;
+    u32 next; /* round-robin position */
+};
+
+static struct run_queue rqs[MAX_CPUS];
+
+void vm_finish(struct vm *vm);
+
+void sched_add(struct vcpu *vcpu)
+{
+    struct run_queue *rq = &rqs[vcpu->pcpu];
+    spin_lock(&rq->lock);
+    if (rq->count < RQ_MAX)
+        rq->vcpus[rq->count++] = vcpu;
+    else
+        pr_err("sched: run queue of pCPU %u is full", vcpu->pcpu);
+    spin_unlock(&rq->lock);
+}
+
+void sched_remove(struct vcpu *vcpu)
+{
+    struct run_queue *rq = &rqs[vcpu->pcpu];
+    spin_lock(&rq->lock);
+    for (u32 i = 0; i < rq->count; i++) {
+        if (rq->vcpus[i] == vcpu) {
+            rq->vcpus[i] = rq->vcpus[--rq->count];
+            break;
+        }
+    }
+    spin_unlock(&rq->lock);
+}
+
+void sched_kick(u32 cpu)
+{
+    if (cpu != cpu_id())
+        irq_send_sgi(cpu, IRQ_SGI_WAKEUP);
+}
+
+/* Stops this pCPU's vCPUs of VMs that are ending; finishing a VM happens outside the lock. */
+static void reap_ending(void)
+{
+    struct run_queue *rq = &rqs[cpu_id()];
+    struct vm *finished[RQ_MAX];
+    u32 nfinished = 0;
+    spin_lock(&rq->lock);
+    for (u32 i = 0; i < rq->count; i++) {
+        struct vcpu *v = rq->vcpus[i];
+        struct vm *vm = v->vm;
+        if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_ENDING || v->state == VCPU_STOPPED)
+            continue;
+        v->state = VCPU_STOPPED;
+        if (__atomic_sub_fetch(&vm->vcpus_active, 1, __ATOMIC_ACQ_REL) == 0)
+            finished[nfinished++] = vm;
+    }
+    spin_unlock(&rq->lock);
+    for (u32 i = 0; i < nfinished; i++)
+        vm_finish(finished[i]);
+}
+
+static struct vcpu *pick_next(void)
+{
+    struct run_queue *rq = &rqs[cpu_id()];
+    struct vcpu *found = NULL;
+    spin_lock(&rq->lock);
+    for (u32 n = 0; n < rq->count; n++) {
+        u32 i = (rq->next + n) % rq->count;
+        struct vcpu *v = rq->vcpus[i];
+        if (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING) {
+            found = v;
+            rq->next = (i + 1) % rq->count;
+            break;
+        }
+    }
+    spin_unlock(&rq->lock);
+    return found;
+}
+
+static bool others_runnable(struct vcpu *self)
+{
+    struct run_queue *rq = &rqs[cpu_id()];
+    bool any = false;
+    spin_lock(&rq->lock);
+    for (u32 i = 0; i < rq->count && !any; i++)
+        any = rq->vcpus[i] != self && rq->vcpus[i]->state == VCPU_RUNNABLE &&
+              rq->vcpus[i]->vm->state == VM_RUNNING;
+    spin_unlock(&rq->lock);
+    return any;
+}
+
+/* WFI with interrupts masked still wakes on a pending interrupt, so a kick sent between the
+ * run-queue check and the WFI is not lost; the interrupt is then taken by unmasking. */
+static void idle_until_interrupt(void)
+{
+    arch_wait_for_interrupt();
+    local_irq_enable();
+    local_irq_disable();
+}
+
+static void handle_mmio(struct vcpu *v, struct vcpu_exit *e)
+{
+    struct vm *vm = v->vm;
+    struct vdev *dev = vm_find_vdev(vm, e->mmio.addr);
+    v->stats.mmio++;
+    if (dev) {
+        u64 off = e->mmio.addr.val - dev->base.val;
+        bool ok;
+        if (e->mmio.write) {
+            ok = dev->ops->write(dev, v, off, e->mmio.width, e->mmio.data);
+        } else {
+            u64 val = 0;
+            ok = dev->ops->read(dev, v, off, e->mmio.width, &val);
+            if (ok)
+                vcpu_arch_complete_mmio_read(v, val);
+        }
+        if (ok)
+            return;
+    }
+    LOG_AT(LOG_ERROR, (long)vm->id, "vcpu%u: %s of %u bytes at guest-physical %#llx, outside the VM's memory%s%s",
+           v->id, e->mmio.write ? "write" : "read", e->mmio.width, (unsigned long long)e->mmio.addr.val,
+           dev ? " (rejected by " : "", dev ? dev->name : "");
+    vm_request_end(vm, VM_END_FAULT, "vcpu%u: %s at guest-physical %#llx outside its memory, pc %#llx", v->id,
+                   e->mmio.write ? "write" : "read", (unsigned long long)e->mmio.addr.val,
+                   (unsigned long long)vcpu_arch_pc(v));
+}
+
+/* Returns false when the vCPU should give up the pCPU. */
+static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
+{
+    switch (e->reason) {
+    case VCPU_EXIT_NONE:
+        return true;
+    case VCPU_EXIT_IRQ:
+        v->stats.irqs++;
+        irq_dispatch();
+        return true;
+    case VCPU_EXIT_HYPERCALL:
+        vcpu_arch_set_return(v, (u64)hypercall_dispatch(v, e->hypercall.nr, e->hypercall.args));
+        return true;
+    case VCPU_EXIT_MMIO:
+        handle_mmio(v, e);
+        return true;
+    case VCPU_EXIT_HALT:
+        v->stats.halts++;
+        if (others_runnable(v))
+            return false;
+        idle_until_interrupt();
+        return true;
+    case VCPU_EXIT_YIELD:
+        return !others_runnable(v);
+    case VCPU_EXIT_FAULT:
+        LOG_AT(LOG_ERROR, (long)v->vm->id, "vcpu%u: %s at pc %#llx", v->id, e->fault.what,
+               (unsigned long long)vcpu_arch_pc(v));
+        if (e->fault.has_addr)
+            vm_request_end(v->vm, VM_END_FAULT, "vcpu%u: %s (guest-physical %#llx), pc %#llx", v->id,
+                           e->fault.what, (unsigned long long)e->fault.addr.val, (unsigned long long)vcpu_arch_pc(v));
+        else
+            vm_request_end(v->vm, VM_END_FAULT, "vcpu%u: %s, pc %#llx", v->id, e->fault.what,
+                           (unsigned long long)vcpu_arch_pc(v));
+        return false;
+    }
+    return true;
+}
+
+static void run_vcpu(struct vcpu *v)
+{
+    struct vcpu_exit exit;
+    while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+        vcpu_arch_run(v, &exit);
+        v->vm->exits++;
+        if (!handle_exit(v, &exit))
+            break;
+    }
+}
+
+void sched_loop(void)
+{
+    for (;;) {
+        reap_ending();
+        struct vcpu *v = pick_next();
+        if (v)
+            run_vcpu(v);
+        else
+            idle_until_interrupt();
+    }
+}

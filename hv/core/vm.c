@@ -1,0 +1,382 @@
+/* VM creation and teardown: guest memory by map_type, stage-2, passthrough ranges, images. */
+#include <base/console.h>
+#include <base/log.h>
+#include <base/mm.h>
+#include <base/percpu.h>
+#include <hv/arch.h>
+#include <hv/image.h>
+#include <hv/sched.h>
+#include <hv/vm.h>
+#include <lib/fmt.h>
+#include <lib/string.h>
+
+struct vm *vm_table[VM_MAX];
+static spinlock_t vm_table_lock = SPINLOCK_INIT;
+
+void vm_finish(struct vm *vm);
+
+static u32 region_s2_flags(u32 flags)
+{
+    u32 f = 0;
+    if (flags & VM_MEM_READ)
+        f |= S2_READ;
+    if (flags & VM_MEM_WRITE)
+        f |= S2_WRITE;
+    if (flags & VM_MEM_EXEC)
+        f |= S2_EXEC;
+    if (flags & VM_MEM_DEVICE)
+        f |= S2_DEVICE;
+    return f;
+}
+
+static u64 best_alignment(gpa_t g, u64 size)
+{
+    if (IS_ALIGNED(g.val, GiB(1)) && size >= GiB(1))
+        return GiB(1);
+    if (IS_ALIGNED(g.val, MiB(2)) && size >= MiB(2))
+        return MiB(2);
+    return PAGE_SIZE;
+}
+
+static struct vm_mem *add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size, bool owned, bool is_ram)
+{
+    struct vm_mem *m = &vm->mems[vm->mem_count++];
+    *m = (struct vm_mem){g, h, size, owned, is_ram};
+    return m;
+}
+
+/* Host memory for one memory_regions entry, mapped into stage-2. */
+static int setup_region(struct vm *vm, size_t i, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    const struct vm_mem_region *r = &c->regions[i];
+    char field[48];
+    fmt_snprintf(field, sizeof(field), "kernel.memory_regions[%zu]", i);
+    hpa_t host;
+    bool owned = true, ram = !(r->flags & VM_MEM_DEVICE);
+
+    switch (r->map_type) {
+    case VM_MAP_ALLOC: {
+        u64 align = best_alignment(r->gpa, r->size);
+        while (mm_alloc_pages(r->size / PAGE_SIZE, align, &host) != 0) {
+            if (align == PAGE_SIZE) {
+                diag_error(d, c->file, r->line, field, "cannot allocate %llu MiB of host memory for the VM",
+                           (unsigned long long)(r->size >> 20));
+                return -1;
+            }
+            align = align == GiB(1) ? MiB(2) : PAGE_SIZE;
+        }
+        break;
+    }
+    case VM_MAP_IDENTICAL:
+        host = hpa(r->gpa.val);
+        if (mm_reserve(host, r->size) != 0) {
+            diag_error(d, c->file, r->line, field,
+                       "identity-mapped range %#llx-%#llx is not free host RAM (used by the hypervisor or "
+                       "another VM, or not RAM)",
+                       (unsigned long long)r->gpa.val, (unsigned long long)(r->gpa.val + r->size - 1));
+            return -1;
+        }
+        break;
+    case VM_MAP_RESERVED:
+    default:
+        host = hpa(r->gpa.val);
+        owned = false;
+        break;
+    }
+    add_mem(vm, r->gpa, host, r->size, owned, ram);
+    if (owned) /* never hand a guest another guest's leftovers */
+        memset(hpa_to_ptr(host), 0, r->size);
+    if (ram)
+        vm->ram_bytes += r->size;
+    if (vm_arch_map(vm, r->gpa, host, r->size, region_s2_flags(r->flags)) != 0) {
+        diag_error(d, c->file, r->line, field, "cannot build stage-2 mapping (out of memory or bad range)");
+        return -1;
+    }
+    return 0;
+}
+
+static int setup_passthrough(struct vm *vm, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    for (size_t i = 0; i < c->pt_device_count; i++) {
+        const struct vm_passthrough_device *p = &c->pt_devices[i];
+        if (p->by_path) {
+            diag_warn(d, c->file, p->line, "devices.passthrough_devices",
+                      "device-tree path '%s' is not supported yet; ignored", p->name);
+            continue;
+        }
+        add_mem(vm, p->base_gpa, p->base_hpa, p->length, false, false);
+        if (vm_arch_map(vm, p->base_gpa, p->base_hpa, p->length, S2_READ | S2_WRITE | S2_DEVICE) != 0) {
+            diag_error(d, c->file, p->line, "devices.passthrough_devices", "cannot map '%s'", p->name);
+            return -1;
+        }
+        LOG_AT(LOG_DEBUG, (long)vm->id, "passthrough %s: gpa %#llx -> hpa %#llx (%#llx bytes)", p->name,
+               (unsigned long long)p->base_gpa.val, (unsigned long long)p->base_hpa.val,
+               (unsigned long long)p->length);
+    }
+    for (size_t i = 0; i < c->pt_address_count; i++) {
+        const struct vm_passthrough_address *p = &c->pt_addresses[i];
+        add_mem(vm, p->base, hpa(p->base.val), p->length, false, false);
+        if (vm_arch_map(vm, p->base, hpa(p->base.val), p->length, S2_READ | S2_WRITE | S2_DEVICE) != 0) {
+            diag_error(d, c->file, p->line, "devices.passthrough_addresses", "cannot map %#llx",
+                       (unsigned long long)p->base.val);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < c->emu_device_count; i++)
+        diag_warn(d, c->file, c->emu_devices[i].line, "devices.emu_devices",
+                  "emulated device '%s' (emu_type %#x) is not implemented yet; ignored", c->emu_devices[i].name,
+                  c->emu_devices[i].emu_type);
+    return 0;
+}
+
+void *vm_gpa_to_hva(struct vm *vm, gpa_t addr, u64 len)
+{
+    for (size_t i = 0; i < vm->mem_count; i++) {
+        const struct vm_mem *m = &vm->mems[i];
+        if (m->is_ram && range_contains(m->gpa.val, m->size, addr.val, len))
+            return hpa_to_ptr(hpa(m->hpa.val + (addr.val - m->gpa.val)));
+    }
+    return NULL;
+}
+
+static int load_image(struct vm *vm, const struct vm_image *img, const char *what, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    char field[32];
+    fmt_snprintf(field, sizeof(field), "kernel.%s_path", what);
+    if (!img->present)
+        return 0;
+    if (c->image_location == VM_IMAGE_FS) {
+        diag_error(d, c->file, img->line, field,
+                   "image_location = \"fs\" needs a disk, which this build does not have; use \"memory\"");
+        return -1;
+    }
+    const struct embedded_file *f = image_find(img->path);
+    if (!f) {
+        diag_error(d, c->file, img->line, field, "image '%s' was not found when the hypervisor was built",
+                   img->path);
+        return -1;
+    }
+    if (!img->has_load_addr) {
+        diag_error(d, c->file, img->line, field, "%s has no load address", what);
+        return -1;
+    }
+    if (vm_config_check_image(c, what, img->load_gpa, f->size, d) != 0)
+        return -1;
+    void *dst = vm_gpa_to_hva(vm, img->load_gpa, f->size);
+    if (!dst) {
+        diag_error(d, c->file, img->line, field, "%s does not fit in one RAM region of the VM", what);
+        return -1;
+    }
+    memcpy(dst, f->data, f->size);
+    /* Clean by the address written through (the hypervisor's), not the guest's. */
+    mm_sync_for_exec(dst, f->size);
+    LOG_AT(LOG_DEBUG, (long)vm->id, "loaded %s '%s' (%llu bytes) at gpa %#llx", what, img->path,
+           (unsigned long long)f->size, (unsigned long long)img->load_gpa.val);
+    return 0;
+}
+
+static int load_images(struct vm *vm, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    if (load_image(vm, &c->kernel, "kernel", d) || load_image(vm, &c->bios, "bios", d) ||
+        load_image(vm, &c->dtb, "dtb", d) || load_image(vm, &c->ramdisk, "ramdisk", d))
+        return -1;
+    return 0;
+}
+
+static u64 boot_arg(const struct vm_config *c)
+{
+    return c->dtb.has_load_addr ? c->dtb.load_gpa.val : 0;
+}
+
+static int create_vcpus(struct vm *vm, const struct vm_host_info *host, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    for (u32 i = 0; i < c->cpu_num; i++) {
+        u64 mask = vm_config_vcpu_affinity(c, host, i);
+        u32 pcpu = (u32)__builtin_ctzll(mask | (1ull << 63));
+        if (!mask || pcpu >= cpu_count() || !percpu_data[pcpu].online) {
+            diag_error(d, c->file, c->base_line, "base.phys_cpu_ids", "vCPU %u has no online pCPU to run on", i);
+            return -1;
+        }
+        struct vcpu *v = vcpu_create(vm, i, pcpu);
+        if (!v) {
+            diag_error(d, c->file, c->base_line, "base.cpu_num", "out of memory for vCPU %u", i);
+            return -1;
+        }
+        v->affinity = mask;
+        vm->vcpus[vm->vcpu_count++] = v;
+    }
+    return 0;
+}
+
+static int vm_slot_alloc(struct vm *vm)
+{
+    spin_lock(&vm_table_lock);
+    for (u32 i = 0; i < VM_MAX; i++) {
+        if (!vm_table[i]) {
+            vm_table[i] = vm;
+            vm->index = i;
+            spin_unlock(&vm_table_lock);
+            return 0;
+        }
+    }
+    spin_unlock(&vm_table_lock);
+    return -1;
+}
+
+struct vm *vm_create(struct vm_config *cfg, const struct vm_host_info *host, struct diag *d)
+{
+    struct vm *vm = kzalloc(sizeof(*vm));
+    if (!vm) {
+        diag_error(d, cfg->file, 0, NULL, "out of memory for the VM");
+        return NULL;
+    }
+    vm->config = cfg;
+    vm->id = cfg->id;
+    str_copy(vm->name, cfg->name, sizeof(vm->name));
+    if (vm_slot_alloc(vm) != 0) {
+        diag_error(d, cfg->file, cfg->base_line, NULL, "too many VMs (at most %d)", VM_MAX);
+        kfree(vm);
+        return NULL;
+    }
+    if (vm_arch_init(vm) != 0) {
+        diag_error(d, cfg->file, cfg->base_line, NULL, "no stage-2 tables or VMID left");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->region_count; i++)
+        if (setup_region(vm, i, d) != 0)
+            goto fail;
+    if (setup_passthrough(vm, d) != 0 || load_images(vm, d) != 0 || create_vcpus(vm, host, d) != 0)
+        goto fail;
+    return vm;
+fail:
+    vm_destroy(vm);
+    return NULL;
+}
+
+/* Frees memory, tables and vCPUs; the struct itself stays in vm_table for the end report. */
+void vm_release(struct vm *vm)
+{
+    for (u32 i = 0; i < vm->vcpu_count; i++) {
+        sched_remove(vm->vcpus[i]);
+        vcpu_destroy(vm->vcpus[i]);
+        vm->vcpus[i] = NULL;
+    }
+    vm->vcpu_count = 0;
+    vm_arch_destroy(vm);
+    for (size_t i = 0; i < vm->mem_count; i++)
+        if (vm->mems[i].owned)
+            mm_free_pages(vm->mems[i].hpa, vm->mems[i].size / PAGE_SIZE);
+    vm->mem_count = 0;
+    for (struct vdev *dev = vm->devices, *next; dev; dev = next) {
+        next = dev->next;
+        if (dev->ops->destroy)
+            dev->ops->destroy(dev);
+    }
+    vm->devices = NULL;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    vm_release(vm);
+    spin_lock(&vm_table_lock);
+    vm_table[vm->index] = NULL;
+    spin_unlock(&vm_table_lock);
+    kfree(vm);
+}
+
+void vm_start(struct vm *vm)
+{
+    vm->state = VM_RUNNING;
+    vm->vcpus_active = vm->vcpu_count;
+    for (u32 i = 0; i < vm->vcpu_count; i++)
+        sched_add(vm->vcpus[i]);
+    vcpu_power_on(vm->vcpus[0], vm->config->entry_point, boot_arg(vm->config));
+}
+
+void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, ...)
+{
+    spin_lock(&vm->lock);
+    if (vm->state != VM_RUNNING) {
+        spin_unlock(&vm->lock);
+        return;
+    }
+    vm->end_reason = reason;
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
+    va_end(ap);
+    __atomic_store_n(&vm->state, VM_ENDING, __ATOMIC_RELEASE);
+    spin_unlock(&vm->lock);
+    /* Every pCPU hosting one of its vCPUs notices at its next pass through the run loop. */
+    for (u32 i = 0; i < vm->vcpu_count; i++)
+        sched_kick(vm->vcpus[i]->pcpu);
+}
+
+struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid)
+{
+    for (u32 i = 0; i < vm->vcpu_count; i++)
+        if (vm->vcpus[i]->hwid == hwid)
+            return vm->vcpus[i];
+    return NULL;
+}
+
+struct vdev *vm_find_vdev(struct vm *vm, gpa_t addr)
+{
+    for (struct vdev *d = vm->devices; d; d = d->next)
+        if (addr.val >= d->base.val && addr.val - d->base.val < d->size)
+            return d;
+    return NULL;
+}
+
+void vm_add_vdev(struct vm *vm, struct vdev *dev)
+{
+    dev->next = vm->devices;
+    vm->devices = dev;
+}
+
+static void console_flush_locked(struct vm *vm)
+{
+    char out[sizeof(vm->con_line) + 24];
+    int n = fmt_snprintf(out, sizeof(out), "[vm%llu] %.*s\n", (unsigned long long)vm->id, (int)vm->con_len,
+                         vm->con_line);
+    console_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
+    vm->con_len = 0;
+}
+
+void vm_console_put(struct vm *vm, char c)
+{
+    spin_lock(&vm->lock);
+    if (c == '\n' || vm->con_len == sizeof(vm->con_line)) {
+        console_flush_locked(vm);
+        if (c == '\n') {
+            spin_unlock(&vm->lock);
+            return;
+        }
+    }
+    if (c != '\r')
+        vm->con_line[vm->con_len++] = c;
+    spin_unlock(&vm->lock);
+}
+
+void vm_console_flush(struct vm *vm)
+{
+    spin_lock(&vm->lock);
+    if (vm->con_len)
+        console_flush_locked(vm);
+    spin_unlock(&vm->lock);
+}
+
+const char *vm_end_reason_name(enum vm_end_reason r)
+{
+    switch (r) {
+    case VM_END_SHUTDOWN: return "shutdown";
+    case VM_END_RESET: return "reset";
+    case VM_END_FAULT: return "fault";
+    default: return "running";
+    }
+}

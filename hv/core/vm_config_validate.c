@@ -1,0 +1,503 @@
+/* VM config validation: checks that need the machine (host RAM, reserved ranges, pCPUs) or
+ * look at several entries together (overlaps), plus the cross-VM checks of a config set.
+ * Decoding (vm_config.c) has already checked each value on its own. Ranges in messages are
+ * half-open, [start, end), in hex. */
+#include <hv/vm_config.h>
+#include <lib/fmt.h>
+#include <lib/string.h>
+
+#define ULL(x) ((unsigned long long)(x))
+#define FIELD_MAX 64
+
+/* The end of [base, base+len) for messages; saturates instead of wrapping. */
+static u64 range_end(u64 base, u64 len)
+{
+    return base + len < base ? ~0ull : base + len;
+}
+
+static size_t host_ram_count(const struct vm_host_info *h)
+{
+    return MIN(h->ram_count, ARRAY_SIZE(h->ram));
+}
+
+static size_t host_reserved_count(const struct vm_host_info *h)
+{
+    return MIN(h->reserved_count, ARRAY_SIZE(h->reserved));
+}
+
+static size_t host_cpu_count(const struct vm_host_info *h)
+{
+    return MIN(h->cpu_count, ARRAY_SIZE(h->cpu_mpidr));
+}
+
+static u64 host_ram_total(const struct vm_host_info *h)
+{
+    u64 total = 0;
+    for (size_t i = 0; i < host_ram_count(h); i++)
+        total = total + h->ram[i].size < total ? ~0ull : total + h->ram[i].size;
+    return total;
+}
+
+static bool in_host_ram(const struct vm_host_info *h, u64 base, u64 len)
+{
+    for (size_t i = 0; i < host_ram_count(h); i++)
+        if (range_contains(h->ram[i].base.val, h->ram[i].size, base, len))
+            return true;
+    return false;
+}
+
+/* Index of the first host reserved range that [base, base+len) touches, or -1. */
+static int reserved_overlap(const struct vm_host_info *h, u64 base, u64 len)
+{
+    for (size_t i = 0; i < host_reserved_count(h); i++)
+        if (ranges_overlap(h->reserved[i].base.val, h->reserved[i].size, base, len))
+            return (int)i;
+    return -1;
+}
+
+/* ---- ranges a VM claims: guest-physical (for overlaps inside a VM) or host-physical (between VMs) ---- */
+
+struct span {
+    const char *list; /* field of the list the entry belongs to */
+    size_t index;
+    u64 base, len;
+    int line;
+};
+
+static size_t span_count(const struct vm_config *c)
+{
+    return c->region_count + c->emu_device_count + c->pt_device_count + c->pt_address_count;
+}
+
+static void span_set(struct span *s, const char *list, size_t index, u64 base, u64 len, int line)
+{
+    s->list = list;
+    s->index = index;
+    s->base = base;
+    s->len = len;
+    s->line = line;
+}
+
+/* The k-th range of a VM in the guest (host=false) or host (host=true) address space. Returns
+ * false for entries without such a range: device-tree-path passthrough (resolved later from the
+ * host DTB), and, on the host side, allocated regions and emulated devices. */
+static bool span_at(const struct vm_config *c, size_t k, bool host, struct span *s)
+{
+    if (k < c->region_count) {
+        const struct vm_mem_region *r = &c->regions[k];
+        span_set(s, "kernel.memory_regions", k, r->gpa.val, r->size, r->line);
+        return !host || r->map_type != VM_MAP_ALLOC;
+    }
+    k -= c->region_count;
+    if (k < c->emu_device_count) {
+        const struct vm_emu_device *e = &c->emu_devices[k];
+        span_set(s, "devices.emu_devices", k, e->base.val, e->length, e->line);
+        return !host;
+    }
+    k -= c->emu_device_count;
+    if (k < c->pt_device_count) {
+        const struct vm_passthrough_device *p = &c->pt_devices[k];
+        span_set(s, "devices.passthrough_devices", k, host ? p->base_hpa.val : p->base_gpa.val, p->length,
+                 p->line);
+        return !p->by_path;
+    }
+    k -= c->pt_device_count;
+    const struct vm_passthrough_address *a = &c->pt_addresses[k];
+    span_set(s, "devices.passthrough_addresses", k, a->base.val, a->length, a->line);
+    return true;
+}
+
+static void span_field(char *buf, const struct span *s)
+{
+    fmt_snprintf(buf, FIELD_MAX, "%s[%zu]", s->list, s->index);
+}
+
+static bool spans_overlap(const struct span *a, const struct span *b)
+{
+    return ranges_overlap(a->base, a->len, b->base, b->len);
+}
+
+/* Memory regions and device windows share one guest-physical space: any overlap means two
+ * entries claim the same guest addresses. Reported at the later entry, naming the earlier one. */
+static void check_guest_overlaps(const struct vm_config *cfg, struct diag *diag)
+{
+    struct span a, b;
+    char fa[FIELD_MAX], fb[FIELD_MAX];
+    size_t n = span_count(cfg);
+    for (size_t j = 0; j < n; j++) {
+        if (!span_at(cfg, j, false, &b))
+            continue;
+        for (size_t i = 0; i < j; i++) {
+            if (!span_at(cfg, i, false, &a) || !spans_overlap(&a, &b))
+                continue;
+            span_field(fa, &a);
+            span_field(fb, &b);
+            diag_error(diag, cfg->file, b.line, fb, "[0x%llx, 0x%llx) overlaps %s [0x%llx, 0x%llx)",
+                       ULL(b.base), ULL(range_end(b.base, b.len)), fa, ULL(a.base),
+                       ULL(range_end(a.base, a.len)));
+        }
+    }
+}
+
+/* ---- memory regions against the host ---- */
+
+static void check_not_reserved(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag,
+                               int line, const char *field, const char *what, u64 base, u64 len)
+{
+    int r = reserved_overlap(h, base, len);
+    if (r < 0)
+        return;
+    diag_error(diag, cfg->file, line, field,
+               "%s [0x%llx, 0x%llx) overlaps host memory the hypervisor uses [0x%llx, 0x%llx)", what,
+               ULL(base), ULL(range_end(base, len)), ULL(h->reserved[r].base.val),
+               ULL(range_end(h->reserved[r].base.val, h->reserved[r].size)));
+}
+
+static void check_identical_in_ram(const struct vm_config *cfg, const struct vm_host_info *h,
+                                   struct diag *diag, const struct vm_mem_region *r, const char *field)
+{
+    u64 end = range_end(r->gpa.val, r->size);
+    if (in_host_ram(h, r->gpa.val, r->size))
+        return;
+    if (host_ram_count(h) == 1)
+        diag_error(diag, cfg->file, r->line, field,
+                   "MapIdentical region [0x%llx, 0x%llx) is not inside host RAM [0x%llx, 0x%llx)",
+                   ULL(r->gpa.val), ULL(end), ULL(h->ram[0].base.val),
+                   ULL(range_end(h->ram[0].base.val, h->ram[0].size)));
+    else
+        diag_error(diag, cfg->file, r->line, field,
+                   "MapIdentical region [0x%llx, 0x%llx) is not inside any of the %zu host RAM ranges",
+                   ULL(r->gpa.val), ULL(end), host_ram_count(h));
+}
+
+static void check_region_host(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag,
+                              size_t i)
+{
+    const struct vm_mem_region *r = &cfg->regions[i];
+    char field[FIELD_MAX];
+    fmt_snprintf(field, sizeof(field), "kernel.memory_regions[%zu]", i);
+    switch (r->map_type) {
+    case VM_MAP_ALLOC:
+        if (r->size > host_ram_total(h))
+            diag_error(diag, cfg->file, r->line, field,
+                       "MapAlloc region of 0x%llx bytes is larger than all host RAM (0x%llx bytes)",
+                       ULL(r->size), ULL(host_ram_total(h)));
+        break;
+    case VM_MAP_IDENTICAL:
+        check_identical_in_ram(cfg, h, diag, r, field);
+        check_not_reserved(cfg, h, diag, r->line, field, "MapIdentical region", r->gpa.val, r->size);
+        break;
+    case VM_MAP_RESERVED: /* may be device memory outside RAM, but never the hypervisor's own */
+        check_not_reserved(cfg, h, diag, r->line, field, "MapReserved region", r->gpa.val, r->size);
+        break;
+    }
+}
+
+/* Regions that each fit can still add up to more than the machine has. */
+static void check_alloc_total(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
+{
+    u64 total = 0, ram = host_ram_total(h);
+    for (size_t i = 0; i < cfg->region_count; i++) {
+        const struct vm_mem_region *r = &cfg->regions[i];
+        if (r->map_type != VM_MAP_ALLOC)
+            continue;
+        if (r->size > ram)
+            return; /* already reported for that region */
+        total = total + r->size < total ? ~0ull : total + r->size;
+    }
+    if (total > ram)
+        diag_error(diag, cfg->file, cfg->kernel_line, "kernel.memory_regions",
+                   "MapAlloc regions need 0x%llx bytes in total but host RAM is 0x%llx bytes", ULL(total),
+                   ULL(ram));
+}
+
+static bool in_some_region(const struct vm_config *cfg, u64 addr)
+{
+    for (size_t i = 0; i < cfg->region_count; i++)
+        if (range_contains(cfg->regions[i].gpa.val, cfg->regions[i].size, addr, 1))
+            return true;
+    return false;
+}
+
+static void check_in_regions(const struct vm_config *cfg, struct diag *diag, u64 addr, int line,
+                             const char *field, const char *what)
+{
+    if (!in_some_region(cfg, addr))
+        diag_error(diag, cfg->file, line, field, "%s 0x%llx is not inside any memory region", what,
+                   ULL(addr));
+}
+
+static void check_addresses(const struct vm_config *cfg, struct diag *diag)
+{
+    static const char *const names[] = {"kernel", "bios", "dtb", "ramdisk"};
+    const struct vm_image *imgs[] = {&cfg->kernel, &cfg->bios, &cfg->dtb, &cfg->ramdisk};
+    char field[FIELD_MAX], what[32];
+
+    check_in_regions(cfg, diag, cfg->entry_point.val, cfg->entry_point_line, "kernel.entry_point",
+                     "entry point");
+    for (size_t i = 0; i < ARRAY_SIZE(imgs); i++) {
+        if (!imgs[i]->has_load_addr)
+            continue;
+        fmt_snprintf(field, sizeof(field), "kernel.%s_load_addr", names[i]);
+        fmt_snprintf(what, sizeof(what), "%s load address", names[i]);
+        check_in_regions(cfg, diag, imgs[i]->load_gpa.val, imgs[i]->line, field, what);
+    }
+}
+
+/* ---- vCPUs ---- */
+
+static bool mpidr_equal(u64 a, u64 b)
+{
+    return (a & VM_MPIDR_AFF_MASK) == (b & VM_MPIDR_AFF_MASK);
+}
+
+/* pCPU index with this MPIDR, or -1. */
+static int host_cpu_of(const struct vm_host_info *h, u64 mpidr)
+{
+    for (size_t i = 0; i < host_cpu_count(h); i++)
+        if (mpidr_equal(h->cpu_mpidr[i], mpidr))
+            return (int)i;
+    return -1;
+}
+
+/* "0x0 0x1 0x100 ..." — the MPIDRs a config may name, for messages. */
+static void list_mpidrs(const struct vm_host_info *h, char *buf, size_t size)
+{
+    size_t n = host_cpu_count(h), pos = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < 6 && pos < size; i++)
+        pos += (size_t)fmt_snprintf(buf + pos, size - pos, "%s0x%llx", i ? " " : "", ULL(h->cpu_mpidr[i]));
+    if (n > 6 && pos < size)
+        fmt_snprintf(buf + pos, size - pos, " ...");
+}
+
+static void check_cpu_id(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag,
+                         size_t i)
+{
+    char field[FIELD_MAX], cpus[80];
+    u64 id = cfg->phys_cpu_ids[i];
+    fmt_snprintf(field, sizeof(field), "base.phys_cpu_ids[%zu]", i);
+    if (host_cpu_of(h, id) < 0) {
+        list_mpidrs(h, cpus, sizeof(cpus));
+        diag_error(diag, cfg->file, cfg->phys_cpu_ids_line, field,
+                   "MPIDR 0x%llx is not a CPU of this machine (its MPIDRs: %s)", ULL(id), cpus);
+        return;
+    }
+    for (size_t j = 0; j < i; j++)
+        if (mpidr_equal(cfg->phys_cpu_ids[j], id))
+            diag_error(diag, cfg->file, cfg->phys_cpu_ids_line, field,
+                       "MPIDR 0x%llx is also phys_cpu_ids[%zu]; to share a pCPU use phys_cpu_sets", ULL(id),
+                       j);
+}
+
+static void check_cpu_ids(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
+{
+    if (cfg->phys_cpu_id_count != cfg->cpu_num)
+        diag_error(diag, cfg->file, cfg->phys_cpu_ids_line, "base.phys_cpu_ids",
+                   "phys_cpu_ids has %zu entr%s but cpu_num is %u; give one MPIDR per vCPU",
+                   cfg->phys_cpu_id_count, cfg->phys_cpu_id_count == 1 ? "y" : "ies", cfg->cpu_num);
+    for (size_t i = 0; i < cfg->phys_cpu_id_count; i++)
+        check_cpu_id(cfg, h, diag, i);
+}
+
+static u64 host_cpu_mask(const struct vm_host_info *h)
+{
+    size_t n = host_cpu_count(h);
+    return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+static void check_cpu_sets(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
+{
+    char field[FIELD_MAX];
+    u64 valid = host_cpu_mask(h);
+    if (cfg->phys_cpu_set_count != cfg->cpu_num)
+        diag_error(diag, cfg->file, cfg->phys_cpu_sets_line, "base.phys_cpu_sets",
+                   "phys_cpu_sets has %zu entr%s but cpu_num is %u; give one pCPU mask per vCPU",
+                   cfg->phys_cpu_set_count, cfg->phys_cpu_set_count == 1 ? "y" : "ies", cfg->cpu_num);
+    for (size_t i = 0; i < cfg->phys_cpu_set_count; i++) {
+        u64 m = cfg->phys_cpu_sets[i];
+        fmt_snprintf(field, sizeof(field), "base.phys_cpu_sets[%zu]", i);
+        if (m == 0)
+            diag_error(diag, cfg->file, cfg->phys_cpu_sets_line, field,
+                       "mask is 0: vCPU %zu would have no pCPU to run on", i);
+        else if (m & ~valid)
+            diag_error(diag, cfg->file, cfg->phys_cpu_sets_line, field,
+                       "mask 0x%llx names pCPUs this machine lacks: it has %zu (valid bits 0x%llx)", ULL(m),
+                       host_cpu_count(h), ULL(valid));
+    }
+}
+
+/* Without phys_cpu_sets each vCPU gets a pCPU of its own; sharing must be asked for explicitly. */
+static void check_cpus(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
+{
+    if (cfg->cpu_num > host_cpu_count(h) && !cfg->has_phys_cpu_sets)
+        diag_error(diag, cfg->file, cfg->cpu_num_line, "base.cpu_num",
+                   "cpu_num %u exceeds the %zu pCPUs of this machine (phys_cpu_sets can share pCPUs)",
+                   cfg->cpu_num, host_cpu_count(h));
+    if (cfg->has_phys_cpu_ids)
+        check_cpu_ids(cfg, h, diag);
+    if (cfg->has_phys_cpu_sets)
+        check_cpu_sets(cfg, h, diag);
+}
+
+/* ---- devices ---- */
+
+static void check_aligned(const struct vm_config *cfg, struct diag *diag, int line, const char *field,
+                          const char *what, u64 v)
+{
+    if (!IS_ALIGNED(v, VM_CONFIG_ALIGN))
+        diag_error(diag, cfg->file, line, field,
+                   "%s 0x%llx is not 4 KiB aligned (passthrough maps whole pages)", what, ULL(v));
+}
+
+/* A passthrough window is mapped page by page into stage 2, and must not hand out hypervisor memory. */
+static void check_pt_window(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag,
+                            const char *field, int line, u64 gpa, u64 hpa, u64 len)
+{
+    if (len == 0) {
+        diag_error(diag, cfg->file, line, field, "length is 0; a passthrough range must be non-empty");
+        return;
+    }
+    check_aligned(cfg, diag, line, field, "base_gpa", gpa);
+    if (hpa != gpa)
+        check_aligned(cfg, diag, line, field, "base_hpa", hpa);
+    check_aligned(cfg, diag, line, field, "length", len);
+    check_not_reserved(cfg, h, diag, line, field, "host range", hpa, len);
+}
+
+static void check_devices(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
+{
+    char field[FIELD_MAX];
+    for (size_t i = 0; i < cfg->pt_device_count; i++) {
+        const struct vm_passthrough_device *p = &cfg->pt_devices[i];
+        if (p->by_path)
+            continue;
+        fmt_snprintf(field, sizeof(field), "devices.passthrough_devices[%zu]", i);
+        check_pt_window(cfg, h, diag, field, p->line, p->base_gpa.val, p->base_hpa.val, p->length);
+    }
+    for (size_t i = 0; i < cfg->pt_address_count; i++) {
+        const struct vm_passthrough_address *a = &cfg->pt_addresses[i];
+        fmt_snprintf(field, sizeof(field), "devices.passthrough_addresses[%zu]", i);
+        check_pt_window(cfg, h, diag, field, a->line, a->base.val, a->base.val, a->length);
+    }
+    for (size_t i = 0; i < cfg->emu_device_count; i++) {
+        const struct vm_emu_device *e = &cfg->emu_devices[i];
+        fmt_snprintf(field, sizeof(field), "devices.emu_devices[%zu]", i);
+        if (e->length == 0)
+            diag_error(diag, cfg->file, e->line, field,
+                       "length is 0; an emulated device needs an MMIO window");
+    }
+}
+
+int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag)
+{
+    struct diag quiet = {0};
+    struct diag *d = diag ? diag : &quiet;
+    unsigned errors = d->errors;
+
+    for (size_t i = 0; i < cfg->region_count; i++)
+        check_region_host(cfg, host, d, i);
+    check_alloc_total(cfg, host, d);
+    check_addresses(cfg, d);
+    check_cpus(cfg, host, d);
+    check_devices(cfg, host, d);
+    check_guest_overlaps(cfg, d);
+    return d->errors == errors ? 0 : -1;
+}
+
+/* ---- images ---- */
+
+static const struct vm_image *image_named(const struct vm_config *cfg, const char *what)
+{
+    if (strcmp(what, "bios") == 0)
+        return &cfg->bios;
+    if (strcmp(what, "dtb") == 0)
+        return &cfg->dtb;
+    if (strcmp(what, "ramdisk") == 0)
+        return &cfg->ramdisk;
+    return &cfg->kernel;
+}
+
+int vm_config_check_image(const struct vm_config *cfg, const char *what, gpa_t load_gpa, u64 size,
+                          struct diag *diag)
+{
+    char field[FIELD_MAX];
+    u64 load = load_gpa.val;
+    for (size_t i = 0; i < cfg->region_count; i++)
+        if (range_contains(cfg->regions[i].gpa.val, cfg->regions[i].size, load, size))
+            return 0;
+    fmt_snprintf(field, sizeof(field), "kernel.%s_load_addr", what);
+    diag_error(diag, cfg->file, image_named(cfg, what)->line, field,
+               "VM '%s': %s image of 0x%llx bytes at [0x%llx, 0x%llx) does not fit inside one memory region",
+               cfg->name, what, ULL(size), ULL(load), ULL(range_end(load, size)));
+    return -1;
+}
+
+/* ---- sets of VMs ---- */
+
+static bool check_ids(const struct vm_config *const cfgs[], size_t j, const bool ok[], struct diag *diag)
+{
+    const struct vm_config *b = cfgs[j];
+    bool clean = true;
+    for (size_t i = 0; i < j; i++) {
+        const struct vm_config *a = cfgs[i];
+        if (!ok[i] || !a || a->id != b->id)
+            continue;
+        diag_error(diag, b->file, b->id_line, "base.id", "VM id %llu is already used by VM '%s' in %s",
+                   ULL(b->id), a->name, a->file);
+        clean = false;
+    }
+    return clean;
+}
+
+/* Two VMs must never own the same host-physical bytes (RAM or device registers). */
+static bool check_host_ranges(const struct vm_config *a, const struct vm_config *b, struct diag *diag)
+{
+    struct span sa, sb;
+    char fa[FIELD_MAX], fb[FIELD_MAX];
+    bool clean = true;
+    for (size_t j = 0; j < span_count(b); j++) {
+        if (!span_at(b, j, true, &sb))
+            continue;
+        for (size_t i = 0; i < span_count(a); i++) {
+            if (!span_at(a, i, true, &sa) || !spans_overlap(&sa, &sb))
+                continue;
+            span_field(fa, &sa);
+            span_field(fb, &sb);
+            diag_error(diag, b->file, sb.line, fb, "host range [0x%llx, 0x%llx) is also claimed by %s of %s",
+                       ULL(sb.base), ULL(range_end(sb.base, sb.len)), fa, a->file);
+            clean = false;
+        }
+    }
+    return clean;
+}
+
+void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok[], struct diag *diag)
+{
+    for (size_t j = 0; j < n; j++) {
+        if (!ok[j] || !cfgs[j]) {
+            ok[j] = false;
+            continue;
+        }
+        bool clean = check_ids(cfgs, j, ok, diag);
+        for (size_t i = 0; i < j; i++)
+            if (ok[i] && !check_host_ranges(cfgs[i], cfgs[j], diag))
+                clean = false;
+        ok[j] = clean;
+    }
+}
+
+/* ---- placement ---- */
+
+u64 vm_config_vcpu_affinity(const struct vm_config *cfg, const struct vm_host_info *host, u32 vcpu)
+{
+    if (vcpu >= cfg->cpu_num)
+        return 0;
+    if (cfg->has_phys_cpu_sets)
+        return vcpu < cfg->phys_cpu_set_count ? cfg->phys_cpu_sets[vcpu] & host_cpu_mask(host) : 0;
+    if (cfg->has_phys_cpu_ids) {
+        int p = vcpu < cfg->phys_cpu_id_count ? host_cpu_of(host, cfg->phys_cpu_ids[vcpu]) : -1;
+        return p < 0 ? 0 : 1ull << p;
+    }
+    return vcpu < host_cpu_count(host) ? 1ull << vcpu : 0;
+}

@@ -1,0 +1,36 @@
+/* What the generic hypervisor needs from each architecture (hv/arch/<arch>/). */
+#ifndef HV_ARCH_H
+#define HV_ARCH_H
+
+#include <lib/addr.h>
+#include <lib/types.h>
+
+struct vm;
+struct vcpu;
+struct vcpu_exit;
+
+/* Stage-2 access bits for vm_arch_map. */
+#define S2_READ 0x1u
+#define S2_WRITE 0x2u
+#define S2_EXEC 0x4u
+#define S2_DEVICE 0x8u
+
+int vm_arch_init(struct vm *vm);           /* empty stage-2 tables, VMID */
+void vm_arch_destroy(struct vm *vm);       /* frees tables, flushes the VMID from the TLBs */
+int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags);
+
+/* Virtual CPU id (MPIDR on aarch64) of vCPU `index`. */
+u64 vcpu_arch_hwid(u32 index);
+void vcpu_arch_init(struct vcpu *vcpu);
+/* Sets the vCPU to its architectural reset state, entering at entry with arg in the
+ * boot-protocol register (x0). */
+void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg);
+/* Runs the vCPU on this pCPU until an exit the generic code must see. */
+void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit);
+void vcpu_arch_set_return(struct vcpu *vcpu, u64 value);      /* hypercall result */
+void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value);
+u64 vcpu_arch_pc(const struct vcpu *vcpu);
+/* Called once per pCPU before it runs any vCPU. */
+void hv_arch_cpu_init(void);
+
+#endif

@@ -1,0 +1,43 @@
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include <arch/vcpu_arch.h>
+#include <hv/vcpu_exit.h>
+#include <lib/addr.h>
+#include <lib/types.h>
+
+struct vm;
+
+enum vcpu_state {
+    VCPU_OFF,      /* not started (or CPU_OFF) */
+    VCPU_RUNNABLE, /* may run; on its pCPU's run queue */
+    VCPU_HALTED,   /* WFI: waits for an interrupt */
+    VCPU_STOPPED,  /* its VM ended */
+};
+
+struct vcpu_stats {
+    u64 exits;
+    u64 hypercalls;
+    u64 mmio;
+    u64 halts;
+    u64 irqs;
+};
+
+struct vcpu {
+    struct vm *vm;
+    u32 id;                 /* index within the VM */
+    u64 hwid;               /* virtual MPIDR affinity the guest sees */
+    u32 pcpu;               /* pCPU it runs on */
+    u64 affinity;           /* allowed pCPUs (bitmask) */
+    volatile enum vcpu_state state;
+    struct vcpu_arch arch;
+    struct vcpu_stats stats;
+};
+
+struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 pcpu);
+void vcpu_destroy(struct vcpu *vcpu);
+/* PSCI CPU_ON and friends: power a vCPU on at entry with one argument register. */
+int vcpu_power_on(struct vcpu *vcpu, gpa_t entry, u64 arg);
+void vcpu_power_off(struct vcpu *vcpu);
+
+#endif

@@ -1,0 +1,40 @@
+/* Why a vCPU stopped running guest code, decoded by the architecture layer into a form the
+ * generic run loop handles (in the spirit of axvcpu's exit reasons). */
+#ifndef HV_VCPU_EXIT_H
+#define HV_VCPU_EXIT_H
+
+#include <lib/addr.h>
+#include <lib/types.h>
+
+enum vcpu_exit_reason {
+    VCPU_EXIT_NONE,      /* handled inside the arch layer (e.g. a PSCI call); run again */
+    VCPU_EXIT_IRQ,       /* a host interrupt is pending at EL2 */
+    VCPU_EXIT_HYPERCALL, /* cvisor hypercall: nr and arguments */
+    VCPU_EXIT_MMIO,      /* access to guest-physical space that no memory region maps */
+    VCPU_EXIT_HALT,      /* WFI: nothing to do until an interrupt */
+    VCPU_EXIT_YIELD,     /* WFE or a voluntary yield */
+    VCPU_EXIT_FAULT,     /* anything else: the VM is stopped with this report */
+};
+
+struct vcpu_exit {
+    enum vcpu_exit_reason reason;
+    union {
+        struct {
+            u64 nr;
+            u64 args[5];
+        } hypercall;
+        struct {
+            gpa_t addr;
+            u8 width; /* bytes: 1, 2, 4, 8 */
+            bool write;
+            u64 data; /* value written (writes) */
+        } mmio;
+        struct {
+            char what[96];
+            gpa_t addr; /* faulting guest-physical address when known, else 0 */
+            bool has_addr;
+        } fault;
+    };
+};
+
+#endif

@@ -1,0 +1,28 @@
+/* Emulated MMIO devices of a VM: found by guest-physical address on a stage-2 fault. */
+#ifndef HV_VDEV_H
+#define HV_VDEV_H
+
+#include <lib/addr.h>
+#include <lib/types.h>
+
+struct vcpu;
+struct vdev;
+
+struct vdev_ops {
+    /* offset is from the device base; width 1/2/4/8. Return false for an access the device
+     * rejects (the VM gets a fault report). */
+    bool (*read)(struct vdev *dev, struct vcpu *vcpu, u64 offset, u8 width, u64 *value);
+    bool (*write)(struct vdev *dev, struct vcpu *vcpu, u64 offset, u8 width, u64 value);
+    void (*destroy)(struct vdev *dev);
+};
+
+struct vdev {
+    const char *name;
+    gpa_t base;
+    u64 size;
+    const struct vdev_ops *ops;
+    void *priv;
+    struct vdev *next;
+};
+
+#endif

@@ -1,0 +1,84 @@
+/* A virtual machine: its config, guest-physical memory, stage-2 tables, devices and vCPUs. */
+#ifndef HV_VM_H
+#define HV_VM_H
+
+#include <arch/spinlock.h>
+#include <arch/vm_arch.h>
+#include <hv/vcpu.h>
+#include <hv/vdev.h>
+#include <hv/vm_config.h>
+#include <lib/addr.h>
+#include <lib/diag.h>
+#include <lib/types.h>
+
+#define VM_MAX 16
+
+enum vm_state {
+    VM_CREATED, /* memory and images in place, vCPUs not started */
+    VM_RUNNING,
+    VM_ENDING,  /* an end was requested; vCPUs are being stopped */
+    VM_ENDED,
+};
+
+enum vm_end_reason { VM_END_NONE, VM_END_SHUTDOWN, VM_END_RESET, VM_END_FAULT };
+
+/* One contiguous host range backing (part of) guest-physical memory. */
+struct vm_mem {
+    gpa_t gpa;
+    hpa_t hpa;
+    u64 size;
+    bool owned;    /* allocated or reserved by cvisor: freed with the VM */
+    bool is_ram;   /* guest RAM (as opposed to a passed-through device range) */
+};
+
+#define VM_MAX_MEMS (VM_MAX_REGIONS + VM_MAX_PT_DEVICES + VM_MAX_PT_ADDRESSES)
+
+struct vm {
+    u32 index;              /* slot in the VM table */
+    u64 id;                 /* from the config */
+    char name[VM_NAME_MAX];
+    struct vm_config *config;
+    enum vm_state state;
+    enum vm_end_reason end_reason;
+    char end_detail[128];
+    spinlock_t lock;
+
+    struct vm_mem mems[VM_MAX_MEMS];
+    size_t mem_count;
+    u64 ram_bytes;
+    struct vm_arch arch;    /* stage-2 tables and arch state */
+    struct vdev *devices;
+
+    struct vcpu *vcpus[VM_MAX_VCPUS];
+    u32 vcpu_count;
+    u32 vcpus_active;       /* vCPUs not yet stopped after VM_RUNNING */
+
+    char con_line[160];     /* hypercall console: one line at a time so VMs don't interleave */
+    size_t con_len;
+    u64 exits;
+};
+
+extern struct vm *vm_table[VM_MAX];
+
+/* Creates a VM from a validated config: memory, stage-2, images, devices, vCPUs.
+ * On failure reports through diag (naming the VM) and returns NULL having freed everything. */
+struct vm *vm_create(struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
+void vm_release(struct vm *vm);
+void vm_console_flush(struct vm *vm);
+void vm_destroy(struct vm *vm);
+void vm_start(struct vm *vm);
+
+/* Ends the VM (from any CPU): its vCPUs stop at their next exit or kick. */
+void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Host pointer to guest-physical [addr, addr+len) when it lies in one RAM range; else NULL. */
+void *vm_gpa_to_hva(struct vm *vm, gpa_t addr, u64 len);
+struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid);
+struct vdev *vm_find_vdev(struct vm *vm, gpa_t addr);
+void vm_add_vdev(struct vm *vm, struct vdev *dev);
+
+void vm_console_put(struct vm *vm, char c);
+const char *vm_end_reason_name(enum vm_end_reason r);
+
+#endif

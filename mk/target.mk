@@ -1,0 +1,65 @@
+# Cross build of the hypervisor image: base + lib + app for $(ARCH)/$(PLATFORM).
+# APP=hv (default) builds the hypervisor; APP=base-demo builds the base alone.
+
+APP ?= hv
+include base/arch/$(ARCH)/arch.mk
+PLATFORM ?= $(ARCH_DEFAULT_PLATFORM)
+include base/platform/$(PLATFORM)/platform.mk
+
+LOG_LEVEL_MACRO := LOG_$(shell echo $(LOG) | tr a-z A-Z)
+OUT := $(BUILD)/$(ARCH)/$(APP)
+
+TARGET_CC := clang --target=$(ARCH_TRIPLE)
+TARGET_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -fno-common \
+  -O2 -g -Wall -Wextra -Werror $(ARCH_CFLAGS) -DLOG_DEFAULT_LEVEL=$(LOG_LEVEL_MACRO) \
+  -Ilib/include -Ibase/include -Ibase/arch/$(ARCH)/include -Ihv/include -Ihv/arch/$(ARCH)/include \
+  -MMD -MP
+TARGET_LDFLAGS := -nostdlib -static -fuse-ld=lld -Wl,--defsym=LINK_BASE=$(PLATFORM_LINK_BASE) \
+  -Wl,-T,base/arch/$(ARCH)/link.ld -Wl,--gc-sections -Wl,-z,max-page-size=4096
+
+BASE_SRCS := $(wildcard base/core/*.c) $(wildcard base/arch/$(ARCH)/*.c base/arch/$(ARCH)/*.S) \
+  $(ARCH_DRIVERS) $(wildcard base/platform/$(PLATFORM)/*.c) $(wildcard lib/src/*.c)
+include $(if $(filter hv,$(APP)),hv/app.mk,apps/$(APP)/app.mk)
+
+TARGET_SRCS := $(BASE_SRCS) $(APP_SRCS)
+TARGET_OBJS := $(patsubst %,$(OUT)/obj/%.o,$(TARGET_SRCS)) $(APP_GEN_OBJS)
+
+$(OUT)/obj/%.c.o: %.c | bootstrap
+	@mkdir -p $(@D)
+	@echo "  CC  $<"
+	@$(TARGET_CC) $(TARGET_CFLAGS) -c $< -o $@
+
+$(OUT)/obj/%.S.o: %.S | bootstrap
+	@mkdir -p $(@D)
+	@echo "  CC  $<"
+	@$(TARGET_CC) $(TARGET_CFLAGS) -c $< -o $@
+
+# Flags changes (LOG=...) must rebuild: record them.
+$(OUT)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(TARGET_CFLAGS) $(APP_FLAGS_KEY)' | cmp -s - $@ || echo '$(TARGET_CFLAGS) $(APP_FLAGS_KEY)' > $@
+$(TARGET_OBJS): $(OUT)/flags
+
+$(OUT)/cvisor.elf: $(TARGET_OBJS) base/arch/$(ARCH)/link.ld
+	@echo "  LD  $@"
+	@$(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_LDFLAGS) $(TARGET_OBJS) -o $@
+
+$(OUT)/cvisor.bin: $(OUT)/cvisor.elf
+	llvm-objcopy -O binary $< $@
+
+HV_IMAGE := $(OUT)/cvisor.bin
+
+.PHONY: build FORCE
+build: $(HV_IMAGE)
+	@echo "built $(HV_IMAGE) ($(ARCH), $(PLATFORM), app $(APP))"
+FORCE:
+
+-include $(TARGET_OBJS:.o=.d)
+
+# ---- running under QEMU ----
+QEMU_EXTRA ?=
+QEMU_CMD = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) -nographic -kernel $(HV_IMAGE) $(QEMU_EXTRA)
+
+.PHONY: run
+run: build
+	$(QEMU_CMD)
