@@ -16,6 +16,21 @@ bootstrap:
 include mk/host.mk
 -include mk/target.mk
 
+# The whole test suite: host unit tests, host-side checks (TOML differential test), a bounded
+# fuzz run of every parser of untrusted input, then the QEMU system tests.
+PYTEST ?= /usr/bin/python3 -m pytest
+.PHONY: test systest host-checks
+test: bootstrap
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory host-checks
+	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory systest
+
+host-checks: $(HOST_CHECKS)
+
+systest: bootstrap
+	$(PYTEST) -q tests/system
+
 .PHONY: clean
 clean:
 	rm -rf $(BUILD)

@@ -1,22 +1,21 @@
 # The hypervisor app: generic core, arch part, and the generated table of embedded files.
 APP_SRCS := $(wildcard hv/core/*.c) $(wildcard hv/arch/$(ARCH)/*.c hv/arch/$(ARCH)/*.S)
-APP_GEN_OBJS := $(OUT)/obj/embed.o
+APP_GEN_OBJS := $(IMAGE_DIR)/embed.o
 
 # Embedded configs and images. VM_CONFIGS is colon-separated, as in the original.
 VM_CONFIGS ?= configs/vms/hello-aarch64.toml
 VM_CONFIG_LIST := $(subst :, ,$(VM_CONFIGS))
 GUEST_OUT := $(BUILD)/guests/$(ARCH)
 IMAGE_SEARCH := $(GUEST_OUT):$(CACHE_DIR)/images/$(ARCH)
-APP_FLAGS_KEY := $(VM_CONFIGS)
 include guests/guests.mk
 
-$(OUT)/embed.S: $(VM_CONFIG_LIST) scripts/gen_embed.py guests FORCE | bootstrap
+$(IMAGE_DIR)/embed.S: $(VM_CONFIG_LIST) scripts/gen_embed.py guests FORCE | bootstrap
 	@mkdir -p $(@D)
-	@/usr/bin/python3 scripts/gen_embed.py $@ $(OUT)/embed.d $(OUT)/obj/embed.o $(IMAGE_SEARCH) $(VM_CONFIG_LIST)
+	@/usr/bin/python3 scripts/gen_embed.py $@ $(IMAGE_DIR)/embed.d $(IMAGE_DIR)/embed.o $(IMAGE_SEARCH) $(VM_CONFIG_LIST)
 
-$(OUT)/obj/embed.o: $(OUT)/embed.S
+$(IMAGE_DIR)/embed.o: $(IMAGE_DIR)/embed.S
 	@mkdir -p $(@D)
 	@echo "  AS  $<"
 	@$(TARGET_CC) $(TARGET_CFLAGS) -c $< -o $@
 
--include $(OUT)/embed.d
+-include $(IMAGE_DIR)/embed.d

@@ -7,7 +7,10 @@ PLATFORM ?= $(ARCH_DEFAULT_PLATFORM)
 include base/platform/$(PLATFORM)/platform.mk
 
 LOG_LEVEL_MACRO := LOG_$(shell echo $(LOG) | tr a-z A-Z)
-OUT := $(BUILD)/$(ARCH)/$(APP)
+OUT := $(BUILD)/$(ARCH)/$(APP)/$(LOG)
+# Where the linked image (and its embedded configs) goes; system tests build several images
+# over the same objects by giving each its own IMAGE_DIR.
+IMAGE_DIR ?= $(OUT)
 
 TARGET_CC := clang --target=$(ARCH_TRIPLE)
 TARGET_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -fno-common \
@@ -37,17 +40,18 @@ $(OUT)/obj/%.S.o: %.S | bootstrap
 # Flags changes (LOG=...) must rebuild: record them.
 $(OUT)/flags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(TARGET_CFLAGS) $(APP_FLAGS_KEY)' | cmp -s - $@ || echo '$(TARGET_CFLAGS) $(APP_FLAGS_KEY)' > $@
+	@echo '$(TARGET_CFLAGS)' | cmp -s - $@ || echo '$(TARGET_CFLAGS)' > $@
 $(TARGET_OBJS): $(OUT)/flags
 
-$(OUT)/cvisor.elf: $(TARGET_OBJS) base/arch/$(ARCH)/link.ld
+$(IMAGE_DIR)/cvisor.elf: $(TARGET_OBJS) base/arch/$(ARCH)/link.ld
 	@echo "  LD  $@"
+	@mkdir -p $(@D)
 	@$(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_LDFLAGS) $(TARGET_OBJS) -o $@
 
-$(OUT)/cvisor.bin: $(OUT)/cvisor.elf
-	llvm-objcopy -O binary $< $@
+$(IMAGE_DIR)/cvisor.bin: $(IMAGE_DIR)/cvisor.elf
+	@llvm-objcopy -O binary $< $@
 
-HV_IMAGE := $(OUT)/cvisor.bin
+HV_IMAGE := $(IMAGE_DIR)/cvisor.bin
 
 .PHONY: build FORCE
 build: $(HV_IMAGE)

@@ -4,12 +4,14 @@
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/percpu.h>
+#include <base/timer.h>
 #include <hv/arch.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
 #include <hv/vm.h>
 
 #define RQ_MAX 32
+#define SLICE_NS 10000000ull /* 10 ms: time slice when several vCPUs share a pCPU */
 
 struct run_queue {
     spinlock_t lock;
@@ -19,6 +21,7 @@ struct run_queue {
 };
 
 static struct run_queue rqs[MAX_CPUS];
+static volatile bool need_resched[MAX_CPUS];
 
 void vm_finish(struct vm *vm);
 
@@ -177,15 +180,32 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
     return true;
 }
 
+static void slice_expired(void *arg)
+{
+    (void)arg;
+    need_resched[cpu_id()] = true;
+}
+
+/* Preemption: only armed while another vCPU waits for this pCPU. */
+static void arm_slice(struct vcpu *v)
+{
+    if (rqs[cpu_id()].count > 1 && others_runnable(v))
+        timer_set_deadline(timer_ticks() + timer_ns_to_ticks(SLICE_NS), slice_expired, NULL);
+}
+
 static void run_vcpu(struct vcpu *v)
 {
     struct vcpu_exit exit;
+    u32 cpu = cpu_id();
+    need_resched[cpu] = false;
+    arm_slice(v);
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING) {
         vcpu_arch_run(v, &exit);
         v->vm->exits++;
-        if (!handle_exit(v, &exit))
+        if (!handle_exit(v, &exit) || need_resched[cpu])
             break;
     }
+    timer_cancel();
 }
 
 void sched_loop(void)

@@ -20,8 +20,8 @@ $(FDT_FIXTURE_OUT)/cells-v16.dtb: tests/unit/fdt/cells.dts | bootstrap
 $(FDT_FIXTURE_OUT)/qemu-virt.dtb: | bootstrap
 	@mkdir -p $(@D)
 	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,dumpdtb=$@ \
-	  -cpu cortex-a72 -smp 2 -m 2G -nographic 2>/dev/null
-	@test -s $@
+	  -cpu cortex-a72 -smp 2 -m 2G -nographic 2>$@.log && test -s $@ \
+	  || { cat $@.log; rm -f $@; exit 1; }
 
 $(BUILD)/host/unit/test_fdt: $(FDT_FIXTURES)
 $(BUILD)/host/unit/test_fdt: HOST_CFLAGS += -DFDT_FIXTURE_DIR='"$(abspath $(FDT_FIXTURE_OUT))"'

@@ -1,0 +1,86 @@
+"""Helpers for cvisor system tests: build a hypervisor image with given VM configs and boot it
+under QEMU, reading the serial console with pexpect."""
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pexpect
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("CVISOR_BUILD", REPO / "build"))
+SYSTEST = BUILD / "systest"
+QEMU_AARCH64 = ["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72",
+                "-nographic"]
+
+
+def build_image(name, configs=(), log="info", app="hv", extra=()):
+    """Builds build/systest/<name>/cvisor.bin embedding `configs` (paths relative to the repo)."""
+    image_dir = SYSTEST / name
+    args = ["make", "-s", f"BUILD={BUILD}", f"APP={app}", f"LOG={log}", f"IMAGE_DIR={image_dir}"]
+    if configs:
+        args.append("VM_CONFIGS=" + ":".join(str(c) for c in configs))
+    r = subprocess.run(args + list(extra) + ["build"], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, f"build failed:\n{r.stdout}\n{r.stderr}"
+    return image_dir / "cvisor.bin", r.stderr
+
+
+class Machine:
+    """One QEMU run. expect() matches regular expressions on the console; the full output is
+    kept in .output and in build/systest/<name>.log."""
+
+    def __init__(self, image, name, smp=2, mem="2G", timeout=60, extra=()):
+        self.log_path = SYSTEST / f"{name}.log"
+        self.log = open(self.log_path, "w", encoding="utf-8", errors="replace")
+        cmd = QEMU_AARCH64 + ["-smp", str(smp), "-m", mem, "-kernel", str(image)] + list(extra)
+        self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace", timeout=timeout,
+                                   cwd=str(REPO))
+        self.child.logfile_read = self.log
+        self.output = ""
+
+    def expect(self, pattern, timeout=None):
+        """Waits for a regex; returns the match object."""
+        try:
+            self.child.expect(pattern, timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as e:
+            self.log.flush()
+            raise AssertionError(f"did not see {pattern!r}; console so far:\n{self.text()}") from e
+        return self.child.match
+
+    def sendline(self, s):
+        self.child.sendline(s)
+
+    def wait_exit(self, timeout=60):
+        """Waits for QEMU to exit by itself (the hypervisor powered off); returns its status."""
+        try:
+            self.child.expect(pexpect.EOF, timeout=timeout)
+        except pexpect.TIMEOUT as e:
+            raise AssertionError(f"QEMU did not power off; console:\n{self.text()}") from e
+        self.child.close()
+        return self.child.exitstatus
+
+    def text(self):
+        self.log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def close(self):
+        if self.child.isalive():
+            self.child.terminate(force=True)
+        self.log.close()
+
+
+def run_to_completion(name, configs, smp=2, log="info", timeout=60, app="hv"):
+    """Builds, boots, waits for power-off; returns the console text (asserting exit status 0)."""
+    image, _ = build_image(name, configs, log=log, app=app)
+    m = Machine(image, name, smp=smp, timeout=timeout)
+    try:
+        status = m.wait_exit(timeout)
+        text = m.text()
+    finally:
+        m.close()
+    assert status == 0, f"QEMU exit status {status}; console:\n{text}"
+    return text
+
+
+def lines_matching(text, pattern):
+    return [l for l in text.splitlines() if re.search(pattern, l)]

@@ -1,0 +1,81 @@
+"""System tests of the foundation: the base alone, the hypervisor with the in-tree guests,
+isolation, and power-off when the last VM ends."""
+import re
+
+import pytest
+from cvisor import REPO, lines_matching, run_to_completion
+
+VMS = REPO / "configs" / "vms"
+HELLO = "configs/vms/hello-aarch64.toml"
+SMP = "configs/vms/smp-aarch64.toml"
+MEMPROBE = "configs/vms/memprobe-aarch64.toml"
+TICKER = "configs/vms/ticker-aarch64.toml"
+
+
+def test_base_runs_without_the_hypervisor_app():
+    out = run_to_completion("base-demo", [], app="base-demo", timeout=30)
+    assert "base-demo: 2 CPUs" in out
+    assert re.search(r"cpu1 I: base-demo: cpu1 online", out)
+    assert "base-demo: 5 timer interrupts, 1 secondary CPUs checked in" in out
+
+
+def test_banner_hypercall_and_passthrough_console():
+    out = run_to_completion("hello", [HELLO])
+    assert re.search(r"cvisor \S+: arch aarch64, platform qemu-virt, 2 pCPUs, 2048 MiB RAM, log level info", out)
+    assert re.search(r"vm1 'hello': 1 vCPU on pCPU 0, 16 MiB RAM, kernel 'hello.bin' \(built in\)", out)
+    # through the console hypercall: tagged with the VM by the hypervisor
+    assert "[vm1] hello: running in vm1 on vcpu0" in out
+    # straight to the passed-through PL011: no tag, the guest wrote the bytes itself
+    assert re.search(r"(?m)^hello: vm1 writes straight to the passed-through PL011", out)
+    assert "[vm1] hello: PSCI version 1.1, SYSTEM_OFF feature 0, unknown hypercall -> -1" in out
+    assert "vm1 'hello' ended: shutdown (PSCI SYSTEM_OFF from vcpu0)" in out
+    assert "cvisor: powering off" in out
+
+
+def test_guest_starts_second_vcpu_with_psci():
+    out = run_to_completion("smp", [SMP])
+    assert "vm2 'smp': 2 vCPUs on pCPU 0,1" in out
+    assert "[vm2] smp: vcpu1 up, context id 1" in out
+    assert "[vm2] smp: met vcpu1 (context 1)" in out
+    # ON, ALREADY_ON, INVALID_PARAMETERS
+    assert "[vm2] smp: AFFINITY_INFO(1) = 0, CPU_ON again = -4, CPU_ON of vcpu 7 = -2" in out
+    assert "[vm2] smp: vcpu1 is off" in out
+    assert "vm2 'smp' ended: shutdown" in out
+
+
+def test_guest_touching_foreign_memory_is_stopped_while_another_vm_runs():
+    out = run_to_completion("isolation", [MEMPROBE, TICKER])
+    fault = lines_matching(out, r"vm3 E: vm3 'memprobe' ended: fault")
+    assert fault and "guest-physical 0x41000000" in fault[0]
+    assert "UNREACHABLE" not in out
+    # the other VM was running before and after the fault, and ends normally
+    idx_fault = out.index("'memprobe' ended: fault")
+    assert "ticker(vm4): tick 20" in out[idx_fault:]
+    assert "vm4 'ticker' ended: shutdown" in out
+    assert re.search(r"vm3 'memprobe': fault .*\s+.*vm4 'ticker': shutdown", out)
+
+
+def test_two_vms_time_share_one_pcpu():
+    # hello and ticker are both pinned to pCPU 0; with one pCPU both must still finish.
+    out = run_to_completion("share-pcpu", [TICKER, HELLO], smp=1)
+    assert "1 pCPUs" in out
+    assert "vm1 'hello' ended: shutdown" in out
+    assert "vm4 'ticker' ended: shutdown" in out
+    # hello finished while ticker was still ticking: time slicing, not run-to-completion
+    assert out.index("'hello' ended") < out.index("ticker(vm4): tick 20")
+
+
+@pytest.mark.parametrize("level,shown,hidden", [
+    ("debug", r"vm1 D: loaded kernel 'hello.bin'", None),
+    ("warn", r"\[vm1\] hello: powering off", r"cpu0 I: "),
+])
+def test_log_level(level, shown, hidden):
+    out = run_to_completion(f"log-{level}", [HELLO], log=level)
+    assert re.search(shown, out)
+    if hidden:
+        assert not re.search(hidden, out)
+
+
+def test_no_valid_vm_powers_off_with_error():
+    out = run_to_completion("no-vm", ["tests/configs/invalid/syntax-error.toml"])
+    assert "no VM could be started" in out
