@@ -15,6 +15,7 @@ bootstrap:
 
 include mk/host.mk
 -include mk/target.mk
+include mk/guest-images.mk
 
 # The whole test suite: host unit tests, host-side checks (TOML differential test), a bounded
 # fuzz run of every parser of untrusted input, then the QEMU system tests.
@@ -28,7 +29,7 @@ test: bootstrap
 
 host-checks: $(HOST_CHECKS)
 
-systest: bootstrap
+systest: bootstrap guest-images
 	$(PYTEST) -q tests/system
 
 .PHONY: clean

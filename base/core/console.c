@@ -33,3 +33,9 @@ void console_puts(const char *s)
 }
 
 int console_getc(void) { return console && console->getc ? console->getc(console->dev) : -1; }
+
+void console_enable_rx_irq(void)
+{
+    if (console && console->enable_rx_irq)
+        console->enable_rx_irq(console->dev);
+}

@@ -18,7 +18,7 @@ void percpu_set_count(u32 n);
 
 struct boot_info boot_info;
 static struct pl011 uart;
-static const struct console_ops uart_console = {pl011_putc, pl011_getc, &uart};
+static const struct console_ops uart_console = {pl011_putc, pl011_getc, pl011_enable_rx_irq, &uart};
 
 #define DTB_MAX_SIZE MiB(2)
 
@@ -53,6 +53,11 @@ static void use_dtb_console(const struct fdt *fdt)
     if (node >= 0 && fdt_reg(fdt, node, 0, &base, NULL) && base != uart.base)
         pl011_init(&uart, base);
     boot_info.uart_base = uart.base;
+    /* interrupts = <type number flags>: type 0 is an SPI (INTID = 32 + number). */
+    size_t len;
+    const u8 *irq = node >= 0 ? fdt_prop(fdt, node, "interrupts", &len) : NULL;
+    if (irq && len >= 8 && irq[3] == 0)
+        boot_info.uart_intid = 32 + ((u32)irq[4] << 24 | (u32)irq[5] << 16 | (u32)irq[6] << 8 | irq[7]);
 }
 
 static void start_secondaries(void)

@@ -7,6 +7,9 @@
 #define UARTCR 0x30
 #define FR_TXFF (1u << 5)
 #define FR_RXFE (1u << 4)
+#define UARTIMSC 0x38
+#define IMSC_RX (1u << 4)
+#define IMSC_RT (1u << 6)
 #define CR_UARTEN (1u << 0)
 #define CR_TXE (1u << 8)
 #define CR_RXE (1u << 9)
@@ -34,4 +37,10 @@ int pl011_getc(void *dev)
     if (*reg(u, UARTFR) & FR_RXFE)
         return -1;
     return (int)(*reg(u, UARTDR) & 0xff);
+}
+
+void pl011_enable_rx_irq(void *dev)
+{
+    struct pl011 *u = dev;
+    *reg(u, UARTIMSC) |= IMSC_RX | IMSC_RT;
 }

@@ -13,6 +13,7 @@
 #include <hv/arch.h>
 #include <hv/image.h>
 #include <hv/sched.h>
+#include <hv/vconsole.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -114,13 +115,13 @@ static void print_vm(const struct vm *vm)
             (unsigned long long)(vm->ram_bytes >> 20), vm->config->kernel.path, image_source(vm->config));
 }
 
+static struct vm_host_info host_facts;
+
 static void create_vms(void)
 {
     struct diag d = {.report = diag_to_log};
     struct vm_config *cfgs[VM_MAX];
-    struct vm_host_info *host = kzalloc(sizeof(*host));
-    if (!host)
-        panic("out of memory");
+    struct vm_host_info *host = &host_facts;
     host_info(host);
 
     size_t n = load_configs(cfgs, VM_MAX, &d);
@@ -152,7 +153,6 @@ static void create_vms(void)
         print_vm(vm);
         vms_alive++;
     }
-    kfree(host);
 }
 
 static void print_summary_and_poweroff(void)
@@ -172,6 +172,15 @@ static void print_summary_and_poweroff(void)
 void vm_finish(struct vm *vm)
 {
     vm_console_flush(vm);
+    if (vm->end_reason == VM_END_RESET) {
+        struct diag d = {.report = diag_to_log};
+        LOG_AT(LOG_INFO, (long)vm->id, "vm%llu '%s' is restarting (%s)", (unsigned long long)vm->id, vm->name,
+               vm->end_detail);
+        if (vm_restart(vm, &host_facts, &d) == 0)
+            return;
+        vm->end_reason = VM_END_FAULT;
+        str_copy(vm->end_detail, "restart failed", sizeof(vm->end_detail));
+    }
     enum log_level l = vm->end_reason == VM_END_FAULT ? LOG_ERROR : LOG_INFO;
     LOG_AT(l, (long)vm->id, "vm%llu '%s' ended: %s (%s)", (unsigned long long)vm->id, vm->name,
            vm_end_reason_name(vm->end_reason), vm->end_detail);
@@ -194,6 +203,7 @@ void app_main(void)
     irq_enable(IRQ_SGI_WAKEUP);
 
     create_vms();
+    vconsole_input_init();
     if (vms_alive == 0) {
         pr_err("no VM could be started");
         print_summary_and_poweroff();

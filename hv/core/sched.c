@@ -160,10 +160,14 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
         return true;
     case VCPU_EXIT_HALT:
         v->stats.halts++;
-        if (others_runnable(v))
-            return false;
-        idle_until_interrupt();
-        return true;
+        if (!v->vm->vgic.present) {
+            /* No virtual interrupts: WFI just idles the pCPU until any interrupt. */
+            if (others_runnable(v))
+                return false;
+            idle_until_interrupt();
+            return true;
+        }
+        return !vgic_halt_unless_pending(v);
     case VCPU_EXIT_YIELD:
         return !others_runnable(v);
     case VCPU_EXIT_FAULT:
@@ -200,7 +204,9 @@ static void run_vcpu(struct vcpu *v)
     need_resched[cpu] = false;
     arm_slice(v);
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+        vgic_flush(v);
         vcpu_arch_run(v, &exit);
+        vgic_sync(v);
         v->vm->exits++;
         if (!handle_exit(v, &exit) || need_resched[cpu])
             break;

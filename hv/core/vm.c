@@ -124,10 +124,6 @@ static int setup_passthrough(struct vm *vm, struct diag *d)
             return -1;
         }
     }
-    for (size_t i = 0; i < c->emu_device_count; i++)
-        diag_warn(d, c->file, c->emu_devices[i].line, "devices.emu_devices",
-                  "emulated device '%s' (emu_type %#x) is not implemented yet; ignored", c->emu_devices[i].name,
-                  c->emu_devices[i].emu_type);
     return 0;
 }
 
@@ -181,9 +177,17 @@ static int load_image(struct vm *vm, const struct vm_image *img, const char *wha
 static int load_images(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
+    /* The dtb is not copied as is: vm_setup_dtb writes it patched for this VM. */
     if (load_image(vm, &c->kernel, "kernel", d) || load_image(vm, &c->bios, "bios", d) ||
-        load_image(vm, &c->dtb, "dtb", d) || load_image(vm, &c->ramdisk, "ramdisk", d))
+        load_image(vm, &c->ramdisk, "ramdisk", d))
         return -1;
+    if (c->ramdisk.present)
+        vm->ramdisk_size = image_find(c->ramdisk.path)->size;
+    if (c->dtb.present && !image_find(c->dtb.path)) {
+        diag_error(d, c->file, c->dtb.line, "kernel.dtb_path", "device tree '%s' was not found when the hypervisor was built",
+                   c->dtb.path);
+        return -1;
+    }
     return 0;
 }
 
@@ -228,6 +232,43 @@ static int vm_slot_alloc(struct vm *vm)
     return -1;
 }
 
+/* Everything a VM owns, from its config: used at creation and again at every restart, so a
+ * restarted VM gets fresh memory, freshly loaded images and reset devices. */
+static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag *d)
+{
+    const struct vm_config *cfg = vm->config;
+    vm->mem_count = 0;
+    vm->ram_bytes = 0;
+    vm->ramdisk_size = 0;
+    memset(&vm->vgic, 0, sizeof(vm->vgic));
+    if (vm_arch_init(vm) != 0) {
+        diag_error(d, cfg->file, cfg->base_line, NULL, "no stage-2 tables or VMID left");
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->region_count; i++)
+        if (setup_region(vm, i, d) != 0)
+            return -1;
+    if (setup_passthrough(vm, d) != 0 || load_images(vm, d) != 0 || create_vcpus(vm, host, d) != 0 ||
+        vm_setup_devices(vm, d) != 0 || vm_setup_dtb(vm, d) != 0)
+        return -1;
+    return 0;
+}
+
+/* SYSTEM_RESET: all vCPUs have stopped; rebuild from the config and boot again. */
+int vm_restart(struct vm *vm, const struct vm_host_info *host, struct diag *d)
+{
+    vm_release(vm);
+    vm->end_reason = VM_END_NONE;
+    vm->end_detail[0] = '\0';
+    vm->restarts++;
+    if (vm_build(vm, host, d) != 0) {
+        vm_release(vm);
+        return -1;
+    }
+    vm_start(vm);
+    return 0;
+}
+
 struct vm *vm_create(struct vm_config *cfg, const struct vm_host_info *host, struct diag *d)
 {
     struct vm *vm = kzalloc(sizeof(*vm));
@@ -243,19 +284,11 @@ struct vm *vm_create(struct vm_config *cfg, const struct vm_host_info *host, str
         kfree(vm);
         return NULL;
     }
-    if (vm_arch_init(vm) != 0) {
-        diag_error(d, cfg->file, cfg->base_line, NULL, "no stage-2 tables or VMID left");
-        goto fail;
+    if (vm_build(vm, host, d) != 0) {
+        vm_destroy(vm);
+        return NULL;
     }
-    for (size_t i = 0; i < cfg->region_count; i++)
-        if (setup_region(vm, i, d) != 0)
-            goto fail;
-    if (setup_passthrough(vm, d) != 0 || load_images(vm, d) != 0 || create_vcpus(vm, host, d) != 0)
-        goto fail;
     return vm;
-fail:
-    vm_destroy(vm);
-    return NULL;
 }
 
 /* Frees memory, tables and vCPUs; the struct itself stays in vm_table for the end report. */
@@ -278,6 +311,8 @@ void vm_release(struct vm *vm)
             dev->ops->destroy(dev);
     }
     vm->devices = NULL;
+    vm->console = NULL;
+    vm->vgic.present = false;
 }
 
 void vm_destroy(struct vm *vm)

@@ -398,6 +398,12 @@ static const struct {
     {VM_EMU_VIRTIO_CONSOLE, "virtio-console"},
 };
 
+/* Device types cvisor emulates (the others load with a warning). */
+bool vm_emu_type_supported(u32 emu_type)
+{
+    return emu_type == VM_EMU_GICV3_GICD || emu_type == VM_EMU_GICV3_GICR || emu_type == VM_EMU_CONSOLE;
+}
+
 const char *vm_emu_type_name(u32 emu_type)
 {
     for (size_t i = 0; i < ARRAY_SIZE(emu_types); i++)
@@ -436,7 +442,7 @@ static void dec_emu_type(struct dec *d, const struct toml_value *v, const char *
         diag_error(d->diag, d->cfg->file, toml_line_of(v), field,
                    "emu_type 0x%x is not a known device type (see docs/config.md for the codes)",
                    e->emu_type);
-    else
+    else if (!vm_emu_type_supported(e->emu_type))
         diag_warn(d->diag, d->cfg->file, toml_line_of(v), field,
                   "emu_type 0x%x (%s) is accepted but not emulated yet", e->emu_type, name);
 }

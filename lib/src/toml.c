@@ -19,10 +19,15 @@
 enum {
     TBL_IMPLICIT = 1 << 0, /* created as a prefix of a [header] path: may still be defined once */
     TBL_HEADER = 1 << 1,   /* defined by [header] or an element of [[header]] */
-    TBL_DOTTED = 1 << 2,   /* defined by dotted keys: re-enterable only in the same section */
+    TBL_DOTTED = 1 << 2,   /* defined by dotted keys: re-enterable only under the same header */
     TBL_FROZEN = 1 << 3,   /* inline table: immutable once its '}' has been read */
     ARR_TABLES = 1 << 4,   /* array created by [[header]]: further [[header]]s append to it */
 };
+
+/* For helpers whose locals would otherwise be inlined into the frames of the recursive
+ * parse_value -> parse_array/parse_inline_table -> parse_keyval path, which nests up to
+ * TOML_MAX_DEPTH times: keeping those frames small bounds the parser's stack use. */
+#define OUT_OF_LINE __attribute__((noinline))
 
 /* Tables with this many entry slots or more get an open-addressing hash index. */
 #define INDEX_MIN_CAP 16
@@ -40,7 +45,7 @@ struct toml_value {
     u8 dt_kind;
     u8 depth;
     int line;
-    u32 section; /* TBL_DOTTED: the header section that created the table */
+    u32 section; /* TBL_DOTTED: the header section (p->section) that created the table */
     union {
         struct {
             struct toml_entry *entries;
@@ -156,14 +161,16 @@ static const char *show_key(const struct key *k, char buf[static 48])
 }
 
 /* "<before> '<key>'<after>", reported at the key. */
-static void fail_key(struct parser *p, const struct key *k, const char *before, const char *after)
+OUT_OF_LINE __attribute__((cold)) static void fail_key(struct parser *p, const struct key *k,
+                                                       const char *before, const char *after)
 {
     char shown[48];
     fail_at(p, k->pos, "%s '%s'%s", before, show_key(k, shown), after);
 }
 
 /* The key names something of the wrong kind for what the document does with it. */
-static void fail_key_holds(struct parser *p, const struct key *k, const struct toml_value *v)
+OUT_OF_LINE __attribute__((cold)) static void fail_key_holds(struct parser *p, const struct key *k,
+                                                             const struct toml_value *v)
 {
     char shown[48];
     fail_at(p, k->pos, "key '%s' is already defined as %s", show_key(k, shown), toml_type_name(v->type));
@@ -800,7 +807,7 @@ static struct toml_value *enter_dotted(struct parser *p, struct toml_value *t, c
         fail_key(p, k, "cannot extend inline table", "");
         return NULL;
     }
-    if (child->flags & TBL_IMPLICIT) {
+    if (child->flags & TBL_IMPLICIT) { /* only named by a header path so far: now defined here */
         child->flags = TBL_DOTTED;
         child->section = p->section;
         return child;
@@ -1047,7 +1054,7 @@ static bool is_float_like(const char *t, size_t n)
 
 /* Unquoted value: boolean, integer, float or date/time. The token is the longest run of
  * characters these can contain; it is then classified and validated as a whole. */
-static struct toml_value *parse_token(struct parser *p)
+OUT_OF_LINE static struct toml_value *parse_token(struct parser *p)
 {
     size_t start = p->pos;
     int line = line_at(p, start);
@@ -1104,7 +1111,7 @@ static struct toml_value *parse_token(struct parser *p)
     return v;
 }
 
-static struct toml_value *parse_string_value(struct parser *p)
+OUT_OF_LINE static struct toml_value *parse_string_value(struct parser *p)
 {
     size_t start = p->pos;
     int line = line_at(p, start);

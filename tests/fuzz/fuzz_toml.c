@@ -23,9 +23,10 @@ static int max_line;
 static u64 walk(const struct toml_value *v, int depth)
 {
     CHECK(v != NULL);
-    CHECK(depth <= TOML_MAX_DEPTH);
-    CHECK(toml_line_of(v) >= 1 && toml_line_of(v) <= max_line);
     enum toml_type t = toml_type_of(v);
+    /* The cap is on tables and arrays; a scalar may sit one level below the deepest one. */
+    CHECK(depth <= TOML_MAX_DEPTH + (t != TOML_TABLE && t != TOML_ARRAY));
+    CHECK(toml_line_of(v) >= 1 && toml_line_of(v) <= max_line);
     CHECK(strcmp(toml_type_name(t), "unknown") != 0);
     u64 h = (u64)t * 0x9e3779b97f4a7c15ull + (u64)toml_line_of(v);
     const char *s;

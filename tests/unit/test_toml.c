@@ -549,6 +549,7 @@ static void datetimes(void **state)
                                           "lt1 = 07:32:00\n"
                                           "lt2 = 00:32:00.999999999\n"
                                           "leap_second = 2016-12-31T23:59:60Z\n"
+                                          "year_zero = 0000-01-01\n"
                                           "arr = [1979-05-27, 07:32:00 ,1979-05-27 07:32:00]\n");
     static const struct {
         const char *key, *text;
@@ -566,6 +567,7 @@ static void datetimes(void **state)
         {"lt1", "07:32:00", TOML_DT_LOCAL_TIME},
         {"lt2", "00:32:00.999999999", TOML_DT_LOCAL_TIME},
         {"leap_second", "2016-12-31T23:59:60Z", TOML_DT_OFFSET_DATETIME},
+        {"year_zero", "0000-01-01", TOML_DT_LOCAL_DATE},
     };
     for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
         const struct toml_value *v = get(root, want[i].key);

@@ -10,6 +10,7 @@ struct boot_info {
     u64 dtb_size;
     struct fdt fdt;          /* validated host device tree */
     u64 uart_base;
+    u32 uart_intid;          /* console UART interrupt, 0 if unknown */
     u64 image_start, image_end; /* the base+app image, incl. BSS and stacks */
 };
 

@@ -8,6 +8,7 @@
 struct console_ops {
     void (*putc)(void *dev, char c);
     int (*getc)(void *dev); /* -1 when no input is waiting */
+    void (*enable_rx_irq)(void *dev); /* input raises the UART's interrupt (boot_info.uart_intid) */
     void *dev;
 };
 
@@ -15,6 +16,7 @@ void console_register(const struct console_ops *ops);
 void console_write(const char *s, size_t len); /* takes the console lock */
 void console_puts(const char *s);
 int console_getc(void);
+void console_enable_rx_irq(void);
 /* For the panic path: write without taking the lock (it may be held by a dead CPU). */
 void console_write_unlocked(const char *s, size_t len);
 

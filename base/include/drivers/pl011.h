@@ -10,5 +10,6 @@ struct pl011 {
 void pl011_init(struct pl011 *u, u64 base);
 void pl011_putc(void *dev, char c);
 int pl011_getc(void *dev);
+void pl011_enable_rx_irq(void *dev);
 
 #endif

@@ -4,6 +4,7 @@
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/percpu.h>
+#include <arch/vgic_lr.h>
 #include <hv/arch.h>
 #include <hv/hypercall.h>
 #include <hv/vm.h>
@@ -36,6 +37,9 @@ u64 stage2_vtcr(void);
 #define SPSR_EL1H_DAIF_MASKED 0x3c5ull
 #define SCTLR_EL1_RESET 0x30d00800ull /* RES1 bits, MMU and caches off */
 #define CPACR_FPEN (3ull << 20)
+#define CNTV_IMASK (1ull << 1)
+#define VTIMER_INTID 27
+#define MAINTENANCE_INTID 25
 
 /* Which vCPU's EL1 and FP state is live on each pCPU. */
 static struct vcpu *loaded[MAX_CPUS];
@@ -63,6 +67,8 @@ void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
     a->regs.pstate = SPSR_EL1H_DAIF_MASKED;
     a->el1.sctlr = SCTLR_EL1_RESET;
     a->el1.cpacr = CPACR_FPEN;
+    vcpu->vgic.vmcr = 0;
+    memset(vcpu->vgic.ap1r, 0, sizeof(vcpu->vgic.ap1r));
     /* Written by another pCPU (PSCI CPU_ON): the owner reloads before running. */
     __atomic_store_n(&a->reload, true, __ATOMIC_RELEASE);
 }
@@ -139,14 +145,16 @@ static void vcpu_arch_load(struct vcpu *vcpu)
     if (prev && prev != vcpu && !prev->arch.reload) {
         el1_save(&prev->arch.el1);
         fpsimd_save(&prev->arch.fp);
+        vgic_cpuif_save(&prev->vgic.vmcr, prev->vgic.ap1r);
     }
     vcpu->arch.reload = false;
     el1_restore(&vcpu->arch.el1);
     fpsimd_restore(&vcpu->arch.fp);
+    vgic_cpuif_restore(vcpu->vgic.vmcr, vcpu->vgic.ap1r);
     write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr);
     write_sysreg(vmpidr_el2, vcpu->arch.vmpidr);
     write_sysreg(hcr_el2, vcpu->arch.hcr);
-    write_sysreg(cntvoff_el2, 0);
+    write_sysreg(cntvoff_el2, vcpu->vm->cntvoff);
     isb();
     loaded[cpu] = vcpu;
 }
@@ -159,8 +167,16 @@ void vcpu_arch_unload(struct vcpu *vcpu)
             loaded[c] = NULL;
 }
 
+static void vtimer_irq(u32 intid, void *arg);
+static void maintenance_irq(u32 intid, void *arg);
+
 void hv_arch_cpu_init(void)
 {
+    irq_set_handler(VTIMER_INTID, vtimer_irq, NULL);
+    irq_enable(VTIMER_INTID);
+    irq_set_handler(MAINTENANCE_INTID, maintenance_irq, NULL);
+    irq_enable(MAINTENANCE_INTID);
+    vgic_hcr_write(false, false);
     write_sysreg(vtcr_el2, stage2_vtcr());
     write_sysreg(hcr_el2, GUEST_HCR);
     /* Guests read the physical counter directly and own the EL1 physical timer for now. */
@@ -237,6 +253,33 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
     a->regs.pc += 4; /* stage-2 aborts report a 32-bit instruction (IL=1) */
 }
 
+/* ISS of a trapped MSR/MRS: Op0[21:20] Op2[19:17] Op1[16:14] CRn[13:10] Rt[9:5] CRm[4:1] read[0]. */
+#define SYSREG_KEY(op0, op1, crn, crm, op2) (((op0) << 16) | ((op1) << 12) | ((crn) << 8) | ((crm) << 4) | (op2))
+#define ICC_SGI1R_KEY SYSREG_KEY(3, 0, 12, 11, 5)
+#define ICC_ASGI1R_KEY SYSREG_KEY(3, 0, 12, 11, 6)
+#define ICC_SGI0R_KEY SYSREG_KEY(3, 0, 12, 11, 7)
+
+static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
+{
+    u32 iss = ESR_ISS(esr);
+    u32 key = SYSREG_KEY((iss >> 20) & 3, (iss >> 14) & 7, (iss >> 10) & 0xf, (iss >> 1) & 0xf, (iss >> 17) & 7);
+    u32 rt = (iss >> 5) & 0x1f;
+    bool read = iss & 1;
+    u64 val = rt == 31 ? 0 : vcpu->arch.regs.x[rt];
+    exit->reason = VCPU_EXIT_NONE;
+    if (key == ICC_SGI1R_KEY && !read && vcpu->vm->vgic.present) {
+        vgic_send_sgi(vcpu, val);
+    } else if ((key == ICC_SGI0R_KEY || key == ICC_ASGI1R_KEY) && !read) {
+        /* Group 0 and alternate-group SGIs do not exist for a Group-1-only vGIC: ignored. */
+    } else {
+        fault(exit, 0, false, "trapped %s of system register op0=%u op1=%u CRn=%u CRm=%u op2=%u",
+              read ? "read" : "write", (iss >> 20) & 3, (iss >> 14) & 7, (iss >> 10) & 0xf, (iss >> 1) & 0xf,
+              (iss >> 17) & 7);
+        return;
+    }
+    vcpu->arch.regs.pc += 4;
+}
+
 #define SMCCC_VERSION 0x80000000u
 #define SMCCC_ARCH_FEATURES 0x80000001u
 #define SMCCC_OWNER(fid) (((fid) >> 24) & 0x3f)
@@ -291,7 +334,7 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
         return;
     }
     case EC_SYSREG:
-        fault(exit, 0, false, "trapped system register access (ISS %#llx)", (unsigned long long)ESR_ISS(esr));
+        decode_sysreg(vcpu, esr, exit);
         return;
     default:
         fault(exit, 0, false, "unexpected trap: EC %#x, ESR %#llx", ec, (unsigned long long)esr);
@@ -302,24 +345,39 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
 {
     vcpu_arch_load(vcpu);
-    for (;;) {
-        u64 kind = vcpu_arch_enter(&vcpu->arch.regs);
-        vcpu->stats.exits++;
-        switch (kind) {
-        case 0:
-            decode_sync(vcpu, exit);
-            break;
-        case 1:
-            exit->reason = VCPU_EXIT_IRQ;
-            break;
-        default:
-            fault(exit, 0, false, "%s taken to EL2 (ESR %#llx)", kind == 2 ? "FIQ" : "SError",
-                  (unsigned long long)read_sysreg(esr_el2));
-            break;
-        }
-        if (exit->reason != VCPU_EXIT_NONE)
-            return;
-        if (vcpu->state != VCPU_RUNNABLE || vcpu->vm->state != VM_RUNNING)
-            return; /* e.g. PSCI CPU_OFF, or the VM's end requested by the handler */
+    u64 kind = vcpu_arch_enter(&vcpu->arch.regs);
+    vcpu->stats.exits++;
+    switch (kind) {
+    case 0:
+        decode_sync(vcpu, exit);
+        break;
+    case 1:
+        exit->reason = VCPU_EXIT_IRQ;
+        break;
+    default:
+        fault(exit, 0, false, "%s taken to EL2 (ESR %#llx)", kind == 2 ? "FIQ" : "SError",
+              (unsigned long long)read_sysreg(esr_el2));
+        break;
     }
+}
+
+/* The guest's EL1 virtual timer fired on this pCPU: it belongs to the vCPU whose EL1 state is
+ * live here. Masking it (CNTV_CTL.IMASK) stops the level-triggered line; the guest's handler
+ * reprograms the timer, which clears IMASK. */
+static void vtimer_irq(u32 intid, void *arg)
+{
+    (void)intid, (void)arg;
+    struct vcpu *v = loaded[cpu_id()];
+    write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_IMASK);
+    isb();
+    if (v && v->vm->vgic.present)
+        vgic_raise(v->vm, v, VTIMER_INTID);
+}
+
+static void maintenance_irq(u32 intid, void *arg)
+{
+    /* Nothing to do here: the exit it caused makes the run loop sync and refill the list
+     * registers; flush re-enables the underflow interrupt only while interrupts are left over. */
+    (void)intid, (void)arg;
+    vgic_hcr_write(false, false);
 }

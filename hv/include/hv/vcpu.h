@@ -3,6 +3,7 @@
 
 #include <arch/vcpu_arch.h>
 #include <hv/vcpu_exit.h>
+#include <hv/vgic.h>
 #include <lib/addr.h>
 #include <lib/types.h>
 
@@ -31,6 +32,7 @@ struct vcpu {
     u64 affinity;           /* allowed pCPUs (bitmask) */
     volatile enum vcpu_state state;
     struct vcpu_arch arch;
+    struct vgic_cpu vgic;
     struct vcpu_stats stats;
 };
 

@@ -48,6 +48,10 @@ struct vm {
     u64 ram_bytes;
     struct vm_arch arch;    /* stage-2 tables and arch state */
     struct vdev *devices;
+    struct vgic vgic;
+    struct vconsole *console; /* emulated console UART, if any */
+    u64 ramdisk_size;       /* bytes loaded at ramdisk_load_addr */
+    u64 cntvoff;            /* virtual counter offset: the guest's counter starts near 0 */
 
     struct vcpu *vcpus[VM_MAX_VCPUS];
     u32 vcpu_count;
@@ -56,6 +60,7 @@ struct vm {
     char con_line[160];     /* hypercall console: one line at a time so VMs don't interleave */
     size_t con_len;
     u64 exits;
+    u32 restarts;
 };
 
 extern struct vm *vm_table[VM_MAX];
@@ -64,6 +69,9 @@ extern struct vm *vm_table[VM_MAX];
  * On failure reports through diag (naming the VM) and returns NULL having freed everything. */
 struct vm *vm_create(struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
 void vm_release(struct vm *vm);
+int vm_restart(struct vm *vm, const struct vm_host_info *host, struct diag *diag);
+int vm_setup_devices(struct vm *vm, struct diag *diag);
+int vm_setup_dtb(struct vm *vm, struct diag *diag);
 void vm_console_flush(struct vm *vm);
 void vm_destroy(struct vm *vm);
 void vm_start(struct vm *vm);

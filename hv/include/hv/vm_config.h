@@ -184,6 +184,7 @@ void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok
 
 /* Human-readable name of an emu_devices emu_type code, or NULL when axvisor defines no such type. */
 const char *vm_emu_type_name(u32 emu_type);
+bool vm_emu_type_supported(u32 emu_type);
 
 /* vCPU -> pCPU index placement: phys_cpu_sets wins, then phys_cpu_ids (matched against
  * host->cpu_mpidr), else vCPU n on pCPU n. Returns a pCPU-index bitmask (never 0 for a valid config). */

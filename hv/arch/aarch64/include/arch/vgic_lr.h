@@ -1,0 +1,18 @@
+/* GICv3 virtualization interface: list registers and ICH_* control, used by the generic vGIC. */
+#ifndef ARCH_VGIC_LR_H
+#define ARCH_VGIC_LR_H
+
+#include <lib/types.h>
+
+enum lr_state { LR_INVALID = 0, LR_PENDING = 1, LR_ACTIVE = 2, LR_PENDING_ACTIVE = 3 };
+
+u32 vgic_lr_count(void);
+void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state);
+enum lr_state vgic_lr_state(u32 i);
+/* Enables the virtual CPU interface; underflow asks for a maintenance interrupt once the list
+ * registers (almost) drain, so interrupts that did not fit are delivered next. */
+void vgic_hcr_write(bool enable, bool underflow);
+void vgic_cpuif_save(u64 *vmcr, u64 ap1r[4]);
+void vgic_cpuif_restore(u64 vmcr, const u64 ap1r[4]);
+
+#endif

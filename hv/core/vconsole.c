@@ -1,0 +1,116 @@
+/* Emulated PL011 per VM: transmit goes to the hypervisor console, input comes from the physical
+ * UART's receive interrupt and goes to the VM with the input focus (for now: the first VM
+ * with an emulated console that is still running). */
+#include <base/boot.h>
+#include <base/console.h>
+#include <base/irq.h>
+#include <base/log.h>
+#include <base/mm.h>
+#include <hv/vconsole.h>
+#include <hv/vgic.h>
+#include <hv/vm.h>
+
+
+static void vuart_tx(void *ctx, char c)
+{
+    (void)ctx;
+    console_write(&c, 1);
+}
+
+static void vuart_irq(void *ctx, bool level)
+{
+    struct vconsole *vc = ctx;
+    vgic_set_level(vc->vm, NULL, vc->intid, level);
+}
+
+/* Moves waiting input into the UART as its FIFO frees up; called with vc->lock held. */
+static void refill(struct vconsole *vc)
+{
+    while (vc->pending_head != vc->pending_tail && vpl011_rx_space(&vc->uart) > 0) {
+        if (!vpl011_rx(&vc->uart, vc->pending[vc->pending_head % sizeof(vc->pending)]))
+            break;
+        vc->pending_head++;
+    }
+}
+
+static bool vuart_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
+{
+    struct vconsole *vc = dev->priv;
+    (void)vcpu;
+    spin_lock(&vc->lock);
+    bool ok = vpl011_read(&vc->uart, off, width, val);
+    if (off == VPL011_DR)
+        refill(vc);
+    spin_unlock(&vc->lock);
+    return ok;
+}
+
+static bool vuart_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
+{
+    struct vconsole *vc = dev->priv;
+    (void)vcpu;
+    spin_lock(&vc->lock);
+    bool ok = vpl011_write(&vc->uart, off, width, val);
+    refill(vc); /* enabling RXE or the FIFO makes room */
+    spin_unlock(&vc->lock);
+    return ok;
+}
+
+static void vuart_destroy(struct vdev *dev) { kfree(dev->priv); }
+
+static const struct vdev_ops vuart_ops = {vuart_read, vuart_write, vuart_destroy};
+
+int vconsole_create(struct vm *vm, gpa_t base, u32 intid)
+{
+    struct vconsole *vc = kzalloc(sizeof(*vc));
+    if (!vc)
+        return -1;
+    vc->vm = vm;
+    vc->intid = intid;
+    struct vpl011_host host = {vuart_tx, vuart_irq, vc};
+    vpl011_init(&vc->uart, &host);
+    vc->dev = (struct vdev){.name = "vpl011", .base = base, .size = VPL011_SIZE, .ops = &vuart_ops, .priv = vc};
+    vm_add_vdev(vm, &vc->dev);
+    vm->console = vc;
+    return 0;
+}
+
+static struct vconsole *focused(void)
+{
+    for (u32 i = 0; i < VM_MAX; i++) {
+        struct vm *vm = vm_table[i];
+        if (vm && vm->console && vm->state == VM_RUNNING)
+            return vm->console;
+    }
+    return NULL;
+}
+
+/* Drains the physical UART into the focused VM's input buffer (dropping only when 1 KiB waits). */
+static void host_rx_irq(u32 intid, void *arg)
+{
+    (void)intid, (void)arg;
+    int c;
+    while ((c = console_getc()) >= 0) {
+        struct vconsole *vc = focused();
+        if (!vc)
+            continue;
+        spin_lock(&vc->lock);
+        if (vc->pending_tail - vc->pending_head < sizeof(vc->pending))
+            vc->pending[vc->pending_tail++ % sizeof(vc->pending)] = (char)c;
+        refill(vc);
+        spin_unlock(&vc->lock);
+    }
+}
+
+void vconsole_input_init(void)
+{
+    u32 intid = boot_info.uart_intid;
+    if (!intid) {
+        pr_warn("console: the host DTB gives no UART interrupt; guests get no console input");
+        return;
+    }
+    irq_set_handler(intid, host_rx_irq, NULL);
+    irq_set_target(intid, 0);
+    irq_enable(intid);
+    console_enable_rx_irq();
+}

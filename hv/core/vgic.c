@@ -1,0 +1,223 @@
+/* Generic vGIC state machine: injection, list-register flush/sync, SGIs, WFI wake-ups.
+ * One lock per VM guards the distributor and every vCPU's private interrupts. */
+#include <arch/vgic_lr.h>
+#include <base/log.h>
+#include <hv/sched.h>
+#include <hv/vgic.h>
+#include <hv/vm.h>
+
+static struct vgic_irq *irq_of(struct vm *vm, struct vcpu *vcpu, u32 intid)
+{
+    if (intid < VGIC_NR_PRIVATE)
+        return vcpu ? &vcpu->vgic.priv[intid] : NULL;
+    if (intid < VGIC_NR_IRQS)
+        return &vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+    return NULL;
+}
+
+static struct vcpu *irq_target(struct vm *vm, struct vcpu *vcpu, u32 intid)
+{
+    if (intid < VGIC_NR_PRIVATE)
+        return vcpu;
+    u32 t = vm->vgic.spi[intid - VGIC_NR_PRIVATE].target;
+    return t < vm->vcpu_count ? vm->vcpus[t] : NULL;
+}
+
+static bool irq_pending(const struct vgic_irq *irq) { return irq->pending_latch || (!irq->edge && irq->level); }
+
+/* Wakes the target if the interrupt is now deliverable; called with the vgic lock held. */
+static void notify(struct vm *vm, struct vcpu *target, struct vgic_irq *irq)
+{
+    if (!target || !irq || !irq->enabled || !irq_pending(irq))
+        return;
+    vm->vgic.injected++;
+    if (target->state == VCPU_HALTED)
+        target->state = VCPU_RUNNABLE;
+    sched_kick(target->pcpu);
+}
+
+/* An edge (or a pending write) while the interrupt sits in a list register must survive the
+ * sync that sees the guest acknowledge the earlier one. */
+void vgic_mark_pending_locked(struct vgic_irq *irq)
+{
+    irq->pending_latch = true;
+    if (irq->in_lr)
+        irq->repend = true;
+}
+
+void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
+{
+    notify(vm, irq_target(vm, vcpu, intid), irq_of(vm, vcpu, intid));
+}
+
+void vgic_set_level(struct vm *vm, struct vcpu *vcpu, u32 intid, bool level)
+{
+    spin_lock(&vm->vgic.lock);
+    struct vgic_irq *irq = irq_of(vm, vcpu, intid);
+    if (irq && irq->level != level) {
+        irq->level = level;
+        if (level && irq->edge)
+            vgic_mark_pending_locked(irq);
+        if (level)
+            notify(vm, irq_target(vm, vcpu, intid), irq);
+    }
+    spin_unlock(&vm->vgic.lock);
+}
+
+void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
+{
+    spin_lock(&vm->vgic.lock);
+    struct vgic_irq *irq = irq_of(vm, vcpu, intid);
+    if (irq) {
+        vgic_mark_pending_locked(irq);
+        notify(vm, irq_target(vm, vcpu, intid), irq);
+    }
+    spin_unlock(&vm->vgic.lock);
+}
+
+/* ICC_SGI1R_EL1: TargetList[15:0], Aff1[23:16], INTID[27:24], Aff2[39:32], IRM[40], RS[47:44], Aff3[55:48]. */
+void vgic_send_sgi(struct vcpu *from, u64 v)
+{
+    struct vm *vm = from->vm;
+    u32 intid = (v >> 24) & 0xf;
+    bool all_but_self = v & (1ull << 40);
+    u64 aff_hi = (((v >> 48) & 0xff) << 32) | (((v >> 32) & 0xff) << 16) | (((v >> 16) & 0xff) << 8);
+    u32 rs = (v >> 44) & 0xf;
+    for (u32 i = 0; i < vm->vcpu_count; i++) {
+        struct vcpu *t = vm->vcpus[i];
+        bool hit;
+        if (all_but_self) {
+            hit = t != from;
+        } else {
+            u64 aff0 = t->hwid & 0xff;
+            hit = (t->hwid & ~0xffull) == aff_hi && aff0 / 16 == rs && (v & (1ull << (aff0 % 16)));
+        }
+        if (hit)
+            vgic_raise(vm, t, intid);
+    }
+}
+
+struct candidate {
+    u32 intid;
+    struct vgic_irq *irq;
+};
+
+/* Active interrupts first (the guest must be able to deactivate them), then by priority. */
+static bool before(const struct candidate *a, const struct candidate *b)
+{
+    if (a->irq->active != b->irq->active)
+        return a->irq->active;
+    return a->irq->priority < b->irq->priority;
+}
+
+static void consider(struct candidate *best, u32 *n, u32 max, u32 intid, struct vgic_irq *irq, bool *overflow)
+{
+    if (!irq->active && !(irq->enabled && irq_pending(irq)))
+        return;
+    struct candidate c = {intid, irq};
+    if (*n == max) {
+        *overflow = true;
+        if (!before(&c, &best[max - 1]))
+            return;
+        (*n)--;
+    }
+    u32 i = *n;
+    while (i > 0 && before(&c, &best[i - 1])) {
+        best[i] = best[i - 1];
+        i--;
+    }
+    best[i] = c;
+    (*n)++;
+}
+
+void vgic_flush(struct vcpu *vcpu)
+{
+    struct vm *vm = vcpu->vm;
+    if (!vm->vgic.present)
+        return;
+    u32 max = vgic_lr_count();
+    struct candidate best[VGIC_MAX_LRS];
+    u32 n = 0;
+    bool overflow = false;
+    spin_lock(&vm->vgic.lock);
+    for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
+        consider(best, &n, max, i, &vcpu->vgic.priv[i], &overflow);
+    for (u32 i = 0; i < VGIC_NR_SPIS; i++)
+        if (vm->vgic.spi[i].target == vcpu->id)
+            consider(best, &n, max, i + VGIC_NR_PRIVATE, &vm->vgic.spi[i], &overflow);
+    for (u32 i = 0; i < max; i++) {
+        if (i < n) {
+            struct vgic_irq *irq = best[i].irq;
+            bool pend = irq->enabled && irq_pending(irq);
+            enum lr_state st = irq->active ? (pend ? LR_PENDING_ACTIVE : LR_ACTIVE) : LR_PENDING;
+            vgic_lr_write(i, best[i].intid, irq->priority, st);
+            vcpu->vgic.lr_intid[i] = (u16)best[i].intid;
+            irq->in_lr = true;
+            irq->lr_pending = pend;
+            irq->repend = false;
+        } else if (i < vcpu->vgic.lr_used) {
+            vgic_lr_write(i, 0, 0, LR_INVALID);
+        }
+    }
+    vcpu->vgic.lr_used = n;
+    if (overflow)
+        vm->vgic.lr_overflows++;
+    spin_unlock(&vm->vgic.lock);
+    vgic_hcr_write(true, overflow);
+}
+
+void vgic_sync(struct vcpu *vcpu)
+{
+    struct vm *vm = vcpu->vm;
+    if (!vm->vgic.present || !vcpu->vgic.lr_used)
+        return;
+    spin_lock(&vm->vgic.lock);
+    for (u32 i = 0; i < vcpu->vgic.lr_used; i++) {
+        struct vgic_irq *irq = irq_of(vm, vcpu, vcpu->vgic.lr_intid[i]);
+        enum lr_state st = vgic_lr_state(i);
+        irq->active = st == LR_ACTIVE || st == LR_PENDING_ACTIVE;
+        /* The guest acknowledged what was pending in the LR: that pending state is consumed,
+         * unless the source raised it again meanwhile. A level-sensitive source stays pending
+         * through its line level. */
+        if (irq->lr_pending && (st == LR_ACTIVE || st == LR_INVALID))
+            irq->pending_latch = irq->repend;
+        irq->in_lr = false;
+        irq->repend = false;
+    }
+    spin_unlock(&vm->vgic.lock);
+}
+
+static bool pending_for_locked(struct vm *vm, struct vcpu *vcpu)
+{
+    for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
+        if (vcpu->vgic.priv[i].enabled && irq_pending(&vcpu->vgic.priv[i]))
+            return true;
+    for (u32 i = 0; i < VGIC_NR_SPIS; i++)
+        if (vm->vgic.spi[i].target == vcpu->id && vm->vgic.spi[i].enabled && irq_pending(&vm->vgic.spi[i]))
+            return true;
+    return false;
+}
+
+bool vgic_has_pending(struct vcpu *vcpu)
+{
+    struct vm *vm = vcpu->vm;
+    if (!vm->vgic.present)
+        return false;
+    spin_lock(&vm->vgic.lock);
+    bool any = pending_for_locked(vm, vcpu);
+    spin_unlock(&vm->vgic.lock);
+    return any;
+}
+
+/* Halting must be atomic with injection: under the lock, either something is pending (stay
+ * runnable) or the vCPU is marked halted and a later injection will wake it. */
+bool vgic_halt_unless_pending(struct vcpu *vcpu)
+{
+    struct vm *vm = vcpu->vm;
+    spin_lock(&vm->vgic.lock);
+    bool any = pending_for_locked(vm, vcpu);
+    if (!any)
+        vcpu->state = VCPU_HALTED;
+    spin_unlock(&vm->vgic.lock);
+    return !any;
+}

@@ -1,0 +1,275 @@
+/* GICv3 register front-end of the vGIC: a trap-and-emulate distributor (GICD) and one
+ * redistributor (GICR: RD and SGI frames) per vCPU. Affinity routing only (ARE = 1), all
+ * interrupts in Group 1, no LPIs/ITS. */
+#include <base/log.h>
+#include <hv/sched.h>
+#include <hv/vgic.h>
+#include <hv/vm.h>
+
+#define GICD_SIZE 0x10000
+#define GICR_STRIDE 0x20000
+#define SGI_FRAME 0x10000
+
+#define GICD_CTLR 0x0000
+#define GICD_TYPER 0x0004
+#define GICD_IIDR 0x0008
+#define GICD_IGROUPR 0x0080
+#define GICD_ISENABLER 0x0100
+#define GICD_ICENABLER 0x0180
+#define GICD_ISPENDR 0x0200
+#define GICD_ICPENDR 0x0280
+#define GICD_ISACTIVER 0x0300
+#define GICD_ICACTIVER 0x0380
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR 0x0c00
+#define GICD_IGRPMODR 0x0d00
+#define GICD_IROUTER 0x6000
+#define GICD_PIDR2 0xffe8
+
+#define GICR_CTLR 0x0000
+#define GICR_IIDR 0x0004
+#define GICR_TYPER 0x0008
+#define GICR_WAKER 0x0014
+
+#define CTLR_ENABLE_G1 (1u << 1)
+#define CTLR_ARE (1u << 4)
+#define CTLR_DS (1u << 6)
+#define PIDR2_GICV3 0x3b
+#define IIDR_CVISOR 0x0000043b /* implementer Arm, as QEMU's */
+
+enum bank_op { OP_SET_ENABLE, OP_CLEAR_ENABLE, OP_SET_PEND, OP_CLEAR_PEND, OP_SET_ACTIVE, OP_CLEAR_ACTIVE };
+
+/* irqs[0] is INTID base; 32 consecutive interrupts (one bitmap register). */
+static u32 bank_read(struct vgic_irq *irqs, u32 count, enum bank_op op)
+{
+    u32 v = 0;
+    for (u32 i = 0; i < count; i++) {
+        bool bit = op <= OP_CLEAR_ENABLE ? irqs[i].enabled
+                   : op <= OP_CLEAR_PEND ? (irqs[i].pending_latch || (!irqs[i].edge && irqs[i].level))
+                                         : irqs[i].active;
+        v |= (u32)bit << i;
+    }
+    return v;
+}
+
+static void bank_write(struct vm *vm, struct vcpu *vcpu, u32 first_intid, struct vgic_irq *irqs, u32 count,
+                       enum bank_op op, u32 v)
+{
+    for (u32 i = 0; i < count; i++) {
+        if (!(v & (1u << i)))
+            continue;
+        struct vgic_irq *irq = &irqs[i];
+        switch (op) {
+        case OP_SET_ENABLE: irq->enabled = true; break;
+        case OP_CLEAR_ENABLE: irq->enabled = false; break;
+        case OP_SET_PEND: vgic_mark_pending_locked(irq); break;
+        case OP_CLEAR_PEND: irq->pending_latch = false; break;
+        case OP_SET_ACTIVE: irq->active = true; break;
+        case OP_CLEAR_ACTIVE: irq->active = false; break;
+        }
+        if (op == OP_SET_ENABLE || op == OP_SET_PEND)
+            vgic_notify_locked(vm, vcpu, first_intid + i);
+    }
+}
+
+/* Register blocks shared by GICD (SPIs) and the GICR SGI frame (private interrupts):
+ * enable/pending/active bitmaps, priorities, configuration. Returns false if off is none. */
+static bool common_read(struct vgic_irq *irqs, u32 first, u32 nirqs, u64 off, u8 width, u64 *val)
+{
+    if (off >= GICD_ISENABLER && off < GICD_ICACTIVER + 0x80) {
+        u32 reg = (u32)(off - GICD_ISENABLER) / 0x80, idx = (u32)((off & 0x7f) / 4) * 32;
+        enum bank_op op = (enum bank_op)(reg);
+        if (idx < first || idx - first >= nirqs || width != 4)
+            return *val = 0, true;
+        *val = bank_read(&irqs[idx - first], MIN(32u, nirqs - (idx - first)), op);
+        return true;
+    }
+    if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
+        u32 idx = (u32)(off - GICD_IPRIORITYR);
+        *val = 0;
+        for (u32 b = 0; b < width; b++)
+            if (idx + b >= first && idx + b - first < nirqs)
+                *val |= (u64)irqs[idx + b - first].priority << (8 * b);
+        return true;
+    }
+    if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
+        u32 idx = (u32)(off - GICD_ICFGR) * 4;
+        u32 v = 0;
+        for (u32 i = 0; i < 16; i++)
+            if (idx + i >= first && idx + i - first < nirqs && irqs[idx + i - first].edge)
+                v |= 2u << (2 * i);
+        *val = v;
+        return true;
+    }
+    if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80) {
+        *val = 0xffffffffu; /* everything is Group 1 */
+        return true;
+    }
+    return false;
+}
+
+static bool common_write(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irqs, u32 first, u32 nirqs, u64 off,
+                         u8 width, u64 val)
+{
+    if (off >= GICD_ISENABLER && off < GICD_ICACTIVER + 0x80) {
+        u32 reg = (u32)(off - GICD_ISENABLER) / 0x80, idx = (u32)((off & 0x7f) / 4) * 32;
+        if (idx >= first && idx - first < nirqs && width == 4)
+            bank_write(vm, vcpu, idx, &irqs[idx - first], MIN(32u, nirqs - (idx - first)), (enum bank_op)reg,
+                       (u32)val);
+        return true;
+    }
+    if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
+        u32 idx = (u32)(off - GICD_IPRIORITYR);
+        for (u32 b = 0; b < width; b++)
+            if (idx + b >= first && idx + b - first < nirqs)
+                irqs[idx + b - first].priority = (u8)(val >> (8 * b));
+        return true;
+    }
+    if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
+        u32 idx = (u32)(off - GICD_ICFGR) * 4;
+        for (u32 i = 0; i < 16; i++)
+            if (idx + i >= first + 16 && idx + i - first < nirqs) /* SGIs are fixed edge */
+                irqs[idx + i - first].edge = (val >> (2 * i + 1)) & 1;
+        return true;
+    }
+    return off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80; /* RAO/WI */
+}
+
+static u32 route_to_vcpu(struct vm *vm, u64 irouter)
+{
+    u64 aff = (irouter & 0xffffff) | ((irouter >> 8) & 0xff000000ull);
+    for (u32 i = 0; i < vm->vcpu_count; i++)
+        if (vm->vcpus[i]->hwid == aff)
+            return i;
+    return 0; /* IRM (any CPU) or unknown affinity: vCPU 0 */
+}
+
+static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
+{
+    struct vm *vm = vcpu->vm;
+    struct vgic *g = &vm->vgic;
+    bool ok = true;
+    spin_lock(&g->lock);
+    if (off == GICD_CTLR)
+        *val = g->ctlr | CTLR_ARE | CTLR_DS;
+    else if (off == GICD_TYPER)
+        *val = ((VGIC_NR_IRQS / 32) - 1) | (9u << 19) | ((vm->vcpu_count - 1) << 5);
+    else if (off == GICD_IIDR)
+        *val = IIDR_CVISOR;
+    else if (off == GICD_PIDR2)
+        *val = PIDR2_GICV3;
+    else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * VGIC_NR_IRQS)
+        *val = g->spi[(off - GICD_IROUTER) / 8 - VGIC_NR_PRIVATE].irouter;
+    else if (!common_read(g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val))
+        *val = 0; /* reserved and unimplemented registers read as zero */
+    spin_unlock(&g->lock);
+    (void)dev;
+    return ok;
+}
+
+static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
+{
+    struct vm *vm = vcpu->vm;
+    struct vgic *g = &vm->vgic;
+    spin_lock(&g->lock);
+    if (off == GICD_CTLR) {
+        g->ctlr = (u32)val & CTLR_ENABLE_G1;
+    } else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
+        struct vgic_irq *irq = &g->spi[(off - GICD_IROUTER) / 8 - VGIC_NR_PRIVATE];
+        if (width == 8)
+            irq->irouter = val;
+        else if (off & 4)
+            irq->irouter = (irq->irouter & 0xffffffffull) | (val << 32);
+        else
+            irq->irouter = (irq->irouter & ~0xffffffffull) | (val & 0xffffffffull);
+        irq->target = route_to_vcpu(vm, irq->irouter);
+    } else {
+        common_write(vm, vcpu, g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val);
+    }
+    spin_unlock(&g->lock);
+    (void)dev;
+    return true;
+}
+
+static struct vcpu *redist_owner(struct vm *vm, u64 off)
+{
+    u64 idx = off / GICR_STRIDE;
+    return idx < vm->vcpu_count ? vm->vcpus[idx] : NULL;
+}
+
+static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
+{
+    struct vm *vm = vcpu->vm;
+    struct vcpu *owner = redist_owner(vm, off);
+    (void)dev;
+    if (!owner)
+        return *val = 0, true;
+    u64 r = off % GICR_STRIDE;
+    spin_lock(&vm->vgic.lock);
+    if (r == GICR_CTLR) {
+        *val = 0;
+    } else if (r == GICR_IIDR) {
+        *val = IIDR_CVISOR;
+    } else if (r == GICR_TYPER || r == GICR_TYPER + 4) {
+        u64 aff = owner->hwid;
+        u64 typer = (((aff >> 32) & 0xff) << 56) | ((aff & 0xffffff) << 32) | ((u64)owner->id << 8) |
+                    (owner->id == vm->vcpu_count - 1 ? (1u << 4) : 0);
+        *val = r == GICR_TYPER ? (width == 8 ? typer : (u32)typer) : typer >> 32;
+    } else if (r == GICR_WAKER) {
+        *val = owner->vgic.sleep ? 0x6 : 0; /* ProcessorSleep and ChildrenAsleep */
+    } else if (r == GICD_PIDR2) {
+        *val = PIDR2_GICV3;
+    } else if (r >= SGI_FRAME) {
+        if (!common_read(owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val))
+            *val = 0;
+    } else {
+        *val = 0;
+    }
+    spin_unlock(&vm->vgic.lock);
+    return true;
+}
+
+static bool gicr_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
+{
+    struct vm *vm = vcpu->vm;
+    struct vcpu *owner = redist_owner(vm, off);
+    (void)dev;
+    if (!owner)
+        return true;
+    u64 r = off % GICR_STRIDE;
+    spin_lock(&vm->vgic.lock);
+    if (r == GICR_WAKER)
+        owner->vgic.sleep = val & 0x2;
+    else if (r >= SGI_FRAME)
+        common_write(vm, owner, owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val);
+    spin_unlock(&vm->vgic.lock);
+    return true;
+}
+
+static const struct vdev_ops gicd_ops = {gicd_read, gicd_write, NULL};
+static const struct vdev_ops gicr_ops = {gicr_read, gicr_write, NULL};
+
+static void reset_irq(struct vgic_irq *irq, bool edge)
+{
+    *irq = (struct vgic_irq){.priority = 0, .edge = edge};
+}
+
+int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
+{
+    struct vgic *g = &vm->vgic;
+    for (u32 i = 0; i < VGIC_NR_SPIS; i++)
+        reset_irq(&g->spi[i], false);
+    for (u32 c = 0; c < vm->vcpu_count; c++) {
+        struct vgic_cpu *vc = &vm->vcpus[c]->vgic;
+        for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
+            reset_irq(&vc->priv[i], i < 16);
+        vc->sleep = true;
+    }
+    g->gicd = (struct vdev){.name = "vgicv3-dist", .base = gicd, .size = GICD_SIZE, .ops = &gicd_ops};
+    g->gicr = (struct vdev){.name = "vgicv3-redist", .base = gicr, .size = (u64)GICR_STRIDE * vm->vcpu_count,
+                            .ops = &gicr_ops};
+    vm_add_vdev(vm, &g->gicd);
+    vm_add_vdev(vm, &g->gicr);
+    g->present = true;
+    return 0;
+}

@@ -1,0 +1,148 @@
+/* A VM's emulated devices (vGIC, console UART) from its config, and the device tree it boots
+ * with: generated from the config when no dtb_path is given, else the given one patched. */
+#include <base/log.h>
+#include <base/mm.h>
+#include <base/timer.h>
+#include <hv/image.h>
+#include <hv/vconsole.h>
+#include <hv/vgic.h>
+#include <hv/vm.h>
+#include <hv/vm_fdt.h>
+#include <lib/string.h>
+
+/* QEMU virt layout, used when interrupt_mode = "emu" names no GIC device. */
+#define DEFAULT_GICD 0x08000000ull
+#define DEFAULT_GICR 0x080a0000ull
+#define GICR_STRIDE 0x20000ull
+#define DTB_MAX KiB(64)
+
+static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)
+{
+    for (size_t i = 0; i < c->emu_device_count; i++)
+        if (c->emu_devices[i].emu_type == type)
+            return &c->emu_devices[i];
+    return NULL;
+}
+
+int vm_setup_devices(struct vm *vm, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    const struct vm_emu_device *gicd = find_emu(c, VM_EMU_GICV3_GICD), *gicr = find_emu(c, VM_EMU_GICV3_GICR);
+    vm->cntvoff = timer_ticks();
+
+    if (c->irq_mode == VM_IRQ_PASSTHROUGH)
+        diag_warn(d, c->file, 0, "devices.interrupt_mode",
+                  "\"passthrough\" is not supported yet; the VM gets the emulated vGICv3 instead");
+    if (gicd || c->irq_mode != VM_IRQ_NONE) {
+        gpa_t dist = gpa(gicd ? gicd->base.val : DEFAULT_GICD);
+        gpa_t redist = gpa(gicr ? gicr->base.val : (gicd ? gicd->base.val + 0xa0000 : DEFAULT_GICR));
+        if (gicr && gicr->length < GICR_STRIDE * vm->vcpu_count) {
+            diag_error(d, c->file, gicr->line, "devices.emu_devices",
+                       "GICv3 redistributor region of %#llx bytes is too small for %u vCPUs (needs %#llx)",
+                       (unsigned long long)gicr->length, vm->vcpu_count,
+                       (unsigned long long)(GICR_STRIDE * vm->vcpu_count));
+            return -1;
+        }
+        vgic_v3_create(vm, dist, redist);
+        LOG_AT(LOG_DEBUG, (long)vm->id, "vGICv3: distributor %#llx, redistributors %#llx",
+               (unsigned long long)dist.val, (unsigned long long)redist.val);
+    }
+    for (size_t i = 0; i < c->emu_device_count; i++) {
+        const struct vm_emu_device *e = &c->emu_devices[i];
+        if (e->emu_type == VM_EMU_GICV3_GICD || e->emu_type == VM_EMU_GICV3_GICR)
+            continue;
+        if (e->emu_type == VM_EMU_CONSOLE) {
+            if (vm->console) {
+                diag_error(d, c->file, e->line, "devices.emu_devices", "only one console per VM is supported");
+                return -1;
+            }
+            if (vconsole_create(vm, e->base, e->irq) != 0) {
+                diag_error(d, c->file, e->line, "devices.emu_devices", "out of memory for the console");
+                return -1;
+            }
+            continue;
+        }
+        /* Other types were warned about when the config was read. */
+    }
+    return 0;
+}
+
+static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
+{
+    const struct vm_config *c = vm->config;
+    memset(p, 0, sizeof(*p));
+    for (size_t i = 0; i < c->region_count; i++) {
+        if (c->regions[i].flags & VM_MEM_DEVICE)
+            continue;
+        p->mem[p->mem_count].base = c->regions[i].gpa.val;
+        p->mem[p->mem_count++].size = c->regions[i].size;
+    }
+    p->cpu_count = vm->vcpu_count;
+    for (u32 i = 0; i < vm->vcpu_count; i++)
+        p->cpu_hwid[i] = vm->vcpus[i]->hwid;
+    if (vm->vgic.present) {
+        p->gic = VM_FDT_GICV3;
+        p->gicd_base = vm->vgic.gicd.base.val;
+        p->gicd_size = vm->vgic.gicd.size;
+        p->gicr_base = vm->vgic.gicr.base.val;
+        p->gicr_size = vm->vgic.gicr.size;
+    }
+    if (vm->console) {
+        p->has_uart = true;
+        p->uart_base = vm->console->dev.base.val;
+        p->uart_irq = vm->console->intid;
+    }
+    p->bootargs = c->has_cmdline ? c->cmdline : NULL;
+    if (c->ramdisk.present && vm->ramdisk_size) {
+        p->has_initrd = true;
+        p->initrd_start = c->ramdisk.load_gpa.val;
+        p->initrd_end = c->ramdisk.load_gpa.val + vm->ramdisk_size;
+    }
+}
+
+/* Writes the VM's device tree at dtb_load_addr: generated (no dtb_path) or the given one patched. */
+int vm_setup_dtb(struct vm *vm, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    if (!c->dtb.has_load_addr)
+        return 0;
+    struct vm_fdt_params *p = kmalloc(sizeof(*p));
+    u8 *buf = kmalloc(DTB_MAX);
+    int size = -1;
+    if (!p || !buf) {
+        diag_error(d, c->file, c->kernel_line, "kernel.dtb_load_addr", "out of memory for the device tree");
+        goto out;
+    }
+    fdt_params(vm, p);
+    if (c->dtb.present) {
+        const struct embedded_file *f = image_find(c->dtb.path);
+        size = f ? vm_fdt_patch(f->data, f->size, p, buf, DTB_MAX) : -1;
+        if (size < 0)
+            diag_error(d, c->file, c->dtb.line, "kernel.dtb_path", "'%s' is not a valid device tree (or too large)",
+                       c->dtb.path);
+    } else {
+        if (!vm->vgic.present) {
+            diag_error(d, c->file, c->dtb.line, "kernel.dtb_load_addr",
+                       "a generated device tree needs an interrupt controller (interrupt_mode = \"emu\")");
+            goto out;
+        }
+        size = vm_fdt_generate(p, buf, DTB_MAX);
+        if (size < 0)
+            diag_error(d, c->file, c->dtb.line, "kernel.dtb_load_addr", "device tree does not fit in 64 KiB");
+    }
+    if (size >= 0) {
+        void *dst = vm_config_check_image(c, "dtb", c->dtb.load_gpa, (u64)size, d) == 0
+                        ? vm_gpa_to_hva(vm, c->dtb.load_gpa, (u64)size)
+                        : NULL;
+        if (dst) {
+            memcpy(dst, buf, (size_t)size);
+            mm_sync_for_exec(dst, (size_t)size);
+        } else {
+            size = -1;
+        }
+    }
+out:
+    kfree(p);
+    kfree(buf);
+    return size < 0 ? -1 : 0;
+}

@@ -1,0 +1,350 @@
+#!/bin/sh
+# Fetches and builds the real guest software cvisor boots as Linux guests, into a cache outside
+# the repository (docs/guest-images.md):
+#
+#   $CACHE_DIR/images/$ARCH/linux-$ARCH.Image          Debian's kernel (uncompressed Image)
+#   $CACHE_DIR/images/$ARCH/initramfs-$ARCH.cpio.gz    busybox + /init, built here
+#   $CACHE_DIR/images/$ARCH/u-boot-qemu-<debarch>.bin  U-Boot for QEMU virt, from u-boot-qemu
+#
+# usage: CACHE_DIR=~/.cache/cvisor ARCH=aarch64 scripts/guest-images.sh [--refresh]
+#
+# Idempotent: every product carries a stamp naming its inputs, and a run whose products match
+# their inputs only reads files - no apt, no network. The private apt index is refreshed when it
+# is missing, older than GUEST_IMAGES_MAX_AGE_DAYS (default 3), or with --refresh.
+# Nothing outside $CACHE_DIR is written (but scratch space under $TMPDIR), except that the host's
+# u-boot-qemu package (arch:all, prebuilt firmware) is installed when it is missing.
+set -eu
+
+CACHE_DIR=${CACHE_DIR:-${HOME:?HOME is not set}/.cache/cvisor}
+ARCH=${ARCH:-aarch64}
+MAX_AGE_DAYS=${GUEST_IMAGES_MAX_AGE_DAYS:-3}
+REFRESH=0
+
+prog=guest-images
+die() { echo "$prog: error: $*" >&2; exit 1; }
+warn() { echo "$prog: warning: $*" >&2; }
+say() { echo "$prog: $*"; }
+
+for arg in "$@"; do
+    case $arg in
+    --refresh) REFRESH=1 ;;
+    -h | --help) sed -n '2,${/^#/!q;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+    *) die "unknown argument '$arg' (try --help)" ;;
+    esac
+done
+
+# ---- per-architecture facts ---------------------------------------------------------------
+# Everything that differs between guest architectures lives here; the steps below only use
+# these variables. To add riscv64: Debian bookworm has no riscv64 port, so it needs a private
+# sources list naming forky or sid with [arch=riscv64] (APT_SOURCES_FILE, passed with
+# -oDir::Etc::SourceList=... -oDir::Etc::SourceParts=/dev/null), a kernel step that follows
+# linux-image-<ver>-riscv64 -> linux-binary-<ver>-riscv64 (the Image is
+# usr/lib/modules/<ver>/vmlinuz there), KERNEL_MAGIC "RSC\x05" at offset 0x38, console ttyS0,
+# and U-Boot /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin.
+case $ARCH in
+aarch64 | arm64)
+    ARCH=aarch64
+    DEB_ARCH=arm64
+    KERNEL_META=linux-image-arm64        # meta package; Depends names the versioned kernel
+    KERNEL_PKG_RE='^linux-image-[0-9].*-arm64$'
+    KERNEL_IN_DEB='./boot/vmlinuz-*'     # path of the Image inside the kernel .deb
+    KERNEL_MAGIC_OFF=56                  # arm64 Image header: magic "ARM\x64" at 0x38
+    KERNEL_MAGIC=41524d64
+    APT_SOURCES_FILE=                    # empty: the host's own sources (bookworm)
+    UBOOT_SRC=/usr/lib/u-boot/qemu_arm64/u-boot.bin
+    ;;
+*)
+    die "ARCH '$ARCH' is not supported yet (supported: aarch64)"
+    ;;
+esac
+
+IMAGES=$CACHE_DIR/images/$ARCH
+DEBS=$CACHE_DIR/debs/$ARCH
+STATE=$CACHE_DIR/state/$ARCH           # stamps and the resolved package set
+APTDIR=$CACHE_DIR/apt/$DEB_ARCH         # private apt index, cache and (empty) status
+KERNEL_OUT=$IMAGES/linux-$ARCH.Image
+INITRAMFS_OUT=$IMAGES/initramfs-$ARCH.cpio.gz
+UBOOT_OUT=$IMAGES/u-boot-qemu-$DEB_ARCH.bin
+
+# Bump when the initramfs layout built below changes in a way the inputs do not show.
+INITRAMFS_LAYOUT=1
+# Applets the init script and the tests rely on; the build fails if busybox lacks one.
+REQUIRED_APPLETS="sh mount echo cat ls sleep nproc poweroff reboot dmesg uname date grep setsid
+cttyhack"
+
+for tool in apt-get apt-cache dpkg-deb tar cpio gzip sha256sum od flock; do
+    command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (run 'make bootstrap')"
+done
+
+mkdir -p "$IMAGES" "$DEBS" "$STATE" "$APTDIR/lists/partial" "$APTDIR/cache"
+# Parallel runs (two make invocations, CI jobs sharing a cache) would race on the same files.
+exec 9>"$CACHE_DIR/.guest-images.lock"
+flock 9
+
+# Scratch space. Not under $CACHE_DIR: that is often in a 0700 home directory, where apt's
+# unprivileged download user (_apt) could not write. Products reach the cache via
+# "copy to name.tmp, rename", so an interrupted run never leaves a half-written image.
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cvisor-guest-images.XXXXXX")
+chmod 0755 "$TMP"
+trap 'rm -rf "$TMP" "$IMAGES"/*.tmp' EXIT
+trap 'exit 130' HUP INT PIPE TERM
+
+# ---- private apt -----------------------------------------------------------------------------
+# apt is pointed at a private index, cache and dpkg status under $APTDIR, for another
+# architecture, so the host's own apt state (/var/lib/apt/lists, /var/cache/apt) is never
+# written. The sources and apt.conf.d (proxies, mirror settings) are the host's.
+: >>"$APTDIR/status"
+set -- -oAPT::Architecture="$DEB_ARCH" -oAPT::Architectures="$DEB_ARCH" \
+    -oDir::State::Lists="$APTDIR/lists" -oDir::State::status="$APTDIR/status" \
+    -oDir::Cache="$APTDIR/cache" -oDir::Cache::pkgcache= -oDir::Cache::srcpkgcache=
+if [ -n "$APT_SOURCES_FILE" ]; then
+    set -- "$@" -oDir::Etc::SourceList="$APT_SOURCES_FILE" -oDir::Etc::SourceParts=/dev/null
+fi
+apt_get() { apt-get -q "$@"; }
+
+LISTS_STAMP=$APTDIR/lists.stamp
+lists_fresh() {
+    [ -f "$LISTS_STAMP" ] && [ -n "$(find "$LISTS_STAMP" -mtime -"$MAX_AGE_DAYS")" ]
+}
+
+update_lists() {
+    say "refreshing the $DEB_ARCH package index (apt-get update, private lists in $APTDIR)"
+    # --error-on=any: without it, an unreachable archive is only a warning and exit code 0.
+    if apt_get "$@" update --error-on=any >"$TMP/update.log" 2>&1; then
+        touch "$LISTS_STAMP"
+    elif [ -f "$LISTS_STAMP" ]; then
+        # An old index still names packages whose checksums are known: keep going offline.
+        sed 's/^/    /' "$TMP/update.log" >&2
+        warn "apt-get update failed; using the existing index from $(date -r "$LISTS_STAMP")"
+    else
+        sed 's/^/    /' "$TMP/update.log" >&2
+        die "apt-get update for $DEB_ARCH failed (see above); is the Debian archive reachable?"
+    fi
+}
+
+if [ "$REFRESH" = 1 ] || ! lists_fresh; then
+    update_lists "$@"
+fi
+
+# ---- resolve the package set -----------------------------------------------------------------
+# Asking apt-cache costs seconds (it parses the whole index), so the answer is kept in
+# $STATE/resolved and only recomputed when the index changed.
+RESOLVED=$STATE/resolved
+RESOLVE_KEY="$DEB_ARCH $KERNEL_META busybox-static $APT_SOURCES_FILE"
+
+# field NAME FILE: the value of "NAME:" in one apt-cache show stanza.
+field() { sed -n "s/^$1: //p" "$2" | head -n 1; }
+
+resolve() {
+    apt-cache "$@" show --no-all-versions "$KERNEL_META" >"$TMP/meta" 2>"$TMP/err" ||
+        die "$KERNEL_META ($DEB_ARCH) not found in the index: $(cat "$TMP/err")"
+    # Depends: linux-image-6.1.0-56-arm64 (= 6.1.192-2)  ->  linux-image-6.1.0-56-arm64
+    # shellcheck disable=SC2020  # (both separators become newlines)
+    kpkg=$(field Depends "$TMP/meta" | tr ',|' '\n\n' | sed 's/^ *//; s/[ (].*//' |
+        grep -E "$KERNEL_PKG_RE" | head -n 1) || true
+    [ -n "$kpkg" ] || die "cannot find the versioned kernel in $KERNEL_META's Depends: \
+$(field Depends "$TMP/meta")"
+    : >"$TMP/resolved"
+    echo "key $RESOLVE_KEY" >>"$TMP/resolved"
+    for role_pkg in "kernel $kpkg" "busybox busybox-static"; do
+        role=${role_pkg% *} pkg=${role_pkg#* }
+        apt-cache "$@" show --no-all-versions "$pkg" >"$TMP/pkg" 2>"$TMP/err" ||
+            die "$pkg ($DEB_ARCH) not found in the index: $(cat "$TMP/err")"
+        ver=$(field Version "$TMP/pkg") sha=$(field SHA256 "$TMP/pkg")
+        file=$(field Filename "$TMP/pkg")
+        if [ -z "$ver" ] || [ -z "$sha" ] || [ -z "$file" ]; then
+            die "incomplete index entry for $pkg"
+        fi
+        echo "$role $pkg $ver $sha ${file##*/}" >>"$TMP/resolved"
+    done
+    mv "$TMP/resolved" "$RESOLVED"
+}
+
+if [ ! -f "$RESOLVED" ] || [ -n "$(find "$LISTS_STAMP" -newer "$RESOLVED" 2>/dev/null)" ] ||
+    [ "$(sed -n 's/^key //p' "$RESOLVED")" != "$RESOLVE_KEY" ]; then
+    resolve "$@"
+fi
+
+# lookup ROLE: sets PKG VER SHA DEB from the resolved set.
+lookup() {
+    line=$(grep "^$1 " "$RESOLVED") || die "internal: no '$1' in $RESOLVED"
+    # shellcheck disable=SC2086  # split the line into its fields
+    set -- $line
+    PKG=$2 VER=$3 SHA=$4 DEB=$DEBS/$5
+}
+
+# fetch_deb "$@": makes sure $DEB (package $PKG=$VER) is present with the index's SHA256.
+# apt-get download verifies the archive's checksums; the sha256sum check here also covers a
+# .deb left from an earlier (possibly interrupted) run.
+fetch_deb() {
+    if [ -f "$DEB" ] && echo "$SHA  $DEB" | sha256sum -c --status; then
+        return 0
+    fi
+    say "downloading $PKG $VER ($DEB_ARCH)"
+    dl=$TMP/download
+    rm -rf "$dl" && mkdir -p "$dl"
+    # As root, apt downloads as the unprivileged _apt user: let it write there.
+    if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$dl"; fi
+    (cd "$dl" && apt_get "$@" download "$PKG=$VER") >"$TMP/download.log" 2>&1 || {
+        sed 's/^/    /' "$TMP/download.log" >&2
+        die "downloading $PKG $VER failed (see above)"
+    }
+    got=$(find "$dl" -name '*.deb' | head -n 1)
+    [ -n "$got" ] || die "apt-get download $PKG produced no .deb"
+    echo "$SHA  $got" | sha256sum -c --status || die "$PKG: SHA256 differs from the index"
+    mv "$got" "$DEB"
+    # Older versions of the same package are no longer referenced.
+    for old in "$DEBS/${PKG}_"*.deb; do
+        [ "$old" = "$DEB" ] || rm -f "$old"
+    done
+}
+
+stamp_is() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
+
+# ---- kernel ------------------------------------------------------------------------------------
+lookup kernel
+KERNEL_STAMP=$STATE/kernel.stamp
+KERNEL_KEY="$PKG $VER $SHA"
+if [ -f "$KERNEL_OUT" ] && stamp_is "$KERNEL_STAMP" "$KERNEL_KEY"; then
+    say "kernel up to date ($PKG $VER)"
+else
+    fetch_deb "$@"
+    # Only the Image is needed: extracting just it skips ~300 MB of modules that dpkg -x
+    # would write.
+    mkdir -p "$TMP/kernel"
+    dpkg-deb --fsys-tarfile "$DEB" | tar -x -C "$TMP/kernel" --wildcards "$KERNEL_IN_DEB" ||
+        die "$PKG: no $KERNEL_IN_DEB in $DEB"
+    img=$(find "$TMP/kernel" -type f | head -n 1)
+    magic=$(od -An -tx1 -j "$KERNEL_MAGIC_OFF" -N 4 "$img" | tr -d ' \n')
+    [ "$magic" = "$KERNEL_MAGIC" ] ||
+        die "$PKG: ${img#"$TMP/kernel/"} is not an uncompressed $ARCH Image (magic '$magic')"
+    mv "$img" "$KERNEL_OUT.tmp" && mv "$KERNEL_OUT.tmp" "$KERNEL_OUT"
+    echo "$KERNEL_KEY" >"$KERNEL_STAMP"
+    say "kernel installed from $PKG $VER"
+fi
+KERNEL_VERSION=${PKG#linux-image-}
+
+# ---- initramfs ---------------------------------------------------------------------------------
+# The guest's /init. Tests match the two banner lines and the "~ # " prompt exactly.
+init_script() {
+    cat <<'EOF'
+#!/bin/sh
+# cvisor test guest init (generated by cvisor scripts/guest-images.sh)
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=vt100
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+read -r up idle </proc/uptime
+echo "cvisor-guest: init started, uptime $up"
+echo "cvisor-guest: $(uname -r) $(nproc) CPUs"
+export PS1='~ # '
+# A session of its own with the console as controlling tty, so job control and ^C work.
+setsid cttyhack sh
+# The shell exited: power off (PSCI SYSTEM_OFF); init must never return.
+poweroff -f
+sleep 1
+reboot -f
+EOF
+}
+
+# applets BUSYBOX: the applet names compiled into a busybox binary, one a line. busybox is
+# $DEB_ARCH code and cannot run here, so read its applet name table instead: the names are
+# stored sorted and NUL-separated, starting "[\0[[\0", ending with an empty name.
+applets() {
+    off=$(LC_ALL=C grep -obUaP '\[\x00\[\[\x00' "$1" | head -n 1 | cut -d: -f1)
+    [ -n "$off" ] || return 1
+    tail -c +"$((off + 1))" "$1" | tr '\0' '\n' | sed '/^$/q' | sed '/^$/d' | head -n 1000
+}
+
+lookup busybox
+INITRAMFS_STAMP=$STATE/initramfs.stamp
+INITRAMFS_KEY=$({
+    echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA"
+    init_script
+} | sha256sum | cut -d' ' -f1)
+if [ -f "$INITRAMFS_OUT" ] && stamp_is "$INITRAMFS_STAMP" "$INITRAMFS_KEY"; then
+    say "initramfs up to date ($PKG $VER)"
+else
+    fetch_deb "$@"
+    mkdir -p "$TMP/bb"
+    dpkg-deb -x "$DEB" "$TMP/bb"
+    bb=
+    for p in bin/busybox usr/bin/busybox; do
+        [ -f "$TMP/bb/$p" ] && bb=$TMP/bb/$p && break
+    done
+    [ -n "$bb" ] || die "$PKG: no busybox binary in $DEB"
+    applets "$bb" >"$TMP/applets" || die "cannot find the applet table in $PKG's busybox"
+    # Sanity: a plausible number of plain names, including everything /init and tests use.
+    n=$(wc -l <"$TMP/applets")
+    if [ "$n" -lt 50 ] || grep -qv '^[][a-z0-9._-]*$' "$TMP/applets"; then
+        die "$PKG: applet table looks wrong ($n entries)"
+    fi
+    for a in $REQUIRED_APPLETS; do
+        grep -qx "$a" "$TMP/applets" || die "$PKG's busybox lacks the '$a' applet"
+    done
+
+    root=$TMP/root
+    mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/root" \
+        "$root/etc" "$root/usr" "$root/mnt"
+    chmod 1777 "$root/tmp"
+    chmod 0700 "$root/root"
+    ln -s bin "$root/sbin"
+    ln -s ../bin "$root/usr/bin"
+    ln -s ../bin "$root/usr/sbin"
+    cp "$bb" "$root/bin/busybox"
+    chmod 0755 "$root/bin/busybox"
+    while read -r a; do
+        [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
+    done <"$TMP/applets"
+    init_script >"$root/init"
+    chmod 0755 "$root/init"
+    # No /dev/console node: making one needs root, and the kernel's built-in initramfs
+    # (unpacked before this one) already provides it.
+    #
+    # Reproducible archive: fixed order, owner and timestamps, no gzip name/time.
+    find "$root" -exec touch -h -d @0 {} +
+    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+        cpio -o -H newc -R 0:0 --reproducible --quiet) >"$TMP/initramfs.cpio" ||
+        die "building the initramfs (cpio) failed"
+    gzip -9n <"$TMP/initramfs.cpio" >"$INITRAMFS_OUT.tmp" || die "compressing the initramfs failed"
+    mv "$INITRAMFS_OUT.tmp" "$INITRAMFS_OUT"
+    echo "$INITRAMFS_KEY" >"$INITRAMFS_STAMP"
+    say "initramfs built from $PKG $VER ($n applets)"
+fi
+
+# ---- U-Boot ------------------------------------------------------------------------------------
+if [ ! -f "$UBOOT_SRC" ]; then
+    say "installing the host package u-boot-qemu (for $UBOOT_SRC)"
+    SUDO=
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get install -y -qq --no-install-recommends u-boot-qemu >"$TMP/uboot.log" 2>&1 || {
+        # The host's index may be missing or stale: refresh it once and retry.
+        $SUDO apt-get update -qq >>"$TMP/uboot.log" 2>&1 &&
+            $SUDO apt-get install -y -qq --no-install-recommends u-boot-qemu \
+                >>"$TMP/uboot.log" 2>&1
+    } || {
+        sed 's/^/    /' "$TMP/uboot.log" >&2
+        die "installing u-boot-qemu failed (see above)"
+    }
+    [ -f "$UBOOT_SRC" ] || die "u-boot-qemu is installed but has no $UBOOT_SRC"
+fi
+if [ -f "$UBOOT_OUT" ] && cmp -s "$UBOOT_SRC" "$UBOOT_OUT"; then
+    say "u-boot up to date"
+else
+    cp "$UBOOT_SRC" "$UBOOT_OUT.tmp" && mv "$UBOOT_OUT.tmp" "$UBOOT_OUT"
+    say "u-boot copied from $UBOOT_SRC"
+fi
+
+# ---- summary ----------------------------------------------------------------------------------
+uboot_ver=$(dpkg-query -W -f='${Version}' u-boot-qemu 2>/dev/null || echo '?')
+lookup busybox
+say "guest images for $ARCH in $IMAGES:"
+for f in "$KERNEL_OUT" "$INITRAMFS_OUT" "$UBOOT_OUT"; do
+    case $f in
+    "$KERNEL_OUT") what="Linux $KERNEL_VERSION" ;;
+    "$INITRAMFS_OUT") what="busybox $VER" ;;
+    *) what="u-boot-qemu $uboot_ver" ;;
+    esac
+    printf '  %-28s %10s bytes  %s\n' "${f##*/}" "$(wc -c <"$f")" "$what"
+done
