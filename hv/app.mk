@@ -11,11 +11,12 @@ include guests/guests.mk
 
 $(IMAGE_DIR)/embed.S: $(VM_CONFIG_LIST) scripts/gen_embed.py guests FORCE | bootstrap
 	@mkdir -p $(@D)
-	@/usr/bin/python3 scripts/gen_embed.py $@ $(IMAGE_DIR)/embed.d $(IMAGE_DIR)/embed.o $(IMAGE_SEARCH) $(VM_CONFIG_LIST)
+	@/usr/bin/python3 scripts/gen_embed.py $@ $(IMAGE_DIR)/embed-files.d $(IMAGE_DIR)/embed.o $(IMAGE_SEARCH) $(VM_CONFIG_LIST)
 
 $(IMAGE_DIR)/embed.o: $(IMAGE_DIR)/embed.S
 	@mkdir -p $(@D)
 	@echo "  AS  $<"
 	@$(TARGET_CC) $(TARGET_CFLAGS) -c $< -o $@
 
--include $(IMAGE_DIR)/embed.d
+# Not embed.d: the compiler writes that one for embed.o and does not know about .incbin.
+-include $(IMAGE_DIR)/embed-files.d

@@ -15,11 +15,15 @@ static struct vgic_irq *irq_of(struct vm *vm, struct vcpu *vcpu, u32 intid)
     return NULL;
 }
 
+/* An active SPI belongs to the vCPU that acknowledged it until deactivated, even if the guest
+ * retargets it meanwhile; otherwise to its routing target. */
+static u32 spi_owner(const struct vgic_irq *irq) { return irq->active ? irq->active_vcpu : irq->target; }
+
 static struct vcpu *irq_target(struct vm *vm, struct vcpu *vcpu, u32 intid)
 {
     if (intid < VGIC_NR_PRIVATE)
         return vcpu;
-    u32 t = vm->vgic.spi[intid - VGIC_NR_PRIVATE].target;
+    u32 t = spi_owner(&vm->vgic.spi[intid - VGIC_NR_PRIVATE]);
     return t < vm->vcpu_count ? vm->vcpus[t] : NULL;
 }
 
@@ -45,8 +49,27 @@ void vgic_mark_pending_locked(struct vgic_irq *irq)
         irq->repend = true;
 }
 
+static bool irq_hot(const struct vgic_irq *irq) { return irq->active || (irq->enabled && irq_pending(irq)); }
+
+void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
+{
+    struct vgic_irq *irq = irq_of(vm, vcpu, intid);
+    if (!irq)
+        return;
+    if (intid < VGIC_NR_PRIVATE) {
+        u32 bit = 1u << intid;
+        vcpu->vgic.priv_hot = irq_hot(irq) ? vcpu->vgic.priv_hot | bit : vcpu->vgic.priv_hot & ~bit;
+    } else {
+        u32 n = intid - VGIC_NR_PRIVATE;
+        u64 bit = 1ull << (n % 64);
+        u64 *w = &vm->vgic.spi_hot[n / 64];
+        *w = irq_hot(irq) ? *w | bit : *w & ~bit;
+    }
+}
+
 void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
 {
+    vgic_update_hot_locked(vm, vcpu, intid);
     notify(vm, irq_target(vm, vcpu, intid), irq_of(vm, vcpu, intid));
 }
 
@@ -58,6 +81,7 @@ void vgic_set_level(struct vm *vm, struct vcpu *vcpu, u32 intid, bool level)
         irq->level = level;
         if (level && irq->edge)
             vgic_mark_pending_locked(irq);
+        vgic_update_hot_locked(vm, vcpu, intid);
         if (level)
             notify(vm, irq_target(vm, vcpu, intid), irq);
     }
@@ -70,6 +94,7 @@ void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
     if (irq) {
         vgic_mark_pending_locked(irq);
+        vgic_update_hot_locked(vm, vcpu, intid);
         notify(vm, irq_target(vm, vcpu, intid), irq);
     }
     spin_unlock(&vm->vgic.lock);
@@ -130,21 +155,36 @@ static void consider(struct candidate *best, u32 *n, u32 max, u32 intid, struct 
     (*n)++;
 }
 
+static bool has_hot_spi_locked(struct vm *vm, struct vcpu *vcpu);
+
 void vgic_flush(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    if (!vm->vgic.present)
+    if (!vm->vgic.present) {
+        vgic_hcr_write(false, false); /* a VM without vGIC gets no virtual interrupts */
         return;
-    u32 max = vgic_lr_count();
+    }
     struct candidate best[VGIC_MAX_LRS];
     u32 n = 0;
     bool overflow = false;
     spin_lock(&vm->vgic.lock);
-    for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
+    if (!vcpu->vgic.lr_used && !vcpu->vgic.priv_hot && !has_hot_spi_locked(vm, vcpu)) {
+        spin_unlock(&vm->vgic.lock); /* the common exit: nothing to deliver, no LR in use */
+        vgic_hcr_write(true, false);
+        return;
+    }
+    u32 max = vgic_lr_count();
+    for (u32 bits = vcpu->vgic.priv_hot; bits; bits &= bits - 1) {
+        u32 i = (u32)__builtin_ctz(bits);
         consider(best, &n, max, i, &vcpu->vgic.priv[i], &overflow);
-    for (u32 i = 0; i < VGIC_NR_SPIS; i++)
-        if (vm->vgic.spi[i].target == vcpu->id)
-            consider(best, &n, max, i + VGIC_NR_PRIVATE, &vm->vgic.spi[i], &overflow);
+    }
+    for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
+        for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1) {
+            u32 i = w * 64 + (u32)__builtin_ctzll(bits);
+            if (spi_owner(&vm->vgic.spi[i]) == vcpu->id)
+                consider(best, &n, max, i + VGIC_NR_PRIVATE, &vm->vgic.spi[i], &overflow);
+        }
+    }
     for (u32 i = 0; i < max; i++) {
         if (i < n) {
             struct vgic_irq *irq = best[i].irq;
@@ -155,8 +195,6 @@ void vgic_flush(struct vcpu *vcpu)
             irq->in_lr = true;
             irq->lr_pending = pend;
             irq->repend = false;
-        } else if (i < vcpu->vgic.lr_used) {
-            vgic_lr_write(i, 0, 0, LR_INVALID);
         }
     }
     vcpu->vgic.lr_used = n;
@@ -183,18 +221,40 @@ void vgic_sync(struct vcpu *vcpu)
             irq->pending_latch = irq->repend;
         irq->in_lr = false;
         irq->repend = false;
+        if (irq->active && vcpu->vgic.lr_intid[i] >= VGIC_NR_PRIVATE)
+            irq->active_vcpu = vcpu->id; /* it stays with the vCPU that acknowledged it */
+        vgic_update_hot_locked(vm, vcpu, vcpu->vgic.lr_intid[i]);
+        /* List registers belong to the pCPU: leave none behind for whoever runs here next. */
+        vgic_lr_write(i, 0, 0, LR_INVALID);
     }
+    vcpu->vgic.lr_used = 0;
     spin_unlock(&vm->vgic.lock);
 }
 
+/* Enabled and pending (not merely active) interrupts for vcpu: what makes a WFI return. */
 static bool pending_for_locked(struct vm *vm, struct vcpu *vcpu)
 {
-    for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
-        if (vcpu->vgic.priv[i].enabled && irq_pending(&vcpu->vgic.priv[i]))
+    for (u32 bits = vcpu->vgic.priv_hot; bits; bits &= bits - 1) {
+        const struct vgic_irq *irq = &vcpu->vgic.priv[__builtin_ctz(bits)];
+        if (irq->enabled && irq_pending(irq))
             return true;
-    for (u32 i = 0; i < VGIC_NR_SPIS; i++)
-        if (vm->vgic.spi[i].target == vcpu->id && vm->vgic.spi[i].enabled && irq_pending(&vm->vgic.spi[i]))
-            return true;
+    }
+    for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
+        for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1) {
+            const struct vgic_irq *irq = &vm->vgic.spi[w * 64 + (u32)__builtin_ctzll(bits)];
+            if (spi_owner(irq) == vcpu->id && irq->enabled && irq_pending(irq))
+                return true;
+        }
+    }
+    return false;
+}
+
+static bool has_hot_spi_locked(struct vm *vm, struct vcpu *vcpu)
+{
+    for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++)
+        for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1)
+            if (spi_owner(&vm->vgic.spi[w * 64 + (u32)__builtin_ctzll(bits)]) == vcpu->id)
+                return true;
     return false;
 }
 

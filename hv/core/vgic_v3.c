@@ -63,10 +63,11 @@ static void bank_write(struct vm *vm, struct vcpu *vcpu, u32 first_intid, struct
         case OP_SET_ENABLE: irq->enabled = true; break;
         case OP_CLEAR_ENABLE: irq->enabled = false; break;
         case OP_SET_PEND: vgic_mark_pending_locked(irq); break;
-        case OP_CLEAR_PEND: irq->pending_latch = false; break;
+        case OP_CLEAR_PEND: irq->pending_latch = irq->repend = false; break;
         case OP_SET_ACTIVE: irq->active = true; break;
         case OP_CLEAR_ACTIVE: irq->active = false; break;
         }
+        vgic_update_hot_locked(vm, vcpu, first_intid + i);
         if (op == OP_SET_ENABLE || op == OP_SET_PEND)
             vgic_notify_locked(vm, vcpu, first_intid + i);
     }
@@ -128,8 +129,10 @@ static bool common_write(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irqs
     if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
         u32 idx = (u32)(off - GICD_ICFGR) * 4;
         for (u32 i = 0; i < 16; i++)
-            if (idx + i >= first + 16 && idx + i - first < nirqs) /* SGIs are fixed edge */
+            if (idx + i >= 16 && idx + i >= first && idx + i - first < nirqs) { /* SGIs are fixed edge */
                 irqs[idx + i - first].edge = (val >> (2 * i + 1)) & 1;
+                vgic_update_hot_locked(vm, vcpu, idx + i);
+            }
         return true;
     }
     return off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80; /* RAO/WI */
@@ -137,7 +140,7 @@ static bool common_write(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irqs
 
 static u32 route_to_vcpu(struct vm *vm, u64 irouter)
 {
-    u64 aff = (irouter & 0xffffff) | ((irouter >> 8) & 0xff000000ull);
+    u64 aff = irouter & 0xff00ffffffull; /* Aff3 [39:32], Aff2..Aff0 [23:0]: the MPIDR layout */
     for (u32 i = 0; i < vm->vcpu_count; i++)
         if (vm->vcpus[i]->hwid == aff)
             return i;
@@ -153,13 +156,16 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     if (off == GICD_CTLR)
         *val = g->ctlr | CTLR_ARE | CTLR_DS;
     else if (off == GICD_TYPER)
-        *val = ((VGIC_NR_IRQS / 32) - 1) | (9u << 19) | ((vm->vcpu_count - 1) << 5);
+        *val = ((VGIC_NR_IRQS / 32) - 1) | (9u << 19) | ((MIN(vm->vcpu_count, 8u) - 1) << 5);
     else if (off == GICD_IIDR)
         *val = IIDR_CVISOR;
     else if (off == GICD_PIDR2)
         *val = PIDR2_GICV3;
     else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * VGIC_NR_IRQS)
-        *val = g->spi[(off - GICD_IROUTER) / 8 - VGIC_NR_PRIVATE].irouter;
+    {
+        u64 r = g->spi[(off - GICD_IROUTER) / 8 - VGIC_NR_PRIVATE].irouter;
+        *val = (off & 4) ? r >> 32 : (width == 8 ? r : (u32)r);
+    }
     else if (!common_read(g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val))
         *val = 0; /* reserved and unimplemented registers read as zero */
     spin_unlock(&g->lock);
@@ -183,6 +189,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
         else
             irq->irouter = (irq->irouter & ~0xffffffffull) | (val & 0xffffffffull);
         irq->target = route_to_vcpu(vm, irq->irouter);
+        vgic_notify_locked(vm, NULL, (u32)((off - GICD_IROUTER) / 8)); /* the new target may be asleep */
     } else {
         common_write(vm, vcpu, g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val);
     }

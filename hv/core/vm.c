@@ -85,8 +85,6 @@ static int setup_region(struct vm *vm, size_t i, struct diag *d)
         break;
     }
     add_mem(vm, r->gpa, host, r->size, owned, ram);
-    if (owned) /* never hand a guest another guest's leftovers */
-        memset(hpa_to_ptr(host), 0, r->size);
     if (ram)
         vm->ram_bytes += r->size;
     if (vm_arch_map(vm, r->gpa, host, r->size, region_s2_flags(r->flags)) != 0) {
@@ -301,9 +299,14 @@ void vm_release(struct vm *vm)
     }
     vm->vcpu_count = 0;
     vm_arch_destroy(vm);
-    for (size_t i = 0; i < vm->mem_count; i++)
-        if (vm->mems[i].owned)
+    /* Guest memory is scrubbed when it is given back, not when it is handed out: no VM ever
+     * sees another's data, and booting does not pay for touching every page of a new VM. */
+    for (size_t i = 0; i < vm->mem_count; i++) {
+        if (vm->mems[i].owned) {
+            mm_zero(hpa_to_ptr(vm->mems[i].hpa), vm->mems[i].size);
             mm_free_pages(vm->mems[i].hpa, vm->mems[i].size / PAGE_SIZE);
+        }
+    }
     vm->mem_count = 0;
     for (struct vdev *dev = vm->devices, *next; dev; dev = next) {
         next = dev->next;

@@ -1,4 +1,4 @@
-"""Debian's arm64 Linux under cvisor: emulated GICv3, virtual timer and PL011, generated DTB,
+"""Debian's arm64 Linux and U-Boot under cvisor: emulated GICv3, virtual timer and PL011, generated DTB,
 PSCI SMP, console input, reboot and power-off. Needs `make guest-images` (make test runs it)."""
 import re
 import time
@@ -108,5 +108,20 @@ def test_linux_reboot_restarts_the_vm():
         assert run(m, "echo again").strip() == "again"
         out = poweroff(m)
         assert "vm1 'linux' ended: shutdown" in out
+    finally:
+        m.close()
+
+
+def test_uboot_reaches_prompt_and_answers_version():
+    image, _ = build_image("uboot", ["configs/vms/uboot-aarch64.toml"])
+    m = Machine(image, "uboot", timeout=120)
+    try:
+        m.expect(r"=> ")
+        m.sendline("version")
+        m.expect(r"U-Boot 20\d\d\.\d\d")
+        m.expect(r"=> ")
+        m.sendline("poweroff")
+        assert m.wait_exit(60) == 0
+        assert "vm1 'u-boot' ended: shutdown (PSCI SYSTEM_OFF from vcpu0)" in m.text()
     finally:
         m.close()

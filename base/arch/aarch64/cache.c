@@ -1,5 +1,6 @@
 #include <arch/sysreg.h>
 #include <base/mm.h>
+#include <lib/string.h>
 
 static u64 dcache_line(void)
 {
@@ -16,4 +17,23 @@ void mm_sync_for_exec(void *p, size_t len)
     __asm__ volatile("ic ialluis" ::: "memory");
     dsb(ish);
     isb();
+}
+
+/* Zeroes [p, p+len) with DC ZVA where the CPU allows it: one instruction per cache-line block
+ * instead of eight stores (it matters for hundreds of MiB of guest RAM, and even more under
+ * emulation). Needs normal memory, i.e. the MMU on. */
+void mm_zero(void *p, size_t len)
+{
+    u64 dczid = read_sysreg(dczid_el0);
+    u64 block = 4ull << (dczid & 0xf);
+    u8 *a = p, *end = a + len;
+    if (dczid & (1u << 4) || len < 2 * block) {
+        memset(p, 0, len);
+        return;
+    }
+    u8 *aligned = (u8 *)ALIGN_UP((uintptr_t)a, block);
+    memset(a, 0, (size_t)(aligned - a));
+    for (a = aligned; a + block <= end; a += block)
+        __asm__ volatile("dc zva, %0" ::"r"(a) : "memory");
+    memset(a, 0, (size_t)(end - a));
 }

@@ -35,5 +35,7 @@ size_t mm_reserved_ranges(struct mem_range *out, size_t max);
 /* Clean data cache lines covering [p, p+len) to the point of coherency, and invalidate the
  * instruction cache: needed after writing guest code through the hypervisor's mapping. */
 void mm_sync_for_exec(void *p, size_t len);
+/* Fast zeroing of large ranges of normal memory. */
+void mm_zero(void *p, size_t len);
 
 #endif

@@ -226,8 +226,14 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
     u64 ipa = ((hpfar & 0xfffffffffff0ull) << 8) | (far & 0xfff);
     u32 iss = ESR_ISS(esr);
     bool write = iss & (1u << 6);
+    u32 dfsc = iss & 0x3f;
     if (iss & (1u << 7)) {
         fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
+        return;
+    }
+    if ((dfsc & 0x3c) != 0x04) { /* not a translation fault: the page is mapped */
+        fault(exit, ipa, true, "%s %s (DFSC %#x)", write ? "write" : "read",
+              (dfsc & 0x3c) == 0x0c ? "not permitted by the region's flags" : "fault in mapped memory", dfsc);
         return;
     }
     if (!(iss & (1u << 24))) {
@@ -379,5 +385,5 @@ static void maintenance_irq(u32 intid, void *arg)
     /* Nothing to do here: the exit it caused makes the run loop sync and refill the list
      * registers; flush re-enables the underflow interrupt only while interrupts are left over. */
     (void)intid, (void)arg;
-    vgic_hcr_write(false, false);
+    vgic_hcr_write(true, false);
 }

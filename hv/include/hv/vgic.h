@@ -29,6 +29,7 @@ struct vgic_irq {
     bool lr_pending;    /* ... in a pending state */
     bool repend;        /* raised again while in the list register (not yet seen by the guest) */
     u32 target;         /* SPIs: index of the vCPU it is routed to */
+    u32 active_vcpu;    /* SPIs: the vCPU that acknowledged it, while active */
     u64 irouter;        /* SPIs: GICD_IROUTER as written */
 };
 
@@ -36,6 +37,7 @@ struct vgic_cpu {
     struct vgic_irq priv[VGIC_NR_PRIVATE];
     u16 lr_intid[VGIC_MAX_LRS]; /* what flush put in each list register */
     u32 lr_used;                /* number of list registers in use after the last flush */
+    u32 priv_hot;               /* private interrupts that are active, or enabled and pending */
     bool sleep;                 /* GICR_WAKER.ProcessorSleep */
     u64 vmcr;                   /* saved ICH_VMCR_EL2 when the vCPU is switched out */
     u64 ap1r[4];
@@ -46,6 +48,7 @@ struct vgic {
     bool present;
     u32 ctlr;
     struct vgic_irq spi[VGIC_NR_SPIS];
+    u64 spi_hot[VGIC_NR_SPIS / 64]; /* SPIs that are active, or enabled and pending */
     struct vdev gicd, gicr;
     u64 lr_overflows; /* flushes that found more pending interrupts than list registers */
     u64 injected;
@@ -66,6 +69,8 @@ void vgic_send_sgi(struct vcpu *from, u64 sgi1r);
  * interrupt) is now deliverable to. */
 void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
 void vgic_mark_pending_locked(struct vgic_irq *irq);
+/* After any change of an interrupt's state: keeps the hot bitmaps flush scans exact. */
+void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
 
 /* Around each guest entry on the vCPU's pCPU. */
 void vgic_flush(struct vcpu *vcpu);
