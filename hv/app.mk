@@ -3,7 +3,7 @@ APP_SRCS := $(wildcard hv/core/*.c) $(wildcard hv/arch/$(ARCH)/*.c hv/arch/$(ARC
 APP_GEN_OBJS := $(IMAGE_DIR)/embed.o
 
 # Embedded configs and images. VM_CONFIGS is colon-separated, as in the original.
-VM_CONFIGS ?= configs/vms/hello-aarch64.toml
+VM_CONFIGS ?= configs/vms/linux-aarch64.toml
 VM_CONFIG_LIST := $(subst :, ,$(VM_CONFIGS))
 GUEST_OUT := $(BUILD)/guests/$(ARCH)
 IMAGE_SEARCH := $(GUEST_OUT):$(CACHE_DIR)/images/$(ARCH)

@@ -65,5 +65,7 @@ QEMU_EXTRA ?=
 QEMU_CMD = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) -nographic -kernel $(HV_IMAGE) $(QEMU_EXTRA)
 
 .PHONY: run
-run: build
+# guest-images first: the default VM is Debian's Linux, fetched into CACHE_DIR.
+run: guest-images
+	@$(MAKE) --no-print-directory build
 	$(QEMU_CMD)
