@@ -170,6 +170,8 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
         return !vgic_halt_unless_pending(v);
     case VCPU_EXIT_YIELD:
         return !others_runnable(v);
+    case VCPU_EXIT_TIMER:
+        return true; /* re-armed by the run loop */
     case VCPU_EXIT_FAULT:
         LOG_AT(LOG_ERROR, (long)v->vm->id, "vcpu%u: %s at pc %#llx", v->id, e->fault.what,
                (unsigned long long)vcpu_arch_pc(v));
@@ -184,17 +186,40 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
     return true;
 }
 
-static void slice_expired(void *arg)
+static void timer_fired(void *arg)
 {
     (void)arg;
     need_resched[cpu_id()] = true;
 }
 
-/* Preemption: only armed while another vCPU waits for this pCPU. */
-static void arm_slice(struct vcpu *v)
+/* One EL2 timer per pCPU serves the time slice and every software-checked guest timer of the
+ * vCPUs here (emulated physical timers, virtual timers of switched-out vCPUs). Polling raises
+ * what has expired (waking halted vCPUs); the timer is armed for the earliest next event. */
+static void poll_and_arm(u64 slice_end)
 {
-    if (rqs[cpu_id()].count > 1 && others_runnable(v))
-        timer_set_deadline(timer_ticks() + timer_ns_to_ticks(SLICE_NS), slice_expired, NULL);
+    struct run_queue *rq = &rqs[cpu_id()];
+    u64 now = timer_ticks(), next = slice_end;
+    spin_lock(&rq->lock);
+    for (u32 i = 0; i < rq->count; i++) {
+        struct vcpu *v = rq->vcpus[i];
+        if (v->state == VCPU_STOPPED || v->state == VCPU_OFF || v->vm->state != VM_RUNNING)
+            continue;
+        u64 d = vcpu_arch_timer_poll(v, now);
+        if (d && (!next || d < next))
+            next = d;
+    }
+    spin_unlock(&rq->lock);
+    if (next)
+        timer_set_deadline(next, timer_fired, NULL);
+    else
+        timer_cancel();
+}
+
+/* Sharing a pCPU means slices, even when the others sleep now: one may wake at any time (an
+ * IPI from the vCPU running here, for instance) and must not wait for a WFI. */
+static u64 slice_end_for(void)
+{
+    return rqs[cpu_id()].count > 1 ? timer_ticks() + timer_ns_to_ticks(SLICE_NS) : 0;
 }
 
 static void run_vcpu(struct vcpu *v)
@@ -202,16 +227,26 @@ static void run_vcpu(struct vcpu *v)
     struct vcpu_exit exit;
     u32 cpu = cpu_id();
     need_resched[cpu] = false;
-    arm_slice(v);
+    u64 slice_end = slice_end_for();
+    poll_and_arm(slice_end);
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING) {
         vgic_flush(v);
         vcpu_arch_run(v, &exit);
         vgic_sync(v);
         v->vm->exits++;
-        if (!handle_exit(v, &exit) || need_resched[cpu])
+        bool keep = handle_exit(v, &exit);
+        if (need_resched[cpu] || exit.reason == VCPU_EXIT_TIMER) {
+            need_resched[cpu] = false;
+            if (slice_end && timer_ticks() >= slice_end) {
+                if (others_runnable(v))
+                    break; /* time slice used up */
+                slice_end = slice_end_for();
+            }
+            poll_and_arm(slice_end);
+        }
+        if (!keep)
             break;
     }
-    timer_cancel();
 }
 
 void sched_loop(void)
@@ -219,9 +254,12 @@ void sched_loop(void)
     for (;;) {
         reap_ending();
         struct vcpu *v = pick_next();
-        if (v)
+        if (v) {
             run_vcpu(v);
-        else
-            idle_until_interrupt();
+        } else {
+            poll_and_arm(0); /* wake at the next guest timer of a vCPU here */
+            if (!pick_next())
+                idle_until_interrupt();
+        }
     }
 }

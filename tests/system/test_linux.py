@@ -125,3 +125,20 @@ def test_uboot_reaches_prompt_and_answers_version():
         assert "vm1 'u-boot' ended: shutdown (PSCI SYSTEM_OFF from vcpu0)" in m.text()
     finally:
         m.close()
+
+
+def test_linux_two_vcpus_on_one_pcpu():
+    # Both vCPUs pinned to pCPU 0 by phys_cpu_sets: time slicing, WFI yield, and the software
+    # check of a switched-out vCPU's virtual timer.
+    m = boot("linux-2on1", "configs/vms/linux-aarch64-2on1.toml")
+    try:
+        assert "2 vCPUs on pCPU 0,0" in m.text()
+        assert run(m, "nproc").strip() == "2"
+        out = run(m, "cat /proc/uptime; sleep 2; cat /proc/uptime")
+        t = [float(l.split()[0]) for l in out.strip().splitlines()]
+        assert 1.8 <= t[1] - t[0] <= 2.2, out
+        ints = run(m, "cat /proc/interrupts")
+        assert all(c > 0 for c in interrupt_counts(ints, r"arch_timer")), ints
+        poweroff(m)
+    finally:
+        m.close()

@@ -67,6 +67,7 @@ void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
     a->regs.pstate = SPSR_EL1H_DAIF_MASKED;
     a->el1.sctlr = SCTLR_EL1_RESET;
     a->el1.cpacr = CPACR_FPEN;
+    a->ptimer_ctl = a->ptimer_cval = 0;
     vcpu->vgic.vmcr = 0;
     memset(vcpu->vgic.ap1r, 0, sizeof(vcpu->vgic.ap1r));
     /* Written by another pCPU (PSCI CPU_ON): the owner reloads before running. */
@@ -159,6 +160,8 @@ static void vcpu_arch_load(struct vcpu *vcpu)
     loaded[cpu] = vcpu;
 }
 
+struct vcpu *vcpu_arch_loaded(u32 cpu) { return loaded[cpu]; }
+
 /* A vCPU that stops for good must not be saved into later (its memory may be freed). */
 void vcpu_arch_unload(struct vcpu *vcpu)
 {
@@ -167,7 +170,8 @@ void vcpu_arch_unload(struct vcpu *vcpu)
             loaded[c] = NULL;
 }
 
-static void vtimer_irq(u32 intid, void *arg);
+void vtimer_irq(u32 intid, void *arg);
+bool vtimer_sysreg(struct vcpu *v, u32 op2, bool read, u64 *val);
 static void maintenance_irq(u32 intid, void *arg);
 
 void hv_arch_cpu_init(void)
@@ -179,8 +183,9 @@ void hv_arch_cpu_init(void)
     vgic_hcr_write(false, false);
     write_sysreg(vtcr_el2, stage2_vtcr());
     write_sysreg(hcr_el2, GUEST_HCR);
-    /* Guests read the physical counter directly and own the EL1 physical timer for now. */
-    write_sysreg(cnthctl_el2, 0x3);
+    /* Guests read the physical counter directly (EL1PCTEN); the EL1 physical timer traps
+     * (EL1PCEN = 0) and is emulated in vtimer.c. */
+    write_sysreg(cnthctl_el2, 0x1);
     write_sysreg(cptr_el2, 0x33ff); /* RES1 bits; no FP/SIMD trapping */
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));
     isb();
@@ -275,6 +280,10 @@ static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
     exit->reason = VCPU_EXIT_NONE;
     if (key == ICC_SGI1R_KEY && !read && vcpu->vm->vgic.present) {
         vgic_send_sgi(vcpu, val);
+    } else if ((key & ~7u) == SYSREG_KEY(3, 3, 14, 2, 0) && vtimer_sysreg(vcpu, key & 7, read, &val)) {
+        if (read && rt != 31)
+            vcpu->arch.regs.x[rt] = val;
+        exit->reason = VCPU_EXIT_TIMER; /* the scheduler re-arms its timer */
     } else if ((key == ICC_SGI0R_KEY || key == ICC_ASGI1R_KEY) && !read) {
         /* Group 0 and alternate-group SGIs do not exist for a Group-1-only vGIC: ignored. */
     } else {
@@ -365,19 +374,6 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
               (unsigned long long)read_sysreg(esr_el2));
         break;
     }
-}
-
-/* The guest's EL1 virtual timer fired on this pCPU: it belongs to the vCPU whose EL1 state is
- * live here. Masking it (CNTV_CTL.IMASK) stops the level-triggered line; the guest's handler
- * reprograms the timer, which clears IMASK. */
-static void vtimer_irq(u32 intid, void *arg)
-{
-    (void)intid, (void)arg;
-    struct vcpu *v = loaded[cpu_id()];
-    write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_IMASK);
-    isb();
-    if (v && v->vm->vgic.present)
-        vgic_raise(v->vm, v, VTIMER_INTID);
 }
 
 static void maintenance_irq(u32 intid, void *arg)

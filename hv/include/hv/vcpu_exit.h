@@ -13,6 +13,7 @@ enum vcpu_exit_reason {
     VCPU_EXIT_MMIO,      /* access to guest-physical space that no memory region maps */
     VCPU_EXIT_HALT,      /* WFI: nothing to do until an interrupt */
     VCPU_EXIT_YIELD,     /* WFE or a voluntary yield */
+    VCPU_EXIT_TIMER,     /* the guest reprogrammed an emulated timer */
     VCPU_EXIT_FAULT,     /* anything else: the VM is stopped with this report */
 };
 

@@ -29,6 +29,8 @@ struct vcpu_arch {
     u64 hcr;
     u64 vmpidr;
     bool reload;   /* el1/fp in memory are newer than the live registers */
+    u64 ptimer_ctl, ptimer_cval; /* emulated EL1 physical timer (CNTP_*) */
+    bool ptimer_line;
     /* pending MMIO read: destination register and sign extension */
     u8 mmio_reg;
     u8 mmio_width;
