@@ -17,3 +17,11 @@ $(GUEST_OUT)/%.bin: $(GUEST_OUT)/%.elf
 .PHONY: guests
 guests: $(addprefix $(GUEST_OUT)/,$(addsuffix .bin,$(GUESTS)))
 .SECONDARY:
+
+# Device trees for the dtb_path tests, compiled from source.
+GUEST_DTBS := $(patsubst guests/dtb/%.dts,$(GUEST_OUT)/%.dtb,$(wildcard guests/dtb/*.dts))
+$(GUEST_OUT)/%.dtb: guests/dtb/%.dts | bootstrap
+	@mkdir -p $(@D)
+	@echo "  DTC $<"
+	@dtc -q -I dts -O dtb -o $@ $<
+guests: $(GUEST_DTBS)

@@ -79,3 +79,14 @@ def test_log_level(level, shown, hidden):
 def test_no_valid_vm_powers_off_with_error():
     out = run_to_completion("no-vm", ["tests/configs/invalid/syntax-error.toml"])
     assert "no VM could be started" in out
+
+
+def test_fatal_el2_exception_report():
+    out = run_to_completion("fault-demo", [], app="fault-demo", timeout=30)
+    assert "fatal synchronous exception from EL2 on cpu0" in out
+    assert re.search(r"EC 0x25: data abort at EL2", out)
+    assert "translation fault, read access" in out
+    assert re.search(r"FAR 0000007f00000000  ELR [0-9a-f]{16}", out)
+    assert re.search(r"x0  [0-9a-f]{16}  x1  [0-9a-f]{16}", out)
+    assert "cvisor PANIC on cpu0: unrecoverable exception at EL2" in out
+    assert "UNREACHABLE" not in out

@@ -142,3 +142,21 @@ def test_linux_two_vcpus_on_one_pcpu():
         poweroff(m)
     finally:
         m.close()
+
+
+def test_linux_with_user_dtb_patched_to_the_config():
+    # guests/dtb/linux-virt-board.dts describes 4 spin-table CPUs, 1 GiB and other bootargs;
+    # the VM has 2 vCPUs and 256 MiB, and its cmdline must win.
+    m = boot("linux-userdtb", "configs/vms/linux-aarch64-userdtb.toml")
+    try:
+        text = m.text()
+        assert "Machine model: cvisor test board (user DTB)" in text  # the user's tree, not a generated one
+        assert "psci: PSCIv1.1 detected in firmware" in text
+        assert run(m, "nproc").strip() == "2"
+        cmdline = run(m, "cat /proc/cmdline").strip()
+        assert "rdinit=/init" in cmdline and "this-is-the-board-cmdline" not in cmdline
+        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", run(m, "cat /proc/meminfo")).group(1))
+        assert 150_000 < mem_kb <= 262_144, mem_kb
+        poweroff(m)
+    finally:
+        m.close()
