@@ -68,6 +68,7 @@ static void reap_ending(void)
         if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_ENDING || v->state == VCPU_STOPPED)
             continue;
         v->state = VCPU_STOPPED;
+        vcpu_arch_unload(v);
         if (__atomic_sub_fetch(&vm->vcpus_active, 1, __ATOMIC_ACQ_REL) == 0)
             finished[nfinished++] = vm;
     }

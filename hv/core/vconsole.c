@@ -56,7 +56,17 @@ static bool vuart_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, 
     return ok;
 }
 
-static void vuart_destroy(struct vdev *dev) { kfree(dev->priv); }
+/* Guards the input path's use of a VM's console against the VM releasing it. */
+static spinlock_t focus_lock = SPINLOCK_INIT;
+
+static void vuart_destroy(struct vdev *dev)
+{
+    struct vconsole *vc = dev->priv;
+    spin_lock(&focus_lock);
+    vc->vm->console = NULL;
+    spin_unlock(&focus_lock);
+    kfree(vc);
+}
 
 static const struct vdev_ops vuart_ops = {vuart_read, vuart_write, vuart_destroy};
 
@@ -91,14 +101,16 @@ static void host_rx_irq(u32 intid, void *arg)
     (void)intid, (void)arg;
     int c;
     while ((c = console_getc()) >= 0) {
+        spin_lock(&focus_lock);
         struct vconsole *vc = focused();
-        if (!vc)
-            continue;
-        spin_lock(&vc->lock);
-        if (vc->pending_tail - vc->pending_head < sizeof(vc->pending))
-            vc->pending[vc->pending_tail++ % sizeof(vc->pending)] = (char)c;
-        refill(vc);
-        spin_unlock(&vc->lock);
+        if (vc) {
+            spin_lock(&vc->lock);
+            if (vc->pending_tail - vc->pending_head < sizeof(vc->pending))
+                vc->pending[vc->pending_tail++ % sizeof(vc->pending)] = (char)c;
+            refill(vc);
+            spin_unlock(&vc->lock);
+        }
+        spin_unlock(&focus_lock);
     }
 }
 

@@ -4,8 +4,6 @@
 #include <hv/sched.h>
 #include <hv/vm.h>
 
-void vcpu_arch_unload(struct vcpu *vcpu);
-
 struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 pcpu)
 {
     struct vcpu *v = kzalloc(sizeof(*v));
@@ -20,11 +18,8 @@ struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 pcpu)
     return v;
 }
 
-void vcpu_destroy(struct vcpu *vcpu)
-{
-    vcpu_arch_unload(vcpu);
-    kfree(vcpu);
-}
+/* The vCPU was unloaded from its pCPU when it stopped (sched.c), or never ran. */
+void vcpu_destroy(struct vcpu *vcpu) { kfree(vcpu); }
 
 /* 0 on success, -1 when the vCPU is not off. */
 int vcpu_power_on(struct vcpu *vcpu, gpa_t entry, u64 arg)

@@ -162,12 +162,12 @@ static void vcpu_arch_load(struct vcpu *vcpu)
 
 struct vcpu *vcpu_arch_loaded(u32 cpu) { return loaded[cpu]; }
 
-/* A vCPU that stops for good must not be saved into later (its memory may be freed). */
+/* A vCPU that stops for good must not be saved into later (its memory will be freed). Called
+ * on the vCPU's own pCPU, the only one that ever loads it, so no other CPU races on the slot. */
 void vcpu_arch_unload(struct vcpu *vcpu)
 {
-    for (u32 c = 0; c < MAX_CPUS; c++)
-        if (loaded[c] == vcpu)
-            loaded[c] = NULL;
+    if (loaded[vcpu->pcpu] == vcpu && vcpu->pcpu == cpu_id())
+        loaded[vcpu->pcpu] = NULL;
 }
 
 void vtimer_irq(u32 intid, void *arg);

@@ -30,6 +30,8 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit);
 void vcpu_arch_set_return(struct vcpu *vcpu, u64 value);      /* hypercall result */
 void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value);
 u64 vcpu_arch_pc(const struct vcpu *vcpu);
+/* On the vCPU's pCPU, when it stops for good: forget its live EL1 state. */
+void vcpu_arch_unload(struct vcpu *vcpu);
 /* Updates the vCPU's software-checked timers at host counter value now (raising what expired)
  * and returns the next host counter value at which one expires, or 0. */
 u64 vcpu_arch_timer_poll(struct vcpu *vcpu, u64 now);

@@ -1,0 +1,693 @@
+/* Guest microbenchmarks for `make bench` (docs/bench.md). The same binary runs under cvisor
+ * (configs/vms/bench-aarch64.toml, bench.bin) and directly on QEMU at EL1 (bench.elf), where
+ * it measures the baselines. It is meant for QEMU with `-icount shift=0`: the guest-visible
+ * clock then advances 1 ns per executed instruction (of every CPU: QEMU runs them round robin
+ * in one thread), so each result is a count of instructions.
+ *
+ * Output, one line per result, parsed by scripts/bench.py:
+ *   BENCH-START env=cvisor|bare freq=<Hz> iters=<n> rounds=<n>
+ *   BENCH name=<name> value=<decimal> unit=instructions [more key=value]
+ *   BENCH-END env=cvisor|bare errors=<n>
+ * Under cvisor the lines go through the console hypercall, on bare QEMU straight to the PL011.
+ * The iteration counts can be given through QEMU's fw_cfg file "opt/cvisor/bench"
+ * ("iters=N rounds=M"); the bench VM config passes fw_cfg through for that.
+ *
+ * Everything lives in this one file because guests/guests.mk builds a guest from its main.c
+ * and the shared runtime only: the EL1 vector table, the timing loops (in assembly, so their
+ * instruction counts are known), a minimal GICv3 driver and the benchmarks. */
+#include "guest.h"
+#include <lib/string.h>
+
+/* ---- assembly: vectors, timing loops, timestamps ------------------------------------------ */
+
+/* Vector table. Synchronous exceptions from EL1 return at once if they are SVCs (the SVC
+ * round-trip baseline; clobbers x17), IRQs go to bench_irq() with the caller-saved registers
+ * saved, and anything else is reported by bench_fatal(). */
+__asm__(".macro bench_bad_vector n\n"
+        "    .balign 0x80\n"
+        "    mov x0, #\\n\n"
+        "    b bench_vec_fatal\n"
+        ".endm\n"
+        "    .section .text.bench_vectors, \"ax\"\n"
+        "    .balign 2048\n"
+        "    .global bench_vectors\n"
+        "bench_vectors:\n"
+        "    bench_bad_vector 0\n"
+        "    bench_bad_vector 1\n"
+        "    bench_bad_vector 2\n"
+        "    bench_bad_vector 3\n"
+        "    .balign 0x80\n" /* current EL, SP_ELx, synchronous */
+        "    mrs x17, esr_el1\n"
+        "    lsr x17, x17, #26\n"
+        "    cmp x17, #0x15\n" /* EC 0x15: SVC from AArch64 */
+        "    b.ne 1f\n"
+        "    eret\n"
+        "1:  mov x0, #4\n"
+        "    b bench_vec_fatal\n"
+        "    .balign 0x80\n" /* current EL, SP_ELx, IRQ */
+        "    b bench_irq_entry\n"
+        "    bench_bad_vector 6\n"
+        "    bench_bad_vector 7\n"
+        "    bench_bad_vector 8\n"
+        "    bench_bad_vector 9\n"
+        "    bench_bad_vector 10\n"
+        "    bench_bad_vector 11\n"
+        "    bench_bad_vector 12\n"
+        "    bench_bad_vector 13\n"
+        "    bench_bad_vector 14\n"
+        "    bench_bad_vector 15\n"
+        "    .text\n"
+        "bench_vec_fatal:\n"
+        "    mrs x1, esr_el1\n"
+        "    mrs x2, elr_el1\n"
+        "    mrs x3, far_el1\n"
+        "    bl bench_fatal\n"
+        "2:  b 2b\n"
+        "bench_irq_entry:\n"
+        "    sub sp, sp, #176\n"
+        "    stp x0, x1, [sp, #0]\n"
+        "    stp x2, x3, [sp, #16]\n"
+        "    stp x4, x5, [sp, #32]\n"
+        "    stp x6, x7, [sp, #48]\n"
+        "    stp x8, x9, [sp, #64]\n"
+        "    stp x10, x11, [sp, #80]\n"
+        "    stp x12, x13, [sp, #96]\n"
+        "    stp x14, x15, [sp, #112]\n"
+        "    stp x16, x17, [sp, #128]\n"
+        "    stp x18, x29, [sp, #144]\n"
+        "    str x30, [sp, #160]\n"
+        "    bl bench_irq\n"
+        "    ldp x0, x1, [sp, #0]\n"
+        "    ldp x2, x3, [sp, #16]\n"
+        "    ldp x4, x5, [sp, #32]\n"
+        "    ldp x6, x7, [sp, #48]\n"
+        "    ldp x8, x9, [sp, #64]\n"
+        "    ldp x10, x11, [sp, #80]\n"
+        "    ldp x12, x13, [sp, #96]\n"
+        "    ldp x14, x15, [sp, #112]\n"
+        "    ldp x16, x17, [sp, #128]\n"
+        "    ldp x18, x29, [sp, #144]\n"
+        "    ldr x30, [sp, #160]\n"
+        "    add sp, sp, #176\n"
+        "    eret\n");
+
+/* Timing loops: n iterations (n >= 1) of the same two-instruction frame (loading x0 with the
+ * HC_NULL function id, and the loop counter) with or without the operation measured, so the
+ * empty loop's time can be subtracted. They are functions: callers assume the usual
+ * caller-saved registers (x0-x17) are clobbered, which covers what an HVC or SVC may change. */
+__asm__("    .text\n"
+        "    .global bench_loop_empty\n"
+        "bench_loop_empty:\n"
+        "    mov x9, x0\n"
+        "1:  movz x0, #0xc600, lsl #16\n"
+        "    subs x9, x9, #1\n"
+        "    b.ne 1b\n"
+        "    ret\n"
+        "    .global bench_loop_hvc\n"
+        "bench_loop_hvc:\n"
+        "    mov x9, x0\n"
+        "1:  movz x0, #0xc600, lsl #16\n"
+        "    hvc #0\n"
+        "    subs x9, x9, #1\n"
+        "    b.ne 1b\n"
+        "    ret\n"
+        "    .global bench_loop_svc\n"
+        "bench_loop_svc:\n"
+        "    mov x9, x0\n"
+        "1:  movz x0, #0xc600, lsl #16\n"
+        "    svc #0\n"
+        "    subs x9, x9, #1\n"
+        "    b.ne 1b\n"
+        "    ret\n"
+        "    .global bench_loop_mmio\n" /* x1 = address of a 32-bit device register */
+        "bench_loop_mmio:\n"
+        "    mov x9, x0\n"
+        "1:  movz x0, #0xc600, lsl #16\n"
+        "    ldr w2, [x1]\n"
+        "    subs x9, x9, #1\n"
+        "    b.ne 1b\n"
+        "    ret\n");
+
+/* Sub-tick timestamps. The counter ticks every 1e9/freq ns (16 ns at QEMU's 62.5 MHz), which
+ * is coarse next to the latencies measured; under icount one instruction is exactly 1 ns, so
+ * counting instructions up to the next tick edge recovers the time to a few instructions.
+ *
+ * bench_stamp: reads the counter (read 0), then reads it in a loop until it changes; returns
+ * x0 = the first value and x1 = the number of loop reads K. Read k (k >= 1) executes 4k - 2
+ * instructions after read 0, so the edge E = (value + 1) ticks lies in (T0 + prev, T0 + 4K - 2]
+ * where prev = 0 for K = 1, else 4K - 6: T0 = E - 4K + 3.5 +- 1.5 (K >= 2), or E - 1.5 +- 0.5.
+ *
+ * bench_edge_sgi: waits for the next tick edge, then writes x0 to ICC_SGI1R_EL1 and returns the
+ * new counter value; the write follows the edge by 3 to 6 instructions. */
+__asm__("    .text\n"
+        "    .global bench_stamp\n"
+        "bench_stamp:\n"
+        "    isb\n"
+        "    mrs x0, cntvct_el0\n"
+        "    mov x1, #0\n"
+        "1:  mrs x2, cntvct_el0\n"
+        "    add x1, x1, #1\n"
+        "    cmp x2, x0\n"
+        "    b.eq 1b\n"
+        "    ret\n"
+        "    .global bench_edge_sgi\n"
+        "bench_edge_sgi:\n"
+        "    mov x3, x0\n"
+        "    isb\n"
+        "    mrs x1, cntvct_el0\n"
+        "1:  mrs x0, cntvct_el0\n"
+        "    cmp x0, x1\n"
+        "    b.eq 1b\n"
+        "    msr s3_0_c12_c11_5, x3\n" /* ICC_SGI1R_EL1 */
+        "    ret\n");
+
+struct stamp {
+    u64 ticks;
+    u64 reads;
+};
+
+extern char bench_vectors[];
+void bench_loop_empty(u64 n);
+void bench_loop_hvc(u64 n);
+void bench_loop_svc(u64 n);
+void bench_loop_mmio(u64 n, u64 addr);
+struct stamp bench_stamp(void);
+u64 bench_edge_sgi(u64 sgi1r);
+void bench_irq(void);
+void bench_fatal(u64 vector, u64 esr, u64 elr, u64 far) __attribute__((noreturn));
+
+#define SGI_EDGE_TO_WRITE_NS 4 /* bench_edge_sgi: from the edge to the ICC_SGI1R_EL1 write */
+
+/* ---- system registers ----------------------------------------------------------------------- */
+
+#define READ_SYSREG(name)                                                                          \
+    ({                                                                                             \
+        u64 v_;                                                                                    \
+        __asm__ volatile("mrs %0, " name : "=r"(v_));                                              \
+        v_;                                                                                        \
+    })
+#define WRITE_SYSREG(name, v) __asm__ volatile("msr " name ", %0" ::"r"((u64)(v)) : "memory")
+
+/* GICv3 CPU interface, by encoding (any assembler accepts these). */
+#define ICC_PMR_EL1 "s3_0_c4_c6_0"
+#define ICC_IAR1_EL1 "s3_0_c12_c12_0"
+#define ICC_EOIR1_EL1 "s3_0_c12_c12_1"
+#define ICC_BPR1_EL1 "s3_0_c12_c12_3"
+#define ICC_CTLR_EL1 "s3_0_c12_c12_4"
+#define ICC_SRE_EL1 "s3_0_c12_c12_5"
+#define ICC_IGRPEN1_EL1 "s3_0_c12_c12_7"
+#define ICC_SGI1R_EL1 "s3_0_c12_c11_5"
+
+static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+static inline void dsb(void) { __asm__ volatile("dsb sy" ::: "memory"); }
+static inline void irqs_on(void) { __asm__ volatile("msr daifclr, #2\n isb" ::: "memory"); }
+static inline void irqs_off(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
+
+/* Sleeps until an interrupt arrives and lets it be taken. Interrupts stay masked around the
+ * WFI (which still wakes on a pending one), so an interrupt that comes between the caller's
+ * check and the WFI is not lost. */
+static inline void wait_for_irq(void)
+{
+    __asm__ volatile("wfi" ::: "memory");
+    irqs_on();
+    irqs_off();
+}
+
+static u64 cnt_freq;
+
+static u64 counter(void)
+{
+    isb();
+    return READ_SYSREG("cntvct_el0");
+}
+
+static u64 ticks_to_ns(u64 t) { return t / cnt_freq * 1000000000ull + t % cnt_freq * 1000000000ull / cnt_freq; }
+
+/* The time of bench_stamp's first counter read, in ns (= instructions under icount). */
+static u64 stamp_ns(struct stamp s)
+{
+    u64 edge = ticks_to_ns(s.ticks + 1);
+    return s.reads >= 2 ? edge - 4 * s.reads + 4 : edge - 1;
+}
+
+static u64 my_mpidr(void) { return READ_SYSREG("mpidr_el1") & 0xff00ffffffull; }
+
+/* ---- output --------------------------------------------------------------------------------- */
+
+static bool under_cvisor;
+static u32 errors;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof(buf))
+        n = sizeof(buf) - 1;
+    if (under_cvisor)
+        hypercall(HC_CONSOLE_WRITE, (unsigned long)buf, (unsigned long)n);
+    else
+        uart_printf("%s", buf);
+}
+
+static const char *env_name(void) { return under_cvisor ? "cvisor" : "bare"; }
+
+/* value is in tenths */
+static void result(const char *name, u64 tenths, const char *extra)
+{
+    say("BENCH name=%s value=%llu.%llu unit=instructions env=%s%s%s\n", name, (unsigned long long)(tenths / 10),
+        (unsigned long long)(tenths % 10), env_name(), extra[0] ? " " : "", extra);
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+    char buf[200];
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    errors++;
+    say("BENCH-ERROR env=%s %s\n", env_name(), buf);
+}
+
+void bench_fatal(u64 vector, u64 esr, u64 elr, u64 far)
+{
+    say("BENCH-ERROR env=%s unexpected exception: vector %llu, ESR %#llx, ELR %#llx, FAR %#llx\n", env_name(),
+        (unsigned long long)vector, (unsigned long long)esr, (unsigned long long)elr, (unsigned long long)far);
+    say("BENCH-END env=%s errors=%u\n", env_name(), errors + 1);
+    guest_system_off();
+}
+
+/* ---- parameters from QEMU's fw_cfg (MMIO interface of the virt board) ----------------------- */
+
+#define FWCFG_BASE 0x09020000ul
+#define FWCFG_KEY_SIGNATURE 0x0000
+#define FWCFG_KEY_FILE_DIR 0x0019
+#define PARAM_FILE "opt/cvisor/bench"
+
+static void fwcfg_select(u16 key) { *(volatile u16 *)(FWCFG_BASE + 8) = __builtin_bswap16(key); }
+static u8 fwcfg_u8(void) { return *(volatile u8 *)FWCFG_BASE; }
+
+static u32 fwcfg_be(unsigned bytes)
+{
+    u32 v = 0;
+    while (bytes--)
+        v = v << 8 | fwcfg_u8();
+    return v;
+}
+
+/* Reads the parameter file into buf (NUL-terminated); false when there is none. */
+static bool fwcfg_params(char *buf, size_t size)
+{
+    fwcfg_select(FWCFG_KEY_SIGNATURE);
+    if (fwcfg_be(4) != 0x51454d55u) /* "QEMU" */
+        return false;
+    fwcfg_select(FWCFG_KEY_FILE_DIR);
+    u32 count = fwcfg_be(4);
+    for (u32 i = 0; i < count && i < 256; i++) {
+        u32 fsize = fwcfg_be(4);
+        u16 key = (u16)fwcfg_be(2);
+        fwcfg_be(2);
+        char name[56];
+        for (unsigned j = 0; j < sizeof(name); j++)
+            name[j] = (char)fwcfg_u8();
+        name[sizeof(name) - 1] = 0;
+        if (strcmp(name, PARAM_FILE) != 0)
+            continue;
+        fwcfg_select(key);
+        size_t n = MIN((size_t)fsize, size - 1);
+        for (size_t j = 0; j < n; j++)
+            buf[j] = (char)fwcfg_u8();
+        buf[n] = 0;
+        return true;
+    }
+    return false;
+}
+
+/* "iters=N rounds=M": sets what it names, leaves the rest. */
+static void parse_params(const char *s, u64 *iters, u64 *rounds)
+{
+    while (*s) {
+        while (*s == ' ' || *s == ',' || *s == '\n')
+            s++;
+        const char *key = s;
+        while (*s && *s != '=' && *s != ' ')
+            s++;
+        size_t klen = (size_t)(s - key);
+        if (*s != '=')
+            continue;
+        s++;
+        u64 v = 0;
+        while (*s >= '0' && *s <= '9')
+            v = v * 10 + (u64)(*s++ - '0');
+        while (*s && *s != ' ' && *s != ',')
+            s++;
+        if (klen == 5 && !strncmp(key, "iters", 5) && v > 0)
+            *iters = v;
+        else if (klen == 6 && !strncmp(key, "rounds", 6) && v > 0)
+            *rounds = v;
+    }
+}
+
+/* ---- minimal GICv3 driver ------------------------------------------------------------------- */
+
+#define GICD_BASE 0x08000000ul
+#define GICR_BASE 0x080a0000ul
+#define GICR_STRIDE 0x20000ul
+#define GICR_MAX 16
+#define GICD_CTLR 0x0000
+#define GICD_TYPER 0x0004
+#define GICD_CTLR_RWP (1u << 31)
+#define GICD_CTLR_ARE (1u << 4)
+#define GICD_CTLR_GRP1 (1u << 1)
+#define GICR_TYPER 0x0008
+#define GICR_TYPER_LAST (1ull << 4)
+#define GICR_WAKER 0x0014
+#define GICR_WAKER_SLEEP (1u << 1)
+#define GICR_WAKER_CHILDREN_ASLEEP (1u << 2)
+#define GICR_SGI 0x10000ul
+#define GICR_IGROUPR0 (GICR_SGI + 0x080)
+#define GICR_ISENABLER0 (GICR_SGI + 0x100)
+#define GICR_ICENABLER0 (GICR_SGI + 0x180)
+#define GICR_IPRIORITYR (GICR_SGI + 0x400)
+
+#define INTID_SGI_PING 1 /* vCPU 0 -> vCPU 1 */
+#define INTID_SGI_PONG 2 /* vCPU 1 -> vCPU 0 */
+#define INTID_VTIMER 27
+
+static inline u32 rd32(u64 a) { return *(volatile u32 *)a; }
+static inline void wr32(u64 a, u32 v) { *(volatile u32 *)a = v; }
+static inline u64 rd64(u64 a) { return *(volatile u64 *)a; }
+
+static bool wait_bits_clear(u64 reg, u32 bits)
+{
+    for (u32 i = 0; i < 1000000; i++)
+        if (!(rd32(reg) & bits))
+            return true;
+    return false;
+}
+
+static void gic_dist_init(void)
+{
+    wr32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+    if (!wait_bits_clear(GICD_BASE + GICD_CTLR, GICD_CTLR_RWP))
+        fail("GICD_CTLR.RWP stuck");
+}
+
+/* The redistributor whose GICR_TYPER affinity is this CPU's. */
+static u64 gicr_for_me(void)
+{
+    u64 mpidr = my_mpidr();
+    u64 aff = (mpidr & 0xffffff) | ((mpidr >> 32) & 0xff) << 24;
+    for (u64 i = 0; i < GICR_MAX; i++) {
+        u64 base = GICR_BASE + i * GICR_STRIDE;
+        u64 typer = rd64(base + GICR_TYPER);
+        if (typer >> 32 == aff)
+            return base;
+        if (typer & GICR_TYPER_LAST)
+            break;
+    }
+    return 0;
+}
+
+/* Wakes this CPU's redistributor, enables the given private interrupts (Group 1, priority 0x80)
+ * and turns on the system-register CPU interface. */
+static bool gic_cpu_init(u32 enable_mask)
+{
+    u64 rd = gicr_for_me();
+    if (!rd) {
+        fail("no redistributor for MPIDR %#llx", (unsigned long long)my_mpidr());
+        return false;
+    }
+    wr32(rd + GICR_WAKER, rd32(rd + GICR_WAKER) & ~GICR_WAKER_SLEEP);
+    if (!wait_bits_clear(rd + GICR_WAKER, GICR_WAKER_CHILDREN_ASLEEP))
+        fail("GICR_WAKER.ChildrenAsleep stuck");
+    wr32(rd + GICR_ICENABLER0, 0xffffffffu);
+    wr32(rd + GICR_IGROUPR0, 0xffffffffu);
+    for (u32 i = 0; i < 8; i++)
+        wr32(rd + GICR_IPRIORITYR + 4 * i, 0x80808080u);
+    wr32(rd + GICR_ISENABLER0, enable_mask);
+
+    WRITE_SYSREG(ICC_SRE_EL1, READ_SYSREG(ICC_SRE_EL1) | 1);
+    isb();
+    WRITE_SYSREG(ICC_PMR_EL1, 0xff);
+    WRITE_SYSREG(ICC_BPR1_EL1, 0);
+    WRITE_SYSREG(ICC_CTLR_EL1, 0); /* EOImode 0: EOIR also deactivates */
+    WRITE_SYSREG(ICC_IGRPEN1_EL1, 1);
+    isb();
+    return true;
+}
+
+static u64 sgi1r_value(u32 intid, u64 mpidr)
+{
+    u64 aff0 = mpidr & 0xff, aff1 = (mpidr >> 8) & 0xff, aff2 = (mpidr >> 16) & 0xff, aff3 = (mpidr >> 32) & 0xff;
+    return aff3 << 48 | (aff0 >> 4) << 44 | aff2 << 32 | (u64)intid << 24 | aff1 << 16 | 1ull << (aff0 & 15);
+}
+
+/* ---- interrupt handler and the state shared between the vCPUs -------------------------------- */
+/* The MMU is off, so all memory is Device/non-cacheable: volatile plus DSB is enough. */
+
+static volatile u32 timer_hits;
+static volatile u64 timer_hit_ns;
+static volatile u32 pings;      /* SGI_PING taken on vCPU 1 */
+static volatile u64 ping_ns;    /* when */
+static volatile u32 pongs;      /* SGI_PONG taken on vCPU 0 */
+static volatile u64 pong_ns;
+static volatile u32 spurious;
+static volatile u32 unexpected;
+static volatile u64 mpidr_cpu0, mpidr_cpu1;
+static volatile u32 cpu1_up;
+
+void bench_irq(void)
+{
+    u64 iar = READ_SYSREG(ICC_IAR1_EL1);
+    u32 intid = (u32)(iar & 0xffffff);
+    if (intid >= 1020) {
+        spurious++;
+        return;
+    }
+    struct stamp s = bench_stamp();
+    switch (intid) {
+    case INTID_VTIMER:
+        WRITE_SYSREG("cntv_ctl_el0", 0); /* level-triggered: stop it before the EOI */
+        isb();
+        timer_hit_ns = stamp_ns(s);
+        timer_hits = timer_hits + 1;
+        break;
+    case INTID_SGI_PING:
+        ping_ns = stamp_ns(s);
+        dsb();
+        pings = pings + 1;
+        dsb();
+        WRITE_SYSREG(ICC_SGI1R_EL1, sgi1r_value(INTID_SGI_PONG, mpidr_cpu0));
+        break;
+    case INTID_SGI_PONG:
+        pong_ns = stamp_ns(s);
+        pongs = pongs + 1;
+        break;
+    default:
+        unexpected = unexpected + 1;
+        break;
+    }
+    WRITE_SYSREG(ICC_EOIR1_EL1, iar);
+    isb();
+}
+
+/* Waits (in WFI) until *c reaches want, for at most timeout_ms of guest time; a virtual-timer
+ * deadline guarantees a wake-up. */
+static bool wait_count(volatile u32 *c, u32 want, u64 timeout_ms)
+{
+    u64 end = counter() + cnt_freq * timeout_ms / 1000;
+    WRITE_SYSREG("cntv_cval_el0", end);
+    WRITE_SYSREG("cntv_ctl_el0", 1);
+    isb();
+    bool ok = true;
+    while (*c != want) {
+        if (counter() >= end) {
+            ok = false;
+            break;
+        }
+        wait_for_irq();
+    }
+    WRITE_SYSREG("cntv_ctl_el0", 0);
+    isb();
+    return ok;
+}
+
+/* ---- the benchmarks ------------------------------------------------------------------------- */
+
+struct stats {
+    u64 sum, min, max, n;
+};
+
+static void stats_add(struct stats *s, u64 v)
+{
+    if (!s->n || v < s->min)
+        s->min = v;
+    if (!s->n || v > s->max)
+        s->max = v;
+    s->sum += v;
+    s->n++;
+}
+
+static void stats_report(const char *name, const struct stats *s)
+{
+    char extra[96];
+    if (!s->n) {
+        fail("%s: no samples", name);
+        return;
+    }
+    fmt_snprintf(extra, sizeof(extra), "min=%llu max=%llu n=%llu", (unsigned long long)s->min,
+                 (unsigned long long)s->max, (unsigned long long)s->n);
+    result(name, (s->sum * 10 + s->n / 2) / s->n, extra);
+}
+
+static u64 time_loop_ns(void (*loop)(u64), u64 n)
+{
+    u64 t0 = counter();
+    loop(n);
+    u64 t1 = counter();
+    return ticks_to_ns(t1 - t0);
+}
+
+static void loop_mmio_gicd_typer(u64 n) { bench_loop_mmio(n, GICD_BASE + GICD_TYPER); }
+
+/* Instructions per iteration of loop beyond the empty loop, in tenths. */
+static void report_loop(const char *name, void (*loop)(u64), u64 n, u64 empty_ns)
+{
+    loop(n < 100 ? n : 100); /* warm up: translate the code once */
+    u64 ns = time_loop_ns(loop, n);
+    u64 extra_ns = ns > empty_ns ? ns - empty_ns : 0;
+    char extra[64];
+    fmt_snprintf(extra, sizeof(extra), "n=%llu", (unsigned long long)n);
+    result(name, (extra_ns * 10 + n / 2) / n, extra);
+}
+
+static void bench_loops(u64 n)
+{
+    bench_loop_empty(100);
+    u64 empty_ns = time_loop_ns(bench_loop_empty, n);
+    result("empty_loop", (empty_ns * 10 + n / 2) / n, "");
+    if (under_cvisor)
+        report_loop("hypercall", bench_loop_hvc, n, empty_ns);
+    report_loop("svc_roundtrip", bench_loop_svc, n, empty_ns);
+    report_loop(under_cvisor ? "mmio_read" : "mmio_read_bare", loop_mmio_gicd_typer, n, empty_ns);
+}
+
+/* Virtual timer: program CVAL ahead, sleep in WFI, and stamp in the handler. */
+static void bench_timer(u64 rounds)
+{
+    struct stats st = {0};
+    u64 delta = cnt_freq / 20000; /* 50 us ahead: well past the WFI */
+    for (u64 r = 0; r < rounds; r++) {
+        u32 want = timer_hits + 1;
+        u64 cval = counter() + delta + r % 7;
+        WRITE_SYSREG("cntv_cval_el0", cval);
+        WRITE_SYSREG("cntv_ctl_el0", 1);
+        isb();
+        u64 limit = cval + cnt_freq; /* 1 s late: give up */
+        while (timer_hits != want && counter() < limit)
+            wait_for_irq();
+        if (timer_hits != want) {
+            WRITE_SYSREG("cntv_ctl_el0", 0);
+            fail("timer_irq_latency: no timer interrupt in round %llu", (unsigned long long)r);
+            return;
+        }
+        u64 deadline_ns = ticks_to_ns(cval);
+        if (r > 0) /* the first round also translates the code */
+            stats_add(&st, timer_hit_ns - deadline_ns);
+    }
+    stats_report("timer_irq_latency", &st);
+}
+
+void guest_secondary_main(u64 vcpu)
+{
+    (void)vcpu;
+    WRITE_SYSREG("vbar_el1", (u64)(unsigned long)bench_vectors);
+    isb();
+    mpidr_cpu1 = my_mpidr();
+    bool ok = gic_cpu_init(1u << INTID_SGI_PING);
+    dsb();
+    cpu1_up = ok ? 1 : 2;
+    dsb();
+    WRITE_SYSREG(ICC_SGI1R_EL1, sgi1r_value(INTID_SGI_PONG, mpidr_cpu0));
+    for (;;)
+        wait_for_irq();
+}
+
+/* vCPU 0 sends SGI_PING to vCPU 1, whose handler stamps the time and answers with SGI_PONG. */
+static void bench_ipi(u64 rounds)
+{
+    mpidr_cpu0 = my_mpidr();
+    dsb();
+    long r = guest_cpu_on(1, 1);
+    if (r != 0) {
+        fail("ipi_latency: PSCI CPU_ON of vCPU 1 returned %ld", r);
+        return;
+    }
+    if (!wait_count(&pongs, 1, 5000) || cpu1_up != 1) {
+        fail("ipi_latency: vCPU 1 did not come up (state %u)", cpu1_up);
+        return;
+    }
+    u64 ping = sgi1r_value(INTID_SGI_PING, mpidr_cpu1);
+    struct stats lat = {0}, rt = {0};
+    for (u64 i = 0; i < rounds; i++) {
+        u32 want = pongs + 1, want_ping = pings + 1;
+        /* Arm the timeout first so nothing of it runs between the SGI and its arrival. */
+        u64 end = counter() + cnt_freq;
+        WRITE_SYSREG("cntv_cval_el0", end);
+        WRITE_SYSREG("cntv_ctl_el0", 1);
+        isb();
+        u64 sent_ns = ticks_to_ns(bench_edge_sgi(ping)) + SGI_EDGE_TO_WRITE_NS;
+        while (pongs != want && counter() < end)
+            wait_for_irq();
+        WRITE_SYSREG("cntv_ctl_el0", 0);
+        isb();
+        if (pongs != want || pings != want_ping) {
+            fail("ipi_latency: no answer in round %llu (pings %u, pongs %u)", (unsigned long long)i, pings, pongs);
+            return;
+        }
+        if (i > 0) {
+            stats_add(&lat, ping_ns - sent_ns);
+            stats_add(&rt, pong_ns - sent_ns);
+        }
+    }
+    stats_report("ipi_latency", &lat);
+    stats_report("ipi_roundtrip", &rt);
+}
+
+void guest_main(u64 dtb)
+{
+    (void)dtb;
+    WRITE_SYSREG("vbar_el1", (u64)(unsigned long)bench_vectors);
+    isb();
+    irqs_off();
+    cnt_freq = guest_counter_freq();
+    /* HC_NULL answers 0 under cvisor; QEMU's own PSCI (HVC conduit) says NOT_SUPPORTED. */
+    under_cvisor = hypercall(HC_NULL, 0, 0) == 0;
+
+    u64 iters = 20000, rounds = 200;
+    char params[128];
+    if (fwcfg_params(params, sizeof(params)))
+        parse_params(params, &iters, &rounds);
+    say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu\n", env_name(), (unsigned long long)cnt_freq,
+        (unsigned long long)iters, (unsigned long long)rounds);
+    if (!cnt_freq) {
+        fail("CNTFRQ_EL0 is 0");
+    } else {
+        bench_loops(iters);
+        gic_dist_init();
+        if (gic_cpu_init(1u << INTID_VTIMER | 1u << INTID_SGI_PONG)) {
+            bench_timer(rounds);
+            bench_ipi(rounds);
+        }
+        if (spurious || unexpected)
+            say("BENCH-INFO env=%s spurious_irqs=%u unexpected_irqs=%u\n", env_name(), spurious, unexpected);
+    }
+    say("BENCH-END env=%s errors=%u\n", env_name(), errors);
+    guest_system_off();
+}
