@@ -155,7 +155,13 @@ static void consider(struct candidate *best, u32 *n, u32 max, u32 intid, struct 
     (*n)++;
 }
 
-static bool has_hot_spi_locked(struct vm *vm, struct vcpu *vcpu);
+static bool any_spi_hot(struct vm *vm)
+{
+    u64 any = 0;
+    for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++)
+        any |= __atomic_load_n(&vm->vgic.spi_hot[w], __ATOMIC_RELAXED);
+    return any != 0;
+}
 
 void vgic_flush(struct vcpu *vcpu)
 {
@@ -167,12 +173,13 @@ void vgic_flush(struct vcpu *vcpu)
     struct candidate best[VGIC_MAX_LRS];
     u32 n = 0;
     bool overflow = false;
-    spin_lock(&vm->vgic.lock);
-    if (!vcpu->vgic.lr_used && !vcpu->vgic.priv_hot && !has_hot_spi_locked(vm, vcpu)) {
-        spin_unlock(&vm->vgic.lock); /* the common exit: nothing to deliver, no LR in use */
-        vgic_hcr_write(true, false);
+    /* The common exit: nothing to deliver and no list register in use. Read without the lock:
+     * whoever makes an interrupt deliverable afterwards kicks this vCPU's pCPU, which brings
+     * it back here. */
+    if (!vcpu->vgic.lr_used && !__atomic_load_n(&vcpu->vgic.priv_hot, __ATOMIC_RELAXED) &&
+        !any_spi_hot(vm))
         return;
-    }
+    spin_lock(&vm->vgic.lock);
     u32 max = vgic_lr_count();
     for (u32 bits = vcpu->vgic.priv_hot; bits; bits &= bits - 1) {
         u32 i = (u32)__builtin_ctz(bits);
@@ -249,14 +256,6 @@ static bool pending_for_locked(struct vm *vm, struct vcpu *vcpu)
     return false;
 }
 
-static bool has_hot_spi_locked(struct vm *vm, struct vcpu *vcpu)
-{
-    for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++)
-        for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1)
-            if (spi_owner(&vm->vgic.spi[w * 64 + (u32)__builtin_ctzll(bits)]) == vcpu->id)
-                return true;
-    return false;
-}
 
 bool vgic_has_pending(struct vcpu *vcpu)
 {
