@@ -559,7 +559,7 @@ static void loop_mmio_gicd_typer(u64 n) { bench_loop_mmio(n, GICD_BASE + GICD_TY
 /* Instructions per iteration of loop beyond the empty loop, in tenths. */
 static void report_loop(const char *name, void (*loop)(u64), u64 n, u64 empty_ns)
 {
-    loop(n < 100 ? n : 100); /* warm up: translate the code once */
+    loop(n < 100 ? n : 100); /* warm up: first-time paths (icount does not see QEMU's translation) */
     u64 ns = time_loop_ns(loop, n);
     u64 extra_ns = ns > empty_ns ? ns - empty_ns : 0;
     char extra[64];
@@ -598,7 +598,7 @@ static void bench_timer(u64 rounds)
             return;
         }
         u64 deadline_ns = ticks_to_ns(cval);
-        if (r > 0) /* the first round also translates the code */
+        if (r > 0) /* the first round takes first-time paths */
             stats_add(&st, timer_hit_ns - deadline_ns);
     }
     stats_report("timer_irq_latency", &st);

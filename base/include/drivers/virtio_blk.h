@@ -1,0 +1,9 @@
+#ifndef DRIVERS_VIRTIO_BLK_H
+#define DRIVERS_VIRTIO_BLK_H
+
+#include <lib/fdt.h>
+
+/* Registers every virtio-mmio block device of the DTB as a blockdev. */
+void virtio_blk_probe(const struct fdt *fdt);
+
+#endif

@@ -1,0 +1,416 @@
+#!/usr/bin/python3
+"""cvisor benchmarks (make bench / make bench-smoke; see docs/bench.md).
+
+Builds what it needs through make, then runs under QEMU with instruction counting
+(-icount shift=0,sleep=off: guest-visible time advances 1 ns per executed instruction, and idle
+time is skipped instead of following the host's clock, so every number is a deterministic count
+of instructions):
+
+  * the guest microbenchmarks (guests/bench) under cvisor and directly on QEMU at EL1 (bare);
+  * Debian's Linux booting to /init, under cvisor and bare;
+  * the size of the hypervisor image built with no VM config.
+
+Prints a table and writes BUILD/bench/results.json (results-quick.json with --quick). Exits
+non-zero when a value is missing or unparseable, never because a goal is missed.
+
+usage: /usr/bin/python3 scripts/bench.py [--quick] [--build DIR] [--cache-dir DIR] [--jobs N]
+"""
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import re
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ARCH = "aarch64"
+QEMU = "qemu-system-aarch64"
+# sleep=off: when every CPU idles (WFI), QEMU jumps the clock to the next timer deadline
+# instead of letting it follow host time; otherwise a timer-interrupt latency would include
+# however long the host took to notice the deadline (tens of microseconds, varying).
+ICOUNT = "shift=0,sleep=off"
+BENCH_CONFIG = "configs/vms/bench-aarch64.toml"
+LINUX_CONFIG = "configs/vms/linux-aarch64.toml"
+LINUX_APPEND = "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init"
+HV_MEM = "2G"  # as `make run`
+
+GOALS = {  # key in results.json: (comparison, limit, text)
+    "hypercall_instructions": ("<=", 120, "<= 120"),
+    "mmio_read_instructions": ("<=", 180, "<= 180"),
+    "timer_irq_latency_ratio": ("<=", 2.0, "ratio <= 2.0"),
+    "linux_boot_ratio": ("<=", 1.05, "ratio <= 1.05"),
+    "hv_binary_bytes": ("<=", 192 * 1024, "<= 192 KiB"),
+}
+
+# Microbenchmark names the guest must report, per environment.
+REQUIRED_MICRO = {
+    "cvisor": ["empty_loop", "hypercall", "svc_roundtrip", "mmio_read", "timer_irq_latency", "ipi_latency",
+               "ipi_roundtrip"],
+    "bare": ["empty_loop", "svc_roundtrip", "mmio_read_bare", "timer_irq_latency", "ipi_latency", "ipi_roundtrip"],
+}
+
+BENCH_LINE = re.compile(r"BENCH name=(\S+) value=(\S+) unit=(\S+)(.*)")
+INIT_LINE = re.compile(r"cvisor-guest: init started, uptime ([0-9.]+)\s")
+HV_VM_LINE = re.compile(r"\[\s*([0-9]+\.[0-9]+)\] cpu0 I: vm1 'linux': ")
+RUN_INIT_LINE = re.compile(r"\[\s*([0-9]+\.[0-9]+)\] Run /init as init process")
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# ---- building ----------------------------------------------------------------------------------
+
+def make_env():
+    """The environment of the sub-makes: without the calling make's flags, so `make bench LOG=...`
+    or a -j jobserver do not leak into the images measured (everything is passed explicitly)."""
+    env = dict(os.environ)
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS"):
+        env.pop(k, None)
+    return env
+
+
+def make(args, what, build, cache_dir, jobs):
+    cmd = ["make", "-s", f"-j{jobs}", f"BUILD={build}", f"CACHE_DIR={cache_dir}", f"ARCH={ARCH}", "LOG=info"] + args
+    r = subprocess.run(cmd, cwd=REPO, env=make_env(), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BenchError(f"building {what} failed: {' '.join(cmd)}\n{r.stdout}{r.stderr}")
+    return r
+
+
+def build_all(build, cache_dir, jobs):
+    out = build / "bench"
+    guest_elf = build / "guests" / ARCH / "bench.elf"
+    images = {
+        "bench": out / "hv" / "cvisor.bin",
+        "linux": out / "linux" / "cvisor.bin",
+        "empty": out / "empty" / "cvisor.bin",
+        "guest_elf": guest_elf,
+    }
+    log("building: cvisor with the bench VM, the bench guest ELF")
+    make(["APP=hv", f"VM_CONFIGS={BENCH_CONFIG}", f"IMAGE_DIR={out / 'hv'}", "build", str(guest_elf)],
+         "the bench image", build, cache_dir, jobs)
+    log("building: cvisor with the Linux VM")
+    make(["APP=hv", f"VM_CONFIGS={LINUX_CONFIG}", f"IMAGE_DIR={out / 'linux'}", "build"],
+         "the Linux image", build, cache_dir, jobs)
+    log("building: cvisor with no VM config")
+    make(["APP=hv", "VM_CONFIGS=", f"IMAGE_DIR={out / 'empty'}", "build"], "the empty image", build, cache_dir, jobs)
+    for name, path in images.items():
+        if not path.is_file():
+            raise BenchError(f"the build did not produce {path} ({name})")
+    return images
+
+
+# ---- running QEMU -------------------------------------------------------------------------------
+
+def run_qemu(cmd, timeout, until=None, log_path=None):
+    """Runs QEMU with its console on a pipe. Stops it once `until` (a compiled regex) matches the
+    output, or after `timeout` seconds. Returns (output, exit status or None, timed_out)."""
+    p = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    chunks = []
+    text = ""
+    deadline = time.monotonic() + timeout
+    timed_out = matched = False
+    fd = p.stdout.fileno()
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+            if not ready:
+                continue
+            data = os.read(fd, 65536)
+            if not data:
+                break  # QEMU closed its output: it is exiting
+            chunks.append(data)
+            if until is not None:
+                text = b"".join(chunks).decode("utf-8", "replace")
+                if until.search(text):
+                    matched = True
+                    break
+    finally:
+        if p.poll() is None and (timed_out or matched):
+            os.killpg(p.pid, signal.SIGTERM)
+        try:
+            status = p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            status = p.wait()
+        p.stdout.close()
+    text = b"".join(chunks).decode("utf-8", "replace")
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text(text, encoding="utf-8")
+    return text, (None if matched or timed_out else status), timed_out
+
+
+def qemu_hv(image, smp=2):
+    return [QEMU, "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72", "-smp", str(smp), "-m", HV_MEM,
+            "-nographic", "-icount", ICOUNT, "-kernel", str(image)]
+
+
+def qemu_bare(kernel, smp, mem, extra=()):
+    return [QEMU, "-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-smp", str(smp), "-m", mem, "-nographic",
+            "-icount", ICOUNT, "-kernel", str(kernel)] + list(extra)
+
+
+def parse_micro(text, env, log_path):
+    """The BENCH lines of one guest run: {name: value}. Raises on errors or missing lines."""
+    values = {}
+    for line in text.splitlines():
+        m = BENCH_LINE.search(line)
+        if m:
+            try:
+                values[m.group(1)] = float(m.group(2))
+            except ValueError:
+                raise BenchError(f"{env}: unparseable value in {line.strip()!r} (see {log_path})")
+    errors = [l.strip() for l in text.splitlines() if "BENCH-ERROR" in l]
+    if errors:
+        raise BenchError(f"{env}: the guest reported errors (see {log_path}):\n  " + "\n  ".join(errors))
+    if not re.search(r"BENCH-END env=\S+ errors=0", text):
+        raise BenchError(f"{env}: the guest did not finish (no BENCH-END; see {log_path})")
+    missing = [n for n in REQUIRED_MICRO[env] if n not in values]
+    if missing:
+        raise BenchError(f"{env}: missing results {', '.join(missing)} (see {log_path})")
+    return values
+
+
+def run_micro(env, images, iters, rounds, logs, timeout):
+    params = ["-fw_cfg", f"name=opt/cvisor/bench,string=iters={iters} rounds={rounds}"]
+    if env == "cvisor":
+        cmd = qemu_hv(images["bench"]) + params
+    else:
+        cmd = qemu_bare(images["guest_elf"], 2, "256M", params)
+    log_path = logs / f"micro-{env}.log"
+    text, status, timed_out = run_qemu(cmd, timeout, log_path=log_path)
+    if timed_out:
+        raise BenchError(f"{env} microbenchmarks: QEMU did not finish in {timeout} s (see {log_path})")
+    if status != 0:
+        raise BenchError(f"{env} microbenchmarks: QEMU exited with status {status} (see {log_path})")
+    return parse_micro(text, env, log_path)
+
+
+def linux_boot_once(env, images, linux_image, initramfs, logs, index, timeout):
+    """Seconds of guest-visible time to /init, or raises."""
+    if env == "cvisor":
+        cmd = qemu_hv(images["linux"])
+    else:
+        cmd = qemu_bare(linux_image, 1, "256M", ["-initrd", str(initramfs), "-append", LINUX_APPEND])
+    log_path = logs / f"linux-{env}-{index}.log"
+    text, _, timed_out = run_qemu(cmd, timeout, until=INIT_LINE, log_path=log_path)
+    m = INIT_LINE.search(text)
+    if not m:
+        why = f"no init line in {timeout} s" if timed_out else "QEMU exited before init"
+        raise BenchError(f"Linux boot ({env}, run {index + 1}): {why} (see {log_path})")
+    run = {"uptime": float(m.group(1))}
+    r = RUN_INIT_LINE.search(text)
+    run["printk_run_init"] = float(r.group(1)) if r else None
+    if env == "cvisor":
+        h = HV_VM_LINE.search(text)
+        if not h:
+            raise BenchError(f"Linux boot (cvisor, run {index + 1}): no \"cpu0 I: vm1 'linux':\" line (see {log_path})")
+        run["hv_setup"] = float(h.group(1))
+        run["to_init"] = run["hv_setup"] + run["uptime"]
+        run["to_init_printk"] = run["hv_setup"] + run["printk_run_init"] if r else None
+    else:
+        run["to_init"] = run["uptime"]
+        run["to_init_printk"] = run["printk_run_init"]
+    return run
+
+
+def run_linux(images, cache_dir, runs, logs, timeout, jobs):
+    img_dir = cache_dir / "images" / ARCH
+    linux_image, initramfs = img_dir / f"linux-{ARCH}.Image", img_dir / f"initramfs-{ARCH}.cpio.gz"
+    for f in (linux_image, initramfs):
+        if not f.is_file():
+            raise BenchError(f"{f} is missing (run `make guest-images`)")
+    tasks = [(env, i) for i in range(runs) for env in ("cvisor", "bare")]
+    # Virtual time does not depend on host load (icount, sleep=off), so runs may overlap.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futs = {t: pool.submit(linux_boot_once, t[0], images, linux_image, initramfs, logs, t[1], timeout)
+                for t in tasks}
+        results = {t: f.result() for t, f in futs.items()}
+    out = {}
+    for env in ("cvisor", "bare"):
+        rs = [results[(env, i)] for i in range(runs)]
+        out[env] = rs
+    return out
+
+
+# ---- results -----------------------------------------------------------------------------------
+
+def qemu_version():
+    try:
+        r = subprocess.run([QEMU, "--version"], capture_output=True, text=True, timeout=30)
+        return r.stdout.splitlines()[0].strip() if r.stdout else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def git_commit():
+    try:
+        r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=30)
+        return r.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def goal_met(key, value):
+    if key not in GOALS or value is None:
+        return None
+    op, limit, _ = GOALS[key]
+    return value <= limit if op == "<=" else value >= limit
+
+
+def fmt_num(v, digits=1):
+    if v is None:
+        return "-"
+    if isinstance(v, int):
+        return str(v)
+    return f"{v:.{digits}f}"
+
+
+def print_table(res):
+    rows = [
+        # name, cvisor, bare, ratio, key of the goal (or None), digits
+        ("hypercall (bare: svc_roundtrip)", res["hypercall_instructions"], res["svc_roundtrip_bare_instructions"],
+         ratio(res["hypercall_instructions"], res["svc_roundtrip_bare_instructions"]), "hypercall_instructions", 1),
+        ("mmio_read (GICD_TYPER)", res["mmio_read_instructions"], res["mmio_read_bare_instructions"],
+         ratio(res["mmio_read_instructions"], res["mmio_read_bare_instructions"]), "mmio_read_instructions", 1),
+        ("timer_irq_latency", res["timer_irq_latency_instructions"], res["timer_irq_latency_bare_instructions"],
+         res["timer_irq_latency_ratio"], "timer_irq_latency_ratio", 1),
+        ("ipi_latency", res["ipi_latency_instructions"], res["ipi_latency_bare_instructions"],
+         ratio(res["ipi_latency_instructions"], res["ipi_latency_bare_instructions"]), None, 1),
+        ("linux_boot to /init (s)", res["linux_boot_seconds"], res["linux_boot_bare_seconds"],
+         res["linux_boot_ratio"], "linux_boot_ratio", 3),
+        ("hv_binary_bytes (no VM)", res["hv_binary_bytes"], None, None, "hv_binary_bytes", 0),
+    ]
+    header = ("benchmark", "cvisor", "bare", "ratio", "goal", "met")
+    lines = []
+    for name, cv, bare, rt, key, digits in rows:
+        met = goal_met(key, res.get(key)) if key else None
+        lines.append((name, fmt_num(cv, digits), fmt_num(bare, digits), "-" if rt is None else f"{rt:.2f}",
+                      GOALS[key][2] if key else "-", "-" if met is None else ("yes" if met else "NO")))
+    widths = [max(len(r[i]) for r in lines + [header]) for i in range(len(header))]
+    def line(cells):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    print()
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for r in lines:
+        print(line(r))
+    print()
+    print("Values are instructions (QEMU -icount shift=0: 1 instruction = 1 ns of guest time), except"
+          " the Linux boot (seconds of guest time to /init, median of "
+          f"{res['linux_boot_runs']} runs) and the image size (bytes).")
+    if res.get("linux_boot_ratio_printk") is not None:
+        print(f"Linux boot ratio from the kernel's 'Run /init' timestamp (microsecond resolution): "
+              f"{res['linux_boot_ratio_printk']:.4f}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke mode: small iteration counts, one Linux boot each (well under a minute)")
+    ap.add_argument("--build", default=os.environ.get("BUILD", "build"), help="make's BUILD directory")
+    ap.add_argument("--cache-dir", default=os.environ.get("CACHE_DIR", str(Path.home() / ".cache" / "cvisor")),
+                    help="make's CACHE_DIR (guest images)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel builds and QEMU runs")
+    args = ap.parse_args()
+
+    build = Path(args.build)
+    if not build.is_absolute():
+        build = REPO / build
+    cache_dir = Path(args.cache_dir).expanduser()
+    out = build / "bench"
+    logs = out / "logs"
+    iters, rounds, linux_runs = (2000, 20, 1) if args.quick else (20000, 200, 5)
+    micro_timeout = 60
+    linux_timeout = 180
+
+    t0 = time.monotonic()
+    try:
+        images = build_all(build, cache_dir, max(1, args.jobs))
+        hv_bytes = images["empty"].stat().st_size
+        log(f"running: microbenchmarks under cvisor and bare QEMU (iters={iters}, rounds={rounds})")
+        micro = {env: run_micro(env, images, iters, rounds, logs, micro_timeout) for env in ("cvisor", "bare")}
+        log(f"running: Linux boot to /init, {linux_runs} run(s) each under cvisor and bare QEMU")
+        linux = run_linux(images, cache_dir, linux_runs, logs, linux_timeout, max(1, args.jobs))
+    except BenchError as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        return 1
+
+    cv, bare = micro["cvisor"], micro["bare"]
+    boot_cv = statistics.median(r["to_init"] for r in linux["cvisor"])
+    boot_bare = statistics.median(r["to_init"] for r in linux["bare"])
+    printk_cv = [r["to_init_printk"] for r in linux["cvisor"] if r["to_init_printk"] is not None]
+    printk_bare = [r["to_init_printk"] for r in linux["bare"] if r["to_init_printk"] is not None]
+    res = {
+        "hypercall_instructions": cv["hypercall"],
+        "mmio_read_instructions": cv["mmio_read"],
+        "timer_irq_latency_ratio": ratio(cv["timer_irq_latency"], bare["timer_irq_latency"]),
+        "ipi_latency_instructions": cv["ipi_latency"],
+        "linux_boot_ratio": ratio(boot_cv, boot_bare),
+        "hv_binary_bytes": hv_bytes,
+        "svc_roundtrip_instructions": cv["svc_roundtrip"],
+        "svc_roundtrip_bare_instructions": bare["svc_roundtrip"],
+        "mmio_read_bare_instructions": bare["mmio_read_bare"],
+        "timer_irq_latency_instructions": cv["timer_irq_latency"],
+        "timer_irq_latency_bare_instructions": bare["timer_irq_latency"],
+        "ipi_latency_bare_instructions": bare["ipi_latency"],
+        "ipi_roundtrip_instructions": cv["ipi_roundtrip"],
+        "ipi_roundtrip_bare_instructions": bare["ipi_roundtrip"],
+        "empty_loop_instructions": cv["empty_loop"],
+        "empty_loop_bare_instructions": bare["empty_loop"],
+        "linux_boot_seconds": boot_cv,
+        "linux_boot_bare_seconds": boot_bare,
+        "linux_hv_setup_seconds": statistics.median(r["hv_setup"] for r in linux["cvisor"]),
+        "linux_boot_ratio_printk": ratio(statistics.median(printk_cv), statistics.median(printk_bare))
+        if printk_cv and printk_bare else None,
+        "linux_boot_runs": linux_runs,
+        "linux_boot_samples": linux,
+        "micro_iterations": iters,
+        "micro_rounds": rounds,
+        "quick": args.quick,
+        "icount": ICOUNT,
+        "qemu_version": qemu_version(),
+        "git_commit": git_commit(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    res["goals"] = {k: {"goal": g[2], "met": goal_met(k, res[k])} for k, g in GOALS.items()}
+
+    required = ["hypercall_instructions", "mmio_read_instructions", "timer_irq_latency_ratio",
+                "ipi_latency_instructions", "linux_boot_ratio", "hv_binary_bytes"]
+    bad = [k for k in required if not isinstance(res[k], (int, float)) or res[k] != res[k] or res[k] < 0]
+    out.mkdir(parents=True, exist_ok=True)
+    json_path = out / ("results-quick.json" if args.quick else "results.json")
+    json_path.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    print_table(res)
+    print(f"results: {json_path.relative_to(REPO) if json_path.is_relative_to(REPO) else json_path}; "
+          f"QEMU logs: {logs}; {time.monotonic() - t0:.0f} s")
+    if bad:
+        print(f"bench: error: missing or invalid values: {', '.join(bad)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
