@@ -151,6 +151,9 @@ static void create_vms(void)
             continue;
         }
         print_vm(vm);
+        LOG_AT(LOG_DEBUG, (long)vm->id, "hypervisor memory for this VM: %zu B VM state, %u x %zu B per vCPU, %zu stage-2 tables (%zu KiB)",
+               sizeof(struct vm), vm->vcpu_count, sizeof(struct vcpu), vm->arch.s2.tables,
+               vm->arch.s2.tables * (size_t)(PAGE_SIZE / 1024));
         vms_alive++;
     }
 }
