@@ -16,9 +16,11 @@ bootstrap:
 include mk/host.mk
 -include mk/target.mk
 include mk/guest-images.mk
+include mk/bench.mk
 
 # The whole test suite: host unit tests, host-side checks (TOML differential test), a bounded
-# fuzz run of every parser of untrusted input, then the QEMU system tests.
+# fuzz run of every parser of untrusted input, the QEMU system tests, and a quick smoke run of
+# `make bench` so it cannot silently break.
 PYTEST ?= /usr/bin/python3 -m pytest
 .PHONY: test systest host-checks
 test: bootstrap
@@ -26,6 +28,7 @@ test: bootstrap
 	@$(MAKE) --no-print-directory host-checks
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory systest
+	@$(MAKE) --no-print-directory bench-smoke
 
 host-checks: $(HOST_CHECKS)
 

@@ -53,7 +53,8 @@ GOALS = {  # key in results.json: (comparison, limit, text)
 REQUIRED_MICRO = {
     "cvisor": ["empty_loop", "hypercall", "svc_roundtrip", "mmio_read", "timer_irq_latency", "ipi_latency",
                "ipi_roundtrip"],
-    "bare": ["empty_loop", "svc_roundtrip", "mmio_read_bare", "timer_irq_latency", "ipi_latency", "ipi_roundtrip"],
+    "bare": ["empty_loop", "svc_roundtrip", "mmio_read_bare", "timer_irq_latency", "ipi_latency",
+             "ipi_roundtrip"],
 }
 
 BENCH_LINE = re.compile(r"BENCH name=(\S+) value=(\S+) unit=(\S+)(.*)")
@@ -82,7 +83,8 @@ def make_env():
 
 
 def make(args, what, build, cache_dir, jobs):
-    cmd = ["make", "-s", f"-j{jobs}", f"BUILD={build}", f"CACHE_DIR={cache_dir}", f"ARCH={ARCH}", "LOG=info"] + args
+    cmd = ["make", "-s", f"-j{jobs}", f"BUILD={build}", f"CACHE_DIR={cache_dir}", f"ARCH={ARCH}", "LOG=info"]
+    cmd += args
     r = subprocess.run(cmd, cwd=REPO, env=make_env(), capture_output=True, text=True)
     if r.returncode != 0:
         raise BenchError(f"building {what} failed: {' '.join(cmd)}\n{r.stdout}{r.stderr}")
@@ -105,7 +107,8 @@ def build_all(build, cache_dir, jobs):
     make(["APP=hv", f"VM_CONFIGS={LINUX_CONFIG}", f"IMAGE_DIR={out / 'linux'}", "build"],
          "the Linux image", build, cache_dir, jobs)
     log("building: cvisor with no VM config")
-    make(["APP=hv", "VM_CONFIGS=", f"IMAGE_DIR={out / 'empty'}", "build"], "the empty image", build, cache_dir, jobs)
+    make(["APP=hv", "VM_CONFIGS=", f"IMAGE_DIR={out / 'empty'}", "build"], "the empty image",
+         build, cache_dir, jobs)
     for name, path in images.items():
         if not path.is_file():
             raise BenchError(f"the build did not produce {path} ({name})")
@@ -159,8 +162,8 @@ def run_qemu(cmd, timeout, until=None, log_path=None):
 
 
 def qemu_hv(image, smp=2):
-    return [QEMU, "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72", "-smp", str(smp), "-m", HV_MEM,
-            "-nographic", "-icount", ICOUNT, "-kernel", str(image)]
+    return [QEMU, "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72", "-smp", str(smp),
+            "-m", HV_MEM, "-nographic", "-icount", ICOUNT, "-kernel", str(image)]
 
 
 def qemu_bare(kernel, smp, mem, extra=()):
@@ -222,7 +225,8 @@ def linux_boot_once(env, images, linux_image, initramfs, logs, index, timeout):
     if env == "cvisor":
         h = HV_VM_LINE.search(text)
         if not h:
-            raise BenchError(f"Linux boot (cvisor, run {index + 1}): no \"cpu0 I: vm1 'linux':\" line (see {log_path})")
+            raise BenchError(f"Linux boot (cvisor, run {index + 1}): no \"cpu0 I: vm1 'linux':\" line "
+                             f"(see {log_path})")
         run["hv_setup"] = float(h.group(1))
         run["to_init"] = run["hv_setup"] + run["uptime"]
         run["to_init_printk"] = run["hv_setup"] + run["printk_run_init"] if r else None
@@ -269,6 +273,15 @@ def git_commit():
         return None
 
 
+def git_dirty():
+    try:
+        r = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                           capture_output=True, text=True, timeout=30)
+        return bool(r.stdout.strip()) if r.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def ratio(a, b):
     return a / b if a is not None and b else None
 
@@ -288,28 +301,37 @@ def fmt_num(v, digits=1):
     return f"{v:.{digits}f}"
 
 
+# Table rows: label, key of the cvisor value, key of the bare value, digits, key of the goal.
+TABLE = [
+    ("hypercall (bare: svc_roundtrip)", "hypercall_instructions", "svc_roundtrip_bare_instructions", 1,
+     "hypercall_instructions"),
+    ("mmio_read (GICD_TYPER)", "mmio_read_instructions", "mmio_read_bare_instructions", 1,
+     "mmio_read_instructions"),
+    ("timer_irq_latency", "timer_irq_latency_instructions", "timer_irq_latency_bare_instructions", 1,
+     "timer_irq_latency_ratio"),
+    ("ipi_latency", "ipi_latency_instructions", "ipi_latency_bare_instructions", 1, None),
+    ("linux_boot to /init (s)", "linux_boot_seconds", "linux_boot_bare_seconds", 3, "linux_boot_ratio"),
+    ("hv_binary_bytes (no VM)", "hv_binary_bytes", None, 0, "hv_binary_bytes"),
+]
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "-"
+    return f"{r:.3f}" if r < 10 else f"{r:.1f}"
+
+
 def print_table(res):
-    rows = [
-        # name, cvisor, bare, ratio, key of the goal (or None), digits
-        ("hypercall (bare: svc_roundtrip)", res["hypercall_instructions"], res["svc_roundtrip_bare_instructions"],
-         ratio(res["hypercall_instructions"], res["svc_roundtrip_bare_instructions"]), "hypercall_instructions", 1),
-        ("mmio_read (GICD_TYPER)", res["mmio_read_instructions"], res["mmio_read_bare_instructions"],
-         ratio(res["mmio_read_instructions"], res["mmio_read_bare_instructions"]), "mmio_read_instructions", 1),
-        ("timer_irq_latency", res["timer_irq_latency_instructions"], res["timer_irq_latency_bare_instructions"],
-         res["timer_irq_latency_ratio"], "timer_irq_latency_ratio", 1),
-        ("ipi_latency", res["ipi_latency_instructions"], res["ipi_latency_bare_instructions"],
-         ratio(res["ipi_latency_instructions"], res["ipi_latency_bare_instructions"]), None, 1),
-        ("linux_boot to /init (s)", res["linux_boot_seconds"], res["linux_boot_bare_seconds"],
-         res["linux_boot_ratio"], "linux_boot_ratio", 3),
-        ("hv_binary_bytes (no VM)", res["hv_binary_bytes"], None, None, "hv_binary_bytes", 0),
-    ]
-    header = ("benchmark", "cvisor", "bare", "ratio", "goal", "met")
     lines = []
-    for name, cv, bare, rt, key, digits in rows:
-        met = goal_met(key, res.get(key)) if key else None
-        lines.append((name, fmt_num(cv, digits), fmt_num(bare, digits), "-" if rt is None else f"{rt:.2f}",
-                      GOALS[key][2] if key else "-", "-" if met is None else ("yes" if met else "NO")))
+    for label, cv_key, bare_key, digits, goal_key in TABLE:
+        cv, bare = res.get(cv_key), res.get(bare_key) if bare_key else None
+        met = goal_met(goal_key, res.get(goal_key)) if goal_key else None
+        lines.append((label, fmt_num(cv, digits), fmt_num(bare, digits), fmt_ratio(ratio(cv, bare)),
+                      GOALS[goal_key][2] if goal_key else "-",
+                      "-" if met is None else ("yes" if met else "NO")))
+    header = ("benchmark", "cvisor", "bare", "ratio", "goal", "met")
     widths = [max(len(r[i]) for r in lines + [header]) for i in range(len(header))]
+
     def line(cells):
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     print()
@@ -331,8 +353,8 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="smoke mode: small iteration counts, one Linux boot each (well under a minute)")
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"), help="make's BUILD directory")
-    ap.add_argument("--cache-dir", default=os.environ.get("CACHE_DIR", str(Path.home() / ".cache" / "cvisor")),
-                    help="make's CACHE_DIR (guest images)")
+    default_cache = os.environ.get("CACHE_DIR", str(Path.home() / ".cache" / "cvisor"))
+    ap.add_argument("--cache-dir", default=default_cache, help="make's CACHE_DIR (guest images)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel builds and QEMU runs")
     args = ap.parse_args()
 
@@ -351,7 +373,8 @@ def main():
         images = build_all(build, cache_dir, max(1, args.jobs))
         hv_bytes = images["empty"].stat().st_size
         log(f"running: microbenchmarks under cvisor and bare QEMU (iters={iters}, rounds={rounds})")
-        micro = {env: run_micro(env, images, iters, rounds, logs, micro_timeout) for env in ("cvisor", "bare")}
+        micro = {env: run_micro(env, images, iters, rounds, logs, micro_timeout)
+                 for env in ("cvisor", "bare")}
         log(f"running: Linux boot to /init, {linux_runs} run(s) each under cvisor and bare QEMU")
         linux = run_linux(images, cache_dir, linux_runs, logs, linux_timeout, max(1, args.jobs))
     except BenchError as e:
@@ -393,6 +416,7 @@ def main():
         "icount": ICOUNT,
         "qemu_version": qemu_version(),
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     res["goals"] = {k: {"goal": g[2], "met": goal_met(k, res[k])} for k, g in GOALS.items()}

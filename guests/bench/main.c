@@ -221,7 +221,10 @@ static u64 counter(void)
     return READ_SYSREG("cntvct_el0");
 }
 
-static u64 ticks_to_ns(u64 t) { return t / cnt_freq * 1000000000ull + t % cnt_freq * 1000000000ull / cnt_freq; }
+static u64 ticks_to_ns(u64 t)
+{
+    return t / cnt_freq * 1000000000ull + t % cnt_freq * 1000000000ull / cnt_freq;
+}
 
 /* The time of bench_stamp's first counter read, in ns (= instructions under icount). */
 static u64 stamp_ns(struct stamp s)
@@ -258,8 +261,9 @@ static const char *env_name(void) { return under_cvisor ? "cvisor" : "bare"; }
 /* value is in tenths */
 static void result(const char *name, u64 tenths, const char *extra)
 {
-    say("BENCH name=%s value=%llu.%llu unit=instructions env=%s%s%s\n", name, (unsigned long long)(tenths / 10),
-        (unsigned long long)(tenths % 10), env_name(), extra[0] ? " " : "", extra);
+    say("BENCH name=%s value=%llu.%llu unit=instructions env=%s%s%s\n", name,
+        (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10), env_name(), extra[0] ? " " : "",
+        extra);
 }
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -277,7 +281,8 @@ static void fail(const char *fmt, ...)
 void bench_fatal(u64 vector, u64 esr, u64 elr, u64 far)
 {
     say("BENCH-ERROR env=%s unexpected exception: vector %llu, ESR %#llx, ELR %#llx, FAR %#llx\n", env_name(),
-        (unsigned long long)vector, (unsigned long long)esr, (unsigned long long)elr, (unsigned long long)far);
+        (unsigned long long)vector, (unsigned long long)esr, (unsigned long long)elr,
+        (unsigned long long)far);
     say("BENCH-END env=%s errors=%u\n", env_name(), errors + 1);
     guest_system_off();
 }
@@ -444,7 +449,8 @@ static bool gic_cpu_init(u32 enable_mask)
 
 static u64 sgi1r_value(u32 intid, u64 mpidr)
 {
-    u64 aff0 = mpidr & 0xff, aff1 = (mpidr >> 8) & 0xff, aff2 = (mpidr >> 16) & 0xff, aff3 = (mpidr >> 32) & 0xff;
+    u64 aff0 = mpidr & 0xff, aff1 = (mpidr >> 8) & 0xff, aff2 = (mpidr >> 16) & 0xff,
+        aff3 = (mpidr >> 32) & 0xff;
     return aff3 << 48 | (aff0 >> 4) << 44 | aff2 << 32 | (u64)intid << 24 | aff1 << 16 | 1ull << (aff0 & 15);
 }
 
@@ -648,7 +654,8 @@ static void bench_ipi(u64 rounds)
         WRITE_SYSREG("cntv_ctl_el0", 0);
         isb();
         if (pongs != want || pings != want_ping) {
-            fail("ipi_latency: no answer in round %llu (pings %u, pongs %u)", (unsigned long long)i, pings, pongs);
+            fail("ipi_latency: no answer in round %llu (pings %u, pongs %u)", (unsigned long long)i, pings,
+                 pongs);
             return;
         }
         if (i > 0) {
