@@ -11,8 +11,6 @@ u8 cpu_stacks[MAX_CPUS][CPU_STACK_SIZE] __attribute__((aligned(16)));
 
 static u32 cpus_present = 1;
 
-struct percpu *this_cpu(void) { return arch_percpu_ptr(); }
-u32 cpu_id(void) { return this_cpu()->id; }
 u32 cpu_count(void) { return cpus_present; }
 u64 cpu_hwid(u32 cpu) { return percpu_data[cpu].hwid; }
 

@@ -143,6 +143,24 @@ static void handle_mmio(struct vcpu *v, struct vcpu_exit *e)
                    (unsigned long long)vcpu_arch_pc(v));
 }
 
+/* Exits that change nothing the run loop looks after (scheduling, interrupt delivery, VM
+ * state) are handled right here and the guest re-entered at once: no list-register sync and
+ * refill, no scheduler pass. A hypercall that may end the VM, or an MMIO access after which an
+ * interrupt became deliverable, takes the full path. */
+static bool handled_fast(struct vcpu *v, struct vcpu_exit *e)
+{
+    if (e->reason == VCPU_EXIT_HYPERCALL && e->hypercall.nr != HC_SHUTDOWN) {
+        vcpu_arch_set_return(v, (u64)hypercall_dispatch(v, e->hypercall.nr, e->hypercall.args));
+        return true;
+    }
+    if (e->reason == VCPU_EXIT_MMIO) {
+        u64 injected = v->vm->vgic.injected;
+        handle_mmio(v, e);
+        return v->vm->vgic.injected == injected && v->vm->state == VM_RUNNING;
+    }
+    return false;
+}
+
 /* Returns false when the vCPU should give up the pCPU. */
 static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
 {
@@ -157,8 +175,7 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
         vcpu_arch_set_return(v, (u64)hypercall_dispatch(v, e->hypercall.nr, e->hypercall.args));
         return true;
     case VCPU_EXIT_MMIO:
-        handle_mmio(v, e);
-        return true;
+        return true; /* handled in handled_fast, which sent it here only for its side effects */
     case VCPU_EXIT_HALT:
         v->stats.halts++;
         if (!v->vm->vgic.present) {
@@ -229,12 +246,15 @@ static void run_vcpu(struct vcpu *v)
     u32 cpu = cpu_id();
     need_resched[cpu] = false;
     u64 slice_end = slice_end_for();
+    vcpu_arch_load(v);
     poll_and_arm(slice_end);
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING) {
         vgic_flush(v);
-        vcpu_arch_run(v, &exit);
+        do {
+            vcpu_arch_run(v, &exit);
+            v->vm->exits++;
+        } while (handled_fast(v, &exit));
         vgic_sync(v);
-        v->vm->exits++;
         bool keep = handle_exit(v, &exit);
         if (need_resched[cpu] || exit.reason == VCPU_EXIT_TIMER) {
             need_resched[cpu] = false;

@@ -2,6 +2,7 @@
 #ifndef BASE_PERCPU_H
 #define BASE_PERCPU_H
 
+#include <arch/cpu.h>
 #include <lib/types.h>
 
 #define MAX_CPUS 8
@@ -15,8 +16,9 @@ struct percpu {
 
 extern struct percpu percpu_data[MAX_CPUS];
 
-u32 cpu_id(void);          /* this CPU's logical number */
-struct percpu *this_cpu(void);
+/* This CPU's per-CPU data and logical number (inline: used on every exit). */
+static inline struct percpu *this_cpu(void) { return (struct percpu *)arch_percpu_ptr(); }
+static inline u32 cpu_id(void) { return this_cpu()->id; }
 u32 cpu_count(void);       /* CPUs described by the DTB (capped at MAX_CPUS) */
 u64 cpu_hwid(u32 cpu);
 

@@ -136,7 +136,7 @@ static void el1_restore(const struct el1_sysregs *s)
 
 /* Makes vcpu's EL1/FP state and stage-2 context live on this pCPU (lazily: a vCPU that keeps
  * its pCPU pays nothing per exit). */
-static void vcpu_arch_load(struct vcpu *vcpu)
+void vcpu_arch_load(struct vcpu *vcpu)
 {
     u32 cpu = cpu_id();
     struct vcpu *prev = loaded[cpu];
@@ -359,7 +359,6 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
 
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
 {
-    vcpu_arch_load(vcpu);
     u64 kind = vcpu_arch_enter(&vcpu->arch.regs);
     vcpu->stats.exits++;
     switch (kind) {

@@ -25,7 +25,10 @@ void vcpu_arch_init(struct vcpu *vcpu);
 /* Sets the vCPU to its architectural reset state, entering at entry with arg in the
  * boot-protocol register (x0). */
 void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg);
-/* Runs the vCPU on this pCPU until an exit the generic code must see. */
+/* Makes the vCPU's EL1 state and stage-2 context live on this pCPU (a no-op when it already
+ * is); called before running it, not on every exit. */
+void vcpu_arch_load(struct vcpu *vcpu);
+/* Runs the loaded vCPU until an exit the generic code must see. */
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit);
 void vcpu_arch_set_return(struct vcpu *vcpu, u64 value);      /* hypercall result */
 void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value);
