@@ -1,9 +1,13 @@
 # The hypervisor app: generic core, arch part, and the generated table of embedded files.
-APP_SRCS := $(wildcard hv/core/*.c) $(wildcard hv/arch/$(ARCH)/*.c hv/arch/$(ARCH)/*.S)
+# APP_FEATURES=fs adds guest configs and images from a FAT disk (hv/fs).
+APP_FEATURES ?=
+APP_SRCS := $(wildcard hv/core/*.c) $(wildcard hv/arch/$(ARCH)/*.c hv/arch/$(ARCH)/*.S) \
+  $(if $(filter fs,$(APP_FEATURES)),$(wildcard hv/fs/*.c))
 APP_GEN_OBJS := $(IMAGE_DIR)/embed.o
 
 # Embedded configs and images. VM_CONFIGS is colon-separated, as in the original.
-VM_CONFIGS ?= configs/vms/linux-aarch64.toml
+# With a disk, the configs come from it (plus any given here); without, Debian's Linux.
+VM_CONFIGS ?= $(if $(filter fs,$(APP_FEATURES)),,configs/vms/linux-aarch64.toml)
 VM_CONFIG_LIST := $(subst :, ,$(VM_CONFIGS))
 GUEST_OUT := $(BUILD)/guests/$(ARCH)
 IMAGE_SEARCH := $(GUEST_OUT):$(CACHE_DIR)/images/$(ARCH)

@@ -10,7 +10,7 @@ LOG_LEVEL_MACRO := LOG_$(shell echo $(LOG) | tr a-z A-Z)
 OUT := $(BUILD)/$(ARCH)/$(APP)/$(LOG)
 # Where the linked image (and its embedded configs) goes; system tests build several images
 # over the same objects by giving each its own IMAGE_DIR.
-IMAGE_DIR ?= $(OUT)
+IMAGE_DIR ?= $(OUT)$(if $(APP_FEATURES),-$(subst $() ,-,$(strip $(APP_FEATURES))))
 
 TARGET_CC := clang --target=$(ARCH_TRIPLE)
 TARGET_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -fno-common \
@@ -62,10 +62,10 @@ FORCE:
 
 # ---- running under QEMU ----
 QEMU_EXTRA ?=
-QEMU_CMD = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) -nographic -kernel $(HV_IMAGE) $(QEMU_EXTRA)
+QEMU_CMD = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) -nographic -kernel $(HV_IMAGE) $(QEMU_DISK) $(QEMU_EXTRA)
 
 .PHONY: run
 # guest-images first: the default VM is Debian's Linux, fetched into CACHE_DIR.
-run: guest-images
+run: guest-images $(if $(filter fs,$(APP_FEATURES)),$(DISK_IMG))
 	@$(MAKE) --no-print-directory build
 	$(QEMU_CMD)

@@ -1,4 +1,5 @@
 #include <hv/image.h>
+#include <hv/vmfs.h>
 #include <lib/string.h>
 
 const struct embedded_file *image_find(const char *name)
@@ -7,4 +8,27 @@ const struct embedded_file *image_find(const char *name)
         if (embedded_files[i].kind == EMBEDDED_IMAGE && strcmp(embedded_files[i].name, name) == 0)
             return &embedded_files[i];
     return NULL;
+}
+
+/* Without APP_FEATURES=fs (hv/fs/vmfs.c) there is no disk. */
+__attribute__((weak)) bool vmfs_mount(void) { return false; }
+__attribute__((weak)) bool vmfs_present(void) { return false; }
+__attribute__((weak)) void vmfs_for_each_config(void (*fn)(const char *, const char *, size_t, void *), void *ctx)
+{
+    (void)fn, (void)ctx;
+}
+__attribute__((weak)) int vmfs_size(const char *path, u64 *size)
+{
+    (void)path, (void)size;
+    return -1;
+}
+__attribute__((weak)) int vmfs_read(const char *path, void *dst, u64 size)
+{
+    (void)path, (void)dst, (void)size;
+    return -1;
+}
+__attribute__((weak)) const char *vmfs_strerror(int err)
+{
+    (void)err;
+    return "no disk support in this build (APP_FEATURES=fs)";
 }

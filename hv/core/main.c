@@ -14,6 +14,7 @@
 #include <hv/image.h>
 #include <hv/sched.h>
 #include <hv/vconsole.h>
+#include <hv/vmfs.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -69,39 +70,55 @@ static void banner(void)
             log_level_name(log_level_current));
 }
 
-/* Parses every embedded config; returns how many parsed. */
+struct config_list {
+    struct vm_config **cfgs;
+    size_t n, max;
+    struct diag *diag;
+};
+
+/* Parses one config text; a rejected one is reported and skipped. */
+static void add_config(const char *name, const char *text, size_t len, void *ctx)
+{
+    struct config_list *list = ctx;
+    if (list->n == list->max) {
+        pr_err("%s: more than %zu VMs; skipped", name, list->max);
+        return;
+    }
+    struct vm_config *cfg = kzalloc(sizeof(*cfg));
+    size_t arena_size = MAX(CONFIG_ARENA_MIN, len * 16);
+    void *arena = kmalloc(arena_size);
+    if (!cfg || !arena) {
+        pr_err("%s: out of memory while reading the config", name);
+        kfree(cfg);
+        kfree(arena);
+        return;
+    }
+    unsigned before = list->diag->errors;
+    vm_config_parse(cfg, name, text, len, arena, arena_size, list->diag);
+    kfree(arena);
+    if (list->diag->errors != before) {
+        pr_err("%s: config rejected; this VM is skipped", name);
+        kfree(cfg);
+        return;
+    }
+    list->cfgs[list->n++] = cfg;
+}
+
+/* The configs built in (VM_CONFIGS), then those on the disk (APP_FEATURES=fs). */
 static size_t load_configs(struct vm_config **cfgs, size_t max, struct diag *d)
 {
-    size_t n = 0;
-    for (u64 i = 0; i < embedded_file_count && n < max; i++) {
-        const struct embedded_file *f = &embedded_files[i];
-        if (f->kind != EMBEDDED_CONFIG)
-            continue;
-        struct vm_config *cfg = kzalloc(sizeof(*cfg));
-        size_t arena_size = MAX(CONFIG_ARENA_MIN, f->size * 16);
-        void *arena = kmalloc(arena_size);
-        if (!cfg || !arena) {
-            pr_err("%s: out of memory while reading the config", f->name);
-            kfree(cfg);
-            kfree(arena);
-            continue;
-        }
-        unsigned before = d->errors;
-        vm_config_parse(cfg, f->name, (const char *)f->data, f->size, arena, arena_size, d);
-        kfree(arena);
-        if (d->errors != before) {
-            pr_err("%s: config rejected; this VM is skipped", f->name);
-            kfree(cfg);
-            continue;
-        }
-        cfgs[n++] = cfg;
-    }
-    return n;
+    struct config_list list = {cfgs, 0, max, d};
+    for (u64 i = 0; i < embedded_file_count; i++)
+        if (embedded_files[i].kind == EMBEDDED_CONFIG)
+            add_config(embedded_files[i].name, (const char *)embedded_files[i].data, embedded_files[i].size, &list);
+    if (vmfs_present())
+        vmfs_for_each_config(add_config, &list);
+    return list.n;
 }
 
 static const char *image_source(const struct vm_config *c)
 {
-    return c->image_location == VM_IMAGE_FS ? "disk" : "built in";
+    return c->image_location == VM_IMAGE_FS ? "from disk" : "built in";
 }
 
 static void print_vm(const struct vm *vm)
@@ -202,6 +219,7 @@ void app_main(void)
 {
     banner();
     hv_arch_cpu_init();
+    vmfs_mount(); /* APP_FEATURES=fs: configs and images from the disk */
     irq_set_handler(IRQ_SGI_WAKEUP, wakeup_sgi, NULL);
     irq_enable(IRQ_SGI_WAKEUP);
 

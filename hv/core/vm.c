@@ -5,6 +5,7 @@
 #include <base/percpu.h>
 #include <hv/arch.h>
 #include <hv/image.h>
+#include <hv/vmfs.h>
 #include <hv/sched.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
@@ -135,17 +136,21 @@ void *vm_gpa_to_hva(struct vm *vm, gpa_t addr, u64 len)
     return NULL;
 }
 
-static int load_image(struct vm *vm, const struct vm_image *img, const char *what, struct diag *d)
+/* Size and contents of an image: built in, or from the disk (image_location = "fs"). */
+static int image_size(struct vm *vm, const struct vm_image *img, const char *field, u64 *size, struct diag *d)
 {
     const struct vm_config *c = vm->config;
-    char field[32];
-    fmt_snprintf(field, sizeof(field), "kernel.%s_path", what);
-    if (!img->present)
-        return 0;
     if (c->image_location == VM_IMAGE_FS) {
-        diag_error(d, c->file, img->line, field,
-                   "image_location = \"fs\" needs a disk, which this build does not have; use \"memory\"");
-        return -1;
+        if (!vmfs_present()) {
+            diag_error(d, c->file, img->line, field,
+                       "image_location = \"fs\" but no FAT disk is available (build with APP_FEATURES=fs and "
+                       "attach one with DISK_IMG=...)");
+            return -1;
+        }
+        int r = vmfs_size(img->path, size);
+        if (r != 0)
+            diag_error(d, c->file, img->line, field, "VM '%s': disk:%s: %s", vm->name, img->path, vmfs_strerror(r));
+        return r == 0 ? 0 : -1;
     }
     const struct embedded_file *f = image_find(img->path);
     if (!f) {
@@ -153,22 +158,53 @@ static int load_image(struct vm *vm, const struct vm_image *img, const char *wha
                    img->path);
         return -1;
     }
+    *size = f->size;
+    return 0;
+}
+
+static int image_copy(struct vm *vm, const struct vm_image *img, const char *field, void *dst, u64 size,
+                      struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    if (c->image_location == VM_IMAGE_FS) {
+        int r = vmfs_read(img->path, dst, size);
+        if (r < 0) {
+            diag_error(d, c->file, img->line, field, "VM '%s': disk:%s: %s", vm->name, img->path, vmfs_strerror(r));
+            return -1;
+        }
+        return 0;
+    }
+    memcpy(dst, image_find(img->path)->data, size);
+    return 0;
+}
+
+static int load_image(struct vm *vm, const struct vm_image *img, const char *what, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    char field[32];
+    u64 size;
+    fmt_snprintf(field, sizeof(field), "kernel.%s_path", what);
+    if (!img->present)
+        return 0;
     if (!img->has_load_addr) {
         diag_error(d, c->file, img->line, field, "%s has no load address", what);
         return -1;
     }
-    if (vm_config_check_image(c, what, img->load_gpa, f->size, d) != 0)
+    if (image_size(vm, img, field, &size, d) != 0 || vm_config_check_image(c, what, img->load_gpa, size, d) != 0)
         return -1;
-    void *dst = vm_gpa_to_hva(vm, img->load_gpa, f->size);
+    void *dst = vm_gpa_to_hva(vm, img->load_gpa, size);
     if (!dst) {
         diag_error(d, c->file, img->line, field, "%s does not fit in one RAM region of the VM", what);
         return -1;
     }
-    memcpy(dst, f->data, f->size);
+    if (image_copy(vm, img, field, dst, size, d) != 0)
+        return -1;
     /* Clean by the address written through (the hypervisor's), not the guest's. */
-    mm_sync_for_exec(dst, f->size);
+    mm_sync_for_exec(dst, size);
+    if (img == &c->ramdisk)
+        vm->ramdisk_size = size;
     LOG_AT(LOG_DEBUG, (long)vm->id, "loaded %s '%s' (%llu bytes) at gpa %#llx", what, img->path,
-           (unsigned long long)f->size, (unsigned long long)img->load_gpa.val);
+           (unsigned long long)size, (unsigned long long)img->load_gpa.val);
     return 0;
 }
 
@@ -179,9 +215,7 @@ static int load_images(struct vm *vm, struct diag *d)
     if (load_image(vm, &c->kernel, "kernel", d) || load_image(vm, &c->bios, "bios", d) ||
         load_image(vm, &c->ramdisk, "ramdisk", d))
         return -1;
-    if (c->ramdisk.present)
-        vm->ramdisk_size = image_find(c->ramdisk.path)->size;
-    if (c->dtb.present && !image_find(c->dtb.path)) {
+    if (c->dtb.present && c->image_location == VM_IMAGE_MEMORY && !image_find(c->dtb.path)) {
         diag_error(d, c->file, c->dtb.line, "kernel.dtb_path", "device tree '%s' was not found when the hypervisor was built",
                    c->dtb.path);
         return -1;

@@ -8,6 +8,7 @@
 #include <hv/vgic.h>
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
+#include <hv/vmfs.h>
 #include <lib/string.h>
 
 /* QEMU virt layout, used when interrupt_mode = "emu" names no GIC device. */
@@ -116,7 +117,14 @@ int vm_setup_dtb(struct vm *vm, struct diag *d)
     fdt_params(vm, p);
     if (c->dtb.present) {
         const struct embedded_file *f = image_find(c->dtb.path);
-        size = f ? vm_fdt_patch(f->data, f->size, p, buf, DTB_MAX) : -1;
+        u64 fsize = 0;
+        void *src = NULL;
+        if (c->image_location == VM_IMAGE_FS && vmfs_size(c->dtb.path, &fsize) == 0 && fsize <= DTB_MAX &&
+            (src = kmalloc(fsize + 1)) && vmfs_read(c->dtb.path, src, fsize) >= 0)
+            size = vm_fdt_patch(src, fsize, p, buf, DTB_MAX);
+        else if (c->image_location == VM_IMAGE_MEMORY && f)
+            size = vm_fdt_patch(f->data, f->size, p, buf, DTB_MAX);
+        kfree(src);
         if (size < 0)
             diag_error(d, c->file, c->dtb.line, "kernel.dtb_path", "'%s' is not a valid device tree (or too large)",
                        c->dtb.path);

@@ -845,12 +845,11 @@ static int mount_range(struct fat_fs *fs, const struct fat_blockdev *dev, u64 st
 
 int fat_mount(struct fat_fs *fs, const struct fat_blockdev *dev, u64 start_lba)
 {
-    if (!fs || !dev || !dev->read)
+    if (!fs)
         return FAT_EINVAL;
-    if (start_lba >= dev->sectors) {
-        fs->type = 0;
+    fs->type = 0; /* unmounted until the checks pass */
+    if (!dev || !dev->read || start_lba >= dev->sectors)
         return FAT_EINVAL;
-    }
     return mount_range(fs, dev, start_lba, dev->sectors - start_lba);
 }
 
@@ -861,11 +860,9 @@ static bool fat_partition_type(u8 t)
 
 int fat_mount_disk(struct fat_fs *fs, const struct fat_blockdev *dev)
 {
-    if (!fs || !dev || !dev->read || dev->sectors == 0)
-        return FAT_EINVAL;
     int bare = fat_mount(fs, dev, 0);
-    if (bare == FAT_OK || bare == FAT_EIO)
-        return bare;
+    if (bare == FAT_OK || bare == FAT_EIO || !fs || !dev || !dev->read || dev->sectors == 0)
+        return bare; /* mounted, unreadable, or bad arguments */
     /* Not a bare volume: try the MBR partition table (four 16-byte entries at 446). */
     u8 table[64];
     if (dev->read(dev->ctx, 0, 1, fs->sec_cache) != 0)

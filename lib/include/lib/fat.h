@@ -47,7 +47,7 @@ const char *fat_strerror(int err);
 #define FAT_LFN_MAX 255                /* UTF-16 units in a long name */
 #define FAT_NAME_MAX (FAT_LFN_MAX * 3) /* its longest UTF-8 form, in bytes */
 
-/* A mounted volume. All state is inside (about 5.5 KiB with the default cache): keep it in
+/* A mounted volume. All state is inside (about 5 KiB with the default cache): keep it in
  * static storage or on the heap rather than on a small stack. Sector numbers are relative to
  * the start of the volume unless named *_lba. */
 struct fat_fs {
@@ -66,17 +66,17 @@ struct fat_fs {
     u32 data_start;       /* first sector of cluster 2 */
     u32 clusters;         /* number of data clusters; valid cluster numbers are 2..clusters+1 */
     u32 max_dir_clusters; /* a directory holds at most 65536 entries (2 MiB) */
-    /* Caches (tags are volume-relative sector numbers; valid flags cleared on mount). */
-    u32 fat_cache_sector;
-    u32 fat_cache_count;
-    u32 sec_cache_sector;
+    /* Caches, invalidated by mount. */
+    u32 fat_cache_sector; /* first cached FAT sector, counted from the start of the FAT */
+    u32 fat_cache_count;  /* sectors in the window (the last window may be short) */
+    u32 sec_cache_sector; /* volume-relative */
     bool fat_cache_valid;
     bool sec_cache_valid;
     bool read_only;
     u16 lfn_len;      /* scratch: the long name being assembled by a directory scan */
     u16 lfn[20 * 13]; /* 20 long-name entries of 13 UTF-16 units each */
-    _Alignas(64) u8 fat_cache[FAT_CACHE_SECTORS * FAT_SECTOR_SIZE];
-    _Alignas(64) u8 sec_cache[FAT_SECTOR_SIZE]; /* directory sectors, partial data sectors */
+    _Alignas(8) u8 fat_cache[FAT_CACHE_SECTORS * FAT_SECTOR_SIZE];
+    _Alignas(8) u8 sec_cache[FAT_SECTOR_SIZE]; /* directory sectors, partial data sectors */
 };
 
 /* An open file or directory. Plain data: copying it gives an independent handle. */

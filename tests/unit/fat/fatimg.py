@@ -4,9 +4,10 @@
   fatimg.py pattern OUT SIZE SEED   write SIZE bytes of the test pattern (see below)
   fatimg.py fsinfo-reset IMG        FAT32: set the FSInfo next-free hint to "unknown" so that
                                     mtools allocates from the start and fills holes
-  fatimg.py mbr OUT VOLUME START    write an MBR disk: a type 0x83 partition at sector 2048
-                                    (2048 sectors of filler), then VOLUME as a type 0x0e
-                                    partition at sector START
+  fatimg.py mbr OUT VOLUME START    write an MBR disk with VOLUME as a type 0x0e partition at
+                                    sector START (in entry 1); when START >= 4096, entry 0 is a
+                                    type 0x83 partition at sector 2048 (2048 sectors of filler)
+  fatimg.py truncate IMG OUT        copy IMG without its trailing all-zero sectors
 
 The pattern is a hash of the 32-bit word index, so tests can compute any byte on their own:
 byte i = little-endian byte (i % 4) of mix32((i // 4) ^ SEED), mix32 as in test_fat.c.
@@ -50,7 +51,6 @@ def mbr(out, volume, start):
         vol = f.read()
     assert len(vol) % 512 == 0
     sectors = len(vol) // 512
-    assert start >= 4096
     sec = bytearray(512)
 
     def entry(i, status, ptype, first, count):
@@ -58,16 +58,28 @@ def mbr(out, volume, start):
         struct.pack_into("<B3sB3sII", sec, 446 + 16 * i, status, b"\xfe\xff\xff", ptype,
                          b"\xfe\xff\xff", first, count)
 
-    entry(0, 0x00, 0x83, 2048, 2048)
+    filler = b""
+    if start >= 4096:  # room for a non-FAT partition in front
+        entry(0, 0x00, 0x83, 2048, 2048)
+        filler = bytes(512 * 2047) + bytes((i * 7) & 0xFF for i in range(512)) * 2048
     entry(1, 0x80, 0x0E, start, sectors)
     sec[510:512] = b"\x55\xaa"
-    filler = bytes((i * 7) & 0xFF for i in range(512)) * 2048
     with open(out, "wb") as f:
         f.write(sec)
-        f.write(bytes(512 * 2047))
         f.write(filler)
-        f.write(bytes(512 * (start - 4096)))
+        f.write(bytes(512 * (start - 1 - len(filler) // 512)))
         f.write(vol)
+
+
+def truncate(img, out):
+    """Copies img without its trailing all-zero sectors (fuzz seeds)."""
+    with open(img, "rb") as f:
+        data = f.read()
+    end = len(data)
+    while end >= 512 and data[end - 512:end] == bytes(512):
+        end -= 512
+    with open(out, "wb") as f:
+        f.write(data[:end])
 
 
 def main(argv):
@@ -77,6 +89,8 @@ def main(argv):
         fsinfo_reset(argv[2])
     elif argv[1] == "mbr":
         mbr(argv[2], argv[3], int(argv[4]))
+    elif argv[1] == "truncate":
+        truncate(argv[2], argv[3])
     else:
         sys.exit("usage: see the module docstring")
 

@@ -1,0 +1,16 @@
+# The guest disk (docs/disk.md): a FAT32 image built with mkfs.fat + mtools, no root, no mount.
+#   make disk_img [DISK_IMG=path] [DISK_CONFIGS="a.toml b.toml"]
+#   make APP_FEATURES=fs [DISK_IMG=path] run
+DISK_IMG ?= $(BUILD)/disk.img
+DISK_CONFIGS ?= configs/vms/linux-aarch64-fs.toml
+
+.PHONY: disk_img
+disk_img: bootstrap guest-images guests
+	@sh scripts/mkdisk.sh '$(DISK_IMG)' '$(GUEST_OUT)' '$(GUEST_IMAGES_DIR)' $(DISK_CONFIGS)
+
+# Built on first use by `make APP_FEATURES=fs run`; rebuilt only by `make disk_img`.
+$(DISK_IMG):
+	@$(MAKE) --no-print-directory disk_img DISK_IMG='$(DISK_IMG)'
+
+QEMU_DISK = $(if $(filter fs,$(APP_FEATURES)),-drive if=none,file=$(DISK_IMG),format=raw,id=d0 \
+  -device virtio-blk-device,drive=d0)
