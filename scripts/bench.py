@@ -106,6 +106,11 @@ def build_all(build, cache_dir, jobs):
     log("building: cvisor with the Linux VM")
     make(["APP=hv", f"VM_CONFIGS={LINUX_CONFIG}", f"IMAGE_DIR={out / 'linux'}", "build"],
          "the Linux image", build, cache_dir, jobs)
+    log("building: cvisor with APP_FEATURES=fs and the FAT disk")
+    make(["APP=hv", "APP_FEATURES=fs", "VM_CONFIGS=", f"IMAGE_DIR={out / 'fs'}", f"DISK_IMG={out / 'disk.img'}",
+          "disk_img", "build"], "the disk image", build, cache_dir, jobs)
+    images["fs"] = out / "fs" / "cvisor.bin"
+    images["disk"] = out / "disk.img"
     log("building: cvisor with no VM config")
     make(["APP=hv", "VM_CONFIGS=", f"IMAGE_DIR={out / 'empty'}", "build"], "the empty image",
          build, cache_dir, jobs)
@@ -169,6 +174,19 @@ def qemu_hv(image, smp=2):
 def qemu_bare(kernel, smp, mem, extra=()):
     return [QEMU, "-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-smp", str(smp), "-m", mem, "-nographic",
             "-icount", ICOUNT, "-kernel", str(kernel)] + list(extra)
+
+
+def run_disk_load(images, logs, timeout):
+    """Loads Debian's kernel from the FAT disk under icount: MB/s of guest-visible time."""
+    cmd = qemu_hv(images["fs"]) + ["-drive", f"if=none,file={images['disk']},format=raw,id=d0",
+                                   "-device", "virtio-blk-device,drive=d0"]
+    pattern = re.compile(r"fs: loaded /guest/images/linux-aarch64.Image: (\d+) KiB in (\d+) ms")
+    text, _, _ = run_qemu(cmd, timeout, until=re.compile(r"vm1 '"), log_path=logs / "disk-load.log")
+    m = pattern.search(text)
+    if not m:
+        raise BenchError(f"no image-load line from the disk run (see {logs / 'disk-load.log'})")
+    kib, ms = int(m.group(1)), int(m.group(2))
+    return kib * 1024 / 1e6 / (ms / 1000) if ms else None
 
 
 def parse_micro(text, env, log_path):
@@ -312,6 +330,7 @@ TABLE = [
     ("ipi_latency", "ipi_latency_instructions", "ipi_latency_bare_instructions", 1, None),
     ("linux_boot to /init (s)", "linux_boot_seconds", "linux_boot_bare_seconds", 3, "linux_boot_ratio"),
     ("hv_binary_bytes (no VM)", "hv_binary_bytes", None, 0, "hv_binary_bytes"),
+    ("kernel load from FAT disk (MB/s)", "disk_image_load_mb_per_s", None, 1, None),
 ]
 
 
@@ -377,6 +396,8 @@ def main():
                  for env in ("cvisor", "bare")}
         log(f"running: Linux boot to /init, {linux_runs} run(s) each under cvisor and bare QEMU")
         linux = run_linux(images, cache_dir, linux_runs, logs, linux_timeout, max(1, args.jobs))
+        log("running: Linux kernel image load from the FAT disk")
+        disk_mbps = run_disk_load(images, logs, linux_timeout)
     except BenchError as e:
         print(f"bench: error: {e}", file=sys.stderr)
         return 1
@@ -393,6 +414,7 @@ def main():
         "ipi_latency_instructions": cv["ipi_latency"],
         "linux_boot_ratio": ratio(boot_cv, boot_bare),
         "hv_binary_bytes": hv_bytes,
+        "disk_image_load_mb_per_s": disk_mbps,
         "svc_roundtrip_instructions": cv["svc_roundtrip"],
         "svc_roundtrip_bare_instructions": bare["svc_roundtrip"],
         "mmio_read_bare_instructions": bare["mmio_read_bare"],
