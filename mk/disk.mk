@@ -12,5 +12,6 @@ disk_img: bootstrap guest-images guests
 $(DISK_IMG):
 	@$(MAKE) --no-print-directory disk_img DISK_IMG='$(DISK_IMG)'
 
-QEMU_DISK = $(if $(filter fs,$(APP_FEATURES)),-drive if=none,file=$(DISK_IMG),format=raw,id=d0 \
-  -device virtio-blk-device,drive=d0)
+comma := ,
+QEMU_DISK = $(if $(filter fs,$(APP_FEATURES)),-drive if=none$(comma)file=$(DISK_IMG)$(comma)format=raw$(comma)id=d0 \
+  -device virtio-blk-device$(comma)drive=d0)

@@ -160,3 +160,21 @@ def test_linux_with_user_dtb_patched_to_the_config():
         poweroff(m)
     finally:
         m.close()
+
+
+def test_readme_make_run_boots_linux_to_a_shell():
+    # The README's main command, as a user types it: the default VM is Debian's Linux.
+    import pexpect
+    from cvisor import REPO
+    child = pexpect.spawn("make", ["run"], cwd=str(REPO), encoding="utf-8", codec_errors="replace", timeout=300)
+    try:
+        child.expect(r"vm1 'linux': 1 vCPU on pCPU 0")
+        child.expect(re.escape(PROMPT), timeout=180)
+        child.sendline("echo run-$((40+2))")
+        child.expect("run-42")
+        child.sendline("poweroff -f")
+        child.expect("cvisor: powering off", timeout=60)
+        child.expect(pexpect.EOF, timeout=60)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
