@@ -52,9 +52,9 @@ GOALS = {  # key in results.json: (comparison, limit, text)
 # Microbenchmark names the guest must report, per environment.
 REQUIRED_MICRO = {
     "cvisor": ["empty_loop", "hypercall", "svc_roundtrip", "mmio_read", "timer_irq_latency", "ipi_latency",
-               "ipi_roundtrip"],
+               "ipi_roundtrip", "stage2_fault_in"],
     "bare": ["empty_loop", "svc_roundtrip", "mmio_read_bare", "timer_irq_latency", "ipi_latency",
-             "ipi_roundtrip"],
+             "ipi_roundtrip", "stage2_fault_in_bare"],
 }
 
 BENCH_LINE = re.compile(r"BENCH name=(\S+) value=(\S+) unit=(\S+)(.*)")
@@ -328,6 +328,7 @@ TABLE = [
     ("timer_irq_latency", "timer_irq_latency_instructions", "timer_irq_latency_bare_instructions", 1,
      "timer_irq_latency_ratio"),
     ("ipi_latency", "ipi_latency_instructions", "ipi_latency_bare_instructions", 1, None),
+    ("stage2 fault-in of a lazy page", "stage2_fault_in_instructions", "stage2_fault_in_bare_instructions", 1, None),
     ("linux_boot to /init (s)", "linux_boot_seconds", "linux_boot_bare_seconds", 3, "linux_boot_ratio"),
     ("hv_binary_bytes (no VM)", "hv_binary_bytes", None, 0, "hv_binary_bytes"),
     ("kernel load from FAT disk (MB/s)", "disk_image_load_mb_per_s", None, 1, None),
@@ -421,6 +422,8 @@ def main():
         "timer_irq_latency_instructions": cv["timer_irq_latency"],
         "timer_irq_latency_bare_instructions": bare["timer_irq_latency"],
         "ipi_latency_bare_instructions": bare["ipi_latency"],
+        "stage2_fault_in_instructions": cv["stage2_fault_in"],
+        "stage2_fault_in_bare_instructions": bare["stage2_fault_in_bare"],
         "ipi_roundtrip_instructions": cv["ipi_roundtrip"],
         "ipi_roundtrip_bare_instructions": bare["ipi_roundtrip"],
         "empty_loop_instructions": cv["empty_loop"],

@@ -149,6 +149,8 @@ static void handle_mmio(struct vcpu *v, struct vcpu_exit *e)
  * interrupt became deliverable, takes the full path. */
 static bool handled_fast(struct vcpu *v, struct vcpu_exit *e)
 {
+    if (e->reason == VCPU_EXIT_RETRY)
+        return true;
     if (e->reason == VCPU_EXIT_HYPERCALL && e->hypercall.nr != HC_SHUTDOWN) {
         vcpu_arch_set_return(v, (u64)hypercall_dispatch(v, e->hypercall.nr, e->hypercall.args));
         return true;
@@ -166,6 +168,7 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
 {
     switch (e->reason) {
     case VCPU_EXIT_NONE:
+    case VCPU_EXIT_RETRY:
         return true;
     case VCPU_EXIT_IRQ:
         v->stats.irqs++;

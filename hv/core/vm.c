@@ -42,7 +42,7 @@ static u64 best_alignment(gpa_t g, u64 size)
 static struct vm_mem *add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size, bool owned, bool is_ram)
 {
     struct vm_mem *m = &vm->mems[vm->mem_count++];
-    *m = (struct vm_mem){g, h, size, owned, is_ram};
+    *m = (struct vm_mem){.gpa = g, .hpa = h, .size = size, .owned = owned, .is_ram = is_ram};
     return m;
 }
 
@@ -85,10 +85,18 @@ static int setup_region(struct vm *vm, size_t i, struct diag *d)
         owned = false;
         break;
     }
-    add_mem(vm, r->gpa, host, r->size, owned, ram);
+    struct vm_mem *m = add_mem(vm, r->gpa, host, r->size, owned, ram);
+    m->s2flags = region_s2_flags(r->flags);
+    m->lazy = r->flags & VM_MEM_LAZY;
     if (ram)
         vm->ram_bytes += r->size;
-    if (vm_arch_map(vm, r->gpa, host, r->size, region_s2_flags(r->flags)) != 0) {
+    if (m->lazy) { /* mapped page by page in vm_fault_in */
+        if (!vm->lazy_hi || r->gpa.val < vm->lazy_lo)
+            vm->lazy_lo = r->gpa.val;
+        vm->lazy_hi = MAX(vm->lazy_hi, r->gpa.val + r->size);
+        return 0;
+    }
+    if (vm_arch_map(vm, r->gpa, host, r->size, m->s2flags) != 0) {
         diag_error(d, c->file, r->line, field, "cannot build stage-2 mapping (out of memory or bad range)");
         return -1;
     }
@@ -271,6 +279,7 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     const struct vm_config *cfg = vm->config;
     vm->mem_count = 0;
     vm->ram_bytes = 0;
+    vm->lazy_lo = vm->lazy_hi = 0;
     vm->ramdisk_size = 0;
     memset(&vm->vgic, 0, sizeof(vm->vgic));
     if (vm_arch_init(vm) != 0) {
@@ -387,6 +396,24 @@ void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, .
     /* Every pCPU hosting one of its vCPUs notices at its next pass through the run loop. */
     for (u32 i = 0; i < vm->vcpu_count; i++)
         sched_kick(vm->vcpus[i]->pcpu);
+}
+
+bool vm_fault_in(struct vm *vm, gpa_t addr)
+{
+    if (addr.val >= vm->lazy_hi || addr.val < vm->lazy_lo)
+        return false;
+    for (size_t i = 0; i < vm->mem_count; i++) {
+        const struct vm_mem *m = &vm->mems[i];
+        if (!m->lazy || addr.val < m->gpa.val || addr.val - m->gpa.val >= m->size)
+            continue;
+        u64 off = ALIGN_DOWN(addr.val - m->gpa.val, PAGE_SIZE);
+        /* Another vCPU may have mapped it meanwhile: an identical remap succeeds. */
+        if (vm_arch_map(vm, gpa(m->gpa.val + off), hpa(m->hpa.val + off), PAGE_SIZE, m->s2flags) != 0)
+            return false;
+        vm->lazy_faults++;
+        return true;
+    }
+    return false;
 }
 
 struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid)

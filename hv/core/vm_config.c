@@ -331,7 +331,7 @@ static void dec_region_flags(struct dec *d, const struct toml_value *v, const ch
         return;
     if (r->flags & ~VM_MEM_KNOWN_FLAGS)
         diag_error(d->diag, d->cfg->file, toml_line_of(v), field,
-                   "flags 0x%x has unknown bits 0x%x; valid bits: R=0x1 W=0x2 X=0x4 U=0x8 DEVICE=0x10",
+                   "flags 0x%x has unknown bits 0x%x; valid bits: R=0x1 W=0x2 X=0x4 U=0x8 DEVICE=0x10 LAZY=0x20",
                    r->flags, r->flags & ~VM_MEM_KNOWN_FLAGS);
 }
 

@@ -176,6 +176,9 @@ static void check_region_host(const struct vm_config *cfg, const struct vm_host_
     const struct vm_mem_region *r = &cfg->regions[i];
     char field[FIELD_MAX];
     fmt_snprintf(field, sizeof(field), "kernel.memory_regions[%zu]", i);
+    if ((r->flags & VM_MEM_LAZY) && (r->map_type != VM_MAP_ALLOC || (r->flags & VM_MEM_DEVICE)))
+        diag_error(diag, cfg->file, r->line, field,
+                   "flag LAZY (0x20) applies to MapAlloc RAM regions only (map_type 0, no DEVICE flag)");
     switch (r->map_type) {
     case VM_MAP_ALLOC:
         if (r->size > host_ram_total(h))

@@ -1,6 +1,9 @@
 /* libFuzzer target for the FAT reader. The input is a disk image behind a memory block device
  * of 1 GiB: sectors past the end of the input read as zeros (so a seed cut after its last used
- * sector keeps its geometry) and the upper half of the device fails with an I/O error. Each
+ * sector keeps its geometry) and the upper half of the device fails with an I/O error. When bit 7
+ * of byte 3 is set (the boot sector's OEM name, which the reader ignores), sectors past the end
+ * wrap around to the start of the input instead: a FAT32 volume, whose FATs alone span hundreds
+ * of sectors, then fits a small input (see "fold" in tests/unit/fat/fatimg.py). Each
  * input is mounted (bare volume or MBR), the root and one level of subdirectories are listed,
  * and every file found is opened by path and read to the end (bounded in total), once
  * sequentially in varying chunk sizes and then at a few offsets with fat_read_at, which must
@@ -18,15 +21,16 @@
             __builtin_trap();                                                                                \
     } while (0)
 
-#define DEV_SECTORS (1ull << 21) /* 1 GiB */
-#define EIO_FROM (1ull << 20)    /* requests reaching the upper half fail */
-#define MAX_ENTRIES 64           /* listed per directory */
-#define MAX_SUBDIRS 8            /* subdirectories of the root that are listed */
-#define READ_BUDGET (1u << 20)   /* bytes read per input, over all files */
-#define KEEP (64u * 1024)        /* bytes of each file kept for the fat_read_at comparison */
+#define DEV_SECTORS (1ull << 21)  /* 1 GiB */
+#define EIO_FROM (1ull << 20)     /* requests reaching the upper half fail */
+#define MAX_ENTRIES 64            /* listed per directory */
+#define MAX_SUBDIRS 8             /* subdirectories of the root that are listed */
+#define READ_BUDGET (256u * 1024) /* bytes read per input, over all files */
+#define KEEP (64u * 1024)         /* bytes of each file kept for the fat_read_at comparison */
 
 static const u8 *in_data;
 static size_t in_size;
+static bool wrap;
 static u32 budget;
 static u32 prng;
 
@@ -42,8 +46,9 @@ static int mem_read(void *ctx, u64 lba, u32 count, void *buf)
     if (lba + count > EIO_FROM)
         return -5;
     u8 *out = buf;
+    u64 in_sectors = (in_size + FAT_SECTOR_SIZE - 1) / FAT_SECTOR_SIZE;
     for (u32 i = 0; i < count; i++, out += FAT_SECTOR_SIZE) {
-        u64 off = (lba + i) * FAT_SECTOR_SIZE;
+        u64 off = (wrap ? (lba + i) % in_sectors : lba + i) * FAT_SECTOR_SIZE;
         size_t n = off < in_size ? (size_t)MIN((u64)FAT_SECTOR_SIZE, in_size - off) : 0;
         if (n)
             memcpy(out, in_data + off, n);
@@ -166,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     in_data = data;
     in_size = size;
+    wrap = size > 3 && (data[3] & 0x80);
     budget = READ_BUDGET;
     prng = (u32)size;
     for (size_t i = 0; i < MIN(size, (size_t)64); i++)

@@ -236,6 +236,10 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
         fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
         return;
     }
+    if ((dfsc & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(ipa))) {
+        exit->reason = VCPU_EXIT_RETRY; /* a lazily mapped page is now there */
+        return;
+    }
     if ((dfsc & 0x3c) != 0x04) { /* not a translation fault: the page is mapped */
         fault(exit, ipa, true, "%s %s (DFSC %#x)", write ? "write" : "read",
               (dfsc & 0x3c) == 0x0c ? "not permitted by the region's flags" : "fault in mapped memory", dfsc);
@@ -344,6 +348,10 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
         return;
     case EC_IABT_LOW: {
         u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
+        if ((esr & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(((hpfar & 0xfffffffffff0ull) << 8) | (far & 0xfff)))) {
+            exit->reason = VCPU_EXIT_RETRY;
+            return;
+        }
         fault(exit, ((hpfar & 0xfffffffffff0ull) << 8) | (far & 0xfff), true,
               "instruction fetch outside guest memory");
         return;

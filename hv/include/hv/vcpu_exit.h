@@ -8,6 +8,7 @@
 
 enum vcpu_exit_reason {
     VCPU_EXIT_NONE,      /* handled inside the arch layer (e.g. a PSCI call); run again */
+    VCPU_EXIT_RETRY,     /* a lazily mapped page was mapped: re-run the faulting access */
     VCPU_EXIT_IRQ,       /* a host interrupt is pending at EL2 */
     VCPU_EXIT_HYPERCALL, /* cvisor hypercall: nr and arguments */
     VCPU_EXIT_MMIO,      /* access to guest-physical space that no memory region maps */

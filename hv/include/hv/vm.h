@@ -29,6 +29,8 @@ struct vm_mem {
     u64 size;
     bool owned;    /* allocated or reserved by cvisor: freed with the VM */
     bool is_ram;   /* guest RAM (as opposed to a passed-through device range) */
+    bool lazy;     /* mapped into stage-2 page by page on first touch */
+    u32 s2flags;   /* stage-2 permissions, for lazy mapping */
 };
 
 #define VM_MAX_MEMS (VM_MAX_REGIONS + VM_MAX_PT_DEVICES + VM_MAX_PT_ADDRESSES)
@@ -61,6 +63,8 @@ struct vm {
     size_t con_len;
     u64 exits;
     u32 restarts;
+    u64 lazy_faults;
+    u64 lazy_lo, lazy_hi; /* bounds of the lazily mapped regions: MMIO exits skip them cheaply */
 };
 
 extern struct vm *vm_table[VM_MAX];
@@ -83,6 +87,9 @@ void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, .
 /* Host pointer to guest-physical [addr, addr+len) when it lies in one RAM range; else NULL. */
 void *vm_gpa_to_hva(struct vm *vm, gpa_t addr, u64 len);
 struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid);
+/* A stage-2 translation fault at addr: maps the page when it belongs to a lazily mapped region.
+ * Returns true when the access can simply be retried. */
+bool vm_fault_in(struct vm *vm, gpa_t addr);
 struct vdev *vm_find_vdev(struct vm *vm, gpa_t addr);
 void vm_add_vdev(struct vm *vm, struct vdev *dev);
 

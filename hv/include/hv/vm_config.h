@@ -25,7 +25,8 @@
 #define VM_MEM_EXEC 0x4u
 #define VM_MEM_USER 0x8u
 #define VM_MEM_DEVICE 0x10u /* axvisor: device memory */
-#define VM_MEM_KNOWN_FLAGS (VM_MEM_READ | VM_MEM_WRITE | VM_MEM_EXEC | VM_MEM_USER | VM_MEM_DEVICE)
+#define VM_MEM_LAZY 0x20u   /* cvisor: MapAlloc region mapped into stage-2 page by page on first touch */
+#define VM_MEM_KNOWN_FLAGS (VM_MEM_READ | VM_MEM_WRITE | VM_MEM_EXEC | VM_MEM_USER | VM_MEM_DEVICE | VM_MEM_LAZY)
 
 /* Sizes and region addresses must be multiples of the stage-2 page size. */
 #define VM_CONFIG_ALIGN 0x1000u

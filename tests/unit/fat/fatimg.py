@@ -8,6 +8,7 @@
                                     sector START (in entry 1); when START >= 4096, entry 0 is a
                                     type 0x83 partition at sector 2048 (2048 sectors of filler)
   fatimg.py truncate IMG OUT        copy IMG without its trailing all-zero sectors
+  fatimg.py fold IMG OUT            fold IMG for the fuzzer's wrap-around device (see fold())
 
 The pattern is a hash of the 32-bit word index, so tests can compute any byte on their own:
 byte i = little-endian byte (i % 4) of mix32((i // 4) ^ SEED), mix32 as in test_fat.c.
@@ -82,6 +83,25 @@ def truncate(img, out):
         f.write(data[:end])
 
 
+def fold(img, out):
+    """Folds an image into the fewest sectors L such that its nonzero sectors keep distinct
+    positions modulo L, for the fuzzer's wrap-around device (tests/fuzz/fuzz_fat.c), and marks
+    it with bit 7 of byte 3. Zero sectors that the reader never needs (free FAT and directory
+    space) alias other sectors; the FAT32 seed is built so that none it needs are zero."""
+    with open(img, "rb") as f:
+        data = f.read()
+    used = [i for i in range(len(data) // 512) if data[i * 512:(i + 1) * 512] != bytes(512)]
+    size = len(used)
+    while len({i % size for i in used}) != len(used):
+        size += 1
+    folded = bytearray(512 * size)
+    for i in used:
+        folded[(i % size) * 512:(i % size + 1) * 512] = data[i * 512:(i + 1) * 512]
+    folded[3] |= 0x80
+    with open(out, "wb") as f:
+        f.write(folded)
+
+
 def main(argv):
     if argv[1] == "pattern":
         pattern(argv[2], int(argv[3]), int(argv[4], 0))
@@ -91,6 +111,8 @@ def main(argv):
         mbr(argv[2], argv[3], int(argv[4]))
     elif argv[1] == "truncate":
         truncate(argv[2], argv[3])
+    elif argv[1] == "fold":
+        fold(argv[2], argv[3])
     else:
         sys.exit("usage: see the module docstring")
 

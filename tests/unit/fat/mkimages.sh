@@ -11,6 +11,7 @@ here=$(dirname "$0")
 py="/usr/bin/python3 $here/fatimg.py"
 # Non-ASCII names need a UTF-8 locale; MTOOLSRC=/dev/null ignores any user configuration.
 export LC_ALL=C.UTF-8 MTOOLS_SKIP_CHECK=1 MTOOLSRC=/dev/null
+PATH=$PATH:/usr/sbin:/sbin # mkfs.fat, for users whose PATH lacks the sbin directories
 
 mkdir -p "$out"
 work="$out/work"

@@ -9,6 +9,7 @@ out=${1:-tests/fuzz/corpus/fuzz_fat}
 here=$(dirname "$0")
 py="/usr/bin/python3 $here/fatimg.py"
 export LC_ALL=C.UTF-8 MTOOLS_SKIP_CHECK=1 MTOOLSRC=/dev/null
+PATH=$PATH:/usr/sbin:/sbin # mkfs.fat, for users whose PATH lacks the sbin directories
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
@@ -26,13 +27,24 @@ mcopy -i "$work/f16.img" "$work/linux.toml" ::/guest/vm_default/
 mcopy -i "$work/f16.img" "$work/s1" "$work/s2" "$work/s3" "$work/s4" ::/guest/
 mdel -i "$work/f16.img" ::/guest/s1 ::/guest/s3
 mcopy -i "$work/f16.img" "$work/frag.bin" ::/guest/
-$py truncate "$work/f16.img" "$out/fat16.img"
+$py truncate "$work/f16.img" "$out/fat16.seed"
 
 # The same volume as the second partition of an MBR disk, at sector 1.
 $py mbr "$work/mbr.img" "$work/f16.img" 1
-$py truncate "$work/mbr.img" "$out/mbr-fat16.img"
+$py truncate "$work/mbr.img" "$out/mbr-fat16.seed"
 
-# FAT32: the FATs alone take 2 x 630 sectors, so the seed is the reserved area only (boot
-# sector, FSInfo, backup boot sector); the root directory reads as empty.
+# FAT32: the FATs alone take 2 x 630 sectors. fat32-head.img is the reserved area only (boot
+# sector, FSInfo, backup boot sector: the root directory reads as empty); fat32-fold.img is a
+# whole small tree folded for the fuzzer's wrap-around mode (one FAT; no empty files, whose
+# zero sectors would alias).
 mkfs.fat -C -F 32 -s 1 -n SEED32 --invariant "$work/f32.img" 40960 >/dev/null
-head -c 4096 "$work/f32.img" >"$out/fat32-head.img"
+head -c 4096 "$work/f32.img" >"$out/fat32-head.seed"
+mkfs.fat -C -F 32 -s 1 -f 1 -n SEED32 --invariant "$work/f32f.img" 40960 >/dev/null
+mcopy -i "$work/f32f.img" "$work/A long name.toml" "$work/two.bin" ::/
+mmd -i "$work/f32f.img" ::/guest ::/guest/vm_default
+mcopy -i "$work/f32f.img" "$work/linux.toml" ::/guest/vm_default/
+mcopy -i "$work/f32f.img" "$work/s1" "$work/s2" "$work/s3" "$work/s4" ::/guest/
+mdel -i "$work/f32f.img" ::/guest/s1 ::/guest/s3
+$py fsinfo-reset "$work/f32f.img"
+mcopy -i "$work/f32f.img" "$work/frag.bin" ::/guest/
+$py fold "$work/f32f.img" "$out/fat32-fold.seed"
