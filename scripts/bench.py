@@ -114,6 +114,10 @@ def build_all(build, cache_dir, jobs):
     log("building: cvisor with no VM config")
     make(["APP=hv", "VM_CONFIGS=", f"IMAGE_DIR={out / 'empty'}", "build"], "the empty image",
          build, cache_dir, jobs)
+    log("building: cvisor with the Linux VM at LOG=debug (footprint report)")
+    make(["APP=hv", "LOG=debug", f"VM_CONFIGS={LINUX_CONFIG}", f"IMAGE_DIR={out / 'footprint'}", "build"],
+         "the footprint image", build, cache_dir, jobs)
+    images["footprint"] = out / "footprint" / "cvisor.bin"
     for name, path in images.items():
         if not path.is_file():
             raise BenchError(f"the build did not produce {path} ({name})")
@@ -187,6 +191,18 @@ def run_disk_load(images, logs, timeout):
         raise BenchError(f"no image-load line from the disk run (see {logs / 'disk-load.log'})")
     kib, ms = int(m.group(1)), int(m.group(2))
     return kib * 1024 / 1e6 / (ms / 1000) if ms else None
+
+
+def run_footprint(images, logs, timeout):
+    """Hypervisor RAM for the Linux VM, from cvisor's debug report at VM creation."""
+    pattern = re.compile(r"hypervisor memory for this VM: (\d+) B VM state, (\d+) x (\d+) B per vCPU, "
+                         r"(\d+) stage-2 tables")
+    text, _, _ = run_qemu(qemu_hv(images["footprint"]), timeout, until=pattern, log_path=logs / "footprint.log")
+    m = pattern.search(text)
+    if not m:
+        raise BenchError(f"no footprint report (see {logs / 'footprint.log'})")
+    vm, vcpus, vcpu, tables = (int(g) for g in m.groups())
+    return {"hv_bytes_per_vm": vm + tables * 4096, "hv_bytes_per_vcpu": vcpu, "hv_stage2_tables_linux_vm": tables}
 
 
 def parse_micro(text, env, log_path):
@@ -332,6 +348,8 @@ TABLE = [
     ("linux_boot to /init (s)", "linux_boot_seconds", "linux_boot_bare_seconds", 3, "linux_boot_ratio"),
     ("hv_binary_bytes (no VM)", "hv_binary_bytes", None, 0, "hv_binary_bytes"),
     ("kernel load from FAT disk (MB/s)", "disk_image_load_mb_per_s", None, 1, None),
+    ("hv RAM per VM (bytes, 256 MiB VM)", "hv_bytes_per_vm", None, 0, None),
+    ("hv RAM per vCPU (bytes)", "hv_bytes_per_vcpu", None, 0, None),
 ]
 
 
@@ -399,6 +417,7 @@ def main():
         linux = run_linux(images, cache_dir, linux_runs, logs, linux_timeout, max(1, args.jobs))
         log("running: Linux kernel image load from the FAT disk")
         disk_mbps = run_disk_load(images, logs, linux_timeout)
+        footprint = run_footprint(images, logs, linux_timeout)
     except BenchError as e:
         print(f"bench: error: {e}", file=sys.stderr)
         return 1
@@ -416,6 +435,7 @@ def main():
         "linux_boot_ratio": ratio(boot_cv, boot_bare),
         "hv_binary_bytes": hv_bytes,
         "disk_image_load_mb_per_s": disk_mbps,
+        **footprint,
         "svc_roundtrip_instructions": cv["svc_roundtrip"],
         "svc_roundtrip_bare_instructions": bare["svc_roundtrip"],
         "mmio_read_bare_instructions": bare["mmio_read_bare"],
