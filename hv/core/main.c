@@ -13,6 +13,7 @@
 #include <hv/arch.h>
 #include <hv/image.h>
 #include <hv/sched.h>
+#include <hv/shell.h>
 #include <hv/vconsole.h>
 #include <hv/vmfs.h>
 #include <hv/vm.h>
@@ -209,8 +210,40 @@ void vm_finish(struct vm *vm)
     spin_lock(&lifecycle_lock);
     bool last = --vms_alive == 0;
     spin_unlock(&lifecycle_lock);
-    if (last)
+    if (last && !shell_used()) /* someone at the shell may start VMs again */
         print_summary_and_poweroff();
+}
+
+/* Shell: stop a running VM (it ends asynchronously, its memory freed). */
+int vm_shell_stop(struct vm *vm)
+{
+    if (vm->state != VM_RUNNING) {
+        pr_info("vm%llu '%s' is not running", (unsigned long long)vm->id, vm->name);
+        return -1;
+    }
+    vm->paused = false;
+    vm_request_end(vm, VM_END_SHUTDOWN, "stopped from the shell");
+    return 0;
+}
+
+/* Shell: start a stopped VM again from its config, images reloaded. */
+int vm_shell_start(struct vm *vm)
+{
+    struct diag d = {.report = diag_to_log};
+    if (vm->state != VM_ENDED) {
+        pr_info("vm%llu '%s' is %s; only a stopped VM can be started", (unsigned long long)vm->id, vm->name,
+                vm->state == VM_ENDING ? "still stopping" : "running");
+        return -1;
+    }
+    if (vm_restart(vm, &host_facts, &d) != 0) {
+        vm->state = VM_ENDED;
+        return -1;
+    }
+    spin_lock(&lifecycle_lock);
+    vms_alive++;
+    spin_unlock(&lifecycle_lock);
+    print_vm(vm);
+    return 0;
 }
 
 static void wakeup_sgi(u32 intid, void *arg) { (void)intid, (void)arg; }

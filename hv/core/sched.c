@@ -85,7 +85,7 @@ static struct vcpu *pick_next(void)
     for (u32 n = 0; n < rq->count; n++) {
         u32 i = (rq->next + n) % rq->count;
         struct vcpu *v = rq->vcpus[i];
-        if (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING) {
+        if (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !v->vm->paused) {
             found = v;
             rq->next = (i + 1) % rq->count;
             break;
@@ -251,7 +251,8 @@ static void run_vcpu(struct vcpu *v)
     u64 slice_end = slice_end_for();
     vcpu_arch_load(v);
     poll_and_arm(slice_end);
-    while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+    while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING &&
+           !v->vm->paused) {
         vgic_flush(v);
         do {
             vcpu_arch_run(v, &exit);

@@ -6,6 +6,7 @@
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
+#include <hv/shell.h>
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
 #include <hv/vm.h>
@@ -13,8 +14,8 @@
 
 static void vuart_tx(void *ctx, char c)
 {
-    (void)ctx;
-    console_write(&c, 1);
+    struct vconsole *vc = ctx;
+    console_vm_output(vc->vm, c);
 }
 
 static void vuart_irq(void *ctx, bool level)
@@ -85,31 +86,24 @@ int vconsole_create(struct vm *vm, gpa_t base, u32 intid)
     return 0;
 }
 
-static struct vconsole *focused(void)
+void vconsole_input(struct vconsole *vc, char c)
 {
-    for (u32 i = 0; i < VM_MAX; i++) {
-        struct vm *vm = vm_table[i];
-        if (vm && vm->console && vm->state == VM_RUNNING)
-            return vm->console;
-    }
-    return NULL;
+    spin_lock(&vc->lock);
+    if (vc->pending_tail - vc->pending_head < sizeof(vc->pending))
+        vc->pending[vc->pending_tail++ % sizeof(vc->pending)] = c;
+    refill(vc);
+    spin_unlock(&vc->lock);
 }
 
-/* Drains the physical UART into the focused VM's input buffer (dropping only when 1 KiB waits). */
+/* Drains the physical UART: Ctrl-] switches focus; other bytes go to the focused VM's input
+ * buffer (dropped only when 1 KiB waits) or to the shell. */
 static void host_rx_irq(u32 intid, void *arg)
 {
     (void)intid, (void)arg;
     int c;
     while ((c = console_getc()) >= 0) {
         spin_lock(&focus_lock);
-        struct vconsole *vc = focused();
-        if (vc) {
-            spin_lock(&vc->lock);
-            if (vc->pending_tail - vc->pending_head < sizeof(vc->pending))
-                vc->pending[vc->pending_tail++ % sizeof(vc->pending)] = (char)c;
-            refill(vc);
-            spin_unlock(&vc->lock);
-        }
+        shell_input((char)c); /* to the focused VM's UART, or the shell */
         spin_unlock(&focus_lock);
     }
 }

@@ -50,6 +50,9 @@ class Machine:
     def sendline(self, s):
         self.child.sendline(s)
 
+    def send(self, s):
+        self.child.send(s)
+
     def wait_exit(self, timeout=60):
         """Waits for QEMU to exit by itself (the hypervisor powered off); returns its status."""
         try:

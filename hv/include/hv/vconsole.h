@@ -18,11 +18,15 @@ struct vconsole {
      * 32-byte FIFO, and the physical UART is drained at once. */
     char pending[1024];
     u32 pending_head, pending_tail;
+    /* Output while the VM does not have the console's focus (hv/core/shell.c). */
+    char out[16384];
+    u32 out_head, out_tail;
 };
 
 int vconsole_create(struct vm *vm, gpa_t base, u32 intid);
 /* Starts forwarding the physical console's input to the VM that has the input focus. */
 void vconsole_input_init(void);
-void vconsole_release(struct vm *vm);
+/* Queues one input byte for the VM's UART. */
+void vconsole_input(struct vconsole *vc, char c);
 
 #endif

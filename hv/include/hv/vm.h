@@ -41,6 +41,7 @@ struct vm {
     char name[VM_NAME_MAX];
     struct vm_config *config;
     enum vm_state state;
+    volatile bool paused;   /* shell: vCPUs not scheduled */
     enum vm_end_reason end_reason;
     char end_detail[128];
     spinlock_t lock;

@@ -1,0 +1,252 @@
+/* Console focus switching and the hypervisor shell (docs/shell.md). */
+#include <arch/spinlock.h>
+#include <base/console.h>
+#include <base/log.h>
+#include <base/mm.h>
+#include <hv/sched.h>
+#include <hv/shell.h>
+#include <hv/vconsole.h>
+#include <hv/vm.h>
+#include <lib/fmt.h>
+#include <lib/string.h>
+
+#define LINE_MAX 128
+
+static spinlock_t focus_lock = SPINLOCK_INIT;
+static struct vm *focus;       /* NULL: the shell */
+static bool focus_chosen;      /* until the first Ctrl-], the first VM with a console has focus */
+static bool used;
+static char line[LINE_MAX];
+static size_t line_len;
+
+int vm_shell_start(struct vm *vm);
+int vm_shell_stop(struct vm *vm);
+
+bool shell_used(void) { return used; }
+
+static bool has_console(const struct vm *vm) { return vm && vm->console && vm->state == VM_RUNNING; }
+
+struct vm *console_focus(void)
+{
+    if (!focus_chosen) {
+        for (u32 i = 0; i < VM_MAX; i++)
+            if (has_console(vm_table[i]))
+                return vm_table[i];
+        return NULL;
+    }
+    return has_console(focus) ? focus : NULL;
+}
+
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...)
+{
+    char buf[200];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    console_write(buf, (size_t)MIN(n, (int)sizeof(buf) - 1));
+}
+
+void console_vm_output(struct vm *vm, char c)
+{
+    if (console_focus() == vm) {
+        console_write(&c, 1);
+        return;
+    }
+    struct vconsole *vc = vm->console;
+    vc->out[vc->out_tail++ % sizeof(vc->out)] = c; /* the oldest bytes go when it overflows */
+    if (vc->out_tail - vc->out_head > sizeof(vc->out))
+        vc->out_head = vc->out_tail - sizeof(vc->out);
+}
+
+static void show_buffered(struct vm *vm)
+{
+    struct vconsole *vc = vm->console;
+    out("\n--- console of vm%llu '%s' (Ctrl-] switches) ---\n", (unsigned long long)vm->id, vm->name);
+    while (vc->out_head != vc->out_tail) {
+        char c = vc->out[vc->out_head++ % sizeof(vc->out)];
+        console_write(&c, 1);
+    }
+}
+
+static void prompt(void) { out("cvisor> "); }
+
+/* Next VM with a console after the current focus, then the shell, then around again. */
+static void switch_focus(void)
+{
+    struct vm *cur = console_focus();
+    u32 start = 0;
+    if (cur)
+        start = cur->index + 1;
+    focus_chosen = true;
+    focus = NULL;
+    for (u32 i = start; i < VM_MAX; i++) {
+        if (has_console(vm_table[i])) {
+            focus = vm_table[i];
+            break;
+        }
+    }
+    if (focus) {
+        show_buffered(focus);
+    } else {
+        used = true;
+        out("\n--- cvisor shell (help for commands, Ctrl-] switches) ---\n");
+        prompt();
+    }
+}
+
+static struct vm *vm_by_id(const char *arg)
+{
+    u64 id = 0;
+    if (!*arg)
+        return NULL;
+    for (const char *p = arg; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return NULL;
+        id = id * 10 + (u64)(*p - '0');
+    }
+    for (u32 i = 0; i < VM_MAX; i++)
+        if (vm_table[i] && vm_table[i]->id == id)
+            return vm_table[i];
+    return NULL;
+}
+
+static const char *state_name(const struct vm *vm)
+{
+    if (vm->paused && vm->state == VM_RUNNING)
+        return "paused";
+    switch (vm->state) {
+    case VM_RUNNING: return "running";
+    case VM_ENDING: return "stopping";
+    case VM_ENDED: return "stopped";
+    default: return "created";
+    }
+}
+
+static void cmd_list(void)
+{
+    out("  ID  NAME              STATE     VCPUS  MEMORY    EXITS\n");
+    for (u32 i = 0; i < VM_MAX; i++) {
+        struct vm *vm = vm_table[i];
+        if (vm)
+            out("  %-3llu %-17s %-9s %-6u %-5llu MiB %llu\n", (unsigned long long)vm->id, vm->name, state_name(vm),
+                vm->config->cpu_num, (unsigned long long)(vm->ram_bytes >> 20), (unsigned long long)vm->exits);
+    }
+}
+
+static void cmd_stats(struct vm *vm)
+{
+    out("vm%llu '%s': %llu exits, %llu interrupts injected, %u restarts, %llu lazy page faults\n",
+        (unsigned long long)vm->id, vm->name, (unsigned long long)vm->exits, (unsigned long long)vm->vgic.injected,
+        vm->restarts, (unsigned long long)vm->lazy_faults);
+    for (u32 i = 0; i < vm->vcpu_count; i++) {
+        const struct vcpu_stats *s = &vm->vcpus[i]->stats;
+        out("  vcpu%u on pCPU %u: %llu exits to C (hypercalls %llu, MMIO %llu, WFI %llu, IRQ %llu)\n", i,
+            vm->vcpus[i]->pcpu, (unsigned long long)s->exits, (unsigned long long)s->hypercalls,
+            (unsigned long long)s->mmio, (unsigned long long)s->halts, (unsigned long long)s->irqs);
+    }
+}
+
+static void cmd_mem(void)
+{
+    u64 total = mm_total_page_count(), free = mm_free_page_count();
+    out("pages: %llu free, %llu used, %llu total (4 KiB each)\n", (unsigned long long)free,
+        (unsigned long long)(total - free), (unsigned long long)total);
+}
+
+static void cmd_help(void)
+{
+    out("commands:\n"
+        "  vm list              VMs with state, vCPUs, memory, exits\n"
+        "  vm stats ID          exits by reason and injected interrupts\n"
+        "  vm stop ID           stop the VM and free its memory\n"
+        "  vm start ID          start a stopped VM again (images reloaded)\n"
+        "  vm restart ID        stop, then start\n"
+        "  vm pause ID / vm resume ID\n"
+        "  mem                  free and used host pages\n"
+        "  help\n"
+        "Ctrl-] moves the console to the next VM, then back to this shell.\n");
+}
+
+static void run_command(char *cmd)
+{
+    char *words[3] = {cmd, "", ""};
+    int n = 1;
+    for (char *p = cmd; *p && n < 3; p++) {
+        if (*p == ' ') {
+            *p = '\0';
+            while (p[1] == ' ')
+                p++;
+            words[n++] = p + 1;
+        }
+    }
+    if (!*words[0])
+        return;
+    if (!strcmp(words[0], "help"))
+        return cmd_help();
+    if (!strcmp(words[0], "mem"))
+        return cmd_mem();
+    if (strcmp(words[0], "vm") != 0)
+        return out("unknown command '%s' (try help)\n", words[0]);
+    if (!strcmp(words[1], "list"))
+        return cmd_list();
+    struct vm *vm = vm_by_id(words[2]);
+    if (!vm)
+        return out("no VM with id '%s' (vm list shows them)\n", words[2]);
+    if (!strcmp(words[1], "stats"))
+        return cmd_stats(vm);
+    if (!strcmp(words[1], "pause") || !strcmp(words[1], "resume")) {
+        vm->paused = !strcmp(words[1], "pause");
+        for (u32 i = 0; i < vm->vcpu_count; i++) /* running vCPUs leave, paused ones come back */
+            sched_kick(vm->vcpus[i]->pcpu);
+        return out("vm%llu %s\n", (unsigned long long)vm->id, vm->paused ? "paused" : "resumed");
+    }
+    if (!strcmp(words[1], "stop"))
+        return (void)vm_shell_stop(vm);
+    if (!strcmp(words[1], "start"))
+        return (void)vm_shell_start(vm);
+    if (!strcmp(words[1], "restart")) {
+        if (vm->state != VM_RUNNING)
+            return (void)vm_shell_start(vm);
+        vm_request_end(vm, VM_END_RESET, "restart from the shell");
+        return out("vm%llu restarting\n", (unsigned long long)vm->id);
+    }
+    out("unknown vm command '%s' (try help)\n", words[1]);
+}
+
+static void shell_char(char c)
+{
+    if (c == '\r' || c == '\n') {
+        out("\n");
+        line[line_len] = '\0';
+        run_command(line);
+        line_len = 0;
+        if (!console_focus())
+            prompt();
+    } else if (c == 0x7f || c == '\b') {
+        if (line_len) {
+            line_len--;
+            out("\b \b");
+        }
+    } else if (line_len < LINE_MAX - 1 && c >= ' ') {
+        line[line_len++] = c;
+        console_write(&c, 1);
+    }
+}
+
+void shell_input(char c)
+{
+    spin_lock(&focus_lock);
+    if (c == CONSOLE_ESCAPE) {
+        switch_focus();
+        spin_unlock(&focus_lock);
+        return;
+    }
+    struct vm *vm = console_focus();
+    spin_unlock(&focus_lock);
+    if (vm)
+        vconsole_input(vm->console, c);
+    else
+        shell_char(c);
+}

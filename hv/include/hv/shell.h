@@ -1,0 +1,23 @@
+/* The hypervisor shell and console focus. Ctrl-] moves the console's input focus to the next
+ * VM with an emulated console, and after the last one to the hypervisor shell (prompt
+ * "cvisor> "). A VM without focus keeps its console output in a buffer, shown when it gets
+ * focus again; hypervisor log lines and hypercall console lines ([vmN] ...) always print. */
+#ifndef HV_SHELL_H
+#define HV_SHELL_H
+
+#include <lib/types.h>
+
+#define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
+
+struct vm;
+
+/* One byte of console input (CPU 0, interrupt context). */
+void shell_input(char c);
+/* Set once someone used the shell: cvisor then stays up when the last VM ends. */
+bool shell_used(void);
+/* The VM whose console has the input focus, or NULL (the shell has it). */
+struct vm *console_focus(void);
+/* A VM's console output: printed when it has focus, else kept in its buffer. */
+void console_vm_output(struct vm *vm, char c);
+
+#endif
