@@ -135,6 +135,13 @@ static void handle_mmio(struct vcpu *v, struct vcpu_exit *e)
         if (ok)
             return;
     }
+    if (vm->config->invalid_access_abort) {
+        /* invalid_access = "abort": the guest sees an external abort, as on a bus with nothing there. */
+        LOG_AT(LOG_DEBUG, (long)vm->id, "vcpu%u: %s at guest-physical %#llx outside its memory: abort injected",
+               v->id, e->mmio.write ? "write" : "read", (unsigned long long)e->mmio.addr.val);
+        vcpu_arch_inject_abort(v, e->mmio.va, false);
+        return;
+    }
     LOG_AT(LOG_ERROR, (long)vm->id, "vcpu%u: %s of %u bytes at guest-physical %#llx, outside the VM's memory%s%s",
            v->id, e->mmio.write ? "write" : "read", e->mmio.width, (unsigned long long)e->mmio.addr.val,
            dev ? " (rejected by " : "", dev ? dev->name : "");

@@ -562,6 +562,25 @@ static void dec_excluded(struct dec *d, const struct toml_value *v, const char *
     d->cfg->excluded_count = n;
 }
 
+/* cvisor extension: what an access outside the VM's memory and devices does. */
+static void dec_invalid_access(struct dec *d, const struct toml_value *v, const char *field, int arg)
+{
+    UNUSED(arg);
+    const char *s;
+    size_t len;
+    if (!toml_as_string(v, &s, &len))
+        type_error(d, v, field, "invalid_access", "a string");
+    else if (str_is(s, len, "stop"))
+        d->cfg->invalid_access_abort = false;
+    else if (str_is(s, len, "abort"))
+        d->cfg->invalid_access_abort = true;
+    else
+        diag_error(d->diag, d->cfg->file, toml_line_of(v), field,
+                   "invalid_access is \"%.40s\" but must be \"stop\" (stop the VM with a report) or \"abort\" "
+                   "(inject a synchronous external abort into the guest)",
+                   s);
+}
+
 static void dec_irq_mode(struct dec *d, const struct toml_value *v, const char *field, int arg)
 {
     UNUSED(arg);
@@ -599,6 +618,7 @@ static const struct key_desc base_keys[] = {
     {"cpu_num", dec_cpu_num, 0, KEY_REQUIRED, "the number of vCPUs, 1.." STR(VM_MAX_VCPUS)},
     {"phys_cpu_ids", dec_cpu_list, 0, 0, NULL},
     {"phys_cpu_sets", dec_cpu_list, 1, 0, NULL},
+    {"invalid_access", dec_invalid_access, 0, 0, NULL},
 };
 
 static const struct key_desc kernel_keys[] = {

@@ -195,6 +195,25 @@ u64 vcpu_arch_pc(const struct vcpu *vcpu) { return vcpu->arch.regs.pc; }
 
 void vcpu_arch_set_return(struct vcpu *vcpu, u64 value) { vcpu->arch.regs.x[0] = value; }
 
+/* Delivers a synchronous external abort for the access at guest-virtual address va to the
+ * guest's EL1, as hardware would: ESR/FAR/ELR/SPSR_EL1 set, PC at the EL1 vector. The vCPU's
+ * EL1 state is live (it is loaded on this pCPU). pc has already moved past the access. */
+void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction)
+{
+    struct guest_regs *r = &vcpu->arch.regs;
+    u64 pc = instruction ? r->pc : r->pc - 4;
+    bool from_el0 = (r->pstate & 0xf) == 0;
+    u32 ec = instruction ? (from_el0 ? 0x20 : 0x21) : (from_el0 ? 0x24 : 0x25);
+    u64 vbar = read_sysreg(vbar_el1);
+    u64 offset = from_el0 ? 0x400 : ((r->pstate & 1) ? 0x200 : 0x0); /* lower EL / current EL SPx / SP0 */
+    write_sysreg(esr_el1, ((u64)ec << ESR_EC_SHIFT) | ESR_IL | 0x10 /* synchronous external abort */);
+    write_sysreg(far_el1, va);
+    write_sysreg(elr_el1, pc);
+    write_sysreg(spsr_el1, r->pstate);
+    r->pstate = SPSR_EL1H_DAIF_MASKED;
+    r->pc = vbar + offset;
+}
+
 void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value)
 {
     struct vcpu_arch *a = &vcpu->arch;
@@ -258,6 +277,7 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
     a->mmio_reg = srt;
     exit->reason = VCPU_EXIT_MMIO;
     exit->mmio.addr = gpa(ipa);
+    exit->mmio.va = far;
     exit->mmio.width = a->mmio_width;
     exit->mmio.write = write;
     exit->mmio.data = 0;

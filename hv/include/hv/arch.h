@@ -32,6 +32,8 @@ void vcpu_arch_load(struct vcpu *vcpu);
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit);
 void vcpu_arch_set_return(struct vcpu *vcpu, u64 value);      /* hypercall result */
 void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value);
+/* Gives the guest a synchronous external abort for the access it just made at va. */
+void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction);
 u64 vcpu_arch_pc(const struct vcpu *vcpu);
 /* On the vCPU's pCPU, when it stops for good: forget its live EL1 state. */
 void vcpu_arch_unload(struct vcpu *vcpu);

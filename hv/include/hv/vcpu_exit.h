@@ -30,6 +30,7 @@ struct vcpu_exit {
             u8 width; /* bytes: 1, 2, 4, 8 */
             bool write;
             u64 data; /* value written (writes) */
+            u64 va;   /* guest-virtual address of the access (for an injected abort) */
         } mmio;
         struct {
             char what[96];

@@ -116,6 +116,7 @@ struct vm_config {
     u64 phys_cpu_sets[VM_MAX_VCPUS]; /* one pCPU-index bitmask per vCPU */
     size_t phys_cpu_set_count;
     int base_line;
+    bool invalid_access_abort; /* cvisor: [base] invalid_access = "abort" (default "stop") */
     int id_line, cpu_num_line, phys_cpu_ids_line, phys_cpu_sets_line; /* for later diagnostics */
 
     /* [kernel] */
