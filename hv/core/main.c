@@ -214,6 +214,54 @@ void vm_finish(struct vm *vm)
         print_summary_and_poweroff();
 }
 
+/* Shell: a new VM from a config file on the disk, checked like the boot-time ones. */
+int vm_shell_create(const char *path)
+{
+    struct diag d = {.report = diag_to_log};
+    struct vm_config *cfgs[VM_MAX + 1];
+    u64 size;
+    char *text;
+    if (!vmfs_present()) {
+        pr_err("vm create: no disk (build with APP_FEATURES=fs and attach one)");
+        return -1;
+    }
+    if (vmfs_size(path, &size) != 0 || size > KiB(64) || !(text = kmalloc(size + 1))) {
+        pr_err("vm create: disk:%s: not found or larger than 64 KiB", path);
+        return -1;
+    }
+    struct vm_config *created[1];
+    struct config_list list = {created, 0, 1, &d};
+    if (vmfs_read(path, text, size) >= 0)
+        add_config(path, text, size, &list);
+    kfree(text);
+    if (!list.n)
+        return -1;
+    /* Check the new config against the machine and against every VM that exists. */
+    bool ok[VM_MAX + 1];
+    size_t n = 0;
+    for (u32 i = 0; i < VM_MAX; i++) {
+        if (vm_table[i]) {
+            ok[n] = true;
+            cfgs[n++] = vm_table[i]->config;
+        }
+    }
+    cfgs[n] = created[0];
+    ok[n] = vm_config_validate(cfgs[n], &host_facts, &d) == 0;
+    vm_config_check_set((const struct vm_config *const *)cfgs, n + 1, ok, &d);
+    struct vm *vm = ok[n] ? vm_create(cfgs[n], &host_facts, &d) : NULL;
+    if (!vm) {
+        pr_err("vm create: %s: not created", path);
+        kfree(cfgs[n]);
+        return -1;
+    }
+    print_vm(vm);
+    spin_lock(&lifecycle_lock);
+    vms_alive++;
+    spin_unlock(&lifecycle_lock);
+    vm_start(vm);
+    return 0;
+}
+
 /* Shell: stop a running VM (it ends asynchronously, its memory freed). */
 int vm_shell_stop(struct vm *vm)
 {

@@ -8,6 +8,7 @@
 #include <hv/arch.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
+#include <hv/shell.h>
 #include <hv/vm.h>
 
 #define RQ_MAX 32
@@ -261,14 +262,20 @@ static void run_vcpu(struct vcpu *v)
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING &&
            !v->vm->paused) {
         vgic_flush(v);
+        u64 t0 = timer_ticks();
         do {
             vcpu_arch_run(v, &exit);
             v->vm->exits++;
         } while (handled_fast(v, &exit));
+        u64 t1 = timer_ticks();
+        v->stats.guest_ticks += t1 - t0;
         vgic_sync(v);
         bool keep = handle_exit(v, &exit);
+        v->stats.hv_ticks += timer_ticks() - t1;
         if (need_resched[cpu] || exit.reason == VCPU_EXIT_TIMER) {
             need_resched[cpu] = false;
+            if (shell_pending())
+                break; /* CPU 0 runs the shell command in its scheduler loop */
             if (slice_end && timer_ticks() >= slice_end) {
                 if (others_runnable(v))
                     break; /* time slice used up */
@@ -281,9 +288,17 @@ static void run_vcpu(struct vcpu *v)
     }
 }
 
+void sched_request_exit(u32 cpu)
+{
+    need_resched[cpu] = true;
+    sched_kick(cpu);
+}
+
 void sched_loop(void)
 {
     for (;;) {
+        if (cpu_id() == 0)
+            shell_poll();
         reap_ending();
         struct vcpu *v = pick_next();
         if (v) {

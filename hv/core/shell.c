@@ -3,6 +3,7 @@
 #include <base/console.h>
 #include <base/log.h>
 #include <base/mm.h>
+#include <base/timer.h>
 #include <hv/sched.h>
 #include <hv/shell.h>
 #include <hv/vconsole.h>
@@ -21,6 +22,7 @@ static size_t line_len;
 
 int vm_shell_start(struct vm *vm);
 int vm_shell_stop(struct vm *vm);
+int vm_shell_create(const char *path);
 
 bool shell_used(void) { return used; }
 
@@ -142,9 +144,12 @@ static void cmd_stats(struct vm *vm)
         vm->restarts, (unsigned long long)vm->lazy_faults);
     for (u32 i = 0; i < vm->vcpu_count; i++) {
         const struct vcpu_stats *s = &vm->vcpus[i]->stats;
-        out("  vcpu%u on pCPU %u: %llu exits to C (hypercalls %llu, MMIO %llu, WFI %llu, IRQ %llu)\n", i,
-            vm->vcpus[i]->pcpu, (unsigned long long)s->exits, (unsigned long long)s->hypercalls,
-            (unsigned long long)s->mmio, (unsigned long long)s->halts, (unsigned long long)s->irqs);
+        out("  vcpu%u on pCPU %u: %llu exits (hypercalls %llu, MMIO %llu, WFI %llu, IRQ %llu); %llu ms in the guest, "
+            "%llu ms in the hypervisor\n",
+            i, vm->vcpus[i]->pcpu, (unsigned long long)s->exits, (unsigned long long)s->hypercalls,
+            (unsigned long long)s->mmio, (unsigned long long)s->halts, (unsigned long long)s->irqs,
+            (unsigned long long)(s->guest_ticks * 1000 / timer_freq()),
+            (unsigned long long)(s->hv_ticks * 1000 / timer_freq()));
     }
 }
 
@@ -163,6 +168,7 @@ static void cmd_help(void)
         "  vm stop ID           stop the VM and free its memory\n"
         "  vm start ID          start a stopped VM again (images reloaded)\n"
         "  vm restart ID        stop, then start\n"
+        "  vm create PATH       a VM from a config file on the disk (APP_FEATURES=fs)\n"
         "  vm pause ID / vm resume ID\n"
         "  mem                  free and used host pages\n"
         "  help\n"
@@ -191,6 +197,8 @@ static void run_command(char *cmd)
         return out("unknown command '%s' (try help)\n", words[0]);
     if (!strcmp(words[1], "list"))
         return cmd_list();
+    if (!strcmp(words[1], "create"))
+        return (void)vm_shell_create(words[2]);
     struct vm *vm = vm_by_id(words[2]);
     if (!vm)
         return out("no VM with id '%s' (vm list shows them)\n", words[2]);
@@ -215,15 +223,32 @@ static void run_command(char *cmd)
     out("unknown vm command '%s' (try help)\n", words[1]);
 }
 
+static volatile bool command_ready;
+
+bool shell_pending(void) { return __atomic_load_n(&command_ready, __ATOMIC_ACQUIRE); }
+
+/* Runs a command typed into the shell. Called from the run loop of CPU 0, not from the UART's
+ * interrupt: commands load images from the disk, whose completion interrupts must be taken. */
+void shell_poll(void)
+{
+    if (!__atomic_load_n(&command_ready, __ATOMIC_ACQUIRE))
+        return;
+    run_command(line);
+    line_len = 0;
+    __atomic_store_n(&command_ready, false, __ATOMIC_RELEASE);
+    if (!console_focus())
+        prompt();
+}
+
 static void shell_char(char c)
 {
+    if (command_ready)
+        return; /* the previous command is still running */
     if (c == '\r' || c == '\n') {
         out("\n");
         line[line_len] = '\0';
-        run_command(line);
-        line_len = 0;
-        if (!console_focus())
-            prompt();
+        __atomic_store_n(&command_ready, true, __ATOMIC_RELEASE);
+        sched_request_exit(0);
     } else if (c == 0x7f || c == '\b') {
         if (line_len) {
             line_len--;

@@ -174,3 +174,29 @@ def test_a_truncated_disk_is_reported_and_built_in_vms_boot():
     out = run_to_end(boot_with_disk("truncated", cut, configs=["configs/vms/hello-aarch64.toml"]))
     assert "fs: virtio-blk0: cannot mount: corrupted file system" in out
     assert "vm1 'hello' ended: shutdown" in out
+
+
+def test_shell_vm_create_from_a_config_on_the_disk():
+    ticker = (GUESTS / "ticker.bin").read_bytes()
+    disk = fat_disk("create", {
+        "/guest/vm_default/ticker.toml": guest_config(4, "ticker-disk", "/bins/ticker.bin", pcpu=1),
+        "/extra/second.toml": guest_config(8, "second", "/bins/ticker.bin"),
+        "/extra/same-id.toml": guest_config(4, "clash", "/bins/ticker.bin"),
+        "/bins/ticker.bin": ticker,
+    })
+    m = boot_with_disk("create", disk)
+    try:
+        m.expect(r"vm4 'ticker-disk': 1 vCPU on pCPU 1")
+        m.send("\x1d")  # no VM has an emulated console: straight to the shell
+        m.expect(r"cvisor> ")
+        m.sendline("vm create /extra/same-id.toml")
+        m.expect(r"base.id: VM id 4 is already used")
+        m.expect(r"vm create: /extra/same-id.toml: not created")
+        m.sendline("vm create /extra/second.toml")
+        m.expect(r"vm8 'second': 1 vCPU on pCPU 0, 16 MiB RAM, kernel '/bins/ticker.bin' \(from disk\)")
+        m.expect(r"ticker\(vm8\): tick 3")
+        m.sendline("vm stats 8")
+        m.expect(r"vm8 'second': \d+ exits")
+        m.expect(r"ms in the guest, \d+ ms in the hypervisor")
+    finally:
+        m.close()

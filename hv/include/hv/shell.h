@@ -13,6 +13,9 @@ struct vm;
 
 /* One byte of console input (CPU 0, interrupt context). */
 void shell_input(char c);
+/* Runs a pending shell command; called by CPU 0's run loop outside interrupt context. */
+void shell_poll(void);
+bool shell_pending(void);
 /* Set once someone used the shell: cvisor then stays up when the last VM ends. */
 bool shell_used(void);
 /* The VM whose console has the input focus, or NULL (the shell has it). */

@@ -19,7 +19,7 @@ struct vconsole {
     char pending[1024];
     u32 pending_head, pending_tail;
     /* Output while the VM does not have the console's focus (hv/core/shell.c). */
-    char out[16384];
+    char out[65536];
     u32 out_head, out_tail;
 };
 

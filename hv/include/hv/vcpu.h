@@ -22,6 +22,8 @@ struct vcpu_stats {
     u64 mmio;
     u64 halts;
     u64 irqs;
+    u64 guest_ticks; /* counter ticks spent in the guest (including exits handled on the fast path) */
+    u64 hv_ticks;    /* ... in the hypervisor for this vCPU's other exits */
 };
 
 struct vcpu {
