@@ -186,7 +186,9 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
         vcpu_arch_set_return(v, (u64)hypercall_dispatch(v, e->hypercall.nr, e->hypercall.args));
         return true;
     case VCPU_EXIT_MMIO:
-        return true; /* handled in handled_fast, which sent it here only for its side effects */
+        /* Already emulated by handled_fast; it comes here only because an interrupt became
+         * deliverable (or the VM ended), which the full loop takes care of. */
+        return true;
     case VCPU_EXIT_HALT:
         v->stats.halts++;
         if (!v->vm->vgic.present) {
