@@ -2,6 +2,7 @@
 ARCH ?= aarch64
 SMP ?= 2
 MEM ?= 2G
+GIC ?= 3
 LOG ?= info
 BUILD ?= build
 CACHE_DIR ?= $(HOME)/.cache/cvisor

@@ -1,5 +1,5 @@
 # In-tree bare-metal test guests, linked at GUEST_BASE (their configs load them there).
-GUESTS := hello smp memprobe ticker bench hostile echo
+GUESTS := hello smp memprobe ticker bench hostile echo gicv2
 GUEST_BASE := 0x40080000
 GUEST_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -O2 -g -Wall -Wextra -Werror \
   -mgeneral-regs-only -mstrict-align -march=armv8-a -Iguests/rt -Ilib/include -Ihv/include -DCVISOR_GUEST

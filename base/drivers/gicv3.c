@@ -5,6 +5,7 @@
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/percpu.h>
+#include <drivers/gic.h>
 #include <drivers/gicv3.h>
 
 #define GICD_CTLR 0x0000
@@ -33,11 +34,6 @@
 struct gicv3_info gicv3;
 static u64 redist_of_cpu[MAX_CPUS];
 
-static struct {
-    irq_handler_t fn;
-    void *arg;
-} handlers[GIC_MAX_INTID];
-
 static inline volatile u32 *mmio32(u64 addr) { return (volatile u32 *)(uintptr_t)addr; }
 static inline volatile u64 *mmio64(u64 addr) { return (volatile u64 *)(uintptr_t)addr; }
 
@@ -61,7 +57,7 @@ static u64 find_redist(u64 mpidr)
     return 0;
 }
 
-int gicv3_init(const struct fdt *fdt)
+static int gicv3_init(const struct fdt *fdt)
 {
     int node = fdt_find_compatible(fdt, -1, "arm,gic-v3");
     if (node < 0 || !fdt_reg(fdt, node, 0, &gicv3.dist_base, NULL) ||
@@ -89,7 +85,7 @@ int gicv3_init(const struct fdt *fdt)
     return 0;
 }
 
-void gicv3_cpu_init(void)
+static void gicv3_cpu_init(void)
 {
     u32 cpu = cpu_id();
     u64 rd = find_redist(arch_cpu_mpidr());
@@ -118,38 +114,25 @@ void gicv3_cpu_init(void)
     isb();
 }
 
-void irq_set_handler(u32 intid, irq_handler_t fn, void *arg)
-{
-    if (intid < GIC_MAX_INTID) {
-        handlers[intid].arg = arg;
-        handlers[intid].fn = fn;
-    }
-}
-
 static u64 enable_reg_base(u32 intid)
 {
     return intid < GIC_SPI_BASE ? redist_of_cpu[cpu_id()] + GICR_SGI : gicv3.dist_base;
 }
 
-void irq_enable(u32 intid)
+static void gicv3_enable(u32 intid, bool on)
 {
-    *mmio32(enable_reg_base(intid) + GICD_ISENABLER + (intid / 32) * 4) = 1u << (intid % 32);
-}
-
-void irq_disable(u32 intid)
-{
-    *mmio32(enable_reg_base(intid) + GICD_ICENABLER + (intid / 32) * 4) = 1u << (intid % 32);
-    if (intid >= GIC_SPI_BASE)
+    *mmio32(enable_reg_base(intid) + (on ? GICD_ISENABLER : GICD_ICENABLER) + (intid / 32) * 4) = 1u << (intid % 32);
+    if (!on && intid >= GIC_SPI_BASE)
         dist_wait_rwp();
 }
 
-void irq_set_target(u32 intid, u32 cpu)
+static void gicv3_set_target(u32 intid, u32 cpu)
 {
     if (intid >= GIC_SPI_BASE && intid < GIC_SPI_BASE + gicv3.spi_count)
         *mmio64(gicv3.dist_base + GICD_IROUTER + intid * 8) = cpu_hwid(cpu) & MPIDR_AFF_MASK;
 }
 
-void irq_send_sgi(u32 cpu, u32 sgi)
+static void gicv3_send_sgi(u32 cpu, u32 sgi)
 {
     u64 mpidr = cpu_hwid(cpu);
     u64 aff0 = mpidr & 0xff;
@@ -160,19 +143,17 @@ void irq_send_sgi(u32 cpu, u32 sgi)
     isb();
 }
 
-unsigned irq_dispatch(void)
-{
-    unsigned handled = 0;
-    for (;;) {
-        u32 iar = (u32)read_sysreg_s("S3_0_C12_C12_0") & 0xffffff; /* ICC_IAR1_EL1 */
-        if (iar >= 1020 && iar < 1024)
-            break;
-        if (iar < GIC_MAX_INTID && handlers[iar].fn)
-            handlers[iar].fn(iar, handlers[iar].arg);
-        else
-            pr_warn("gic: unexpected interrupt %u", iar);
-        write_sysreg_s("S3_0_C12_C12_1", iar); /* ICC_EOIR1_EL1 */
-        handled++;
-    }
-    return handled;
-}
+static u32 gicv3_ack(void) { return (u32)read_sysreg_s("S3_0_C12_C12_0") & 0xffffff; /* ICC_IAR1_EL1 */ }
+
+static void gicv3_eoi(u32 iar) { write_sysreg_s("S3_0_C12_C12_1", iar); /* ICC_EOIR1_EL1 */ }
+
+const struct gic_ops gicv3_ops = {
+    .version = 3,
+    .init = gicv3_init,
+    .cpu_init = gicv3_cpu_init,
+    .enable = gicv3_enable,
+    .set_target = gicv3_set_target,
+    .send_sgi = gicv3_send_sgi,
+    .ack = gicv3_ack,
+    .eoi = gicv3_eoi,
+};

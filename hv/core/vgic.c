@@ -1,7 +1,9 @@
 /* Generic vGIC state machine: injection, list-register flush/sync, SGIs, WFI wake-ups.
  * One lock per VM guards the distributor and every vCPU's private interrupts. */
 #include <arch/vgic_lr.h>
+#include <base/irq.h>
 #include <base/log.h>
+#include <hv/arch.h>
 #include <hv/sched.h>
 #include <hv/vgic.h>
 #include <hv/vm.h>
@@ -163,11 +165,74 @@ static bool any_spi_hot(struct vm *vm)
     return any != 0;
 }
 
+/* The guest is done with an interrupt whose source waits for that: a forwarded physical SPI
+ * (masked at the host GIC while the guest handles it) or an architecture source (the timer). */
+void vgic_deactivated_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
+{
+    struct vgic_irq *irq = irq_of(vm, vcpu, intid);
+    if (!irq)
+        return;
+    if (irq->host_intid) {
+        irq->level = false;
+        vgic_update_hot_locked(vm, vcpu, intid);
+        irq_enable(irq->host_intid); /* a device still asserting it interrupts again */
+    } else {
+        vcpu_arch_irq_deactivated(vcpu, intid);
+    }
+}
+
+/* A forwarded SPI fired: mask it at the host until the guest deactivates it, since a level
+ * source keeps asserting until the guest's driver has served the device. The VM sees it under
+ * the same INTID. */
+static void forwarded_irq(u32 intid, void *arg)
+{
+    struct vm *vm = arg;
+    irq_disable(intid);
+    struct vgic_irq *irq = &vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+    spin_lock(&vm->vgic.lock);
+    irq->level = true;
+    if (irq->edge)
+        vgic_mark_pending_locked(irq);
+    vgic_update_hot_locked(vm, NULL, intid);
+    notify(vm, irq_target(vm, NULL, intid), irq);
+    spin_unlock(&vm->vgic.lock);
+}
+
+int vgic_forward_spi(struct vm *vm, u32 intid, bool edge)
+{
+    if (!vm->vgic.present || intid < VGIC_NR_PRIVATE || intid >= VGIC_NR_IRQS)
+        return -1;
+    struct vgic_irq *irq = &vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+    irq->host_intid = intid;
+    irq->eoi_notify = true;
+    irq->edge = edge;
+    irq_set_handler(intid, forwarded_irq, vm);
+    irq_set_target(intid, vm->vcpus[0]->pcpu);
+    irq_enable(intid);
+    return 0;
+}
+
+void vgic_release(struct vm *vm)
+{
+    for (u32 i = 0; i < VGIC_NR_SPIS; i++) {
+        if (vm->vgic.spi[i].host_intid) {
+            irq_disable(i + VGIC_NR_PRIVATE);
+            irq_set_handler(i + VGIC_NR_PRIVATE, NULL, NULL);
+            vm->vgic.spi[i].host_intid = 0;
+        }
+    }
+}
+
 void vgic_flush(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
     if (!vm->vgic.present) {
         vgic_hcr_write(false, false); /* a VM without vGIC gets no virtual interrupts */
+        return;
+    }
+    if (vm->vgic.delivery == VGIC_DELIVER_SOFT) {
+        vgic_hcr_write(false, false);
+        vgic_soft_update_line(vcpu);
         return;
     }
     struct candidate best[VGIC_MAX_LRS];
@@ -197,7 +262,10 @@ void vgic_flush(struct vcpu *vcpu)
             struct vgic_irq *irq = best[i].irq;
             bool pend = irq->enabled && irq_pending(irq);
             enum lr_state st = irq->active ? (pend ? LR_PENDING_ACTIVE : LR_ACTIVE) : LR_PENDING;
-            vgic_lr_write(i, best[i].intid, irq->priority, st);
+            /* A GICv2 guest reads the sender of an SGI from GICC_IAR[12:10]. */
+            u32 lr_id = best[i].intid < 16 && vm->vgic.version == 2 ? best[i].intid | (u32)(irq->sgi_source & 7) << 10
+                                                                     : best[i].intid;
+            vgic_lr_write(i, lr_id, irq->priority, st, irq->eoi_notify);
             vcpu->vgic.lr_intid[i] = (u16)best[i].intid;
             irq->in_lr = true;
             irq->lr_pending = pend;
@@ -214,13 +282,15 @@ void vgic_flush(struct vcpu *vcpu)
 void vgic_sync(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    if (!vm->vgic.present || !vcpu->vgic.lr_used)
+    if (!vm->vgic.present || !vcpu->vgic.lr_used || vm->vgic.delivery == VGIC_DELIVER_SOFT)
         return;
     spin_lock(&vm->vgic.lock);
     for (u32 i = 0; i < vcpu->vgic.lr_used; i++) {
         struct vgic_irq *irq = irq_of(vm, vcpu, vcpu->vgic.lr_intid[i]);
         enum lr_state st = vgic_lr_state(i);
+        bool was_active = irq->active;
         irq->active = st == LR_ACTIVE || st == LR_PENDING_ACTIVE;
+        bool done = st == LR_INVALID && (was_active || irq->lr_pending);
         /* The guest acknowledged what was pending in the LR: that pending state is consumed,
          * unless the source raised it again meanwhile. A level-sensitive source stays pending
          * through its line level. */
@@ -231,8 +301,10 @@ void vgic_sync(struct vcpu *vcpu)
         if (irq->active && vcpu->vgic.lr_intid[i] >= VGIC_NR_PRIVATE)
             irq->active_vcpu = vcpu->id; /* it stays with the vCPU that acknowledged it */
         vgic_update_hot_locked(vm, vcpu, vcpu->vgic.lr_intid[i]);
+        if (done && irq->eoi_notify)
+            vgic_deactivated_locked(vm, vcpu, vcpu->vgic.lr_intid[i]);
         /* List registers belong to the pCPU: leave none behind for whoever runs here next. */
-        vgic_lr_write(i, 0, 0, LR_INVALID);
+        vgic_lr_write(i, 0, 0, LR_INVALID, false);
     }
     vcpu->vgic.lr_used = 0;
     spin_unlock(&vm->vgic.lock);

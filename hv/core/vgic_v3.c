@@ -6,6 +6,8 @@
 #include <hv/vgic.h>
 #include <hv/vm.h>
 
+#include "vgic_regs.h"
+
 #define GICD_SIZE 0x10000
 #define GICR_STRIDE 0x20000
 #define SGI_FRAME 0x10000
@@ -13,15 +15,6 @@
 #define GICD_CTLR 0x0000
 #define GICD_TYPER 0x0004
 #define GICD_IIDR 0x0008
-#define GICD_IGROUPR 0x0080
-#define GICD_ISENABLER 0x0100
-#define GICD_ICENABLER 0x0180
-#define GICD_ISPENDR 0x0200
-#define GICD_ICPENDR 0x0280
-#define GICD_ISACTIVER 0x0300
-#define GICD_ICACTIVER 0x0380
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ICFGR 0x0c00
 #define GICD_IGRPMODR 0x0d00
 #define GICD_IROUTER 0x6000
 #define GICD_PIDR2 0xffe8
@@ -36,107 +29,6 @@
 #define CTLR_DS (1u << 6)
 #define PIDR2_GICV3 0x3b
 #define IIDR_CVISOR 0x0000043b /* implementer Arm, as QEMU's */
-
-enum bank_op { OP_SET_ENABLE, OP_CLEAR_ENABLE, OP_SET_PEND, OP_CLEAR_PEND, OP_SET_ACTIVE, OP_CLEAR_ACTIVE };
-
-/* irqs[0] is INTID base; 32 consecutive interrupts (one bitmap register). */
-static u32 bank_read(struct vgic_irq *irqs, u32 count, enum bank_op op)
-{
-    u32 v = 0;
-    for (u32 i = 0; i < count; i++) {
-        bool bit = op <= OP_CLEAR_ENABLE ? irqs[i].enabled
-                   : op <= OP_CLEAR_PEND ? (irqs[i].pending_latch || (!irqs[i].edge && irqs[i].level))
-                                         : irqs[i].active;
-        v |= (u32)bit << i;
-    }
-    return v;
-}
-
-static void bank_write(struct vm *vm, struct vcpu *vcpu, u32 first_intid, struct vgic_irq *irqs, u32 count,
-                       enum bank_op op, u32 v)
-{
-    for (u32 i = 0; i < count; i++) {
-        if (!(v & (1u << i)))
-            continue;
-        struct vgic_irq *irq = &irqs[i];
-        switch (op) {
-        case OP_SET_ENABLE: irq->enabled = true; break;
-        case OP_CLEAR_ENABLE: irq->enabled = false; break;
-        case OP_SET_PEND: vgic_mark_pending_locked(irq); break;
-        case OP_CLEAR_PEND: irq->pending_latch = irq->repend = false; break;
-        case OP_SET_ACTIVE: irq->active = true; break;
-        case OP_CLEAR_ACTIVE: irq->active = false; break;
-        }
-        vgic_update_hot_locked(vm, vcpu, first_intid + i);
-        if (op == OP_SET_ENABLE || op == OP_SET_PEND)
-            vgic_notify_locked(vm, vcpu, first_intid + i);
-    }
-}
-
-/* Register blocks shared by GICD (SPIs) and the GICR SGI frame (private interrupts):
- * enable/pending/active bitmaps, priorities, configuration. Returns false if off is none. */
-static bool common_read(struct vgic_irq *irqs, u32 first, u32 nirqs, u64 off, u8 width, u64 *val)
-{
-    if (off >= GICD_ISENABLER && off < GICD_ICACTIVER + 0x80) {
-        u32 reg = (u32)(off - GICD_ISENABLER) / 0x80, idx = (u32)((off & 0x7f) / 4) * 32;
-        enum bank_op op = (enum bank_op)(reg);
-        if (idx < first || idx - first >= nirqs || width != 4)
-            return *val = 0, true;
-        *val = bank_read(&irqs[idx - first], MIN(32u, nirqs - (idx - first)), op);
-        return true;
-    }
-    if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
-        u32 idx = (u32)(off - GICD_IPRIORITYR);
-        *val = 0;
-        for (u32 b = 0; b < width; b++)
-            if (idx + b >= first && idx + b - first < nirqs)
-                *val |= (u64)irqs[idx + b - first].priority << (8 * b);
-        return true;
-    }
-    if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
-        u32 idx = (u32)(off - GICD_ICFGR) * 4;
-        u32 v = 0;
-        for (u32 i = 0; i < 16; i++)
-            if (idx + i >= first && idx + i - first < nirqs && irqs[idx + i - first].edge)
-                v |= 2u << (2 * i);
-        *val = v;
-        return true;
-    }
-    if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80) {
-        *val = 0xffffffffu; /* everything is Group 1 */
-        return true;
-    }
-    return false;
-}
-
-static bool common_write(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irqs, u32 first, u32 nirqs, u64 off,
-                         u8 width, u64 val)
-{
-    if (off >= GICD_ISENABLER && off < GICD_ICACTIVER + 0x80) {
-        u32 reg = (u32)(off - GICD_ISENABLER) / 0x80, idx = (u32)((off & 0x7f) / 4) * 32;
-        if (idx >= first && idx - first < nirqs && width == 4)
-            bank_write(vm, vcpu, idx, &irqs[idx - first], MIN(32u, nirqs - (idx - first)), (enum bank_op)reg,
-                       (u32)val);
-        return true;
-    }
-    if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
-        u32 idx = (u32)(off - GICD_IPRIORITYR);
-        for (u32 b = 0; b < width; b++)
-            if (idx + b >= first && idx + b - first < nirqs)
-                irqs[idx + b - first].priority = (u8)(val >> (8 * b));
-        return true;
-    }
-    if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
-        u32 idx = (u32)(off - GICD_ICFGR) * 4;
-        for (u32 i = 0; i < 16; i++)
-            if (idx + i >= 16 && idx + i >= first && idx + i - first < nirqs) { /* SGIs are fixed edge */
-                irqs[idx + i - first].edge = (val >> (2 * i + 1)) & 1;
-                vgic_update_hot_locked(vm, vcpu, idx + i);
-            }
-        return true;
-    }
-    return off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80; /* RAO/WI */
-}
 
 static u32 route_to_vcpu(struct vm *vm, u64 irouter)
 {
@@ -166,7 +58,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
         u64 r = g->spi[(off - GICD_IROUTER) / 8 - VGIC_NR_PRIVATE].irouter;
         *val = (off & 4) ? r >> 32 : (width == 8 ? r : (u32)r);
     }
-    else if (!common_read(g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val))
+    else if (!vgic_regs_read(g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val))
         *val = 0; /* reserved and unimplemented registers read as zero */
     spin_unlock(&g->lock);
     (void)dev;
@@ -191,7 +83,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
         irq->target = route_to_vcpu(vm, irq->irouter);
         vgic_notify_locked(vm, NULL, (u32)((off - GICD_IROUTER) / 8)); /* the new target may be asleep */
     } else {
-        common_write(vm, vcpu, g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val);
+        vgic_regs_write(vm, vcpu, g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val);
     }
     spin_unlock(&g->lock);
     (void)dev;
@@ -227,7 +119,7 @@ static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     } else if (r == GICD_PIDR2) {
         *val = PIDR2_GICV3;
     } else if (r >= SGI_FRAME) {
-        if (!common_read(owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val))
+        if (!vgic_regs_read(owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val))
             *val = 0;
     } else {
         *val = 0;
@@ -248,7 +140,7 @@ static bool gicr_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
     if (r == GICR_WAKER)
         owner->vgic.sleep = val & 0x2;
     else if (r >= SGI_FRAME)
-        common_write(vm, owner, owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val);
+        vgic_regs_write(vm, owner, owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val);
     spin_unlock(&vm->vgic.lock);
     return true;
 }
@@ -272,6 +164,8 @@ int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
             reset_irq(&vc->priv[i], i < 16);
         vc->sleep = true;
     }
+    g->version = 3;
+    g->delivery = VGIC_DELIVER_LR;
     g->gicd = (struct vdev){.name = "vgicv3-dist", .base = gicd, .size = GICD_SIZE, .ops = &gicd_ops};
     g->gicr = (struct vdev){.name = "vgicv3-redist", .base = gicr, .size = (u64)GICR_STRIDE * vm->vcpu_count,
                             .ops = &gicr_ops};

@@ -7,6 +7,7 @@
 #include <hv/image.h>
 #include <hv/vmfs.h>
 #include <hv/sched.h>
+#include <hv/vgic.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -335,6 +336,8 @@ struct vm *vm_create(struct vm_config *cfg, const struct vm_host_info *host, str
 /* Frees memory, tables and vCPUs; the struct itself stays in vm_table for the end report. */
 void vm_release(struct vm *vm)
 {
+    if (vm->vgic.present)
+        vgic_release(vm); /* forwarded interrupts first: their handler reaches the vCPUs */
     for (u32 i = 0; i < vm->vcpu_count; i++) {
         sched_remove(vm->vcpus[i]);
         vcpu_destroy(vm->vcpus[i]);

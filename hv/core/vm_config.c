@@ -401,7 +401,8 @@ static const struct {
 /* Device types cvisor emulates (the others load with a warning). */
 bool vm_emu_type_supported(u32 emu_type)
 {
-    return emu_type == VM_EMU_GICV3_GICD || emu_type == VM_EMU_GICV3_GICR || emu_type == VM_EMU_CONSOLE;
+    return emu_type == VM_EMU_GICV2 || emu_type == VM_EMU_GICV3_GICD || emu_type == VM_EMU_GICV3_GICR ||
+           emu_type == VM_EMU_CONSOLE;
 }
 
 const char *vm_emu_type_name(u32 emu_type)

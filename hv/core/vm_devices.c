@@ -1,8 +1,10 @@
 /* A VM's emulated devices (vGIC, console UART) from its config, and the device tree it boots
  * with: generated from the config when no dtb_path is given, else the given one patched. */
+#include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/timer.h>
+#include <hv/arch.h>
 #include <hv/image.h>
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
@@ -15,6 +17,7 @@
 #define DEFAULT_GICD 0x08000000ull
 #define DEFAULT_GICR 0x080a0000ull
 #define GICR_STRIDE 0x20000ull
+#define DEFAULT_GICC_OFFSET 0x10000ull
 #define DTB_MAX KiB(64)
 
 static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)
@@ -25,32 +28,83 @@ static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)
     return NULL;
 }
 
-int vm_setup_devices(struct vm *vm, struct diag *d)
+/* The VM's interrupt controller: a GICv2 (emu_type 1: distributor at its base, CPU interface at
+ * cfg_list[0], else 64 KiB above as on QEMU virt) or a GICv3 (0x21 distributor, 0x20
+ * redistributors); with interrupt_mode = "emu" and neither listed, the host's GIC version at
+ * the QEMU virt addresses. */
+static int setup_vgic(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
     const struct vm_emu_device *gicd = find_emu(c, VM_EMU_GICV3_GICD), *gicr = find_emu(c, VM_EMU_GICV3_GICR);
+    const struct vm_emu_device *v2 = find_emu(c, VM_EMU_GICV2);
+    u32 host = irq_gic_version();
+    if (v2 && (gicd || gicr)) {
+        diag_error(d, c->file, v2->line, "devices.emu_devices",
+                   "both a GICv2 (emu_type 0x1) and a GICv3 (emu_type 0x20/0x21) interrupt controller are listed");
+        return -1;
+    }
+    if (!v2 && !gicd && !gicr && c->irq_mode == VM_IRQ_NONE)
+        return 0;
+    u32 version = v2 ? 2 : (gicd || gicr) ? 3 : host;
+    if (version == 3 && host != 3) {
+        diag_error(d, c->file, gicd ? gicd->line : gicr ? gicr->line : c->base_line, "devices.emu_devices",
+                   "a GICv3 VM needs a GICv3 host, and this host has a GICv%u (use emu_type 0x1, a GICv2)", host);
+        return -1;
+    }
+    if (version == 2) {
+        gpa_t dist = gpa(v2 ? v2->base.val : DEFAULT_GICD);
+        gpa_t cpu = gpa(v2 && v2->cfg_count ? v2->cfg[0] : dist.val + DEFAULT_GICC_OFFSET);
+        if (vm->vcpu_count > 8) {
+            diag_error(d, c->file, c->cpu_num_line, "base.cpu_num", "a GICv2 VM has at most 8 vCPUs, not %u",
+                       vm->vcpu_count);
+            return -1;
+        }
+        if (host == 2 && !irq_gicv2_vcpu_base()) {
+            diag_error(d, c->file, v2 ? v2->line : c->base_line, "devices.emu_devices",
+                       "the host GICv2 has no virtualization extensions (no GICH/GICV in its device tree)");
+            return -1;
+        }
+        /* On a GICv2 host the VM's CPU interface is the hardware GICV frame. */
+        if (vgic_v2_create(vm, dist, cpu, host != 2) != 0 ||
+            (host == 2 && vm_arch_map(vm, cpu, hpa(irq_gicv2_vcpu_base()), VGIC_V2_CPU_SIZE,
+                                      S2_READ | S2_WRITE | S2_DEVICE) != 0)) {
+            diag_error(d, c->file, v2 ? v2->line : c->base_line, "devices.emu_devices",
+                       "cannot set up the GICv2 CPU interface at %#llx", (unsigned long long)cpu.val);
+            return -1;
+        }
+        LOG_AT(LOG_DEBUG, (long)vm->id, "vGICv2: distributor %#llx, CPU interface %#llx (%s)",
+               (unsigned long long)dist.val, (unsigned long long)cpu.val,
+               host == 2 ? "hardware GICV" : "emulated");
+        return 0;
+    }
+    gpa_t dist = gpa(gicd ? gicd->base.val : DEFAULT_GICD);
+    gpa_t redist = gpa(gicr ? gicr->base.val : (gicd ? gicd->base.val + 0xa0000 : DEFAULT_GICR));
+    if (gicr && gicr->length < GICR_STRIDE * vm->vcpu_count) {
+        diag_error(d, c->file, gicr->line, "devices.emu_devices",
+                   "GICv3 redistributor region of %#llx bytes is too small for %u vCPUs (needs %#llx)",
+                   (unsigned long long)gicr->length, vm->vcpu_count,
+                   (unsigned long long)(GICR_STRIDE * vm->vcpu_count));
+        return -1;
+    }
+    vgic_v3_create(vm, dist, redist);
+    LOG_AT(LOG_DEBUG, (long)vm->id, "vGICv3: distributor %#llx, redistributors %#llx",
+           (unsigned long long)dist.val, (unsigned long long)redist.val);
+    return 0;
+}
+
+int vm_setup_devices(struct vm *vm, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
     vm->cntvoff = timer_ticks();
 
     if (c->irq_mode == VM_IRQ_PASSTHROUGH)
         diag_warn(d, c->file, 0, "devices.interrupt_mode",
-                  "\"passthrough\" is not supported yet; the VM gets the emulated vGICv3 instead");
-    if (gicd || c->irq_mode != VM_IRQ_NONE) {
-        gpa_t dist = gpa(gicd ? gicd->base.val : DEFAULT_GICD);
-        gpa_t redist = gpa(gicr ? gicr->base.val : (gicd ? gicd->base.val + 0xa0000 : DEFAULT_GICR));
-        if (gicr && gicr->length < GICR_STRIDE * vm->vcpu_count) {
-            diag_error(d, c->file, gicr->line, "devices.emu_devices",
-                       "GICv3 redistributor region of %#llx bytes is too small for %u vCPUs (needs %#llx)",
-                       (unsigned long long)gicr->length, vm->vcpu_count,
-                       (unsigned long long)(GICR_STRIDE * vm->vcpu_count));
-            return -1;
-        }
-        vgic_v3_create(vm, dist, redist);
-        LOG_AT(LOG_DEBUG, (long)vm->id, "vGICv3: distributor %#llx, redistributors %#llx",
-               (unsigned long long)dist.val, (unsigned long long)redist.val);
-    }
+                  "\"passthrough\" is not supported yet; the VM gets the emulated vGIC instead");
+    if (setup_vgic(vm, d) != 0)
+        return -1;
     for (size_t i = 0; i < c->emu_device_count; i++) {
         const struct vm_emu_device *e = &c->emu_devices[i];
-        if (e->emu_type == VM_EMU_GICV3_GICD || e->emu_type == VM_EMU_GICV3_GICR)
+        if (e->emu_type == VM_EMU_GICV3_GICD || e->emu_type == VM_EMU_GICV3_GICR || e->emu_type == VM_EMU_GICV2)
             continue;
         if (e->emu_type == VM_EMU_CONSOLE) {
             if (vm->console) {
@@ -81,12 +135,18 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
     p->cpu_count = vm->vcpu_count;
     for (u32 i = 0; i < vm->vcpu_count; i++)
         p->cpu_hwid[i] = vm->vcpus[i]->hwid;
-    if (vm->vgic.present) {
+    if (vm->vgic.present && vm->vgic.version == 3) {
         p->gic = VM_FDT_GICV3;
         p->gicd_base = vm->vgic.gicd.base.val;
         p->gicd_size = vm->vgic.gicd.size;
         p->gicr_base = vm->vgic.gicr.base.val;
         p->gicr_size = vm->vgic.gicr.size;
+    } else if (vm->vgic.present) {
+        p->gic = VM_FDT_GICV2;
+        p->gicd_base = vm->vgic.gicd.base.val;
+        p->gicd_size = vm->vgic.gicd.size;
+        p->gicc_base = vm->vgic.gicc_base.val;
+        p->gicc_size = VGIC_V2_CPU_SIZE;
     }
     if (vm->console) {
         p->has_uart = true;

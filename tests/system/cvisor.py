@@ -10,8 +10,9 @@ import pexpect
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("CVISOR_BUILD", REPO / "build"))
 SYSTEST = BUILD / "systest"
-QEMU_AARCH64 = ["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72",
-                "-nographic"]
+def qemu_aarch64(gic=3):
+    return ["qemu-system-aarch64", "-M", f"virt,virtualization=on,gic-version={gic}", "-cpu", "cortex-a72",
+            "-nographic"]
 
 
 def build_image(name, configs=(), log="info", app="hv", extra=()):
@@ -29,10 +30,10 @@ class Machine:
     """One QEMU run. expect() matches regular expressions on the console; the full output is
     kept in .output and in build/systest/<name>.log."""
 
-    def __init__(self, image, name, smp=2, mem="2G", timeout=60, extra=()):
+    def __init__(self, image, name, smp=2, mem="2G", timeout=60, extra=(), gic=3):
         self.log_path = SYSTEST / f"{name}.log"
         self.log = open(self.log_path, "w", encoding="utf-8", errors="replace")
-        cmd = QEMU_AARCH64 + ["-smp", str(smp), "-m", mem, "-kernel", str(image)] + list(extra)
+        cmd = qemu_aarch64(gic) + ["-smp", str(smp), "-m", mem, "-kernel", str(image)] + list(extra)
         self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace", timeout=timeout,
                                    cwd=str(REPO))
         self.child.logfile_read = self.log
@@ -72,10 +73,10 @@ class Machine:
         self.log.close()
 
 
-def run_to_completion(name, configs, smp=2, log="info", timeout=60, app="hv"):
+def run_to_completion(name, configs, smp=2, log="info", timeout=60, app="hv", gic=3):
     """Builds, boots, waits for power-off; returns the console text (asserting exit status 0)."""
     image, _ = build_image(name, configs, log=log, app=app)
-    m = Machine(image, name, smp=smp, timeout=timeout)
+    m = Machine(image, name, smp=smp, timeout=timeout, gic=gic)
     try:
         status = m.wait_exit(timeout)
         text = m.text()

@@ -2,6 +2,7 @@
 # over a fake list-register file and fake scheduler (tests/unit/vgic_fake_hw.c).
 UNIT_TESTS += test_vgic
 test_vgic_SRCS := tests/unit/test_vgic.c tests/unit/vgic_fake_hw.c hv/core/vgic.c hv/core/vgic_v3.c \
+	hv/core/vgic_v2.c hv/core/vgic_regs.c \
 	lib/src/string.c lib/src/fmt.c
 
 # The generic code includes <arch/...> headers: the aarch64 ones are used where they compile on

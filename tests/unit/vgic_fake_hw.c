@@ -10,6 +10,8 @@
 #include <lib/string.h>
 
 #include "vgic_fake_hw.h"
+#include <base/irq.h>
+#include <hv/arch.h>
 
 struct fake_hw fake_hw;
 
@@ -62,7 +64,7 @@ u32 vgic_lr_count(void)
     return fake_hw.nr_lrs;
 }
 
-void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state)
+void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi)
 {
     struct fake_pcpu *c = fake_cur();
     fake_hw.lr_writes++;
@@ -75,12 +77,12 @@ void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state)
         return;
     }
     if (state == LR_INVALID) {
-        c->lr[i] = (struct fake_lr){0, 0, LR_INVALID};
+        c->lr[i] = (struct fake_lr){0, 0, LR_INVALID, false};
         return;
     }
     if (intid >= VGIC_NR_IRQS)
         fake_error("vgic_lr_write: INTID %u out of range", intid);
-    c->lr[i] = (struct fake_lr){intid, priority, state};
+    c->lr[i] = (struct fake_lr){intid, priority, state, eoi};
 }
 
 void fake_hw_check_entry(void)
@@ -197,7 +199,7 @@ bool fake_guest_eoi(u32 intid)
     if (i < 0)
         return false;
     if (c->lr[i].state == LR_ACTIVE) {
-        c->lr[i] = (struct fake_lr){0, 0, LR_INVALID};
+        c->lr[i] = (struct fake_lr){0, 0, LR_INVALID, false};
         return true;
     }
     if (c->lr[i].state == LR_PENDING_ACTIVE) {
@@ -219,6 +221,45 @@ void sched_kick(u32 cpu)
     fake_hw.total_kicks++;
     fake_hw.last_kick = cpu;
 }
+
+/* Virtual IRQ line (software GICv2 CPU interface) and deactivation hooks. */
+void vcpu_arch_set_virq(struct vcpu *vcpu, bool level)
+{
+    if (vcpu->id < FAKE_NR_PCPUS)
+        fake_hw.virq[vcpu->id] = level;
+}
+
+void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid)
+{
+    (void)vcpu;
+    fake_hw.deactivations++;
+    fake_hw.last_deactivated = intid;
+}
+
+void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu) { (void)vcpu; }
+
+/* Host interrupt controller: forwarded SPIs. */
+u32 irq_gic_version(void) { return 3; }
+u64 irq_gicv2_vcpu_base(void) { return 0; }
+u64 irq_gicv2_hyp_base(void) { return 0; }
+void irq_set_handler(u32 intid, irq_handler_t fn, void *arg)
+{
+    if (intid < 1020) {
+        fake_hw.host_handler[intid] = fn;
+        fake_hw.host_arg[intid] = arg;
+    }
+}
+void irq_enable(u32 intid)
+{
+    if (intid < 1020)
+        fake_hw.host_enabled[intid] = true;
+}
+void irq_disable(u32 intid)
+{
+    if (intid < 1020)
+        fake_hw.host_enabled[intid] = false;
+}
+void irq_set_target(u32 intid, u32 cpu) { (void)intid, (void)cpu; }
 
 void vm_add_vdev(struct vm *vm, struct vdev *dev)
 {

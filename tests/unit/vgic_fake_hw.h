@@ -19,6 +19,7 @@ struct fake_lr {
     u32 intid;
     u8 priority;
     enum lr_state state;
+    bool eoi; /* maintenance interrupt on deactivation requested */
 };
 
 struct fake_pcpu {
@@ -41,6 +42,11 @@ struct fake_hw {
      * a kick for a CPU that does not exist): counted, and the first one described, for the tests to check. */
     u32 errors;
     char first_error[160];
+    bool virq[FAKE_NR_PCPUS]; /* virtual IRQ line per vCPU id (software CPU interface) */
+    u32 deactivations, last_deactivated; /* vcpu_arch_irq_deactivated calls */
+    void (*host_handler[1020])(u32, void *);
+    void *host_arg[1020];
+    bool host_enabled[1020];
 };
 
 extern struct fake_hw fake_hw;

@@ -3,4 +3,4 @@ ARCH_DEFAULT_PLATFORM := qemu-virt
 # No FP/SIMD in hypervisor code (guest FP state stays untouched); no unaligned accesses (code
 # runs before the MMU makes RAM normal memory).
 ARCH_CFLAGS := -mgeneral-regs-only -mstrict-align -mno-outline-atomics -march=armv8-a
-ARCH_DRIVERS := base/drivers/pl011.c base/drivers/gicv3.c base/drivers/virtio_blk.c
+ARCH_DRIVERS := base/drivers/pl011.c base/drivers/gic.c base/drivers/gicv2.c base/drivers/gicv3.c base/drivers/virtio_blk.c

@@ -1,7 +1,7 @@
 #include <arch/cpu.h>
 #include <base/arch_hooks.h>
 #include <base/timer.h>
-#include <drivers/gicv3.h>
+#include <drivers/gic.h>
 
 void smp_arch_cpu_init(void);
 
@@ -19,9 +19,9 @@ static void route_interrupts_to_el2(void)
 int arch_boot_init(const struct fdt *fdt)
 {
     route_interrupts_to_el2();
-    if (gicv3_init(fdt) != 0)
+    if (gic_init(fdt) != 0)
         return -1;
-    gicv3_cpu_init();
+    gic_cpu_init();
     timer_cpu_init();
     smp_arch_cpu_init();
     return 0;
@@ -30,7 +30,7 @@ int arch_boot_init(const struct fdt *fdt)
 void arch_secondary_init(void)
 {
     route_interrupts_to_el2();
-    gicv3_cpu_init();
+    gic_cpu_init();
     timer_cpu_init();
     smp_arch_cpu_init();
 }

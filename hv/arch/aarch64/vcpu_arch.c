@@ -24,11 +24,13 @@ u64 stage2_vtcr(void);
 #define HCR_SWIO (1ull << 1)
 #define HCR_FMO (1ull << 3)
 #define HCR_IMO (1ull << 4)
+#define HCR_VI (1ull << 7)
 #define HCR_AMO (1ull << 5)
 #define HCR_FB (1ull << 9)
 #define HCR_BSU_IS (1ull << 10)
 #define HCR_TWI (1ull << 13)
 #define HCR_TWE (1ull << 14)
+#define HCR_TID3 (1ull << 18)
 #define HCR_TSC (1ull << 19)
 #define HCR_RW (1ull << 31)
 
@@ -136,6 +138,8 @@ static void el1_restore(const struct el1_sysregs *s)
 
 /* Makes vcpu's EL1/FP state and stage-2 context live on this pCPU (lazily: a vCPU that keeps
  * its pCPU pays nothing per exit). */
+void vtimer_load(struct vcpu *v);
+
 void vcpu_arch_load(struct vcpu *vcpu)
 {
     u32 cpu = cpu_id();
@@ -157,10 +161,34 @@ void vcpu_arch_load(struct vcpu *vcpu)
     write_sysreg(hcr_el2, vcpu->arch.hcr);
     write_sysreg(cntvoff_el2, vcpu->vm->cntvoff);
     isb();
+    vtimer_load(vcpu);
     loaded[cpu] = vcpu;
 }
 
 struct vcpu *vcpu_arch_loaded(u32 cpu) { return loaded[cpu]; }
+
+void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu)
+{
+    vcpu->arch.hcr |= HCR_TID3;
+}
+
+void vcpu_arch_set_virq(struct vcpu *vcpu, bool level)
+{
+    u64 hcr = level ? vcpu->arch.hcr | HCR_VI : vcpu->arch.hcr & ~HCR_VI;
+    if (hcr == vcpu->arch.hcr)
+        return;
+    vcpu->arch.hcr = hcr;
+    if (loaded[cpu_id()] == vcpu)
+        write_sysreg(hcr_el2, hcr); /* exception return synchronizes it before the guest runs */
+}
+
+void vtimer_deactivated(struct vcpu *v);
+
+void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid)
+{
+    if (intid == VTIMER_INTID)
+        vtimer_deactivated(vcpu);
+}
 
 /* A vCPU that stops for good must not be saved into later (its memory will be freed). Called
  * on the vCPU's own pCPU, the only one that ever loads it, so no other CPU races on the slot. */
@@ -294,6 +322,8 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
 #define ICC_ASGI1R_KEY SYSREG_KEY(3, 0, 12, 11, 6)
 #define ICC_SGI0R_KEY SYSREG_KEY(3, 0, 12, 11, 7)
 
+u64 vcpu_arch_id_reg(u32 crm, u32 op2, bool gic_sysregs);
+
 static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
 {
     u32 iss = ESR_ISS(esr);
@@ -308,6 +338,10 @@ static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
         if (read && rt != 31)
             vcpu->arch.regs.x[rt] = val;
         exit->reason = VCPU_EXIT_TIMER; /* the scheduler re-arms its timer */
+    } else if ((key & ~0xffu) == SYSREG_KEY(3, 0, 0, 0, 0) && ((key >> 4) & 0xf) >= 1 && read) {
+        /* ID registers, trapped only for VMs whose GIC has no system-register interface */
+        if (rt != 31)
+            vcpu->arch.regs.x[rt] = vcpu_arch_id_reg((key >> 4) & 0xf, key & 7, false);
     } else if ((key == ICC_SGI0R_KEY || key == ICC_ASGI1R_KEY) && !read) {
         /* Group 0 and alternate-group SGIs do not exist for a Group-1-only vGIC: ignored. */
     } else {

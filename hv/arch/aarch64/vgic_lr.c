@@ -1,14 +1,31 @@
-/* GICv3 list registers (ICH_LR<n>_EL2) and hypervisor control (ICH_HCR_EL2, ICH_VMCR_EL2). */
+/* Hardware list registers for the generic vGIC, on either host GIC:
+ *  - GICv3: ICH_LR<n>_EL2, ICH_HCR_EL2, ICH_VMCR_EL2 system registers;
+ *  - GICv2 with virtualization extensions: the memory-mapped GICH frame (GICH_LRn, GICH_HCR,
+ *    GICH_VMCR, GICH_APR). The VM's GICC is the GICV frame, mapped at stage 2.
+ * The choice is made once, from the host GIC the base found (irq_gic_version). */
 #include <arch/sysreg.h>
 #include <arch/vgic_lr.h>
+#include <base/irq.h>
 
 #define ICH_HCR_EN (1ull << 0)
 #define ICH_HCR_UIE (1ull << 1)
 #define LR_GROUP1 (1ull << 60)
+#define LR_EOI (1ull << 41)
+
+#define GICH_HCR 0x000
+#define GICH_VTR 0x004
+#define GICH_VMCR 0x008
+#define GICH_APR 0x0f0
+#define GICH_LR0 0x100
+#define GICH_LR_EOI (1u << 19) /* HW = 0: maintenance interrupt on deactivation */
+
+static inline bool host_v2(void) { return irq_gic_version() == 2; }
+static inline volatile u32 *gich(u32 off) { return (volatile u32 *)(uintptr_t)(irq_gicv2_hyp_base() + off); }
 
 u32 vgic_lr_count(void)
 {
-    u32 n = (u32)(read_sysreg_s("S3_4_C12_C11_1") & 0x1f) + 1; /* ICH_VTR_EL2.ListRegs */
+    u32 n = host_v2() ? (*gich(GICH_VTR) & 0x3f) + 1
+                      : (u32)(read_sysreg_s("S3_4_C12_C11_1") & 0x1f) + 1; /* ICH_VTR_EL2.ListRegs */
     return n > 16 ? 16 : n;
 }
 
@@ -45,28 +62,54 @@ static u64 lr_access(u32 i, bool write, u64 v)
     return v;
 }
 
-void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state)
+/* GICH_LR: VirtualID [9:0], CPUID [12:10] (SGIs), EOI [19], Priority [27:23], State [29:28]. */
+void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi)
 {
-    u64 v = state == LR_INVALID ? 0 : ((u64)state << 62) | LR_GROUP1 | ((u64)priority << 48) | intid;
+    if (host_v2()) {
+        *gich(GICH_LR0 + 4 * i) = state == LR_INVALID ? 0
+                                                      : ((u32)state << 28) | ((u32)(priority >> 3) << 23) |
+                                                            (eoi ? GICH_LR_EOI : 0) | (intid & 0x1fff);
+        return;
+    }
+    u64 v = state == LR_INVALID ? 0
+                                : ((u64)state << 62) | LR_GROUP1 | ((u64)priority << 48) | (eoi ? LR_EOI : 0) | intid;
     lr_access(i, true, v);
 }
 
-enum lr_state vgic_lr_state(u32 i) { return (enum lr_state)(lr_access(i, false, 0) >> 62); }
+enum lr_state vgic_lr_state(u32 i)
+{
+    if (host_v2())
+        return (enum lr_state)((*gich(GICH_LR0 + 4 * i) >> 28) & 3);
+    return (enum lr_state)(lr_access(i, false, 0) >> 62);
+}
 
 void vgic_hcr_write(bool enable, bool underflow)
 {
-    write_sysreg_s("S3_4_C12_C11_0", (enable ? ICH_HCR_EN : 0) | (underflow ? ICH_HCR_UIE : 0));
+    u64 v = (enable ? ICH_HCR_EN : 0) | (underflow ? ICH_HCR_UIE : 0); /* same bits in GICH_HCR */
+    if (host_v2())
+        *gich(GICH_HCR) = (u32)v;
+    else
+        write_sysreg_s("S3_4_C12_C11_0", v);
 }
 
 void vgic_cpuif_save(u64 *vmcr, u64 ap1r[4])
 {
+    if (host_v2()) {
+        *vmcr = *gich(GICH_VMCR);
+        ap1r[0] = *gich(GICH_APR);
+        return;
+    }
     *vmcr = read_sysreg_s("S3_4_C12_C11_7");
     ap1r[0] = read_sysreg_s("S3_4_C12_C9_0");
-    (void)ap1r;
 }
 
 void vgic_cpuif_restore(u64 vmcr, const u64 ap1r[4])
 {
+    if (host_v2()) {
+        *gich(GICH_VMCR) = (u32)vmcr;
+        *gich(GICH_APR) = (u32)ap1r[0];
+        return;
+    }
     write_sysreg_s("S3_4_C12_C11_7", vmcr);
     write_sysreg_s("S3_4_C12_C9_0", ap1r[0]);
 }

@@ -1,9 +1,12 @@
 /* Guest timers. The EL1 virtual timer runs in hardware while its vCPU's EL1 state is live on a
- * pCPU; when it fires there, its PPI is masked (CNTV_CTL.IMASK) and injected. While a vCPU is
- * switched out, its saved virtual timer is checked in software so the interrupt still arrives
- * (and wakes the vCPU). The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and
+ * pCPU; when it fires there, it is injected and its PPI masked at the host GIC until the guest
+ * deactivates the virtual interrupt (the list register asks for a maintenance interrupt then).
+ * Masking at the GIC, not with CNTV_CTL.IMASK, leaves the guest's own IMASK alone: Linux sets
+ * it when no next event is due and must find it set. While a vCPU is switched out, its saved
+ * virtual timer is checked in software so the interrupt still arrives (and wakes the vCPU). The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and
  * emulated entirely in software, as a level-sensitive PPI. */
 #include <arch/sysreg.h>
+#include <base/irq.h>
 #include <base/percpu.h>
 #include <hv/arch.h>
 #include <hv/vgic.h>
@@ -22,10 +25,32 @@ void vtimer_irq(u32 intid, void *arg)
 {
     (void)intid, (void)arg;
     struct vcpu *v = vcpu_arch_loaded(cpu_id());
-    write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CTL_IMASK);
-    isb();
-    if (v && v->vm->vgic.present)
+    irq_disable(VTIMER_INTID);
+    if (!v)
+        return;
+    v->arch.vtimer_masked = true;
+    if (v->vm->vgic.present) {
+        v->vgic.priv[VTIMER_INTID].eoi_notify = true;
         vgic_raise(v->vm, v, VTIMER_INTID);
+    }
+}
+
+/* The guest is done with the timer interrupt: it may fire again (the line is level: at once if
+ * the guest left the timer expired and unmasked). */
+void vtimer_deactivated(struct vcpu *v)
+{
+    v->arch.vtimer_masked = false;
+    if (vcpu_arch_loaded(cpu_id()) == v)
+        irq_enable(VTIMER_INTID);
+}
+
+/* A vCPU's timer state follows it onto the pCPU it is loaded on. */
+void vtimer_load(struct vcpu *v)
+{
+    if (v->arch.vtimer_masked)
+        irq_disable(VTIMER_INTID);
+    else
+        irq_enable(VTIMER_INTID);
 }
 
 static bool armed(u64 ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK)) == CTL_ENABLE; }
@@ -48,12 +73,14 @@ u64 vcpu_arch_timer_poll(struct vcpu *v, u64 now)
     struct el1_sysregs *s = &v->arch.el1;
     if (vcpu_arch_loaded(v->pcpu) == v && !v->arch.reload)
         return next; /* its virtual timer is in hardware */
-    if (armed(s->cntv_ctl)) {
+    if (armed(s->cntv_ctl) && !v->arch.vtimer_masked) {
         u64 deadline = s->cntv_cval + v->vm->cntvoff;
         if (now >= deadline) {
-            s->cntv_ctl |= CTL_IMASK; /* as the hardware path does */
-            if (v->vm->vgic.present)
+            v->arch.vtimer_masked = true; /* as the hardware path does */
+            if (v->vm->vgic.present) {
+                v->vgic.priv[VTIMER_INTID].eoi_notify = true;
                 vgic_raise(v->vm, v, VTIMER_INTID);
+            }
         } else if (!next || deadline < next) {
             next = deadline;
         }

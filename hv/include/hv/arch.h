@@ -40,6 +40,13 @@ void vcpu_arch_unload(struct vcpu *vcpu);
 /* Updates the vCPU's software-checked timers at host counter value now (raising what expired)
  * and returns the next host counter value at which one expires, or 0. */
 u64 vcpu_arch_timer_poll(struct vcpu *vcpu, u64 now);
+/* For a vGIC without system registers (GICv2): the guest is told there are none. */
+void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu);
+/* The virtual IRQ line of the vCPU (for a vGIC without list registers). */
+void vcpu_arch_set_virq(struct vcpu *vcpu, bool level);
+/* The guest deactivated private interrupt intid that an architecture source (the timer) raised
+ * with eoi_notify: re-arm that source. */
+void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid);
 /* Called once per pCPU before it runs any vCPU. */
 void hv_arch_cpu_init(void);
 

@@ -1,6 +1,8 @@
 /* Virtual interrupt controller of a VM: the distributor/redistributor state every vGIC version
- * shares, and delivery to vCPUs through the hardware list registers. The register interfaces
- * (GICv3 GICD/GICR here; GICv2 later) are MMIO front-ends over this state. */
+ * shares, and delivery to vCPUs. The register interfaces (GICv3 GICD/GICR in vgic_v3.c, GICv2
+ * GICD/GICC in vgic_v2.c) are MMIO front-ends over this state. Delivery is through the hardware
+ * list registers, or, for a GICv2 VM on a GICv3 host (whose virtual CPU interface has no MMIO
+ * form), through a CPU interface emulated in software that drives the vCPU's virtual IRQ line. */
 #ifndef HV_VGIC_H
 #define HV_VGIC_H
 
@@ -14,6 +16,7 @@
 #define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
 #define VGIC_MAX_LRS 16
 #define VGIC_DEFAULT_PRIO 0xa0
+#define VGIC_V2_CPU_SIZE 0x2000 /* GICv2 CPU interface: two 4 KiB pages (GICC_DIR in the second) */
 
 struct vm;
 struct vcpu;
@@ -31,6 +34,10 @@ struct vgic_irq {
     u32 target;         /* SPIs: index of the vCPU it is routed to */
     u32 active_vcpu;    /* SPIs: the vCPU that acknowledged it, while active */
     u64 irouter;        /* SPIs: GICD_IROUTER as written */
+    u8 targets;         /* SPIs: GICD_ITARGETSR as written (GICv2) */
+    u8 sgi_source;      /* SGIs: the vCPU that sent it last (GICv2 IAR.CPUID) */
+    bool eoi_notify;    /* tell vgic_deactivated when the guest deactivates it */
+    u32 host_intid;     /* SPIs forwarded from a passthrough device: its physical INTID, else 0 */
 };
 
 struct vgic_cpu {
@@ -41,15 +48,28 @@ struct vgic_cpu {
     bool sleep;                 /* GICR_WAKER.ProcessorSleep */
     u64 vmcr;                   /* saved ICH_VMCR_EL2 when the vCPU is switched out */
     u64 ap1r[4];
+    /* Software GICv2 CPU interface (VGIC_DELIVER_SOFT). */
+    u32 cc_ctlr;
+    u8 cc_pmr, cc_bpr;
+    u8 cc_active_count; /* acknowledged, priority not yet dropped: the running-priority stack */
+    u16 cc_active[16];
+};
+
+enum vgic_delivery {
+    VGIC_DELIVER_LR,   /* hardware list registers (GICv3 ICH_LR, or GICv2 GICH_LR) */
+    VGIC_DELIVER_SOFT, /* software CPU interface + the virtual IRQ line (HCR_EL2.VI) */
 };
 
 struct vgic {
     spinlock_t lock;
     bool present;
+    u8 version; /* 2 or 3: the register interface the guest sees */
+    enum vgic_delivery delivery;
     u32 ctlr;
     struct vgic_irq spi[VGIC_NR_SPIS];
     u64 spi_hot[VGIC_NR_SPIS / 64]; /* SPIs that are active, or enabled and pending */
-    struct vdev gicd, gicr;
+    struct vdev gicd, gicr; /* gicr: the GICv2 CPU interface when emulated */
+    gpa_t gicc_base;        /* GICv2: where the guest finds its CPU interface */
     u64 lr_overflows; /* flushes that found more pending interrupts than list registers */
     u64 injected;
 };
@@ -57,6 +77,9 @@ struct vgic {
 /* Creates the GICv3 front-end: distributor at gicd (64 KiB), redistributors at gicr (128 KiB per
  * vCPU). Called after the VM's vCPUs exist. */
 int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr);
+/* Creates the GICv2 front-end: distributor at gicd (4 KiB), CPU interface at gicc (8 KiB),
+ * emulated in software when the host has no GICv2 virtual CPU interface (soft_cpuif). */
+int vgic_v2_create(struct vm *vm, gpa_t gicd, gpa_t gicc, bool soft_cpuif);
 
 /* Sources. Level-sensitive lines (emulated devices) use set_level; edges (timer via IMASK,
  * SGIs) use raise. vcpu selects the copy of a private interrupt; ignored for SPIs. */
@@ -71,6 +94,15 @@ void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
 void vgic_mark_pending_locked(struct vgic_irq *irq);
 /* After any change of an interrupt's state: keeps the hot bitmaps flush scans exact. */
 void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
+
+/* The guest deactivated intid (marked eoi_notify): re-arms its source. Called with the lock held. */
+void vgic_deactivated_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
+/* Forwards the physical SPI intid to the VM under the same number (passthrough devices);
+ * vgic_release undoes every forwarding when the VM goes. */
+int vgic_forward_spi(struct vm *vm, u32 intid, bool edge);
+void vgic_release(struct vm *vm);
+/* Software GICv2 CPU interface: raises or lowers the vCPU's virtual IRQ line to match. */
+void vgic_soft_update_line(struct vcpu *vcpu);
 
 /* Around each guest entry on the vCPU's pCPU. */
 void vgic_flush(struct vcpu *vcpu);

@@ -31,6 +31,7 @@ struct vcpu_arch {
     bool reload;   /* el1/fp in memory are newer than the live registers */
     u64 ptimer_ctl, ptimer_cval; /* emulated EL1 physical timer (CNTP_*) */
     bool ptimer_line;
+    bool vtimer_masked; /* virtual timer injected, not yet deactivated by the guest */
     /* pending MMIO read: destination register and sign extension */
     u8 mmio_reg;
     u8 mmio_width;

@@ -7,7 +7,8 @@
 enum lr_state { LR_INVALID = 0, LR_PENDING = 1, LR_ACTIVE = 2, LR_PENDING_ACTIVE = 3 };
 
 u32 vgic_lr_count(void);
-void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state);
+/* eoi: ask for a maintenance interrupt when the guest deactivates it. */
+void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi);
 enum lr_state vgic_lr_state(u32 i);
 /* Enables the virtual CPU interface; underflow asks for a maintenance interrupt once the list
  * registers (almost) drain, so interrupts that did not fit are delivered next. */

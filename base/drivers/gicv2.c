@@ -1,0 +1,105 @@
+/* Host GICv2: no security extensions as seen from here (QEMU virt, or the Non-secure view of a
+ * GIC-400), every interrupt in group 0 signalled as IRQ, EOImode 0. A CPU's interface number,
+ * which GICD_ITARGETSR and GICD_SGIR use, is read from its banked GICD_ITARGETSR0. */
+#include <arch/cpu.h>
+#include <base/irq.h>
+#include <base/log.h>
+#include <base/percpu.h>
+#include <drivers/gic.h>
+#include <drivers/gicv2.h>
+
+#define GICD_CTLR 0x000
+#define GICD_TYPER 0x004
+#define GICD_ISENABLER 0x100
+#define GICD_ICENABLER 0x180
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR 0x800
+#define GICD_SGIR 0xf00
+
+#define GICC_CTLR 0x00
+#define GICC_PMR 0x04
+#define GICC_BPR 0x08
+#define GICC_IAR 0x0c
+#define GICC_EOIR 0x10
+
+#define DEFAULT_PRIORITY 0xa0
+
+struct gicv2_info gicv2;
+static u8 cpu_mask[MAX_CPUS];
+
+static inline volatile u32 *reg32(u64 addr) { return (volatile u32 *)(uintptr_t)addr; }
+static inline volatile u8 *reg8(u64 addr) { return (volatile u8 *)(uintptr_t)addr; }
+
+static int gicv2_init(const struct fdt *fdt)
+{
+    int node = fdt_find_compatible(fdt, -1, "arm,cortex-a15-gic");
+    if (node < 0)
+        node = fdt_find_compatible(fdt, -1, "arm,gic-400");
+    if (node < 0 || !fdt_reg(fdt, node, 0, &gicv2.dist_base, NULL) || !fdt_reg(fdt, node, 1, &gicv2.cpu_base, NULL)) {
+        pr_err("gic: no usable GICv2 node in the host DTB");
+        return -1;
+    }
+    if (!fdt_reg(fdt, node, 2, &gicv2.hyp_base, NULL) ||
+        !fdt_reg(fdt, node, 3, &gicv2.vcpu_base, &gicv2.vcpu_size))
+        gicv2.hyp_base = gicv2.vcpu_base = gicv2.vcpu_size = 0;
+    u32 lines = ((*reg32(gicv2.dist_base + GICD_TYPER) & 0x1f) + 1) * 32;
+    gicv2.spi_count = (lines > GIC_MAX_INTID ? GIC_MAX_INTID : lines) - GIC_SPI_BASE;
+
+    *reg32(gicv2.dist_base + GICD_CTLR) = 0;
+    for (u32 i = GIC_SPI_BASE; i < GIC_SPI_BASE + gicv2.spi_count; i += 32)
+        *reg32(gicv2.dist_base + GICD_ICENABLER + i / 8) = ~0u;
+    for (u32 i = GIC_SPI_BASE; i < GIC_SPI_BASE + gicv2.spi_count; i += 4)
+        *reg32(gicv2.dist_base + GICD_IPRIORITYR + i) = DEFAULT_PRIORITY * 0x01010101u;
+    *reg32(gicv2.dist_base + GICD_CTLR) = 1;
+    pr_debug("gic: GICv2 distributor %#llx, CPU interface %#llx, GICH %#llx, GICV %#llx, %u SPIs",
+             (unsigned long long)gicv2.dist_base, (unsigned long long)gicv2.cpu_base,
+             (unsigned long long)gicv2.hyp_base, (unsigned long long)gicv2.vcpu_base, gicv2.spi_count);
+    return 0;
+}
+
+static void gicv2_cpu_init(void)
+{
+    u32 targets = *reg32(gicv2.dist_base + GICD_ITARGETSR); /* banked: this CPU's own bit */
+    cpu_mask[cpu_id()] = (u8)(targets | targets >> 8 | targets >> 16 | targets >> 24);
+    *reg32(gicv2.dist_base + GICD_ICENABLER) = ~0u;
+    for (u32 i = 0; i < 32; i += 4)
+        *reg32(gicv2.dist_base + GICD_IPRIORITYR + i) = DEFAULT_PRIORITY * 0x01010101u;
+    *reg32(gicv2.cpu_base + GICC_PMR) = 0xff;
+    *reg32(gicv2.cpu_base + GICC_BPR) = 0;
+    *reg32(gicv2.cpu_base + GICC_CTLR) = 1;
+}
+
+static void gicv2_enable(u32 intid, bool on)
+{
+    *reg32(gicv2.dist_base + (on ? GICD_ISENABLER : GICD_ICENABLER) + (intid / 32) * 4) = 1u << (intid % 32);
+}
+
+static void gicv2_set_target(u32 intid, u32 cpu)
+{
+    if (intid >= GIC_SPI_BASE && intid < GIC_SPI_BASE + gicv2.spi_count && cpu < MAX_CPUS)
+        *reg8(gicv2.dist_base + GICD_ITARGETSR + intid) = cpu_mask[cpu];
+}
+
+static void gicv2_send_sgi(u32 cpu, u32 sgi)
+{
+    dsb(ishst);
+    *reg32(gicv2.dist_base + GICD_SGIR) = (u32)cpu_mask[cpu] << 16 | (sgi & 0xf);
+}
+
+static u32 gicv2_ack(void) { return *reg32(gicv2.cpu_base + GICC_IAR) & 0x1fff; }
+
+static void gicv2_eoi(u32 iar) { *reg32(gicv2.cpu_base + GICC_EOIR) = iar; }
+
+u64 irq_gicv2_hyp_base(void) { return gicv2.hyp_base; }
+u64 irq_gicv2_vcpu_base(void) { return gicv2.vcpu_base; }
+
+const struct gic_ops gicv2_ops = {
+    .version = 2,
+    .init = gicv2_init,
+    .cpu_init = gicv2_cpu_init,
+    .enable = gicv2_enable,
+    .set_target = gicv2_set_target,
+    .send_sgi = gicv2_send_sgi,
+    .ack = gicv2_ack,
+    .eoi = gicv2_eoi,
+};
