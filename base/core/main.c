@@ -4,6 +4,7 @@
 #include <base/arch_hooks.h>
 #include <base/boot.h>
 #include <base/console.h>
+#include <base/devclaim.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/percpu.h>
@@ -54,6 +55,7 @@ static void use_dtb_console(const struct fdt *fdt)
     if (node >= 0 && fdt_reg(fdt, node, 0, &base, NULL) && base != uart.base)
         pl011_init(&uart, base);
     boot_info.uart_base = uart.base;
+    dev_claim(uart.base, 0x1000, DEVCLAIM_HYPERVISOR, "hypervisor console UART", NULL);
     /* interrupts = <type number flags>: type 0 is an SPI (INTID = 32 + number). */
     size_t len;
     const u8 *irq = node >= 0 ? fdt_prop(fdt, node, "interrupts", &len) : NULL;

@@ -2,6 +2,7 @@
  * GIC-400), every interrupt in group 0 signalled as IRQ, EOImode 0. A CPU's interface number,
  * which GICD_ITARGETSR and GICD_SGIR use, is read from its banked GICD_ITARGETSR0. */
 #include <arch/cpu.h>
+#include <base/devclaim.h>
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/percpu.h>
@@ -42,6 +43,12 @@ static int gicv2_init(const struct fdt *fdt)
     if (!fdt_reg(fdt, node, 2, &gicv2.hyp_base, NULL) ||
         !fdt_reg(fdt, node, 3, &gicv2.vcpu_base, &gicv2.vcpu_size))
         gicv2.hyp_base = gicv2.vcpu_base = gicv2.vcpu_size = 0;
+    dev_claim(gicv2.dist_base, 0x1000, DEVCLAIM_HYPERVISOR, "GIC distributor", NULL);
+    dev_claim(gicv2.cpu_base, 0x2000, DEVCLAIM_HYPERVISOR, "GIC CPU interface", NULL);
+    if (gicv2.hyp_base) {
+        dev_claim(gicv2.hyp_base, 0x1000, DEVCLAIM_HYPERVISOR, "GIC hypervisor interface", NULL);
+        dev_claim(gicv2.vcpu_base, gicv2.vcpu_size, DEVCLAIM_HYPERVISOR, "GIC virtual CPU interface", NULL);
+    }
     u32 lines = ((*reg32(gicv2.dist_base + GICD_TYPER) & 0x1f) + 1) * 32;
     gicv2.spi_count = (lines > GIC_MAX_INTID ? GIC_MAX_INTID : lines) - GIC_SPI_BASE;
 
@@ -90,6 +97,27 @@ static u32 gicv2_ack(void) { return *reg32(gicv2.cpu_base + GICC_IAR) & 0x1fff; 
 
 static void gicv2_eoi(u32 iar) { *reg32(gicv2.cpu_base + GICC_EOIR) = iar; }
 
+static u32 gicv2_dist_read(u32 off, u8 width)
+{
+    u64 a = gicv2.dist_base + off;
+    return width == 1 ? *reg8(a) : width == 2 ? *(volatile u16 *)(uintptr_t)a : *reg32(a);
+}
+
+static void gicv2_dist_write(u32 off, u8 width, u32 value)
+{
+    u64 a = gicv2.dist_base + off;
+    if (width == 1)
+        *reg8(a) = (u8)value;
+    else if (width == 2)
+        *(volatile u16 *)(uintptr_t)a = (u16)value;
+    else
+        *reg32(a) = value;
+}
+
+static u8 gicv2_cpu_if_mask(u32 cpu) { return cpu < MAX_CPUS ? cpu_mask[cpu] : 0; }
+
+u64 irq_gicv2_cpu_base(void) { return gicv2.cpu_base; }
+u64 irq_gicv2_dist_base(void) { return gicv2.dist_base; }
 u64 irq_gicv2_hyp_base(void) { return gicv2.hyp_base; }
 u64 irq_gicv2_vcpu_base(void) { return gicv2.vcpu_base; }
 
@@ -102,4 +130,7 @@ const struct gic_ops gicv2_ops = {
     .send_sgi = gicv2_send_sgi,
     .ack = gicv2_ack,
     .eoi = gicv2_eoi,
+    .dist_read = gicv2_dist_read,
+    .dist_write = gicv2_dist_write,
+    .cpu_if_mask = gicv2_cpu_if_mask,
 };

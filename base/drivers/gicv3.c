@@ -2,6 +2,7 @@
  * Redistributors are found by matching GICR_TYPER affinity against each CPU's MPIDR. */
 #include <arch/cpu.h>
 #include <arch/spinlock.h>
+#include <base/devclaim.h>
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/percpu.h>
@@ -65,6 +66,8 @@ static int gicv3_init(const struct fdt *fdt)
         pr_err("gic: no usable arm,gic-v3 node in the host DTB");
         return -1;
     }
+    dev_claim(gicv3.dist_base, 0x10000, DEVCLAIM_HYPERVISOR, "GIC distributor", NULL);
+    dev_claim(gicv3.redist_base, gicv3.redist_size, DEVCLAIM_HYPERVISOR, "GIC redistributors", NULL);
     u32 typer = *mmio32(gicv3.dist_base + GICD_TYPER);
     u32 lines = ((typer & 0x1f) + 1) * 32;
     gicv3.spi_count = (lines > GIC_MAX_INTID ? GIC_MAX_INTID : lines) - GIC_SPI_BASE;

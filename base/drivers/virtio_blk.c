@@ -6,6 +6,7 @@
 #include <arch/cpu.h>
 #include <arch/spinlock.h>
 #include <base/blockdev.h>
+#include <base/devclaim.h>
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
@@ -244,6 +245,7 @@ static void probe_one(u64 base, u32 intid)
         return;
     }
     d->intid = intid;
+    dev_claim(base, 0x200, DEVCLAIM_HYPERVISOR, "hypervisor disk (virtio-blk)", NULL);
     irq_set_handler(intid, vblk_irq, d);
     irq_set_target(intid, 0);
     irq_enable(intid);

@@ -38,6 +38,12 @@
 #define IDLE_PRIO 0xff
 #define PMR_VALUE 0xf0
 
+/* What can go wrong when ending an interrupt (cpu_state.eoi_errors bits). */
+#define EOI_STILL_ACTIVE 1u  /* EOImode 0: active after EOIR */
+#define EOI_NOT_ACTIVE 2u    /* EOImode 1: deactivated by EOIR already */
+#define EOI_NO_DROP 4u       /* EOImode 1: GICC_RPR not idle after EOIR */
+#define EOI_DIR_NO_EFFECT 8u /* EOImode 1: still active after GICC_DIR */
+
 #define TICKS_BEFORE_SGIS 10
 #define SGI_ROUNDS 5
 #define SPLIT_EOI_TICKS 3
@@ -128,7 +134,7 @@ struct cpu_state {
     volatile u32 rpr_checked;
     volatile u32 split_eoi;    /* the handler ends interrupts with EOIR + DIR */
     volatile u32 split_ticks;  /* timer interrupts ended that way */
-    volatile u32 eoi_errors;   /* active state wrong after EOIR / DIR, or priority not dropped */
+    volatile u32 eoi_errors;   /* EOI_* bits: what went wrong when ending an interrupt */
     const char *volatile fail; /* first failed check, */
     volatile u64 fail_time;    /* and when: the earlier of the two CPUs' failures is the cause */
 };
@@ -206,13 +212,13 @@ void gicv2_irq(void)
      * active until GICC_DIR. */
     bool active = gicd_read(GICD_ISACTIVER0) >> intid & 1;
     if (intid < 32 && active != split)
-        st->eoi_errors++;
+        st->eoi_errors |= split ? EOI_NOT_ACTIVE : EOI_STILL_ACTIVE;
     if (split) {
         if (gicc_read(GICC_RPR) != IDLE_PRIO)
-            st->eoi_errors++;
+            st->eoi_errors |= EOI_NO_DROP;
         gicc_write(GICC_DIR, iar);
         if (gicd_read(GICD_ISACTIVER0) >> intid & 1)
-            st->eoi_errors++;
+            st->eoi_errors |= EOI_DIR_NO_EFFECT;
         if (is_timer)
             st->split_ticks++;
     }
@@ -339,10 +345,14 @@ static const char *verdict(u64 elapsed)
     static char reason[128];
     for (u32 cpu = 0; cpu < 2; cpu++) {
         const struct cpu_state *st = &cpus[cpu];
+        u32 eoi = st->eoi_errors;
         const char *why = st->sender_mismatches ? "SGI CPUID field is not the sender's CPU interface number"
-                          : st->unexpected      ? "unexpected INTID taken"
-                          : st->eoi_errors      ? "active state or priority drop wrong after EOIR/DIR"
-                                                : NULL;
+                          : st->unexpected ? "unexpected INTID taken"
+                          : eoi & EOI_STILL_ACTIVE ? "GICD_ISACTIVER0 shows the interrupt active after EOIR"
+                          : eoi & EOI_NOT_ACTIVE ? "EOImode 1: EOIR deactivated the interrupt already"
+                          : eoi & EOI_NO_DROP ? "EOImode 1: GICC_RPR not 0xff after EOIR"
+                          : eoi & EOI_DIR_NO_EFFECT ? "EOImode 1: interrupt still active after GICC_DIR"
+                          : NULL;
         if (why) {
             fmt_snprintf(reason, sizeof(reason), "cpu%u: %s", cpu, why);
             return reason;

@@ -50,9 +50,54 @@ void sched_remove(struct vcpu *vcpu)
     spin_unlock(&rq->lock);
 }
 
+/* pCPUs given to a VM with interrupt_mode = "passthrough": no other vCPU may run there. */
+static struct vm *pcpu_owner[MAX_CPUS];
+static spinlock_t owner_lock;
+
+int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct vm **conflict_vm)
+{
+    int r = 0;
+    spin_lock(&owner_lock);
+    for (u32 i = 0; i < vm->vcpu_count && !r; i++) {
+        u32 p = vm->vcpus[i]->pcpu;
+        struct vm *other = pcpu_owner[p] != vm ? pcpu_owner[p] : NULL;
+        if (!other && exclusive) {
+            /* any other VM's vCPU there, or two of this VM's? */
+            for (u32 k = 0; k < VM_MAX && !other; k++) {
+                struct vm *o = vm_table[k];
+                for (u32 j = 0; o && o != vm && j < o->vcpu_count && !other; j++)
+                    if (o->vcpus[j] && o->vcpus[j]->pcpu == p)
+                        other = o;
+            }
+            for (u32 j = 0; j < i && !other; j++)
+                if (vm->vcpus[j]->pcpu == p)
+                    other = vm;
+        }
+        if (other) {
+            *conflict_pcpu = p;
+            *conflict_vm = other;
+            r = -1;
+        }
+    }
+    for (u32 i = 0; i < vm->vcpu_count && !r && exclusive; i++)
+        pcpu_owner[vm->vcpus[i]->pcpu] = vm;
+    spin_unlock(&owner_lock);
+    return r;
+}
+
+void sched_release_pcpus(struct vm *vm)
+{
+    spin_lock(&owner_lock);
+    for (u32 i = 0; i < MAX_CPUS; i++)
+        if (pcpu_owner[i] == vm)
+            pcpu_owner[i] = NULL;
+    spin_unlock(&owner_lock);
+}
+
 void sched_kick(u32 cpu)
 {
-    if (cpu != cpu_id())
+    /* A passthrough pCPU's interrupts go to its guest: it notices requests at its next exit. */
+    if (cpu != cpu_id() && !pcpu_owner[cpu])
         irq_send_sgi(cpu, IRQ_SGI_WAKEUP);
 }
 
@@ -165,8 +210,11 @@ static bool handled_fast(struct vcpu *v, struct vcpu_exit *e)
     }
     if (e->reason == VCPU_EXIT_MMIO) {
         u64 injected = v->vm->vgic.injected;
+        u32 lrs = v->vgic.lr_used;
         handle_mmio(v, e);
-        return v->vm->vgic.injected == injected && v->vm->state == VM_RUNNING;
+        /* Full path if an interrupt became deliverable, or if a vGIC register access synced
+         * (and emptied) the list registers, which must be refilled before the guest runs. */
+        return v->vm->vgic.injected == injected && v->vgic.lr_used == lrs && v->vm->state == VM_RUNNING;
     }
     return false;
 }
@@ -233,8 +281,9 @@ static void poll_and_arm(u64 slice_end)
     spin_lock(&rq->lock);
     for (u32 i = 0; i < rq->count; i++) {
         struct vcpu *v = rq->vcpus[i];
-        if (v->state == VCPU_STOPPED || v->state == VCPU_OFF || v->vm->state != VM_RUNNING)
-            continue;
+        if (v->state == VCPU_STOPPED || v->state == VCPU_OFF || v->vm->state != VM_RUNNING ||
+            v->vm->vgic.passthrough)
+            continue; /* a passthrough vCPU's timers interrupt it directly */
         u64 d = vcpu_arch_timer_poll(v, now);
         if (d && (!next || d < next))
             next = d;

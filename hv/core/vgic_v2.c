@@ -98,6 +98,7 @@ static void send_sgi(struct vcpu *from, u32 sgir)
 
 static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
+    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vgic *g = &vm->vgic;
     (void)dev;
@@ -141,6 +142,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
 
 static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
 {
+    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vgic *g = &vm->vgic;
     (void)dev;
@@ -215,21 +217,21 @@ static u32 best_pending_locked(struct vm *vm, struct vcpu *vcpu, bool signalled)
 {
     struct vgic_cpu *c = &vcpu->vgic;
     u32 best = SPURIOUS, best_prio = IDLE_PRIORITY;
-    u32 limit = IDLE_PRIORITY;
+    u32 limit = IDLE_PRIORITY, pmr = IDLE_PRIORITY;
     if (signalled) {
         if (!(c->cc_ctlr & GICC_CTLR_ENABLE) || !(vm->vgic.ctlr & 1))
             return SPURIOUS;
         u32 rp = running_priority(vm, vcpu);
         u8 gm = group_mask(c);
-        limit = c->cc_pmr;
-        if (rp != IDLE_PRIORITY && (rp & gm) < limit)
+        pmr = c->cc_pmr; /* compared with the full priority */
+        if (rp != IDLE_PRIORITY)
             limit = rp & gm; /* only a higher group priority preempts */
     }
     for (u32 bits = c->priv_hot; bits; bits &= bits - 1) {
         u32 i = (u32)__builtin_ctz(bits);
         const struct vgic_irq *irq = &c->priv[i];
         if (!irq->active && irq->enabled && pending(irq) && irq->priority < best_prio &&
-            (!signalled || (u32)(irq->priority & group_mask(c)) < limit))
+            (!signalled || (irq->priority < pmr && (u32)(irq->priority & group_mask(c)) < limit)))
             best = i, best_prio = irq->priority;
     }
     for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
@@ -238,7 +240,8 @@ static u32 best_pending_locked(struct vm *vm, struct vcpu *vcpu, bool signalled)
             const struct vgic_irq *irq = &vm->vgic.spi[n];
             if (irq->active || irq->target != vcpu->id || !irq->enabled || !pending(irq))
                 continue;
-            if (irq->priority < best_prio && (!signalled || (u32)(irq->priority & group_mask(c)) < limit))
+            if (irq->priority < best_prio &&
+                (!signalled || (irq->priority < pmr && (u32)(irq->priority & group_mask(c)) < limit)))
                 best = n + VGIC_NR_PRIVATE, best_prio = irq->priority;
         }
     }

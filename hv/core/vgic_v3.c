@@ -41,6 +41,7 @@ static u32 route_to_vcpu(struct vm *vm, u64 irouter)
 
 static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
+    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vgic *g = &vm->vgic;
     bool ok = true;
@@ -67,6 +68,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
 
 static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
 {
+    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vgic *g = &vm->vgic;
     spin_lock(&g->lock);
@@ -98,6 +100,7 @@ static struct vcpu *redist_owner(struct vm *vm, u64 off)
 
 static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
+    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vcpu *owner = redist_owner(vm, off);
     (void)dev;
@@ -130,6 +133,7 @@ static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
 
 static bool gicr_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
 {
+    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vcpu *owner = redist_owner(vm, off);
     (void)dev;

@@ -1,5 +1,6 @@
 /* VM creation and teardown: guest memory by map_type, stage-2, passthrough ranges, images. */
 #include <base/console.h>
+#include <base/devclaim.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/percpu.h>
@@ -104,34 +105,12 @@ static int setup_region(struct vm *vm, size_t i, struct diag *d)
     return 0;
 }
 
-static int setup_passthrough(struct vm *vm, struct diag *d)
+/* A passed-through device range, for lookups by guest address (not scrubbed or freed). */
+int vm_add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size)
 {
-    const struct vm_config *c = vm->config;
-    for (size_t i = 0; i < c->pt_device_count; i++) {
-        const struct vm_passthrough_device *p = &c->pt_devices[i];
-        if (p->by_path) {
-            diag_warn(d, c->file, p->line, "devices.passthrough_devices",
-                      "device-tree path '%s' is not supported yet; ignored", p->name);
-            continue;
-        }
-        add_mem(vm, p->base_gpa, p->base_hpa, p->length, false, false);
-        if (vm_arch_map(vm, p->base_gpa, p->base_hpa, p->length, S2_READ | S2_WRITE | S2_DEVICE) != 0) {
-            diag_error(d, c->file, p->line, "devices.passthrough_devices", "cannot map '%s'", p->name);
-            return -1;
-        }
-        LOG_AT(LOG_DEBUG, (long)vm->id, "passthrough %s: gpa %#llx -> hpa %#llx (%#llx bytes)", p->name,
-               (unsigned long long)p->base_gpa.val, (unsigned long long)p->base_hpa.val,
-               (unsigned long long)p->length);
-    }
-    for (size_t i = 0; i < c->pt_address_count; i++) {
-        const struct vm_passthrough_address *p = &c->pt_addresses[i];
-        add_mem(vm, p->base, hpa(p->base.val), p->length, false, false);
-        if (vm_arch_map(vm, p->base, hpa(p->base.val), p->length, S2_READ | S2_WRITE | S2_DEVICE) != 0) {
-            diag_error(d, c->file, p->line, "devices.passthrough_addresses", "cannot map %#llx",
-                       (unsigned long long)p->base.val);
-            return -1;
-        }
-    }
+    if (vm->mem_count == VM_MAX_MEMS)
+        return -1;
+    add_mem(vm, g, h, size, false, false);
     return 0;
 }
 
@@ -290,8 +269,8 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     for (size_t i = 0; i < cfg->region_count; i++)
         if (setup_region(vm, i, d) != 0)
             return -1;
-    if (setup_passthrough(vm, d) != 0 || load_images(vm, d) != 0 || create_vcpus(vm, host, d) != 0 ||
-        vm_setup_devices(vm, d) != 0 || vm_setup_dtb(vm, d) != 0)
+    if (load_images(vm, d) != 0 || create_vcpus(vm, host, d) != 0 || vm_setup_devices(vm, d) != 0 ||
+        vm_setup_passthrough(vm, d) != 0 || vm_setup_dtb(vm, d) != 0)
         return -1;
     return 0;
 }
@@ -338,6 +317,8 @@ void vm_release(struct vm *vm)
 {
     if (vm->vgic.present)
         vgic_release(vm); /* forwarded interrupts first: their handler reaches the vCPUs */
+    sched_release_pcpus(vm);
+    dev_release_all(vm);
     for (u32 i = 0; i < vm->vcpu_count; i++) {
         sched_remove(vm->vcpus[i]);
         vcpu_destroy(vm->vcpus[i]);

@@ -6,6 +6,7 @@
 #include <base/timer.h>
 #include <hv/arch.h>
 #include <hv/image.h>
+#include <hv/sched.h>
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
 #include <hv/vm.h>
@@ -30,14 +31,50 @@ static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)
 
 /* The VM's interrupt controller: a GICv2 (emu_type 1: distributor at its base, CPU interface at
  * cfg_list[0], else 64 KiB above as on QEMU virt) or a GICv3 (0x21 distributor, 0x20
- * redistributors); with interrupt_mode = "emu" and neither listed, the host's GIC version at
- * the QEMU virt addresses. */
+ * redistributors); with interrupt_mode = "emu" and neither listed, a GICv2 at the QEMU virt
+ * addresses. interrupt_mode = "passthrough": the physical GIC, distributor filtered. */
 static int setup_vgic(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
     const struct vm_emu_device *gicd = find_emu(c, VM_EMU_GICV3_GICD), *gicr = find_emu(c, VM_EMU_GICV3_GICR);
     const struct vm_emu_device *v2 = find_emu(c, VM_EMU_GICV2);
     u32 host = irq_gic_version();
+    u32 pcpu;
+    struct vm *other;
+    bool exclusive = c->irq_mode == VM_IRQ_PASSTHROUGH;
+    if (sched_claim_pcpus(vm, exclusive, &pcpu, &other) != 0) {
+        if (!exclusive)
+            diag_error(d, c->file, c->phys_cpu_ids_line, "base.phys_cpu_ids",
+                       "pCPU %u belongs to vm%llu '%s' (interrupt_mode = \"passthrough\")", pcpu,
+                       (unsigned long long)other->id, other->name);
+        else if (other == vm)
+            diag_error(d, c->file, c->phys_cpu_ids_line, "base.phys_cpu_ids",
+                       "interrupt_mode = \"passthrough\" needs one pCPU per vCPU, and two vCPUs share pCPU %u", pcpu);
+        else
+            diag_error(d, c->file, c->phys_cpu_ids_line, "devices.interrupt_mode",
+                       "\"passthrough\" gives the VM the interrupts of its pCPUs, but pCPU %u also runs vm%llu '%s'", pcpu,
+                       (unsigned long long)other->id, other->name);
+        return -1;
+    }
+    if (exclusive) {
+        if (host != 2) {
+            diag_error(d, c->file, 0, "devices.interrupt_mode",
+                       "\"passthrough\" needs a GICv2 host (this host has a GICv%u, whose redistributors and "
+                       "system registers cvisor does not hand to a VM); use \"emu\"", host);
+            return -1;
+        }
+        if (v2 || gicd || gicr)
+            diag_warn(d, c->file, (v2 ? v2 : gicd ? gicd : gicr)->line, "devices.emu_devices",
+                      "the emulated interrupt controller is not used with interrupt_mode = \"passthrough\"");
+        /* The VM sees the GIC where the host's device tree has it. */
+        if (vgic_pt_create(vm, gpa(irq_gicv2_dist_base()), gpa(irq_gicv2_cpu_base())) != 0) {
+            diag_error(d, c->file, 0, "devices.interrupt_mode", "cannot map the GIC CPU interface");
+            return -1;
+        }
+        LOG_AT(LOG_INFO, (long)vm->id, "interrupt passthrough: physical GICC at %#llx, filtered GICD at %#llx",
+               (unsigned long long)irq_gicv2_cpu_base(), (unsigned long long)irq_gicv2_dist_base());
+        return 0;
+    }
     if (v2 && (gicd || gicr)) {
         diag_error(d, c->file, v2->line, "devices.emu_devices",
                    "both a GICv2 (emu_type 0x1) and a GICv3 (emu_type 0x20/0x21) interrupt controller are listed");
@@ -45,7 +82,9 @@ static int setup_vgic(struct vm *vm, struct diag *d)
     }
     if (!v2 && !gicd && !gicr && c->irq_mode == VM_IRQ_NONE)
         return 0;
-    u32 version = v2 ? 2 : (gicd || gicr) ? 3 : host;
+    /* Nothing listed: a GICv2, like axvisor's emulated interrupt controller and what guests
+     * written for QEMU virt's default GIC (NimbOS, ArceOS, many RTOSes) drive. */
+    u32 version = (gicd || gicr) ? 3 : 2;
     if (version == 3 && host != 3) {
         diag_error(d, c->file, gicd ? gicd->line : gicr ? gicr->line : c->base_line, "devices.emu_devices",
                    "a GICv3 VM needs a GICv3 host, and this host has a GICv%u (use emu_type 0x1, a GICv2)", host);
@@ -97,9 +136,6 @@ int vm_setup_devices(struct vm *vm, struct diag *d)
     const struct vm_config *c = vm->config;
     vm->cntvoff = timer_ticks();
 
-    if (c->irq_mode == VM_IRQ_PASSTHROUGH)
-        diag_warn(d, c->file, 0, "devices.interrupt_mode",
-                  "\"passthrough\" is not supported yet; the VM gets the emulated vGIC instead");
     if (setup_vgic(vm, d) != 0)
         return -1;
     for (size_t i = 0; i < c->emu_device_count; i++) {

@@ -19,6 +19,9 @@ struct gic_ops {
     void (*send_sgi)(u32 cpu, u32 sgi);
     u32 (*ack)(void); /* INTID (GICv2: with the source CPU in [12:10]) */
     void (*eoi)(u32 iar);
+    u32 (*dist_read)(u32 off, u8 width);
+    void (*dist_write)(u32 off, u8 width, u32 value);
+    u8 (*cpu_if_mask)(u32 cpu);
 };
 
 extern const struct gic_ops gicv2_ops, gicv3_ops;

@@ -41,6 +41,7 @@ u64 stage2_vtcr(void);
 #define CPACR_FPEN (3ull << 20)
 #define CNTV_IMASK (1ull << 1)
 #define VTIMER_INTID 27
+#define HYP_TIMER_INTID 26
 #define MAINTENANCE_INTID 25
 
 /* Which vCPU's EL1 and FP state is live on each pCPU. */
@@ -160,8 +161,18 @@ void vcpu_arch_load(struct vcpu *vcpu)
     write_sysreg(vmpidr_el2, vcpu->arch.vmpidr);
     write_sysreg(hcr_el2, vcpu->arch.hcr);
     write_sysreg(cntvoff_el2, vcpu->vm->cntvoff);
+    if (vcpu->arch.irq_passthrough) {
+        /* Its timers interrupt it directly: EL1 physical timer untrapped (EL1PCEN); the
+         * hypervisor's own timer and maintenance interrupts must not reach it. */
+        write_sysreg(cnthctl_el2, 0x3);
+        irq_hide_private(HYP_TIMER_INTID);
+        irq_hide_private(MAINTENANCE_INTID);
+        irq_reserve_cpu(cpu, true);
+    } else {
+        write_sysreg(cnthctl_el2, 0x1);
+        vtimer_load(vcpu);
+    }
     isb();
-    vtimer_load(vcpu);
     loaded[cpu] = vcpu;
 }
 
@@ -194,8 +205,22 @@ void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid)
  * on the vCPU's own pCPU, the only one that ever loads it, so no other CPU races on the slot. */
 void vcpu_arch_unload(struct vcpu *vcpu)
 {
-    if (loaded[vcpu->pcpu] == vcpu && vcpu->pcpu == cpu_id())
+    if (loaded[vcpu->pcpu] == vcpu && vcpu->pcpu == cpu_id()) {
         loaded[vcpu->pcpu] = NULL;
+        if (vcpu->arch.irq_passthrough) {
+            /* The pCPU is the hypervisor's again: its CPU interface and interrupts as before. */
+            write_sysreg(hcr_el2, GUEST_HCR);
+            isb();
+            irq_cpu_reinit();
+            irq_reserve_cpu(vcpu->pcpu, false);
+        }
+    }
+}
+
+void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu)
+{
+    vcpu->arch.irq_passthrough = true;
+    vcpu->arch.hcr &= ~(HCR_IMO | HCR_FMO | HCR_TWI);
 }
 
 void vtimer_irq(u32 intid, void *arg);

@@ -42,6 +42,9 @@ void vcpu_arch_unload(struct vcpu *vcpu);
 u64 vcpu_arch_timer_poll(struct vcpu *vcpu, u64 now);
 /* For a vGIC without system registers (GICv2): the guest is told there are none. */
 void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu);
+/* interrupt_mode = "passthrough": physical interrupts and the EL1 timers go straight to the
+ * vCPU (no IMO/FMO routing, no WFI trap, EL1 physical timer not trapped). */
+void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu);
 /* The virtual IRQ line of the vCPU (for a vGIC without list registers). */
 void vcpu_arch_set_virq(struct vcpu *vcpu, bool level);
 /* The guest deactivated private interrupt intid that an architecture source (the timer) raised

@@ -8,6 +8,11 @@ void sched_add(struct vcpu *vcpu);
 void sched_remove(struct vcpu *vcpu);
 /* Makes pCPU `cpu` look at its run queue again (an SGI when it is another CPU). */
 void sched_kick(u32 cpu);
+/* Checks that vm's vCPUs may go on their pCPUs: none is owned by another VM, and with
+ * exclusive, none is shared with another VM or between its own vCPUs; then, with exclusive,
+ * makes them vm's. On conflict returns -1 naming the pCPU and the other VM. */
+int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct vm **conflict_vm);
+void sched_release_pcpus(struct vm *vm);
 /* Makes pCPU cpu leave the vCPU it runs and pass through its scheduler loop (from any context). */
 void sched_request_exit(u32 cpu);
 void sched_loop(void) __attribute__((noreturn));

@@ -16,6 +16,7 @@
 #define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
 #define VGIC_MAX_LRS 16
 #define VGIC_DEFAULT_PRIO 0xa0
+#define VGIC_PT_MAX_INTID 1024
 #define VGIC_V2_CPU_SIZE 0x2000 /* GICv2 CPU interface: two 4 KiB pages (GICC_DIR in the second) */
 
 struct vm;
@@ -70,6 +71,8 @@ struct vgic {
     u64 spi_hot[VGIC_NR_SPIS / 64]; /* SPIs that are active, or enabled and pending */
     struct vdev gicd, gicr; /* gicr: the GICv2 CPU interface when emulated */
     gpa_t gicc_base;        /* GICv2: where the guest finds its CPU interface */
+    bool passthrough;       /* interrupt_mode = "passthrough": physical GIC, filtered GICD */
+    u32 pt_owned[VGIC_PT_MAX_INTID / 32]; /* ... the interrupts the VM may program */
     u64 lr_overflows; /* flushes that found more pending interrupts than list registers */
     u64 injected;
 };
@@ -80,6 +83,11 @@ int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr);
 /* Creates the GICv2 front-end: distributor at gicd (4 KiB), CPU interface at gicc (8 KiB),
  * emulated in software when the host has no GICv2 virtual CPU interface (soft_cpuif). */
 int vgic_v2_create(struct vm *vm, gpa_t gicd, gpa_t gicc, bool soft_cpuif);
+
+/* interrupt_mode = "passthrough" (GICv2 host): a filtered view of the physical distributor at
+ * gicd and the physical CPU interface mapped at gicc; vgic_pt_own gives the VM an SPI. */
+int vgic_pt_create(struct vm *vm, gpa_t gicd, gpa_t gicc);
+void vgic_pt_own(struct vm *vm, u32 intid);
 
 /* Sources. Level-sensitive lines (emulated devices) use set_level; edges (timer via IMASK,
  * SGIs) use raise. vcpu selects the copy of a private interrupt; ignored for SPIs. */

@@ -76,6 +76,9 @@ struct vm *vm_create(struct vm_config *cfg, const struct vm_host_info *host, str
 void vm_release(struct vm *vm);
 int vm_restart(struct vm *vm, const struct vm_host_info *host, struct diag *diag);
 int vm_setup_devices(struct vm *vm, struct diag *diag);
+/* Passthrough devices and addresses (after vm_setup_devices: interrupts go to the vGIC). */
+int vm_setup_passthrough(struct vm *vm, struct diag *diag);
+int vm_add_mem(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size);
 int vm_setup_dtb(struct vm *vm, struct diag *diag);
 void vm_console_flush(struct vm *vm);
 void vm_destroy(struct vm *vm);

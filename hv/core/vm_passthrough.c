@@ -1,0 +1,171 @@
+/* A VM's passed-through devices: explicit [name, gpa, hpa, length, irq] entries, plain
+ * address ranges, and devices named by host device-tree path ("/" = all of them) minus
+ * excluded_devices. Every range is claimed for the VM (base/devclaim.h), so no two VMs get one
+ * device and no VM gets one the hypervisor drives. For the path form, what the hypervisor keeps
+ * (its console UART, its disk, the GIC) is left out, and a VM without a console of its own gets
+ * an emulated PL011 where the host UART is. Interrupts follow interrupt_mode: forwarded
+ * through the vGIC ("emu"), owned in the physical distributor ("passthrough"), or none. */
+#include <base/boot.h>
+#include <base/devclaim.h>
+#include <base/irq.h>
+#include <base/log.h>
+#include <base/mm.h>
+#include <hv/arch.h>
+#include <hv/vconsole.h>
+#include <hv/vgic.h>
+#include <hv/vm.h>
+#include <lib/fdt_pt.h>
+#include <lib/fmt.h>
+#include <lib/string.h>
+
+struct pt_walk {
+    struct vm *vm;
+    struct diag *d;
+    int line;
+    u32 devices, ranges, irqs, kept, taken;
+    int error;
+};
+
+/* Stage-2 maps whole pages: a device shares its page with whatever else lies there. */
+static void page_span(u64 base, u64 size, u64 *lo, u64 *hi)
+{
+    *lo = base & ~(u64)(PAGE_SIZE - 1);
+    *hi = (base + size + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
+}
+
+static void give_irq(struct vm *vm, u32 intid, bool edge)
+{
+    const struct vm_config *c = vm->config;
+    if (c->irq_mode == VM_IRQ_PASSTHROUGH)
+        vgic_pt_own(vm, intid);
+    else if (vm->vgic.present)
+        vgic_forward_spi(vm, intid, edge);
+}
+
+static int visit(const struct fdt_pt_device *dev, void *arg)
+{
+    struct pt_walk *w = arg;
+    struct vm *vm = w->vm;
+    const struct vm_config *c = vm->config;
+    /* All of a device or nothing: first check every range. */
+    for (u32 i = 0; i < dev->reg_count; i++) {
+        u64 lo, hi;
+        page_span(dev->reg_base[i], dev->reg_size[i], &lo, &hi);
+        const struct dev_claim *held = dev_claim_find(lo, hi - lo);
+        if (!held || held->owner == vm)
+            continue;
+        if (held->owner == DEVCLAIM_HYPERVISOR && dev->reg_base[i] == boot_info.uart_base && !vm->console &&
+            c->irq_mode != VM_IRQ_PASSTHROUGH) {
+            /* The VM still finds a PL011 there: an emulated one on its console. */
+            if (vconsole_create(vm, gpa(dev->reg_base[i]), dev->spi_count ? dev->spi[0] : 0) == 0)
+                LOG_AT(LOG_INFO, (long)vm->id, "passthrough: %s is the hypervisor console; the VM gets an emulated PL011 there",
+                       dev->path);
+        } else if (held->owner == DEVCLAIM_HYPERVISOR && dev->reg_base[i] == boot_info.uart_base && !vm->console) {
+            if (vconsole_create(vm, gpa(dev->reg_base[i]), 0) == 0)
+                LOG_AT(LOG_INFO, (long)vm->id,
+                       "passthrough: %s is the hypervisor console; the VM gets an emulated PL011 there (polled: no "
+                       "emulated interrupts with interrupt_mode = \"passthrough\")", dev->path);
+        } else {
+            LOG_AT(LOG_DEBUG, (long)vm->id, "passthrough: %s left out: its page %#llx is held by %s", dev->path,
+                   (unsigned long long)lo, held->what);
+        }
+        if (held->owner == DEVCLAIM_HYPERVISOR)
+            w->kept++;
+        else
+            w->taken++;
+        return 0;
+    }
+    for (u32 i = 0; i < dev->reg_count; i++) {
+        u64 lo, hi;
+        page_span(dev->reg_base[i], dev->reg_size[i], &lo, &hi);
+        char what[32];
+        fmt_snprintf(what, sizeof(what), "vm%llu %s", (unsigned long long)vm->id, dev->path);
+        if (dev_claim(lo, hi - lo, vm, what, NULL) != 0 ||
+            vm_arch_map(vm, gpa(lo), hpa(lo), hi - lo, S2_READ | S2_WRITE | S2_DEVICE) != 0) {
+            diag_error(w->d, c->file, w->line, "devices.passthrough_devices", "cannot map %s at %#llx", dev->path,
+                       (unsigned long long)lo);
+            return -1;
+        }
+        w->ranges++;
+    }
+    for (u32 i = 0; i < dev->spi_count; i++) {
+        if (c->irq_mode == VM_IRQ_NONE)
+            break;
+        give_irq(vm, dev->spi[i], dev->spi_edge[i]);
+        w->irqs++;
+    }
+    w->devices++;
+    return 0;
+}
+
+static int pass_by_path(struct vm *vm, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    const char *include[VM_MAX_PT_DEVICES], *exclude[VM_MAX_EXCLUDED];
+    size_t ni = 0, ne = 0;
+    int line = 0;
+    for (size_t i = 0; i < c->pt_device_count; i++) {
+        if (c->pt_devices[i].by_path) {
+            include[ni++] = c->pt_devices[i].name;
+            if (!line)
+                line = c->pt_devices[i].line;
+        }
+    }
+    if (!ni)
+        return 0;
+    for (size_t i = 0; i < c->excluded_count; i++)
+        exclude[ne++] = c->excluded[i];
+    struct pt_walk w = {.vm = vm, .d = d, .line = line};
+    const char *bad = NULL;
+    int r = fdt_pt_collect(&boot_info.fdt, include, ni, exclude, ne, visit, &w, &bad);
+    if (r < 0 && bad) {
+        diag_error(d, c->file, line, "devices.passthrough_devices", "'%s' names no node of the host device tree", bad);
+        return -1;
+    }
+    if (r < 0)
+        return -1;
+    LOG_AT(LOG_INFO, (long)vm->id,
+           "passthrough by path: %u devices (%u ranges, %u interrupts); %u kept by the hypervisor, %u held by other VMs",
+           w.devices, w.ranges, w.irqs, w.kept, w.taken);
+    return 0;
+}
+
+int vm_setup_passthrough(struct vm *vm, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    for (size_t i = 0; i < c->pt_device_count; i++) {
+        const struct vm_passthrough_device *p = &c->pt_devices[i];
+        if (p->by_path)
+            continue;
+        const struct dev_claim *held = NULL;
+        if (dev_claim(p->base_hpa.val, p->length, vm, p->name, &held) != 0 && held &&
+            held->owner != DEVCLAIM_HYPERVISOR) {
+            diag_error(d, c->file, p->line, "devices.passthrough_devices", "'%s' overlaps %s, which another VM holds",
+                       p->name, held->what);
+            return -1;
+        }
+        if (held && held->owner == DEVCLAIM_HYPERVISOR)
+            LOG_AT(LOG_DEBUG, (long)vm->id, "passthrough %s shares %s with the hypervisor", p->name, held->what);
+        if (vm_add_mem(vm, p->base_gpa, p->base_hpa, p->length) != 0 ||
+            vm_arch_map(vm, p->base_gpa, p->base_hpa, p->length, S2_READ | S2_WRITE | S2_DEVICE) != 0) {
+            diag_error(d, c->file, p->line, "devices.passthrough_devices", "cannot map '%s'", p->name);
+            return -1;
+        }
+        /* Its interrupt, unless the hypervisor serves that line itself (a shared console). */
+        if (p->irq >= 32 && p->irq < 1020 && c->irq_mode != VM_IRQ_NONE && !irq_has_handler(p->irq))
+            give_irq(vm, p->irq, false);
+        LOG_AT(LOG_DEBUG, (long)vm->id, "passthrough %s: gpa %#llx -> hpa %#llx (%#llx bytes)", p->name,
+               (unsigned long long)p->base_gpa.val, (unsigned long long)p->base_hpa.val,
+               (unsigned long long)p->length);
+    }
+    for (size_t i = 0; i < c->pt_address_count; i++) {
+        const struct vm_passthrough_address *p = &c->pt_addresses[i];
+        if (vm_add_mem(vm, p->base, hpa(p->base.val), p->length) != 0 ||
+            vm_arch_map(vm, p->base, hpa(p->base.val), p->length, S2_READ | S2_WRITE | S2_DEVICE) != 0) {
+            diag_error(d, c->file, p->line, "devices.passthrough_addresses", "cannot map %#llx",
+                       (unsigned long long)p->base.val);
+            return -1;
+        }
+    }
+    return pass_by_path(vm, d);
+}
