@@ -23,6 +23,7 @@ struct run_queue {
 
 static struct run_queue rqs[MAX_CPUS];
 static volatile bool need_resched[MAX_CPUS];
+static volatile bool need_reap[MAX_CPUS]; /* a VM with a vCPU here is ending */
 
 void vm_finish(struct vm *vm);
 
@@ -99,6 +100,12 @@ void sched_kick(u32 cpu)
     /* A passthrough pCPU's interrupts go to its guest: it notices requests at its next exit. */
     if (cpu != cpu_id() && !pcpu_owner[cpu])
         irq_send_sgi(cpu, IRQ_SGI_WAKEUP);
+}
+
+void sched_vm_ending(u32 cpu)
+{
+    need_reap[cpu] = true;
+    sched_kick(cpu);
 }
 
 /* Stops this pCPU's vCPUs of VMs that are ending; finishing a VM happens outside the lock. */
@@ -334,8 +341,8 @@ static void run_vcpu(struct vcpu *v)
             }
             poll_and_arm(slice_end);
         }
-        if (!keep)
-            break;
+        if (!keep || need_reap[cpu])
+            break; /* (an ending VM's vCPU here is stopped before this one runs on) */
     }
 }
 
@@ -350,6 +357,7 @@ void sched_loop(void)
     for (;;) {
         if (cpu_id() == 0)
             shell_poll();
+        need_reap[cpu_id()] = false;
         reap_ending();
         struct vcpu *v = pick_next();
         if (v) {

@@ -379,7 +379,7 @@ void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, .
     spin_unlock(&vm->lock);
     /* Every pCPU hosting one of its vCPUs notices at its next pass through the run loop. */
     for (u32 i = 0; i < vm->vcpu_count; i++)
-        sched_kick(vm->vcpus[i]->pcpu);
+        sched_vm_ending(vm->vcpus[i]->pcpu);
 }
 
 bool vm_fault_in(struct vm *vm, gpa_t addr)
