@@ -145,7 +145,8 @@ static volatile u32 stop_timers;
 static u64 timer_period;
 
 static u32 this_cpu(void) { return (u32)READ_SYSREG("tpidr_el1"); }
-static u32 peer_of(u32 cpu) { return cpu ^ 1; }
+static u32 ncpus = 2; /* 1 when the VM has a single vCPU: SGIs then go to itself */
+static u32 peer_of(u32 cpu) { return ncpus == 1 ? cpu : cpu ^ 1; }
 static u32 sgi_for(u32 cpu) { return cpu == 0 ? INTID_SGI_TO_CPU0 : INTID_SGI_TO_CPU1; }
 static int interface_number(u32 mask) { return mask ? __builtin_ctz(mask) : -1; }
 
@@ -232,6 +233,9 @@ static bool gic_cpu_setup(u32 me)
         if (!check(me, gicd_read(GICD_ITARGETSR + 4 * reg) == mask * 0x01010101u,
                    "GICD_ITARGETSR0..7 bytes differ"))
             return false;
+    /* A uniprocessor GIC's ITARGETSR reads as zero (IHI 0048B 4.3.12): then CPU interface 0. */
+    if (ncpus == 1 && mask == 0)
+        mask = 1;
     if (!check(me, mask && !(mask & (mask - 1)), "GICD_ITARGETSR mask is not a single CPU"))
         return false;
     cpus[me].target_mask = mask;
@@ -279,7 +283,10 @@ static bool send_sgis(u32 me)
     for (u32 i = 0; i < SGI_ROUNDS; i++) {
         u32 want = cpus[peer].sgis + 1;
         dsb();
-        gicd_write(GICD_SGIR, cpus[peer].target_mask << 16 | sgi_for(peer)); /* TargetListFilter 0 */
+        if (ncpus == 1)
+            gicd_write(GICD_SGIR, 2u << 24 | sgi_for(peer)); /* TargetListFilter 2: to itself */
+        else
+            gicd_write(GICD_SGIR, cpus[peer].target_mask << 16 | sgi_for(peer)); /* TargetListFilter 0 */
         if (!wait_for(me, &cpus[peer].sgis, want, "timed out waiting for the target to take an SGI"))
             return false;
     }
@@ -343,7 +350,7 @@ static bool split_eoi_test(void)
 static const char *verdict(u64 elapsed)
 {
     static char reason[128];
-    for (u32 cpu = 0; cpu < 2; cpu++) {
+    for (u32 cpu = 0; cpu < ncpus; cpu++) {
         const struct cpu_state *st = &cpus[cpu];
         u32 eoi = st->eoi_errors;
         const char *why = st->sender_mismatches ? "SGI CPUID field is not the sender's CPU interface number"
@@ -363,7 +370,7 @@ static const char *verdict(u64 elapsed)
         fmt_snprintf(reason, sizeof(reason), "cpu%u: %s", first, cpus[first].fail);
         return reason;
     }
-    for (u32 cpu = 0; cpu < 2; cpu++)
+    for (u32 cpu = 0; cpu < ncpus; cpu++)
         if (cpus[cpu].sgis != SGI_ROUNDS ||
             cpus[cpu].sgi_from != interface_number(cpus[peer_of(cpu)].target_mask))
             return "SGI count or sender wrong";
@@ -386,11 +393,11 @@ void guest_main(u64 dtb)
 
     gicd_write(GICD_CTLR, 0);
     u32 typer = gicd_read(GICD_TYPER);
-    u32 ncpus = (typer >> 5 & 7) + 1;
-    uart_printf("gicv2: GICD_TYPER=%#x: %u cpus, %u lines\n", typer, ncpus, 32 * ((typer & 0x1f) + 1));
-    bool ok = check(0, ncpus >= 2, "GICD_TYPER reports fewer than 2 CPUs") && gic_cpu_setup(0);
+    ncpus = (typer >> 5 & 7) + 1 >= 2 ? 2 : 1;
+    uart_printf("gicv2: GICD_TYPER=%#x: %u cpus, %u lines\n", typer, (typer >> 5 & 7) + 1, 32 * ((typer & 0x1f) + 1));
+    bool ok = gic_cpu_setup(0);
     gicd_write(GICD_CTLR, 1);
-    if (ok) {
+    if (ok && ncpus == 2) {
         long r = guest_cpu_on(1, 1);
         ok = check(0, r == 0, "PSCI CPU_ON of cpu1 failed") &&
              wait_for(0, &cpus[1].phase, PHASE_GIC_READY, "timed out waiting for cpu1 to set up its GIC");
@@ -412,7 +419,7 @@ void guest_main(u64 dtb)
         check(0, cpus[1].phase == PHASE_STOPPED, "cpu1 did not stop");
     }
     u64 elapsed = guest_counter() - start;
-    for (u32 cpu = 0; cpu < 2; cpu++)
+    for (u32 cpu = 0; cpu < ncpus; cpu++)
         uart_printf("gicv2: cpu%u timer=%u sgi=%u from=%d \n", cpu, cpus[cpu].ticks, cpus[cpu].sgis,
                     cpus[cpu].sgi_from);
     const char *reason = verdict(elapsed);

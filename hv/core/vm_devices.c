@@ -42,6 +42,12 @@ static int setup_vgic(struct vm *vm, struct diag *d)
     u32 pcpu;
     struct vm *other;
     bool exclusive = c->irq_mode == VM_IRQ_PASSTHROUGH;
+    if (exclusive && host != 2) {
+        diag_error(d, c->file, 0, "devices.interrupt_mode",
+                   "\"passthrough\" needs a GICv2 host (this host has a GICv%u, whose redistributors and "
+                   "system registers cvisor does not hand to a VM); use \"emu\"", host);
+        return -1;
+    }
     if (sched_claim_pcpus(vm, exclusive, &pcpu, &other) != 0) {
         if (!exclusive)
             diag_error(d, c->file, c->phys_cpu_ids_line, "base.phys_cpu_ids",
@@ -57,12 +63,6 @@ static int setup_vgic(struct vm *vm, struct diag *d)
         return -1;
     }
     if (exclusive) {
-        if (host != 2) {
-            diag_error(d, c->file, 0, "devices.interrupt_mode",
-                       "\"passthrough\" needs a GICv2 host (this host has a GICv%u, whose redistributors and "
-                       "system registers cvisor does not hand to a VM); use \"emu\"", host);
-            return -1;
-        }
         if (v2 || gicd || gicr)
             diag_warn(d, c->file, (v2 ? v2 : gicd ? gicd : gicr)->line, "devices.emu_devices",
                       "the emulated interrupt controller is not used with interrupt_mode = \"passthrough\"");

@@ -1,11 +1,14 @@
 """Guests written for a GICv2: the emulated GICv2 (emu_type 0x1) on a GICv3 host, where cvisor
 emulates the GICv2 CPU interface and drives the vCPU's virtual IRQ line, and on a GICv2 host
 (QEMU gic-version=2), where the VM's CPU interface is the hardware GICV frame fed from the GICH
-list registers. Also a GICv2 VM next to a GICv3 VM on one host."""
+list registers. Also a GICv2 VM next to a GICv3 VM on one host, and the original's NimbOS
+config (every host device passed through by device-tree path) with interrupt_mode
+"passthrough" on a GICv2 host and "emu" on a GICv3 host."""
 import re
 
 import pytest
-from cvisor import Machine, build_image, run_to_completion
+from cvisor import BUILD, REPO, Machine, build_image, run_to_completion
+from test_fs import fat_disk
 from test_linux import PROMPT, interrupt_counts, poweroff, run
 
 LINUX_V2 = "configs/vms/linux-gicv2-aarch64.toml"
@@ -75,3 +78,63 @@ def test_gicv2_vm_next_to_gicv3_vm_on_one_gicv3_host():
         assert "vm7 'gicv2': shutdown" in out and "vm2 'linux-b': shutdown" in out
     finally:
         m.close()
+
+
+# ---- the original's NimbOS config (kernel_path names the GICv2 test guest), from the disk ----
+
+NIMBOS_PT = "configs/vms/nimbos-aarch64-qemu-smp1.toml"
+NIMBOS_EMU = "configs/vms/nimbos-aarch64-qemu-smp1-emu.toml"
+GUEST_BIN = BUILD / "guests" / "aarch64" / "gicv2.bin"
+
+
+def run_from_disk(name, disk_files, gic, configs=(), smp=2, timeout=90):
+    """Boots APP_FEATURES=fs with a FAT disk holding disk_files; returns the console text."""
+    disk = fat_disk(name, disk_files)
+    image, _ = build_image(f"fs-{name}", list(configs), extra=["APP_FEATURES=fs"])
+    m = Machine(image, f"fs-{name}", smp=smp, timeout=timeout, gic=gic,
+                extra=["-drive", f"if=none,file={disk},format=raw,id=d0", "-device", "virtio-blk-device,drive=d0"])
+    try:
+        status = m.wait_exit(timeout)
+        text = m.text()
+    finally:
+        m.close()
+    assert status == 0, text
+    return text
+
+
+def nimbos_files(config):
+    return {"/guest/vm_default/nimbos.toml": (REPO / config).read_bytes(),
+            "/guest/images/gicv2.bin": GUEST_BIN.read_bytes()}
+
+
+def test_nimbos_config_with_interrupt_passthrough_on_a_gicv2_host():
+    text = run_from_disk("nimbos-pt", nimbos_files(NIMBOS_PT), gic=2)
+    assert "gicv2: PASS" in text, text
+    ticks = int(re.search(r"gicv2: cpu0 timer=(\d+) sgi=5 from=0", text).group(1))
+    assert ticks >= 10, text
+    # The physical GIC CPU interface is the VM's; every host device but PCIe and what the
+    # hypervisor keeps is passed through by path.
+    assert "interrupt passthrough: physical GICC at 0x8010000, filtered GICD at 0x8000000" in text
+    found = re.search(r"passthrough by path: (\d+) devices \((\d+) ranges, (\d+) interrupts\); (\d+) kept", text)
+    assert found and int(found.group(1)) >= 20 and int(found.group(4)) >= 1, text
+    assert "/pcie@10000000" not in text
+
+
+def test_nimbos_config_with_emulated_gic_on_a_gicv3_host():
+    text = run_from_disk("nimbos-emu", nimbos_files(NIMBOS_EMU), gic=3)
+    assert "gicv2: PASS" in text, text
+    ticks = int(re.search(r"gicv2: cpu0 timer=(\d+) sgi=5 from=0", text).group(1))
+    assert ticks >= 10, text
+    assert "interrupt passthrough" not in text
+
+
+def test_interrupt_passthrough_is_refused_where_it_would_reach_other_vms_interrupts():
+    """On a GICv3 host; and on a GICv2 host next to a VM on the same pCPU (the ticker, built in):
+    a clear error naming the field, and the other VM still runs."""
+    files = nimbos_files(NIMBOS_PT)
+    text = run_from_disk("nimbos-pt-v3", files, gic=3, configs=["configs/vms/ticker-aarch64.toml"])
+    assert re.search(r"nimbos.toml.*devices.interrupt_mode.*needs a GICv2 host", text), text
+    assert "ticker(vm4): done" in text
+    text = run_from_disk("nimbos-pt-shared", files, gic=2, configs=["configs/vms/ticker-aarch64.toml"])
+    assert re.search(r"nimbos.toml.*passthrough.*pCPU 0 also runs vm4 'ticker'", text), text
+    assert "ticker(vm4): done" in text and "gicv2: PASS" not in text
