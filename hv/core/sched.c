@@ -95,6 +95,15 @@ void sched_release_pcpus(struct vm *vm)
     spin_unlock(&owner_lock);
 }
 
+/* CPU 0 runs shell commands, or the first pCPU not given to a passthrough VM. */
+u32 sched_shell_cpu(void)
+{
+    for (u32 c = 0; c < cpu_count(); c++)
+        if (!pcpu_owner[c])
+            return c;
+    return 0;
+}
+
 void sched_kick(u32 cpu)
 {
     /* A passthrough pCPU's interrupts go to its guest: it notices requests at its next exit. */
@@ -333,7 +342,7 @@ static void run_vcpu(struct vcpu *v)
         if (need_resched[cpu] || exit.reason == VCPU_EXIT_TIMER) {
             need_resched[cpu] = false;
             if (shell_pending())
-                break; /* CPU 0 runs the shell command in its scheduler loop */
+                break; /* the shell CPU runs the command in its scheduler loop */
             if (slice_end && timer_ticks() >= slice_end) {
                 if (others_runnable(v))
                     break; /* time slice used up */
@@ -355,7 +364,7 @@ void sched_request_exit(u32 cpu)
 void sched_loop(void)
 {
     for (;;) {
-        if (cpu_id() == 0)
+        if (cpu_id() == sched_shell_cpu())
             shell_poll();
         need_reap[cpu_id()] = false;
         reap_ending();

@@ -227,8 +227,9 @@ static volatile bool command_ready;
 
 bool shell_pending(void) { return __atomic_load_n(&command_ready, __ATOMIC_ACQUIRE); }
 
-/* Runs a command typed into the shell. Called from the run loop of CPU 0, not from the UART's
- * interrupt: commands load images from the disk, whose completion interrupts must be taken. */
+/* Runs a command typed into the shell. Called from the run loop of the shell CPU (CPU 0 unless
+ * a passthrough VM holds it), not from the UART's interrupt: commands load images from the
+ * disk, whose completion interrupts must be taken. */
 void shell_poll(void)
 {
     if (!__atomic_load_n(&command_ready, __ATOMIC_ACQUIRE))
@@ -248,7 +249,7 @@ static void shell_char(char c)
         out("\n");
         line[line_len] = '\0';
         __atomic_store_n(&command_ready, true, __ATOMIC_RELEASE);
-        sched_request_exit(0);
+        sched_request_exit(sched_shell_cpu());
     } else if (c == 0x7f || c == '\b') {
         if (line_len) {
             line_len--;

@@ -10,6 +10,8 @@ void sched_remove(struct vcpu *vcpu);
 void sched_kick(u32 cpu);
 /* A VM with a vCPU on cpu is ending: that pCPU stops it before running anything else. */
 void sched_vm_ending(u32 cpu);
+/* The pCPU that runs shell commands: CPU 0 unless a passthrough VM holds it. */
+u32 sched_shell_cpu(void);
 /* Checks that vm's vCPUs may go on their pCPUs: none is owned by another VM, and with
  * exclusive, none is shared with another VM or between its own vCPUs; then, with exclusive,
  * makes them vm's. On conflict returns -1 naming the pCPU and the other VM. */
