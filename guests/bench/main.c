@@ -14,7 +14,14 @@
  *
  * Everything lives in this one file because guests/guests.mk builds a guest from its main.c
  * and the shared runtime only: the EL1 vector table, the timing loops (in assembly, so their
- * instruction counts are known), a minimal GICv3 driver and the benchmarks. */
+ * instruction counts are known), a minimal GIC driver and the benchmarks.
+ *
+ * Two builds of this file: bench.{bin,elf} drive a GICv3 (ICC_* system registers), and
+ * bench-gicv2.{bin,elf}, built with -DBENCH_GICV2 (guests/guests.mk), drive a GICv2 through its
+ * memory-mapped registers (GICD at 0x0800_0000, GICC at 0x0801_0000, SGIs through GICD_SGIR).
+ * Everything else, the measurement method included, is the same code. The GICv2 build runs
+ * the loops, the timer and the IPI benchmarks (no stage-2 fault-in: its VM configs have no lazy
+ * region); its configs are bench-gicv2-{emu,pt}-aarch64.toml. */
 #include "guest.h"
 #include <lib/string.h>
 
@@ -137,8 +144,9 @@ __asm__("    .text\n"
  * instructions after read 0, so the edge E = (value + 1) ticks lies in (T0 + prev, T0 + 4K - 2]
  * where prev = 0 for K = 1, else 4K - 6: T0 = E - 4K + 3.5 +- 1.5 (K >= 2), or E - 1.5 +- 0.5.
  *
- * bench_edge_sgi: waits for the next tick edge, then writes x0 to ICC_SGI1R_EL1 and returns the
- * new counter value; the write follows the edge by 3 to 6 instructions. */
+ * bench_edge_sgi: waits for the next tick edge, then writes x0 to ICC_SGI1R_EL1 (GICv2: stores
+ * w0 to GICD_SGIR, whose address is set up before the wait) and returns the new counter value;
+ * the write follows the edge by 3 to 6 instructions in both builds. */
 __asm__("    .text\n"
         "    .global bench_stamp\n"
         "bench_stamp:\n"
@@ -153,12 +161,20 @@ __asm__("    .text\n"
         "    .global bench_edge_sgi\n"
         "bench_edge_sgi:\n"
         "    mov x3, x0\n"
+#ifdef BENCH_GICV2
+        "    movz x4, #0x0800, lsl #16\n"
+        "    movk x4, #0x0f00\n" /* GICD_SGIR */
+#endif
         "    isb\n"
         "    mrs x1, cntvct_el0\n"
         "1:  mrs x0, cntvct_el0\n"
         "    cmp x0, x1\n"
         "    b.eq 1b\n"
+#ifdef BENCH_GICV2
+        "    str w3, [x4]\n" /* GICD_SGIR */
+#else
         "    msr s3_0_c12_c11_5, x3\n" /* ICC_SGI1R_EL1 */
+#endif
         "    ret\n");
 
 struct stamp {
@@ -172,11 +188,11 @@ void bench_loop_hvc(u64 n);
 void bench_loop_svc(u64 n);
 void bench_loop_mmio(u64 n, u64 addr);
 struct stamp bench_stamp(void);
-u64 bench_edge_sgi(u64 sgi1r);
+u64 bench_edge_sgi(u64 sgi_value);
 void bench_irq(void);
 void bench_fatal(u64 vector, u64 esr, u64 elr, u64 far) __attribute__((noreturn));
 
-#define SGI_EDGE_TO_WRITE_NS 4 /* bench_edge_sgi: from the edge to the ICC_SGI1R_EL1 write */
+#define SGI_EDGE_TO_WRITE_NS 4 /* bench_edge_sgi: from the edge to the ICC_SGI1R_EL1/GICD_SGIR write */
 
 /* ---- system registers ----------------------------------------------------------------------- */
 
@@ -232,8 +248,6 @@ static u64 stamp_ns(struct stamp s)
     u64 edge = ticks_to_ns(s.ticks + 1);
     return s.reads >= 2 ? edge - 4 * s.reads + 4 : edge - 1;
 }
-
-static u64 my_mpidr(void) { return READ_SYSREG("mpidr_el1") & 0xff00ffffffull; }
 
 /* ---- output --------------------------------------------------------------------------------- */
 
@@ -358,14 +372,71 @@ static void parse_params(const char *s, u64 *iters, u64 *rounds)
     }
 }
 
-/* ---- minimal GICv3 driver ------------------------------------------------------------------- */
+/* ---- minimal GIC driver (GICv3, or GICv2 with -DBENCH_GICV2) --------------------------------- */
+/* Both: the distributor at 0x0800_0000 (QEMU virt), every private interrupt at priority 0x80,
+ * only the ones used enabled, EOImode 0 (EOIR also deactivates). The rest of the guest uses
+ * gic_dist_init, gic_cpu_init, gic_my_sgi_dest (what a sender needs to reach this CPU),
+ * gic_sgi_value, gic_send_sgi, gic_ack, gic_intid and gic_eoi. */
 
 #define GICD_BASE 0x08000000ul
+#define GICD_CTLR 0x0000
+#define GICD_TYPER 0x0004
+
+#define INTID_SGI_PING 1 /* vCPU 0 -> vCPU 1 */
+#define INTID_SGI_PONG 2 /* vCPU 1 -> vCPU 0 */
+#define INTID_VTIMER 27
+
+static inline u32 rd32(u64 a) { return *(volatile u32 *)a; }
+static inline void wr32(u64 a, u32 v) { *(volatile u32 *)a = v; }
+
+#ifdef BENCH_GICV2
+#define GIC_VERSION 2
+#define GICC_BASE 0x08010000ul
+#define GICD_ISENABLER0 0x0100
+#define GICD_ICENABLER0 0x0180
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ITARGETSR 0x0800
+#define GICD_SGIR 0x0f00 /* bench_edge_sgi has this address built in */
+#define GICC_CTLR 0x0000
+#define GICC_PMR 0x0004
+#define GICC_BPR 0x0008
+#define GICC_IAR 0x000c
+#define GICC_EOIR 0x0010
+
+static void gic_dist_init(void) { wr32(GICD_BASE + GICD_CTLR, 1); }
+
+/* Enables the given private interrupts (priority 0x80) and the CPU interface. QEMU's GICv2 has
+ * no security extensions (nor does the vGICv2), so every interrupt is Group 0 and an IRQ. */
+static bool gic_cpu_init(u32 enable_mask)
+{
+    wr32(GICD_BASE + GICD_ICENABLER0, 0xffffffffu);
+    for (u32 i = 0; i < 8; i++)
+        wr32(GICD_BASE + GICD_IPRIORITYR + 4 * i, 0x80808080u);
+    wr32(GICD_BASE + GICD_ISENABLER0, enable_mask);
+    wr32(GICC_BASE + GICC_PMR, 0xff);
+    wr32(GICC_BASE + GICC_BPR, 0);
+    wr32(GICC_BASE + GICC_CTLR, 1); /* EnableGrp0, EOImode 0 */
+    return true;
+}
+
+/* This CPU's CPU interface mask, from its banked GICD_ITARGETSR0 (0 on a uniprocessor GIC). */
+static u64 gic_my_sgi_dest(void)
+{
+    u32 mask = rd32(GICD_BASE + GICD_ITARGETSR) & 0xff;
+    return mask ? mask : 1;
+}
+
+static u64 gic_sgi_value(u32 intid, u64 dest) { return dest << 16 | intid; } /* TargetListFilter 0 */
+static inline void gic_send_sgi(u64 value) { wr32(GICD_BASE + GICD_SGIR, (u32)value); }
+static inline u64 gic_ack(void) { return rd32(GICC_BASE + GICC_IAR); }
+static inline u32 gic_intid(u64 iar) { return (u32)(iar & 0x3ff); }
+static inline void gic_eoi(u64 iar) { wr32(GICC_BASE + GICC_EOIR, (u32)iar); }
+
+#else /* GICv3 */
+#define GIC_VERSION 3
 #define GICR_BASE 0x080a0000ul
 #define GICR_STRIDE 0x20000ul
 #define GICR_MAX 16
-#define GICD_CTLR 0x0000
-#define GICD_TYPER 0x0004
 #define GICD_CTLR_RWP (1u << 31)
 #define GICD_CTLR_ARE (1u << 4)
 #define GICD_CTLR_GRP1 (1u << 1)
@@ -380,13 +451,8 @@ static void parse_params(const char *s, u64 *iters, u64 *rounds)
 #define GICR_ICENABLER0 (GICR_SGI + 0x180)
 #define GICR_IPRIORITYR (GICR_SGI + 0x400)
 
-#define INTID_SGI_PING 1 /* vCPU 0 -> vCPU 1 */
-#define INTID_SGI_PONG 2 /* vCPU 1 -> vCPU 0 */
-#define INTID_VTIMER 27
-
-static inline u32 rd32(u64 a) { return *(volatile u32 *)a; }
-static inline void wr32(u64 a, u32 v) { *(volatile u32 *)a = v; }
 static inline u64 rd64(u64 a) { return *(volatile u64 *)a; }
+static u64 my_mpidr(void) { return READ_SYSREG("mpidr_el1") & 0xff00ffffffull; }
 
 static bool wait_bits_clear(u64 reg, u32 bits)
 {
@@ -447,12 +513,24 @@ static bool gic_cpu_init(u32 enable_mask)
     return true;
 }
 
-static u64 sgi1r_value(u32 intid, u64 mpidr)
+static u64 gic_my_sgi_dest(void) { return my_mpidr(); }
+
+static u64 gic_sgi_value(u32 intid, u64 mpidr)
 {
     u64 aff0 = mpidr & 0xff, aff1 = (mpidr >> 8) & 0xff, aff2 = (mpidr >> 16) & 0xff,
         aff3 = (mpidr >> 32) & 0xff;
     return aff3 << 48 | (aff0 >> 4) << 44 | aff2 << 32 | (u64)intid << 24 | aff1 << 16 | 1ull << (aff0 & 15);
 }
+
+static inline void gic_send_sgi(u64 value) { WRITE_SYSREG(ICC_SGI1R_EL1, value); }
+static inline u64 gic_ack(void) { return READ_SYSREG(ICC_IAR1_EL1); }
+static inline u32 gic_intid(u64 iar) { return (u32)(iar & 0xffffff); }
+static inline void gic_eoi(u64 iar)
+{
+    WRITE_SYSREG(ICC_EOIR1_EL1, iar);
+    isb();
+}
+#endif
 
 /* ---- interrupt handler and the state shared between the vCPUs -------------------------------- */
 /* The MMU is off, so all memory is Device/non-cacheable: volatile plus DSB is enough. */
@@ -465,13 +543,13 @@ static volatile u32 pongs;      /* SGI_PONG taken on vCPU 0 */
 static volatile u64 pong_ns;
 static volatile u32 spurious;
 static volatile u32 unexpected;
-static volatile u64 mpidr_cpu0, mpidr_cpu1;
+static volatile u64 sgi_dest_cpu0, sgi_dest_cpu1; /* gic_my_sgi_dest() of each vCPU */
 static volatile u32 cpu1_up;
 
 void bench_irq(void)
 {
-    u64 iar = READ_SYSREG(ICC_IAR1_EL1);
-    u32 intid = (u32)(iar & 0xffffff);
+    u64 iar = gic_ack();
+    u32 intid = gic_intid(iar);
     if (intid >= 1020) {
         spurious++;
         return;
@@ -489,7 +567,7 @@ void bench_irq(void)
         dsb();
         pings = pings + 1;
         dsb();
-        WRITE_SYSREG(ICC_SGI1R_EL1, sgi1r_value(INTID_SGI_PONG, mpidr_cpu0));
+        gic_send_sgi(gic_sgi_value(INTID_SGI_PONG, sgi_dest_cpu0));
         break;
     case INTID_SGI_PONG:
         pong_ns = stamp_ns(s);
@@ -499,8 +577,7 @@ void bench_irq(void)
         unexpected = unexpected + 1;
         break;
     }
-    WRITE_SYSREG(ICC_EOIR1_EL1, iar);
-    isb();
+    gic_eoi(iar);
 }
 
 /* Waits (in WFI) until *c reaches want, for at most timeout_ms of guest time; a virtual-timer
@@ -639,12 +716,12 @@ void guest_secondary_main(u64 vcpu)
     (void)vcpu;
     WRITE_SYSREG("vbar_el1", (u64)(unsigned long)bench_vectors);
     isb();
-    mpidr_cpu1 = my_mpidr();
+    sgi_dest_cpu1 = gic_my_sgi_dest();
     bool ok = gic_cpu_init(1u << INTID_SGI_PING);
     dsb();
     cpu1_up = ok ? 1 : 2;
     dsb();
-    WRITE_SYSREG(ICC_SGI1R_EL1, sgi1r_value(INTID_SGI_PONG, mpidr_cpu0));
+    gic_send_sgi(gic_sgi_value(INTID_SGI_PONG, sgi_dest_cpu0));
     for (;;)
         wait_for_irq();
 }
@@ -652,7 +729,7 @@ void guest_secondary_main(u64 vcpu)
 /* vCPU 0 sends SGI_PING to vCPU 1, whose handler stamps the time and answers with SGI_PONG. */
 static void bench_ipi(u64 rounds)
 {
-    mpidr_cpu0 = my_mpidr();
+    sgi_dest_cpu0 = gic_my_sgi_dest();
     dsb();
     long r = guest_cpu_on(1, 1);
     if (r != 0) {
@@ -663,7 +740,7 @@ static void bench_ipi(u64 rounds)
         fail("ipi_latency: vCPU 1 did not come up (state %u)", cpu1_up);
         return;
     }
-    u64 ping = sgi1r_value(INTID_SGI_PING, mpidr_cpu1);
+    u64 ping = gic_sgi_value(INTID_SGI_PING, sgi_dest_cpu1);
     struct stats lat = {0}, rt = {0};
     for (u64 i = 0; i < rounds; i++) {
         u32 want = pongs + 1, want_ping = pings + 1;
@@ -705,13 +782,14 @@ void guest_main(u64 dtb)
     char params[128];
     if (fwcfg_params(params, sizeof(params)))
         parse_params(params, &iters, &rounds);
-    say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu\n", env_name(), (unsigned long long)cnt_freq,
-        (unsigned long long)iters, (unsigned long long)rounds);
+    say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu gic=%u\n", env_name(), (unsigned long long)cnt_freq,
+        (unsigned long long)iters, (unsigned long long)rounds, GIC_VERSION);
     if (!cnt_freq) {
         fail("CNTFRQ_EL0 is 0");
     } else {
         bench_loops(iters);
-        bench_fault_in();
+        if (GIC_VERSION == 3) /* the GICv2 configs have no lazy region */
+            bench_fault_in();
         gic_dist_init();
         if (gic_cpu_init(1u << INTID_VTIMER | 1u << INTID_SGI_PONG)) {
             bench_timer(rounds);

@@ -261,6 +261,7 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     vm->ram_bytes = 0;
     vm->lazy_lo = vm->lazy_hi = 0;
     vm->ramdisk_size = 0;
+    vm->pt_node_count = 0;
     memset(&vm->vgic, 0, sizeof(vm->vgic));
     if (vm_arch_init(vm) != 0) {
         diag_error(d, cfg->file, cfg->base_line, NULL, "no stage-2 tables or VMID left");

@@ -1,5 +1,6 @@
 /* A VM's emulated devices (vGIC, console UART) from its config, and the device tree it boots
  * with: generated from the config when no dtb_path is given, else the given one patched. */
+#include <base/boot.h>
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
@@ -177,7 +178,7 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
         p->gicd_size = vm->vgic.gicd.size;
         p->gicr_base = vm->vgic.gicr.base.val;
         p->gicr_size = vm->vgic.gicr.size;
-    } else if (vm->vgic.present) {
+    } else if (vm->vgic.present || vm->vgic.passthrough) {
         p->gic = VM_FDT_GICV2;
         p->gicd_base = vm->vgic.gicd.base.val;
         p->gicd_size = vm->vgic.gicd.size;
@@ -190,6 +191,9 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
         p->uart_irq = vm->console->intid;
     }
     p->bootargs = c->has_cmdline ? c->cmdline : NULL;
+    p->host = &boot_info.fdt;
+    p->host_nodes = vm->pt_nodes;
+    p->host_node_count = vm->pt_node_count;
     if (c->ramdisk.present && vm->ramdisk_size) {
         p->has_initrd = true;
         p->initrd_start = c->ramdisk.load_gpa.val;
@@ -225,7 +229,13 @@ int vm_setup_dtb(struct vm *vm, struct diag *d)
             diag_error(d, c->file, c->dtb.line, "kernel.dtb_path", "'%s' is not a valid device tree (or too large)",
                        c->dtb.path);
     } else {
-        if (!vm->vgic.present) {
+        size_t copyable = vm_fdt_host_nodes_copyable(p);
+        if (copyable < p->host_node_count)
+            diag_warn(d, c->file, c->dtb.line, "kernel.dtb_load_addr",
+                      "%zu passed-through devices are not root nodes of a 2-cell host tree and are left out of "
+                      "the generated device tree (give a dtb_path to describe them)",
+                      p->host_node_count - copyable);
+        if (!vm->vgic.present && !vm->vgic.passthrough) {
             diag_error(d, c->file, c->dtb.line, "kernel.dtb_load_addr",
                        "a generated device tree needs an interrupt controller (interrupt_mode = \"emu\")");
             goto out;

@@ -274,6 +274,126 @@ static void gen_uart(struct fdt_writer *w, const struct vm_fdt_params *p)
     fdt_end_node(w);
 }
 
+/* ---- host devices (passthrough by path) ---- */
+
+#define HOST_COPY_DEPTH 6
+#define HOST_MAX_CLOCKS 8
+
+struct host_copy {
+    const struct vm_fdt_params *p;
+    struct fdt_writer *w;
+    u32 clk_from[HOST_MAX_CLOCKS], clk_to[HOST_MAX_CLOCKS];
+    size_t nclk;
+};
+
+static bool host_node_copyable(const struct vm_fdt_params *p, int node)
+{
+    const struct fdt *f = p->host;
+    /* (the cell counts of a root child are the root's) */
+    return f && fdt_parent(f, node) == fdt_root(f) && fdt_address_cells(f, node) == 2 && fdt_size_cells(f, node) == 2;
+}
+
+size_t vm_fdt_host_nodes_copyable(const struct vm_fdt_params *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->host_node_count; i++)
+        n += host_node_copyable(p, p->host_nodes[i]);
+    return n;
+}
+
+static u32 be32_at(const u8 *b) { return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3]; }
+
+/* Calls fn for each phandle in a clocks property (entries: phandle, then #clock-cells args). */
+static void for_each_clock(const struct fdt *f, const u8 *v, size_t len, void (*fn)(struct host_copy *, u32, u32 *),
+                           struct host_copy *hc, u32 *out)
+{
+    for (size_t i = 0; i + 4 <= len;) {
+        u32 ph = be32_at(v + i), args = 0;
+        int target = fdt_find_phandle(f, ph);
+        if (target >= 0)
+            fdt_prop_u32(f, target, "#clock-cells", &args);
+        fn(hc, ph, out ? &out[i / 4] : NULL);
+        if (args > 4)
+            break; /* malformed: the rest is copied unmapped */
+        i += 4 + 4 * (size_t)args;
+    }
+}
+
+static void map_clock(struct host_copy *hc, u32 ph, u32 *out)
+{
+    for (size_t i = 0; i < hc->nclk; i++)
+        if (hc->clk_from[i] == ph && out)
+            *out = hc->clk_to[i];
+}
+
+/* A clock a copied device needs: the generated apb-pclk stands in for the host's node of that
+ * name; any other is copied once (keeping its phandle). */
+static void copy_host_node(struct host_copy *hc, int node, int depth);
+static void want_clock(struct host_copy *hc, u32 ph, u32 *out)
+{
+    (void)out;
+    const struct fdt *f = hc->p->host;
+    for (size_t i = 0; i < hc->nclk; i++)
+        if (hc->clk_from[i] == ph)
+            return;
+    int target = fdt_find_phandle(f, ph);
+    if (target < 0 || hc->nclk == HOST_MAX_CLOCKS || fdt_parent(f, target) != fdt_root(f))
+        return;
+    bool ours = hc->p->has_uart && streq(fdt_node_name(f, target), "apb-pclk");
+    hc->clk_from[hc->nclk] = ph;
+    hc->clk_to[hc->nclk++] = ours ? VM_FDT_PHANDLE_CLK : ph;
+    if (!ours)
+        copy_host_node(hc, target, 0);
+}
+
+static void copy_host_node(struct host_copy *hc, int node, int depth)
+{
+    const struct fdt *f = hc->p->host;
+    struct fdt_writer *w = hc->w;
+    fdt_begin_node(w, fdt_node_name(f, node));
+    for (int prop = fdt_first_prop(f, node); prop >= 0; prop = fdt_next_prop(f, prop)) {
+        const char *name = NULL;
+        size_t len = 0;
+        const u8 *v = fdt_prop_at(f, prop, &name, &len);
+        if (!v || !name)
+            continue;
+        if (streq(name, "interrupt-parent")) {
+            fdt_property_u32(w, name, VM_FDT_PHANDLE_GIC);
+        } else if (streq(name, "clocks") && len % 4 == 0 && len <= 64) {
+            u32 cells[16];
+            for (size_t i = 0; i < len / 4; i++)
+                cells[i] = be32_at(v + 4 * i);
+            for_each_clock(f, v, len, map_clock, hc, cells);
+            fdt_property_cells(w, name, cells, len / 4);
+        } else if (streq(name, "msi-parent") || streq(name, "interrupts-extended") ||
+                   ((streq(name, "phandle") || streq(name, "linux,phandle")) && len == 4 &&
+                    be32_at(v) <= VM_FDT_PHANDLE_CLK)) {
+            /* no MSI controller in the guest; phandles that would collide with ours dropped */
+        } else {
+            fdt_property(w, name, v, len);
+        }
+    }
+    if (depth < HOST_COPY_DEPTH)
+        for (int child = fdt_first_child(f, node); child >= 0; child = fdt_next_sibling(f, child))
+            copy_host_node(hc, child, depth + 1);
+    fdt_end_node(w);
+}
+
+static void gen_host_devices(struct fdt_writer *w, const struct vm_fdt_params *p)
+{
+    struct host_copy hc = {.p = p, .w = w};
+    for (size_t i = 0; i < p->host_node_count; i++) {
+        int node = p->host_nodes[i];
+        size_t len = 0;
+        const u8 *clocks = host_node_copyable(p, node) ? fdt_prop(p->host, node, "clocks", &len) : NULL;
+        if (clocks)
+            for_each_clock(p->host, clocks, len, want_clock, &hc, NULL);
+    }
+    for (size_t i = 0; i < p->host_node_count; i++)
+        if (host_node_copyable(p, p->host_nodes[i]))
+            copy_host_node(&hc, p->host_nodes[i], 0);
+}
+
 int vm_fdt_generate(const struct vm_fdt_params *p, void *buf, size_t cap)
 {
     struct gic_layout g;
@@ -297,6 +417,8 @@ int vm_fdt_generate(const struct vm_fdt_params *p, void *buf, size_t cap)
     gen_timer(&w, p);
     if (p->has_uart)
         gen_uart(&w, p);
+    if (p->host_node_count)
+        gen_host_devices(&w, p);
 
     /* stdout-path first: vm_fdt_patch keeps other properties ahead of the ones it writes, so
      * patching a generated tree with the same params reproduces it byte for byte. */

@@ -94,6 +94,8 @@ static int visit(const struct fdt_pt_device *dev, void *arg)
         give_irq(vm, dev->spi[i], dev->spi_edge[i]);
         w->irqs++;
     }
+    if (vm->pt_node_count < VM_MAX_PT_NODES)
+        vm->pt_nodes[vm->pt_node_count++] = dev->node;
     w->devices++;
     return 0;
 }

@@ -634,6 +634,63 @@ static void patch_generated_is_identity(void **state)
     free(out);
 }
 
+
+/* Passthrough by path: host device nodes copied into a generated tree, their interrupt parent
+ * made the guest GIC and their clock the generated apb-pclk (or the host's, copied). */
+static void gen_with_host_devices(void **state)
+{
+    const struct blob *q = *state;
+    struct fdt host;
+    assert_int_equal(fdt_open(&host, q->data, q->size), 0);
+    int nodes[2] = {node_at(&host, "/pl031@9010000"), node_at(&host, "/pl061@9030000")};
+    u8 *buf = malloc(BUF_CAP);
+    for (int with_uart = 1; with_uart >= 0; with_uart--) {
+        struct vm_fdt_params p = base_params(1, VM_FDT_GICV2);
+        p.has_uart = with_uart;
+        p.host = &host;
+        p.host_nodes = nodes;
+        p.host_node_count = 2;
+        assert_int_equal(vm_fdt_host_nodes_copyable(&p), 2);
+        struct fdt f;
+        int n = generate(&p, buf, &f);
+        assert_dtc_clean(buf, n);
+        assert_phandles_resolve(&f);
+        int rtc = node_at(&f, "/pl031@9010000");
+        u32 parent = VM_FDT_PHANDLE_GIC; /* QEMU's nodes inherit the root's: the guest GIC */
+        fdt_prop_u32(&f, rtc, "interrupt-parent", &parent);
+        assert_int_equal(parent, VM_FDT_PHANDLE_GIC);
+        assert_u32(&f, fdt_root(&f), "interrupt-parent", VM_FDT_PHANDLE_GIC);
+        const u32 irq[3] = {0, 2, 4};
+        assert_cells(&f, rtc, "interrupts", irq, 3);
+        u64 base = 0, size = 0;
+        assert_true(fdt_reg(&f, rtc, 0, &base, &size));
+        assert_true(base == 0x9010000 && size == 0x1000);
+        const char *const compat[2] = {"arm,pl031", "arm,primecell"};
+        assert_strings(&f, rtc, "compatible", compat, 2);
+        node_at(&f, "/pl061@9030000");
+        u32 host_clk = 0, clk = 0;
+        assert_true(fdt_prop_u32(&host, node_at(&host, "/apb-pclk"), "phandle", &host_clk));
+        assert_true(fdt_prop_u32(&f, rtc, "clocks", &clk));
+        if (with_uart) {
+            assert_int_equal(clk, VM_FDT_PHANDLE_CLK); /* the generated clock stands in */
+        } else {
+            assert_int_equal(clk, host_clk); /* the host's clock node was copied, once */
+            assert_u32(&f, node_at(&f, "/apb-pclk"), "phandle", host_clk);
+        }
+    }
+    /* a node below the root cannot be described (its reg needs the parent's ranges) */
+    struct vm_fdt_params p = base_params(1, VM_FDT_GICV2);
+    int nested[1] = {node_at(&host, "/cpus/cpu@0")};
+    p.host = &host;
+    p.host_nodes = nested;
+    p.host_node_count = 1;
+    assert_int_equal(vm_fdt_host_nodes_copyable(&p), 0);
+    struct fdt f;
+    generate(&p, buf, &f);
+    assert_int_equal(fdt_path_lookup(&f, "/cpu@0"), -1);
+    free(buf);
+}
+
 /* ---- patching QEMU's tree ---- */
 
 static int qemu_setup(void **state)
@@ -1207,7 +1264,7 @@ int main(void)
     const struct CMUnitTest qemu[] = {
         cmocka_unit_test(patch_qemu_two_cpus),  cmocka_unit_test(patch_qemu_all_cpus),
         cmocka_unit_test(patch_qemu_new_mpidr), cmocka_unit_test(patch_qemu_overflow),
-        cmocka_unit_test(patch_qemu_malformed),
+        cmocka_unit_test(patch_qemu_malformed), cmocka_unit_test(gen_with_host_devices),
     };
     const struct CMUnitTest board[] = {
         cmocka_unit_test(patch_board),

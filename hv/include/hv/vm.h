@@ -12,6 +12,7 @@
 #include <lib/types.h>
 
 #define VM_MAX 16
+#define VM_MAX_PT_NODES 64
 
 enum vm_state {
     VM_CREATED, /* memory and images in place, vCPUs not started */
@@ -66,6 +67,8 @@ struct vm {
     u32 restarts;
     u64 lazy_faults;
     u64 lazy_lo, lazy_hi; /* bounds of the lazily mapped regions: MMIO exits skip them cheaply */
+    int pt_nodes[VM_MAX_PT_NODES]; /* host DTB nodes passed through by path (for the guest DTB) */
+    u32 pt_node_count;
 };
 
 extern struct vm *vm_table[VM_MAX];

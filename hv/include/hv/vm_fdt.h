@@ -37,7 +37,17 @@ struct vm_fdt_params {
     const char *bootargs; /* NULL or "" = none (patch: the source's bootargs stay) */
     bool has_initrd;      /* initrd_start < initrd_end required */
     u64 initrd_start, initrd_end;
+    /* generate only: host device nodes passed through by path, copied in as root children
+     * (nodes that are not root children of a 2/2-cell host tree are left out, since their reg
+     * would need the parents' translation). interrupt-parent becomes the guest GIC; clock
+     * nodes they reference are copied too, or mapped onto the generated apb-pclk. */
+    const struct fdt *host;
+    const int *host_nodes;
+    size_t host_node_count;
 };
+
+/* Of the host nodes, how many vm_fdt_generate copies (the others cannot be described). */
+size_t vm_fdt_host_nodes_copyable(const struct vm_fdt_params *p);
 
 /* Writes a complete DTB for a Linux (arm64) guest into buf. Returns its size, or -1 when it does
  * not fit or the params are bad. */
