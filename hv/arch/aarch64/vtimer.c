@@ -25,14 +25,17 @@ void vtimer_irq(u32 intid, void *arg)
 {
     (void)intid, (void)arg;
     struct vcpu *v = vcpu_arch_loaded(cpu_id());
-    irq_disable(VTIMER_INTID);
-    if (!v)
+    if (!v || !v->vm->vgic.present) {
+        /* No virtual interrupt to deliver (and so no deactivation to wait for): stop the level
+         * output with IMASK; the guest sees ISTATUS and rewrites CTL when it arms the next one. */
+        write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CTL_IMASK);
+        isb();
         return;
-    v->arch.vtimer_masked = true;
-    if (v->vm->vgic.present) {
-        v->vgic.priv[VTIMER_INTID].eoi_notify = true;
-        vgic_raise(v->vm, v, VTIMER_INTID);
     }
+    irq_disable(VTIMER_INTID);
+    v->arch.vtimer_masked = true;
+    v->vgic.priv[VTIMER_INTID].eoi_notify = true;
+    vgic_raise(v->vm, v, VTIMER_INTID);
 }
 
 /* The guest is done with the timer interrupt: it may fire again (the line is level: at once if
@@ -75,12 +78,12 @@ u64 vcpu_arch_timer_poll(struct vcpu *v, u64 now)
         return next; /* its virtual timer is in hardware */
     if (armed(s->cntv_ctl) && !v->arch.vtimer_masked) {
         u64 deadline = s->cntv_cval + v->vm->cntvoff;
-        if (now >= deadline) {
+        if (now >= deadline && !v->vm->vgic.present) {
+            s->cntv_ctl |= CTL_IMASK; /* as the hardware path does for a VM without vGIC */
+        } else if (now >= deadline) {
             v->arch.vtimer_masked = true; /* as the hardware path does */
-            if (v->vm->vgic.present) {
-                v->vgic.priv[VTIMER_INTID].eoi_notify = true;
-                vgic_raise(v->vm, v, VTIMER_INTID);
-            }
+            v->vgic.priv[VTIMER_INTID].eoi_notify = true;
+            vgic_raise(v->vm, v, VTIMER_INTID);
         } else if (!next || deadline < next) {
             next = deadline;
         }
