@@ -3,9 +3,12 @@ registers, forwards its SPI through the vGIC (masked at the host until the guest
 it) and copies the node, with the clock it needs, into the generated guest device tree."""
 import re
 
-from test_linux import boot, poweroff, run
+import pytest
+from cvisor import Machine, build_image
+from test_linux import PROMPT, poweroff, run
 
-RTC_CONFIG = "configs/vms/linux-rtc-aarch64.toml"
+RTC_V3 = "configs/vms/linux-rtc-aarch64.toml"
+RTC_V2 = "configs/vms/linux-rtc-gicv2-aarch64.toml"
 
 
 def rtc_irqs(text):
@@ -14,9 +17,17 @@ def rtc_irqs(text):
     return int(line.split()[1])
 
 
-def test_linux_finds_the_host_rtc_passed_through_by_path_and_takes_its_alarm_interrupt():
-    m = boot("linux-rtc", RTC_CONFIG)
+@pytest.mark.parametrize("config,gic", [(RTC_V3, 3), (RTC_V2, 3), (RTC_V2, 2)],
+                         ids=["vgicv3", "vgicv2-soft-gicc", "vgicv2-on-gicv2-host"])
+def test_linux_finds_the_host_rtc_passed_through_by_path_and_takes_its_alarm_interrupt(config, gic):
+    """The forwarded SPI through each delivery path: GICv3 list registers, the software GICv2
+    CPU interface (GICv3 host), GICH list registers (GICv2 host)."""
+    name = "linux-rtc-" + ("v3" if "gicv2" not in config else "v2")
+    image, _ = build_image(name, [config])
+    m = Machine(image, f"{name}-host-gicv{gic}", timeout=240, gic=gic)
     try:
+        m.expect(r"cvisor-guest: init started")
+        m.expect(re.escape(PROMPT))
         assert "pl031" in run(m, "cat /sys/class/rtc/rtc0/name")
         # the RTC is the host's (QEMU's wall clock), not a guest clock that starts at 1970
         assert int(run(m, "date +%Y").strip()) >= 2024
