@@ -7,6 +7,9 @@ time is skipped instead of following the host's clock, so every number is a dete
 of instructions):
 
   * the guest microbenchmarks (guests/bench) under cvisor and directly on QEMU at EL1 (bare);
+  * the same on a GICv2 host (QEMU gic-version=2), with the guest's GICv2 build (bench-gicv2):
+    bare, under cvisor with the emulated vGICv2 (hardware GICV frame), and under cvisor with
+    interrupt_mode = "passthrough";
   * Debian's Linux booting to /init, under cvisor and bare;
   * the size of the hypervisor image built with no VM config.
 
@@ -37,6 +40,8 @@ QEMU = "qemu-system-aarch64"
 # however long the host took to notice the deadline (tens of microseconds, varying).
 ICOUNT = "shift=0,sleep=off"
 BENCH_CONFIG = "configs/vms/bench-aarch64.toml"
+BENCH_GICV2_EMU_CONFIG = "configs/vms/bench-gicv2-emu-aarch64.toml"
+BENCH_GICV2_PT_CONFIG = "configs/vms/bench-gicv2-pt-aarch64.toml"
 LINUX_CONFIG = "configs/vms/linux-aarch64.toml"
 LINUX_APPEND = "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init"
 HV_MEM = "2G"  # as `make run`
@@ -49,13 +54,21 @@ GOALS = {  # key in results.json: (comparison, limit, text)
     "hv_binary_bytes": ("<=", 192 * 1024, "<= 192 KiB"),
 }
 
-# Microbenchmark names the guest must report, per environment.
+# Microbenchmark names the guest must report, per run. The gicv2-* runs use the GICv2 build of
+# the guest on a GICv2 host; it has no stage-2 fault-in benchmark, and the passthrough VM has
+# one vCPU, so no IPI benchmarks there (docs/bench.md).
 REQUIRED_MICRO = {
     "cvisor": ["empty_loop", "hypercall", "svc_roundtrip", "mmio_read", "timer_irq_latency", "ipi_latency",
                "ipi_roundtrip", "stage2_fault_in"],
     "bare": ["empty_loop", "svc_roundtrip", "mmio_read_bare", "timer_irq_latency", "ipi_latency",
              "ipi_roundtrip", "stage2_fault_in_bare"],
+    "gicv2-bare": ["empty_loop", "svc_roundtrip", "mmio_read_bare", "timer_irq_latency", "ipi_latency",
+                   "ipi_roundtrip"],
+    "gicv2-emu": ["empty_loop", "hypercall", "svc_roundtrip", "mmio_read", "timer_irq_latency", "ipi_latency",
+                  "ipi_roundtrip"],
+    "gicv2-passthrough": ["empty_loop", "hypercall", "svc_roundtrip", "mmio_read", "timer_irq_latency"],
 }
+MICRO_RUNS = list(REQUIRED_MICRO)
 
 BENCH_LINE = re.compile(r"BENCH name=(\S+) value=(\S+) unit=(\S+)(.*)")
 INIT_LINE = re.compile(r"cvisor-guest: init started, uptime ([0-9.]+)\s")
@@ -94,15 +107,24 @@ def make(args, what, build, cache_dir, jobs):
 def build_all(build, cache_dir, jobs):
     out = build / "bench"
     guest_elf = build / "guests" / ARCH / "bench.elf"
+    guest_gicv2_elf = build / "guests" / ARCH / "bench-gicv2.elf"
     images = {
         "bench": out / "hv" / "cvisor.bin",
+        "bench_gicv2_emu": out / "hv-gicv2-emu" / "cvisor.bin",
+        "bench_gicv2_pt": out / "hv-gicv2-pt" / "cvisor.bin",
         "linux": out / "linux" / "cvisor.bin",
         "empty": out / "empty" / "cvisor.bin",
         "guest_elf": guest_elf,
+        "guest_gicv2_elf": guest_gicv2_elf,
     }
-    log("building: cvisor with the bench VM, the bench guest ELF")
-    make(["APP=hv", f"VM_CONFIGS={BENCH_CONFIG}", f"IMAGE_DIR={out / 'hv'}", "build", str(guest_elf)],
-         "the bench image", build, cache_dir, jobs)
+    log("building: cvisor with the bench VM, the bench guest ELFs (GICv3 and GICv2 builds)")
+    make(["APP=hv", f"VM_CONFIGS={BENCH_CONFIG}", f"IMAGE_DIR={out / 'hv'}", "build", str(guest_elf),
+          str(guest_gicv2_elf)], "the bench image", build, cache_dir, jobs)
+    log("building: cvisor with the GICv2 bench VMs (emulated vGICv2, interrupt passthrough)")
+    make(["APP=hv", f"VM_CONFIGS={BENCH_GICV2_EMU_CONFIG}", f"IMAGE_DIR={out / 'hv-gicv2-emu'}", "build"],
+         "the GICv2 emu bench image", build, cache_dir, jobs)
+    make(["APP=hv", f"VM_CONFIGS={BENCH_GICV2_PT_CONFIG}", f"IMAGE_DIR={out / 'hv-gicv2-pt'}", "build"],
+         "the GICv2 passthrough bench image", build, cache_dir, jobs)
     log("building: cvisor with the Linux VM")
     make(["APP=hv", f"VM_CONFIGS={LINUX_CONFIG}", f"IMAGE_DIR={out / 'linux'}", "build"],
          "the Linux image", build, cache_dir, jobs)
@@ -170,14 +192,14 @@ def run_qemu(cmd, timeout, until=None, log_path=None):
     return text, (None if matched or timed_out else status), timed_out
 
 
-def qemu_hv(image, smp=2):
-    return [QEMU, "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72", "-smp", str(smp),
+def qemu_hv(image, smp=2, gic=3):
+    return [QEMU, "-M", f"virt,virtualization=on,gic-version={gic}", "-cpu", "cortex-a72", "-smp", str(smp),
             "-m", HV_MEM, "-nographic", "-icount", ICOUNT, "-kernel", str(image)]
 
 
-def qemu_bare(kernel, smp, mem, extra=()):
-    return [QEMU, "-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-smp", str(smp), "-m", mem, "-nographic",
-            "-icount", ICOUNT, "-kernel", str(kernel)] + list(extra)
+def qemu_bare(kernel, smp, mem, extra=(), gic=3):
+    return [QEMU, "-M", f"virt,gic-version={gic}", "-cpu", "cortex-a72", "-smp", str(smp), "-m", mem,
+            "-nographic", "-icount", ICOUNT, "-kernel", str(kernel)] + list(extra)
 
 
 def run_disk_load(images, logs, timeout):
@@ -227,11 +249,20 @@ def parse_micro(text, env, log_path):
 
 
 def run_micro(env, images, iters, rounds, logs, timeout):
+    """One microbenchmark run; env is a key of REQUIRED_MICRO."""
     params = ["-fw_cfg", f"name=opt/cvisor/bench,string=iters={iters} rounds={rounds}"]
     if env == "cvisor":
         cmd = qemu_hv(images["bench"]) + params
-    else:
+    elif env == "bare":
         cmd = qemu_bare(images["guest_elf"], 2, "256M", params)
+    elif env == "gicv2-bare":
+        cmd = qemu_bare(images["guest_gicv2_elf"], 2, "256M", params, gic=2)
+    elif env == "gicv2-emu":
+        cmd = qemu_hv(images["bench_gicv2_emu"], gic=2) + params
+    elif env == "gicv2-passthrough":
+        cmd = qemu_hv(images["bench_gicv2_pt"], gic=2) + params
+    else:
+        raise BenchError(f"unknown microbenchmark run {env!r}")
     log_path = logs / f"micro-{env}.log"
     text, status, timed_out = run_qemu(cmd, timeout, log_path=log_path)
     if timed_out:
@@ -335,7 +366,8 @@ def fmt_num(v, digits=1):
     return f"{v:.{digits}f}"
 
 
-# Table rows: label, key of the cvisor value, key of the bare value, digits, key of the goal.
+# Table rows: label, key of the cvisor value, key of the bare value, digits, key of the goal, and
+# optionally True: leave the row out when the cvisor value is missing (not measured).
 TABLE = [
     ("hypercall (bare: svc_roundtrip)", "hypercall_instructions", "svc_roundtrip_bare_instructions", 1,
      "hypercall_instructions"),
@@ -345,6 +377,18 @@ TABLE = [
      "timer_irq_latency_ratio"),
     ("ipi_latency", "ipi_latency_instructions", "ipi_latency_bare_instructions", 1, None),
     ("stage2 fault-in of a lazy page", "stage2_fault_in_instructions", "stage2_fault_in_bare_instructions", 1, None),
+    ("GICv2 host: timer_irq_latency, vGICv2", "timer_irq_latency_gicv2_emu_instructions",
+     "timer_irq_latency_gicv2_bare_instructions", 1, None),
+    ("GICv2 host: timer_irq_latency, passthrough", "timer_irq_latency_gicv2_passthrough_instructions",
+     "timer_irq_latency_gicv2_bare_instructions", 1, None),
+    ("GICv2 host: ipi_latency, vGICv2", "ipi_latency_gicv2_emu_instructions", "ipi_latency_gicv2_bare_instructions",
+     1, None),
+    ("GICv2 host: ipi_latency, passthrough", "ipi_latency_gicv2_passthrough_instructions",
+     "ipi_latency_gicv2_bare_instructions", 1, None, True),
+    ("GICv2 host: mmio_read (GICD_TYPER), vGICv2", "mmio_read_gicv2_emu_instructions",
+     "mmio_read_gicv2_bare_instructions", 1, None),
+    ("GICv2 host: mmio_read (GICD_TYPER), passthrough", "mmio_read_gicv2_passthrough_instructions",
+     "mmio_read_gicv2_bare_instructions", 1, None),
     ("linux_boot to /init (s)", "linux_boot_seconds", "linux_boot_bare_seconds", 3, "linux_boot_ratio"),
     ("hv_binary_bytes (no VM)", "hv_binary_bytes", None, 0, "hv_binary_bytes"),
     ("kernel load from FAT disk (MB/s)", "disk_image_load_mb_per_s", None, 1, None),
@@ -361,8 +405,10 @@ def fmt_ratio(r):
 
 def print_table(res):
     lines = []
-    for label, cv_key, bare_key, digits, goal_key in TABLE:
+    for label, cv_key, bare_key, digits, goal_key, *optional in TABLE:
         cv, bare = res.get(cv_key), res.get(bare_key) if bare_key else None
+        if optional and optional[0] and cv is None:
+            continue
         met = goal_met(goal_key, res.get(goal_key)) if goal_key else None
         lines.append((label, fmt_num(cv, digits), fmt_num(bare, digits), fmt_ratio(ratio(cv, bare)),
                       GOALS[goal_key][2] if goal_key else "-",
@@ -381,6 +427,9 @@ def print_table(res):
     print("Values are instructions (QEMU -icount shift=0: 1 instruction = 1 ns of guest time), except"
           " the Linux boot (seconds of guest time to /init, median of "
           f"{res['linux_boot_runs']} runs) and the image size (bytes).")
+    print("GICv2 host rows: QEMU gic-version=2, the guest's GICv2 build (GICC MMIO); bare is that build on "
+          "bare QEMU gic-version=2. vGICv2: emulated distributor, hardware GICV CPU interface; passthrough: "
+          "interrupt_mode = \"passthrough\" (1 vCPU, so no IPI).")
     if res.get("linux_boot_ratio_printk") is not None:
         print(f"Linux boot ratio from the kernel's 'Run /init' timestamp (microsecond resolution): "
               f"{res['linux_boot_ratio_printk']:.4f}")
@@ -410,9 +459,9 @@ def main():
     try:
         images = build_all(build, cache_dir, max(1, args.jobs))
         hv_bytes = images["empty"].stat().st_size
-        log(f"running: microbenchmarks under cvisor and bare QEMU (iters={iters}, rounds={rounds})")
-        micro = {env: run_micro(env, images, iters, rounds, logs, micro_timeout)
-                 for env in ("cvisor", "bare")}
+        log(f"running: microbenchmarks under cvisor and bare QEMU, GICv3 and GICv2 hosts "
+            f"(iters={iters}, rounds={rounds})")
+        micro = {env: run_micro(env, images, iters, rounds, logs, micro_timeout) for env in MICRO_RUNS}
         log(f"running: Linux boot to /init, {linux_runs} run(s) each under cvisor and bare QEMU")
         linux = run_linux(images, cache_dir, linux_runs, logs, linux_timeout, max(1, args.jobs))
         log("running: Linux kernel image load from the FAT disk")
@@ -423,6 +472,7 @@ def main():
         return 1
 
     cv, bare = micro["cvisor"], micro["bare"]
+    v2_bare, v2_emu, v2_pt = micro["gicv2-bare"], micro["gicv2-emu"], micro["gicv2-passthrough"]
     boot_cv = statistics.median(r["to_init"] for r in linux["cvisor"])
     boot_bare = statistics.median(r["to_init"] for r in linux["bare"])
     printk_cv = [r["to_init_printk"] for r in linux["cvisor"] if r["to_init_printk"] is not None]
@@ -448,6 +498,19 @@ def main():
         "ipi_roundtrip_bare_instructions": bare["ipi_roundtrip"],
         "empty_loop_instructions": cv["empty_loop"],
         "empty_loop_bare_instructions": bare["empty_loop"],
+        # GICv2 host (QEMU gic-version=2), the guest's GICv2 build. None: not measured.
+        "timer_irq_latency_gicv2_bare_instructions": v2_bare["timer_irq_latency"],
+        "timer_irq_latency_gicv2_emu_instructions": v2_emu["timer_irq_latency"],
+        "timer_irq_latency_gicv2_passthrough_instructions": v2_pt["timer_irq_latency"],
+        "ipi_latency_gicv2_bare_instructions": v2_bare["ipi_latency"],
+        "ipi_latency_gicv2_emu_instructions": v2_emu["ipi_latency"],
+        "ipi_latency_gicv2_passthrough_instructions": v2_pt.get("ipi_latency"),
+        "ipi_roundtrip_gicv2_bare_instructions": v2_bare["ipi_roundtrip"],
+        "ipi_roundtrip_gicv2_emu_instructions": v2_emu["ipi_roundtrip"],
+        "ipi_roundtrip_gicv2_passthrough_instructions": v2_pt.get("ipi_roundtrip"),
+        "mmio_read_gicv2_bare_instructions": v2_bare["mmio_read_bare"],
+        "mmio_read_gicv2_emu_instructions": v2_emu["mmio_read"],
+        "mmio_read_gicv2_passthrough_instructions": v2_pt["mmio_read"],
         "linux_boot_seconds": boot_cv,
         "linux_boot_bare_seconds": boot_bare,
         "linux_hv_setup_seconds": statistics.median(r["hv_setup"] for r in linux["cvisor"]),
@@ -467,7 +530,10 @@ def main():
     res["goals"] = {k: {"goal": g[2], "met": goal_met(k, res[k])} for k, g in GOALS.items()}
 
     required = ["hypercall_instructions", "mmio_read_instructions", "timer_irq_latency_ratio",
-                "ipi_latency_instructions", "linux_boot_ratio", "hv_binary_bytes"]
+                "ipi_latency_instructions", "linux_boot_ratio", "hv_binary_bytes",
+                "timer_irq_latency_gicv2_bare_instructions", "timer_irq_latency_gicv2_emu_instructions",
+                "timer_irq_latency_gicv2_passthrough_instructions", "ipi_latency_gicv2_bare_instructions",
+                "ipi_latency_gicv2_emu_instructions"]
     bad = [k for k in required if not isinstance(res[k], (int, float)) or res[k] != res[k] or res[k] < 0]
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / ("results-quick.json" if args.quick else "results.json")
