@@ -66,7 +66,8 @@ REQUIRED_MICRO = {
                    "ipi_roundtrip"],
     "gicv2-emu": ["empty_loop", "hypercall", "svc_roundtrip", "mmio_read", "timer_irq_latency", "ipi_latency",
                   "ipi_roundtrip"],
-    "gicv2-passthrough": ["empty_loop", "hypercall", "svc_roundtrip", "mmio_read", "timer_irq_latency"],
+    "gicv2-passthrough": ["empty_loop", "hypercall", "svc_roundtrip", "mmio_read", "timer_irq_latency",
+                          "ipi_latency", "ipi_roundtrip"],
 }
 MICRO_RUNS = list(REQUIRED_MICRO)
 
@@ -429,7 +430,7 @@ def print_table(res):
           f"{res['linux_boot_runs']} runs) and the image size (bytes).")
     print("GICv2 host rows: QEMU gic-version=2, the guest's GICv2 build (GICC MMIO); bare is that build on "
           "bare QEMU gic-version=2. vGICv2: emulated distributor, hardware GICV CPU interface; passthrough: "
-          "interrupt_mode = \"passthrough\" (1 vCPU, so no IPI).")
+          "interrupt_mode = \"passthrough\" (2 vCPUs on their own pCPUs).")
     if res.get("linux_boot_ratio_printk") is not None:
         print(f"Linux boot ratio from the kernel's 'Run /init' timestamp (microsecond resolution): "
               f"{res['linux_boot_ratio_printk']:.4f}")

@@ -13,6 +13,8 @@
 #define GICD_TYPER 0x004
 #define GICD_ISENABLER 0x100
 #define GICD_ICENABLER 0x180
+#define GICD_ICPENDR 0x280
+#define GICD_ICACTIVER 0x380
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR 0x800
 #define GICD_SGIR 0xf00
@@ -22,6 +24,7 @@
 #define GICC_BPR 0x08
 #define GICC_IAR 0x0c
 #define GICC_EOIR 0x10
+#define GICC_APR0 0xd0
 
 #define DEFAULT_PRIORITY 0xa0
 
@@ -69,6 +72,12 @@ static void gicv2_cpu_init(void)
     u32 targets = *reg32(gicv2.dist_base + GICD_ITARGETSR); /* banked: this CPU's own bit */
     cpu_mask[cpu_id()] = (u8)(targets | targets >> 8 | targets >> 16 | targets >> 24);
     *reg32(gicv2.dist_base + GICD_ICENABLER) = ~0u;
+    /* Also when the CPU comes back from a guest that drove this interface itself: nothing of
+     * its may stay pending, active, or hold the running priority up. */
+    *reg32(gicv2.dist_base + GICD_ICPENDR) = 0xffff0000u; /* PPIs; SGI pending state is per source */
+    *reg32(gicv2.dist_base + GICD_ICACTIVER) = ~0u;
+    for (u32 i = 0; i < 4; i++)
+        *reg32(gicv2.cpu_base + GICC_APR0 + 4 * i) = 0;
     for (u32 i = 0; i < 32; i += 4)
         *reg32(gicv2.dist_base + GICD_IPRIORITYR + i) = DEFAULT_PRIORITY * 0x01010101u;
     *reg32(gicv2.cpu_base + GICC_PMR) = 0xff;

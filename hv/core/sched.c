@@ -24,6 +24,7 @@ struct run_queue {
 static struct run_queue rqs[MAX_CPUS];
 static volatile bool need_resched[MAX_CPUS];
 static volatile bool need_reap[MAX_CPUS]; /* a VM with a vCPU here is ending */
+static volatile bool pt_in_guest[MAX_CPUS]; /* running a vCPU that owns the GIC CPU interface */
 
 void vm_finish(struct vm *vm);
 
@@ -106,15 +107,19 @@ u32 sched_shell_cpu(void)
 
 void sched_kick(u32 cpu)
 {
-    /* A passthrough pCPU's interrupts go to its guest: it notices requests at its next exit. */
-    if (cpu != cpu_id() && !pcpu_owner[cpu])
+    /* While a passthrough vCPU runs, the pCPU's interrupts go to its guest: it notices
+     * requests at its next exit. */
+    if (cpu != cpu_id() && !pt_in_guest[cpu])
         irq_send_sgi(cpu, IRQ_SGI_WAKEUP);
 }
 
 void sched_vm_ending(u32 cpu)
 {
     need_reap[cpu] = true;
-    sched_kick(cpu);
+    /* Even to a passthrough vCPU: its VM's stage 2 is revoked, so the interrupt's vector fetch
+     * (or any access) brings it out. */
+    if (cpu != cpu_id())
+        irq_send_sgi(cpu, IRQ_SGI_WAKEUP);
 }
 
 /* Stops this pCPU's vCPUs of VMs that are ending; finishing a VM happens outside the lock. */
@@ -218,6 +223,8 @@ static void handle_mmio(struct vcpu *v, struct vcpu_exit *e)
  * interrupt became deliverable, takes the full path. */
 static bool handled_fast(struct vcpu *v, struct vcpu_exit *e)
 {
+    if (__atomic_load_n(&v->vm->state, __ATOMIC_RELAXED) != VM_RUNNING)
+        return false; /* ending: whatever brought it out, it stops */
     if (e->reason == VCPU_EXIT_RETRY)
         return true;
     if (e->reason == VCPU_EXIT_HYPERCALL && e->hypercall.nr != HC_SHUTDOWN) {
@@ -238,6 +245,11 @@ static bool handled_fast(struct vcpu *v, struct vcpu_exit *e)
 /* Returns false when the vCPU should give up the pCPU. */
 static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
 {
+    if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING) {
+        if (e->reason == VCPU_EXIT_IRQ)
+            irq_dispatch();
+        return false; /* (a revoked passthrough VM's fault is not worth a report) */
+    }
     switch (e->reason) {
     case VCPU_EXIT_NONE:
     case VCPU_EXIT_RETRY:
@@ -325,6 +337,7 @@ static void run_vcpu(struct vcpu *v)
     need_resched[cpu] = false;
     u64 slice_end = slice_end_for();
     vcpu_arch_load(v);
+    pt_in_guest[cpu] = v->vm->vgic.passthrough;
     poll_and_arm(slice_end);
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING &&
            !v->vm->paused) {
@@ -353,6 +366,7 @@ static void run_vcpu(struct vcpu *v)
         if (!keep || need_reap[cpu])
             break; /* (an ending VM's vCPU here is stopped before this one runs on) */
     }
+    pt_in_guest[cpu] = false;
 }
 
 void sched_request_exit(u32 cpu)

@@ -7,6 +7,7 @@
 #include <hv/sched.h>
 #include <hv/shell.h>
 #include <hv/vconsole.h>
+#include <hv/vgic.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -205,6 +206,9 @@ static void run_command(char *cmd)
     if (!strcmp(words[1], "stats"))
         return cmd_stats(vm);
     if (!strcmp(words[1], "pause") || !strcmp(words[1], "resume")) {
+        if (vm->vgic.passthrough)
+            return out("vm%llu drives the GIC of its pCPUs itself (interrupt passthrough): it cannot be "
+                       "paused, only stopped\n", (unsigned long long)vm->id);
         vm->paused = !strcmp(words[1], "pause");
         for (u32 i = 0; i < vm->vcpu_count; i++) /* running vCPUs leave, paused ones come back */
             sched_kick(vm->vcpus[i]->pcpu);

@@ -143,6 +143,21 @@ void vgic_pt_own(struct vm *vm, u32 intid)
         vm->vgic.pt_owned[intid / 32] |= 1u << (intid % 32);
 }
 
+/* The VM's SPIs are left disabled, not pending and not active for whoever gets them next. */
+void vgic_pt_release(struct vm *vm)
+{
+    struct vgic *g = &vm->vgic;
+    for (u32 w = VGIC_NR_PRIVATE / 32; w < VGIC_PT_MAX_INTID / 32; w++) {
+        if (!g->pt_owned[w])
+            continue;
+        irq_dist_write(GICD_ICENABLER + 4 * w, 4, g->pt_owned[w]);
+        irq_dist_write(GICD_ICPENDR + 4 * w, 4, g->pt_owned[w]);
+        irq_dist_write(GICD_ICACTIVER + 4 * w, 4, g->pt_owned[w]);
+        g->pt_owned[w] = 0;
+    }
+    g->passthrough = false;
+}
+
 int vgic_pt_create(struct vm *vm, gpa_t gicd, gpa_t gicc)
 {
     struct vgic *g = &vm->vgic;

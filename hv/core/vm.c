@@ -318,6 +318,8 @@ void vm_release(struct vm *vm)
 {
     if (vm->vgic.present)
         vgic_release(vm); /* forwarded interrupts first: their handler reaches the vCPUs */
+    if (vm->vgic.passthrough)
+        vgic_pt_release(vm);
     sched_release_pcpus(vm);
     dev_release_all(vm);
     for (u32 i = 0; i < vm->vcpu_count; i++) {
@@ -378,6 +380,8 @@ void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, .
     va_end(ap);
     __atomic_store_n(&vm->state, VM_ENDING, __ATOMIC_RELEASE);
     spin_unlock(&vm->lock);
+    if (vm->vgic.passthrough)
+        vm_arch_revoke(vm); /* its vCPUs never trap by themselves: make them fault out */
     /* Every pCPU hosting one of its vCPUs notices at its next pass through the run loop. */
     for (u32 i = 0; i < vm->vcpu_count; i++)
         sched_vm_ending(vm->vcpus[i]->pcpu);

@@ -2,9 +2,11 @@
  * at level 1, 1 GiB / 2 MiB blocks where alignment allows. */
 #include <arch/sysreg.h>
 #include <base/log.h>
+#include <base/heap.h>
 #include <base/mm.h>
 #include <hv/arch.h>
 #include <hv/vm.h>
+#include <lib/string.h>
 
 #define S2_VALID (1ull << 0)
 #define S2_TABLE (1ull << 1)
@@ -80,11 +82,9 @@ int vm_arch_init(struct vm *vm)
     return 0;
 }
 
-void vm_arch_destroy(struct vm *vm)
+/* Flushes this VMID's stage-1+2 TLB entries on every CPU. */
+static void flush_vmid(struct vm *vm)
 {
-    if (!vm->arch.vmid)
-        return;
-    /* Flush this VMID's stage-1+2 TLB entries on every CPU before the tables are reused. */
     u64 saved = read_sysreg(vttbr_el2);
     write_sysreg(vttbr_el2, vm->arch.vttbr);
     isb();
@@ -92,6 +92,35 @@ void vm_arch_destroy(struct vm *vm)
     dsb(ish);
     write_sysreg(vttbr_el2, saved);
     isb();
+}
+
+/* Unmaps everything at once (the root table emptied, TLBs flushed everywhere): a vCPU that
+ * runs without ever trapping (interrupt passthrough) exits at its next instruction fetch. */
+void vm_arch_revoke(struct vm *vm)
+{
+    if (!vm->arch.vmid || vm->arch.revoked_root)
+        return;
+    void *root = hpa_to_ptr(hpa(vm->arch.s2.root_pa));
+    vm->arch.revoked_root = kmalloc(PAGE_SIZE);
+    if (!vm->arch.revoked_root)
+        return;
+    memcpy(vm->arch.revoked_root, root, PAGE_SIZE);
+    memset(root, 0, PAGE_SIZE);
+    dsb(ishst);
+    flush_vmid(vm);
+}
+
+void vm_arch_destroy(struct vm *vm)
+{
+    if (!vm->arch.vmid)
+        return;
+    if (vm->arch.revoked_root) { /* the tables below the root are freed through it */
+        memcpy(hpa_to_ptr(hpa(vm->arch.s2.root_pa)), vm->arch.revoked_root, PAGE_SIZE);
+        kfree(vm->arch.revoked_root);
+        vm->arch.revoked_root = NULL;
+    }
+    /* Flush this VMID's stage-1+2 TLB entries on every CPU before the tables are reused. */
+    flush_vmid(vm);
     pt_destroy(&vm->arch.s2);
     vmid_free(vm->arch.vmid);
     vm->arch.vmid = 0;

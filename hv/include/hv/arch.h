@@ -18,6 +18,9 @@ struct vcpu_exit;
 int vm_arch_init(struct vm *vm);           /* empty stage-2 tables, VMID */
 void vm_arch_destroy(struct vm *vm);       /* frees tables, flushes the VMID from the TLBs */
 int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags);
+/* Takes every mapping away at once (until vm_arch_destroy): a vCPU running without traps
+ * faults out at its next access. */
+void vm_arch_revoke(struct vm *vm);
 
 /* Virtual CPU id (MPIDR on aarch64) of vCPU `index`. */
 u64 vcpu_arch_hwid(u32 index);

@@ -88,6 +88,7 @@ int vgic_v2_create(struct vm *vm, gpa_t gicd, gpa_t gicc, bool soft_cpuif);
  * gicd and the physical CPU interface mapped at gicc; vgic_pt_own gives the VM an SPI. */
 int vgic_pt_create(struct vm *vm, gpa_t gicd, gpa_t gicc);
 void vgic_pt_own(struct vm *vm, u32 intid);
+void vgic_pt_release(struct vm *vm);
 
 /* Sources. Level-sensitive lines (emulated devices) use set_level; edges (timer via IMASK,
  * SGIs) use raise. vcpu selects the copy of a private interrupt; ignored for SPIs. */
