@@ -3,8 +3,10 @@
 #include <base/log.h>
 #include <base/percpu.h>
 #include <drivers/gic.h>
+#include <drivers/gicv3.h>
 
 static const struct gic_ops *gic;
+u32 irq_host_gic_version;
 
 static struct {
     irq_handler_t fn;
@@ -25,6 +27,7 @@ int gic_init(const struct fdt *fdt)
         pr_err("gic: the host DTB has no GICv2 or GICv3 node");
         return -1;
     }
+    irq_host_gic_version = gic->version;
     return gic->init(fdt);
 }
 
@@ -104,11 +107,11 @@ void irq_dist_write(u32 offset, u8 width, u32 value)
 u8 irq_cpu_if_mask(u32 cpu) { return gic->cpu_if_mask ? gic->cpu_if_mask(cpu) : 0; }
 void irq_send_sgi(u32 cpu, u32 sgi) { gic->send_sgi(cpu, sgi); }
 
-unsigned irq_dispatch(void)
+static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void), void (*eoi)(u32))
 {
     unsigned handled = 0;
     for (;;) {
-        u32 iar = gic->ack();
+        u32 iar = ack();
         u32 intid = iar & 0x3ff;
         if (intid >= GIC_SPURIOUS_FIRST)
             break;
@@ -116,8 +119,15 @@ unsigned irq_dispatch(void)
             handlers[intid].fn(intid, handlers[intid].arg);
         else
             pr_warn("gic: unexpected interrupt %u", intid);
-        gic->eoi(iar);
+        eoi(iar);
         handled++;
     }
     return handled;
+}
+
+unsigned irq_dispatch(void)
+{
+    if (gic == &gicv3_ops)
+        return dispatch(gicv3_ack, gicv3_eoi); /* inline: no indirect call per interrupt */
+    return dispatch(gic->ack, gic->eoi);
 }

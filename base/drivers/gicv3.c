@@ -146,10 +146,6 @@ static void gicv3_send_sgi(u32 cpu, u32 sgi)
     isb();
 }
 
-static u32 gicv3_ack(void) { return (u32)read_sysreg_s("S3_0_C12_C12_0") & 0xffffff; /* ICC_IAR1_EL1 */ }
-
-static void gicv3_eoi(u32 iar) { write_sysreg_s("S3_0_C12_C12_1", iar); /* ICC_EOIR1_EL1 */ }
-
 const struct gic_ops gicv3_ops = {
     .version = 3,
     .init = gicv3_init,

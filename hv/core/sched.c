@@ -55,6 +55,16 @@ void sched_remove(struct vcpu *vcpu)
 /* pCPUs given to a VM with interrupt_mode = "passthrough": no other vCPU may run there. */
 static struct vm *pcpu_owner[MAX_CPUS];
 static spinlock_t owner_lock;
+static volatile u32 shell_cpu; /* sched_shell_cpu(), kept up to date under owner_lock */
+
+/* CPU 0 runs shell commands, or the first pCPU not given to a passthrough VM. */
+static u32 first_unowned_cpu(void)
+{
+    for (u32 c = 0; c < cpu_count(); c++)
+        if (!pcpu_owner[c])
+            return c;
+    return 0;
+}
 
 int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct vm **conflict_vm)
 {
@@ -83,6 +93,7 @@ int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct 
     }
     for (u32 i = 0; i < vm->vcpu_count && !r && exclusive; i++)
         pcpu_owner[vm->vcpus[i]->pcpu] = vm;
+    shell_cpu = first_unowned_cpu();
     spin_unlock(&owner_lock);
     return r;
 }
@@ -93,17 +104,11 @@ void sched_release_pcpus(struct vm *vm)
     for (u32 i = 0; i < MAX_CPUS; i++)
         if (pcpu_owner[i] == vm)
             pcpu_owner[i] = NULL;
+    shell_cpu = first_unowned_cpu();
     spin_unlock(&owner_lock);
 }
 
-/* CPU 0 runs shell commands, or the first pCPU not given to a passthrough VM. */
-u32 sched_shell_cpu(void)
-{
-    for (u32 c = 0; c < cpu_count(); c++)
-        if (!pcpu_owner[c])
-            return c;
-    return 0;
-}
+u32 sched_shell_cpu(void) { return shell_cpu; }
 
 void sched_kick(u32 cpu)
 {
@@ -377,10 +382,11 @@ void sched_request_exit(u32 cpu)
 
 void sched_loop(void)
 {
+    u32 cpu = cpu_id();
     for (;;) {
-        if (cpu_id() == sched_shell_cpu())
+        if (cpu == shell_cpu)
             shell_poll();
-        need_reap[cpu_id()] = false;
+        need_reap[cpu] = false;
         reap_ending();
         struct vcpu *v = pick_next();
         if (v) {

@@ -279,11 +279,10 @@ void vgic_flush(struct vcpu *vcpu)
     vgic_hcr_write(true, overflow);
 }
 
-void vgic_sync(struct vcpu *vcpu)
+/* Out of line: vgic_sync is called before every vGIC register access and after every exit,
+ * mostly with no list register in use, and then stays a leaf function with no stack frame. */
+static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
 {
-    struct vm *vm = vcpu->vm;
-    if (!vm->vgic.present || !vcpu->vgic.lr_used || vm->vgic.delivery == VGIC_DELIVER_SOFT)
-        return;
     spin_lock(&vm->vgic.lock);
     for (u32 i = 0; i < vcpu->vgic.lr_used; i++) {
         struct vgic_irq *irq = irq_of(vm, vcpu, vcpu->vgic.lr_intid[i]);
@@ -301,13 +300,21 @@ void vgic_sync(struct vcpu *vcpu)
         if (irq->active && vcpu->vgic.lr_intid[i] >= VGIC_NR_PRIVATE)
             irq->active_vcpu = vcpu->id; /* it stays with the vCPU that acknowledged it */
         vgic_update_hot_locked(vm, vcpu, vcpu->vgic.lr_intid[i]);
-        if (done && irq->eoi_notify)
+        if (irq->eoi_notify && done)
             vgic_deactivated_locked(vm, vcpu, vcpu->vgic.lr_intid[i]);
         /* List registers belong to the pCPU: leave none behind for whoever runs here next. */
         vgic_lr_write(i, 0, 0, LR_INVALID, false);
     }
     vcpu->vgic.lr_used = 0;
     spin_unlock(&vm->vgic.lock);
+}
+
+void vgic_sync(struct vcpu *vcpu)
+{
+    struct vm *vm = vcpu->vm;
+    if (!vcpu->vgic.lr_used || !vm->vgic.present || vm->vgic.delivery == VGIC_DELIVER_SOFT)
+        return;
+    sync_lrs(vm, vcpu);
 }
 
 /* Enabled and pending (not merely active) interrupts for vcpu: what makes a WFI return. */

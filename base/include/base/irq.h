@@ -10,6 +10,8 @@ typedef void (*irq_handler_t)(u32 intid, void *arg);
 
 /* Architecture version of the host interrupt controller (2 or 3 for a GIC). */
 u32 irq_gic_version(void);
+/* The same as a variable, for hot paths (no call): set by gic_init, before anything runs on it. */
+extern u32 irq_host_gic_version;
 /* GICv2 with virtualization extensions: the GICH (list registers) and GICV (virtual CPU
  * interface) frames; 0 when absent. */
 u64 irq_gicv2_hyp_base(void);

@@ -2,7 +2,7 @@
  *  - GICv3: ICH_LR<n>_EL2, ICH_HCR_EL2, ICH_VMCR_EL2 system registers;
  *  - GICv2 with virtualization extensions: the memory-mapped GICH frame (GICH_LRn, GICH_HCR,
  *    GICH_VMCR, GICH_APR). The VM's GICC is the GICV frame, mapped at stage 2.
- * The choice is made once, from the host GIC the base found (irq_gic_version). */
+ * The choice is made once, from the host GIC the base found (irq_host_gic_version). */
 #include <arch/sysreg.h>
 #include <arch/vgic_lr.h>
 #include <base/irq.h>
@@ -19,14 +19,19 @@
 #define GICH_LR0 0x100
 #define GICH_LR_EOI (1u << 19) /* HW = 0: maintenance interrupt on deactivation */
 
-static inline bool host_v2(void) { return irq_gic_version() == 2; }
+static inline bool host_v2(void) { return irq_host_gic_version == 2; }
 static inline volatile u32 *gich(u32 off) { return (volatile u32 *)(uintptr_t)(irq_gicv2_hyp_base() + off); }
+/* Out of line, so the functions below stay leaf functions (no stack frame) on a GICv3 host. */
+static __attribute__((noinline)) void gich_write(u32 off, u32 v) { *gich(off) = v; }
+
+static u32 clamp_lrs(u32 n) { return n > 16 ? 16 : n; }
+static __attribute__((noinline)) u32 gich_lr_count(void) { return clamp_lrs((*gich(GICH_VTR) & 0x3f) + 1); }
 
 u32 vgic_lr_count(void)
 {
-    u32 n = host_v2() ? (*gich(GICH_VTR) & 0x3f) + 1
-                      : (u32)(read_sysreg_s("S3_4_C12_C11_1") & 0x1f) + 1; /* ICH_VTR_EL2.ListRegs */
-    return n > 16 ? 16 : n;
+    if (host_v2())
+        return gich_lr_count();
+    return clamp_lrs((u32)(read_sysreg_s("S3_4_C12_C11_1") & 0x1f) + 1); /* ICH_VTR_EL2.ListRegs */
 }
 
 #define LR_CASE(n, crm, op2)                                                                               \
@@ -66,9 +71,9 @@ static u64 lr_access(u32 i, bool write, u64 v)
 void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi)
 {
     if (host_v2()) {
-        *gich(GICH_LR0 + 4 * i) = state == LR_INVALID ? 0
-                                                      : ((u32)state << 28) | ((u32)(priority >> 3) << 23) |
-                                                            (eoi ? GICH_LR_EOI : 0) | (intid & 0x1fff);
+        gich_write(GICH_LR0 + 4 * i, state == LR_INVALID ? 0
+                                                         : ((u32)state << 28) | ((u32)(priority >> 3) << 23) |
+                                                               (eoi ? GICH_LR_EOI : 0) | (intid & 0x1fff));
         return;
     }
     u64 v = state == LR_INVALID ? 0
@@ -76,10 +81,15 @@ void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi)
     lr_access(i, true, v);
 }
 
+static __attribute__((noinline)) enum lr_state gich_lr_state(u32 i)
+{
+    return (enum lr_state)((*gich(GICH_LR0 + 4 * i) >> 28) & 3);
+}
+
 enum lr_state vgic_lr_state(u32 i)
 {
     if (host_v2())
-        return (enum lr_state)((*gich(GICH_LR0 + 4 * i) >> 28) & 3);
+        return gich_lr_state(i);
     return (enum lr_state)(lr_access(i, false, 0) >> 62);
 }
 
@@ -87,7 +97,7 @@ void vgic_hcr_write(bool enable, bool underflow)
 {
     u64 v = (enable ? ICH_HCR_EN : 0) | (underflow ? ICH_HCR_UIE : 0); /* same bits in GICH_HCR */
     if (host_v2())
-        *gich(GICH_HCR) = (u32)v;
+        gich_write(GICH_HCR, (u32)v);
     else
         write_sysreg_s("S3_4_C12_C11_0", v);
 }

@@ -32,14 +32,16 @@ struct vgic_irq {
     bool in_lr;         /* placed in a list register by the last flush */
     bool lr_pending;    /* ... in a pending state */
     bool repend;        /* raised again while in the list register (not yet seen by the guest) */
-    u32 target;         /* SPIs: index of the vCPU it is routed to */
-    u32 active_vcpu;    /* SPIs: the vCPU that acknowledged it, while active */
-    u64 irouter;        /* SPIs: GICD_IROUTER as written */
     u8 targets;         /* SPIs: GICD_ITARGETSR as written (GICv2) */
     u8 sgi_source;      /* SGIs: the vCPU that sent it last (GICv2 IAR.CPUID) */
     bool eoi_notify;    /* tell vgic_deactivated when the guest deactivates it */
+    u32 target;         /* SPIs: index of the vCPU it is routed to */
+    u32 active_vcpu;    /* SPIs: the vCPU that acknowledged it, while active */
     u32 host_intid;     /* SPIs forwarded from a passthrough device: its physical INTID, else 0 */
+    u64 irouter;        /* SPIs: GICD_IROUTER as written */
 };
+/* 32 bytes: indexing an array of them is a shift, not a multiplication (hot paths). */
+_Static_assert(sizeof(struct vgic_irq) == 32, "struct vgic_irq should stay 32 bytes");
 
 struct vgic_cpu {
     struct vgic_irq priv[VGIC_NR_PRIVATE];
