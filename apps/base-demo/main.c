@@ -2,6 +2,7 @@
  * allocates, takes timer interrupts and runs code on every CPU without the hypervisor app. */
 #include <arch/cpu.h>
 #include <base/app.h>
+#include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/percpu.h>
@@ -26,8 +27,8 @@ void app_secondary_main(u32 cpu)
 
 void app_main(void)
 {
-    pr_info("base-demo: %u CPUs, %llu MiB free", cpu_count(),
-            (unsigned long long)(mm_free_page_count() * PAGE_SIZE >> 20));
+    pr_info("base-demo: %u CPUs, %llu MiB free, GICv%u", cpu_count(),
+            (unsigned long long)(mm_free_page_count() * PAGE_SIZE >> 20), irq_gic_version());
     void *a = kmalloc(100), *b = kmalloc(5000);
     kfree(a);
     kfree(b);
