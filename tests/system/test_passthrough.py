@@ -66,3 +66,35 @@ def test_a_device_passed_through_goes_to_one_vm_only():
     assert re.search(r"rtc-by-address.toml:\d+: devices.passthrough_devices: 'rtc' overlaps vm4 /pl031@9010000, "
                      r"which another VM holds", out), out
     assert "ticker(vm4): done" in out and "ticker(vm5): done" in out
+
+
+def test_a_passthrough_vm_spinning_with_interrupts_masked_is_stopped_and_restarted_from_the_shell():
+    """A VM that owns its pCPU's GIC CPU interface never traps by itself: `vm stop` revokes its
+    stage 2 so it faults out at once, and the pCPU, its GIC state and its memory come back
+    (same free pages after each cycle); `vm start` gives it the pCPU again."""
+    from cvisor import SYSTEST
+    SYSTEST.mkdir(parents=True, exist_ok=True)
+    cfg = SYSTEST / "pt-spinner.toml"
+    cfg.write_text((REPO / "configs/vms/hostile-spin-aarch64.toml").read_text()
+                   .replace('interrupt_mode = "no_irq"', 'interrupt_mode = "passthrough"')
+                   .replace("phys_cpu_ids = [0]", "phys_cpu_ids = [1]"))
+    image, _ = build_image("pt-spinner", [cfg])
+    m = Machine(image, "pt-spinner", timeout=60, gic=2)
+    try:
+        m.expect(r"vm6 I: interrupt passthrough: physical GICC")
+        m.expect(r"hostile: vm6 spinning with interrupts masked")
+        m.send("\x1d")
+        m.expect(r"cvisor> ")
+        free = []
+        for cycle in range(3):
+            m.sendline("vm stop 6")
+            m.expect(r"vm6 'spinner' ended: shutdown \(stopped from the shell\)")
+            m.sendline("mem")
+            free.append(int(m.expect(r"pages: (\d+) free, \d+ used").group(1)))
+            m.sendline("vm start 6")
+            m.expect(r"hostile: vm6 spinning with interrupts masked")
+        assert len(set(free)) == 1, free
+        m.sendline("vm pause 6")
+        m.expect(r"cannot be paused, only stopped")
+    finally:
+        m.close()
