@@ -302,6 +302,10 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
         vgic_update_hot_locked(vm, vcpu, vcpu->vgic.lr_intid[i]);
         if (irq->eoi_notify && done)
             vgic_deactivated_locked(vm, vcpu, vcpu->vgic.lr_intid[i]);
+        /* Deactivated by the guest: an SPI retargeted while active now belongs to its routing
+         * target, which may be halted and must be woken if the SPI is pending again. */
+        if (was_active && !irq->active && vcpu->vgic.lr_intid[i] >= VGIC_NR_PRIVATE && irq->target != vcpu->id)
+            notify(vm, irq_target(vm, vcpu, vcpu->vgic.lr_intid[i]), irq);
         /* List registers belong to the pCPU: leave none behind for whoever runs here next. */
         vgic_lr_write(i, 0, 0, LR_INVALID, false);
     }

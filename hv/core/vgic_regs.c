@@ -31,7 +31,13 @@ static void bank_write(struct vm *vm, struct vcpu *vcpu, u32 first_intid, struct
         case OP_CLEAR_ENABLE: irq->enabled = false; break;
         case OP_SET_PEND: vgic_mark_pending_locked(irq); break;
         case OP_CLEAR_PEND: irq->pending_latch = irq->repend = false; break;
-        case OP_SET_ACTIVE: irq->active = true; break;
+        case OP_SET_ACTIVE:
+            /* Active where it is routed: an SPI must not pass to whichever vCPU acknowledged it last
+             * (spi_owner follows active_vcpu), which may be halted and would never be told. */
+            if (!irq->active)
+                irq->active_vcpu = irq->target;
+            irq->active = true;
+            break;
         case OP_CLEAR_ACTIVE:
             if (irq->active && irq->eoi_notify) {
                 irq->active = false;
@@ -41,7 +47,8 @@ static void bank_write(struct vm *vm, struct vcpu *vcpu, u32 first_intid, struct
             break;
         }
         vgic_update_hot_locked(vm, vcpu, first_intid + i);
-        if (op == OP_SET_ENABLE || op == OP_SET_PEND)
+        /* Deactivating hands an SPI back to its routing target, maybe another (halted) vCPU. */
+        if (op == OP_SET_ENABLE || op == OP_SET_PEND || op == OP_CLEAR_ACTIVE)
             vgic_notify_locked(vm, vcpu, first_intid + i);
     }
 }
@@ -104,7 +111,7 @@ bool vgic_regs_write(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irqs, u3
         for (u32 i = 0; i < 16; i++)
             if (idx + i >= 16 && idx + i >= first && idx + i - first < nirqs) { /* SGIs are fixed edge */
                 irqs[idx + i - first].edge = (val >> (2 * i + 1)) & 1;
-                vgic_update_hot_locked(vm, vcpu, idx + i);
+                vgic_notify_locked(vm, vcpu, idx + i); /* now level-sensitive with its line high: pending */
             }
         return true;
     }

@@ -117,6 +117,8 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     } else if (off >= GICD_ITARGETSR && off < GICD_ITARGETSR + VGIC_NR_IRQS) {
         for (u32 b = 0; b < width; b++) {
             u32 intid = (u32)(off - GICD_ITARGETSR) + b;
+            if (intid >= VGIC_NR_IRQS)
+                break; /* an access straddling the end: the bytes past INTID 287 read as zero */
             u8 t = intid < VGIC_NR_PRIVATE ? (u8)(1u << (vcpu->id & 7)) : g->spi[intid - VGIC_NR_PRIVATE].targets;
             *val |= (u64)t << (8 * b);
         }
