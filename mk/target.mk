@@ -62,7 +62,14 @@ FORCE:
 
 # ---- running under QEMU ----
 QEMU_EXTRA ?=
-QEMU_CMD = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) -nographic -kernel $(HV_IMAGE) $(QEMU_DISK) $(QEMU_EXTRA)
+QEMU_CMD = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) -kernel $(HV_IMAGE) $(QEMU_DISK) $(QEMU_EXTRA)
+
+# The platform's QEMU machine, for scripts/qemu.py (system tests, bench, fixtures).
+.PHONY: print-qemu print-qemu-bare
+print-qemu:
+	@echo '$(PLATFORM_QEMU)'
+print-qemu-bare:
+	@echo '$(PLATFORM_QEMU_BARE)'
 
 .PHONY: run
 # guest-images first: the default VM is Debian's Linux, fetched into CACHE_DIR.

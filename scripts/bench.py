@@ -32,9 +32,10 @@ import sys
 import time
 from pathlib import Path
 
+import qemu  # the platform's QEMU command line (scripts/qemu.py)
+
 REPO = Path(__file__).resolve().parents[1]
 ARCH = "aarch64"
-QEMU = "qemu-system-aarch64"
 # sleep=off: when every CPU idles (WFI), QEMU jumps the clock to the next timer deadline
 # instead of letting it follow host time; otherwise a timer-interrupt latency would include
 # however long the host took to notice the deadline (tens of microseconds, varying).
@@ -194,13 +195,12 @@ def run_qemu(cmd, timeout, until=None, log_path=None):
 
 
 def qemu_hv(image, smp=2, gic=3):
-    return [QEMU, "-M", f"virt,virtualization=on,gic-version={gic}", "-cpu", "cortex-a72", "-smp", str(smp),
-            "-m", HV_MEM, "-nographic", "-icount", ICOUNT, "-kernel", str(image)]
+    return qemu.machine(ARCH, gic=gic) + ["-smp", str(smp), "-m", HV_MEM, "-icount", ICOUNT, "-kernel", str(image)]
 
 
 def qemu_bare(kernel, smp, mem, extra=(), gic=3):
-    return [QEMU, "-M", f"virt,gic-version={gic}", "-cpu", "cortex-a72", "-smp", str(smp), "-m", mem,
-            "-nographic", "-icount", ICOUNT, "-kernel", str(kernel)] + list(extra)
+    return qemu.machine(ARCH, gic=gic, bare=True) + ["-smp", str(smp), "-m", mem, "-icount", ICOUNT,
+                                                       "-kernel", str(kernel)] + list(extra)
 
 
 def run_disk_load(images, logs, timeout):
@@ -325,7 +325,7 @@ def run_linux(images, cache_dir, runs, logs, timeout, jobs):
 
 def qemu_version():
     try:
-        r = subprocess.run([QEMU, "--version"], capture_output=True, text=True, timeout=30)
+        r = subprocess.run([qemu.machine(ARCH)[0], "--version"], capture_output=True, text=True, timeout=30)
         return r.stdout.splitlines()[0].strip() if r.stdout else None
     except (OSError, subprocess.SubprocessError):
         return None

@@ -1,18 +1,24 @@
 """Helpers for cvisor system tests: build a hypervisor image with given VM configs and boot it
 under QEMU, reading the serial console with pexpect."""
+import ctypes
 import os
 import re
+import signal
 import subprocess
 from pathlib import Path
+
+import sys
 
 import pexpect
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+import qemu  # noqa: E402  (the platform's QEMU command line, from its platform.mk)
+
 BUILD = Path(os.environ.get("CVISOR_BUILD", REPO / "build"))
 SYSTEST = BUILD / "systest"
 def qemu_aarch64(gic=3):
-    return ["qemu-system-aarch64", "-M", f"virt,virtualization=on,gic-version={gic}", "-cpu", "cortex-a72",
-            "-nographic"]
+    return qemu.machine("aarch64", gic=gic)
 
 
 def build_image(name, configs=(), log="info", app="hv", extra=()):
@@ -26,6 +32,25 @@ def build_image(name, configs=(), log="info", app="hv", extra=()):
     return image_dir / "cvisor.bin", r.stderr
 
 
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent():
+    """In QEMU's child process: a SIGKILL when the test runner goes away, however it ends."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+# Every QEMU started by the running test; conftest.py closes them when the test ends, passed or
+# failed, so no QEMU outlives its test.
+live_machines = []
+
+
+def close_all_machines():
+    while live_machines:
+        live_machines.pop().close()
+
+
 class Machine:
     """One QEMU run. expect() matches regular expressions on the console; the full output is
     kept in .output and in build/systest/<name>.log."""
@@ -35,7 +60,8 @@ class Machine:
         self.log = open(self.log_path, "w", encoding="utf-8", errors="replace")
         cmd = qemu_aarch64(gic) + ["-smp", str(smp), "-m", mem, "-kernel", str(image)] + list(extra)
         self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace", timeout=timeout,
-                                   cwd=str(REPO))
+                                   cwd=str(REPO), preexec_fn=_die_with_parent)
+        live_machines.append(self)
         self.child.logfile_read = self.log
         self.output = ""
 
@@ -64,13 +90,17 @@ class Machine:
         return self.child.exitstatus
 
     def text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def close(self):
         if self.child.isalive():
             self.child.terminate(force=True)
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
+        if self in live_machines:
+            live_machines.remove(self)
 
 
 def run_to_completion(name, configs, smp=2, log="info", timeout=60, app="hv", gic=3):

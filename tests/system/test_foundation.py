@@ -24,7 +24,7 @@ def test_base_runs_without_the_hypervisor_app(gic):
 
 def test_banner_hypercall_and_passthrough_console():
     out = run_to_completion("hello", [HELLO])
-    assert re.search(r"cvisor \S+: arch aarch64, platform qemu-virt, 2 pCPUs, 2048 MiB RAM, log level info", out)
+    assert re.search(r"cvisor \S+: arch aarch64, platform qemu-aarch64-virt, 2 pCPUs, 2048 MiB RAM, log level info", out)
     assert re.search(r"vm1 'hello': 1 vCPU on pCPU 0, 16 MiB RAM, kernel 'hello.bin' \(built in\)", out)
     # through the console hypercall: tagged with the VM by the hypervisor
     assert "[vm1] hello: running in vm1 on vcpu0" in out

@@ -19,8 +19,8 @@ $(FDT_FIXTURE_OUT)/cells-v16.dtb: tests/unit/fdt/cells.dts | bootstrap
 # dumpdtb makes QEMU write the tree it would give the guest and exit without running.
 $(FDT_FIXTURE_OUT)/qemu-virt.dtb: | bootstrap
 	@mkdir -p $(@D)
-	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,dumpdtb=$@ \
-	  -cpu cortex-a72 -smp 2 -m 2G -nographic 2>$@.log && test -s $@ \
+	$$($(MAKE) -s --no-print-directory ARCH=aarch64 GIC=3 print-qemu) -machine dumpdtb=$@ \
+	  -smp 2 -m 2G 2>$@.log && test -s $@ \
 	  || { cat $@.log; rm -f $@; exit 1; }
 
 $(BUILD)/host/unit/test_fdt: $(FDT_FIXTURES)

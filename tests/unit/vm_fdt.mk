@@ -10,8 +10,8 @@ VM_FDT_FIXTURE_OUT := $(BUILD)/host/vm_fdt
 
 $(VM_FDT_FIXTURE_OUT)/qemu-virt-smp4.dtb: | bootstrap
 	@mkdir -p $(@D)
-	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,dumpdtb=$@ \
-	  -cpu cortex-a72 -smp 4 -m 2G -nographic 2>$@.log && test -s $@ \
+	$$($(MAKE) -s --no-print-directory ARCH=aarch64 GIC=3 print-qemu) -machine dumpdtb=$@ \
+	  -smp 4 -m 2G 2>$@.log && test -s $@ \
 	  || { cat $@.log; rm -f $@; exit 1; }
 
 $(BUILD)/host/unit/test_vm_fdt: $(VM_FDT_FIXTURE_OUT)/qemu-virt-smp4.dtb

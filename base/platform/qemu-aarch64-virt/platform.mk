@@ -1,0 +1,12 @@
+# QEMU virt, aarch64: RAM at 0x4000_0000; the image runs at RAM + 2 MiB (its text_offset).
+PLATFORM_LINK_BASE := 0x40200000
+
+# The one definition of this board's QEMU machine: `make run`, the system tests, `make bench`
+# and the DTB fixtures all take it from here (scripts/qemu.py reads it with `make print-qemu`).
+# It asks for no device cvisor does not use: `-nic none` drops the default network card (whose
+# option ROM a fresh machine does not have). GIC=2 gives the host a GICv2 with virtualization
+# extensions (GICH, GICV), as on a GIC-400 board.
+PLATFORM_QEMU_MACHINE = -M virt,gic-version=$(GIC) -cpu cortex-a72 -nographic -nic none
+PLATFORM_QEMU = qemu-system-aarch64 $(PLATFORM_QEMU_MACHINE) -machine virtualization=on
+# The same machine with the CPUs starting at EL1, for bare-metal baselines (make bench).
+PLATFORM_QEMU_BARE = qemu-system-aarch64 $(PLATFORM_QEMU_MACHINE)
