@@ -21,7 +21,7 @@ TARGET_LDFLAGS := -nostdlib -static -fuse-ld=lld -Wl,--defsym=LINK_BASE=$(PLATFO
   -Wl,-T,base/arch/$(ARCH)/link.ld -Wl,--gc-sections -Wl,-z,max-page-size=4096
 
 BASE_SRCS := $(wildcard base/core/*.c) $(wildcard base/arch/$(ARCH)/*.c base/arch/$(ARCH)/*.S) \
-  $(ARCH_DRIVERS) $(wildcard base/platform/$(PLATFORM)/*.c) $(wildcard lib/src/*.c)
+  $(PLATFORM_DRIVERS) $(wildcard base/platform/$(PLATFORM)/*.c) $(wildcard lib/src/*.c)
 include $(if $(filter hv,$(APP)),hv/app.mk,apps/$(APP)/app.mk)
 
 TARGET_SRCS := $(BASE_SRCS) $(APP_SRCS)

@@ -90,9 +90,9 @@ class Source:
         raw = path.read_text(encoding="utf-8", errors="replace")
         self.includes = re.findall(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', raw, flags=re.M)
         text = strip_comments_and_strings(raw)
-        # Macro bodies count as uses for whoever includes the file.
-        self.macro_text = " ".join(m.group(1) for m in re.finditer(r"^\s*#\s*define\s+\w+(?:\([^)]*\))?(.*(?:\\\n.*)*)",
-                                                                   text, flags=re.M))
+        # A macro's body counts as a use for whoever uses the macro.
+        self.macros = {m.group(1): set(IDENT.findall(m.group(2))) for m in
+                       re.finditer(r"^\s*#\s*define\s+(\w+)(?:\([^)]*\))?(.*(?:\\\n.*)*)", text, flags=re.M)}
         text = re.sub(r"^\s*#.*(?:\\\n.*)*", "", text, flags=re.M)
         outside, bodies = top_level(text)
         self.defined = set()      # non-static functions and variables defined here
@@ -188,26 +188,47 @@ def main():
     header_uses = {}
 
     def uses_via(rel, seen):
+        """(identifiers used by inline bodies, macros) of a header and the headers it includes."""
         if rel in header_uses:
             return header_uses[rel]
         s = files[rel]
-        u = set(s.uses) | set(IDENT.findall(s.macro_text))
+        u, macros = set(s.uses), dict(s.macros)
         for inc in s.includes:
             r = resolve_include(inc, REPO / rel, args.arch)
             if r and r in files and r not in seen:
-                u |= uses_via(r, seen | {r})
-        header_uses[rel] = u
-        return u
+                iu, im = uses_via(r, seen | {r})
+                u |= iu
+                macros.update(im)
+        header_uses[rel] = (u, macros)
+        return u, macros
+
+    def expand(used, macros):
+        """Adds the bodies of the macros used (and of the macros those use)."""
+        todo = [m for m in used if m in macros]
+        done = set()
+        while todo:
+            m = todo.pop()
+            if m in done:
+                continue
+            done.add(m)
+            for ident in macros[m]:
+                used.add(ident)
+                if ident in macros and ident not in done:
+                    todo.append(ident)
+        return used
 
     edges = defaultdict(dict)  # module -> {module: [symbols]}
     for rel, s in files.items():
         if not rel.endswith(".c"):
             continue
-        used = set(s.uses)
+        used, macros = set(s.uses), dict(s.macros)
         for inc in s.includes:
             r = resolve_include(inc, REPO / rel, args.arch)
             if r and r in files:
-                used |= uses_via(r, {r})
+                iu, im = uses_via(r, {r})
+                used |= iu
+                macros.update(im)
+        used = expand(used, macros)
         used -= s.local_static
         for sym in used:
             if sym in upcalls:

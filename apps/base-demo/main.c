@@ -27,8 +27,8 @@ void app_secondary_main(u32 cpu)
 
 void app_main(void)
 {
-    pr_info("base-demo: %u CPUs, %llu MiB free, GICv%u", cpu_count(),
-            (unsigned long long)(mm_free_page_count() * PAGE_SIZE >> 20), irq_gic_version());
+    pr_info("base-demo: %u CPUs, %llu MiB free, %s", cpu_count(),
+            (unsigned long long)(mm_free_page_count() * PAGE_SIZE >> 20), irq_controller_name());
     void *a = kmalloc(100), *b = kmalloc(5000);
     kfree(a);
     kfree(b);

@@ -88,12 +88,14 @@ static int gicv3_init(const struct fdt *fdt)
     return 0;
 }
 
-static void gicv3_cpu_init(void)
+static int gicv3_cpu_init(void)
 {
     u32 cpu = cpu_id();
     u64 rd = find_redist(arch_cpu_mpidr());
-    if (!rd)
-        panic("gic: no redistributor for MPIDR %#llx", (unsigned long long)arch_cpu_mpidr());
+    if (!rd) {
+        pr_err("gic: no redistributor for MPIDR %#llx", (unsigned long long)arch_cpu_mpidr());
+        return -1;
+    }
     redist_of_cpu[cpu] = rd;
 
     *mmio32(rd + GICR_WAKER) &= ~WAKER_SLEEP;
@@ -115,6 +117,7 @@ static void gicv3_cpu_init(void)
     write_sysreg_s("S3_0_C12_C12_4", 0);  /* ICC_CTLR_EL1: EOImode 0 */
     write_sysreg_s("S3_0_C12_C12_7", 1);  /* ICC_IGRPEN1_EL1 */
     isb();
+    return 0;
 }
 
 static u64 enable_reg_base(u32 intid)

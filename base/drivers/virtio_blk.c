@@ -265,11 +265,9 @@ void virtio_blk_probe(const struct fdt *fdt)
 {
     for (int n = fdt_find_compatible(fdt, -1, "virtio,mmio"); n >= 0; n = fdt_find_compatible(fdt, n, "virtio,mmio")) {
         u64 base;
-        size_t len;
-        const u8 *irq = fdt_prop(fdt, n, "interrupts", &len);
-        if (!fdt_reg(fdt, n, 0, &base, NULL) || !irq || len < 8 || irq[3] != 0)
+        struct fdt_irq irq;
+        if (!fdt_reg(fdt, n, 0, &base, NULL) || !irq_from_fdt(fdt, n, 0, &irq) || irq.percpu)
             continue;
-        u32 spi = (u32)irq[4] << 24 | (u32)irq[5] << 16 | (u32)irq[6] << 8 | irq[7];
-        probe_one(base, 32 + spi);
+        probe_one(base, irq.irq);
     }
 }

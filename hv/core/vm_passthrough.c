@@ -57,7 +57,7 @@ static int visit(const struct fdt_pt_device *dev, void *arg)
         if (held->owner == DEVCLAIM_HYPERVISOR && dev->reg_base[i] == boot_info.uart_base && !vm->console &&
             c->irq_mode != VM_IRQ_PASSTHROUGH) {
             /* The VM still finds a PL011 there: an emulated one on its console. */
-            if (vconsole_create(vm, gpa(dev->reg_base[i]), dev->spi_count ? dev->spi[0] : 0) == 0)
+            if (vconsole_create(vm, gpa(dev->reg_base[i]), dev->irq_count ? dev->irq[0] : 0) == 0)
                 LOG_AT(LOG_INFO, (long)vm->id, "passthrough: %s is the hypervisor console; the VM gets an emulated PL011 there",
                        dev->path);
         } else if (held->owner == DEVCLAIM_HYPERVISOR && dev->reg_base[i] == boot_info.uart_base && !vm->console) {
@@ -88,10 +88,10 @@ static int visit(const struct fdt_pt_device *dev, void *arg)
         }
         w->ranges++;
     }
-    for (u32 i = 0; i < dev->spi_count; i++) {
+    for (u32 i = 0; i < dev->irq_count; i++) {
         if (c->irq_mode == VM_IRQ_NONE)
             break;
-        give_irq(vm, dev->spi[i], dev->spi_edge[i]);
+        give_irq(vm, dev->irq[i], dev->irq_edge[i]);
         w->irqs++;
     }
     if (vm->pt_node_count < VM_MAX_PT_NODES)
@@ -119,7 +119,7 @@ static int pass_by_path(struct vm *vm, struct diag *d)
         exclude[ne++] = c->excluded[i];
     struct pt_walk w = {.vm = vm, .d = d, .line = line};
     const char *bad = NULL;
-    int r = fdt_pt_collect(&boot_info.fdt, include, ni, exclude, ne, visit, &w, &bad);
+    int r = fdt_pt_collect(&boot_info.fdt, include, ni, exclude, ne, irq_fdt_xlate, visit, &w, &bad);
     if (r < 0 && bad) {
         diag_error(d, c->file, line, "devices.passthrough_devices", "'%s' names no node of the host device tree", bad);
         return -1;

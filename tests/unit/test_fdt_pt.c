@@ -12,6 +12,7 @@
 
 #include <lib/fdt.h>
 #include <lib/fdt_pt.h>
+#include <base/irq.h> /* irq_fdt_xlate: the GIC binding, base/drivers/gic_fdt.c */
 #include <lib/string.h>
 #include <lib/types.h>
 
@@ -66,7 +67,7 @@ static int collect(const struct fdt *f, const char *const *inc, size_t ninc, con
 {
     const char *bad = "unset";
     memset(s, 0, sizeof(*s));
-    int n = fdt_pt_collect(f, inc, ninc, exc, nexc, record, s, &bad);
+    int n = fdt_pt_collect(f, inc, ninc, exc, nexc, irq_fdt_xlate, record, s, &bad);
     assert_int_equal(n, s->n);
     assert_null(bad);
     return n;
@@ -88,9 +89,9 @@ static void assert_reg(const struct fdt_pt_device *d, u32 i, u64 base, u64 size)
 
 static void assert_spi(const struct fdt_pt_device *d, u32 i, u32 intid, bool edge)
 {
-    assert_true(i < d->spi_count);
-    assert_int_equal(d->spi[i], intid);
-    assert_int_equal(d->spi_edge[i], edge);
+    assert_true(i < d->irq_count);
+    assert_int_equal(d->irq[i], intid);
+    assert_int_equal(d->irq_edge[i], edge);
 }
 
 /* ---- a tree shaped like QEMU virt ---- */
@@ -241,7 +242,7 @@ static void virt_all(void **state)
     assert_null(find(&s, "/gpio@9030000"));
     assert_null(find(&s, "/timer"));
     /* NULL callback: just the count. */
-    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 0, NULL, NULL, NULL),
+    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 0, irq_fdt_xlate, NULL, NULL, NULL),
                      ARRAY_SIZE(virt_devices));
 }
 
@@ -253,14 +254,14 @@ static void virt_regs_and_spis(void **state)
     const struct fdt_pt_device *d = get(&s, "/pl011@9000000");
     assert_int_equal(d->reg_count, 1);
     assert_reg(d, 0, 0x09000000, 0x1000);
-    assert_int_equal(d->spi_count, 1);
+    assert_int_equal(d->irq_count, 1);
     assert_spi(d, 0, 33, false);
     assert_false(d->truncated);
     d = get(&s, "/pl031@9010000");
     assert_spi(d, 0, 34, false);
     d = get(&s, "/virtio_mmio@a000000");
     assert_reg(d, 0, 0x0a000000, 0x200);
-    assert_int_equal(d->spi_count, 1);
+    assert_int_equal(d->irq_count, 1);
     assert_spi(d, 0, 48, true);
     d = get(&s, "/virtio_mmio@a000200");
     assert_spi(d, 0, 49, true);
@@ -269,7 +270,7 @@ static void virt_regs_and_spis(void **state)
     assert_reg(d, 0, 0x4010000000ull, 0x10000000);
     assert_reg(d, 1, 0x3eff0000, 0x10000);
     assert_reg(d, 2, 0x10000000, 0x2eff0000);
-    assert_int_equal(d->spi_count, 0);
+    assert_int_equal(d->irq_count, 0);
     d = get(&s, "/soc/uart@1000"); /* through the bus's ranges */
     assert_int_equal(d->reg_count, 1);
     assert_reg(d, 0, 0x20001000, 0x100);
@@ -332,21 +333,21 @@ static void virt_bad_include(void **state)
         const char *const inc[] = {"/", bad_paths[i], "/pl011@9000000"};
         const char *bad = NULL;
         memset(&s, 0, sizeof(s));
-        assert_int_equal(fdt_pt_collect(&virt, inc, 3, NULL, 0, record, &s, &bad), -1);
+        assert_int_equal(fdt_pt_collect(&virt, inc, 3, NULL, 0, irq_fdt_xlate, record, &s, &bad), -1);
         assert_ptr_equal(bad, inc[1]);
         assert_int_equal(s.n, 0); /* checked before anything is visited */
     }
     /* A NULL bad_path is allowed; so is a NULL entry, reported as the bad path. */
     const char *const missing[] = {"/nope"};
-    assert_int_equal(fdt_pt_collect(&virt, missing, 1, NULL, 0, NULL, NULL, NULL), -1);
+    assert_int_equal(fdt_pt_collect(&virt, missing, 1, NULL, 0, irq_fdt_xlate, NULL, NULL, NULL), -1);
     const char *const null_entry[] = {NULL};
     const char *bad = "unset";
-    assert_int_equal(fdt_pt_collect(&virt, null_entry, 1, NULL, 0, NULL, NULL, &bad), -1);
+    assert_int_equal(fdt_pt_collect(&virt, null_entry, 1, NULL, 0, irq_fdt_xlate, NULL, NULL, &bad), -1);
     assert_null(bad);
     /* Misuse. */
-    assert_int_equal(fdt_pt_collect(NULL, root_only, 1, NULL, 0, NULL, NULL, &bad), -1);
-    assert_int_equal(fdt_pt_collect(&virt, NULL, 1, NULL, 0, NULL, NULL, &bad), -1);
-    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 1, NULL, NULL, &bad), -1);
+    assert_int_equal(fdt_pt_collect(NULL, root_only, 1, NULL, 0, irq_fdt_xlate, NULL, NULL, &bad), -1);
+    assert_int_equal(fdt_pt_collect(&virt, NULL, 1, NULL, 0, irq_fdt_xlate, NULL, NULL, &bad), -1);
+    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 1, irq_fdt_xlate, NULL, NULL, &bad), -1);
     assert_null(bad);
 }
 
@@ -370,19 +371,19 @@ static void virt_callback_stop(void **state)
     s.stop_at = 3;
     s.stop_rc = 42;
     const char *bad = "unset";
-    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 0, record, &s, &bad), 42);
+    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 0, irq_fdt_xlate, record, &s, &bad), 42);
     assert_int_equal(s.n, 3);
     assert_null(bad);
     memset(&s, 0, sizeof(s));
     s.stop_at = 1;
     s.stop_rc = -7; /* negative values are passed through as well */
-    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 0, record, &s, NULL), -7);
+    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 0, irq_fdt_xlate, record, &s, NULL), -7);
     assert_int_equal(s.n, 1);
     /* Stopping at the last device still returns the stop value. */
     memset(&s, 0, sizeof(s));
     s.stop_at = ARRAY_SIZE(virt_devices);
     s.stop_rc = 1;
-    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 0, record, &s, NULL), 1);
+    assert_int_equal(fdt_pt_collect(&virt, root_only, 1, NULL, 0, irq_fdt_xlate, record, &s, NULL), 1);
 }
 
 /* More include and exclude paths than are resolved up front. */
@@ -402,7 +403,7 @@ static void virt_many_paths(void **state)
     assert_paths(&s, want + 1, 1);
     inc[39] = "/missing";
     const char *bad = NULL;
-    assert_int_equal(fdt_pt_collect(&virt, inc, ARRAY_SIZE(inc), NULL, 0, NULL, NULL, &bad), -1);
+    assert_int_equal(fdt_pt_collect(&virt, inc, ARRAY_SIZE(inc), NULL, 0, irq_fdt_xlate, NULL, NULL, &bad), -1);
     assert_string_equal(bad, "/missing");
 }
 
@@ -642,38 +643,38 @@ static void odd_interrupts(void **state)
     assert_null(find(&s, "/gpio@9030000")); /* an interrupt controller too */
     const struct fdt_pt_device *d = get(&s, "/button@9040000");
     assert_int_equal(d->reg_count, 1);
-    assert_int_equal(d->spi_count, 0);
+    assert_int_equal(d->irq_count, 0);
     d = get(&s, "/trunc-irq@9060000"); /* the partial second entry is ignored */
-    assert_int_equal(d->spi_count, 1);
+    assert_int_equal(d->irq_count, 1);
     assert_spi(d, 0, 40, false);
-    assert_int_equal(get(&s, "/short-irq@9070000")->spi_count, 0);
+    assert_int_equal(get(&s, "/short-irq@9070000")->irq_count, 0);
     d = get(&s, "/odd-len-irq@9071000");
-    assert_int_equal(d->spi_count, 1);
+    assert_int_equal(d->irq_count, 1);
     assert_spi(d, 0, 42, false);
     /* PPI, out-of-range number, extended SPI and a repeat skipped; flags 1 and 2 are edges. */
     d = get(&s, "/many@9080000");
-    assert_int_equal(d->spi_count, 4);
+    assert_int_equal(d->irq_count, 4);
     assert_spi(d, 0, 1019, false);
     assert_spi(d, 1, 52, false);
     assert_spi(d, 2, 53, true);
     assert_spi(d, 3, 54, false);
     assert_true(d->truncated);
     d = get(&s, "/ext@90b0000");
-    assert_int_equal(d->spi_count, 2);
+    assert_int_equal(d->irq_count, 2);
     assert_spi(d, 0, 43, true);
     assert_spi(d, 1, 44, false);
     d = get(&s, "/ext-bad@90b1000"); /* stops at the unknown phandle */
-    assert_int_equal(d->spi_count, 1);
+    assert_int_equal(d->irq_count, 1);
     assert_spi(d, 0, 45, false);
     d = get(&s, "/ext-short@90b2000");
-    assert_int_equal(d->spi_count, 1);
+    assert_int_equal(d->irq_count, 1);
     assert_spi(d, 0, 45, false);
-    assert_int_equal(get(&s, "/bad-parent@90c0000")->spi_count, 0);
-    assert_int_equal(get(&s, "/bad-parent-prop@90d0000")->spi_count, 0);
-    assert_int_equal(get(&s, "/not-ctl-parent@90e0000")->spi_count, 0);
-    assert_int_equal(get(&s, "/bad-cells@90f0000")->spi_count, 0);
+    assert_int_equal(get(&s, "/bad-parent@90c0000")->irq_count, 0);
+    assert_int_equal(get(&s, "/bad-parent-prop@90d0000")->irq_count, 0);
+    assert_int_equal(get(&s, "/not-ctl-parent@90e0000")->irq_count, 0);
+    assert_int_equal(get(&s, "/bad-cells@90f0000")->irq_count, 0);
     d = get(&s, "/four-cells@90f1000");
-    assert_int_equal(d->spi_count, 2);
+    assert_int_equal(d->irq_count, 2);
     assert_spi(d, 0, 44, false);
     assert_spi(d, 1, 45, true);
 }
@@ -784,22 +785,22 @@ static void every_path(const struct fdt *f)
         if (fdt_node_path(f, n, path, sizeof(path)))
             continue;
         const char *const p[] = {path};
-        int got = fdt_pt_collect(f, p, 1, NULL, 0, NULL, NULL, NULL);
+        int got = fdt_pt_collect(f, p, 1, NULL, 0, irq_fdt_xlate, NULL, NULL, NULL);
         int back = fdt_path_lookup(f, path);
         assert_true(back < 0 ? got == -1 : got >= 0);
-        (void)fdt_pt_collect(f, root_only, 1, p, 1, NULL, NULL, NULL);
+        (void)fdt_pt_collect(f, root_only, 1, p, 1, irq_fdt_xlate, NULL, NULL, NULL);
     }
 }
 
 static int check_device(const struct fdt_pt_device *d, void *arg)
 {
     (void)arg;
-    assert_true(d->reg_count <= FDT_PT_MAX_REGS && d->spi_count <= FDT_PT_MAX_IRQS);
+    assert_true(d->reg_count <= FDT_PT_MAX_REGS && d->irq_count <= FDT_PT_MAX_IRQS);
     assert_true(strnlen(d->path, FDT_PT_PATH_MAX) < FDT_PT_PATH_MAX && d->path[0] == '/');
     for (u32 i = 0; i < d->reg_count; i++)
         assert_true(d->reg_size[i] > 0 && d->reg_base[i] + (d->reg_size[i] - 1) >= d->reg_base[i]);
-    for (u32 i = 0; i < d->spi_count; i++)
-        assert_true(d->spi[i] >= 32 && d->spi[i] <= 1019);
+    for (u32 i = 0; i < d->irq_count; i++)
+        assert_true(d->irq[i] >= 32 && d->irq[i] <= 1019);
     return 0;
 }
 
@@ -811,7 +812,7 @@ static void corrupt_all(const u8 *blob, size_t size)
         struct fdt f;
         memcpy(copy, blob, size);
         if (fdt_open(&f, copy, len) == 0)
-            (void)fdt_pt_collect(&f, root_only, 1, NULL, 0, check_device, NULL, NULL);
+            (void)fdt_pt_collect(&f, root_only, 1, NULL, 0, irq_fdt_xlate, check_device, NULL, NULL);
     }
     static const u8 values[] = {0x00, 0xff, 0x01, 0x03, 0x04, 0x80};
     for (size_t i = 0; i < size; i++) { /* single-byte corruptions */
@@ -820,7 +821,7 @@ static void corrupt_all(const u8 *blob, size_t size)
             memcpy(copy, blob, size);
             copy[i] = values[v];
             if (fdt_open(&f, copy, size) == 0)
-                (void)fdt_pt_collect(&f, root_only, 1, NULL, 0, check_device, NULL, NULL);
+                (void)fdt_pt_collect(&f, root_only, 1, NULL, 0, irq_fdt_xlate, check_device, NULL, NULL);
         }
     }
     free(copy);
@@ -831,13 +832,13 @@ static void robustness(void **state)
     (void)state;
     every_path(&virt);
     every_path(&odd);
-    assert_int_equal(fdt_pt_collect(&odd, root_only, 1, NULL, 0, check_device, NULL, NULL), 27);
+    assert_int_equal(fdt_pt_collect(&odd, root_only, 1, NULL, 0, irq_fdt_xlate, check_device, NULL, NULL), 27);
     corrupt_all(virt.blob, virt.size);
     corrupt_all(odd.blob, odd.size);
     /* A blob that failed to open yields an error, not a walk. */
     struct fdt none;
     assert_int_equal(fdt_open(&none, virt_buf, 16), -1);
-    assert_int_equal(fdt_pt_collect(&none, root_only, 1, NULL, 0, NULL, NULL, NULL), -1);
+    assert_int_equal(fdt_pt_collect(&none, root_only, 1, NULL, 0, irq_fdt_xlate, NULL, NULL, NULL), -1);
 }
 
 /* ---- QEMU's own virt tree ---- */
@@ -867,7 +868,7 @@ static void qemu_virt(void **state)
     assert_null(find(s, "/memory@40000000"));
     const struct fdt_pt_device *d = get(s, "/pl011@9000000");
     assert_reg(d, 0, 0x09000000, 0x1000);
-    assert_int_equal(d->spi_count, 1);
+    assert_int_equal(d->irq_count, 1);
     assert_spi(d, 0, 33, false);
     d = get(s, "/virtio_mmio@a000000");
     assert_spi(d, 0, 48, true);
@@ -880,7 +881,7 @@ static void qemu_virt(void **state)
         virtio += strncmp(s->dev[i].path, "/virtio_mmio@", 13) == 0;
     }
     assert_int_equal(virtio, 32);
-    assert_int_equal(fdt_pt_collect(&f, root_only, 1, NULL, 0, NULL, NULL, NULL), count + 1);
+    assert_int_equal(fdt_pt_collect(&f, root_only, 1, NULL, 0, irq_fdt_xlate, NULL, NULL, NULL), count + 1);
     free(s);
 }
 

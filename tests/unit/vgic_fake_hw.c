@@ -239,9 +239,9 @@ void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid)
 void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu) { (void)vcpu; }
 
 /* Host interrupt controller: forwarded SPIs. */
-u32 irq_gic_version(void) { return 3; }
-u64 irq_gicv2_vcpu_base(void) { return 0; }
-u64 irq_gicv2_hyp_base(void) { return 0; }
+u32 gic_version(void) { return 3; }
+u64 gic_v2_vcpu_base(void) { return 0; }
+u64 gic_v2_hyp_base(void) { return 0; }
 void irq_set_handler(u32 intid, irq_handler_t fn, void *arg)
 {
     if (intid < 1020) {

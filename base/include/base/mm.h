@@ -10,6 +10,11 @@
 static inline void *hpa_to_ptr(hpa_t pa) { return (void *)(uintptr_t)pa.val; }
 static inline hpa_t ptr_to_hpa(const void *p) { return hpa((u64)(uintptr_t)p); }
 
+struct fdt;
+/* Boot: the page allocator over the DTB's RAM (minus the image, the DTB and the allocator's own
+ * bitmaps), the base's own identity map (MMU on), the heap. */
+void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64 dtb_size);
+
 /* Pages (locked wrappers over the global page allocator). */
 int mm_alloc_pages(u64 count, u64 align, hpa_t *out);
 int mm_reserve(hpa_t base, u64 size);

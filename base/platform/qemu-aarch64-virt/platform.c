@@ -3,6 +3,6 @@
 #include <base/platform.h>
 
 const char *const platform_name = "qemu-aarch64-virt";
-const u64 platform_early_uart_base = 0x09000000;
+const struct platform_console platform_early_console = {"arm,pl011", 0x09000000};
 const struct mem_range platform_device_ranges[] = {{0x0, 0x40000000}};
 const size_t platform_device_range_count = ARRAY_SIZE(platform_device_ranges);

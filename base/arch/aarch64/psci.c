@@ -1,11 +1,11 @@
-/* Secondary CPU start and machine power through firmware PSCI over SMC. */
+/* Firmware calls of the aarch64 base: PSCI over SMC (Arm DEN0022) starts the secondary CPUs and
+ * powers the machine off or resets it. The generic base reaches it only through the hooks
+ * smp_start_cpu (<base/smp.h>) and platform_poweroff / platform_reset (<base/platform.h>). */
 #include <arch/cpu.h>
 #include <arch/psci.h>
-#include <base/boot.h>
-#include <base/irq.h>
-#include <base/log.h>
 #include <base/percpu.h>
 #include <base/platform.h>
+#include <base/smp.h>
 
 s64 psci_smc(u64 fid, u64 a1, u64 a2, u64 a3)
 {
@@ -18,37 +18,12 @@ s64 psci_smc(u64 fid, u64 a1, u64 a2, u64 a3)
     return (s64)x0;
 }
 
-extern char secondary_entry[];
+extern char secondary_entry[]; /* boot.S: x0 = logical CPU number */
 
 int smp_start_cpu(u32 cpu)
 {
     s64 r = psci_smc(PSCI_CPU_ON_64, cpu_hwid(cpu) & MPIDR_AFF_MASK, (u64)(uintptr_t)secondary_entry, cpu);
     return r == PSCI_SUCCESS ? 0 : (int)r;
-}
-
-static volatile bool stopping;
-
-/* Used by panic: other CPUs spin in their idle loops or guests; an SGI brings them to EL2 where
- * the handler parks them. Best effort — the machine is powered off right after. */
-static void stop_handler(u32 intid, void *arg)
-{
-    (void)intid, (void)arg;
-    if (stopping)
-        arch_cpu_halt();
-}
-
-void smp_stop_others(void)
-{
-    stopping = true;
-    for (u32 c = 0; c < cpu_count(); c++)
-        if (c != cpu_id() && percpu_data[c].online)
-            irq_send_sgi(c, 1);
-}
-
-void smp_arch_cpu_init(void)
-{
-    irq_set_handler(1, stop_handler, NULL);
-    irq_enable(1);
 }
 
 void platform_poweroff(void)
