@@ -1,5 +1,5 @@
 /* libFuzzer target for the guest-facing virtual GIC (hv/core/vgic.c, vgic_v2.c, vgic_v3.c,
- * vgic_regs.c) over the fakes of tests/unit/vgic_fake_hw.c (list-register file per pCPU,
+ * vgic_regs.c) over the fakes of tests/unit/hv/arch/aarch64/vgic_fake_hw.c (list-register file per pCPU,
  * scheduler kicks, host GIC hooks).
  *
  * Input: a small header choosing the VM shape, then up to MAX_OPS operations:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Helpers for the FAT test fixtures (tests/unit/fat/mkimages.sh).
+"""Helpers for the FAT test fixtures (tests/unit/lib/fat/mkimages.sh).
 
   fatimg.py pattern OUT SIZE SEED   write SIZE bytes of the test pattern (see below)
   fatimg.py fsinfo-reset IMG        FAT32: set the FSInfo next-free hint to "unknown" so that

@@ -1,18 +1,18 @@
 # FDT reader/writer tests. Fixtures are generated, never committed: dtc compiles
-# tests/unit/fdt/*.dts (plus a version-16 variant of cells.dts) and QEMU dumps its virt DTB.
+# tests/unit/lib/fdt/*.dts (plus a version-16 variant of cells.dts) and QEMU dumps its virt DTB.
 UNIT_TESTS += test_fdt
-test_fdt_SRCS := tests/unit/test_fdt.c lib/src/fdt.c lib/src/fdt_write.c lib/src/string.c
+test_fdt_SRCS := tests/unit/lib/test_fdt.c lib/src/fdt.c lib/src/fdt_write.c lib/src/string.c
 
 # HOST_OUT is defined after this file is included, so spell the directory out.
 FDT_FIXTURE_OUT := $(BUILD)/host/fdt
-FDT_FIXTURES := $(patsubst tests/unit/fdt/%.dts,$(FDT_FIXTURE_OUT)/%.dtb,$(wildcard tests/unit/fdt/*.dts)) \
+FDT_FIXTURES := $(patsubst tests/unit/lib/fdt/%.dts,$(FDT_FIXTURE_OUT)/%.dtb,$(wildcard tests/unit/lib/fdt/*.dts)) \
 	$(FDT_FIXTURE_OUT)/cells-v16.dtb $(FDT_FIXTURE_OUT)/qemu-virt.dtb
 
-$(FDT_FIXTURE_OUT)/%.dtb: tests/unit/fdt/%.dts | bootstrap
+$(FDT_FIXTURE_OUT)/%.dtb: tests/unit/lib/fdt/%.dts | bootstrap
 	@mkdir -p $(@D)
 	dtc -q -I dts -O dtb -o $@ $<
 
-$(FDT_FIXTURE_OUT)/cells-v16.dtb: tests/unit/fdt/cells.dts | bootstrap
+$(FDT_FIXTURE_OUT)/cells-v16.dtb: tests/unit/lib/fdt/cells.dts | bootstrap
 	@mkdir -p $(@D)
 	dtc -q -I dts -O dtb -V 16 -o $@ $<
 

@@ -2,7 +2,7 @@
 # DTB with 4 vCPUs, dumped at build time (never committed); the tests also run dtc over their
 # outputs and compile small .dts sources they carry inline.
 UNIT_TESTS += test_vm_fdt
-test_vm_fdt_SRCS := tests/unit/test_vm_fdt.c hv/core/vm_fdt.c lib/src/fdt.c lib/src/fdt_write.c \
+test_vm_fdt_SRCS := tests/unit/hv/test_vm_fdt.c hv/core/vm_fdt.c lib/src/fdt.c lib/src/fdt_write.c \
 	lib/src/fmt.c lib/src/string.c
 
 # HOST_OUT is defined after this file is included, so spell the directory out.

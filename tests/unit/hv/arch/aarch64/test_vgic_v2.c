@@ -1,7 +1,7 @@
 /* Unit tests of the GICv2 front-end of the virtual GIC (hv/core/vgic_v2.c) with its software CPU
  * interface (VGIC_DELIVER_SOFT: no list registers, the vCPU's virtual IRQ line is driven from the
  * emulated GICC state), over the generic state machine (hv/core/vgic.c) and the fakes of
- * tests/unit/vgic_fake_hw.c.
+ * tests/unit/hv/arch/aarch64/vgic_fake_hw.c.
  *
  * Conventions: each test builds a VM of fake vCPUs and calls vgic_v2_create(..., true). The guest
  * accesses its distributor (vm->vgic.gicd) and its CPU interface (vm->vgic.gicr, which holds the

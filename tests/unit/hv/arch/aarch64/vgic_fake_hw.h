@@ -1,4 +1,4 @@
-/* Fakes for the vGIC unit tests (tests/unit/test_vgic.c): a list-register file per physical
+/* Fakes for the vGIC unit tests (tests/unit/hv/arch/aarch64/test_vgic.c): a list-register file per physical
  * CPU standing in for ICH_LR<n>_EL2 / ICH_HCR_EL2 / ICH_VMCR_EL2, a guest that acknowledges and
  * deactivates what those list registers hold, and a scheduler that records kicks.
  *

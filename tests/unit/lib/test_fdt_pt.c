@@ -1,6 +1,6 @@
 /* Tests for device passthrough by device-tree path (lib/src/fdt_pt.c). Trees are built with the
  * FDT writer: one shaped like QEMU's virt machine, one full of awkward and malformed cases.
- * QEMU's own virt DTB (dumped at build time by tests/unit/fdt.mk) is used as well. */
+ * QEMU's own virt DTB (dumped at build time by tests/unit/lib/fdt.mk) is used as well. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

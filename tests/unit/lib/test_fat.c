@@ -1,5 +1,5 @@
 /* FAT16/FAT32 reader tests. Fixtures are generated at build time into FAT_FIXTURE_DIR
- * (overridable with the environment variable of the same name) by tests/unit/fat/mkimages.sh:
+ * (overridable with the environment variable of the same name) by tests/unit/lib/fat/mkimages.sh:
  * fat16.img, fat32.img (the same tree, built with mkfs.fat and mtools) and mbr.img (an MBR disk
  * whose second partition is a FAT16 volume). Images are mapped copy-on-write, so a test may
  * patch its mapping (corrupting the BPB, the FAT or directory entries) without affecting the
@@ -30,7 +30,7 @@
 #define FRAG_SIZE (100u * 1024 + 5)         /* /frag/fragmented.bin, pattern seed 2 */
 #define MANY_COUNT 120                      /* files in /many */
 
-/* ---- the test pattern (same as tests/unit/fat/fatimg.py) ---- */
+/* ---- the test pattern (same as tests/unit/lib/fat/fatimg.py) ---- */
 
 static u32 mix32(u32 x)
 {

@@ -1,7 +1,7 @@
 /* Unit tests of the virtual GIC: the generic state machine (hv/core/vgic.c: injection,
  * list-register flush/sync, SGIs, halting) driven through its GICv3 register front-end
  * (hv/core/vgic_v3.c) the way a guest would, over the fake list registers and scheduler of
- * tests/unit/vgic_fake_hw.c.
+ * tests/unit/hv/arch/aarch64/vgic_fake_hw.c.
  *
  * Conventions: each test builds a VM of fake vCPUs and calls vgic_v3_create. A "run" of vCPU v
  * is enter(v) (vgic_flush on v's pCPU) ... guest actions on that pCPU's list registers ...

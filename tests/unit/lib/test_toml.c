@@ -1,5 +1,5 @@
 /* Unit tests for the TOML 1.0 parser (lib/src/toml.c). Conformance against a reference
- * parser lives in tests/unit/toml_differential.py; these pin down our own API, error
+ * parser lives in tests/unit/lib/toml_differential.py; these pin down our own API, error
  * positions and messages, the arena and the limits. */
 /* cmocka needs these first, in this order. */
 #include <setjmp.h>

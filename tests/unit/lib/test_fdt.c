@@ -1,6 +1,6 @@
 /* FDT reader and writer tests. Fixtures are generated at build time into FDT_FIXTURE_DIR
  * (overridable with the environment variable of the same name): qemu-virt.dtb dumped by QEMU,
- * and .dtb files compiled by dtc from the .dts files in tests/unit/fdt. */
+ * and .dtb files compiled by dtc from the .dts files in tests/unit/lib/fdt. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

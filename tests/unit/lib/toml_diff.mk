@@ -1,5 +1,5 @@
 # Differential test of lib/src/toml.c against Python's tomllib: tools/toml_dump prints each
-# document of tests/unit/toml_diff/ as JSON, tests/unit/toml_differential.py compares.
+# document of tests/unit/lib/toml_diff/ as JSON, tests/unit/lib/toml_differential.py compares.
 # The path is $(HOST_OUT)/tools/toml_dump, spelt out because HOST_OUT is only defined after
 # mk/host.mk includes this file (and rule targets are expanded immediately).
 TOML_DUMP := $(BUILD)/host/tools/toml_dump
@@ -11,6 +11,6 @@ $(TOML_DUMP): $(TOML_DUMP_SRCS) $(wildcard lib/include/lib/*.h) | bootstrap
 
 .PHONY: toml-diff
 toml-diff: $(TOML_DUMP)
-	/usr/bin/python3 tests/unit/toml_differential.py $(TOML_DUMP)
+	/usr/bin/python3 tests/unit/lib/toml_differential.py $(TOML_DUMP)
 
 HOST_CHECKS += toml-diff

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Differential test of cvisor's TOML parser (via tools/toml_dump) against Python's tomllib.
 
-For every tests/unit/toml_diff/valid/*.toml both parsers must accept the document and
+For every tests/unit/lib/toml_diff/valid/*.toml both parsers must accept the document and
 produce the same data (also for a CRLF copy of it). For every invalid/*.toml both must
 reject it, and ours must do so cleanly (exit 1 with "line:column: message").
 
