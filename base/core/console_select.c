@@ -7,12 +7,13 @@
 #include <base/platform.h>
 #include <lib/string.h>
 
-/* The table CONSOLE_DRIVER builds (bounds from the linker script). */
-extern const struct console_driver __console_drivers_start[], __console_drivers_end[];
+/* The table CONSOLE_DRIVER builds: the linker script (or, on the host, the linker) defines
+ * its bounds. */
+extern const struct console_driver __start_console_drivers[], __stop_console_drivers[];
 
 static const struct console_driver *driver_for(const char *compatible)
 {
-    for (const struct console_driver *d = __console_drivers_start; d < __console_drivers_end; d++)
+    for (const struct console_driver *d = __start_console_drivers; d < __stop_console_drivers; d++)
         if (compatible && d->compatible && strcmp(d->compatible, compatible) == 0)
             return d;
     return NULL;
@@ -21,7 +22,7 @@ static const struct console_driver *driver_for(const char *compatible)
 /* The first built-in driver the node is compatible with. */
 static const struct console_driver *driver_for_node(const struct fdt *fdt, int node)
 {
-    for (const struct console_driver *d = __console_drivers_start; d < __console_drivers_end; d++)
+    for (const struct console_driver *d = __start_console_drivers; d < __stop_console_drivers; d++)
         if (fdt_is_compatible(fdt, node, d->compatible))
             return d;
     return NULL;

@@ -24,7 +24,7 @@ struct console_driver {
 /* Registers a console driver (a table the linker collects: see the arch's link.ld). */
 #define CONSOLE_DRIVER(name)                                                                               \
     static const struct console_driver name                                                                \
-        __attribute__((used, section(".console_drivers"), aligned(sizeof(void *))))
+        __attribute__((used, section("console_drivers"), aligned(sizeof(void *))))
 
 /* The UART the console uses, and its interrupt (0 when unknown: no console input). */
 struct console_info {
