@@ -84,7 +84,32 @@ static void *pt_pa_to_ptr(void *ctx, u64 pa)
     return (void *)(uintptr_t)pa;
 }
 
-const struct pt_mem mm_pt_mem = {pt_alloc_table, pt_free_table, pt_pa_to_ptr, NULL};
+/* A root of several tables: contiguous, aligned to its size, zeroed. */
+static void *pt_alloc_root(void *ctx, unsigned tables, u64 *pa)
+{
+    (void)ctx;
+    hpa_t p;
+    if (mm_alloc_pages(tables, (u64)tables * PAGE_SIZE, &p) != 0)
+        return NULL;
+    void *v = hpa_to_ptr(p);
+    memset(v, 0, (size_t)tables * PAGE_SIZE);
+    *pa = p.val;
+    return v;
+}
+
+static void pt_free_root(void *ctx, void *root, u64 pa, unsigned tables)
+{
+    (void)ctx, (void)root;
+    mm_free_pages(hpa(pa), tables);
+}
+
+const struct pt_mem mm_pt_mem = {
+    .alloc_table = pt_alloc_table,
+    .free_table = pt_free_table,
+    .pa_to_ptr = pt_pa_to_ptr,
+    .alloc_root = pt_alloc_root,
+    .free_root = pt_free_root,
+};
 
 void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64 dtb_size)
 {

@@ -5,6 +5,7 @@
 
 #include <base/page_alloc.h>
 #include <lib/addr.h>
+#include <lib/pgtable.h>
 #include <lib/types.h>
 
 static inline void *hpa_to_ptr(hpa_t pa) { return (void *)(uintptr_t)pa.val; }
@@ -22,6 +23,10 @@ void mm_free_pages(hpa_t base, u64 count);
 u64 mm_free_page_count(void);
 u64 mm_total_page_count(void);
 void *mm_alloc_zeroed_page(hpa_t *pa);
+
+/* Table memory for lib/pgtable users (the base's own map, a hypervisor's stage-2 tables):
+ * tables and multi-table roots from the page allocator, identity mapped. */
+extern const struct pt_mem mm_pt_mem;
 
 /* Heap. */
 void *kmalloc(size_t size);
