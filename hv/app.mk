@@ -7,7 +7,7 @@ APP_GEN_OBJS := $(IMAGE_DIR)/embed.o
 
 # Embedded configs and images. VM_CONFIGS is colon-separated, as in the original.
 # With a disk, the configs come from it (plus any given here); without, Debian's Linux.
-VM_CONFIGS ?= $(if $(filter fs,$(APP_FEATURES)),,configs/vms/linux-aarch64.toml)
+VM_CONFIGS ?= $(if $(filter fs,$(APP_FEATURES)),,configs/vms/linux-$(ARCH).toml)
 VM_CONFIG_LIST := $(subst :, ,$(VM_CONFIGS))
 GUEST_OUT := $(BUILD)/guests/$(ARCH)
 IMAGE_SEARCH := $(GUEST_OUT):$(CACHE_DIR)/images/$(ARCH)

@@ -2,8 +2,16 @@
 # APP=hv (default) builds the hypervisor; APP=base-demo builds the base alone.
 
 APP ?= hv
+# ARCH and PLATFORM each name a directory: base/arch/$(ARCH)/arch.mk (toolchain and arch flags,
+# the default board) and base/platform/$(PLATFORM)/platform.mk (drivers, link base, QEMU machine).
+ifeq ($(wildcard base/arch/$(ARCH)/arch.mk),)
+$(error ARCH=$(ARCH) is not ported: no base/arch/$(ARCH)/arch.mk (ported: $(notdir $(wildcard base/arch/*))))
+endif
 include base/arch/$(ARCH)/arch.mk
 PLATFORM ?= $(ARCH_DEFAULT_PLATFORM)
+ifeq ($(wildcard base/platform/$(PLATFORM)/platform.mk),)
+$(error PLATFORM=$(PLATFORM): no base/platform/$(PLATFORM)/platform.mk (boards: $(notdir $(wildcard base/platform/*))))
+endif
 include base/platform/$(PLATFORM)/platform.mk
 
 LOG_LEVEL_MACRO := LOG_$(shell echo $(LOG) | tr a-z A-Z)

@@ -7,24 +7,8 @@
 #include <base/log.h>
 #include <base/percpu.h>
 #include <drivers/gic.h>
+#include <drivers/gic_regs.h>
 #include <drivers/gicv2.h>
-
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_ISENABLER 0x100
-#define GICD_ICENABLER 0x180
-#define GICD_ICPENDR 0x280
-#define GICD_ICACTIVER 0x380
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR 0x800
-#define GICD_SGIR 0xf00
-
-#define GICC_CTLR 0x00
-#define GICC_PMR 0x04
-#define GICC_BPR 0x08
-#define GICC_IAR 0x0c
-#define GICC_EOIR 0x10
-#define GICC_APR0 0xd0
 
 #define DEFAULT_PRIORITY 0xa0
 
