@@ -41,6 +41,7 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
+#include <drivers/gic_regs.h>
 
 #define MAXV 8
 #define MAX_OPS 256
@@ -49,11 +50,7 @@
 #define GICC_BASE 0x08010000ull
 #define GICR_BASE 0x080a0000ull
 
-/* Register offsets, spelled out from the GIC architecture specifications (IHI 0048B, IHI 0069). */
-#define GICD_SGIR 0xf00
-#define GICC_IAR 0x0c
-#define GICC_EOIR 0x10
-#define GICC_DIR 0x1000
+/* Register offsets: <drivers/gic_regs.h>. */
 #define SPURIOUS 1023u
 
 enum mode { MODE_V2_SOFT, MODE_V2_LR, MODE_V3 };

@@ -25,34 +25,12 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
+#include <drivers/gic_regs.h>
 
-/* GICv3 register map (Arm IHI 0069), spelled out independently of vgic_v3.c. */
-#define GICD_CTLR 0x0000
-#define GICD_TYPER 0x0004
-#define GICD_IIDR 0x0008
-#define GICD_IGROUPR 0x0080
-#define GICD_ISENABLER 0x0100
-#define GICD_ICENABLER 0x0180
-#define GICD_ISPENDR 0x0200
-#define GICD_ICPENDR 0x0280
-#define GICD_ISACTIVER 0x0300
-#define GICD_ICACTIVER 0x0380
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ICFGR 0x0c00
-#define GICD_IROUTER 0x6000
-#define GICD_PIDR2 0xffe8
-#define GICR_CTLR 0x0000
-#define GICR_IIDR 0x0004
-#define GICR_TYPER 0x0008
-#define GICR_WAKER 0x0014
-#define GICR_PIDR2 0xffe8
-#define GICR_SGI 0x10000 /* SGI_base frame: same layout as the GICD blocks for INTIDs 0..31 */
-#define GICR_STRIDE 0x20000
-
+/* GICv3 register map: <drivers/gic_regs.h>, the one copy (vgic_v3.c still has its own). */
 #define GICD_BASE 0x08000000ull
 #define GICR_BASE 0x080a0000ull
 
-#define TYPER_LAST (1ull << 4)
 #define IROUTER_IRM (1ull << 31)
 
 #define VTIMER 27
@@ -378,14 +356,14 @@ static void gicr_typer_and_frames(void **state)
         u64 typer = rdr(t, c, GICR_TYPER, 8);
         assert_int_equal(typer >> 32, def_hwid[c]);      /* Aff3.Aff2.Aff1.Aff0 */
         assert_int_equal((typer >> 8) & 0xffff, c);      /* Processor_Number */
-        assert_int_equal(typer & 0xff & ~TYPER_LAST, 0); /* no PLPIS/VLPIS/DirectLPI/DPGS */
+        assert_int_equal(typer & 0xff & ~GICR_TYPER_LAST, 0); /* no PLPIS/VLPIS/DirectLPI/DPGS */
         assert_int_equal(rdr32(t, c, GICR_TYPER), (u32)typer);
         assert_int_equal(rdr32(t, c, GICR_TYPER + 4), (u32)(typer >> 32));
         assert_int_equal(rdr32(t, c, GICR_IIDR), 0x43b);
         assert_int_equal(rdr32(t, c, GICR_PIDR2), 0x3b);
         assert_int_equal(rdr32(t, c, GICR_CTLR), 0);
         frames++;
-        if (typer & TYPER_LAST)
+        if (typer & GICR_TYPER_LAST)
             break;
     }
     assert_int_equal(frames, 4);

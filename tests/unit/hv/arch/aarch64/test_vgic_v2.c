@@ -31,39 +31,9 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
+#include <drivers/gic_regs.h>
 
-/* Distributor (IHI 0048B, 4.1.2). */
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_IIDR 0x008
-#define GICD_IGROUPR 0x080
-#define GICD_ISENABLER 0x100
-#define GICD_ICENABLER 0x180
-#define GICD_ISPENDR 0x200
-#define GICD_ICPENDR 0x280
-#define GICD_ISACTIVER 0x300
-#define GICD_ICACTIVER 0x380
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR 0x800
-#define GICD_ICFGR 0xc00
-#define GICD_SGIR 0xf00
-#define GICD_CPENDSGIR 0xf10
-#define GICD_SPENDSGIR 0xf20
-#define GICD_PIDR2 0xfe8
-
-/* CPU interface (IHI 0048B, 4.1.3). */
-#define GICC_CTLR 0x00
-#define GICC_PMR 0x04
-#define GICC_BPR 0x08
-#define GICC_IAR 0x0c
-#define GICC_EOIR 0x10
-#define GICC_RPR 0x14
-#define GICC_HPPIR 0x18
-#define GICC_DIR 0x1000
-
-#define GICC_CTLR_EN 0x1u
-#define GICC_CTLR_EOIMODE (1u << 9)
-
+/* GICv2 register map: <drivers/gic_regs.h>, the one copy (vgic_v2.c still has its own). */
 #define GICD_BASE 0x08000000ull
 #define GICC_BASE 0x08010000ull
 
@@ -225,7 +195,7 @@ static void dist_on(struct tvm *t)
 static void cpu_on(struct tvm *t, u32 v, u8 pmr)
 {
     wrc(t, v, GICC_PMR, pmr);
-    wrc(t, v, GICC_CTLR, GICC_CTLR_EN);
+    wrc(t, v, GICC_CTLR, GICC_CTLR_ENABLE);
 }
 
 /* Interrupt configuration, by vCPU `v` (matters for the banked INTIDs 0-31). */
@@ -349,7 +319,7 @@ static void gicd_typer_pidr2_ctlr(void **state)
     assert_int_equal((typer >> 5) & 7, 3);                 /* CPUNumber: 4 vCPUs */
     assert_int_equal(typer & (1u << 10), 0);               /* no Security Extensions */
     assert_int_equal(rdd32(t, 3, GICD_TYPER), typer);      /* not banked */
-    assert_int_equal((rdd32(t, 0, GICD_PIDR2) >> 4) & 0xf, 2); /* ArchRev: GICv2 */
+    assert_int_equal((rdd32(t, 0, GICD_PIDR2_V2) >> 4) & 0xf, 2); /* ArchRev: GICv2 */
     assert_int_equal(rdd32(t, 0, GICD_IIDR) & 0xfff, 0x43b); /* implementer: Arm */
 
     /* Only Enable (bit 0) is writable. */
@@ -677,7 +647,7 @@ static void line_needs_both_enables_and_pmr(void **state)
     spi(t, 40, 0xa0, 0x01);
     set_pending(t, 0, 40);
     assert_false(line_after_entry(t, 0)); /* everything off */
-    wrc(t, 0, GICC_CTLR, GICC_CTLR_EN);
+    wrc(t, 0, GICC_CTLR, GICC_CTLR_ENABLE);
     assert_false(line(0)); /* PMR 0 masks everything */
     wrc(t, 0, GICC_PMR, 0xf0);
     assert_int_equal(rdc(t, 0, GICC_PMR), 0xf0);
@@ -690,7 +660,7 @@ static void line_needs_both_enables_and_pmr(void **state)
     assert_false(line(0));
     assert_false(line_after_entry(t, 0));
     assert_int_equal(iar(t, 0), SPURIOUS);
-    wrc(t, 0, GICC_CTLR, GICC_CTLR_EN);
+    wrc(t, 0, GICC_CTLR, GICC_CTLR_ENABLE);
     assert_true(line(0));
 
     /* Priority must be strictly higher (lower value) than the mask. */
@@ -881,8 +851,8 @@ static void eoimode1_split_drop_and_deactivate(void **state)
     struct tvm *t = *state;
     dist_on(t);
     cpu_on(t, 0, 0xf0);
-    wrc(t, 0, GICC_CTLR, GICC_CTLR_EN | GICC_CTLR_EOIMODE);
-    assert_int_equal(rdc(t, 0, GICC_CTLR), GICC_CTLR_EN | GICC_CTLR_EOIMODE);
+    wrc(t, 0, GICC_CTLR, GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE);
+    assert_int_equal(rdc(t, 0, GICC_CTLR), GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE);
     spi(t, 40, 0xa0, 0x01);
     spi(t, 41, 0xc0, 0x01);
     set_pending(t, 0, 40);
@@ -915,7 +885,7 @@ static void eoimode1_split_drop_and_deactivate(void **state)
     assert_int_equal(iar(t, 0), 40);
 
     /* Back to EOImode 0: EOIR deactivates again. */
-    wrc(t, 0, GICC_CTLR, GICC_CTLR_EN);
+    wrc(t, 0, GICC_CTLR, GICC_CTLR_ENABLE);
     eoir(t, 0, 40);
     assert_false(is_active(t, 0, 40));
     check_ok(t);
@@ -955,7 +925,7 @@ static void level_spi_active_and_pending(void **state)
     assert_int_equal(iar(t, 1), SPURIOUS);
 
     /* With EOImode 1 the priority drop alone does not let it in again. */
-    wrc(t, 1, GICC_CTLR, GICC_CTLR_EN | GICC_CTLR_EOIMODE);
+    wrc(t, 1, GICC_CTLR, GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE);
     vgic_set_level(&t->vm, NULL, 40, true);
     assert_true(line_after_entry(t, 1));
     assert_int_equal(iar(t, 1), 40);
@@ -1012,7 +982,7 @@ static void eoi_notify_hook(void **state)
     /* An SPI, EOImode 1: the call comes with GICC_DIR, not the EOIR. */
     spi(t, 40, 0xa0, 0x01);
     t->vm.vgic.spi[40 - 32].eoi_notify = true;
-    wrc(t, 0, GICC_CTLR, GICC_CTLR_EN | GICC_CTLR_EOIMODE);
+    wrc(t, 0, GICC_CTLR, GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE);
     set_pending(t, 0, 40);
     assert_int_equal(iar(t, 0), 40);
     eoir(t, 0, 40);
