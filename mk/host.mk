@@ -64,3 +64,10 @@ fuzz: $(FUZZ_BINS)
 include-graph:
 	@/usr/bin/python3 scripts/include_graph.py --strict base lib $(if $(filter 1,$(INCLUDE_GRAPH_STRICT_HV)),hv) --report hv
 HOST_CHECKS += include-graph
+
+# Generic code names no architecture's hardware (scripts/generic_names.py): strict for base/core,
+# base/include/base and lib/, hv/core and hv/include reported only (hypervisor-side seam work).
+.PHONY: generic-names
+generic-names:
+	@/usr/bin/python3 scripts/generic_names.py
+HOST_CHECKS += generic-names

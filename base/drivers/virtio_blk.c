@@ -143,9 +143,9 @@ static int request(struct virtio_blk *d, u32 type, u64 lba, u32 count, void *buf
                                   (u16)(DESC_F_NEXT | (type == BLK_T_IN ? DESC_F_WRITE : 0)), 2};
     q->desc[2] = (struct vq_desc){(u64)(uintptr_t)&q->status, 1, DESC_F_WRITE, 0};
     q->avail.ring[q->avail.idx % QUEUE_SIZE] = 0;
-    dmb(ishst);
+    arch_wmb();
     __atomic_store_n(&q->avail.idx, (u16)(q->avail.idx + 1), __ATOMIC_RELEASE);
-    dsb(ish);
+    arch_io_barrier();
     wr(d, REG_QUEUE_NOTIFY, 0);
     wait_used(d);
     return q->status == 0 ? 0 : -1;
