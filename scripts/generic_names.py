@@ -7,7 +7,7 @@ driver: the GIC and its interrupt kinds (SGI, PPI, SPI), MPIDR, PSCI, ESR, excep
 Arm system registers (*_EL0.._EL3), the generic-timer registers (CNT*), the PL011, and Arm
 barrier and wait instructions. Comments that cite them as examples are fine.
 
-usage: scripts/generic_names.py [--strict DIR ...] [--report DIR ...]
+usage: scripts/generic_names.py [--strict DIR ...] [--report DIR ...] [-v]
   Default: strict base/core base/include/base lib/ (exit 1 on a finding), report hv/core
   hv/include (printed only, until the hypervisor-side seam work lands).
 """
@@ -55,6 +55,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--strict", nargs="*", default=None)
     ap.add_argument("--report", nargs="*", default=None)
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every finding of report-only directories")
     args = ap.parse_args()
     strict = DEFAULT_STRICT if args.strict is None else args.strict
     report = DEFAULT_REPORT if args.report is None else [d for d in args.report if d not in strict]
@@ -63,10 +64,11 @@ def main():
         f = findings(d)
         mode = "strict" if d in strict else "report only"
         print(f"generic_names: {d}/ ({mode}): {len(f) or 'no'} finding{'s' if len(f) != 1 else ''}")
-        for line in f[:40]:
+        shown = len(f) if args.verbose else 40 if d in strict else 3
+        for line in f[:shown]:
             print(f"  {line}")
-        if len(f) > 40:
-            print(f"  ... and {len(f) - 40} more")
+        if len(f) > shown:
+            print(f"  ... and {len(f) - shown} more (-v shows all)")
         failed |= bool(f) and d in strict
     return 1 if failed else 0
 
