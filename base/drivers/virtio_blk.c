@@ -225,7 +225,7 @@ static bool setup_queue(struct virtio_blk *d)
     return true;
 }
 
-static void probe_one(u64 base, u32 intid)
+static void probe_one(const struct fdt *fdt, int node, u64 base)
 {
     if (disk_count == MAX_VIRTIO_BLK)
         return;
@@ -236,6 +236,14 @@ static void probe_one(u64 base, u32 intid)
     d->version = rd(d, REG_VERSION);
     if (d->version != 1 && d->version != 2)
         return;
+    /* Only now, for a block device: resolving an interrupt walks the tree, and a board has
+     * many virtio-mmio slots (QEMU virt: 32), nearly all empty. */
+    struct fdt_irq irq;
+    if (!irq_from_fdt(fdt, node, 0, &irq) || irq.percpu) {
+        pr_warn("virtio-blk at %#llx: no usable interrupt in the DTB", (unsigned long long)base);
+        return;
+    }
+    u32 intid = irq.irq;
     bool read_only = false;
     wr(d, REG_STATUS, 0);
     wr(d, REG_STATUS, STATUS_ACK | STATUS_DRIVER);
@@ -265,9 +273,7 @@ void virtio_blk_probe(const struct fdt *fdt)
 {
     for (int n = fdt_find_compatible(fdt, -1, "virtio,mmio"); n >= 0; n = fdt_find_compatible(fdt, n, "virtio,mmio")) {
         u64 base;
-        struct fdt_irq irq;
-        if (!fdt_reg(fdt, n, 0, &base, NULL) || !irq_from_fdt(fdt, n, 0, &irq) || irq.percpu)
-            continue;
-        probe_one(base, irq.irq);
+        if (fdt_reg(fdt, n, 0, &base, NULL))
+            probe_one(fdt, n, base);
     }
 }

@@ -29,15 +29,23 @@ static u64 level_size(unsigned level)
     return 1ull << level_shift(level);
 }
 
-/* Entries of a table at `level`: the root may be several concatenated tables. */
-static unsigned table_entries(const struct pgtable *pt, unsigned level)
+static unsigned level_index(u64 va, unsigned level)
 {
-    return level == pt->fmt->root_level ? PT_ENTRIES * pt->fmt->root_tables : PT_ENTRIES;
+    return (unsigned)(va >> level_shift(level)) & (PT_ENTRIES - 1);
 }
 
-static unsigned level_index(const struct pgtable *pt, u64 va, unsigned level)
+/* A root of several concatenated tables is walked one table at a time: the table of the root
+ * that translates va. The walk itself then only ever indexes 512-entry tables. */
+static u64 *root_table(const struct pgtable *pt, u64 va)
 {
-    return (unsigned)(va >> level_shift(level)) & (table_entries(pt, level) - 1);
+    return pt->root + PT_ENTRIES * (va >> (level_shift(pt->fmt->root_level) + PT_INDEX_BITS));
+}
+
+/* The end of the root table that translates va (va + size may lie beyond it). */
+static u64 root_table_end(const struct pgtable *pt, u64 va)
+{
+    u64 span = level_size(pt->fmt->root_level) * PT_ENTRIES;
+    return ALIGN_DOWN(va, span) + span;
 }
 
 static u64 *table_ptr(const struct pgtable *pt, u64 desc)
@@ -100,7 +108,8 @@ static bool pool_fill(struct pgtable *pt, struct pt_pool *pool, size_t n)
 /* Frees every table below the table at `level` (not the table itself). */
 static void free_children(struct pgtable *pt, u64 *table, unsigned level)
 {
-    for (unsigned i = 0, n = table_entries(pt, level); i < n && level > PT_LEAF_LEVEL; i++) {
+    unsigned n = level == pt->fmt->root_level ? PT_ENTRIES * pt->fmt->root_tables : PT_ENTRIES;
+    for (unsigned i = 0; i < n && level > PT_LEAF_LEVEL; i++) {
         u64 desc = table[i];
         if (pt->fmt->is_valid(desc) && is_table_entry(pt, desc, level)) {
             u64 *child = table_ptr(pt, desc);
@@ -202,7 +211,7 @@ static int map_level(struct map_op *op, u64 *table, unsigned level, u64 va, u64 
     while (va < end) {
         u64 next = MIN(end, ALIGN_DOWN(va, sz) + sz);
         u64 pa = op->pa0 + (va - op->va0);
-        u64 *entry = table ? &table[level_index(op->pt, va, level)] : NULL;
+        u64 *entry = table ? &table[level_index(va, level)] : NULL;
         u64 desc = entry ? *entry : 0;
         if (entry && fmt->is_valid(desc)) {
             if (is_table_entry(op->pt, desc, level)) {
@@ -232,6 +241,20 @@ static int map_level(struct map_op *op, u64 *table, unsigned level, u64 va, u64 
     return 0;
 }
 
+/* Maps [va, end) from the root: one table of it at a time when it is several. */
+static int map_root(struct map_op *op, u64 va, u64 end)
+{
+    const struct pgtable *pt = op->pt;
+    if (pt->fmt->root_tables == 1)
+        return map_level(op, pt->root, pt->fmt->root_level, va, end);
+    for (u64 next; va < end; va = next) {
+        next = MIN(end, root_table_end(pt, va));
+        if (map_level(op, root_table(pt, va), pt->fmt->root_level, va, next))
+            return -1;
+    }
+    return 0;
+}
+
 /* The format must round-trip what the walker compares: output address and attributes. */
 static bool format_accepts(const struct pt_format *fmt, u64 pa, u64 attr)
 {
@@ -245,15 +268,16 @@ int pt_map(struct pgtable *pt, u64 va, u64 pa, u64 size, u64 attr)
         return -1;
     if (size == 0)
         return 0;
-    if (!format_accepts(pt->fmt, pa, attr) || !format_accepts(pt->fmt, pa + size - PT_PAGE_SIZE, attr))
-        return -1;
+    if (!format_accepts(pt->fmt, pa, attr) ||
+        (size > PT_PAGE_SIZE && !format_accepts(pt->fmt, pa + size - PT_PAGE_SIZE, attr)))
+        return -1; /* (one page: its first address is its last, checked once) */
     struct map_op op = {.pt = pt, .va0 = va, .pa0 = pa, .attr = attr};
-    if (map_level(&op, pt->root, pt->fmt->root_level, va, va + size))
+    if (map_root(&op, va, va + size))
         return -1;
     if (!pool_fill(pt, &op.pool, op.need))
         return -1;
     op.apply = true;
-    map_level(&op, pt->root, pt->fmt->root_level, va, va + size);
+    map_root(&op, va, va + size);
     pool_release(pt, &op.pool); /* empty unless the two passes disagree */
     return 0;
 }
@@ -314,7 +338,7 @@ static void unmap_level(struct unmap_op *op, u64 *table, unsigned level, u64 va,
         u64 slot = ALIGN_DOWN(va, sz);
         next = MIN(end, slot + sz);
         bool whole = va == slot && next == slot + sz;
-        u64 *entry = &table[level_index(pt, va, level)];
+        u64 *entry = &table[level_index(va, level)];
         u64 desc = *entry;
         if (!fmt->is_valid(desc))
             continue; /* holes are fine */
@@ -341,6 +365,19 @@ static void unmap_level(struct unmap_op *op, u64 *table, unsigned level, u64 va,
     }
 }
 
+static void unmap_root(struct unmap_op *op, u64 va, u64 end)
+{
+    const struct pgtable *pt = op->pt;
+    if (pt->fmt->root_tables == 1) {
+        unmap_level(op, pt->root, pt->fmt->root_level, va, end);
+        return;
+    }
+    for (u64 next; va < end; va = next) {
+        next = MIN(end, root_table_end(pt, va));
+        unmap_level(op, root_table(pt, va), pt->fmt->root_level, va, next);
+    }
+}
+
 int pt_unmap(struct pgtable *pt, u64 va, u64 size)
 {
     if (!va_range_ok(pt, va, size))
@@ -348,11 +385,11 @@ int pt_unmap(struct pgtable *pt, u64 va, u64 size)
     if (size == 0)
         return 0;
     struct unmap_op op = {.pt = pt};
-    unmap_level(&op, pt->root, pt->fmt->root_level, va, va + size);
+    unmap_root(&op, va, va + size);
     if (!pool_fill(pt, &op.pool, op.need))
         return -1;
     op.apply = true;
-    unmap_level(&op, pt->root, pt->fmt->root_level, va, va + size);
+    unmap_root(&op, va, va + size);
     pool_release(pt, &op.pool);
     return 0;
 }
@@ -361,9 +398,9 @@ bool pt_lookup(const struct pgtable *pt, u64 va, u64 *pa, u64 *attr, unsigned *l
 {
     if (!pt->root || va >> pt->va_bits)
         return false;
-    const u64 *table = pt->root;
+    const u64 *table = root_table(pt, va);
     for (unsigned l = pt->fmt->root_level;; l--) {
-        u64 desc = table[level_index(pt, va, l)];
+        u64 desc = table[level_index(va, l)];
         if (!pt->fmt->is_valid(desc))
             return false;
         if (is_table_entry(pt, desc, l)) {
