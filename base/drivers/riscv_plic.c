@@ -30,27 +30,6 @@ static u32 ipi_pending[MAX_CPUS];
 
 static inline volatile u32 *reg(u32 off) { return (volatile u32 *)(uintptr_t)(plic_base + off); }
 
-static bool is_plic(const struct fdt *f, int node)
-{
-    return fdt_is_compatible(f, node, "sifive,plic-1.0.0") || fdt_is_compatible(f, node, "riscv,plic0");
-}
-
-bool irq_fdt_xlate(const struct fdt *f, const struct fdt_irq_spec *spec, struct fdt_irq *out)
-{
-    if (spec->cell_count != 1)
-        return false;
-    u32 n = spec->cells[0];
-    if (is_plic(f, spec->controller) && n >= 1 && n < IRQ_MAX - RISCV_IRQ_PLIC) {
-        *out = (struct fdt_irq){.irq = RISCV_IRQ_PLIC + n, .edge = false, .percpu = false};
-        return true;
-    }
-    if (fdt_is_compatible(f, spec->controller, "riscv,cpu-intc") && n == IRQ_S_TIMER) {
-        *out = (struct fdt_irq){.irq = RISCV_IRQ_TIMER, .edge = false, .percpu = true};
-        return true;
-    }
-    return false;
-}
-
 /* The logical CPU whose hart has this interrupt-controller node, or -1. */
 static int cpu_of_intc(const struct fdt *f, int intc)
 {

@@ -3,7 +3,7 @@
 PLATFORM_LINK_BASE := 0x80200000
 # Drivers built in: the hart-local interrupts and the PLIC, the NS16550A console (platform.c names
 # it as the early console) and the disk (virtio-mmio).
-PLATFORM_DRIVERS := base/drivers/riscv_plic.c base/drivers/ns16550.c base/drivers/virtio_blk.c
+PLATFORM_DRIVERS := base/drivers/riscv_plic.c base/drivers/riscv_plic_fdt.c base/drivers/ns16550.c base/drivers/virtio_blk.c
 
 # The one definition of this board's QEMU machine (scripts/qemu.py reads it with `make
 # print-qemu`). `-cpu rv64` has the H extension and Sstc (QEMU 7.2); `-bios default` is the
