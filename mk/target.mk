@@ -80,7 +80,7 @@ print-qemu-bare:
 	@echo '$(PLATFORM_QEMU_BARE)'
 
 .PHONY: run
-# guest-images first: the default VM is Debian's Linux, fetched into CACHE_DIR.
-run: guest-images $(if $(filter fs,$(APP_FEATURES)),$(DISK_IMG))
+# guest-images first (the hypervisor: its default VM is Debian's Linux, fetched into CACHE_DIR).
+run: $(if $(filter hv,$(APP)),guest-images) $(if $(filter fs,$(APP_FEATURES)),$(DISK_IMG))
 	@$(MAKE) --no-print-directory build
 	$(QEMU_CMD)
