@@ -23,9 +23,17 @@ ARCH = os.environ.get("CVISOR_ARCH", "aarch64")
 PLATFORM = os.environ.get("CVISOR_PLATFORM") or None
 
 
+def board(arch=None, platform=None):
+    """The board a test runs on: its own, else make's PLATFORM when the test runs on make's
+    ARCH, else the architecture's default board (None)."""
+    if platform:
+        return platform
+    return PLATFORM if (arch or ARCH) == ARCH else None
+
+
 def qemu_machine(arch=None, platform=None, gic=3):
     """The board's QEMU program and machine options, from its platform.mk (scripts/qemu.py)."""
-    return qemu.machine(arch or ARCH, platform=platform or PLATFORM, gic=gic)
+    return qemu.machine(arch or ARCH, platform=board(arch, platform), gic=gic)
 
 
 def guest_dir(arch=None):
@@ -38,8 +46,8 @@ def build_image(name, configs=(), log="info", app="hv", extra=(), arch=None, pla
     image_dir = SYSTEST / name
     args = ["make", "-s", f"BUILD={BUILD}", f"ARCH={arch or ARCH}", f"APP={app}", f"LOG={log}",
             f"IMAGE_DIR={image_dir}"]
-    if platform or PLATFORM:
-        args.append(f"PLATFORM={platform or PLATFORM}")
+    if board(arch, platform):
+        args.append(f"PLATFORM={board(arch, platform)}")
     if configs:
         args.append("VM_CONFIGS=" + ":".join(str(c) for c in configs))
     r = subprocess.run(args + list(extra) + ["build"], cwd=REPO, capture_output=True, text=True)
