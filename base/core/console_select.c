@@ -1,5 +1,6 @@
 /* Picks the console UART: the board's early console first, then the host DTB's stdout-path
- * node when a built-in driver is compatible with it. */
+ * node when a built-in driver is compatible with it (a machine without a DTB keeps the early
+ * console). */
 #include <base/console.h>
 #include <base/devclaim.h>
 #include <base/irq.h>
@@ -61,6 +62,20 @@ static int early_console_node(const struct fdt *fdt)
     return -1;
 }
 
+/* One page: what a VM could be given of it. A port-I/O UART has no MMIO to claim. */
+static void claim_console(void)
+{
+    if (current && !current->port_io)
+        dev_claim(current_base, 0x1000, DEVCLAIM_HYPERVISOR, "hypervisor console UART", NULL);
+}
+
+void console_init_described(u32 irq, struct console_info *out)
+{
+    out->base = current_base;
+    out->irq = current ? irq : 0;
+    claim_console();
+}
+
 void console_init_dtb(const struct fdt *fdt, struct console_info *out)
 {
     int node = fdt_stdout_node(fdt);
@@ -79,6 +94,5 @@ void console_init_dtb(const struct fdt *fdt, struct console_info *out)
     struct fdt_irq irq;
     if (node >= 0 && irq_from_fdt(fdt, node, 0, &irq) && !irq.percpu)
         out->irq = irq.irq;
-    if (current) /* one page: what a VM could be given of it */
-        dev_claim(current_base, 0x1000, DEVCLAIM_HYPERVISOR, "hypervisor console UART", NULL);
+    claim_console();
 }

@@ -6,12 +6,12 @@
 #include <base/console.h>
 #include <base/irq.h>
 #include <base/log.h>
+#include <base/machine.h>
 #include <base/mm.h>
 #include <base/percpu.h>
 #include <base/platform.h>
 #include <base/smp.h>
 #include <base/timer.h>
-#include <lib/string.h>
 
 extern char __image_start[], __image_end[];
 
@@ -19,25 +19,21 @@ struct boot_info boot_info;
 
 #define DTB_MAX_SIZE MiB(2)
 
-/* CPUs in DTB order, the boot CPU first as logical CPU 0. */
-static void find_cpus(const struct fdt *fdt)
+/* The described CPUs in their order, the boot CPU first as logical CPU 0. */
+static void find_cpus(const struct machine *m)
 {
     u64 boot = arch_boot_cpu_hwid();
     u32 n = 1;
     percpu_data[0].hwid = boot;
-    int cpus = fdt_path_lookup(fdt, "/cpus");
-    for (int c = cpus >= 0 ? fdt_first_child(fdt, cpus) : -1; c >= 0; c = fdt_next_sibling(fdt, c)) {
-        size_t len;
-        const char *type = fdt_prop(fdt, c, "device_type", &len);
-        u64 hwid;
-        if (!type || strcmp(type, "cpu") != 0 || !fdt_reg(fdt, c, 0, &hwid, NULL) || hwid == boot)
+    for (u32 i = 0; i < m->cpu_count; i++) {
+        if (m->cpu_hwid[i] == boot)
             continue;
         if (n == MAX_CPUS) {
-            pr_warn("boot: more than %u CPUs in the DTB; the rest stay off", MAX_CPUS);
+            pr_warn("boot: more than %u CPUs described; the rest stay off", MAX_CPUS);
             break;
         }
         percpu_data[n].id = n;
-        percpu_data[n].hwid = hwid;
+        percpu_data[n].hwid = m->cpu_hwid[i];
         n++;
     }
     percpu_set_count(n);
@@ -52,22 +48,39 @@ static void cpu_irq_init(u32 cpu)
     smp_cpu_init();
 }
 
-void base_primary_main(u64 dtb_pa)
+void base_early_init(void)
 {
     percpu_data[0].id = 0;
     console_init_early();
+}
+
+void base_primary_main(u64 dtb_pa)
+{
+    static struct machine machine;
+    base_early_init();
 
     struct fdt *fdt = &boot_info.fdt;
     boot_info.dtb_pa = dtb_pa;
     boot_info.dtb_size = dtb_pa ? fdt_total_size((const void *)(uintptr_t)dtb_pa) : 0;
     if (!dtb_pa || fdt_open(fdt, (const void *)(uintptr_t)dtb_pa, DTB_MAX_SIZE) != 0)
         panic("boot: no valid device tree at %#llx", (unsigned long long)dtb_pa);
+    machine_from_fdt(&machine, fdt, dtb_pa, boot_info.dtb_size);
+    base_primary_boot(&machine);
+}
+
+void base_primary_boot(const struct machine *m)
+{
+    const struct fdt *fdt = m->fdt; /* NULL on a machine without a DTB: the hooks know */
+    boot_info.machine = m;
     boot_info.image_start = (u64)(uintptr_t)__image_start;
     boot_info.image_end = (u64)(uintptr_t)__image_end;
-    find_cpus(fdt);
-    mm_init(fdt, boot_info.image_start, boot_info.image_end, dtb_pa, boot_info.dtb_size);
+    find_cpus(m);
+    mm_init(m, boot_info.image_start, boot_info.image_end);
     struct console_info con;
-    console_init_dtb(fdt, &con);
+    if (fdt)
+        console_init_dtb(fdt, &con);
+    else
+        console_init_described(m->console_irq, &con);
     boot_info.uart_base = con.base;
     boot_info.uart_intid = con.irq;
     if (arch_boot_init(fdt) != 0)

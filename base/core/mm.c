@@ -1,16 +1,15 @@
-/* Host memory of the base: RAM from the DTB into the page allocator, the hypervisor's own
+/* Host memory of the base: the machine's RAM into the page allocator, the hypervisor's own
  * identity map, and a heap that grows from the page allocator. */
 #include <arch/mmu.h>
 #include <arch/spinlock.h>
 #include <base/heap.h>
 #include <base/log.h>
+#include <base/machine.h>
 #include <base/mm.h>
 #include <base/platform.h>
-#include <lib/fdt.h>
 #include <lib/string.h>
 
-#define MAX_RANGES 8
-#define MAX_RESERVED 16
+#define MAX_RESERVED (MACHINE_MAX_RESERVED + 2) /* the machine's, the image and the bitmaps */
 #define HEAP_GROW_BYTES MiB(1)
 
 static struct page_alloc pages;
@@ -18,7 +17,7 @@ static spinlock_t pages_lock = SPINLOCK_INIT;
 static struct heap heap;
 static spinlock_t heap_lock = SPINLOCK_INIT;
 
-static struct mem_range ram[MAX_RANGES], reserved[MAX_RESERVED];
+static struct mem_range ram[MACHINE_MAX_RAM], reserved[MAX_RESERVED];
 static size_t ram_count, reserved_count;
 
 size_t mm_ram_ranges(struct mem_range *out, size_t max)
@@ -42,46 +41,13 @@ static void add_reserved(u64 base, u64 size)
     reserved[reserved_count++] = (struct mem_range){base, size};
 }
 
-static void find_ram(const struct fdt *fdt)
-{
-    for (int n = fdt_next_node(fdt, fdt_root(fdt)); n >= 0; n = fdt_next_node(fdt, n)) {
-        size_t len;
-        const char *type = fdt_prop(fdt, n, "device_type", &len);
-        if (!type || len != 7 || memcmp(type, "memory", 7) != 0 || !fdt_node_enabled(fdt, n))
-            continue;
-        u64 base, size;
-        for (size_t i = 0; fdt_reg(fdt, n, i, &base, &size) && ram_count < MAX_RANGES; i++)
-            if (size)
-                ram[ram_count++] = (struct mem_range){base, size};
-    }
-}
-
-/* Memory the firmware keeps for itself (e.g. OpenSBI's): the DTB's memory reservation block and
- * the /reserved-memory nodes. Never handed out (a VM could otherwise be given it too). */
-static void find_firmware_reserved(const struct fdt *fdt)
-{
-    u64 base, size;
-    for (size_t i = 0; fdt_mem_rsv(fdt, i, &base, &size); i++)
-        if (size)
-            add_reserved(base, size);
-    int rm = fdt_path_lookup(fdt, "/reserved-memory");
-    for (int n = rm >= 0 ? fdt_first_child(fdt, rm) : -1; n >= 0; n = fdt_next_sibling(fdt, n))
-        for (size_t i = 0; fdt_node_enabled(fdt, n) && fdt_reg(fdt, n, i, &base, &size); i++)
-            if (size)
-                add_reserved(base, size);
-}
-
 /* Bitmaps go right after the image, or after whatever is already kept there (the DTB, firmware
  * memory). */
-static u64 place_bitmaps(u64 bytes, u64 image_end, u64 dtb, u64 dtb_size)
+static u64 place_bitmaps(u64 bytes, u64 image_end)
 {
     u64 at = ALIGN_UP(image_end, PAGE_SIZE);
     for (bool moved = true; moved;) {
         moved = false;
-        if (ranges_overlap(at, bytes, dtb, dtb_size)) {
-            at = ALIGN_UP(dtb + dtb_size, PAGE_SIZE);
-            moved = true;
-        }
         for (size_t i = 0; i < reserved_count; i++)
             if (ranges_overlap(at, bytes, reserved[i].base, reserved[i].size)) {
                 at = ALIGN_UP(reserved[i].base + reserved[i].size, PAGE_SIZE);
@@ -149,17 +115,19 @@ const struct pt_mem mm_pt_mem = {
     .free_root = pt_free_root,
 };
 
-void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64 dtb_size)
+void mm_init(const struct machine *m, u64 image_start, u64 image_end)
 {
-    find_ram(fdt);
+    ram_count = m->ram_count;
+    memcpy(ram, m->ram, ram_count * sizeof(ram[0]));
     if (!ram_count)
-        panic("mm: the host DTB describes no memory");
-    find_firmware_reserved(fdt);
+        panic("mm: the machine description has no memory");
+    for (size_t i = 0; i < m->reserved_count; i++)
+        add_reserved(m->reserved[i].base, m->reserved[i].size);
 
     u64 bitmap_bytes = 0;
     for (size_t i = 0; i < ram_count; i++)
         bitmap_bytes += ALIGN_UP(page_alloc_bitmap_bytes(ram[i].size), 8);
-    u64 bitmaps = place_bitmaps(bitmap_bytes, image_end, dtb, dtb_size);
+    u64 bitmaps = place_bitmaps(bitmap_bytes, image_end);
 
     page_alloc_init(&pages);
     u64 at = bitmaps;
@@ -168,7 +136,6 @@ void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64
         at += ALIGN_UP(page_alloc_bitmap_bytes(ram[i].size), 8);
     }
     add_reserved(image_start, image_end - image_start);
-    add_reserved(dtb, dtb_size);
     add_reserved(bitmaps, bitmap_bytes);
     for (size_t i = 0; i < reserved_count; i++)
         reserve(reserved[i].base, reserved[i].size);
@@ -180,6 +147,10 @@ void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64
     for (size_t i = 0; i < platform_device_range_count; i++)
         if (mmu_map_identity(platform_device_ranges[i].base, platform_device_ranges[i].size, MMU_DEVICE) != 0)
             panic("mm: cannot map device range");
+    for (size_t i = 0; i < m->device_count; i++)
+        if (mmu_map_identity(m->devices[i].base, m->devices[i].size, MMU_DEVICE) != 0)
+            panic("mm: cannot map device range %#llx+%#llx", (unsigned long long)m->devices[i].base,
+                  (unsigned long long)m->devices[i].size);
     mmu_enable();
     heap_init(&heap);
 }

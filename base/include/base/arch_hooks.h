@@ -12,7 +12,8 @@
 
 u64 arch_boot_cpu_hwid(void);
 /* Boot CPU, after memory is up and before the interrupt controller: CPU state the base needs
- * (e.g. where interrupts are taken). Returns 0 or -1. */
+ * (e.g. where interrupts are taken). fdt is the host DTB, NULL on a machine described without
+ * one (<base/machine.h>). Returns 0 or -1. */
 int arch_boot_init(const struct fdt *fdt);
 /* Every other CPU, first thing in base_secondary_main. */
 void arch_secondary_init(void);

@@ -12,7 +12,10 @@
 #include <lib/types.h>
 
 struct console_driver {
-    const char *compatible; /* the DTB compatible string it drives, e.g. "arm,pl011" */
+    /* The DTB compatible string it drives, e.g. "arm,pl011", or on machines without a DTB the
+     * name the board gives it (ACPI's hardware id of a PC serial port, "PNP0501"). */
+    const char *compatible;
+    bool port_io; /* base is an I/O port, not an MMIO address */
     /* Takes over the UART at base (an MMIO address, or an I/O port for port-I/O UARTs) and
      * returns the device the other calls get; NULL when there is none usable there. */
     void *(*probe)(u64 base);
@@ -36,6 +39,9 @@ struct console_info {
  * DTB step claims the UART's range for the hypervisor and finds its interrupt. */
 void console_init_early(void);
 void console_init_dtb(const struct fdt *fdt, struct console_info *out);
+/* A machine without a DTB: the early console stays; irq is its interrupt as the machine
+ * description gives it (0: none). Claims the UART's MMIO page (not a port-I/O UART's ports). */
+void console_init_described(u32 irq, struct console_info *out);
 
 void console_write(const char *s, size_t len); /* takes the console lock */
 void console_puts(const char *s);

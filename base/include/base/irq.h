@@ -20,7 +20,9 @@ typedef void (*irq_handler_t)(irq_t irq, void *arg);
 
 /* ---- implemented by the interrupt-controller driver ---- */
 
-/* Boot CPU, once: finds the controller in the host DTB and sets it up. Returns 0 or -1. */
+/* Boot CPU, once: finds the controller in the host DTB and sets it up. Returns 0 or -1. On a
+ * machine without a DTB (fdt NULL) the architecture's firmware-table code has told the driver
+ * where the controller is. */
 int irq_controller_init(const struct fdt *fdt);
 /* Every CPU, the boot CPU included: its private interrupts and CPU interface. 0 or -1. */
 int irq_cpu_init(void);
@@ -31,6 +33,11 @@ void irq_set_target(irq_t irq, u32 cpu); /* routes a shared interrupt to one CPU
 void irq_send_ipi(u32 cpu, irq_t ipi);
 /* Acknowledges and handles every pending interrupt of this CPU; returns how many. */
 unsigned irq_dispatch(void);
+/* Message-signalled interrupts (PCI MSI / MSI-X), from controllers that take them (not every
+ * driver implements this: a board building a driver that needs it builds such a controller): a
+ * new IRQ number delivered to cpu, and the address and data a device writes to raise it.
+ * 0, or -1 when none is left. */
+int irq_msi_alloc(u32 cpu, irq_t *irq, u64 *address, u32 *data);
 /* The controller's reading of an interrupt specifier of the host DTB (lib/fdt.h). */
 fdt_irq_xlate_fn irq_fdt_xlate;
 

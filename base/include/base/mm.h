@@ -11,10 +11,11 @@
 static inline void *hpa_to_ptr(hpa_t pa) { return (void *)(uintptr_t)pa.val; }
 static inline hpa_t ptr_to_hpa(const void *p) { return hpa((u64)(uintptr_t)p); }
 
-struct fdt;
-/* Boot: the page allocator over the DTB's RAM (minus the image, the DTB and the allocator's own
- * bitmaps), the base's own identity map (MMU on), the heap. */
-void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64 dtb_size);
+struct machine;
+/* Boot: the page allocator over the machine's RAM (minus its reserved ranges, the image and the
+ * allocator's own bitmaps), the base's own identity map of RAM and device ranges (MMU on), the
+ * heap. */
+void mm_init(const struct machine *m, u64 image_start, u64 image_end);
 
 /* Pages (locked wrappers over the global page allocator). */
 int mm_alloc_pages(u64 count, u64 align, hpa_t *out);
@@ -37,9 +38,9 @@ struct mem_range {
     u64 base;
     u64 size;
 };
-/* Host RAM as described by the DTB. */
+/* Host RAM as the machine description gives it (<base/machine.h>). */
 size_t mm_ram_ranges(struct mem_range *out, size_t max);
-/* Memory the base itself keeps: its image, stacks, DTB. */
+/* Memory the base itself keeps: its image, stacks, DTB, and the firmware's reserved memory. */
 size_t mm_reserved_ranges(struct mem_range *out, size_t max);
 
 /* Clean data cache lines covering [p, p+len) to the point of coherency, and invalidate the

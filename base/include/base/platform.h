@@ -22,7 +22,7 @@ extern const size_t platform_device_range_count;
 
 struct fdt;
 /* Boot CPU, once the CPUs are up and before the app starts: the board's other devices (e.g.
- * the hypervisor's disk), from its drivers. */
+ * the hypervisor's disk), from its drivers. fdt is NULL on a machine without a DTB. */
 void platform_init_devices(const struct fdt *fdt);
 
 /* Machine power. The architecture's firmware module provides these (PSCI on aarch64, SBI SRST
