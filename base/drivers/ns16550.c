@@ -2,15 +2,16 @@
  * (reg-shift 0: QEMU virt's): polled transmit and receive for the hypervisor console, the
  * receive interrupt for console input. */
 #include <base/console.h>
+#include <drivers/ns16550.h>
 
-#define RBR 0 /* receive buffer (read) */
-#define THR 0 /* transmit holding (write) */
-#define IER 1
-#define IER_RX (1u << 0)
-#define LSR 5
-#define LSR_DR (1u << 0)   /* data ready */
-#define LSR_THRE (1u << 5) /* transmit holding register empty */
-#define TX_POLLS 1000000   /* a stuck UART drops characters instead of hanging the CPU */
+#define RBR NS16550_RBR
+#define THR NS16550_THR
+#define IER NS16550_IER
+#define IER_RX NS16550_IER_RX
+#define LSR NS16550_LSR
+#define LSR_DR NS16550_LSR_DR
+#define LSR_THRE NS16550_LSR_THRE
+#define TX_POLLS NS16550_TX_POLLS
 
 struct ns16550 {
     u64 base;

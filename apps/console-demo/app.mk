@@ -1,0 +1,2 @@
+APP_SRCS := $(wildcard apps/console-demo/*.c)
+APP_GEN_OBJS :=

@@ -1,0 +1,14 @@
+# QEMU q35 (x86_64): SeaBIOS builds the ACPI tables, QEMU's multiboot loader takes the image
+# (base/arch/x86_64/boot.S: a multiboot header with its load addresses) at 2 MiB.
+PLATFORM_LINK_BASE := 0x200000
+# Drivers built in: the local and I/O APICs (and the 8259 pair, masked), the PC serial port as the
+# console (platform.c names COM1), PCI over ECAM and the disk (virtio-blk over virtio-pci).
+PLATFORM_DRIVERS := base/drivers/apic.c base/drivers/apic_fdt.c base/drivers/lapic.c base/drivers/ioapic.c base/drivers/pic8259.c \
+  base/drivers/ns16550_pio.c base/drivers/pci.c
+
+# The one definition of this board's QEMU machine (scripts/qemu.py reads it with `make
+# print-qemu`). `-cpu EPYC`: AMD, with SVM and nested paging under TCG (REFERENCE.md). No device
+# cvisor does not use: `-nic none` (no network card, whose option ROM a fresh machine lacks).
+PLATFORM_QEMU_MACHINE = -M q35 -cpu EPYC -nographic -nic none
+PLATFORM_QEMU = qemu-system-x86_64 $(PLATFORM_QEMU_MACHINE)
+PLATFORM_QEMU_BARE = qemu-system-x86_64 $(PLATFORM_QEMU_MACHINE)
