@@ -1,6 +1,7 @@
-/* virtio-blk over virtio-mmio (virtio 1.2, section 4.2), both the modern (version 2) and the
- * legacy (version 1, QEMU's default for virtio-mmio) register layouts. One request at a time:
- * a three-descriptor chain (header, data, status), completion by interrupt. Large transfers are
+/* virtio-blk (virtio 1.2, section 5.2) over any virtio transport (<drivers/virtio.h>), and the
+ * virtio-mmio transport (section 4.2), both its modern (version 2) and legacy (version 1, QEMU's
+ * default for virtio-mmio) register layouts, found in the DTB. One request at a time: a
+ * three-descriptor chain (header, data, status), completion by interrupt. Large transfers are
  * single requests of up to REQUEST_MAX bytes, so loading a guest image costs few exits of the
  * emulator rather than one per sector. */
 #include <arch/cpu.h>
@@ -10,6 +11,7 @@
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
+#include <drivers/virtio.h>
 #include <drivers/virtio_blk.h>
 #include <lib/fdt.h>
 #include <lib/string.h>
@@ -41,15 +43,15 @@
 #define REG_QUEUE_DEVICE_HIGH 0x0a4
 #define REG_CONFIG 0x100
 
-#define STATUS_ACK 1u
-#define STATUS_DRIVER 2u
-#define STATUS_DRIVER_OK 4u
-#define STATUS_FEATURES_OK 8u
-#define STATUS_FAILED 128u
-#define FEATURE_VERSION_1 32 /* bit number */
+#define STATUS_ACK VIRTIO_STATUS_ACK
+#define STATUS_DRIVER VIRTIO_STATUS_DRIVER
+#define STATUS_DRIVER_OK VIRTIO_STATUS_DRIVER_OK
+#define STATUS_FEATURES_OK VIRTIO_STATUS_FEATURES_OK
+#define STATUS_FAILED VIRTIO_STATUS_FAILED
+#define FEATURE_VERSION_1 VIRTIO_F_VERSION_1
 #define FEATURE_BLK_RO 5
 
-#define DEVICE_ID_BLOCK 2
+#define DEVICE_ID_BLOCK VIRTIO_ID_BLOCK
 #define QUEUE_SIZE 8
 #define DESC_F_NEXT 1u
 #define DESC_F_WRITE 2u
@@ -98,9 +100,7 @@ struct vq_mem {
 struct virtio_blk {
     struct blockdev dev;
     char name[32];
-    u64 base;
-    u32 intid;
-    u32 version;
+    struct virtio_transport *t;
     struct vq_mem *vq; /* two pages from the page allocator */
     u16 last_used;
     spinlock_t lock;
@@ -109,14 +109,11 @@ struct virtio_blk {
 static struct virtio_blk disks[MAX_VIRTIO_BLK];
 static unsigned disk_count;
 
-static inline u32 rd(struct virtio_blk *d, u32 off) { return *(volatile u32 *)(uintptr_t)(d->base + off); }
-static inline void wr(struct virtio_blk *d, u32 off, u32 v) { *(volatile u32 *)(uintptr_t)(d->base + off) = v; }
-
 static void vblk_irq(u32 intid, void *arg)
 {
     (void)intid;
     struct virtio_blk *d = arg;
-    wr(d, REG_INTERRUPT_ACK, rd(d, REG_INTERRUPT_STATUS) & 3);
+    d->t->ops->ack_irq(d->t);
 }
 
 /* Sleeps until the device has consumed the request: WFI with interrupts masked still wakes on
@@ -146,7 +143,7 @@ static int request(struct virtio_blk *d, u32 type, u64 lba, u32 count, void *buf
     arch_wmb();
     __atomic_store_n(&q->avail.idx, (u16)(q->avail.idx + 1), __ATOMIC_RELEASE);
     arch_io_barrier();
-    wr(d, REG_QUEUE_NOTIFY, 0);
+    d->t->ops->notify(d->t, 0);
     wait_used(d);
     return q->status == 0 ? 0 : -1;
 }
@@ -179,21 +176,18 @@ static int vblk_write(struct blockdev *dev, u64 lba, u32 count, const void *buf)
 
 static bool negotiate(struct virtio_blk *d, bool *read_only)
 {
-    wr(d, REG_DEVICE_FEATURES_SEL, 0);
-    u32 lo = rd(d, REG_DEVICE_FEATURES);
+    struct virtio_transport *t = d->t;
+    u32 lo = t->ops->features(t, 0);
     *read_only = lo & (1u << FEATURE_BLK_RO);
-    wr(d, REG_DRIVER_FEATURES_SEL, 0);
-    wr(d, REG_DRIVER_FEATURES, lo & (1u << FEATURE_BLK_RO));
-    if (d->version == 1)
+    t->ops->set_features(t, 0, lo & (1u << FEATURE_BLK_RO));
+    if (t->legacy)
         return true;
-    wr(d, REG_DEVICE_FEATURES_SEL, 1);
-    u32 hi = rd(d, REG_DEVICE_FEATURES);
+    u32 hi = t->ops->features(t, 1);
     if (!(hi & (1u << (FEATURE_VERSION_1 - 32))))
         return false;
-    wr(d, REG_DRIVER_FEATURES_SEL, 1);
-    wr(d, REG_DRIVER_FEATURES, 1u << (FEATURE_VERSION_1 - 32));
-    wr(d, REG_STATUS, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK);
-    return rd(d, REG_STATUS) & STATUS_FEATURES_OK;
+    t->ops->set_features(t, 1, 1u << (FEATURE_VERSION_1 - 32));
+    t->ops->set_status(t, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK);
+    return t->ops->status(t) & STATUS_FEATURES_OK;
 }
 
 static bool setup_queue(struct virtio_blk *d)
@@ -203,38 +197,126 @@ static bool setup_queue(struct virtio_blk *d)
         return false;
     d->vq = hpa_to_ptr(pa);
     memset(d->vq, 0, sizeof(*d->vq));
-    wr(d, REG_QUEUE_SEL, 0);
-    if (rd(d, REG_QUEUE_NUM_MAX) < QUEUE_SIZE)
+    if (d->t->ops->queue_max(d->t, 0) < QUEUE_SIZE)
         return false;
-    wr(d, REG_QUEUE_NUM, QUEUE_SIZE);
-    u64 desc = (u64)(uintptr_t)d->vq->desc, avail = (u64)(uintptr_t)&d->vq->avail,
-        used = (u64)(uintptr_t)&d->vq->used;
-    if (d->version == 1) {
-        wr(d, REG_GUEST_PAGE_SIZE, PAGE_SIZE);
-        wr(d, REG_QUEUE_ALIGN, PAGE_SIZE);
-        wr(d, REG_QUEUE_PFN, (u32)(desc >> PAGE_SHIFT));
-    } else {
-        wr(d, REG_QUEUE_DESC_LOW, (u32)desc);
-        wr(d, REG_QUEUE_DESC_HIGH, (u32)(desc >> 32));
-        wr(d, REG_QUEUE_DRIVER_LOW, (u32)avail);
-        wr(d, REG_QUEUE_DRIVER_HIGH, (u32)(avail >> 32));
-        wr(d, REG_QUEUE_DEVICE_LOW, (u32)used);
-        wr(d, REG_QUEUE_DEVICE_HIGH, (u32)(used >> 32));
-        wr(d, REG_QUEUE_READY, 1);
+    return d->t->ops->queue_setup(d->t, 0, QUEUE_SIZE, (u64)(uintptr_t)d->vq->desc, (u64)(uintptr_t)&d->vq->avail,
+                                  (u64)(uintptr_t)&d->vq->used);
+}
+
+int virtio_blk_attach(struct virtio_transport *t)
+{
+    if (disk_count == MAX_VIRTIO_BLK)
+        return -1;
+    struct virtio_blk *d = &disks[disk_count];
+    d->t = t;
+    bool read_only = false;
+    t->ops->set_status(t, 0);
+    t->ops->set_status(t, STATUS_ACK | STATUS_DRIVER);
+    if (!negotiate(d, &read_only) || !setup_queue(d)) {
+        t->ops->set_status(t, STATUS_FAILED);
+        pr_warn("virtio-blk at %#llx: initialisation failed", (unsigned long long)t->where);
+        return -1;
     }
+    irq_set_handler(t->irq, vblk_irq, d);
+    irq_set_target(t->irq, 0);
+    irq_enable(t->irq);
+    t->ops->set_status(t, (u8)(t->ops->status(t) | STATUS_DRIVER_OK));
+    u64 capacity = t->ops->config32(t, 0) | ((u64)t->ops->config32(t, 4) << 32);
+    d->dev = (struct blockdev){.name = d->name, .sectors = capacity, .read_only = read_only,
+                               .read = vblk_read, .write = vblk_write, .priv = d};
+    str_copy(d->name, "virtio-blk0", sizeof(d->name));
+    d->name[10] = (char)('0' + disk_count);
+    disk_count++;
+    blockdev_register(&d->dev);
+    return 0;
+}
+
+/* ---- the virtio-mmio transport ---- */
+
+struct virtio_mmio {
+    struct virtio_transport t;
+    u64 base;
+};
+
+static struct virtio_mmio mmio_devs[MAX_VIRTIO_BLK];
+static unsigned mmio_count;
+
+static inline struct virtio_mmio *mmio_of(struct virtio_transport *t) { return (struct virtio_mmio *)t; }
+static inline u32 rd(struct virtio_mmio *m, u32 off) { return *(volatile u32 *)(uintptr_t)(m->base + off); }
+static inline void wr(struct virtio_mmio *m, u32 off, u32 v) { *(volatile u32 *)(uintptr_t)(m->base + off) = v; }
+
+static u32 mmio_features(struct virtio_transport *t, u32 word)
+{
+    wr(mmio_of(t), REG_DEVICE_FEATURES_SEL, word);
+    return rd(mmio_of(t), REG_DEVICE_FEATURES);
+}
+
+static void mmio_set_features(struct virtio_transport *t, u32 word, u32 value)
+{
+    wr(mmio_of(t), REG_DRIVER_FEATURES_SEL, word);
+    wr(mmio_of(t), REG_DRIVER_FEATURES, value);
+}
+
+static u8 mmio_status(struct virtio_transport *t) { return (u8)rd(mmio_of(t), REG_STATUS); }
+static void mmio_set_status(struct virtio_transport *t, u8 status) { wr(mmio_of(t), REG_STATUS, status); }
+
+static u16 mmio_queue_max(struct virtio_transport *t, u16 queue)
+{
+    wr(mmio_of(t), REG_QUEUE_SEL, queue);
+    return (u16)MIN(rd(mmio_of(t), REG_QUEUE_NUM_MAX), 0xffffu);
+}
+
+static bool mmio_queue_setup(struct virtio_transport *t, u16 queue, u16 size, u64 desc, u64 avail, u64 used)
+{
+    struct virtio_mmio *m = mmio_of(t);
+    wr(m, REG_QUEUE_SEL, queue);
+    wr(m, REG_QUEUE_NUM, size);
+    if (t->legacy) { /* the rings are one block from desc, the used ring page aligned */
+        wr(m, REG_GUEST_PAGE_SIZE, PAGE_SIZE);
+        wr(m, REG_QUEUE_ALIGN, PAGE_SIZE);
+        wr(m, REG_QUEUE_PFN, (u32)(desc >> PAGE_SHIFT));
+        return true;
+    }
+    wr(m, REG_QUEUE_DESC_LOW, (u32)desc);
+    wr(m, REG_QUEUE_DESC_HIGH, (u32)(desc >> 32));
+    wr(m, REG_QUEUE_DRIVER_LOW, (u32)avail);
+    wr(m, REG_QUEUE_DRIVER_HIGH, (u32)(avail >> 32));
+    wr(m, REG_QUEUE_DEVICE_LOW, (u32)used);
+    wr(m, REG_QUEUE_DEVICE_HIGH, (u32)(used >> 32));
+    wr(m, REG_QUEUE_READY, 1);
     return true;
 }
 
+static void mmio_notify(struct virtio_transport *t, u16 queue) { wr(mmio_of(t), REG_QUEUE_NOTIFY, queue); }
+static u32 mmio_config32(struct virtio_transport *t, u32 offset) { return rd(mmio_of(t), REG_CONFIG + offset); }
+
+static void mmio_ack_irq(struct virtio_transport *t)
+{
+    wr(mmio_of(t), REG_INTERRUPT_ACK, rd(mmio_of(t), REG_INTERRUPT_STATUS) & 3);
+}
+
+static const struct virtio_transport_ops mmio_ops = {
+    .features = mmio_features,
+    .set_features = mmio_set_features,
+    .status = mmio_status,
+    .set_status = mmio_set_status,
+    .queue_max = mmio_queue_max,
+    .queue_setup = mmio_queue_setup,
+    .notify = mmio_notify,
+    .config32 = mmio_config32,
+    .ack_irq = mmio_ack_irq,
+};
+
 static void probe_one(const struct fdt *fdt, int node, u64 base)
 {
-    if (disk_count == MAX_VIRTIO_BLK)
+    if (mmio_count == MAX_VIRTIO_BLK)
         return;
-    struct virtio_blk *d = &disks[disk_count];
-    d->base = base;
-    if (rd(d, REG_MAGIC) != VIRTIO_MAGIC || rd(d, REG_DEVICE_ID) != DEVICE_ID_BLOCK)
+    struct virtio_mmio *m = &mmio_devs[mmio_count];
+    m->base = base;
+    if (rd(m, REG_MAGIC) != VIRTIO_MAGIC || rd(m, REG_DEVICE_ID) != DEVICE_ID_BLOCK)
         return;
-    d->version = rd(d, REG_VERSION);
-    if (d->version != 1 && d->version != 2)
+    u32 version = rd(m, REG_VERSION);
+    if (version != 1 && version != 2)
         return;
     /* Only now, for a block device: resolving an interrupt walks the tree, and a board has
      * many virtio-mmio slots (QEMU virt: 32), nearly all empty. */
@@ -243,28 +325,11 @@ static void probe_one(const struct fdt *fdt, int node, u64 base)
         pr_warn("virtio-blk at %#llx: no usable interrupt in the DTB", (unsigned long long)base);
         return;
     }
-    u32 intid = irq.irq;
-    bool read_only = false;
-    wr(d, REG_STATUS, 0);
-    wr(d, REG_STATUS, STATUS_ACK | STATUS_DRIVER);
-    if (!negotiate(d, &read_only) || !setup_queue(d)) {
-        wr(d, REG_STATUS, STATUS_FAILED);
-        pr_warn("virtio-blk at %#llx: initialisation failed", (unsigned long long)base);
+    m->t = (struct virtio_transport){.ops = &mmio_ops, .legacy = version == 1, .irq = irq.irq, .where = base};
+    if (virtio_blk_attach(&m->t) != 0)
         return;
-    }
-    d->intid = intid;
+    mmio_count++;
     dev_claim(base, 0x200, DEVCLAIM_HYPERVISOR, "hypervisor disk (virtio-blk)", NULL);
-    irq_set_handler(intid, vblk_irq, d);
-    irq_set_target(intid, 0);
-    irq_enable(intid);
-    wr(d, REG_STATUS, rd(d, REG_STATUS) | STATUS_DRIVER_OK);
-    u64 capacity = rd(d, REG_CONFIG) | ((u64)rd(d, REG_CONFIG + 4) << 32);
-    d->dev = (struct blockdev){.name = d->name, .sectors = capacity, .read_only = read_only,
-                               .read = vblk_read, .write = vblk_write, .priv = d};
-    str_copy(d->name, "virtio-blk0", sizeof(d->name));
-    d->name[10] = (char)('0' + disk_count);
-    disk_count++;
-    blockdev_register(&d->dev);
 }
 
 /* Finds virtio-mmio block devices in the host DTB; interrupts must be routed to CPU 0, which

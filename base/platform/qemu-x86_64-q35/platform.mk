@@ -4,7 +4,7 @@ PLATFORM_LINK_BASE := 0x200000
 # Drivers built in: the local and I/O APICs (and the 8259 pair, masked), the PC serial port as the
 # console (platform.c names COM1), PCI over ECAM and the disk (virtio-blk over virtio-pci).
 PLATFORM_DRIVERS := base/drivers/apic.c base/drivers/apic_fdt.c base/drivers/lapic.c base/drivers/ioapic.c base/drivers/pic8259.c \
-  base/drivers/ns16550_pio.c base/drivers/pci.c
+  base/drivers/ns16550_pio.c base/drivers/pci.c base/drivers/virtio_pci.c base/drivers/virtio_blk.c
 
 # The one definition of this board's QEMU machine (scripts/qemu.py reads it with `make
 # print-qemu`). `-cpu EPYC`: AMD, with SVM and nested paging under TCG (REFERENCE.md). No device
