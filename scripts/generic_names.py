@@ -5,7 +5,12 @@ Scans the code (comments removed; string literals kept: a log line is code too) 
 directories for the names of Arm hardware that belong under */arch/aarch64/ or in a GIC/PL011
 driver: the GIC and its interrupt kinds (SGI, PPI, SPI), MPIDR, PSCI, ESR, exception levels and
 Arm system registers (*_EL0.._EL3), the generic-timer registers (CNT*), the PL011, and Arm
-barrier and wait instructions. Comments that cite them as examples are fine.
+barrier and wait instructions; and of x86 hardware that belongs under */arch/x86_64/ or in an
+APIC/PC driver: the (local, I/O, x2) APIC, MSRs and control registers, EFER, the descriptor
+tables (GDT, IDT, TSS), RIP/RSP/RFLAGS, CPUID, the TSC, the PIT, HPET and 8259, port I/O
+instructions, SVM/VMX and the VMCB, multiboot. Comments that cite them as examples are fine.
+The parsers of firmware formats in lib/ (ACPI tables, the multiboot information) name the
+fields of their format: the x86 words are not searched there.
 
 usage: scripts/generic_names.py [--strict DIR ...] [--report DIR ...] [-v]
   Default: strict base/core base/include/base lib/ (exit 1 on a finding), report hv/core
@@ -27,8 +32,18 @@ WORDS = re.compile(r"""\b(?:
     EL[0-3]\b | \w+_[Ee][Ll][0-3](?:\b|_) |
     CNT[A-Z]+\w* | cnt(?:v|p|hp|frq|pct|vct)\w* |
     [Pp][Ll]011\w* | \w*_pl011\w* |
-    (?:dsb|dmb|isb|wfi|wfe|sev|smc|hvc)\s*\(
+    (?:dsb|dmb|isb|wfi|wfe|sev|smc|hvc)(?=\s*\()
 )(?!\w)""", re.X)
+
+X86_WORDS = re.compile(r"""\b(?:
+    \w*[Aa][Pp][Ii][Cc]\w* | [Mm][Ss][Rr]s? | MSR_\w* | \w*_msr\w* | rdmsr | wrmsr | [Cc][Rr][0-4] |
+    [Ee][Ff][Ee][Rr]\w* | [Gg][Dd][Tt]\w* | [Ii][Dd][Tt]\w* | TSS\w* | tss_\w* | [RrEe][Ii][Pp] |
+    RSP | RFLAGS | rflags | [Cc][Pp][Uu][Ii][Dd]\w* | TSC\w* | rdtsc\w* | \w*_tsc\w* | PIT | pit_\w* |
+    HPET\w* | hpet_\w* | \w*8259\w* | (?:inb|outb|inw|outw|inl|outl)(?=\s*\() |
+    [Ss][Vv][Mm]\w* | [Vv][Mm][Xx]\w* | VMCB\w* | vmcb\w* | [Mm]ultiboot\w* | MULTIBOOT\w*
+)(?!\w)""", re.X)
+# Parsers of firmware formats: they name the fields of their format.
+FORMAT_PARSERS = {"lib/include/lib/acpi.h", "lib/src/acpi.c", "lib/include/lib/multiboot.h", "lib/src/multiboot.c"}
 
 DEFAULT_STRICT = ["base/core", "base/include/base", "lib"]
 DEFAULT_REPORT = ["hv/core", "hv/include"]
@@ -45,9 +60,12 @@ def findings(directory):
         if p.suffix not in (".c", ".h", ".S"):
             continue
         text = strip_comments(p.read_text(encoding="utf-8", errors="replace"))
+        rel = str(p.relative_to(REPO))
+        patterns = [WORDS] + ([] if rel in FORMAT_PARSERS else [X86_WORDS])
         for n, line in enumerate(text.split("\n"), 1):
-            for m in WORDS.finditer(line):
-                out.append(f"{p.relative_to(REPO)}:{n}: '{m.group(0).strip()}' in: {line.strip()[:100]}")
+            for words in patterns:
+                for m in words.finditer(line):
+                    out.append(f"{rel}:{n}: '{m.group(0).strip()}' in: {line.strip()[:100]}")
     return out
 
 
