@@ -96,3 +96,19 @@ def test_virtio_blk_pci_reads_and_writes_the_disk(legacy):
     assert int(match.group(2), 16) == fnv1a(data)
     assert "blk-demo: last sector written and read back" in out
     assert disk.read_bytes()[-512:] == bytes([0x5a]) * 512
+
+
+def test_svm_round_trip_on_x86_64():
+    """SVM groundwork (apps/svm-demo): SVM with nested paging detected and enabled on every CPU
+    (EFER.SVME, a host save area each), then a VMCB with nested page tables runs guest code that
+    exits by VMMCALL (the host answers in RAX and steps RIP over it), by HLT after storing the
+    answer + 1 into its memory (read back through the host's mapping of that memory), and by a
+    nested page fault on a guest-physical address outside its 2 MiB."""
+    out = run_to_completion("svm-demo-x86_64", [], app="svm-demo", smp=2, timeout=40, arch=ARCH)
+    assert re.search(r"svm-demo: SVM revision \d+, \d+ ASIDs, nested paging yes", out), out
+    assert "svm-demo: SVM enabled on 2 of 2 CPUs" in out, out
+    assert re.search(r"#VMEXIT 0x81 \(VMMCALL\) at RIP 0x1005, RAX 0x1234,", out), out
+    assert re.search(r"#VMEXIT 0x78 \(HLT\) at RIP 0x1010, RAX 0xcaff,", out), out
+    assert "svm-demo: the guest wrote 0xcaff after the VMMCALL" in out, out
+    assert re.search(r"#VMEXIT 0x400 \(nested page fault\) at RIP 0x1011, .* EXITINFO2 0x300000\n", out), out
+    assert "svm-demo: done" in out
