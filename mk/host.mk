@@ -29,7 +29,7 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 define fuzz_rule
 $(HOST_OUT)/fuzz/$(1): $$($(1)_SRCS) $$(wildcard lib/include/lib/*.h base/include/base/*.h hv/include/hv/*.h) | bootstrap
 	@mkdir -p $$(@D)
-	$$(HOST_CC) $$(HOST_CFLAGS) -fsanitize=fuzzer,address,undefined $$($(1)_SRCS) -o $$@
+	$$(HOST_CC) $$(HOST_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $$($(1)_SRCS) -o $$@
 endef
 $(foreach t,$(FUZZERS),$(eval $(call fuzz_rule,$(t))))
 
