@@ -210,8 +210,12 @@ void vm_finish(struct vm *vm)
     spin_lock(&lifecycle_lock);
     bool last = --vms_alive == 0;
     spin_unlock(&lifecycle_lock);
-    if (last && !shell_used()) /* someone at the shell may start VMs again */
+    if (!last)
+        return;
+    if (!vm->stopped_by_shell)
         print_summary_and_poweroff();
+    /* The user at the shell stopped the last VM: it may be started again. */
+    pr_info("no VM is running: `vm start ID` starts one again; Ctrl-A x quits QEMU");
 }
 
 /* Shell: a new VM from a config file on the disk, checked like the boot-time ones. */
@@ -262,27 +266,43 @@ int vm_shell_create(const char *path)
     return 0;
 }
 
-/* Shell: stop a running VM (it ends asynchronously, its memory freed). */
+#define SHELL_WAIT_NS 5000000000ull /* how long a shell command waits for a VM to stop */
+
+/* Shell: stop a running VM; returns when it has stopped (its memory freed). */
 int vm_shell_stop(struct vm *vm)
 {
+    unsigned long long id = vm->id;
     if (vm->state != VM_RUNNING) {
-        pr_info("vm%llu '%s' is not running", (unsigned long long)vm->id, vm->name);
+        pr_info("vm%llu '%s' is not running", id, vm->name);
         return -1;
     }
     vm->paused = false;
+    vm->stopped_by_shell = true;
+    pr_info("vm%llu '%s' stopping...", id, vm->name);
     vm_request_end(vm, VM_END_SHUTDOWN, "stopped from the shell");
+    if (!sched_wait_ended(vm, SHELL_WAIT_NS)) {
+        pr_warn("vm%llu '%s' is still stopping; `vm list` shows when it has stopped", id, vm->name);
+        return -1;
+    }
+    pr_info("vm%llu '%s' stopped", id, vm->name);
     return 0;
 }
 
-/* Shell: start a stopped VM again from its config, images reloaded. */
+/* Shell: start a stopped VM again from its config, images reloaded. A VM still stopping is
+ * waited for. */
 int vm_shell_start(struct vm *vm)
 {
     struct diag d = {.report = diag_to_log};
-    if (vm->state != VM_ENDED) {
-        pr_info("vm%llu '%s' is %s; only a stopped VM can be started", (unsigned long long)vm->id, vm->name,
-                vm->state == VM_ENDING ? "still stopping" : "running");
+    if (vm->state == VM_ENDING && !sched_wait_ended(vm, SHELL_WAIT_NS)) {
+        pr_warn("vm%llu '%s' is still stopping; try again when `vm list` shows it stopped",
+                (unsigned long long)vm->id, vm->name);
         return -1;
     }
+    if (vm->state != VM_ENDED) {
+        pr_info("vm%llu '%s' is running; only a stopped VM can be started", (unsigned long long)vm->id, vm->name);
+        return -1;
+    }
+    vm->stopped_by_shell = false;
     if (vm_restart(vm, &host_facts, &d) != 0) {
         vm->state = VM_ENDED;
         return -1;

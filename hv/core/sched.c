@@ -348,15 +348,20 @@ static void run_vcpu(struct vcpu *v)
            !v->vm->paused) {
         vgic_flush(v);
         u64 t0 = timer_ticks();
-        do {
+        for (;;) { /* time in the guest, and in the hypervisor on the fast path too */
             vcpu_arch_run(v, &exit);
+            u64 t1 = timer_ticks();
+            v->stats.guest_ticks += t1 - t0;
             v->vm->exits++;
-        } while (handled_fast(v, &exit));
-        u64 t1 = timer_ticks();
-        v->stats.guest_ticks += t1 - t0;
+            bool fast = handled_fast(v, &exit);
+            t0 = timer_ticks();
+            v->stats.hv_ticks += t0 - t1;
+            if (!fast)
+                break;
+        }
         vgic_sync(v);
         bool keep = handle_exit(v, &exit);
-        v->stats.hv_ticks += timer_ticks() - t1;
+        v->stats.hv_ticks += timer_ticks() - t0;
         if (need_resched[cpu] || exit.reason == VCPU_EXIT_TIMER) {
             need_resched[cpu] = false;
             if (shell_pending())
@@ -372,6 +377,17 @@ static void run_vcpu(struct vcpu *v)
             break; /* (an ending VM's vCPU here is stopped before this one runs on) */
     }
     pt_in_guest[cpu] = false;
+}
+
+bool sched_wait_ended(struct vm *vm, u64 timeout_ns)
+{
+    u64 end = timer_ticks() + timer_ns_to_ticks(timeout_ns);
+    while (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_ENDING) {
+        reap_ending(); /* its vCPUs here, if any: nobody else stops them */
+        if (timer_ticks() >= end)
+            return false;
+    }
+    return true;
 }
 
 void sched_request_exit(u32 cpu)

@@ -65,8 +65,8 @@ class Machine:
         self.child.logfile_read = self.log
         self.output = ""
 
-    def expect(self, pattern, timeout=None):
-        """Waits for a regex; returns the match object."""
+    def expect(self, pattern, timeout=-1):
+        """Waits for a regex (at most the machine's timeout, or the given one); returns the match."""
         try:
             self.child.expect(pattern, timeout=timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:

@@ -19,6 +19,10 @@ int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct 
 void sched_release_pcpus(struct vm *vm);
 /* Makes pCPU cpu leave the vCPU it runs and pass through its scheduler loop (from any context). */
 void sched_request_exit(u32 cpu);
+/* On the shell CPU, outside the run loop: waits until the ending vm has ended (stopping its
+ * vCPUs on this pCPU meanwhile). False when it is still ending after timeout_ns. */
+struct vm;
+bool sched_wait_ended(struct vm *vm, u64 timeout_ns);
 void sched_loop(void) __attribute__((noreturn));
 
 #endif

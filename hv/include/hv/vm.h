@@ -43,6 +43,7 @@ struct vm {
     struct vm_config *config;
     enum vm_state state;
     volatile bool paused;   /* shell: vCPUs not scheduled */
+    bool stopped_by_shell;  /* ended by `vm stop`: cvisor stays up even if it was the last */
     enum vm_end_reason end_reason;
     char end_detail[128];
     spinlock_t lock;
