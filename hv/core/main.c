@@ -327,8 +327,9 @@ void app_main(void)
     create_vms();
     vconsole_input_init();
     if (vms_alive == 0) {
-        pr_err("no VM could be started");
-        print_summary_and_poweroff();
+        pr_err("no VM could be started (the errors above say why)");
+        pr_info("cvisor: no VM could be started; powering off with a failure status");
+        platform_poweroff_failure(); /* QEMU exits non-zero, so `make run` and scripts see it */
     }
     for (u32 i = 0; i < VM_MAX; i++)
         if (vm_table[i])

@@ -80,12 +80,13 @@ def test_log_level(level, shown, hidden):
 
 
 def test_no_valid_vm_powers_off_with_error():
-    out = run_to_completion("no-vm", ["tests/configs/invalid/syntax-error.toml"])
+    # a failure: QEMU exits 1 (cvisor's pvpanic power-off), not 0
+    out = run_to_completion("no-vm", ["tests/configs/invalid/syntax-error.toml"], status=1)
     assert "no VM could be started" in out
 
 
 def test_fatal_el2_exception_report():
-    out = run_to_completion("fault-demo", [], app="fault-demo", timeout=30)
+    out = run_to_completion("fault-demo", [], app="fault-demo", timeout=30, status=1)  # a panic: failure status
     assert "fatal synchronous exception from EL2 on cpu0" in out
     assert re.search(r"EC 0x25: data abort at EL2", out)
     assert "translation fault, read access" in out

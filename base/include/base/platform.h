@@ -15,5 +15,8 @@ extern const size_t platform_device_range_count;
 
 void platform_poweroff(void) __attribute__((noreturn));
 void platform_reset(void) __attribute__((noreturn));
+/* Power off reporting a failure where the platform can (QEMU: a non-zero exit status); else
+ * the same as platform_poweroff. */
+void platform_poweroff_failure(void) __attribute__((noreturn));
 
 #endif

@@ -7,6 +7,9 @@ PLATFORM_LINK_BASE := 0x40200000
 # option ROM a fresh machine does not have). GIC=2 gives the host a GICv2 with virtualization
 # extensions (GICH, GICV), as on a GIC-400 board.
 PLATFORM_QEMU_MACHINE = -M virt,gic-version=$(GIC) -cpu cortex-a72 -nographic -nic none
-PLATFORM_QEMU = qemu-system-aarch64 $(PLATFORM_QEMU_MACHINE) -machine virtualization=on
+# pvpanic-pci is how cvisor powers off with a failure status (no VM could be started, a panic):
+# QEMU then exits 1 instead of 0 (exit_failure.c).
+PLATFORM_QEMU = qemu-system-aarch64 $(PLATFORM_QEMU_MACHINE) -machine virtualization=on \
+  -device pvpanic-pci -action panic=exit-failure
 # The same machine with the CPUs starting at EL1, for bare-metal baselines (make bench).
 PLATFORM_QEMU_BARE = qemu-system-aarch64 $(PLATFORM_QEMU_MACHINE)
