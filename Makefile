@@ -1,4 +1,8 @@
 # cvisor top-level Makefile (non-recursive). See README.md for the variables.
+# `make ARCH=... defconfig` writes CONFIG_MK: defaults that later runs pick up (the command line
+# and the environment still win).
+CONFIG_MK ?= .config.mk
+-include $(CONFIG_MK)
 ARCH ?= aarch64
 SMP ?= 2
 MEM ?= 2G
@@ -6,6 +10,12 @@ GIC ?= 3
 LOG ?= info
 BUILD ?= build
 CACHE_DIR ?= $(HOME)/.cache/cvisor
+ACCEL ?= n
+BUS ?= mmio
+BLK ?= n
+NET ?= n
+include mk/defconfig.mk
+include mk/checks.mk
 
 .DEFAULT_GOAL := build
 
@@ -37,6 +47,8 @@ host-checks: $(HOST_CHECKS)
 systest: bootstrap guest-images
 	$(PYTEST) -q tests/system
 
-.PHONY: clean
+.PHONY: clean distclean
 clean:
 	rm -rf $(BUILD)
+distclean: clean
+	rm -f $(CONFIG_MK)

@@ -98,7 +98,7 @@ def make_env():
 
 
 def make(args, what, build, cache_dir, jobs):
-    cmd = ["make", "-s", f"-j{jobs}", f"BUILD={build}", f"CACHE_DIR={cache_dir}", f"ARCH={ARCH}", "LOG=info"]
+    cmd = ["make", "-s", f"-j{jobs}", "CONFIG_MK=", f"BUILD={build}", f"CACHE_DIR={cache_dir}", f"ARCH={ARCH}", "LOG=info"]
     cmd += args
     r = subprocess.run(cmd, cwd=REPO, env=make_env(), capture_output=True, text=True)
     if r.returncode != 0:

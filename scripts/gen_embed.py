@@ -53,7 +53,10 @@ def main():
                 continue
             path = find(name, cfg, search)
             if path is None:
-                print(f"gen_embed: warning: {cfg}: {key} '{name}' not found; that VM will not start",
+                hint = ""
+                if name in os.environ.get("GUEST_IMAGE_NAMES", "").split():
+                    hint = "; run `make guest-images` to fetch it"
+                print(f"gen_embed: warning: {cfg}: {key} '{name}' not found; that VM will not start{hint}",
                       file=sys.stderr)
                 continue
             seen_images.add(name)

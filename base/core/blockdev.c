@@ -1,5 +1,7 @@
 #include <base/blockdev.h>
+#include <base/boot.h>
 #include <base/log.h>
+#include <drivers/virtio_blk.h>
 
 static struct blockdev *devices[BLOCKDEV_MAX];
 static unsigned device_count;
@@ -16,4 +18,14 @@ int blockdev_register(struct blockdev *dev)
     return 0;
 }
 
-struct blockdev *blockdev_get(unsigned index) { return index < device_count ? devices[index] : NULL; }
+/* Disks are probed (and so kept by the base) only when an application asks for one: an
+ * application that uses none leaves them free, for a VM to be given by passthrough. */
+struct blockdev *blockdev_get(unsigned index)
+{
+    static bool probed;
+    if (!probed) {
+        probed = true;
+        virtio_blk_probe(&boot_info.fdt);
+    }
+    return index < device_count ? devices[index] : NULL;
+}

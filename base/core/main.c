@@ -11,7 +11,6 @@
 #include <base/platform.h>
 #include <base/timer.h>
 #include <drivers/pl011.h>
-#include <drivers/virtio_blk.h>
 #include <lib/string.h>
 
 extern char __image_start[], __image_end[];
@@ -101,7 +100,6 @@ void base_primary_main(u64 dtb_pa)
         panic("boot: interrupt controller or timer initialisation failed");
     percpu_data[0].online = true;
     start_secondaries();
-    virtio_blk_probe(fdt);
 
     app_main();
     platform_poweroff();

@@ -24,7 +24,7 @@ def qemu_aarch64(gic=3):
 def build_image(name, configs=(), log="info", app="hv", extra=()):
     """Builds build/systest/<name>/cvisor.bin embedding `configs` (paths relative to the repo)."""
     image_dir = SYSTEST / name
-    args = ["make", "-s", f"BUILD={BUILD}", f"APP={app}", f"LOG={log}", f"IMAGE_DIR={image_dir}"]
+    args = ["make", "-s", "CONFIG_MK=", f"BUILD={BUILD}", f"APP={app}", f"LOG={log}", f"IMAGE_DIR={image_dir}"]
     if configs:
         args.append("VM_CONFIGS=" + ":".join(str(c) for c in configs))
     r = subprocess.run(args + list(extra) + ["build"], cwd=REPO, capture_output=True, text=True)
