@@ -91,6 +91,20 @@ int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct 
             r = -1;
         }
     }
+    if (!r && exclusive) { /* one pCPU stays the hypervisor's: console input, Ctrl-], shell */
+        u32 unowned = 0;
+        for (u32 c = 0; c < cpu_count(); c++) {
+            bool mine = false;
+            for (u32 i = 0; i < vm->vcpu_count && !mine; i++)
+                mine = vm->vcpus[i]->pcpu == c;
+            unowned += !pcpu_owner[c] && !mine;
+        }
+        if (!unowned) {
+            *conflict_pcpu = 0;
+            *conflict_vm = NULL;
+            r = -1;
+        }
+    }
     for (u32 i = 0; i < vm->vcpu_count && !r && exclusive; i++)
         pcpu_owner[vm->vcpus[i]->pcpu] = vm;
     shell_cpu = first_unowned_cpu();

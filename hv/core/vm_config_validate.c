@@ -343,6 +343,24 @@ static void check_cpus(const struct vm_config *cfg, const struct vm_host_info *h
         check_cpu_sets(cfg, h, diag);
 }
 
+/* Interrupt passthrough hands the GIC CPU interface of the VM's pCPUs to the guest: the
+ * hypervisor's own interrupts (console input, so Ctrl-] and the shell) need one pCPU left. */
+static void check_passthrough_cpus(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
+{
+    u64 all = host_cpu_mask(h), used = 0;
+    if (cfg->irq_mode != VM_IRQ_PASSTHROUGH || !host_cpu_count(h))
+        return;
+    for (u32 i = 0; i < cfg->cpu_num && i < VM_MAX_VCPUS; i++)
+        used |= vm_config_vcpu_affinity(cfg, h, i);
+    if ((used & all) == all)
+        diag_error(diag, cfg->file, cfg->irq_mode_line ? cfg->irq_mode_line : cfg->devices_line,
+                   "devices.interrupt_mode",
+                   "interrupt_mode = \"passthrough\" would take all %zu pCPUs of this machine; leave one to the "
+                   "hypervisor (its console input, Ctrl-] and the shell run there): fewer vCPUs, other pCPUs, or "
+                   "a machine with more CPUs",
+                   host_cpu_count(h));
+}
+
 /* ---- devices ---- */
 
 static void check_aligned(const struct vm_config *cfg, struct diag *diag, int line, const char *field,
@@ -402,7 +420,10 @@ int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *h
         check_region_host(cfg, host, d, i);
     check_alloc_total(cfg, host, d);
     check_addresses(cfg, d);
+    unsigned before_cpus = d->errors;
     check_cpus(cfg, host, d);
+    if (d->errors == before_cpus)
+        check_passthrough_cpus(cfg, host, d);
     check_devices(cfg, host, d);
     check_guest_overlaps(cfg, d);
     return d->errors == errors ? 0 : -1;

@@ -50,7 +50,11 @@ static int setup_vgic(struct vm *vm, struct diag *d)
         return -1;
     }
     if (sched_claim_pcpus(vm, exclusive, &pcpu, &other) != 0) {
-        if (!exclusive)
+        if (!other)
+            diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
+                       "\"passthrough\" VMs would hold every pCPU; one must stay the hypervisor's (its console "
+                       "input, Ctrl-] and the shell run there)");
+        else if (!exclusive)
             diag_error(d, c->file, c->phys_cpu_ids_line, "base.phys_cpu_ids",
                        "pCPU %u belongs to vm%llu '%s' (interrupt_mode = \"passthrough\")", pcpu,
                        (unsigned long long)other->id, other->name);

@@ -132,12 +132,61 @@ static int pass_by_path(struct vm *vm, struct diag *d)
     return 0;
 }
 
+/* An explicit [name, gpa, hpa, length, irq] entry naming the hypervisor's console UART (one
+ * page): a VM with interrupts would run a UART driver that needs the UART's interrupt and input,
+ * which the hypervisor keeps (console, Ctrl-]). It gets an emulated PL011 there instead, as with
+ * the path form: with its interrupt through the vGIC ("emu"), polled ("passthrough"). A no_irq
+ * VM shares the UART for output (raw bytes), as the bare-metal test guests do. */
+static bool emulate_console_uart(struct vm *vm, const struct vm_passthrough_device *p)
+{
+    const struct vm_config *c = vm->config;
+    u64 uart = boot_info.uart_base;
+    if (c->irq_mode == VM_IRQ_NONE || vm->console || !uart || p->length > PAGE_SIZE ||
+        uart < p->base_hpa.val || uart - p->base_hpa.val >= p->length)
+        return false;
+    gpa_t at = gpa(p->base_gpa.val + (uart - p->base_hpa.val));
+    bool polled = c->irq_mode == VM_IRQ_PASSTHROUGH;
+    if (vconsole_create(vm, at, polled ? 0 : p->irq) != 0)
+        return false;
+    LOG_AT(LOG_INFO, (long)vm->id, "passthrough: '%s' is the hypervisor console; the VM gets an emulated PL011 at %#llx%s",
+           p->name, (unsigned long long)at.val, polled ? " (polled: no emulated interrupts with interrupt_mode = \"passthrough\")" : "");
+    return true;
+}
+
+/* The host device-tree node of an explicit entry mapped at its own address, so that a
+ * generated device tree describes the device to the guest. */
+struct node_search {
+    u64 lo, len;
+    int node;
+};
+
+static int match_node(const struct fdt_pt_device *dev, void *arg)
+{
+    struct node_search *s = arg;
+    if (dev->reg_count && dev->reg_base[0] >= s->lo && dev->reg_base[0] - s->lo < s->len) {
+        s->node = dev->node;
+        return 1;
+    }
+    return 0;
+}
+
+static void add_host_node(struct vm *vm, const struct vm_passthrough_device *p)
+{
+    static const char *const all[] = {"/"};
+    struct node_search s = {p->base_hpa.val, p->length, -1};
+    const char *bad = NULL;
+    if (p->base_gpa.val != p->base_hpa.val || vm->pt_node_count == VM_MAX_PT_NODES)
+        return; /* the host node's reg would be wrong at another address */
+    if (fdt_pt_collect(&boot_info.fdt, all, 1, NULL, 0, match_node, &s, &bad) > 0 && s.node >= 0)
+        vm->pt_nodes[vm->pt_node_count++] = s.node;
+}
+
 int vm_setup_passthrough(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
     for (size_t i = 0; i < c->pt_device_count; i++) {
         const struct vm_passthrough_device *p = &c->pt_devices[i];
-        if (p->by_path)
+        if (p->by_path || emulate_console_uart(vm, p))
             continue;
         const struct dev_claim *held = NULL;
         if (dev_claim(p->base_hpa.val, p->length, vm, p->name, &held) != 0 && held &&
@@ -156,6 +205,7 @@ int vm_setup_passthrough(struct vm *vm, struct diag *d)
         /* Its interrupt, unless the hypervisor serves that line itself (a shared console). */
         if (p->irq >= 32 && p->irq < 1020 && c->irq_mode != VM_IRQ_NONE && !irq_has_handler(p->irq))
             give_irq(vm, p->irq, false);
+        add_host_node(vm, p);
         LOG_AT(LOG_DEBUG, (long)vm->id, "passthrough %s: gpa %#llx -> hpa %#llx (%#llx bytes)", p->name,
                (unsigned long long)p->base_gpa.val, (unsigned long long)p->base_hpa.val,
                (unsigned long long)p->length);

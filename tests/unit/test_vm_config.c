@@ -841,6 +841,38 @@ static void cpu_num_against_host(void **state)
     assert_int_equal(validate(), 0);
 }
 
+/* Interrupt passthrough may not take every pCPU: the hypervisor's console needs one. */
+static void interrupt_passthrough_leaves_a_pcpu(void **state)
+{
+    (void)state;
+    EXPECT_CLEAN(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 2\nphys_cpu_ids = [0, 1]\n" KERNEL
+                      "[devices]\ninterrupt_mode = \"passthrough\"\n"),
+                 0);
+    assert_int_equal(validate(), -1);
+    EXPECT_ERROR("devices.interrupt_mode", 12,
+                 "interrupt_mode = \"passthrough\" would take all 2 pCPUs of this machine; leave one to the hypervisor");
+    assert_int_equal(diag.errors, 1);
+
+    /* Sharing pCPUs through phys_cpu_sets covers them all just as well. */
+    reset(NULL);
+    EXPECT_CLEAN(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 1\nphys_cpu_sets = [3]\n" KERNEL
+                      "[devices]\ninterrupt_mode = \"passthrough\"\n"),
+                 0);
+    assert_int_equal(validate(), -1);
+
+    /* One of the two pCPUs: fine; and the same two vCPUs with "emu". */
+    reset(NULL);
+    EXPECT_CLEAN(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 1\nphys_cpu_ids = [1]\n" KERNEL
+                      "[devices]\ninterrupt_mode = \"passthrough\"\n"),
+                 0);
+    assert_int_equal(validate(), 0);
+    reset(NULL);
+    EXPECT_CLEAN(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 2\nphys_cpu_ids = [0, 1]\n" KERNEL
+                      "[devices]\ninterrupt_mode = \"emu\"\n"),
+                 0);
+    assert_int_equal(validate(), 0);
+}
+
 static void passthrough_checks(void **state)
 {
     (void)state;
@@ -1048,6 +1080,7 @@ int main(void)
         cmocka_unit_test_setup(phys_cpu_ids_checks, reset),
         cmocka_unit_test_setup(phys_cpu_sets_checks, reset),
         cmocka_unit_test_setup(cpu_num_against_host, reset),
+        cmocka_unit_test_setup(interrupt_passthrough_leaves_a_pcpu, reset),
         cmocka_unit_test_setup(passthrough_checks, reset),
         cmocka_unit_test_setup(device_windows_overlap, reset),
         cmocka_unit_test_setup(check_image_sizes, reset),

@@ -13,8 +13,9 @@ void sched_vm_ending(u32 cpu);
 /* The pCPU that runs shell commands: CPU 0 unless a passthrough VM holds it. */
 u32 sched_shell_cpu(void);
 /* Checks that vm's vCPUs may go on their pCPUs: none is owned by another VM, and with
- * exclusive, none is shared with another VM or between its own vCPUs; then, with exclusive,
- * makes them vm's. On conflict returns -1 naming the pCPU and the other VM. */
+ * exclusive, none is shared with another VM or between its own vCPUs, and one pCPU is left
+ * that no VM owns; then, with exclusive, makes them vm's. On conflict returns -1 naming the
+ * pCPU and the other VM (NULL: no pCPU would be left). */
 int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct vm **conflict_vm);
 void sched_release_pcpus(struct vm *vm);
 /* Makes pCPU cpu leave the vCPU it runs and pass through its scheduler loop (from any context). */

@@ -140,6 +140,7 @@ struct vm_config {
     char excluded[VM_MAX_EXCLUDED][VM_PATH_MAX]; /* device-tree paths */
     size_t excluded_count;
     enum vm_irq_mode irq_mode;
+    int irq_mode_line;
     int devices_line; /* 0 when there is no [devices] table */
 };
 
