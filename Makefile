@@ -29,6 +29,7 @@ include mk/host.mk
 include mk/guest-images.mk
 include mk/bench.mk
 include mk/disk.mk
+include mk/check.mk
 
 # The whole test suite: host unit tests, host-side checks (TOML differential test), a bounded
 # fuzz run of every parser of untrusted input, the QEMU system tests, and a quick smoke run of

@@ -67,6 +67,7 @@ QEMU_EXTRA ?=
 # and with NET=y a network card, on virtio-mmio or PCI (BUS). The platform names them.
 QEMU_WANTS_DISK := $(or $(filter fs,$(APP_FEATURES)),$(filter y,$(BLK)))
 QEMU_DEVICES = $(if $(QEMU_WANTS_DISK),$(call PLATFORM_QEMU_BLK,$(DISK_IMG))) $(if $(filter y,$(NET)),$(PLATFORM_QEMU_NET))
+QEMU_MACHINE = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) $(strip $(QEMU_DEVICES))
 QEMU_CMD = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) -kernel $(HV_IMAGE) $(strip $(QEMU_DEVICES)) $(QEMU_EXTRA)
 
 # ACCEL=y: KVM, where it can run a hypervisor; else say why not, before anything is built.

@@ -39,6 +39,16 @@ static void diag_to_log(void *ctx, enum diag_level level, const char *file, int 
         LOG_AT(l, LOG_NO_VM, "%s: %s%s%s", file, field ? field : "", field ? ": " : "", msg);
 }
 
+static int embedded_image_size(void *ctx, const char *name, u64 *size)
+{
+    (void)ctx;
+    const struct embedded_file *f = image_find(name);
+    if (!f)
+        return -1;
+    *size = f->size;
+    return 0;
+}
+
 static void host_info(struct vm_host_info *h)
 {
     struct mem_range r[8];
@@ -56,6 +66,9 @@ static void host_info(struct vm_host_info *h)
     h->cpu_count = cpu_count();
     for (u32 c = 0; c < cpu_count(); c++)
         h->cpu_mpidr[c] = cpu_hwid(c);
+    h->gic_version = irq_gic_version();
+    h->fdt = &boot_info.fdt;
+    h->image_size = embedded_image_size;
 }
 
 static void banner(void)

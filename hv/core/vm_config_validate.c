@@ -426,6 +426,7 @@ int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *h
         check_passthrough_cpus(cfg, host, d);
     check_devices(cfg, host, d);
     check_guest_overlaps(cfg, d);
+    vm_config_check_host(cfg, host, d);
     return d->errors == errors ? 0 : -1;
 }
 

@@ -119,12 +119,9 @@ static int pass_by_path(struct vm *vm, struct diag *d)
         exclude[ne++] = c->excluded[i];
     struct pt_walk w = {.vm = vm, .d = d, .line = line};
     const char *bad = NULL;
-    int r = fdt_pt_collect(&boot_info.fdt, include, ni, exclude, ne, visit, &w, &bad);
-    if (r < 0 && bad) {
-        diag_error(d, c->file, line, "devices.passthrough_devices", "'%s' names no node of the host device tree", bad);
+    if (vm_config_check_pt_paths(c, &boot_info.fdt, d) != 0) /* checked with the config already */
         return -1;
-    }
-    if (r < 0)
+    if (fdt_pt_collect(&boot_info.fdt, include, ni, exclude, ne, visit, &w, &bad) < 0)
         return -1;
     LOG_AT(LOG_INFO, (long)vm->id,
            "passthrough by path: %u devices (%u ranges, %u interrupts); %u kept by the hypervisor, %u held by other VMs",

@@ -199,3 +199,22 @@ def test_a_vm_is_given_the_blk_and_net_devices_on_an_8g_machine(tmp_path):
         assert m.wait_exit(60) == 0
     finally:
         m.close()
+
+
+def test_check_config_passes_a_good_config_and_checks_against_a_given_board(tmp_path):
+    """`make check-config`: the complete example fits the default QEMU machine (status 0); on a
+    board DTB with one CPU and a GICv2 (here dumped from QEMU), its two vCPUs pinned to MPIDRs 0
+    and 1 do not, and the tool says so with the file, line and field."""
+    status, out = make("-s", f"BUILD={BUILD}", f"IMAGE_DIR={SYSTEST / 'check-example'}",
+                       "VM_CONFIGS=configs/vms/linux-aarch64-example.toml", "check-config")
+    assert status == 0 and "cvisor-check: 1 of 1 VMs would start; 0 errors, 0 warnings" in out, out
+    board = tmp_path / "board.dtb"
+    cmd = print_run("GIC=2", "SMP=1")
+    subprocess.run(cmd[:cmd.index("-kernel")] + ["-machine", f"dumpdtb={board}"], capture_output=True, timeout=60)
+    status, out = make("-s", f"BUILD={BUILD}", f"IMAGE_DIR={SYSTEST / 'check-example'}", f"DTB={board}",
+                       "VM_CONFIGS=configs/vms/linux-aarch64-example.toml", "check-config")
+    assert status != 0, out
+    assert re.search(r"^E: configs/vms/linux-aarch64-example.toml:\d+: base\.(cpu_num|phys_cpu_ids)", out, re.M), out
+    assert "cvisor-check: 0 of 1 VMs would start" in out, out
+    status, out = make("-s", f"BUILD={BUILD}", "VM_CONFIGS=", "check-config")
+    assert status != 0 and "check-config: give the configs: VM_CONFIGS=a.toml:b.toml" in out, out

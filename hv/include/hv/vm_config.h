@@ -8,6 +8,8 @@
 #include <lib/toml.h>
 #include <lib/types.h>
 
+struct fdt;
+
 #define VM_NAME_MAX 48
 #define VM_PATH_MAX 128
 #define VM_CMDLINE_MAX 512
@@ -152,6 +154,13 @@ struct vm_host_info {
     size_t reserved_count;
     u64 cpu_mpidr[64]; /* index = pCPU number */
     size_t cpu_count;
+    /* Optional (zero/NULL: that check is skipped; vm_config_check_host): */
+    u32 gic_version;                 /* the host's GIC, 2 or 3 */
+    const struct fdt *fdt;           /* the host device tree, for passthrough paths */
+    /* Size of an image built into the hypervisor (image_location = "memory"); -1 when there
+     * is none of that name. */
+    int (*image_size)(void *ctx, const char *name, u64 *size);
+    void *image_ctx;
 };
 
 /* Decodes a TOML document into *cfg (zeroed first). file is used only in messages.
@@ -174,6 +183,12 @@ int vm_config_parse(struct vm_config *cfg, const char *file, const char *text, s
  * device windows overlapping memory regions or each other. Meant for a config that decoded
  * without errors, but safe on any. Returns 0 or -1. */
 int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
+
+/* The checks against the host's GIC, device tree and built-in images (whichever host gives),
+ * run by vm_config_validate. The first two are also used where a VM is created. */
+int vm_config_check_host(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
+int vm_config_check_gic(const struct vm_config *cfg, u32 host_gic, struct diag *diag);
+int vm_config_check_pt_paths(const struct vm_config *cfg, const struct fdt *host_dt, struct diag *diag);
 
 /* Checks that an image of `size` bytes loaded at load_gpa lies inside one memory region.
  * what: "kernel", "dtb", "ramdisk", "bios". Returns 0 or -1. */
