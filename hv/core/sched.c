@@ -361,21 +361,21 @@ static void run_vcpu(struct vcpu *v)
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING &&
            !v->vm->paused) {
         vgic_flush(v);
-        u64 t0 = timer_ticks();
+        u64 t0 = arch_counter_relaxed();
         for (;;) { /* time in the guest, and in the hypervisor on the fast path too */
             vcpu_arch_run(v, &exit);
-            u64 t1 = timer_ticks();
+            u64 t1 = arch_counter_relaxed();
             v->stats.guest_ticks += t1 - t0;
             v->vm->exits++;
             bool fast = handled_fast(v, &exit);
-            t0 = timer_ticks();
+            t0 = arch_counter_relaxed();
             v->stats.hv_ticks += t0 - t1;
             if (!fast)
                 break;
         }
         vgic_sync(v);
         bool keep = handle_exit(v, &exit);
-        v->stats.hv_ticks += timer_ticks() - t0;
+        v->stats.hv_ticks += arch_counter_relaxed() - t0;
         if (need_resched[cpu] || exit.reason == VCPU_EXIT_TIMER) {
             need_resched[cpu] = false;
             if (shell_pending())
