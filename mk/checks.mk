@@ -9,7 +9,7 @@ KNOWN_APP_FEATURES := fs
 comma := ,
 
 # Goals that need no valid configuration.
-CHECKS_SKIP_GOALS := clean distclean bootstrap help
+CHECKS_SKIP_GOALS := clean distclean bootstrap
 ifneq ($(filter-out $(CHECKS_SKIP_GOALS),$(or $(MAKECMDGOALS),build)),)
 
 # $(call check_one_of,VAR,allowed values,what the message says VAR must be)
