@@ -45,8 +45,9 @@ test: bootstrap
 
 host-checks: $(HOST_CHECKS)
 
+# ARCH and PLATFORM are the default of the tests that do not name their own (tests/system/cvisor.py).
 systest: bootstrap guest-images
-	$(PYTEST) -q tests/system
+	CVISOR_ARCH=$(ARCH) CVISOR_PLATFORM=$(PLATFORM) $(PYTEST) -q tests/system
 
 .PHONY: clean distclean
 clean:

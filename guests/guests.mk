@@ -1,23 +1,25 @@
-# In-tree bare-metal test guests, linked at GUEST_BASE (their configs load them there).
-GUESTS := hello smp memprobe ticker bench bench-gicv2 hostile echo gicv2
-GUEST_BASE := 0x40080000
+# In-tree bare-metal test guests, linked at GUEST_BASE (their configs load them there). The
+# runtime is generic (guests/rt/rt.c, guest.h) over each architecture's part in guests/rt/$(ARCH)/
+# (entry code, hypercall and firmware calls, counter, UART; rt.mk: flags, load address, extra guests).
+-include guests/rt/$(ARCH)/rt.mk
+GUESTS := hello smp memprobe ticker bench hostile echo $(GUESTS_ARCH)
 GUEST_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -O2 -g -Wall -Wextra -Werror \
-  -mgeneral-regs-only -mstrict-align -march=armv8-a -Iguests/rt -Ilib/include -Ihv/include -DCVISOR_GUEST
-GUEST_RT := guests/rt/aarch64/start.S guests/rt/rt.c lib/src/fmt.c lib/src/string.c
+  $(GUEST_ARCH_CFLAGS) -Iguests/rt -Iguests/rt/$(ARCH) -Ilib/include -Ihv/include -Ibase/include -DCVISOR_GUEST
+GUEST_RT := $(GUEST_ARCH_RT) guests/rt/rt.c lib/src/fmt.c lib/src/string.c
+GUEST_RT_DEPS := $(GUEST_RT) guests/rt/guest.h $(wildcard guests/rt/$(ARCH)/*.h) guests/rt/$(ARCH)/link.ld
+GUEST_LDFLAGS = -fuse-ld=lld -static -Wl,--defsym=GUEST_BASE=$(GUEST_BASE) -Wl,-T,guests/rt/$(ARCH)/link.ld
 
-$(GUEST_OUT)/%.elf: guests/%/main.c $(GUEST_RT) guests/rt/guest.h guests/rt/aarch64/link.ld | bootstrap
+$(GUEST_OUT)/%.elf: guests/%/main.c $(GUEST_RT_DEPS) | bootstrap
 	@mkdir -p $(@D)
 	@echo "  GUEST $*"
-	@$(TARGET_CC) $(GUEST_CFLAGS) -fuse-ld=lld -static -Wl,--defsym=GUEST_BASE=$(GUEST_BASE) \
-	  -Wl,-T,guests/rt/aarch64/link.ld $< $(GUEST_RT) -o $@
+	@$(TARGET_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(GUEST_RT) -o $@
 
 # Build variants: another guest from an existing guest's source, with extra flags.
 # bench-gicv2: the benchmark guest driving a GICv2 through GICD/GICC MMIO (docs/bench.md).
-$(GUEST_OUT)/bench-gicv2.elf: guests/bench/main.c $(GUEST_RT) guests/rt/guest.h guests/rt/aarch64/link.ld | bootstrap
+$(GUEST_OUT)/bench-gicv2.elf: guests/bench/main.c $(GUEST_RT_DEPS) | bootstrap
 	@mkdir -p $(@D)
 	@echo "  GUEST bench-gicv2"
-	@$(TARGET_CC) $(GUEST_CFLAGS) -DBENCH_GICV2 -fuse-ld=lld -static -Wl,--defsym=GUEST_BASE=$(GUEST_BASE) \
-	  -Wl,-T,guests/rt/aarch64/link.ld $< $(GUEST_RT) -o $@
+	@$(TARGET_CC) $(GUEST_CFLAGS) -DBENCH_GICV2 $(GUEST_LDFLAGS) $< $(GUEST_RT) -o $@
 
 $(GUEST_OUT)/%.bin: $(GUEST_OUT)/%.elf
 	@llvm-objcopy -O binary $< $@

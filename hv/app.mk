@@ -7,7 +7,7 @@ APP_GEN_OBJS := $(IMAGE_DIR)/embed.o
 
 # Embedded configs and images. VM_CONFIGS is colon-separated, as in the original.
 # With a disk, the configs come from it (plus any given here); without, Debian's Linux.
-VM_CONFIGS ?= $(if $(filter fs,$(APP_FEATURES)),,configs/vms/linux-aarch64.toml)
+VM_CONFIGS ?= $(if $(filter fs,$(APP_FEATURES)),,configs/vms/linux-$(ARCH).toml)
 VM_CONFIG_LIST := $(subst :, ,$(VM_CONFIGS))
 GUEST_OUT := $(BUILD)/guests/$(ARCH)
 IMAGE_SEARCH := $(GUEST_OUT):$(CACHE_DIR)/images/$(ARCH)
@@ -24,3 +24,13 @@ $(IMAGE_DIR)/embed.o: $(IMAGE_DIR)/embed.S
 
 # Not embed.d: the compiler writes that one for embed.o and does not know about .incbin.
 -include $(IMAGE_DIR)/embed-files.d
+
+# An architecture whose base is ported but not the hypervisor: building the image stops with a
+# clear message (other goals, e.g. print-qemu, still work for APP=base-demo's board).
+ifeq ($(wildcard hv/arch/$(ARCH)),)
+APP_SRCS :=
+APP_GEN_OBJS := $(IMAGE_DIR)/hv-not-ported.o
+$(IMAGE_DIR)/hv-not-ported.o:
+	@echo "the hypervisor is not ported to ARCH=$(ARCH) yet (no hv/arch/$(ARCH)); APP=base-demo builds the base alone" >&2
+	@exit 1
+endif

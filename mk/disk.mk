@@ -2,7 +2,7 @@
 #   make disk_img [DISK_IMG=path] [DISK_CONFIGS=a.toml:b.toml]   (':' or spaces between configs)
 #   make APP_FEATURES=fs [DISK_IMG=path] run
 DISK_IMG ?= $(BUILD)/disk.img
-DISK_CONFIGS ?= configs/vms/linux-aarch64-fs.toml
+DISK_CONFIGS ?= configs/vms/linux-$(ARCH)-fs.toml
 DISK_CONFIG_LIST := $(subst :, ,$(DISK_CONFIGS))
 
 .PHONY: disk_img

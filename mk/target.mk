@@ -2,8 +2,16 @@
 # APP=hv (default) builds the hypervisor; APP=base-demo builds the base alone.
 
 APP ?= hv
+# ARCH and PLATFORM each name a directory: base/arch/$(ARCH)/arch.mk (toolchain and arch flags,
+# the default board) and base/platform/$(PLATFORM)/platform.mk (drivers, link base, QEMU machine).
+ifeq ($(wildcard base/arch/$(ARCH)/arch.mk),)
+$(error ARCH=$(ARCH) is not ported: no base/arch/$(ARCH)/arch.mk (ported: $(notdir $(wildcard base/arch/*))))
+endif
 include base/arch/$(ARCH)/arch.mk
 PLATFORM ?= $(ARCH_DEFAULT_PLATFORM)
+ifeq ($(wildcard base/platform/$(PLATFORM)/platform.mk),)
+$(error PLATFORM=$(PLATFORM): no base/platform/$(PLATFORM)/platform.mk (boards: $(notdir $(wildcard base/platform/*))))
+endif
 include base/platform/$(PLATFORM)/platform.mk
 
 LOG_LEVEL_MACRO := LOG_$(shell echo $(LOG) | tr a-z A-Z)
@@ -21,7 +29,7 @@ TARGET_LDFLAGS := -nostdlib -static -fuse-ld=lld -Wl,--defsym=LINK_BASE=$(PLATFO
   -Wl,-T,base/arch/$(ARCH)/link.ld -Wl,--gc-sections -Wl,-z,max-page-size=4096
 
 BASE_SRCS := $(wildcard base/core/*.c) $(wildcard base/arch/$(ARCH)/*.c base/arch/$(ARCH)/*.S) \
-  $(ARCH_DRIVERS) $(wildcard base/platform/$(PLATFORM)/*.c) $(wildcard lib/src/*.c)
+  $(PLATFORM_DRIVERS) $(wildcard base/platform/$(PLATFORM)/*.c) $(wildcard lib/src/*.c)
 include $(if $(filter hv,$(APP)),hv/app.mk,apps/$(APP)/app.mk)
 
 TARGET_SRCS := $(BASE_SRCS) $(APP_SRCS)
@@ -88,8 +96,9 @@ print-run:
 	@echo '$(QEMU_CMD)'
 
 .PHONY: run
-# guest-images first: the default VM is Debian's Linux, fetched into CACHE_DIR. A failure that
-# cvisor reports (no VM could be started, a panic) makes QEMU, and so `make run`, exit non-zero.
-run: guest-images $(if $(QEMU_WANTS_DISK),$(DISK_IMG))
+# guest-images first (the hypervisor: its default VM is Debian's Linux, fetched into CACHE_DIR).
+# A failure that cvisor reports (no VM could be started, a panic) makes QEMU, and so `make run`,
+# exit non-zero.
+run: $(if $(filter hv,$(APP)),guest-images) $(if $(QEMU_WANTS_DISK),$(DISK_IMG))
 	@$(MAKE) --no-print-directory build
 	$(QEMU_CMD) || { s=$$?; echo "make run: QEMU exited with status $$s: cvisor reported a failure (see above)"; exit $$s; }

@@ -16,7 +16,11 @@ of instructions):
 Prints a table and writes BUILD/bench/results.json (results-quick.json with --quick). Exits
 non-zero when a value is missing or unparseable, never because a goal is missed.
 
-usage: /usr/bin/python3 scripts/bench.py [--quick] [--build DIR] [--cache-dir DIR] [--jobs N]
+usage: /usr/bin/python3 scripts/bench.py [--arch ARCH] [--quick] [--build DIR] [--cache-dir DIR] [--jobs N]
+
+An architecture is benchmarked once it has its bench VM config (configs/vms/bench-<arch>.toml)
+and bench guest; today that is aarch64 only, and other architectures are refused with a clear
+"not ported yet".
 """
 import argparse
 import concurrent.futures
@@ -35,7 +39,7 @@ from pathlib import Path
 import qemu  # the platform's QEMU command line (scripts/qemu.py)
 
 REPO = Path(__file__).resolve().parents[1]
-ARCH = "aarch64"
+ARCH = "aarch64"  # set from --arch in main(); the names below follow it
 # sleep=off: when every CPU idles (WFI), QEMU jumps the clock to the next timer deadline
 # instead of letting it follow host time; otherwise a timer-interrupt latency would include
 # however long the host took to notice the deadline (tens of microseconds, varying).
@@ -45,6 +49,11 @@ BENCH_GICV2_EMU_CONFIG = "configs/vms/bench-gicv2-emu-aarch64.toml"
 BENCH_GICV2_PT_CONFIG = "configs/vms/bench-gicv2-pt-aarch64.toml"
 LINUX_CONFIG = "configs/vms/linux-aarch64.toml"
 LINUX_APPEND = "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init"
+
+
+def ported(arch):
+    """An architecture is ported to `make bench` once its bench VM config exists."""
+    return (REPO / "configs" / "vms" / f"bench-{arch}.toml").exists()
 HV_MEM = "2G"  # as `make run`
 
 GOALS = {  # key in results.json: (comparison, limit, text)
@@ -445,7 +454,18 @@ def main():
     default_cache = os.environ.get("CACHE_DIR", str(Path.home() / ".cache" / "cvisor"))
     ap.add_argument("--cache-dir", default=default_cache, help="make's CACHE_DIR (guest images)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel builds and QEMU runs")
+    ap.add_argument("--arch", default=os.environ.get("ARCH", "aarch64"), help="make's ARCH")
+    ap.add_argument("--check", action="store_true", help="only check that the architecture is ported")
     args = ap.parse_args()
+    if not ported(args.arch):
+        print(f"bench: ARCH={args.arch} is not ported yet: there is no configs/vms/bench-{args.arch}.toml "
+              f"(and no bench guest for it); benchmarks exist for aarch64 only", file=sys.stderr)
+        return 2
+    if args.arch != ARCH:  # every name below is aarch64's: a new port adds its own suite here
+        print(f"bench: ARCH={args.arch} has a bench config but no suite in scripts/bench.py yet", file=sys.stderr)
+        return 2
+    if args.check:
+        return 0
 
     build = Path(args.build)
     if not build.is_absolute():

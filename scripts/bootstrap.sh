@@ -3,7 +3,7 @@
 # When everything is already installed it only checks (dpkg-query) and needs no network.
 set -eu
 
-PACKAGES="clang lld llvm make qemu-system-arm device-tree-compiler libcmocka-dev libclang-rt-14-dev
+PACKAGES="clang lld llvm make qemu-system-arm qemu-system-misc device-tree-compiler libcmocka-dev libclang-rt-14-dev
 python3 python3-pytest python3-pytest-timeout python3-pexpect mtools dosfstools cpio u-boot-qemu"
 
 missing=""

@@ -1,7 +1,6 @@
 #include <base/blockdev.h>
 #include <base/boot.h>
 #include <base/log.h>
-#include <drivers/virtio_blk.h>
 
 static struct blockdev *devices[BLOCKDEV_MAX];
 static unsigned device_count;
@@ -18,14 +17,4 @@ int blockdev_register(struct blockdev *dev)
     return 0;
 }
 
-/* Disks are probed (and so kept by the base) only when an application asks for one: an
- * application that uses none leaves them free, for a VM to be given by passthrough. */
-struct blockdev *blockdev_get(unsigned index)
-{
-    static bool probed;
-    if (!probed) {
-        probed = true;
-        virtio_blk_probe(&boot_info.fdt);
-    }
-    return index < device_count ? devices[index] : NULL;
-}
+struct blockdev *blockdev_get(unsigned index) { return index < device_count ? devices[index] : NULL; }

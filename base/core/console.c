@@ -1,10 +1,15 @@
 #include <arch/spinlock.h>
 #include <base/console.h>
 
-static const struct console_ops *console;
+static const struct console_driver *console;
+static void *console_dev;
 static spinlock_t console_lock = SPINLOCK_INIT;
 
-void console_register(const struct console_ops *ops) { console = ops; }
+void console_use(const struct console_driver *drv, void *dev)
+{
+    console_dev = dev;
+    console = drv;
+}
 
 void console_write_unlocked(const char *s, size_t len)
 {
@@ -12,8 +17,8 @@ void console_write_unlocked(const char *s, size_t len)
         return;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\n')
-            console->putc(console->dev, '\r');
-        console->putc(console->dev, s[i]);
+            console->putc(console_dev, '\r');
+        console->putc(console_dev, s[i]);
     }
 }
 
@@ -35,10 +40,10 @@ void console_puts(const char *s)
     console_write(s, n);
 }
 
-int console_getc(void) { return console && console->getc ? console->getc(console->dev) : -1; }
+int console_getc(void) { return console && console->getc ? console->getc(console_dev) : -1; }
 
 void console_enable_rx_irq(void)
 {
     if (console && console->enable_rx_irq)
-        console->enable_rx_irq(console->dev);
+        console->enable_rx_irq(console_dev);
 }

@@ -2,7 +2,6 @@
 #include <base/console.h>
 #include <base/log.h>
 #include <base/percpu.h>
-#include <base/platform.h>
 #include <base/timer.h>
 #include <lib/fmt.h>
 
@@ -53,22 +52,4 @@ void log_write(enum log_level level, long vm_id, const char *fmt, ...)
     va_start(ap, fmt);
     log_vwrite(level, vm_id, fmt, ap);
     va_end(ap);
-}
-
-void smp_stop_others(void);
-
-void panic(const char *fmt, ...)
-{
-    char line[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = fmt_snprintf(line, sizeof(line), "cvisor PANIC on cpu%u: ", cpu_id());
-    n += fmt_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-    va_end(ap);
-    if (n > (int)sizeof(line) - 2)
-        n = (int)sizeof(line) - 2;
-    line[n++] = '\n';
-    console_write_unlocked(line, (size_t)n);
-    smp_stop_others();
-    platform_poweroff_failure();
 }

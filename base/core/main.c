@@ -4,22 +4,18 @@
 #include <base/arch_hooks.h>
 #include <base/boot.h>
 #include <base/console.h>
-#include <base/devclaim.h>
+#include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/percpu.h>
 #include <base/platform.h>
+#include <base/smp.h>
 #include <base/timer.h>
-#include <drivers/pl011.h>
 #include <lib/string.h>
 
 extern char __image_start[], __image_end[];
-void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64 dtb_size);
-void percpu_set_count(u32 n);
 
 struct boot_info boot_info;
-static struct pl011 uart;
-static const struct console_ops uart_console = {pl011_putc, pl011_getc, pl011_enable_rx_irq, &uart};
 
 #define DTB_MAX_SIZE MiB(2)
 
@@ -47,59 +43,53 @@ static void find_cpus(const struct fdt *fdt)
     percpu_set_count(n);
 }
 
-static void use_dtb_console(const struct fdt *fdt)
+/* This CPU's interrupts and timer (every CPU). */
+static void cpu_irq_init(u32 cpu)
 {
-    int node = fdt_find_compatible(fdt, -1, "arm,pl011");
-    u64 base;
-    if (node >= 0 && fdt_reg(fdt, node, 0, &base, NULL) && base != uart.base)
-        pl011_init(&uart, base);
-    boot_info.uart_base = uart.base;
-    dev_claim(uart.base, 0x1000, DEVCLAIM_HYPERVISOR, "hypervisor console UART", NULL);
-    /* interrupts = <type number flags>: type 0 is an SPI (INTID = 32 + number). */
-    size_t len;
-    const u8 *irq = node >= 0 ? fdt_prop(fdt, node, "interrupts", &len) : NULL;
-    if (irq && len >= 8 && irq[3] == 0)
-        boot_info.uart_intid = 32 + ((u32)irq[4] << 24 | (u32)irq[5] << 16 | (u32)irq[6] << 8 | irq[7]);
+    if (irq_cpu_init() != 0)
+        panic("boot: cpu%u: interrupt controller CPU interface initialisation failed", cpu);
+    timer_cpu_init();
+    smp_cpu_init();
 }
 
-static void start_secondaries(void)
+/* Disks are probed (and so kept by the base) only when an application asks: one that uses none
+ * leaves them free, for a VM to be given by passthrough. */
+void base_probe_disks(void)
 {
-    for (u32 c = 1; c < cpu_count(); c++) {
-        int r = smp_start_cpu(c);
-        if (r != 0) {
-            pr_warn("boot: cpu%u (hwid %#llx) did not start: firmware error %d", c,
-                    (unsigned long long)cpu_hwid(c), r);
-            continue;
-        }
-        u64 deadline = timer_ticks() + timer_freq(); /* 1 s */
-        while (!__atomic_load_n(&percpu_data[c].online, __ATOMIC_ACQUIRE) && timer_ticks() < deadline)
-            arch_cpu_relax();
-        if (!percpu_data[c].online)
-            pr_warn("boot: cpu%u did not come online", c);
+    static bool probed;
+    if (!probed) {
+        probed = true;
+        platform_probe_disks(&boot_info.fdt);
     }
 }
 
 void base_primary_main(u64 dtb_pa)
 {
     percpu_data[0].id = 0;
-    pl011_init(&uart, platform_early_uart_base);
-    console_register(&uart_console);
+    console_init_early();
 
     struct fdt *fdt = &boot_info.fdt;
     boot_info.dtb_pa = dtb_pa;
     boot_info.dtb_size = dtb_pa ? fdt_total_size((const void *)(uintptr_t)dtb_pa) : 0;
     if (!dtb_pa || fdt_open(fdt, (const void *)(uintptr_t)dtb_pa, DTB_MAX_SIZE) != 0)
-        panic("boot: no valid device tree at %#llx (x0 at entry)", (unsigned long long)dtb_pa);
-
+        panic("boot: no valid device tree at %#llx", (unsigned long long)dtb_pa);
     boot_info.image_start = (u64)(uintptr_t)__image_start;
     boot_info.image_end = (u64)(uintptr_t)__image_end;
     find_cpus(fdt);
     mm_init(fdt, boot_info.image_start, boot_info.image_end, dtb_pa, boot_info.dtb_size);
-    use_dtb_console(fdt);
+    struct console_info con;
+    console_init_dtb(fdt, &con);
+    boot_info.uart_base = con.base;
+    boot_info.uart_intid = con.irq;
     if (arch_boot_init(fdt) != 0)
-        panic("boot: interrupt controller or timer initialisation failed");
+        panic("boot: architecture initialisation failed");
+    if (irq_controller_init(fdt) != 0)
+        panic("boot: interrupt controller initialisation failed");
+    cpu_irq_init(0);
     percpu_data[0].online = true;
-    start_secondaries();
+    smp_start_secondaries();
+    platform_init_devices(fdt);
+    /* The board's disks are probed when the application asks (base_probe_disks). */
 
     app_main();
     platform_poweroff();
@@ -108,6 +98,7 @@ void base_primary_main(u64 dtb_pa)
 void base_secondary_main(u32 cpu)
 {
     arch_secondary_init();
+    cpu_irq_init(cpu);
     __atomic_store_n(&percpu_data[cpu].online, true, __ATOMIC_RELEASE);
     app_secondary_main(cpu);
     arch_cpu_halt();

@@ -10,6 +10,7 @@
 #include <lib/string.h>
 
 #define MAX_RANGES 8
+#define MAX_RESERVED 16
 #define HEAP_GROW_BYTES MiB(1)
 
 static struct page_alloc pages;
@@ -17,7 +18,7 @@ static spinlock_t pages_lock = SPINLOCK_INIT;
 static struct heap heap;
 static spinlock_t heap_lock = SPINLOCK_INIT;
 
-static struct mem_range ram[MAX_RANGES], reserved[MAX_RANGES];
+static struct mem_range ram[MAX_RANGES], reserved[MAX_RESERVED];
 static size_t ram_count, reserved_count;
 
 size_t mm_ram_ranges(struct mem_range *out, size_t max)
@@ -36,8 +37,9 @@ size_t mm_reserved_ranges(struct mem_range *out, size_t max)
 
 static void add_reserved(u64 base, u64 size)
 {
-    if (reserved_count < MAX_RANGES)
-        reserved[reserved_count++] = (struct mem_range){base, size};
+    if (reserved_count == MAX_RESERVED)
+        panic("mm: more than %u reserved memory ranges", MAX_RESERVED);
+    reserved[reserved_count++] = (struct mem_range){base, size};
 }
 
 static void find_ram(const struct fdt *fdt)
@@ -54,13 +56,49 @@ static void find_ram(const struct fdt *fdt)
     }
 }
 
-/* Bitmaps go right after the image (or after the DTB when it sits there). */
+/* Memory the firmware keeps for itself (e.g. OpenSBI's): the DTB's memory reservation block and
+ * the /reserved-memory nodes. Never handed out (a VM could otherwise be given it too). */
+static void find_firmware_reserved(const struct fdt *fdt)
+{
+    u64 base, size;
+    for (size_t i = 0; fdt_mem_rsv(fdt, i, &base, &size); i++)
+        if (size)
+            add_reserved(base, size);
+    int rm = fdt_path_lookup(fdt, "/reserved-memory");
+    for (int n = rm >= 0 ? fdt_first_child(fdt, rm) : -1; n >= 0; n = fdt_next_sibling(fdt, n))
+        for (size_t i = 0; fdt_node_enabled(fdt, n) && fdt_reg(fdt, n, i, &base, &size); i++)
+            if (size)
+                add_reserved(base, size);
+}
+
+/* Bitmaps go right after the image, or after whatever is already kept there (the DTB, firmware
+ * memory). */
 static u64 place_bitmaps(u64 bytes, u64 image_end, u64 dtb, u64 dtb_size)
 {
     u64 at = ALIGN_UP(image_end, PAGE_SIZE);
-    if (ranges_overlap(at, bytes, dtb, dtb_size))
-        at = ALIGN_UP(dtb + dtb_size, PAGE_SIZE);
+    for (bool moved = true; moved;) {
+        moved = false;
+        if (ranges_overlap(at, bytes, dtb, dtb_size)) {
+            at = ALIGN_UP(dtb + dtb_size, PAGE_SIZE);
+            moved = true;
+        }
+        for (size_t i = 0; i < reserved_count; i++)
+            if (ranges_overlap(at, bytes, reserved[i].base, reserved[i].size)) {
+                at = ALIGN_UP(reserved[i].base + reserved[i].size, PAGE_SIZE);
+                moved = true;
+            }
+    }
     return at;
+}
+
+/* Reserves a range in the page allocator; ranges may overlap (a firmware reservation covering
+ * the DTB, say): pages already reserved are skipped. */
+static void reserve(u64 base, u64 size)
+{
+    if (page_alloc_reserve(&pages, hpa(base), size, false) == 0)
+        return;
+    for (u64 p = ALIGN_DOWN(base, PAGE_SIZE); p < base + size; p += PAGE_SIZE)
+        (void)page_alloc_reserve(&pages, hpa(p), PAGE_SIZE, false);
 }
 
 static void *pt_alloc_table(void *ctx, u64 *pa)
@@ -84,13 +122,39 @@ static void *pt_pa_to_ptr(void *ctx, u64 pa)
     return (void *)(uintptr_t)pa;
 }
 
-const struct pt_mem mm_pt_mem = {pt_alloc_table, pt_free_table, pt_pa_to_ptr, NULL};
+/* A root of several tables: contiguous, aligned to its size, zeroed. */
+static void *pt_alloc_root(void *ctx, unsigned tables, u64 *pa)
+{
+    (void)ctx;
+    hpa_t p;
+    if (mm_alloc_pages(tables, (u64)tables * PAGE_SIZE, &p) != 0)
+        return NULL;
+    void *v = hpa_to_ptr(p);
+    memset(v, 0, (size_t)tables * PAGE_SIZE);
+    *pa = p.val;
+    return v;
+}
+
+static void pt_free_root(void *ctx, void *root, u64 pa, unsigned tables)
+{
+    (void)ctx, (void)root;
+    mm_free_pages(hpa(pa), tables);
+}
+
+const struct pt_mem mm_pt_mem = {
+    .alloc_table = pt_alloc_table,
+    .free_table = pt_free_table,
+    .pa_to_ptr = pt_pa_to_ptr,
+    .alloc_root = pt_alloc_root,
+    .free_root = pt_free_root,
+};
 
 void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64 dtb_size)
 {
     find_ram(fdt);
     if (!ram_count)
         panic("mm: the host DTB describes no memory");
+    find_firmware_reserved(fdt);
 
     u64 bitmap_bytes = 0;
     for (size_t i = 0; i < ram_count; i++)
@@ -107,9 +171,7 @@ void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64
     add_reserved(dtb, dtb_size);
     add_reserved(bitmaps, bitmap_bytes);
     for (size_t i = 0; i < reserved_count; i++)
-        if (page_alloc_reserve(&pages, hpa(reserved[i].base), reserved[i].size, false) != 0)
-            panic("mm: cannot reserve %#llx+%#llx", (unsigned long long)reserved[i].base,
-                  (unsigned long long)reserved[i].size);
+        reserve(reserved[i].base, reserved[i].size);
 
     mmu_init(&mm_pt_mem);
     for (size_t i = 0; i < ram_count; i++)

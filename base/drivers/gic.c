@@ -1,23 +1,22 @@
-/* Host GIC, version-independent half: handlers and dispatch, over gicv2.c or gicv3.c. */
+/* Host GIC, version-independent half: <base/irq.h> over gicv2.c or gicv3.c, and the GIC
+ * extras of <drivers/gic.h>. */
 #include <base/irq.h>
+#include <base/irq_driver.h>
 #include <base/log.h>
 #include <base/percpu.h>
 #include <drivers/gic.h>
 #include <drivers/gicv3.h>
 
 static const struct gic_ops *gic;
-u32 irq_host_gic_version;
-
-static struct {
-    irq_handler_t fn;
-    void *arg;
-} handlers[GIC_MAX_INTID];
+u32 gic_host_version;
 
 static u8 spi_target[GIC_MAX_INTID];   /* as the hypervisor asked (irq_set_target) */
 static u32 reserved_cpus;              /* CPUs whose interrupts a VM takes directly */
 static u32 private_enabled[MAX_CPUS]; /* SGIs/PPIs enabled by the hypervisor, per CPU */
 
-int gic_init(const struct fdt *fdt)
+_Static_assert(IRQ_IPI_COUNT <= 16, "IPIs are SGIs");
+
+int irq_controller_init(const struct fdt *fdt)
 {
     if (fdt_find_compatible(fdt, -1, "arm,gic-v3") >= 0)
         gic = &gicv3_ops;
@@ -27,20 +26,17 @@ int gic_init(const struct fdt *fdt)
         pr_err("gic: the host DTB has no GICv2 or GICv3 node");
         return -1;
     }
-    irq_host_gic_version = gic->version;
+    gic_host_version = gic->version;
     return gic->init(fdt);
 }
 
-void gic_cpu_init(void) { gic->cpu_init(); }
+int irq_cpu_init(void) { return gic->cpu_init(); }
 
-u32 irq_gic_version(void) { return gic ? gic->version : 0; }
+u32 gic_version(void) { return gic ? gic->version : 0; }
 
-void irq_set_handler(u32 intid, irq_handler_t fn, void *arg)
+const char *irq_controller_name(void)
 {
-    if (intid < GIC_MAX_INTID) {
-        handlers[intid].arg = arg;
-        handlers[intid].fn = fn;
-    }
+    return !gic ? "none" : gic->version == 3 ? "GICv3" : "GICv2";
 }
 
 static void track_private(u32 intid, bool on)
@@ -49,15 +45,13 @@ static void track_private(u32 intid, bool on)
         private_enabled[cpu_id()] = on ? private_enabled[cpu_id()] | 1u << intid : private_enabled[cpu_id()] & ~(1u << intid);
 }
 
-bool irq_has_handler(u32 intid) { return intid < GIC_MAX_INTID && handlers[intid].fn; }
-
-void irq_enable(u32 intid)
+void irq_enable(irq_t intid)
 {
     track_private(intid, true);
     gic->enable(intid, true);
 }
 
-void irq_disable(u32 intid)
+void irq_disable(irq_t intid)
 {
     track_private(intid, false);
     gic->enable(intid, false);
@@ -74,38 +68,38 @@ static u32 unreserved(u32 cpu)
     return cpu; /* every CPU is taken: nowhere better */
 }
 
-void irq_set_target(u32 intid, u32 cpu)
+void irq_set_target(irq_t intid, u32 cpu)
 {
     if (intid < GIC_MAX_INTID)
         spi_target[intid] = (u8)cpu;
     gic->set_target(intid, unreserved(cpu));
 }
 
-void irq_reserve_cpu(u32 cpu, bool reserved)
+void gic_reserve_cpu(u32 cpu, bool reserved)
 {
     reserved_cpus = reserved ? reserved_cpus | 1u << cpu : reserved_cpus & ~(1u << cpu);
     for (u32 i = GIC_SPI_BASE; i < GIC_MAX_INTID; i++)
-        if (handlers[i].fn && spi_target[i] == cpu)
+        if (irq_has_handler(i) && spi_target[i] == cpu)
             gic->set_target(i, unreserved(cpu));
 }
 
-void irq_hide_private(u32 intid) { gic->enable(intid, false); }
+void gic_hide_private(u32 intid) { gic->enable(intid, false); }
 
-void irq_cpu_reinit(void)
+void gic_cpu_reinit(void)
 {
     gic->cpu_init();
     for (u32 bits = private_enabled[cpu_id()]; bits; bits &= bits - 1)
         gic->enable((u32)__builtin_ctz(bits), true);
 }
 
-u32 irq_dist_read(u32 offset, u8 width) { return gic->dist_read ? gic->dist_read(offset, width) : 0; }
-void irq_dist_write(u32 offset, u8 width, u32 value)
+u32 gic_dist_read(u32 offset, u8 width) { return gic->dist_read ? gic->dist_read(offset, width) : 0; }
+void gic_dist_write(u32 offset, u8 width, u32 value)
 {
     if (gic->dist_write)
         gic->dist_write(offset, width, value);
 }
-u8 irq_cpu_if_mask(u32 cpu) { return gic->cpu_if_mask ? gic->cpu_if_mask(cpu) : 0; }
-void irq_send_sgi(u32 cpu, u32 sgi) { gic->send_sgi(cpu, sgi); }
+u8 gic_cpu_if_mask(u32 cpu) { return gic->cpu_if_mask ? gic->cpu_if_mask(cpu) : 0; }
+void irq_send_ipi(u32 cpu, irq_t ipi) { gic->send_sgi(cpu, ipi); }
 
 static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void), void (*eoi)(u32))
 {
@@ -115,10 +109,7 @@ static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void),
         u32 intid = iar & 0x3ff;
         if (intid >= GIC_SPURIOUS_FIRST)
             break;
-        if (handlers[intid].fn)
-            handlers[intid].fn(intid, handlers[intid].arg);
-        else
-            pr_warn("gic: unexpected interrupt %u", intid);
+        irq_handle(intid);
         eoi(iar);
         handled++;
     }

@@ -7,24 +7,8 @@
 #include <base/log.h>
 #include <base/percpu.h>
 #include <drivers/gic.h>
+#include <drivers/gic_regs.h>
 #include <drivers/gicv2.h>
-
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_ISENABLER 0x100
-#define GICD_ICENABLER 0x180
-#define GICD_ICPENDR 0x280
-#define GICD_ICACTIVER 0x380
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR 0x800
-#define GICD_SGIR 0xf00
-
-#define GICC_CTLR 0x00
-#define GICC_PMR 0x04
-#define GICC_BPR 0x08
-#define GICC_IAR 0x0c
-#define GICC_EOIR 0x10
-#define GICC_APR0 0xd0
 
 #define DEFAULT_PRIORITY 0xa0
 
@@ -67,7 +51,7 @@ static int gicv2_init(const struct fdt *fdt)
     return 0;
 }
 
-static void gicv2_cpu_init(void)
+static int gicv2_cpu_init(void)
 {
     u32 targets = *reg32(gicv2.dist_base + GICD_ITARGETSR); /* banked: this CPU's own bit */
     cpu_mask[cpu_id()] = (u8)(targets | targets >> 8 | targets >> 16 | targets >> 24);
@@ -83,6 +67,7 @@ static void gicv2_cpu_init(void)
     *reg32(gicv2.cpu_base + GICC_PMR) = 0xff;
     *reg32(gicv2.cpu_base + GICC_BPR) = 0;
     *reg32(gicv2.cpu_base + GICC_CTLR) = 1;
+    return 0;
 }
 
 static void gicv2_enable(u32 intid, bool on)
@@ -125,10 +110,10 @@ static void gicv2_dist_write(u32 off, u8 width, u32 value)
 
 static u8 gicv2_cpu_if_mask(u32 cpu) { return cpu < MAX_CPUS ? cpu_mask[cpu] : 0; }
 
-u64 irq_gicv2_cpu_base(void) { return gicv2.cpu_base; }
-u64 irq_gicv2_dist_base(void) { return gicv2.dist_base; }
-u64 irq_gicv2_hyp_base(void) { return gicv2.hyp_base; }
-u64 irq_gicv2_vcpu_base(void) { return gicv2.vcpu_base; }
+u64 gic_v2_cpu_base(void) { return gicv2.cpu_base; }
+u64 gic_v2_dist_base(void) { return gicv2.dist_base; }
+u64 gic_v2_hyp_base(void) { return gicv2.hyp_base; }
+u64 gic_v2_vcpu_base(void) { return gicv2.vcpu_base; }
 
 const struct gic_ops gicv2_ops = {
     .version = 2,

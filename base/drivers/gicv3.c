@@ -7,28 +7,8 @@
 #include <base/log.h>
 #include <base/percpu.h>
 #include <drivers/gic.h>
+#include <drivers/gic_regs.h>
 #include <drivers/gicv3.h>
-
-#define GICD_CTLR 0x0000
-#define GICD_TYPER 0x0004
-#define GICD_IGROUPR 0x0080
-#define GICD_ISENABLER 0x0100
-#define GICD_ICENABLER 0x0180
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ICFGR 0x0c00
-#define GICD_IROUTER 0x6000
-#define GICD_CTLR_RWP (1u << 31)
-#define GICD_CTLR_ARE (1u << 4)
-#define GICD_CTLR_GRP1 (1u << 1)
-
-#define GICR_WAKER 0x0014
-#define GICR_TYPER 0x0008
-#define GICR_STRIDE 0x20000
-#define GICR_SGI 0x10000 /* SGI/PPI frame */
-#define GICR_CTLR_RWP (1u << 3)
-#define WAKER_SLEEP (1u << 1)
-#define WAKER_CHILDREN_ASLEEP (1u << 2)
-#define TYPER_LAST (1u << 4)
 
 #define DEFAULT_PRIORITY 0xa0
 
@@ -52,7 +32,7 @@ static u64 find_redist(u64 mpidr)
         u64 want = ((mpidr >> 8) & 0xff000000ull) | (mpidr & 0xffffff);
         if (aff == want)
             return rd;
-        if (typer & TYPER_LAST)
+        if (typer & GICR_TYPER_LAST)
             break;
     }
     return 0;
@@ -88,16 +68,18 @@ static int gicv3_init(const struct fdt *fdt)
     return 0;
 }
 
-static void gicv3_cpu_init(void)
+static int gicv3_cpu_init(void)
 {
     u32 cpu = cpu_id();
     u64 rd = find_redist(arch_cpu_mpidr());
-    if (!rd)
-        panic("gic: no redistributor for MPIDR %#llx", (unsigned long long)arch_cpu_mpidr());
+    if (!rd) {
+        pr_err("gic: no redistributor for MPIDR %#llx", (unsigned long long)arch_cpu_mpidr());
+        return -1;
+    }
     redist_of_cpu[cpu] = rd;
 
-    *mmio32(rd + GICR_WAKER) &= ~WAKER_SLEEP;
-    while (*mmio32(rd + GICR_WAKER) & WAKER_CHILDREN_ASLEEP)
+    *mmio32(rd + GICR_WAKER) &= ~GICR_WAKER_PROCESSOR_SLEEP;
+    while (*mmio32(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
         arch_cpu_relax();
     u64 sgi = rd + GICR_SGI;
     *mmio32(sgi + GICD_ICENABLER) = ~0u;
@@ -115,6 +97,7 @@ static void gicv3_cpu_init(void)
     write_sysreg_s("S3_0_C12_C12_4", 0);  /* ICC_CTLR_EL1: EOImode 0 */
     write_sysreg_s("S3_0_C12_C12_7", 1);  /* ICC_IGRPEN1_EL1 */
     isb();
+    return 0;
 }
 
 static u64 enable_reg_base(u32 intid)

@@ -44,3 +44,20 @@ void pl011_enable_rx_irq(void *dev)
     struct pl011 *u = dev;
     *reg(u, UARTIMSC) |= IMSC_RX | IMSC_RT;
 }
+
+/* The console driver: one PL011 is the console. */
+static struct pl011 console_uart;
+
+static void *pl011_probe(u64 base)
+{
+    pl011_init(&console_uart, base);
+    return &console_uart;
+}
+
+CONSOLE_DRIVER(pl011_console) = {
+    .compatible = "arm,pl011",
+    .probe = pl011_probe,
+    .putc = pl011_putc,
+    .getc = pl011_getc,
+    .enable_rx_irq = pl011_enable_rx_irq,
+};

@@ -143,9 +143,9 @@ static int request(struct virtio_blk *d, u32 type, u64 lba, u32 count, void *buf
                                   (u16)(DESC_F_NEXT | (type == BLK_T_IN ? DESC_F_WRITE : 0)), 2};
     q->desc[2] = (struct vq_desc){(u64)(uintptr_t)&q->status, 1, DESC_F_WRITE, 0};
     q->avail.ring[q->avail.idx % QUEUE_SIZE] = 0;
-    dmb(ishst);
+    arch_wmb();
     __atomic_store_n(&q->avail.idx, (u16)(q->avail.idx + 1), __ATOMIC_RELEASE);
-    dsb(ish);
+    arch_io_barrier();
     wr(d, REG_QUEUE_NOTIFY, 0);
     wait_used(d);
     return q->status == 0 ? 0 : -1;
@@ -225,7 +225,7 @@ static bool setup_queue(struct virtio_blk *d)
     return true;
 }
 
-static void probe_one(u64 base, u32 intid)
+static void probe_one(const struct fdt *fdt, int node, u64 base)
 {
     if (disk_count == MAX_VIRTIO_BLK)
         return;
@@ -236,6 +236,14 @@ static void probe_one(u64 base, u32 intid)
     d->version = rd(d, REG_VERSION);
     if (d->version != 1 && d->version != 2)
         return;
+    /* Only now, for a block device: resolving an interrupt walks the tree, and a board has
+     * many virtio-mmio slots (QEMU virt: 32), nearly all empty. */
+    struct fdt_irq irq;
+    if (!irq_from_fdt(fdt, node, 0, &irq) || irq.percpu) {
+        pr_warn("virtio-blk at %#llx: no usable interrupt in the DTB", (unsigned long long)base);
+        return;
+    }
+    u32 intid = irq.irq;
     bool read_only = false;
     wr(d, REG_STATUS, 0);
     wr(d, REG_STATUS, STATUS_ACK | STATUS_DRIVER);
@@ -265,11 +273,7 @@ void virtio_blk_probe(const struct fdt *fdt)
 {
     for (int n = fdt_find_compatible(fdt, -1, "virtio,mmio"); n >= 0; n = fdt_find_compatible(fdt, n, "virtio,mmio")) {
         u64 base;
-        size_t len;
-        const u8 *irq = fdt_prop(fdt, n, "interrupts", &len);
-        if (!fdt_reg(fdt, n, 0, &base, NULL) || !irq || len < 8 || irq[3] != 0)
-            continue;
-        u32 spi = (u32)irq[4] << 24 | (u32)irq[5] << 16 | (u32)irq[6] << 8 | irq[7];
-        probe_one(base, 32 + spi);
+        if (fdt_reg(fdt, n, 0, &base, NULL))
+            probe_one(fdt, n, base);
     }
 }

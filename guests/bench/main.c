@@ -24,6 +24,7 @@
  * region), the IPI ones only when GICD_TYPER reports two CPU interfaces or more (the passthrough
  * VM has one vCPU); its configs are bench-gicv2-{emu,pt}-aarch64.toml. */
 #include "guest.h"
+#include <drivers/gic_regs.h>
 #include <lib/string.h>
 
 /* ---- assembly: vectors, timing loops, timestamps ------------------------------------------ */
@@ -205,15 +206,7 @@ void bench_fatal(u64 vector, u64 esr, u64 elr, u64 far) __attribute__((noreturn)
     })
 #define WRITE_SYSREG(name, v) __asm__ volatile("msr " name ", %0" ::"r"((u64)(v)) : "memory")
 
-/* GICv3 CPU interface, by encoding (any assembler accepts these). */
-#define ICC_PMR_EL1 "s3_0_c4_c6_0"
-#define ICC_IAR1_EL1 "s3_0_c12_c12_0"
-#define ICC_EOIR1_EL1 "s3_0_c12_c12_1"
-#define ICC_BPR1_EL1 "s3_0_c12_c12_3"
-#define ICC_CTLR_EL1 "s3_0_c12_c12_4"
-#define ICC_SRE_EL1 "s3_0_c12_c12_5"
-#define ICC_IGRPEN1_EL1 "s3_0_c12_c12_7"
-#define ICC_SGI1R_EL1 "s3_0_c12_c11_5"
+/* GICv3 CPU interface registers (ICC_*), GIC register offsets: <drivers/gic_regs.h>. */
 
 static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
 static inline void dsb(void) { __asm__ volatile("dsb sy" ::: "memory"); }
@@ -380,8 +373,6 @@ static void parse_params(const char *s, u64 *iters, u64 *rounds)
  * gic_sgi_value, gic_send_sgi, gic_ack, gic_intid and gic_eoi. */
 
 #define GICD_BASE 0x08000000ul
-#define GICD_CTLR 0x0000
-#define GICD_TYPER 0x0004
 
 #define INTID_SGI_PING 1 /* vCPU 0 -> vCPU 1 */
 #define INTID_SGI_PONG 2 /* vCPU 1 -> vCPU 0 */
@@ -393,16 +384,7 @@ static inline void wr32(u64 a, u32 v) { *(volatile u32 *)a = v; }
 #ifdef BENCH_GICV2
 #define GIC_VERSION 2
 #define GICC_BASE 0x08010000ul
-#define GICD_ISENABLER0 0x0100
-#define GICD_ICENABLER0 0x0180
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ITARGETSR 0x0800
-#define GICD_SGIR 0x0f00 /* bench_edge_sgi has this address built in */
-#define GICC_CTLR 0x0000
-#define GICC_PMR 0x0004
-#define GICC_BPR 0x0008
-#define GICC_IAR 0x000c
-#define GICC_EOIR 0x0010
+_Static_assert(GICD_SGIR == 0x0f00, "bench_edge_sgi has the GICD_SGIR address built in");
 
 static void gic_dist_init(void) { wr32(GICD_BASE + GICD_CTLR, 1); }
 
@@ -410,10 +392,10 @@ static void gic_dist_init(void) { wr32(GICD_BASE + GICD_CTLR, 1); }
  * no security extensions (nor does the vGICv2), so every interrupt is Group 0 and an IRQ. */
 static bool gic_cpu_init(u32 enable_mask)
 {
-    wr32(GICD_BASE + GICD_ICENABLER0, 0xffffffffu);
+    wr32(GICD_BASE + GICD_ICENABLER, 0xffffffffu);
     for (u32 i = 0; i < 8; i++)
         wr32(GICD_BASE + GICD_IPRIORITYR + 4 * i, 0x80808080u);
-    wr32(GICD_BASE + GICD_ISENABLER0, enable_mask);
+    wr32(GICD_BASE + GICD_ISENABLER, enable_mask);
     wr32(GICC_BASE + GICC_PMR, 0xff);
     wr32(GICC_BASE + GICC_BPR, 0);
     wr32(GICC_BASE + GICC_CTLR, 1); /* EnableGrp0, EOImode 0 */
@@ -439,21 +421,7 @@ static inline void gic_eoi(u64 iar) { wr32(GICC_BASE + GICC_EOIR, (u32)iar); }
 #else /* GICv3 */
 #define GIC_VERSION 3
 #define GICR_BASE 0x080a0000ul
-#define GICR_STRIDE 0x20000ul
 #define GICR_MAX 16
-#define GICD_CTLR_RWP (1u << 31)
-#define GICD_CTLR_ARE (1u << 4)
-#define GICD_CTLR_GRP1 (1u << 1)
-#define GICR_TYPER 0x0008
-#define GICR_TYPER_LAST (1ull << 4)
-#define GICR_WAKER 0x0014
-#define GICR_WAKER_SLEEP (1u << 1)
-#define GICR_WAKER_CHILDREN_ASLEEP (1u << 2)
-#define GICR_SGI 0x10000ul
-#define GICR_IGROUPR0 (GICR_SGI + 0x080)
-#define GICR_ISENABLER0 (GICR_SGI + 0x100)
-#define GICR_ICENABLER0 (GICR_SGI + 0x180)
-#define GICR_IPRIORITYR (GICR_SGI + 0x400)
 
 static inline u64 rd64(u64 a) { return *(volatile u64 *)a; }
 static u64 my_mpidr(void) { return READ_SYSREG("mpidr_el1") & 0xff00ffffffull; }
@@ -498,7 +466,7 @@ static bool gic_cpu_init(u32 enable_mask)
         fail("no redistributor for MPIDR %#llx", (unsigned long long)my_mpidr());
         return false;
     }
-    wr32(rd + GICR_WAKER, rd32(rd + GICR_WAKER) & ~GICR_WAKER_SLEEP);
+    wr32(rd + GICR_WAKER, rd32(rd + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
     if (!wait_bits_clear(rd + GICR_WAKER, GICR_WAKER_CHILDREN_ASLEEP))
         fail("GICR_WAKER.ChildrenAsleep stuck");
     wr32(rd + GICR_ICENABLER0, 0xffffffffu);

@@ -9,26 +9,10 @@
  * interrupt handler; CPU1 leaves its results in shared memory. Ends with "gicv2: PASS" or
  * "gicv2: FAIL <reason>" and PSCI SYSTEM_OFF. */
 #include "guest.h"
+#include <drivers/gic_regs.h>
 
-#define GICD_BASE 0x08000000ul
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_ISENABLER0 0x100
-#define GICD_ISACTIVER0 0x300
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR 0x800
-#define GICD_SGIR 0xf00
-
+#define GICD_BASE 0x08000000ul /* register offsets: <drivers/gic_regs.h> */
 #define GICC_BASE 0x08010000ul
-#define GICC_CTLR 0x0000
-#define GICC_PMR 0x0004
-#define GICC_BPR 0x0008
-#define GICC_IAR 0x000c
-#define GICC_EOIR 0x0010
-#define GICC_RPR 0x0014
-#define GICC_DIR 0x1000
-#define GICC_CTLR_ENABLE (1u << 0)
-#define GICC_CTLR_EOIMODE (1u << 9) /* EOIR only drops the priority; GICC_DIR deactivates */
 
 #define INTID_SGI_TO_CPU1 1
 #define INTID_SGI_TO_CPU0 2
@@ -211,14 +195,14 @@ void gicv2_irq(void)
     gicc_write(GICC_EOIR, iar);
     /* EOImode 0: EOIR also deactivates. EOImode 1: only the priority drops, the interrupt stays
      * active until GICC_DIR. */
-    bool active = gicd_read(GICD_ISACTIVER0) >> intid & 1;
+    bool active = gicd_read(GICD_ISACTIVER) >> intid & 1;
     if (intid < 32 && active != split)
         st->eoi_errors |= split ? EOI_NOT_ACTIVE : EOI_STILL_ACTIVE;
     if (split) {
         if (gicc_read(GICC_RPR) != IDLE_PRIO)
             st->eoi_errors |= EOI_NO_DROP;
         gicc_write(GICC_DIR, iar);
-        if (gicd_read(GICD_ISACTIVER0) >> intid & 1)
+        if (gicd_read(GICD_ISACTIVER) >> intid & 1)
             st->eoi_errors |= EOI_DIR_NO_EFFECT;
         if (is_timer)
             st->split_ticks++;
@@ -249,8 +233,8 @@ static bool gic_cpu_setup(u32 me)
             return false;
         enable |= 1u << used[i];
     }
-    gicd_write(GICD_ISENABLER0, enable);
-    if (!check(me, (gicd_read(GICD_ISENABLER0) & enable) == enable, "GICD_ISENABLER0 did not enable"))
+    gicd_write(GICD_ISENABLER, enable);
+    if (!check(me, (gicd_read(GICD_ISENABLER) & enable) == enable, "GICD_ISENABLER did not enable"))
         return false;
 
     gicc_write(GICC_PMR, PMR_VALUE);
@@ -355,7 +339,7 @@ static const char *verdict(u64 elapsed)
         u32 eoi = st->eoi_errors;
         const char *why = st->sender_mismatches ? "SGI CPUID field is not the sender's CPU interface number"
                           : st->unexpected ? "unexpected INTID taken"
-                          : eoi & EOI_STILL_ACTIVE ? "GICD_ISACTIVER0 shows the interrupt active after EOIR"
+                          : eoi & EOI_STILL_ACTIVE ? "GICD_ISACTIVER shows the interrupt active after EOIR"
                           : eoi & EOI_NOT_ACTIVE ? "EOImode 1: EOIR deactivated the interrupt already"
                           : eoi & EOI_NO_DROP ? "EOImode 1: GICC_RPR not 0xff after EOIR"
                           : eoi & EOI_DIR_NO_EFFECT ? "EOImode 1: interrupt still active after GICC_DIR"

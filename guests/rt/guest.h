@@ -1,4 +1,7 @@
-/* Runtime for cvisor's bare-metal test guests: hypercalls, PSCI, PL011, printf. */
+/* Runtime of cvisor's bare-metal test guests: the generic half (printf through the console
+ * hypercall or the board's UART, delays) over each architecture's primitives
+ * (guests/rt/<arch>/: entry code, hypercall and firmware calls, the counter, the UART).
+ * <guest_arch.h> (guests/rt/<arch>/guest_arch.h) adds what only that architecture has. */
 #ifndef GUEST_H
 #define GUEST_H
 
@@ -6,33 +9,30 @@
 #include <lib/fmt.h>
 #include <lib/types.h>
 
+/* ---- per architecture (guests/rt/<arch>/rt_arch.c) ---- */
+
 long hypercall(unsigned long nr, unsigned long a1, unsigned long a2);
-long psci(u64 fid, u64 a1, u64 a2, u64 a3);
+u64 guest_counter(void);      /* the guest-visible free-running counter */
+u64 guest_counter_freq(void); /* its ticks per second */
+void guest_system_off(void) __attribute__((noreturn)); /* firmware: power the VM off */
+void guest_cpu_off(void) __attribute__((noreturn));    /* firmware: stop this vCPU */
+void guest_exit_off(void) __attribute__((noreturn));   /* where guest_main returns to */
+/* Starts vCPU `hwid` at the runtime's secondary entry, which calls guest_secondary_main(context). */
+long guest_cpu_on(u64 hwid, u64 context);
+void guest_uart_putc(char c); /* the board's UART (it must be passed through or emulated) */
+
+/* ---- generic (guests/rt/rt.c) ---- */
 
 /* printf through the console hypercall (one line per call is kept together by cvisor). */
 void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* printf straight to the PL011 at 0x0900_0000 (needs it passed through). */
+/* printf straight to the board's UART (guest_uart_putc). */
 void uart_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-u64 guest_counter(void);      /* CNTVCT_EL0 */
-u64 guest_counter_freq(void); /* CNTFRQ_EL0 */
 void guest_delay_ms(u64 ms);
-
-void guest_system_off(void) __attribute__((noreturn));
-void guest_cpu_off(void) __attribute__((noreturn));
-void guest_exit_off(void) __attribute__((noreturn));
-long guest_cpu_on(u64 mpidr, u64 context);
 
 /* Provided by each guest. */
 void guest_main(u64 dtb);
 void guest_secondary_main(u64 vcpu);
 
-#define PSCI_VERSION_FID 0x84000000u
-#define PSCI_CPU_OFF_FID 0x84000002u
-#define PSCI_CPU_ON_FID 0xC4000003u
-#define PSCI_AFFINITY_INFO_FID 0xC4000004u
-#define PSCI_SYSTEM_OFF_FID 0x84000008u
-#define PSCI_SYSTEM_RESET_FID 0x84000009u
-#define PSCI_FEATURES_FID 0x8400000Au
+#include <guest_arch.h>
 
 #endif

@@ -1,20 +1,5 @@
+/* The generic half of the test guests' runtime (guest.h). */
 #include "guest.h"
-
-#define HC_FID(nr) (0xC6000000ul | (nr))
-#define UART_BASE 0x09000000ul
-
-static long smccc(u64 x0, u64 x1, u64 x2, u64 x3)
-{
-    register u64 r0 __asm__("x0") = x0;
-    register u64 r1 __asm__("x1") = x1;
-    register u64 r2 __asm__("x2") = x2;
-    register u64 r3 __asm__("x3") = x3;
-    __asm__ volatile("hvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3)::"memory");
-    return (long)r0;
-}
-
-long hypercall(unsigned long nr, unsigned long a1, unsigned long a2) { return smccc(HC_FID(nr), a1, a2, 0); }
-long psci(u64 fid, u64 a1, u64 a2, u64 a3) { return smccc(fid, a1, a2, a3); }
 
 void gprintf(const char *fmt, ...)
 {
@@ -33,31 +18,11 @@ void uart_printf(const char *fmt, ...)
     va_start(ap, fmt);
     fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    volatile u32 *dr = (volatile u32 *)UART_BASE, *fr = (volatile u32 *)(UART_BASE + 0x18);
     for (const char *p = buf; *p; p++) {
-        if (*p == '\n') {
-            while (*fr & (1u << 5))
-                ;
-            *dr = '\r';
-        }
-        while (*fr & (1u << 5))
-            ;
-        *dr = (u8)*p;
+        if (*p == '\n')
+            guest_uart_putc('\r');
+        guest_uart_putc(*p);
     }
-}
-
-u64 guest_counter(void)
-{
-    u64 v;
-    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-    return v;
-}
-
-u64 guest_counter_freq(void)
-{
-    u64 v;
-    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-    return v;
 }
 
 void guest_delay_ms(u64 ms)
@@ -65,28 +30,6 @@ void guest_delay_ms(u64 ms)
     u64 end = guest_counter() + guest_counter_freq() * ms / 1000;
     while (guest_counter() < end)
         ;
-}
-
-void guest_system_off(void)
-{
-    psci(PSCI_SYSTEM_OFF_FID, 0, 0, 0);
-    for (;;)
-        __asm__ volatile("wfi");
-}
-
-void guest_cpu_off(void)
-{
-    psci(PSCI_CPU_OFF_FID, 0, 0, 0);
-    for (;;)
-        __asm__ volatile("wfi");
-}
-
-void guest_exit_off(void) { guest_system_off(); }
-
-extern char secondary_start[];
-long guest_cpu_on(u64 mpidr, u64 context)
-{
-    return psci(PSCI_CPU_ON_FID, mpidr, (u64)(unsigned long)secondary_start, context);
 }
 
 /* Guests that start no secondary vCPU. */

@@ -10,6 +10,7 @@
 #include <base/mm.h>
 #include <base/percpu.h>
 #include <base/platform.h>
+#include <drivers/gic.h>
 #include <hv/arch.h>
 #include <hv/image.h>
 #include <hv/sched.h>
@@ -66,7 +67,7 @@ static void host_info(struct vm_host_info *h)
     h->cpu_count = cpu_count();
     for (u32 c = 0; c < cpu_count(); c++)
         h->cpu_mpidr[c] = cpu_hwid(c);
-    h->gic_version = irq_gic_version();
+    h->gic_version = gic_version();
     h->fdt = &boot_info.fdt;
     h->image_size = embedded_image_size;
 }
@@ -334,8 +335,8 @@ void app_main(void)
     banner();
     hv_arch_cpu_init();
     vmfs_mount(); /* APP_FEATURES=fs: configs and images from the disk */
-    irq_set_handler(IRQ_SGI_WAKEUP, wakeup_sgi, NULL);
-    irq_enable(IRQ_SGI_WAKEUP);
+    irq_set_handler(IRQ_IPI_WAKEUP, wakeup_sgi, NULL);
+    irq_enable(IRQ_IPI_WAKEUP);
 
     create_vms();
     vconsole_input_init();
@@ -350,7 +351,7 @@ void app_main(void)
     __atomic_store_n(&hv_ready, true, __ATOMIC_RELEASE);
     for (u32 c = 1; c < cpu_count(); c++)
         if (percpu_data[c].online)
-            irq_send_sgi(c, IRQ_SGI_WAKEUP);
+            irq_send_ipi(c, IRQ_IPI_WAKEUP);
     sched_loop();
 }
 
@@ -358,7 +359,7 @@ void app_secondary_main(u32 cpu)
 {
     (void)cpu;
     hv_arch_cpu_init();
-    irq_enable(IRQ_SGI_WAKEUP);
+    irq_enable(IRQ_IPI_WAKEUP);
     while (!__atomic_load_n(&hv_ready, __ATOMIC_ACQUIRE)) {
         arch_wait_for_interrupt();
         local_irq_enable();

@@ -129,7 +129,7 @@ void sched_kick(u32 cpu)
     /* While a passthrough vCPU runs, the pCPU's interrupts go to its guest: it notices
      * requests at its next exit. */
     if (cpu != cpu_id() && !pt_in_guest[cpu])
-        irq_send_sgi(cpu, IRQ_SGI_WAKEUP);
+        irq_send_ipi(cpu, IRQ_IPI_WAKEUP);
 }
 
 void sched_vm_ending(u32 cpu)
@@ -138,7 +138,7 @@ void sched_vm_ending(u32 cpu)
     /* Even to a passthrough vCPU: its VM's stage 2 is revoked, so the interrupt's vector fetch
      * (or any access) brings it out. */
     if (cpu != cpu_id())
-        irq_send_sgi(cpu, IRQ_SGI_WAKEUP);
+        irq_send_ipi(cpu, IRQ_IPI_WAKEUP);
 }
 
 /* Stops this pCPU's vCPUs of VMs that are ending; finishing a VM happens outside the lock. */

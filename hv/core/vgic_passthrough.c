@@ -7,6 +7,7 @@
  * Everything else reads as zero and ignores writes, so it cannot touch another VM's or the
  * hypervisor's interrupts. Its pCPUs must be its alone (checked at creation). */
 #include <base/irq.h>
+#include <drivers/gic.h>
 #include <base/log.h>
 #include <hv/arch.h>
 #include <hv/vgic.h>

@@ -59,7 +59,7 @@ int vm_config_check_pt_paths(const struct vm_config *c, const struct fdt *host_d
     for (size_t i = 0; i < c->pt_device_count; i++) {
         const struct vm_passthrough_device *p = &c->pt_devices[i];
         const char *include[1] = {p->name}, *bad = NULL;
-        if (p->by_path && fdt_pt_collect(host_dt, include, 1, NULL, 0, NULL, NULL, &bad) < 0 && bad)
+        if (p->by_path && fdt_pt_collect(host_dt, include, 1, NULL, 0, NULL, NULL, NULL, &bad) < 0 && bad)
             diag_error(d, c->file, p->line, "devices.passthrough_devices",
                        "'%s' names no node of the host device tree", bad);
     }

@@ -2,6 +2,7 @@
  * with: generated from the config when no dtb_path is given, else the given one patched. */
 #include <base/boot.h>
 #include <base/irq.h>
+#include <drivers/gic.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/timer.h>
@@ -38,7 +39,7 @@ static int setup_vgic(struct vm *vm, struct diag *d)
     const struct vm_config *c = vm->config;
     const struct vm_emu_device *gicd = find_emu(c, VM_EMU_GICV3_GICD), *gicr = find_emu(c, VM_EMU_GICV3_GICR);
     const struct vm_emu_device *v2 = find_emu(c, VM_EMU_GICV2);
-    u32 host = irq_gic_version();
+    u32 host = gic_version();
     u32 pcpu;
     struct vm *other;
     bool exclusive = c->irq_mode == VM_IRQ_PASSTHROUGH;
@@ -67,12 +68,12 @@ static int setup_vgic(struct vm *vm, struct diag *d)
             diag_warn(d, c->file, (v2 ? v2 : gicd ? gicd : gicr)->line, "devices.emu_devices",
                       "the emulated interrupt controller is not used with interrupt_mode = \"passthrough\"");
         /* The VM sees the GIC where the host's device tree has it. */
-        if (vgic_pt_create(vm, gpa(irq_gicv2_dist_base()), gpa(irq_gicv2_cpu_base())) != 0) {
+        if (vgic_pt_create(vm, gpa(gic_v2_dist_base()), gpa(gic_v2_cpu_base())) != 0) {
             diag_error(d, c->file, 0, "devices.interrupt_mode", "cannot map the GIC CPU interface");
             return -1;
         }
         LOG_AT(LOG_INFO, (long)vm->id, "interrupt passthrough: physical GICC at %#llx, filtered GICD at %#llx",
-               (unsigned long long)irq_gicv2_cpu_base(), (unsigned long long)irq_gicv2_dist_base());
+               (unsigned long long)gic_v2_cpu_base(), (unsigned long long)gic_v2_dist_base());
         return 0;
     }
     if (!v2 && !gicd && !gicr && c->irq_mode == VM_IRQ_NONE)
@@ -83,14 +84,14 @@ static int setup_vgic(struct vm *vm, struct diag *d)
     if (version == 2) {
         gpa_t dist = gpa(v2 ? v2->base.val : DEFAULT_GICD);
         gpa_t cpu = gpa(v2 && v2->cfg_count ? v2->cfg[0] : dist.val + DEFAULT_GICC_OFFSET);
-        if (host == 2 && !irq_gicv2_vcpu_base()) {
+        if (host == 2 && !gic_v2_vcpu_base()) {
             diag_error(d, c->file, v2 ? v2->line : c->base_line, "devices.emu_devices",
                        "the host GICv2 has no virtualization extensions (no GICH/GICV in its device tree)");
             return -1;
         }
         /* On a GICv2 host the VM's CPU interface is the hardware GICV frame. */
         if (vgic_v2_create(vm, dist, cpu, host != 2) != 0 ||
-            (host == 2 && vm_arch_map(vm, cpu, hpa(irq_gicv2_vcpu_base()), VGIC_V2_CPU_SIZE,
+            (host == 2 && vm_arch_map(vm, cpu, hpa(gic_v2_vcpu_base()), VGIC_V2_CPU_SIZE,
                                       S2_READ | S2_WRITE | S2_DEVICE) != 0)) {
             diag_error(d, c->file, v2 ? v2->line : c->base_line, "devices.emu_devices",
                        "cannot set up the GICv2 CPU interface at %#llx", (unsigned long long)cpu.val);

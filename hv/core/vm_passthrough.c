@@ -57,7 +57,7 @@ static int visit(const struct fdt_pt_device *dev, void *arg)
         if (held->owner == DEVCLAIM_HYPERVISOR && dev->reg_base[i] == boot_info.uart_base && !vm->console &&
             c->irq_mode != VM_IRQ_PASSTHROUGH) {
             /* The VM still finds a PL011 there: an emulated one on its console. */
-            if (vconsole_create(vm, gpa(dev->reg_base[i]), dev->spi_count ? dev->spi[0] : 0) == 0)
+            if (vconsole_create(vm, gpa(dev->reg_base[i]), dev->irq_count ? dev->irq[0] : 0) == 0)
                 LOG_AT(LOG_INFO, (long)vm->id, "passthrough: %s is the hypervisor console; the VM gets an emulated PL011 there",
                        dev->path);
         } else if (held->owner == DEVCLAIM_HYPERVISOR && dev->reg_base[i] == boot_info.uart_base && !vm->console) {
@@ -88,10 +88,10 @@ static int visit(const struct fdt_pt_device *dev, void *arg)
         }
         w->ranges++;
     }
-    for (u32 i = 0; i < dev->spi_count; i++) {
+    for (u32 i = 0; i < dev->irq_count; i++) {
         if (c->irq_mode == VM_IRQ_NONE)
             break;
-        give_irq(vm, dev->spi[i], dev->spi_edge[i]);
+        give_irq(vm, dev->irq[i], dev->irq_edge[i]);
         w->irqs++;
     }
     if (vm->pt_node_count < VM_MAX_PT_NODES)
@@ -121,7 +121,7 @@ static int pass_by_path(struct vm *vm, struct diag *d)
     const char *bad = NULL;
     if (vm_config_check_pt_paths(c, &boot_info.fdt, d) != 0) /* checked with the config already */
         return -1;
-    if (fdt_pt_collect(&boot_info.fdt, include, ni, exclude, ne, visit, &w, &bad) < 0)
+    if (fdt_pt_collect(&boot_info.fdt, include, ni, exclude, ne, irq_fdt_xlate, visit, &w, &bad) < 0)
         return -1;
     LOG_AT(LOG_INFO, (long)vm->id,
            "passthrough by path: %u devices (%u ranges, %u interrupts); %u kept by the hypervisor, %u held by other VMs",
@@ -174,7 +174,7 @@ static void add_host_node(struct vm *vm, const struct vm_passthrough_device *p)
     const char *bad = NULL;
     if (p->base_gpa.val != p->base_hpa.val || vm->pt_node_count == VM_MAX_PT_NODES)
         return; /* the host node's reg would be wrong at another address */
-    if (fdt_pt_collect(&boot_info.fdt, all, 1, NULL, 0, match_node, &s, &bad) > 0 && s.node >= 0)
+    if (fdt_pt_collect(&boot_info.fdt, all, 1, NULL, 0, irq_fdt_xlate, match_node, &s, &bad) > 0 && s.node >= 0)
         vm->pt_nodes[vm->pt_node_count++] = s.node;
 }
 

@@ -8,13 +8,6 @@
 #include <lib/string.h>
 
 #define CACHED_PATHS 16 /* include/exclude paths resolved once; later ones at every node */
-#define SPI_BASE 32
-#define SPI_LAST 1019
-
-/* Interrupt specifier flags (the GIC binding's cell 2). */
-#define IRQ_TYPE_MASK 0xfu
-#define IRQ_TYPE_EDGE_RISING 1u
-#define IRQ_TYPE_EDGE_FALLING 2u
 
 struct frame {
     int node;
@@ -29,6 +22,7 @@ struct walk {
     const struct fdt *f;
     const char *const *inc, *const *exc;
     size_t n_inc, n_exc;
+    fdt_irq_xlate_fn *xlate;
     int inc_node[CACHED_PATHS], exc_node[CACHED_PATHS];
     struct frame st[FDT_MAX_DEPTH]; /* st[0] is the root */
     int depth;
@@ -36,8 +30,7 @@ struct walk {
     /* Last interrupt controller looked up by phandle. */
     u32 ctl_phandle; /* 0: nothing cached */
     int ctl_node;
-    u32 ctl_cells; /* its #interrupt-cells; 0 if absent or malformed */
-    bool ctl_gic;
+    u32 ctl_cells; /* its #interrupt-cells (fdt_irq_cells); 0 if it is no usable controller */
     struct fdt_pt_device dev;
 };
 
@@ -203,71 +196,60 @@ static void collect_regs(struct walk *w, struct fdt_pt_device *dev)
 
 /* ---- interrupts ---- */
 
-/* Looks up the interrupt controller with this phandle (cached): false if there is none.
- * *cells is its #interrupt-cells, *gic whether it is a GIC whose specifiers we decode. */
-static bool controller(struct walk *w, u32 phandle, u32 *cells, bool *gic)
+/* Looks up the interrupt controller with this phandle (cached): its #interrupt-cells, 0 when
+ * the phandle names no usable interrupt controller. */
+static u32 controller(struct walk *w, u32 phandle)
 {
-    static const char *const gics[] = {"arm,gic-v3", "arm,gic-400", "arm,cortex-a15-gic",
-                                       "arm,cortex-a7-gic"};
-    const struct fdt *f = w->f;
     if (phandle == 0)
-        return false;
+        return 0;
     if (w->ctl_phandle != phandle) {
         w->ctl_phandle = phandle;
-        w->ctl_node = fdt_find_phandle(f, phandle);
-        w->ctl_cells = w->ctl_node >= 0 ? cells_prop(f, w->ctl_node, "#interrupt-cells", 0) : 0;
-        w->ctl_gic = false;
-        /* GICv3 allows a fourth cell (PPI partition); the first three are the same. */
-        if (w->ctl_node >= 0 && fdt_prop(f, w->ctl_node, "interrupt-controller", NULL) &&
-            (w->ctl_cells == 3 || w->ctl_cells == 4))
-            for (size_t i = 0; i < ARRAY_SIZE(gics); i++)
-                w->ctl_gic = w->ctl_gic || fdt_is_compatible(f, w->ctl_node, gics[i]);
+        w->ctl_node = fdt_find_phandle(w->f, phandle);
+        w->ctl_cells = fdt_irq_cells(w->f, w->ctl_node);
     }
-    *cells = w->ctl_cells;
-    *gic = w->ctl_gic;
-    return w->ctl_node >= 0;
+    return w->ctl_cells;
 }
 
-/* Adds a GIC specifier <type number flags> when it is an SPI; PPIs (per CPU), extended SPIs
- * and out-of-range numbers are ignored, as are repeats. */
-static void add_spec(struct fdt_pt_device *dev, const u8 *spec)
+/* Adds the interrupt of specifier `spec` (cells of the cached controller) when the driver's
+ * translation routes it; per-CPU interrupts, ones it does not translate and repeats are ignored. */
+static void add_spec(struct walk *w, struct fdt_pt_device *dev, const u8 *spec)
 {
-    u32 type = be32(spec), number = be32(spec + 4), flags = be32(spec + 8) & IRQ_TYPE_MASK;
-    if (type != 0 || number > SPI_LAST - SPI_BASE)
+    struct fdt_irq_spec s = {.controller = w->ctl_node, .cell_count = w->ctl_cells};
+    struct fdt_irq irq;
+    for (u32 i = 0; i < w->ctl_cells; i++)
+        s.cells[i] = be32(spec + 4 * i);
+    if (!w->xlate || !w->xlate(w->f, &s, &irq) || irq.percpu)
         return;
-    u32 intid = number + SPI_BASE;
-    for (u32 i = 0; i < dev->spi_count; i++)
-        if (dev->spi[i] == intid)
+    for (u32 i = 0; i < dev->irq_count; i++)
+        if (dev->irq[i] == irq.irq)
             return;
-    if (dev->spi_count == FDT_PT_MAX_IRQS) {
+    if (dev->irq_count == FDT_PT_MAX_IRQS) {
         dev->truncated = true;
         return;
     }
-    dev->spi_edge[dev->spi_count] = flags == IRQ_TYPE_EDGE_RISING || flags == IRQ_TYPE_EDGE_FALLING;
-    dev->spi[dev->spi_count++] = intid;
+    dev->irq_edge[dev->irq_count] = irq.edge;
+    dev->irq[dev->irq_count++] = irq.irq;
 }
 
-static void collect_spis(struct walk *w, struct fdt_pt_device *dev)
+static void collect_irqs(struct walk *w, struct fdt_pt_device *dev)
 {
     const struct fdt *f = w->f;
     u32 cells;
-    bool gic;
     size_t len;
     const u8 *p = fdt_prop(f, dev->node, "interrupts-extended", &len);
     if (p) { /* <phandle spec...> pairs, each controller with its own cell count */
-        while (len >= 4 && controller(w, be32(p), &cells, &gic) && cells <= (len - 4) / 4) {
-            if (gic)
-                add_spec(dev, p + 4);
+        while (len >= 4 && (cells = controller(w, be32(p))) != 0 && cells <= (len - 4) / 4) {
+            add_spec(w, dev, p + 4);
             p += 4 + 4 * (size_t)cells;
             len -= 4 + 4 * (size_t)cells;
         }
         return;
     }
     p = fdt_prop(f, dev->node, "interrupts", &len);
-    if (!p || !controller(w, w->st[w->depth - 1].iparent, &cells, &gic) || !gic)
+    if (!p || (cells = controller(w, w->st[w->depth - 1].iparent)) == 0)
         return;
     for (size_t i = 0; i < len / (4 * (size_t)cells); i++) /* a trailing partial entry is ignored */
-        add_spec(dev, p + 4 * (size_t)cells * i);
+        add_spec(w, dev, p + 4 * (size_t)cells * i);
 }
 
 /* ---- walk ---- */
@@ -281,13 +263,13 @@ static int report(struct walk *w, int node, fdt_pt_fn *fn, void *arg)
     if (w->st[w->depth - 1].path_cut)
         memcpy(dev->path + sizeof(dev->path) - 4, "...", 4);
     collect_regs(w, dev);
-    collect_spis(w, dev);
+    collect_irqs(w, dev);
     return fn ? fn(dev, arg) : 0;
 }
 
 int fdt_pt_collect(const struct fdt *host, const char *const *include, size_t n_include,
-                   const char *const *exclude, size_t n_exclude, fdt_pt_fn *fn, void *arg,
-                   const char **bad_path)
+                   const char *const *exclude, size_t n_exclude, fdt_irq_xlate_fn *xlate, fdt_pt_fn *fn,
+                   void *arg, const char **bad_path)
 {
     struct walk w;
     if (bad_path)
@@ -300,6 +282,7 @@ int fdt_pt_collect(const struct fdt *host, const char *const *include, size_t n_
     w.exc = exclude;
     w.n_inc = n_include;
     w.n_exc = n_exclude;
+    w.xlate = xlate;
     for (size_t i = 0; i < n_include; i++) {
         int node = fdt_path_lookup(host, include[i]);
         if (node < 0) {

@@ -18,11 +18,10 @@
 #include <lib/string.h>
 
 #define PT_INDEX_BITS 9
-#define PT_MAX_LEVEL PT_LEAF_LEVEL
 
 static unsigned level_shift(unsigned level)
 {
-    return 12 + PT_INDEX_BITS * (PT_LEAF_LEVEL - level);
+    return 12 + PT_INDEX_BITS * level;
 }
 
 static u64 level_size(unsigned level)
@@ -35,6 +34,20 @@ static unsigned level_index(u64 va, unsigned level)
     return (unsigned)(va >> level_shift(level)) & (PT_ENTRIES - 1);
 }
 
+/* A root of several concatenated tables is walked one table at a time: the table of the root
+ * that translates va. The walk itself then only ever indexes 512-entry tables. */
+static u64 *root_table(const struct pgtable *pt, u64 va)
+{
+    return pt->root + PT_ENTRIES * (va >> (level_shift(pt->fmt->root_level) + PT_INDEX_BITS));
+}
+
+/* The end of the root table that translates va (va + size may lie beyond it). */
+static u64 root_table_end(const struct pgtable *pt, u64 va)
+{
+    u64 span = level_size(pt->fmt->root_level) * PT_ENTRIES;
+    return ALIGN_DOWN(va, span) + span;
+}
+
 static u64 *table_ptr(const struct pgtable *pt, u64 desc)
 {
     return pt->mem->pa_to_ptr(pt->mem->ctx, pt->fmt->desc_pa(desc));
@@ -42,7 +55,7 @@ static u64 *table_ptr(const struct pgtable *pt, u64 desc)
 
 static bool is_table_entry(const struct pgtable *pt, u64 desc, unsigned level)
 {
-    return level < PT_LEAF_LEVEL && pt->fmt->is_table(desc, level);
+    return level > PT_LEAF_LEVEL && pt->fmt->is_table(desc, level);
 }
 
 /* Tables reserved for one pt_map / pt_unmap call. A pooled table is linked through its own
@@ -92,17 +105,30 @@ static bool pool_fill(struct pgtable *pt, struct pt_pool *pool, size_t n)
     return true;
 }
 
-/* Frees the table at `level` and every table below it. */
+/* Frees every table below the table at `level` (not the table itself). */
+static void free_children(struct pgtable *pt, u64 *table, unsigned level)
+{
+    unsigned n = level == pt->fmt->root_level ? PT_ENTRIES * pt->fmt->root_tables : PT_ENTRIES;
+    for (unsigned i = 0; i < n && level > PT_LEAF_LEVEL; i++) {
+        u64 desc = table[i];
+        if (pt->fmt->is_valid(desc) && is_table_entry(pt, desc, level)) {
+            u64 *child = table_ptr(pt, desc);
+            free_children(pt, child, level - 1);
+            pt->mem->free_table(pt->mem->ctx, child, pt->fmt->desc_pa(desc));
+            pt->tables--;
+        }
+    }
+}
+
+/* Frees the (non-root) table at `level` and every table below it. */
 static void free_subtree(struct pgtable *pt, u64 *table, u64 table_pa, unsigned level)
 {
-    for (unsigned i = 0; i < PT_ENTRIES && level < PT_LEAF_LEVEL; i++) {
-        u64 desc = table[i];
-        if (pt->fmt->is_valid(desc) && is_table_entry(pt, desc, level))
-            free_subtree(pt, table_ptr(pt, desc), pt->fmt->desc_pa(desc), level + 1);
-    }
+    free_children(pt, table, level);
     pt->mem->free_table(pt->mem->ctx, table, table_pa);
     pt->tables--;
 }
+
+static bool power_of_two(unsigned n) { return n && !(n & (n - 1)); }
 
 static bool table_empty(const struct pgtable *pt, const u64 *table)
 {
@@ -116,18 +142,21 @@ static bool table_empty(const struct pgtable *pt, const u64 *table)
 int pt_init(struct pgtable *pt, const struct pt_format *fmt, const struct pt_mem *mem, unsigned va_bits)
 {
     memset(pt, 0, sizeof(*pt));
-    if (!fmt || !mem || fmt->start_level > PT_MAX_LEVEL || fmt->min_block_level < 1 ||
-        fmt->min_block_level > PT_LEAF_LEVEL)
+    if (!fmt || !mem || fmt->root_level > PT_MAX_ROOT_LEVEL || fmt->root_level == PT_LEAF_LEVEL ||
+        fmt->max_block_level > fmt->root_level ||
+        !power_of_two(fmt->root_tables) || fmt->root_tables > PT_MAX_ROOT_TABLES)
         return -1;
     if (!fmt->table_desc || !fmt->leaf_desc || !fmt->is_valid || !fmt->is_table || !fmt->desc_pa ||
-        !fmt->desc_attr || !mem->alloc_table || !mem->free_table || !mem->pa_to_ptr)
+        !fmt->desc_attr || !mem->alloc_table || !mem->free_table || !mem->pa_to_ptr ||
+        (fmt->root_tables > 1 && (!mem->alloc_root || !mem->free_root)))
         return -1;
-    /* One root table resolves 9 bits above its level's shift; fewer may be used. */
-    unsigned shift = level_shift(fmt->start_level);
-    if (va_bits <= shift || va_bits > shift + PT_INDEX_BITS)
+    /* A root table resolves 9 bits above its level's shift, concatenated ones log2(n) more;
+     * fewer may be used. */
+    unsigned max_bits = level_shift(fmt->root_level) + PT_INDEX_BITS + (unsigned)__builtin_ctz(fmt->root_tables);
+    if (va_bits <= level_shift(fmt->root_level) || va_bits > max_bits)
         return -1;
     u64 pa;
-    u64 *root = mem->alloc_table(mem->ctx, &pa);
+    u64 *root = fmt->root_tables > 1 ? mem->alloc_root(mem->ctx, fmt->root_tables, &pa) : mem->alloc_table(mem->ctx, &pa);
     if (!root)
         return -1;
     pt->fmt = fmt;
@@ -135,7 +164,7 @@ int pt_init(struct pgtable *pt, const struct pt_format *fmt, const struct pt_mem
     pt->root = root;
     pt->root_pa = pa;
     pt->va_bits = va_bits;
-    pt->tables = 1;
+    pt->tables = fmt->root_tables;
     return 0;
 }
 
@@ -163,7 +192,7 @@ static bool can_block(const struct pt_format *fmt, unsigned level, u64 va, u64 e
     if (level == PT_LEAF_LEVEL)
         return true;
     u64 sz = level_size(level);
-    return level >= fmt->min_block_level && IS_ALIGNED(va, sz) && IS_ALIGNED(pa, sz) && end - va >= sz;
+    return level <= fmt->max_block_level && IS_ALIGNED(va, sz) && IS_ALIGNED(pa, sz) && end - va >= sz;
 }
 
 /* An existing leaf is acceptable only if it already translates va to pa with the same attr. */
@@ -188,7 +217,7 @@ static int map_level(struct map_op *op, u64 *table, unsigned level, u64 va, u64 
             if (is_table_entry(op->pt, desc, level)) {
                 /* Descend even where a block would fit: the existing table may map part of
                  * the range identically, and the rest is filled in with smaller leaves. */
-                if (map_level(op, table_ptr(op->pt, desc), level + 1, va, next))
+                if (map_level(op, table_ptr(op->pt, desc), level - 1, va, next))
                     return -1;
             } else if (!leaf_matches(fmt, desc, level, va, pa, op->attr)) {
                 return -1;
@@ -198,16 +227,30 @@ static int map_level(struct map_op *op, u64 *table, unsigned level, u64 va, u64 
                 *entry = fmt->leaf_desc(pa, level, op->attr);
         } else if (!op->apply) {
             op->need++;
-            if (map_level(op, NULL, level + 1, va, next))
+            if (map_level(op, NULL, level - 1, va, next))
                 return -1;
         } else {
             u64 child_pa;
             u64 *child = pool_take(&op->pool, &child_pa);
-            map_level(op, child, level + 1, va, next); /* cannot fail: checked */
+            map_level(op, child, level - 1, va, next); /* cannot fail: checked */
             *entry = fmt->table_desc(child_pa);        /* publish the table once filled */
             op->pt->tables++;
         }
         va = next;
+    }
+    return 0;
+}
+
+/* Maps [va, end) from the root: one table of it at a time when it is several. */
+static int map_root(struct map_op *op, u64 va, u64 end)
+{
+    const struct pgtable *pt = op->pt;
+    if (pt->fmt->root_tables == 1)
+        return map_level(op, pt->root, pt->fmt->root_level, va, end);
+    for (u64 next; va < end; va = next) {
+        next = MIN(end, root_table_end(pt, va));
+        if (map_level(op, root_table(pt, va), pt->fmt->root_level, va, next))
+            return -1;
     }
     return 0;
 }
@@ -225,15 +268,16 @@ int pt_map(struct pgtable *pt, u64 va, u64 pa, u64 size, u64 attr)
         return -1;
     if (size == 0)
         return 0;
-    if (!format_accepts(pt->fmt, pa, attr) || !format_accepts(pt->fmt, pa + size - PT_PAGE_SIZE, attr))
-        return -1;
+    if (!format_accepts(pt->fmt, pa, attr) ||
+        (size > PT_PAGE_SIZE && !format_accepts(pt->fmt, pa + size - PT_PAGE_SIZE, attr)))
+        return -1; /* (one page: its first address is its last, checked once) */
     struct map_op op = {.pt = pt, .va0 = va, .pa0 = pa, .attr = attr};
-    if (map_level(&op, pt->root, pt->fmt->start_level, va, va + size))
+    if (map_root(&op, va, va + size))
         return -1;
     if (!pool_fill(pt, &op.pool, op.need))
         return -1;
     op.apply = true;
-    map_level(&op, pt->root, pt->fmt->start_level, va, va + size);
+    map_root(&op, va, va + size);
     pool_release(pt, &op.pool); /* empty unless the two passes disagree */
     return 0;
 }
@@ -252,7 +296,7 @@ struct unmap_op {
 static size_t split_cost(unsigned level, u64 va, u64 end)
 {
     size_t n = 1;
-    unsigned child = level + 1;
+    unsigned child = level - 1;
     if (child == PT_LEAF_LEVEL)
         return n;
     u64 sz = level_size(child);
@@ -275,12 +319,12 @@ static void split_block(struct unmap_op *op, u64 *entry, unsigned level, u64 va,
     const struct pt_format *fmt = op->pt->fmt;
     u64 base = fmt->desc_pa(*entry);
     u64 attr = fmt->desc_attr(*entry);
-    u64 csz = level_size(level + 1);
+    u64 csz = level_size(level - 1);
     u64 child_pa;
     u64 *child = pool_take(&op->pool, &child_pa);
     for (unsigned i = 0; i < PT_ENTRIES; i++)
-        child[i] = fmt->leaf_desc(base + i * csz, level + 1, attr);
-    unmap_level(op, child, level + 1, va, end);
+        child[i] = fmt->leaf_desc(base + i * csz, level - 1, attr);
+    unmap_level(op, child, level - 1, va, end);
     *entry = fmt->table_desc(child_pa);
     op->pt->tables++;
 }
@@ -309,7 +353,7 @@ static void unmap_level(struct unmap_op *op, u64 *table, unsigned level, u64 va,
         }
         u64 *child = table_ptr(pt, desc);
         if (!whole) {
-            unmap_level(op, child, level + 1, va, next);
+            unmap_level(op, child, level - 1, va, next);
             if (!op->apply || !table_empty(pt, child))
                 continue;
         } else if (!op->apply) {
@@ -317,7 +361,20 @@ static void unmap_level(struct unmap_op *op, u64 *table, unsigned level, u64 va,
         }
         /* Unpublish before freeing, so the entry never points at a freed table. */
         *entry = 0;
-        free_subtree(pt, child, fmt->desc_pa(desc), level + 1);
+        free_subtree(pt, child, fmt->desc_pa(desc), level - 1);
+    }
+}
+
+static void unmap_root(struct unmap_op *op, u64 va, u64 end)
+{
+    const struct pgtable *pt = op->pt;
+    if (pt->fmt->root_tables == 1) {
+        unmap_level(op, pt->root, pt->fmt->root_level, va, end);
+        return;
+    }
+    for (u64 next; va < end; va = next) {
+        next = MIN(end, root_table_end(pt, va));
+        unmap_level(op, root_table(pt, va), pt->fmt->root_level, va, next);
     }
 }
 
@@ -328,11 +385,11 @@ int pt_unmap(struct pgtable *pt, u64 va, u64 size)
     if (size == 0)
         return 0;
     struct unmap_op op = {.pt = pt};
-    unmap_level(&op, pt->root, pt->fmt->start_level, va, va + size);
+    unmap_root(&op, va, va + size);
     if (!pool_fill(pt, &op.pool, op.need))
         return -1;
     op.apply = true;
-    unmap_level(&op, pt->root, pt->fmt->start_level, va, va + size);
+    unmap_root(&op, va, va + size);
     pool_release(pt, &op.pool);
     return 0;
 }
@@ -341,8 +398,8 @@ bool pt_lookup(const struct pgtable *pt, u64 va, u64 *pa, u64 *attr, unsigned *l
 {
     if (!pt->root || va >> pt->va_bits)
         return false;
-    const u64 *table = pt->root;
-    for (unsigned l = pt->fmt->start_level; l <= PT_LEAF_LEVEL; l++) {
+    const u64 *table = root_table(pt, va);
+    for (unsigned l = pt->fmt->root_level;; l--) {
         u64 desc = table[level_index(va, l)];
         if (!pt->fmt->is_valid(desc))
             return false;
@@ -358,14 +415,18 @@ bool pt_lookup(const struct pgtable *pt, u64 va, u64 *pa, u64 *attr, unsigned *l
             *level = l;
         return true;
     }
-    return false;
 }
 
 void pt_destroy(struct pgtable *pt)
 {
     if (!pt->root)
         return;
-    free_subtree(pt, pt->root, pt->root_pa, pt->fmt->start_level);
+    free_children(pt, pt->root, pt->fmt->root_level);
+    if (pt->fmt->root_tables > 1)
+        pt->mem->free_root(pt->mem->ctx, pt->root, pt->root_pa, pt->fmt->root_tables);
+    else
+        pt->mem->free_table(pt->mem->ctx, pt->root, pt->root_pa);
+    pt->tables -= pt->fmt->root_tables;
     pt->root = NULL;
     pt->root_pa = 0;
 }

@@ -3,7 +3,7 @@
  * sector keeps its geometry) and the upper half of the device fails with an I/O error. When bit 7
  * of byte 3 is set (the boot sector's OEM name, which the reader ignores), sectors past the end
  * wrap around to the start of the input instead: a FAT32 volume, whose FATs alone span hundreds
- * of sectors, then fits a small input (see "fold" in tests/unit/fat/fatimg.py). Each
+ * of sectors, then fits a small input (see "fold" in tests/unit/lib/fat/fatimg.py). Each
  * input is mounted (bare volume or MBR), the root and one level of subdirectories are listed,
  * and every file found is opened by path and read to the end (bounded in total), once
  * sequentially in varying chunk sizes and then at a few offsets with fat_read_at, which must

@@ -123,6 +123,23 @@ static void rewrite(const struct fdt *f, int nodes, size_t size)
     free(buf);
 }
 
+/* Interrupt specifiers (lib/src/fdt_irq.c) of the first nodes: whatever a lookup returns
+ * names an interrupt controller of the tree and fits the specifier. */
+static void irq_specs(const struct fdt *f)
+{
+    int seen = 0;
+    for (int n = fdt_root(f); n >= 0 && seen < 64; n = fdt_next_node(f, n), seen++)
+        for (u32 i = 0; i < 4; i++) {
+            struct fdt_irq_spec s;
+            if (!fdt_irq_spec(f, n, i, &s))
+                break;
+            CHECK(s.cell_count >= 1 && s.cell_count <= FDT_IRQ_MAX_CELLS);
+            CHECK(fdt_irq_cells(f, s.controller) == s.cell_count);
+        }
+    int out = fdt_stdout_node(f);
+    CHECK(out < 0 || fdt_node_name(f, out));
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
     struct fdt f;
@@ -143,6 +160,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
         (void)fdt_mem_rsv(&f, i, NULL, NULL);
     (void)fdt_find_phandle(&f, 1);
     (void)fdt_path_lookup(&f, "/chosen");
+    irq_specs(&f);
     rewrite(&f, walked, size);
     return 0;
 }

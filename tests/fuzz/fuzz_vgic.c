@@ -1,5 +1,5 @@
 /* libFuzzer target for the guest-facing virtual GIC (hv/core/vgic.c, vgic_v2.c, vgic_v3.c,
- * vgic_regs.c) over the fakes of tests/unit/vgic_fake_hw.c (list-register file per pCPU,
+ * vgic_regs.c) over the fakes of tests/unit/hv/arch/aarch64/vgic_fake_hw.c (list-register file per pCPU,
  * scheduler kicks, host GIC hooks).
  *
  * Input: a small header choosing the VM shape, then up to MAX_OPS operations:
@@ -41,6 +41,7 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
+#include <drivers/gic_regs.h>
 
 #define MAXV 8
 #define MAX_OPS 256
@@ -49,11 +50,7 @@
 #define GICC_BASE 0x08010000ull
 #define GICR_BASE 0x080a0000ull
 
-/* Register offsets, spelled out from the GIC architecture specifications (IHI 0048B, IHI 0069). */
-#define GICD_SGIR 0xf00
-#define GICC_IAR 0x0c
-#define GICC_EOIR 0x10
-#define GICC_DIR 0x1000
+/* Register offsets: <drivers/gic_regs.h>. */
 #define SPURIOUS 1023u
 
 enum mode { MODE_V2_SOFT, MODE_V2_LR, MODE_V3 };

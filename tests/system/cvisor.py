@@ -17,14 +17,37 @@ import qemu  # noqa: E402  (the platform's QEMU command line, from its platform.
 
 BUILD = Path(os.environ.get("CVISOR_BUILD", REPO / "build"))
 SYSTEST = BUILD / "systest"
-def qemu_aarch64(gic=3):
-    return qemu.machine("aarch64", gic=gic)
+# The architecture and board a test runs on unless it names its own: `make systest` passes ARCH
+# and PLATFORM (None: the architecture's default board, from its arch.mk).
+ARCH = os.environ.get("CVISOR_ARCH", "aarch64")
+PLATFORM = os.environ.get("CVISOR_PLATFORM") or None
 
 
-def build_image(name, configs=(), log="info", app="hv", extra=()):
+def board(arch=None, platform=None):
+    """The board a test runs on: its own, else make's PLATFORM when the test runs on make's
+    ARCH, else the architecture's default board (None)."""
+    if platform:
+        return platform
+    return PLATFORM if (arch or ARCH) == ARCH else None
+
+
+def qemu_machine(arch=None, platform=None, gic=3):
+    """The board's QEMU program and machine options, from its platform.mk (scripts/qemu.py)."""
+    return qemu.machine(arch or ARCH, platform=board(arch, platform), gic=gic)
+
+
+def guest_dir(arch=None):
+    """Where the in-tree test guests of an architecture are built."""
+    return BUILD / "guests" / (arch or ARCH)
+
+
+def build_image(name, configs=(), log="info", app="hv", extra=(), arch=None, platform=None):
     """Builds build/systest/<name>/cvisor.bin embedding `configs` (paths relative to the repo)."""
     image_dir = SYSTEST / name
-    args = ["make", "-s", "CONFIG_MK=", f"BUILD={BUILD}", f"APP={app}", f"LOG={log}", f"IMAGE_DIR={image_dir}"]
+    args = ["make", "-s", "CONFIG_MK=", f"BUILD={BUILD}", f"ARCH={arch or ARCH}", f"APP={app}", f"LOG={log}",
+            f"IMAGE_DIR={image_dir}"]
+    if board(arch, platform):
+        args.append(f"PLATFORM={board(arch, platform)}")
     if configs:
         args.append("VM_CONFIGS=" + ":".join(str(c) for c in configs))
     r = subprocess.run(args + list(extra) + ["build"], cwd=REPO, capture_output=True, text=True)
@@ -55,10 +78,10 @@ class Machine:
     """One QEMU run. expect() matches regular expressions on the console; the full output is
     kept in .output and in build/systest/<name>.log."""
 
-    def __init__(self, image, name, smp=2, mem="2G", timeout=60, extra=(), gic=3):
+    def __init__(self, image, name, smp=2, mem="2G", timeout=60, extra=(), gic=3, arch=None, platform=None):
         self.log_path = SYSTEST / f"{name}.log"
         self.log = open(self.log_path, "w", encoding="utf-8", errors="replace")
-        cmd = qemu_aarch64(gic) + ["-smp", str(smp), "-m", mem, "-kernel", str(image)] + list(extra)
+        cmd = qemu_machine(arch, platform, gic) + ["-smp", str(smp), "-m", mem, "-kernel", str(image)] + list(extra)
         self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace", timeout=timeout,
                                    cwd=str(REPO), preexec_fn=_die_with_parent)
         live_machines.append(self)
@@ -103,11 +126,12 @@ class Machine:
             live_machines.remove(self)
 
 
-def run_to_completion(name, configs, smp=2, log="info", timeout=60, app="hv", gic=3, status=0):
+def run_to_completion(name, configs, smp=2, log="info", timeout=60, app="hv", gic=3, status=0, arch=None,
+                      platform=None):
     """Builds, boots, waits for power-off; returns the console text (asserting QEMU's exit status:
     0, or 1 where cvisor reports a failure: no VM could be started, a panic)."""
-    image, _ = build_image(name, configs, log=log, app=app)
-    m = Machine(image, name, smp=smp, timeout=timeout, gic=gic)
+    image, _ = build_image(name, configs, log=log, app=app, arch=arch, platform=platform)
+    m = Machine(image, name, smp=smp, timeout=timeout, gic=gic, arch=arch, platform=platform)
     try:
         exit_status = m.wait_exit(timeout)
         text = m.text()

@@ -20,6 +20,7 @@ def test_base_runs_without_the_hypervisor_app(gic):
     assert "base-demo: 2 CPUs" in out
     assert re.search(r"cpu1 I: base-demo: cpu1 online", out)
     assert "base-demo: 5 timer interrupts, 1 secondary CPUs checked in" in out
+    assert "base-demo: IPIs answered by 1 of 1 secondary CPUs" in out
 
 
 def test_banner_hypercall_and_passthrough_console():

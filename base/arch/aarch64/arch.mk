@@ -3,4 +3,3 @@ ARCH_DEFAULT_PLATFORM := qemu-aarch64-virt
 # No FP/SIMD in hypervisor code (guest FP state stays untouched); no unaligned accesses (code
 # runs before the MMU makes RAM normal memory).
 ARCH_CFLAGS := -mgeneral-regs-only -mstrict-align -mno-outline-atomics -march=armv8-a
-ARCH_DRIVERS := base/drivers/pl011.c base/drivers/gic.c base/drivers/gicv2.c base/drivers/gicv3.c base/drivers/virtio_blk.c

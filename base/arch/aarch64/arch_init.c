@@ -1,9 +1,5 @@
 #include <arch/cpu.h>
 #include <base/arch_hooks.h>
-#include <base/timer.h>
-#include <drivers/gic.h>
-
-void smp_arch_cpu_init(void);
 
 u64 arch_boot_cpu_hwid(void) { return arch_cpu_mpidr(); }
 const char *arch_name(void) { return "aarch64"; }
@@ -18,19 +14,9 @@ static void route_interrupts_to_el2(void)
 
 int arch_boot_init(const struct fdt *fdt)
 {
+    (void)fdt;
     route_interrupts_to_el2();
-    if (gic_init(fdt) != 0)
-        return -1;
-    gic_cpu_init();
-    timer_cpu_init();
-    smp_arch_cpu_init();
     return 0;
 }
 
-void arch_secondary_init(void)
-{
-    route_interrupts_to_el2();
-    gic_cpu_init();
-    timer_cpu_init();
-    smp_arch_cpu_init();
-}
+void arch_secondary_init(void) { route_interrupts_to_el2(); }

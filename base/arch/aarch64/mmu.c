@@ -2,16 +2,9 @@
  * write-back memory and of device ranges as Device-nGnRE, 39-bit VA, 4 KiB granule. */
 #include <arch/asm_offsets.h>
 #include <arch/mmu.h>
+#include <arch/pte.h>
 #include <arch/sysreg.h>
 #include <base/log.h>
-
-#define DESC_VALID (1ull << 0)
-#define DESC_TABLE (1ull << 1) /* also "page" at level 3 */
-#define DESC_AF (1ull << 10)
-#define DESC_SH_INNER (3ull << 8)
-#define DESC_XN (1ull << 54)
-#define DESC_ATTRIDX(i) ((u64)(i) << 2)
-#define DESC_PA_MASK 0x0000fffffffff000ull
 
 #define MAIR_IDX_DEVICE 0 /* Device-nGnRE */
 #define MAIR_IDX_NORMAL 1 /* Normal, inner/outer write-back read/write-allocate */
@@ -32,26 +25,8 @@ struct mmu_boot_params mmu_boot_params;
 _Static_assert(__builtin_offsetof(struct mmu_boot_params, tcr) == MMU_PARAMS_TCR, "asm offsets");
 _Static_assert(__builtin_offsetof(struct mmu_boot_params, sctlr) == MMU_PARAMS_SCTLR, "asm offsets");
 
-static u64 s1_table_desc(u64 pa) { return pa | DESC_VALID | DESC_TABLE; }
-static u64 s1_leaf_desc(u64 pa, unsigned level, u64 attr)
-{
-    return pa | attr | DESC_AF | DESC_VALID | (level == PT_LEAF_LEVEL ? DESC_TABLE : 0);
-}
-static bool s1_is_valid(u64 d) { return d & DESC_VALID; }
-static bool s1_is_table(u64 d, unsigned level) { return level < PT_LEAF_LEVEL && (d & 3) == 3; }
-static u64 s1_desc_pa(u64 d) { return d & DESC_PA_MASK; }
-static u64 s1_desc_attr(u64 d) { return d & ~(DESC_PA_MASK | DESC_VALID | DESC_TABLE | DESC_AF); }
-
-static const struct pt_format el2_format = {
-    .start_level = 1,
-    .min_block_level = 1,
-    .table_desc = s1_table_desc,
-    .leaf_desc = s1_leaf_desc,
-    .is_valid = s1_is_valid,
-    .is_table = s1_is_table,
-    .desc_pa = s1_desc_pa,
-    .desc_attr = s1_desc_attr,
-};
+/* 39-bit VA: a one-table root at lib/pgtable level 2 (Arm's level 1), 1 GiB blocks. */
+static const struct pt_format el2_format = ARM64_PT_FORMAT(2, 1, 2);
 
 static struct pgtable el2_pt;
 
@@ -63,8 +38,8 @@ void mmu_init(const struct pt_mem *mem)
 
 int mmu_map_identity(u64 base, u64 size, enum mmu_mem_type type)
 {
-    u64 attr = type == MMU_NORMAL ? DESC_ATTRIDX(MAIR_IDX_NORMAL) | DESC_SH_INNER
-                                  : DESC_ATTRIDX(MAIR_IDX_DEVICE) | DESC_XN;
+    u64 attr = type == MMU_NORMAL ? PTE_S1_ATTRIDX(MAIR_IDX_NORMAL) | PTE_SH_INNER
+                                  : PTE_S1_ATTRIDX(MAIR_IDX_DEVICE) | PTE_S1_XN;
     u64 start = ALIGN_DOWN(base, PT_PAGE_SIZE), end = ALIGN_UP(base + size, PT_PAGE_SIZE);
     return pt_map(&el2_pt, start, start, end - start, attr);
 }

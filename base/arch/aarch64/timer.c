@@ -1,5 +1,6 @@
-/* Arm generic timer. The hypervisor owns the EL2 physical timer (CNTHP, PPI 10 = INTID 26);
- * the EL1 virtual and physical timers are left to guests. */
+/* Arm generic timer, deadline half (the counter is read by base/core/time.c through
+ * <arch/timer.h>). The hypervisor owns the EL2 physical timer (CNTHP, PPI 10 = INTID 26); the
+ * EL1 virtual and physical timers are left to guests. */
 #include <arch/sysreg.h>
 #include <base/irq.h>
 #include <base/percpu.h>
@@ -13,28 +14,6 @@ static struct {
     void (*fn)(void *);
     void *arg;
 } deadline[MAX_CPUS];
-
-u64 timer_ticks(void)
-{
-    isb();
-    return read_sysreg(cntpct_el0);
-}
-
-u64 timer_freq(void) { return read_sysreg(cntfrq_el0); }
-
-u64 timer_ns(void)
-{
-    u64 t = timer_ticks(), f = timer_freq();
-    if (!f)
-        return 0;
-    return (t / f) * 1000000000ull + ((t % f) * 1000000000ull) / f;
-}
-
-u64 timer_ns_to_ticks(u64 ns)
-{
-    u64 f = timer_freq();
-    return (ns / 1000000000ull) * f + ((ns % 1000000000ull) * f) / 1000000000ull;
-}
 
 static void timer_irq(u32 intid, void *arg)
 {
@@ -61,13 +40,6 @@ void timer_cancel(void)
 {
     write_sysreg(cnthp_ctl_el2, CTL_IMASK);
     deadline[cpu_id()].fn = NULL;
-}
-
-void timer_udelay(u64 us)
-{
-    u64 end = timer_ticks() + timer_ns_to_ticks(us * 1000);
-    while (timer_ticks() < end)
-        ;
 }
 
 void timer_cpu_init(void)

@@ -5,10 +5,16 @@
 
 #include <base/page_alloc.h>
 #include <lib/addr.h>
+#include <lib/pgtable.h>
 #include <lib/types.h>
 
 static inline void *hpa_to_ptr(hpa_t pa) { return (void *)(uintptr_t)pa.val; }
 static inline hpa_t ptr_to_hpa(const void *p) { return hpa((u64)(uintptr_t)p); }
+
+struct fdt;
+/* Boot: the page allocator over the DTB's RAM (minus the image, the DTB and the allocator's own
+ * bitmaps), the base's own identity map (MMU on), the heap. */
+void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64 dtb_size);
 
 /* Pages (locked wrappers over the global page allocator). */
 int mm_alloc_pages(u64 count, u64 align, hpa_t *out);
@@ -17,6 +23,10 @@ void mm_free_pages(hpa_t base, u64 count);
 u64 mm_free_page_count(void);
 u64 mm_total_page_count(void);
 void *mm_alloc_zeroed_page(hpa_t *pa);
+
+/* Table memory for lib/pgtable users (the base's own map, a hypervisor's stage-2 tables):
+ * tables and multi-table roots from the page allocator, identity mapped. */
+extern const struct pt_mem mm_pt_mem;
 
 /* Heap. */
 void *kmalloc(size_t size);

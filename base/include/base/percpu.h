@@ -10,7 +10,7 @@
 
 struct percpu {
     u32 id;          /* logical CPU number, 0 = boot CPU */
-    u64 hwid;        /* MPIDR affinity (aarch64) / hart id (riscv) */
+    u64 hwid;        /* hardware CPU id (the DTB's cpu reg: e.g. an MPIDR, a hart id, an APIC id) */
     bool online;
 };
 
@@ -21,5 +21,6 @@ static inline struct percpu *this_cpu(void) { return (struct percpu *)arch_percp
 static inline u32 cpu_id(void) { return this_cpu()->id; }
 u32 cpu_count(void);       /* CPUs described by the DTB (capped at MAX_CPUS) */
 u64 cpu_hwid(u32 cpu);
+void percpu_set_count(u32 n); /* boot: CPUs found in the DTB */
 
 #endif

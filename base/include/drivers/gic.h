@@ -1,19 +1,58 @@
-/* Host GIC: the version-independent half of <base/irq.h> (handler table, dispatch loop) over a
- * small per-version interface. The version is the one the host DTB describes. */
+/* Host Arm GIC (v2 or v3, as the host DTB describes it). It implements <base/irq.h> with the
+ * GIC's INTIDs as IRQ numbers: SGIs 0-15 (the IPIs: IRQ_IPI_* are SGIs), PPIs 16-31 (per CPU),
+ * SPIs 32-1019. Below: the GIC-specific extras that the hypervisor's vGIC and its interrupt
+ * passthrough use, and the small per-version interface of gicv2.c / gicv3.c. */
 #ifndef DRIVERS_GIC_H
 #define DRIVERS_GIC_H
 
+#include <base/irq.h>
 #include <lib/fdt.h>
 #include <lib/types.h>
 
 #define GIC_SPI_BASE 32
 #define GIC_MAX_INTID 1020
 #define GIC_SPURIOUS_FIRST 1020
+_Static_assert(GIC_MAX_INTID <= IRQ_MAX, "GIC INTIDs are IRQ numbers");
+
+/* Architecture version of the host GIC (2 or 3; 0 before irq_controller_init). */
+u32 gic_version(void);
+/* The same as a variable, for hot paths (no call): set before anything runs on it. */
+extern u32 gic_host_version;
+/* GICv2 frames: the distributor, the physical CPU interface (GICC) and, with the
+ * virtualization extensions, GICH (list registers) and GICV (the virtual CPU interface a VM
+ * is given); 0 when absent or on a GICv3 host. */
+u64 gic_v2_dist_base(void);
+u64 gic_v2_cpu_base(void);
+u64 gic_v2_hyp_base(void);
+u64 gic_v2_vcpu_base(void);
+
+/* Interrupt-controller passthrough (a VM drives the GIC CPU interface of its pCPUs itself):
+ * raw distributor access for the hypervisor's filtered GICD, a CPU's GICv2 interface mask,
+ * keeping the hypervisor's SPIs off a CPU, and giving the CPU back afterwards. */
+u32 gic_dist_read(u32 offset, u8 width);
+void gic_dist_write(u32 offset, u8 width, u32 value);
+u8 gic_cpu_if_mask(u32 cpu);
+void gic_reserve_cpu(u32 cpu, bool reserved); /* reserved: no hypervisor SPI is routed there */
+void gic_cpu_reinit(void);                    /* this CPU: interface and private enables as before */
+/* Disables an SGI/PPI of this CPU while a guest owns its CPU interface, remembering that the
+ * hypervisor had it enabled (gic_cpu_reinit enables it again). */
+void gic_hide_private(u32 intid);
+
+/* The former <base/irq.h> names of these extras, for the vGIC files under hv/core until the
+ * hypervisor-side seam work moves them under hv/arch/aarch64 and renames the calls. */
+#define irq_host_gic_version gic_host_version
+#define irq_gicv2_hyp_base gic_v2_hyp_base
+#define irq_gicv2_cpu_base gic_v2_cpu_base
+#define irq_dist_read gic_dist_read
+#define irq_dist_write gic_dist_write
+#define irq_cpu_if_mask gic_cpu_if_mask
+
+/* ---- inside the driver ---- */
 
 struct gic_ops {
     u32 version;
     int (*init)(const struct fdt *fdt); /* boot CPU: distributor */
-    void (*cpu_init)(void);             /* every CPU: its private interrupts and CPU interface */
+    int (*cpu_init)(void);              /* every CPU: its private interrupts and CPU interface */
     void (*enable)(u32 intid, bool on);
     void (*set_target)(u32 intid, u32 cpu);
     void (*send_sgi)(u32 cpu, u32 sgi);
@@ -25,8 +64,5 @@ struct gic_ops {
 };
 
 extern const struct gic_ops gicv2_ops, gicv3_ops;
-
-int gic_init(const struct fdt *fdt); /* picks the version from the DTB */
-void gic_cpu_init(void);
 
 #endif

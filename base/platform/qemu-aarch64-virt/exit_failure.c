@@ -5,10 +5,9 @@
  * BAR is assigned here, at the start of the bridge's 32-bit memory window. Without the device
  * (another QEMU command line) this is a plain power-off. Not semihosting: QEMU would then serve
  * semihosting calls from the guests' EL1 too (host files, exit), past the hypervisor. */
-#include <arch/mmu.h>
 #include <arch/sysreg.h>
-#include <base/boot.h>
 #include <base/platform.h>
+#include <lib/fdt.h>
 
 #define PCI_VENDOR_REDHAT 0x1b36u
 #define PCI_DEVICE_PVPANIC 0x0011u
@@ -39,25 +38,31 @@ static bool mem32_window(const struct fdt *f, int bridge, u64 *base, u64 *size)
 
 static volatile u32 *cfg32(u64 ecam, u32 slot, u32 off) { return (volatile u32 *)(uintptr_t)(ecam + slot * ECAM_SLOT_SIZE + off); }
 
-void platform_poweroff_failure(void)
+/* Found at boot (from the host DTB), so that powering off with a failure needs nothing else. */
+static u64 ecam_base, window_base;
+
+void platform_init_devices(const struct fdt *f)
 {
-    const struct fdt *f = &boot_info.fdt;
     int bridge = fdt_find_compatible(f, -1, "pci-host-ecam-generic");
     u64 ecam, win, win_size;
-    if (bridge >= 0 && fdt_reg(f, bridge, 0, &ecam, NULL) && mem32_window(f, bridge, &win, &win_size) &&
-        mmu_map_identity(ecam, PCI_SLOTS * ECAM_SLOT_SIZE, MMU_DEVICE) == 0) {
-        dsb(ishst); /* new translations only: nothing to invalidate */
-        isb();
-        for (u32 slot = 0; slot < PCI_SLOTS; slot++) {
-            if (*cfg32(ecam, slot, 0) != (PCI_DEVICE_PVPANIC << 16 | PCI_VENDOR_REDHAT))
-                continue;
-            *cfg32(ecam, slot, PCI_BAR0) = (u32)win;
-            *cfg32(ecam, slot, PCI_COMMAND) |= PCI_COMMAND_MEMORY;
-            dsb(sy);
-            *(volatile u8 *)(uintptr_t)win = PVPANIC_PANICKED;
-            dsb(sy);
-            break;
-        }
+    /* The ECAM and the window lie in the board's device ranges, which the base maps. */
+    if (bridge >= 0 && fdt_reg(f, bridge, 0, &ecam, NULL) && mem32_window(f, bridge, &win, &win_size)) {
+        ecam_base = ecam;
+        window_base = win;
+    }
+}
+
+void platform_poweroff_failure(void)
+{
+    for (u32 slot = 0; ecam_base && slot < PCI_SLOTS; slot++) {
+        if (*cfg32(ecam_base, slot, 0) != (PCI_DEVICE_PVPANIC << 16 | PCI_VENDOR_REDHAT))
+            continue;
+        *cfg32(ecam_base, slot, PCI_BAR0) = (u32)window_base;
+        *cfg32(ecam_base, slot, PCI_COMMAND) |= PCI_COMMAND_MEMORY;
+        dsb(sy);
+        *(volatile u8 *)(uintptr_t)window_base = PVPANIC_PANICKED;
+        dsb(sy);
+        break;
     }
     platform_poweroff(); /* no pvpanic device (or QEMU still running): power off all the same */
 }

@@ -1,5 +1,9 @@
 # QEMU virt, aarch64: RAM at 0x4000_0000; the image runs at RAM + 2 MiB (its text_offset).
 PLATFORM_LINK_BASE := 0x40200000
+# Drivers built in: the interrupt controller (the GIC: v2 or v3, whichever the DTB describes),
+# the console (PL011; platform.c names it as the early console) and the disk (virtio-mmio).
+PLATFORM_DRIVERS := base/drivers/gic.c base/drivers/gic_fdt.c base/drivers/gicv2.c base/drivers/gicv3.c \
+  base/drivers/pl011.c base/drivers/virtio_blk.c
 
 # The one definition of this board's QEMU machine: `make run`, the system tests, `make bench`
 # and the DTB fixtures all take it from here (scripts/qemu.py reads it with `make print-qemu`).

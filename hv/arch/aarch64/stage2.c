@@ -1,5 +1,6 @@
 /* Stage-2 (guest-physical -> host-physical) translation: 39-bit IPA, 4 KiB granule, starting
  * at level 1, 1 GiB / 2 MiB blocks where alignment allows. */
+#include <arch/pte.h>
 #include <arch/sysreg.h>
 #include <base/log.h>
 #include <base/heap.h>
@@ -8,41 +9,10 @@
 #include <hv/vm.h>
 #include <lib/string.h>
 
-#define S2_VALID (1ull << 0)
-#define S2_TABLE (1ull << 1)
-#define S2_MEMATTR_NORMAL_WB (0xfull << 2)
-#define S2_MEMATTR_DEVICE_nGnRE (0x1ull << 2)
-#define S2AP_R (1ull << 6)
-#define S2AP_W (1ull << 7)
-#define S2_SH_INNER (3ull << 8)
-#define S2_AF (1ull << 10)
-#define S2_XN (2ull << 53) /* XN[1:0] = 0b10: no execution at EL1 or EL0 */
-#define S2_PA_MASK 0x0000fffffffff000ull
-
 #define IPA_BITS 39
 
-static u64 s2_table_desc(u64 pa) { return pa | S2_VALID | S2_TABLE; }
-static u64 s2_leaf_desc(u64 pa, unsigned level, u64 attr)
-{
-    return pa | attr | S2_AF | S2_VALID | (level == PT_LEAF_LEVEL ? S2_TABLE : 0);
-}
-static bool s2_is_valid(u64 d) { return d & S2_VALID; }
-static bool s2_is_table(u64 d, unsigned level) { return level < PT_LEAF_LEVEL && (d & 3) == 3; }
-static u64 s2_desc_pa(u64 d) { return d & S2_PA_MASK; }
-static u64 s2_desc_attr(u64 d) { return d & ~(S2_PA_MASK | S2_VALID | S2_TABLE | S2_AF); }
-
-static const struct pt_format stage2_format = {
-    .start_level = 1,
-    .min_block_level = 1,
-    .table_desc = s2_table_desc,
-    .leaf_desc = s2_leaf_desc,
-    .is_valid = s2_is_valid,
-    .is_table = s2_is_table,
-    .desc_pa = s2_desc_pa,
-    .desc_attr = s2_desc_attr,
-};
-
-extern const struct pt_mem mm_pt_mem;
+/* A one-table root at lib/pgtable level 2 (Arm's level 1, VTCR_EL2.SL0 = 1), 1 GiB blocks. */
+static const struct pt_format stage2_format = ARM64_PT_FORMAT(2, 1, 2);
 
 static u16 vmid_bitmap[16]; /* 256 VMIDs (8-bit VMID), bit set = in use; VMID 0 unused */
 static spinlock_t vmid_lock = SPINLOCK_INIT;
@@ -101,11 +71,11 @@ void vm_arch_revoke(struct vm *vm)
     if (!vm->arch.vmid || vm->arch.revoked_root)
         return;
     void *root = hpa_to_ptr(hpa(vm->arch.s2.root_pa));
-    vm->arch.revoked_root = kmalloc(PAGE_SIZE);
+    vm->arch.revoked_root = kmalloc(pt_root_bytes(&vm->arch.s2));
     if (!vm->arch.revoked_root)
         return;
-    memcpy(vm->arch.revoked_root, root, PAGE_SIZE);
-    memset(root, 0, PAGE_SIZE);
+    memcpy(vm->arch.revoked_root, root, pt_root_bytes(&vm->arch.s2));
+    memset(root, 0, pt_root_bytes(&vm->arch.s2));
     dsb(ishst);
     flush_vmid(vm);
 }
@@ -115,7 +85,7 @@ void vm_arch_destroy(struct vm *vm)
     if (!vm->arch.vmid)
         return;
     if (vm->arch.revoked_root) { /* the tables below the root are freed through it */
-        memcpy(hpa_to_ptr(hpa(vm->arch.s2.root_pa)), vm->arch.revoked_root, PAGE_SIZE);
+        memcpy(hpa_to_ptr(hpa(vm->arch.s2.root_pa)), vm->arch.revoked_root, pt_root_bytes(&vm->arch.s2));
         kfree(vm->arch.revoked_root);
         vm->arch.revoked_root = NULL;
     }
@@ -128,14 +98,14 @@ void vm_arch_destroy(struct vm *vm)
 
 int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
 {
-    u64 attr = S2_SH_INNER;
-    attr |= (s2flags & S2_DEVICE) ? S2_MEMATTR_DEVICE_nGnRE : S2_MEMATTR_NORMAL_WB;
+    u64 attr = PTE_SH_INNER;
+    attr |= (s2flags & S2_DEVICE) ? PTE_S2_MEMATTR_DEVICE_nGnRE : PTE_S2_MEMATTR_NORMAL_WB;
     if (s2flags & S2_READ)
-        attr |= S2AP_R;
+        attr |= PTE_S2AP_R;
     if (s2flags & S2_WRITE)
-        attr |= S2AP_W;
+        attr |= PTE_S2AP_W;
     if (!(s2flags & S2_EXEC) || (s2flags & S2_DEVICE))
-        attr |= S2_XN;
+        attr |= PTE_S2_XN;
     if (gpa.val + size > (1ull << IPA_BITS) || gpa.val + size < gpa.val)
         return -1;
     int r = pt_map(&vm->arch.s2, gpa.val, hpa.val, size, attr);

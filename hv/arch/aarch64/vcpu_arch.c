@@ -2,6 +2,7 @@
 #include <arch/psci.h>
 #include <arch/sysreg.h>
 #include <base/irq.h>
+#include <drivers/gic.h>
 #include <base/log.h>
 #include <base/percpu.h>
 #include <arch/vgic_lr.h>
@@ -165,9 +166,9 @@ void vcpu_arch_load(struct vcpu *vcpu)
         /* Its timers interrupt it directly: EL1 physical timer untrapped (EL1PCEN); the
          * hypervisor's own timer and maintenance interrupts must not reach it. */
         write_sysreg(cnthctl_el2, 0x3);
-        irq_hide_private(HYP_TIMER_INTID);
-        irq_hide_private(MAINTENANCE_INTID);
-        irq_reserve_cpu(cpu, true);
+        gic_hide_private(HYP_TIMER_INTID);
+        gic_hide_private(MAINTENANCE_INTID);
+        gic_reserve_cpu(cpu, true);
     } else {
         write_sysreg(cnthctl_el2, 0x1);
         vtimer_load(vcpu);
@@ -211,8 +212,8 @@ void vcpu_arch_unload(struct vcpu *vcpu)
             /* The pCPU is the hypervisor's again: its CPU interface and interrupts as before. */
             write_sysreg(hcr_el2, GUEST_HCR);
             isb();
-            irq_cpu_reinit();
-            irq_reserve_cpu(vcpu->pcpu, false);
+            gic_cpu_reinit();
+            gic_reserve_cpu(vcpu->pcpu, false);
         }
     }
 }

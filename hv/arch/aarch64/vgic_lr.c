@@ -6,6 +6,7 @@
 #include <arch/sysreg.h>
 #include <arch/vgic_lr.h>
 #include <base/irq.h>
+#include <drivers/gic.h>
 
 #define ICH_HCR_EN (1ull << 0)
 #define ICH_HCR_UIE (1ull << 1)

@@ -96,6 +96,37 @@ bool fdt_node_enabled(const struct fdt *f, int node); /* status absent, "okay" o
 /* The node whose phandle (or legacy linux,phandle) property equals phandle; -1 if none. */
 int fdt_find_phandle(const struct fdt *f, u32 phandle);
 
+/* ---- interrupts and the console (lib/src/fdt_irq.c) ---- */
+
+/* An interrupt specifier as the device tree gives it: the interrupt controller's node and the
+ * #interrupt-cells cells (CPU byte order) whose meaning that controller's binding defines. */
+#define FDT_IRQ_MAX_CELLS 4
+struct fdt_irq_spec {
+    int controller;
+    u32 cell_count;
+    u32 cells[FDT_IRQ_MAX_CELLS];
+};
+/* A specifier translated by the interrupt controller's driver into its interrupt number. */
+struct fdt_irq {
+    u32 irq;
+    bool edge;   /* edge-triggered (else level) */
+    bool percpu; /* a per-CPU interrupt (one per CPU under the same number) */
+};
+/* The driver's translation: false for a specifier it does not handle (another controller, a
+ * number out of range, a kind of interrupt it does not route). */
+typedef bool fdt_irq_xlate_fn(const struct fdt *f, const struct fdt_irq_spec *spec, struct fdt_irq *out);
+
+/* The #interrupt-cells of an interrupt controller node (0 when the node is none, or the count
+ * is missing or above FDT_IRQ_MAX_CELLS). */
+u32 fdt_irq_cells(const struct fdt *f, int controller);
+/* Interrupt `index` of node: from `interrupts-extended` when present, else from `interrupts`
+ * decoded with the interrupt parent in effect (the node's or its nearest ancestor's
+ * `interrupt-parent`). False when there is no such entry or the tree is malformed. */
+bool fdt_irq_spec(const struct fdt *f, int node, u32 index, struct fdt_irq_spec *out);
+/* The console node /chosen names in `stdout-path` (or the older `linux,stdout-path`): a full
+ * path or an alias, with options after ':' ignored ("serial0:115200n8"). -1 if none. */
+int fdt_stdout_node(const struct fdt *f);
+
 /* ---- writer ---- */
 struct fdt_writer {
     u8 *buf;

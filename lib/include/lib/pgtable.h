@@ -18,23 +18,29 @@
 #define PT_ENTRIES 512
 #define PT_PAGE_SIZE 4096ull
 
-/* Level numbering follows Arm: the leaf (4 KiB page) level is 3, level 2 maps 2 MiB, level 1
- * maps 1 GiB, level 0 maps 512 GiB. */
-#define PT_LEAF_LEVEL 3
+/* Levels are numbered from the leaf, whatever the architecture calls them: a level-0 table maps
+ * 4 KiB pages, a level-1 entry maps 2 MiB, level 2 1 GiB, level 3 512 GiB, level 4 256 TiB.
+ * (RISC-V numbers its levels the same way; Arm's level n is level 3 - n here; x86's PT, PD, PDPT
+ * and PML4 are levels 0 to 3.) An entry at level L covers 4 KiB << 9L. */
+#define PT_LEAF_LEVEL 0
+#define PT_MAX_ROOT_LEVEL 4
+#define PT_MAX_ROOT_TABLES 16 /* concatenated root tables: RISC-V's x4 G-stage modes use 4 */
 
 struct pt_format {
-    unsigned start_level;     /* level of the root table (0 or 1 ...) */
-    unsigned min_block_level; /* highest level that may hold a block, e.g. 1 (1 GiB blocks) */
+    unsigned root_level;      /* level of the root table, e.g. 2 for a 39-bit Sv39 or Arm L1 root */
+    unsigned root_tables;     /* 1, or 2..16 (a power of two) concatenated tables as one root */
+    unsigned max_block_level; /* highest level that may hold a leaf: 2 = 1 GiB blocks, 0 = pages only */
     u64 (*table_desc)(u64 table_pa);
-    u64 (*leaf_desc)(u64 pa, unsigned level, u64 attr); /* page at level 3, block above */
+    u64 (*leaf_desc)(u64 pa, unsigned level, u64 attr); /* a page at level 0, a block above */
     bool (*is_valid)(u64 desc);
-    bool (*is_table)(u64 desc, unsigned level); /* a pointer to a next-level table */
+    bool (*is_table)(u64 desc, unsigned level); /* a pointer to a next-level table (level > 0) */
     u64 (*desc_pa)(u64 desc);                   /* output / table address */
     u64 (*desc_attr)(u64 desc);                 /* attr bits, as passed to leaf_desc */
 };
 /* Contract: is_valid(0) is false; desc_pa(leaf_desc(pa, l, attr)) == pa and
  * desc_attr(leaf_desc(pa, l, attr)) == attr at every level l that may hold a leaf (the walker
- * compares and copies mappings through them); start_level <= 3; 1 <= min_block_level <= 3. */
+ * compares and copies mappings through them); 1 <= root_level <= PT_MAX_ROOT_LEVEL;
+ * max_block_level <= root_level (0 for a page-only format). */
 
 struct pt_mem {
     /* Returns a zeroed 4 KiB-aligned table and its physical address, or NULL. */
@@ -42,6 +48,11 @@ struct pt_mem {
     void (*free_table)(void *ctx, void *table, u64 pa);
     void *(*pa_to_ptr)(void *ctx, u64 pa);
     void *ctx;
+    /* Roots of more than one table: `tables` zeroed, physically contiguous tables aligned to
+     * their total size (as hardware walkers require of a concatenated root). Needed only by
+     * formats with root_tables > 1; one-table roots come from alloc_table. */
+    void *(*alloc_root)(void *ctx, unsigned tables, u64 *pa);
+    void (*free_root)(void *ctx, void *root, u64 pa, unsigned tables);
 };
 
 struct pgtable {
@@ -49,13 +60,14 @@ struct pgtable {
     const struct pt_mem *mem;
     u64 *root;
     u64 root_pa;
-    unsigned va_bits; /* input address bits covered, e.g. 39 for a level-1 root */
+    unsigned va_bits; /* input address bits covered, e.g. 39 for a one-table level-2 root */
     size_t tables;    /* tables currently allocated, including the root */
 };
 
-/* Allocates the root: one 4 KiB table at fmt->start_level, of which va_bits decides how many
- * entries are used; va_bits must lie in (shift, shift + 9] where shift is the start level's
- * block shift (e.g. 31..39 for start level 1, 40..48 for start level 0). Returns 0 or -1. */
+/* Allocates the root: fmt->root_tables tables at fmt->root_level, of which va_bits decides how
+ * many entries are used; va_bits must lie in (shift, shift + 9 + log2(root_tables)] where shift
+ * is the root level's entry shift (31..39 for a one-table level-2 root, 40..48 for level 3,
+ * up to 41 for Sv39x4's four level-2 tables). Returns 0 or -1. */
 int pt_init(struct pgtable *pt, const struct pt_format *fmt, const struct pt_mem *mem, unsigned va_bits);
 /* Maps [va, va+size) -> [pa, pa+size) (all 4 KiB aligned) using the largest blocks the
  * alignment of va and pa allows. Remapping an already mapped address is an error (-1) unless
@@ -74,5 +86,7 @@ int pt_unmap(struct pgtable *pt, u64 va, u64 size);
 bool pt_lookup(const struct pgtable *pt, u64 va, u64 *pa, u64 *attr, unsigned *level);
 /* Frees every table including the root (tables becomes 0); pt is then unusable. */
 void pt_destroy(struct pgtable *pt);
+/* Bytes of the root (root_tables * 4 KiB). */
+static inline u64 pt_root_bytes(const struct pgtable *pt) { return pt->fmt->root_tables * PT_PAGE_SIZE; }
 
 #endif

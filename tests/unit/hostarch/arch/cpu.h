@@ -1,6 +1,6 @@
-/* Host (unit-test) replacement for base/arch/aarch64/include/arch/cpu.h: only what the real
- * <arch/spinlock.h> needs. The aarch64 original uses "yield" and system registers, which do not
- * assemble on the host. Placed before the aarch64 include directories by tests/unit/vgic.mk. */
+/* The host's "architecture" for unit tests and fuzzers: the part of <arch/cpu.h> that host-built
+ * generic code needs (mk/host.mk puts tests/unit/hostarch on every host build's include path, so
+ * no host test names a real architecture's include directory for the base). */
 #ifndef ARCH_CPU_H
 #define ARCH_CPU_H
 

@@ -12,7 +12,11 @@ static inline u64 arch_cpu_mpidr(void) { return read_sysreg(mpidr_el1) & MPIDR_A
 static inline u64 arch_counter_relaxed(void) { return read_sysreg(cntpct_el0); }
 static inline void arch_cpu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
 static inline void arch_wait_for_interrupt(void) { dsb(sy); wfi(); }
-static inline void arch_cpu_halt(void)
+/* Barriers for drivers sharing memory with a device (e.g. virtqueues): earlier stores become
+ * visible before later ones; every earlier memory access completes before the next device access. */
+static inline void arch_wmb(void) { dmb(ishst); }
+static inline void arch_io_barrier(void) { dsb(ish); }
+static inline __attribute__((noreturn)) void arch_cpu_halt(void)
 {
     local_irq_disable();
     for (;;)

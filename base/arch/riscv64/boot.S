@@ -1,0 +1,147 @@
+/* Entry points. OpenSBI (QEMU's -bios default, or any SBI firmware) enters the boot hart in
+ * S-mode (HS-mode with the H extension) at the load address with a0 = hart id, a1 = DTB, the
+ * MMU off. The other harts start through SBI HSM hart_start with a1 = the logical CPU number. */
+#include <arch/asm_offsets.h>
+
+    .section .text.head, "ax"
+    .global _head
+_head:
+    csrw    sie, zero
+    mv      s0, a0                  /* hart id */
+    mv      s1, a1                  /* DTB physical address */
+    /* Zero BSS (plain stores: nothing else runs yet). */
+    la      t0, __bss_start
+    la      t1, __bss_end
+1:  bgeu    t0, t1, 2f
+    sd      zero, 0(t0)
+    addi    t0, t0, 8
+    j       1b
+2:  la      t0, boot_hartid
+    sd      s0, 0(t0)
+    li      a0, 0
+    call    set_cpu_stack_and_vectors
+    mv      a0, s1
+    call    base_primary_main
+    j       park
+
+/* Secondary harts from SBI HSM hart_start: a0 = hart id, a1 = logical CPU number. The MMU is
+ * turned on from mmu_boot_params before anything else is read (caches are coherent here). */
+    .text
+    .global secondary_entry
+secondary_entry:
+    csrw    sie, zero
+    mv      s1, a1
+    la      t0, mmu_boot_params
+    ld      t1, MMU_PARAMS_SATP(t0)
+    sfence.vma
+    csrw    satp, t1
+    sfence.vma
+    mv      a0, s1
+    call    set_cpu_stack_and_vectors
+    mv      a0, s1
+    call    base_secondary_main
+    j       park
+
+/* a0 = cpu: sp = top of that CPU's stack, tp = &percpu_data[cpu], stvec = trap_vector. */
+set_cpu_stack_and_vectors:
+    la      t0, cpu_stacks
+    addi    t1, a0, 1
+    li      t2, CPU_STACK_SIZE_ASM
+    mul     t1, t1, t2
+    add     sp, t0, t1
+    la      t0, percpu_data
+    li      t2, PERCPU_SIZE
+    mul     t1, a0, t2
+    add     tp, t0, t1
+    la      t0, trap_vector
+    csrw    stvec, t0
+    ret
+
+park:
+    csrw    sie, zero
+1:  wfi
+    j       1b
+
+/* Every trap of the base (direct mode): the frame on the current stack, then trap_handler. */
+    .balign 4
+    .global trap_vector
+trap_vector:
+    addi    sp, sp, -TRAP_FRAME_SIZE
+    sd      x1, 0(sp)
+    sd      x5, 32(sp)
+    addi    x5, sp, TRAP_FRAME_SIZE
+    sd      x5, 8(sp)               /* the interrupted sp */
+    sd      x3, 16(sp)
+    sd      x4, 24(sp)
+    sd      x6, 40(sp)
+    sd      x7, 48(sp)
+    sd      x8, 56(sp)
+    sd      x9, 64(sp)
+    sd      x10, 72(sp)
+    sd      x11, 80(sp)
+    sd      x12, 88(sp)
+    sd      x13, 96(sp)
+    sd      x14, 104(sp)
+    sd      x15, 112(sp)
+    sd      x16, 120(sp)
+    sd      x17, 128(sp)
+    sd      x18, 136(sp)
+    sd      x19, 144(sp)
+    sd      x20, 152(sp)
+    sd      x21, 160(sp)
+    sd      x22, 168(sp)
+    sd      x23, 176(sp)
+    sd      x24, 184(sp)
+    sd      x25, 192(sp)
+    sd      x26, 200(sp)
+    sd      x27, 208(sp)
+    sd      x28, 216(sp)
+    sd      x29, 224(sp)
+    sd      x30, 232(sp)
+    sd      x31, 240(sp)
+    csrr    t0, sepc
+    sd      t0, TF_SEPC(sp)
+    csrr    t0, sstatus
+    sd      t0, TF_SSTATUS(sp)
+    csrr    t0, scause
+    sd      t0, TF_SCAUSE(sp)
+    csrr    t0, stval
+    sd      t0, TF_STVAL(sp)
+    mv      a0, sp
+    call    trap_handler
+    ld      t0, TF_SEPC(sp)
+    csrw    sepc, t0
+    ld      t0, TF_SSTATUS(sp)
+    csrw    sstatus, t0
+    ld      x1, 0(sp)
+    ld      x3, 16(sp)
+    ld      x4, 24(sp)
+    ld      x5, 32(sp)
+    ld      x6, 40(sp)
+    ld      x7, 48(sp)
+    ld      x8, 56(sp)
+    ld      x9, 64(sp)
+    ld      x10, 72(sp)
+    ld      x11, 80(sp)
+    ld      x12, 88(sp)
+    ld      x13, 96(sp)
+    ld      x14, 104(sp)
+    ld      x15, 112(sp)
+    ld      x16, 120(sp)
+    ld      x17, 128(sp)
+    ld      x18, 136(sp)
+    ld      x19, 144(sp)
+    ld      x20, 152(sp)
+    ld      x21, 160(sp)
+    ld      x22, 168(sp)
+    ld      x23, 176(sp)
+    ld      x24, 184(sp)
+    ld      x25, 192(sp)
+    ld      x26, 200(sp)
+    ld      x27, 208(sp)
+    ld      x28, 216(sp)
+    ld      x29, 224(sp)
+    ld      x30, 232(sp)
+    ld      x31, 240(sp)
+    addi    sp, sp, TRAP_FRAME_SIZE
+    sret

@@ -1,0 +1,17 @@
+/* aarch64 additions to the test guests' runtime: PSCI (over HVC, as cvisor's guests get it). */
+#ifndef GUEST_ARCH_H
+#define GUEST_ARCH_H
+
+#include <lib/types.h>
+
+long psci(u64 fid, u64 a1, u64 a2, u64 a3);
+
+#define PSCI_VERSION_FID 0x84000000u
+#define PSCI_CPU_OFF_FID 0x84000002u
+#define PSCI_CPU_ON_FID 0xC4000003u
+#define PSCI_AFFINITY_INFO_FID 0xC4000004u
+#define PSCI_SYSTEM_OFF_FID 0x84000008u
+#define PSCI_SYSTEM_RESET_FID 0x84000009u
+#define PSCI_FEATURES_FID 0x8400000Au
+
+#endif

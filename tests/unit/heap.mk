@@ -1,2 +1,0 @@
-UNIT_TESTS += test_heap
-test_heap_SRCS := tests/unit/test_heap.c base/core/heap.c lib/src/string.c

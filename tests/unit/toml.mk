@@ -1,2 +1,0 @@
-UNIT_TESTS += test_toml
-test_toml_SRCS := tests/unit/test_toml.c lib/src/toml.c lib/src/string.c lib/src/fmt.c

@@ -1,3 +1,0 @@
-# Emulated PL011 UART (hv/core/vpl011.c).
-UNIT_TESTS += test_vpl011
-test_vpl011_SRCS := tests/unit/test_vpl011.c hv/core/vpl011.c lib/src/string.c
