@@ -22,6 +22,14 @@ $(call check_one_of,ARCH,$(KNOWN_ARCHS),one of aarch64$(comma) riscv64$(comma) x
 ifeq ($(filter $(ARCH),$(PORTED_ARCHS)),)
 $(error ARCH=$(ARCH) is not ported yet: cvisor builds for $(PORTED_ARCHS) today)
 endif
+# The base may be ported before the hypervisor: goals that build or run the hypervisor image stop
+# here, before bootstrap, downloads or the compiler (print-* and APP=base-demo still work).
+HV_IMAGE_GOALS := build run debug disk_img
+ifeq ($(or $(APP),hv)$(wildcard hv/arch/$(ARCH)),hv)
+ifneq ($(filter $(HV_IMAGE_GOALS),$(or $(MAKECMDGOALS),build)),)
+$(error the hypervisor is not ported to ARCH=$(ARCH) yet (no hv/arch/$(ARCH)); APP=base-demo builds the base alone)
+endif
+endif
 
 GIC_CANONICAL := $(patsubst v%,%,$(patsubst gicv%,%,$(strip $(GIC))))
 $(if $(filter 2 3,$(GIC_CANONICAL)),,$(error GIC='$(GIC)': GIC must be 2 (GICv2) or 3 (GICv3)))
