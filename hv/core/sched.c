@@ -285,6 +285,13 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
     case VCPU_EXIT_TIMER:
         return true; /* re-armed by the run loop */
     case VCPU_EXIT_FAULT:
+        if (e->fault.abortable && v->vm->config->invalid_access_abort) {
+            /* invalid_access = "abort": what a bus with nothing there answers. */
+            LOG_AT(LOG_DEBUG, (long)v->vm->id, "vcpu%u: %s (guest-physical %#llx): abort injected", v->id,
+                   e->fault.what, (unsigned long long)e->fault.addr.val);
+            vcpu_arch_inject_abort(v, e->fault.va, e->fault.instruction);
+            return true;
+        }
         LOG_AT(LOG_ERROR, (long)v->vm->id, "vcpu%u: %s at pc %#llx", v->id, e->fault.what,
                (unsigned long long)vcpu_arch_pc(v));
         if (e->fault.has_addr)

@@ -35,7 +35,8 @@ void vcpu_arch_load(struct vcpu *vcpu);
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit);
 void vcpu_arch_set_return(struct vcpu *vcpu, u64 value);      /* hypercall result */
 void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value);
-/* Gives the guest a synchronous external abort for the access it just made at va. */
+/* Gives the guest a synchronous external abort for the access (data, or instruction fetch) of
+ * its last exit, at guest-virtual address va, taken at its EL1 as a machine would take it. */
 void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction);
 u64 vcpu_arch_pc(const struct vcpu *vcpu);
 /* On the vCPU's pCPU, when it stops for good: forget its live EL1 state. */

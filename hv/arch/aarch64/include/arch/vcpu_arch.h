@@ -38,6 +38,8 @@ struct vcpu_arch {
     u8 mmio_width;
     bool mmio_sign;
     bool mmio_64;
+    u64 abort_pc;  /* the instruction of the last stage-2 abort (for an injected abort) */
+    bool abort_write;
 };
 
 #endif
