@@ -122,6 +122,7 @@ static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     } else if (r == GICD_PIDR2) {
         *val = PIDR2_GICV3;
     } else if (r >= SGI_FRAME) {
+        vgic_resample_locked(vm, owner); /* ISPENDR0 shows the timer line as it is now */
         if (!vgic_regs_read(owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val))
             *val = 0;
     } else {

@@ -251,8 +251,9 @@ NOCOV static void check_entry(u32 k)
         u32 src = intid < 16 && F.mode == MODE_V2_LR ? (u32)(irq->sgi_source & 7) : 0;
         CHECK(lr->intid >> 10 == src, "LR %u: INTID %#x, source %u", i, lr->intid, src);
         CHECK(lr->priority == irq->priority);
-        CHECK(lr->eoi == irq->eoi_notify);
-        enum lr_state want = irq->active ? (deliverable(irq) ? LR_PENDING_ACTIVE : LR_ACTIVE) : LR_PENDING;
+        CHECK(lr->hw == (irq->hw && !fake_hw.hw_link_broken));
+        CHECK(lr->eoi == ((irq->eoi_notify || irq->hw) && !lr->hw));
+        enum lr_state want = irq->active ? (deliverable(irq) && !irq->hw ? LR_PENDING_ACTIVE : LR_ACTIVE) : LR_PENDING;
         CHECK(lr->state == want, "LR %u (INTID %u): state %d, expected %d", i, intid, lr->state, want);
         if (i > 0)
             CHECK(!before(irq, irq_at(k, c->lr_intid[i - 1])), "LR %u: INTID %u out of order", i, intid);
@@ -544,12 +545,22 @@ static void op_halt(struct in *in)
 
 static void op_timer(struct in *in)
 {
-    struct vcpu *v = V(get8(in) % F.n);
-    /* As vtimer_irq: the virtual timer PPI asks to be told when the guest deactivates it. */
+    u8 b = get8(in);
+    struct vcpu *v = V(b % F.n);
+    u32 k = b % F.n;
+    if (b & 0x80) {
+        /* The guest stopped its timer (ENABLE = 0, IMASK, or CVAL ahead): the line drops. */
+        fake_hw.hw_line[k] = false;
+        return;
+    }
+    /* As vtimer_irq: the physical PPI fired (it can only while not held active for the guest),
+     * a level linked to it. */
+    fake_hw.hw_line_readable[k] = true;
+    fake_hw.hw_line[k] = true;
     spin_lock(&F.vm.vgic.lock);
-    v->vgic.priv[27].eoi_notify = true;
+    v->vgic.priv[27].hw = true;
     spin_unlock(&F.vm.vgic.lock);
-    vgic_raise(&F.vm, v, 27);
+    vgic_set_level(&F.vm, v, 27, true);
 }
 
 static void op_host_irq(struct in *in)

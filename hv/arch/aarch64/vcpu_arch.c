@@ -202,6 +202,13 @@ void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid)
         vtimer_deactivated(vcpu);
 }
 
+bool vtimer_line(struct vcpu *v, bool *level);
+
+bool vcpu_arch_irq_line(struct vcpu *vcpu, u32 intid, bool *level)
+{
+    return intid == VTIMER_INTID && vtimer_line(vcpu, level);
+}
+
 /* A vCPU that stops for good must not be saved into later (its memory will be freed). Called
  * on the vCPU's own pCPU, the only one that ever loads it, so no other CPU races on the slot. */
 void vcpu_arch_unload(struct vcpu *vcpu)
@@ -231,6 +238,7 @@ static void maintenance_irq(u32 intid, void *arg);
 void hv_arch_cpu_init(void)
 {
     irq_set_handler(VTIMER_INTID, vtimer_irq, NULL);
+    gic_set_keep_active(VTIMER_INTID, true);
     irq_enable(VTIMER_INTID);
     irq_set_handler(MAINTENANCE_INTID, maintenance_irq, NULL);
     irq_enable(MAINTENANCE_INTID);
