@@ -220,6 +220,24 @@ static void consider(struct candidate *best, u32 *n, u32 max, u32 intid, struct 
     (*n)++;
 }
 
+/* An SPI stays in the list registers of one vCPU at a time. Retargeted while there, it is
+ * handed over: the old holder is kicked (vgic_spi_retargeted_locked), gives it up at its sync,
+ * and only then wakes the new owner, which may load it. */
+static bool held_elsewhere(const struct vgic_irq *irq, const struct vcpu *vcpu)
+{
+    return irq->in_lr && irq->lr_holder != vcpu->id;
+}
+
+void vgic_spi_retargeted_locked(struct vm *vm, u32 intid)
+{
+    struct vgic_irq *irq = irq_of(vm, NULL, intid);
+    if (!irq)
+        return;
+    if (irq->in_lr && irq->lr_holder != spi_owner(irq) && irq->lr_holder < vm->vcpu_count)
+        sched_kick(vm->vcpus[irq->lr_holder]->pcpu); /* its next sync hands the SPI over */
+    vgic_notify_locked(vm, NULL, intid); /* the new target may be asleep */
+}
+
 static bool any_spi_hot(struct vm *vm)
 {
     u64 any = 0;
@@ -318,7 +336,7 @@ void vgic_flush(struct vcpu *vcpu)
     for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
         for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1) {
             u32 i = w * 64 + (u32)__builtin_ctzll(bits);
-            if (spi_owner(&vm->vgic.spi[i]) == vcpu->id)
+            if (spi_owner(&vm->vgic.spi[i]) == vcpu->id && !held_elsewhere(&vm->vgic.spi[i], vcpu))
                 consider(best, &n, max, i + VGIC_NR_PRIVATE, &vm->vgic.spi[i], &overflow);
         }
     }
@@ -343,6 +361,7 @@ void vgic_flush(struct vcpu *vcpu)
                 unlinked |= 1u << i;
             vcpu->vgic.lr_intid[i] = (u16)best[i].intid;
             irq->in_lr = true;
+            irq->lr_holder = (u8)vcpu->id;
             irq->lr_pending = pend;
             irq->repend = false;
         }
@@ -387,9 +406,10 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
         vgic_update_hot_locked(vm, vcpu, intid);
         if (done && (irq->hw ? (vcpu->vgic.lr_unlinked >> i) & 1 : irq->eoi_notify))
             vgic_deactivated_locked(vm, vcpu, intid);
-        /* Deactivated by the guest: an SPI retargeted while active now belongs to its routing
-         * target, which may be halted and must be woken if the SPI is pending again. */
-        if (was_active && !irq->active && intid >= VGIC_NR_PRIVATE && irq->target != vcpu->id)
+        /* Given up by this vCPU: an SPI retargeted while in its list registers, or deactivated
+         * after a retarget while active, now belongs to another vCPU, which may be halted and
+         * must be woken if the SPI is deliverable. */
+        if (intid >= VGIC_NR_PRIVATE && spi_owner(irq) != vcpu->id)
             notify(vm, irq_target(vm, vcpu, intid), irq);
         /* List registers belong to the pCPU: leave none behind for whoever runs here next. */
         vgic_lr_write(i, 0, 0, LR_INVALID, false, false);
@@ -417,7 +437,8 @@ static bool pending_for_locked(struct vm *vm, struct vcpu *vcpu)
     for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
         for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1) {
             const struct vgic_irq *irq = &vm->vgic.spi[w * 64 + (u32)__builtin_ctzll(bits)];
-            if (spi_owner(irq) == vcpu->id && irq->enabled && irq_pending(irq))
+            /* (One still held by its old holder: that one's sync wakes this vCPU.) */
+            if (spi_owner(irq) == vcpu->id && irq->enabled && irq_pending(irq) && !held_elsewhere(irq, vcpu))
                 return true;
         }
     }

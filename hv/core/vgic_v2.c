@@ -167,7 +167,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
             struct vgic_irq *irq = &g->spi[intid - VGIC_NR_PRIVATE];
             irq->targets = (u8)(val >> (8 * b));
             irq->target = target_of(vm, irq->targets);
-            vgic_notify_locked(vm, NULL, intid); /* the new target may be asleep */
+            vgic_spi_retargeted_locked(vm, intid);
         }
     } else if ((off >= GICD_CPENDSGIR && off < GICD_CPENDSGIR + 16) ||
                (off >= GICD_SPENDSGIR && off < GICD_SPENDSGIR + 16)) {

@@ -83,7 +83,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
         else
             irq->irouter = (irq->irouter & ~0xffffffffull) | (val & 0xffffffffull);
         irq->target = route_to_vcpu(vm, irq->irouter);
-        vgic_notify_locked(vm, NULL, (u32)((off - GICD_IROUTER) / 8)); /* the new target may be asleep */
+        vgic_spi_retargeted_locked(vm, (u32)((off - GICD_IROUTER) / 8));
     } else {
         vgic_regs_write(vm, vcpu, g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val);
     }

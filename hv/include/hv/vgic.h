@@ -45,7 +45,7 @@ struct vgic_irq {
      * sampled, resampled (vcpu_arch_irq_line) wherever a stale pending state could be seen, and
      * an acknowledge consumes it (the physical interrupt comes again if the line is still up). */
     bool hw;
-    u8 spare;
+    u8 lr_holder; /* SPIs in_lr: the vCPU whose list registers hold it (the only one that may) */
     u64 irouter;        /* SPIs: GICD_IROUTER as written */
 };
 /* 32 bytes: indexing an array of them is a shift, not a multiplication (hot paths). */
@@ -118,6 +118,9 @@ void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
 void vgic_mark_pending_locked(struct vgic_irq *irq);
 /* After any change of an interrupt's state: keeps the hot bitmaps flush scans exact. */
 void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
+/* An SPI's routing changed (IROUTER, ITARGETSR): hands it over from the list registers that hold
+ * it, and wakes the new target. */
+void vgic_spi_retargeted_locked(struct vm *vm, u32 intid);
 
 /* The guest deactivated intid (marked eoi_notify): re-arms its source. Called with the lock held. */
 void vgic_deactivated_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);

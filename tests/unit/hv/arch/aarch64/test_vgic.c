@@ -1600,6 +1600,33 @@ static void regression_irouter_retarget_wakes_new_target(void **state)
     check_hw_ok(&t->vm);
 }
 
+/* An SPI retargeted while pending in a running vCPU's list register is handed over: the new
+ * target may not load it (two guest CPUs could take it) until the old holder, kicked, syncs. */
+static void spi_retargeted_while_in_a_list_register_is_handed_over(void **state)
+{
+    struct tvm *t = *state;
+    struct vcpu *v0 = &t->v[0], *v3 = &t->v[3];
+    enable_spi(t, 44);
+    vgic_set_level(&t->vm, NULL, 44, true); /* vCPU 0's */
+    enter(v0);
+    assert_lr(0, 44, 0, LR_PENDING);
+    fake_clear_kicks();
+    fake_hw_on_cpu(v3->pcpu); /* now vCPU 3's, written by vCPU 3 while vCPU 0 runs */
+    dev_write(&t->vm, &t->vm.vgic.gicd, v3, GICD_IROUTER + 8 * 44, 8, 0x100);
+    assert_int_equal(fake_hw.kicks[v0->pcpu], 1); /* the holder is told to give it up */
+    enter(v3);
+    assert_int_equal(fake_lr_find(44), -1); /* not twice in list registers */
+    leave(v3);
+    fake_clear_kicks();
+    fake_hw_on_cpu(v0->pcpu);
+    leave(v0); /* the kick: vCPU 0 syncs, still untaken, and wakes the new owner */
+    assert_int_equal(fake_hw.kicks[v3->pcpu], 1);
+    enter(v3);
+    assert_lr(0, 44, 0, LR_PENDING);
+    assert_int_equal(fake_guest_ack(), 44);
+    check_hw_ok(&t->vm);
+}
+
 /* BUG (vgic.c vgic_flush): an SPI is only considered by the vCPU it is currently routed to.
  * If the guest retargets an SPI (GICD_IROUTER; Linux does on irq affinity changes, CPU
  * hot-unplug) while it is active in the old vCPU's LR, the old vCPU's next flush drops that LR
@@ -1684,6 +1711,7 @@ int main(void)
         T(vtimer_ppi_delivered_once),
         T(vtimer_hw_line_follows_the_timer),
         T(level_drop_retracts_from_list_register),
+        T(spi_retargeted_while_in_a_list_register_is_handed_over),
         T(sgi_target_list),
         T(sgi_irm_all_but_self),
         T(sgi_aff1_and_rs),
