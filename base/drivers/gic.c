@@ -101,7 +101,25 @@ void gic_dist_write(u32 offset, u8 width, u32 value)
 u8 gic_cpu_if_mask(u32 cpu) { return gic->cpu_if_mask ? gic->cpu_if_mask(cpu) : 0; }
 void irq_send_ipi(u32 cpu, irq_t ipi) { gic->send_sgi(cpu, ipi); }
 
-static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void), void (*eoi)(u32))
+static u32 keep_active[GIC_MAX_INTID / 32 + 1]; /* gic_set_keep_active */
+
+bool gic_can_keep_active(void) { return gic->keep_active; }
+
+void gic_set_keep_active(u32 intid, bool keep)
+{
+    if (intid < GIC_MAX_INTID && gic->keep_active)
+        keep_active[intid / 32] = keep ? keep_active[intid / 32] | 1u << (intid % 32)
+                                       : keep_active[intid / 32] & ~(1u << (intid % 32));
+}
+
+void gic_deactivate(u32 intid) { gic->deactivate(intid); }
+bool gic_private_active(u32 intid) { return gic->private_active(intid); }
+void gic_set_private_active(u32 intid, bool active) { gic->set_private_active(intid, active); }
+
+/* GICv3: EOImode 1, so after the handler the priority drop (EOIR) and the deactivation (DIR),
+ * unless the interrupt's consumer ends it later. GICv2: EOImode 0, the EOIR does both. */
+static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void), void (*eoi)(u32),
+                                                               void (*deactivate)(u32))
 {
     unsigned handled = 0;
     for (;;) {
@@ -111,6 +129,8 @@ static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void),
             break;
         irq_handle(intid);
         eoi(iar);
+        if (deactivate && !((keep_active[intid / 32] >> (intid % 32)) & 1))
+            deactivate(iar);
         handled++;
     }
     return handled;
@@ -118,7 +138,7 @@ static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void),
 
 unsigned irq_dispatch(void)
 {
-    if (gic == &gicv3_ops)
-        return dispatch(gicv3_ack, gicv3_eoi); /* inline: no indirect call per interrupt */
-    return dispatch(gic->ack, gic->eoi);
+    if (gic == &gicv3_ops) /* inline: no indirect call per interrupt */
+        return dispatch(gicv3_ack, gicv3_eoi, gicv3_deactivate);
+    return dispatch(gic->ack, gic->eoi, NULL);
 }

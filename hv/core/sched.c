@@ -124,6 +124,8 @@ void sched_release_pcpus(struct vm *vm)
 
 u32 sched_shell_cpu(void) { return shell_cpu; }
 
+u32 sched_this_cpu(void) { return cpu_id(); }
+
 void sched_kick(u32 cpu)
 {
     /* While a passthrough vCPU runs, the pCPU's interrupts go to its guest: it notices
@@ -251,12 +253,14 @@ static bool handled_fast(struct vcpu *v, struct vcpu_exit *e)
         return true;
     }
     if (e->reason == VCPU_EXIT_MMIO) {
-        u64 injected = v->vm->vgic.injected;
+        u64 injected = v->vm->vgic.injected, retracted = v->vm->vgic.retracted;
         u32 lrs = v->vgic.lr_used;
         handle_mmio(v, e);
-        /* Full path if an interrupt became deliverable, or if a vGIC register access synced
-         * (and emptied) the list registers, which must be refilled before the guest runs. */
-        return v->vm->vgic.injected == injected && v->vgic.lr_used == lrs && v->vm->state == VM_RUNNING;
+        /* Full path if an interrupt became deliverable or was taken back (a device lowered its
+         * line), or if a vGIC register access synced (and emptied) the list registers, which
+         * must be refilled before the guest runs. */
+        return v->vm->vgic.injected == injected && v->vm->vgic.retracted == retracted && v->vgic.lr_used == lrs &&
+               v->vm->state == VM_RUNNING;
     }
     return false;
 }
@@ -299,6 +303,13 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
     case VCPU_EXIT_TIMER:
         return true; /* re-armed by the run loop */
     case VCPU_EXIT_FAULT:
+        if (e->fault.abortable && v->vm->config->invalid_access_abort) {
+            /* invalid_access = "abort": what a bus with nothing there answers. */
+            LOG_AT(LOG_DEBUG, (long)v->vm->id, "vcpu%u: %s (guest-physical %#llx): abort injected", v->id,
+                   e->fault.what, (unsigned long long)e->fault.addr.val);
+            vcpu_arch_inject_abort(v, e->fault.va, e->fault.instruction);
+            return true;
+        }
         LOG_AT(LOG_ERROR, (long)v->vm->id, "vcpu%u: %s at pc %#llx", v->id, e->fault.what,
                (unsigned long long)vcpu_arch_pc(v));
         if (e->fault.has_addr)

@@ -7,6 +7,8 @@
 void sched_add(struct vcpu *vcpu);
 void sched_remove(struct vcpu *vcpu);
 /* Makes pCPU `cpu` look at its run queue again (an SGI when it is another CPU). */
+/* The pCPU this code runs on. */
+u32 sched_this_cpu(void);
 void sched_kick(u32 cpu);
 /* A VM with a vCPU on cpu is ending: that pCPU stops it before running anything else. */
 void sched_vm_ending(u32 cpu);
