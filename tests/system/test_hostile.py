@@ -1,0 +1,23 @@
+"""Hostile guests (guests/hostile, configs in tests/configs/hostile) against the isolation
+promises of docs/isolation.md: each test runs an attack that worked before the matching fix."""
+import re
+
+from cvisor import Machine, build_image, run_to_completion
+
+HOSTILE = "tests/configs/hostile/"
+
+
+def test_debug_and_pmu_state_do_not_cross_vms():
+    """dbg-set leaves a breakpoint on code both VMs share (same image, same address), a
+    watchpoint, a running cycle counter and a PMU opened to EL0 on pCPU 1, and ends; dbg-check
+    on the same pCPU must see reset values, get no breakpoint of the other VM, have its own
+    breakpoint work (debug still usable), and its EL0 must not read the cycle counter."""
+    out = run_to_completion("hostile-dbg", [HOSTILE + "dbg-set.toml", HOSTILE + "dbg-check.toml"], timeout=60)
+    assert "[vm21] hostile: dbg-set: breakpoint at" in out
+    assert "[vm22] hostile: dbg-check: bvr0 0 bcr0 0 wvr0 0 wcr0 0 mdscr 0 oslk 1" in out, out
+    assert ("[vm22] hostile: dbg-check: pmcr.e 0 pmcnten 0 pmuserenr 0 pmselr 0 pmccfiltr 0 pmevtyper0 0 "
+            "cycle counter stopped") in out, out
+    assert re.search(r"\[vm22\] hostile: dbg-check: foreign breakpoint hits 0, watchpoint hits 0, "
+                     r"own breakpoint hits 1, "
+                     r"EL0 cycle counter reads trapped 1, unexpected ESR 0, result 16", out), out
+    assert "vm22 'dbg-check' ended: shutdown" in out
