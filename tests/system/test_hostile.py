@@ -21,3 +21,14 @@ def test_debug_and_pmu_state_do_not_cross_vms():
                      r"own breakpoint hits 1, "
                      r"EL0 cycle counter reads trapped 1, unexpected ESR 0, result 16", out), out
     assert "vm22 'dbg-check' ended: shutdown" in out
+
+
+def test_run_queue_holds_every_vcpu_of_three_16_vcpu_vms_on_one_pcpu():
+    """48 vCPUs pinned to pCPU 0: none may be dropped (the VM would never run or end, and
+    cvisor would never power off)."""
+    out = run_to_completion("hostile-runq", [HOSTILE + f"runq-{i}.toml" for i in (1, 2, 3)], timeout=120)
+    for vm in (31, 32, 33):
+        assert f"[vm{vm}] hostile: runq: vm{vm} started 15 vCPUs, 15 checked in" in out, out
+        assert re.search(rf"vm{vm} 'runq-\d' ended: shutdown", out)
+    assert "run queue" not in out
+    assert "cvisor: powering off" in out
