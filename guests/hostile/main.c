@@ -362,7 +362,7 @@ static void tty(void)
     gprintf("hostile: tty: done\n");
     for (;;) {
         guest_delay_ms(200);
-        uart_raw("hostile: tty-uart tick\r\n");
+        uart_raw("hostile: tty-uart tick \x1b[0m\r\n"); /* raw control, fine once it has the focus */
     }
 }
 

@@ -11,6 +11,7 @@
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
+#include <lib/tty_filter.h>
 
 #define LINE_MAX 128
 
@@ -51,10 +52,35 @@ static void out(const char *fmt, ...)
     console_write(buf, (size_t)MIN(n, (int)sizeof(buf) - 1));
 }
 
+/* The VM whose raw bytes last reached the terminal: whatever state it put the terminal in
+ * (colours, modes, a half-sent escape sequence) is reset before anyone else uses it. */
+static struct vm *raw_owner;
+static spinlock_t raw_lock = SPINLOCK_INIT;
+
+static void terminal_reset_locked(void)
+{
+    if (raw_owner)
+        console_write(TTY_RESET, sizeof(TTY_RESET) - 1);
+    raw_owner = NULL;
+}
+
+void console_vm_detached(struct vm *vm)
+{
+    spin_lock(&raw_lock);
+    if (raw_owner == vm)
+        terminal_reset_locked();
+    spin_unlock(&raw_lock);
+}
+
 void console_vm_output(struct vm *vm, char c)
 {
-    if (console_focus() == vm) {
+    if (console_focus() == vm) { /* raw: the terminal is this VM's while it has the focus */
+        spin_lock(&raw_lock);
+        if (raw_owner != vm)
+            terminal_reset_locked();
+        raw_owner = vm;
         console_write(&c, 1);
+        spin_unlock(&raw_lock);
         return;
     }
     struct vconsole *vc = vm->console;
@@ -63,14 +89,24 @@ void console_vm_output(struct vm *vm, char c)
         vc->out_head = vc->out_tail - sizeof(vc->out);
 }
 
+/* What the VM wrote while it did not have the focus: printable text only, since control
+ * bytes meant for a terminal state that has since changed would only scramble it. */
 static void show_buffered(struct vm *vm)
 {
     struct vconsole *vc = vm->console;
+    struct tty_filter f;
+    char chunk[128];
+    size_t len = 0;
+    tty_filter_init(&f);
     out("\n--- console of vm%llu '%s' (Ctrl-] switches) ---\n", (unsigned long long)vm->id, vm->name);
     while (vc->out_head != vc->out_tail) {
-        char c = vc->out[vc->out_head++ % sizeof(vc->out)];
-        console_write(&c, 1);
+        if (len + TTY_FILTER_OUT_MAX > sizeof(chunk)) {
+            console_write(chunk, len);
+            len = 0;
+        }
+        len += tty_filter_byte(&f, (u8)vc->out[vc->out_head++ % sizeof(vc->out)], chunk + len);
     }
+    console_write(chunk, len);
 }
 
 static void prompt(void) { out("cvisor> "); }
@@ -80,6 +116,9 @@ static void switch_focus(void)
 {
     struct vm *cur = console_focus();
     u32 start = 0;
+    spin_lock(&raw_lock);
+    terminal_reset_locked(); /* the focus moves: nothing of the last VM's terminal state stays */
+    spin_unlock(&raw_lock);
     if (cur)
         start = cur->index + 1;
     focus_chosen = true;

@@ -66,6 +66,7 @@ static void vuart_destroy(struct vdev *dev)
     spin_lock(&focus_lock);
     vc->vm->console = NULL;
     spin_unlock(&focus_lock);
+    console_vm_detached(vc->vm);
     kfree(vc);
 }
 

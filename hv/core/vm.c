@@ -436,18 +436,24 @@ static void console_flush_locked(struct vm *vm)
     vm->con_len = 0;
 }
 
+/* The hypercall console: whole lines, tagged with the VM, and never anything that would drive
+ * the user's terminal (escape sequences, control characters). */
 void vm_console_put(struct vm *vm, char c)
 {
+    char out[TTY_FILTER_OUT_MAX];
     spin_lock(&vm->lock);
-    if (c == '\n' || vm->con_len == sizeof(vm->con_line)) {
+    if (c == '\n') {
         console_flush_locked(vm);
-        if (c == '\n') {
-            spin_unlock(&vm->lock);
-            return;
-        }
+        tty_filter_init(&vm->con_filter); /* nothing a line left open carries over */
+        spin_unlock(&vm->lock);
+        return;
     }
-    if (c != '\r')
-        vm->con_line[vm->con_len++] = c;
+    size_t n = tty_filter_byte(&vm->con_filter, (u8)c, out);
+    for (size_t i = 0; i < n; i++) {
+        if (vm->con_len == sizeof(vm->con_line))
+            console_flush_locked(vm);
+        vm->con_line[vm->con_len++] = out[i];
+    }
     spin_unlock(&vm->lock);
 }
 

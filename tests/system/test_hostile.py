@@ -32,3 +32,42 @@ def test_run_queue_holds_every_vcpu_of_three_16_vcpu_vms_on_one_pcpu():
         assert re.search(rf"vm{vm} 'runq-\d' ended: shutdown", out)
     assert "run queue" not in out
     assert "cvisor: powering off" in out
+
+
+ESC = "\x1d"  # Ctrl-]
+RESET = "\x18\x1b[!p"  # start of lib/tty_filter.h's TTY_RESET
+
+
+def test_guest_console_output_cannot_drive_the_terminal():
+    """Hypercall lines and the replay of an unfocused VM's buffer carry printable text only; a
+    VM's own escape sequences reach the terminal only while it has the focus, and the terminal
+    is reset when the focus moves on."""
+    image, _ = build_image("hostile-tty", ["configs/vms/echo-aarch64.toml", HOSTILE + "tty.toml"])
+    m = Machine(image, "hostile-tty", smp=3, timeout=60)
+    try:
+        seen = set()
+        while len(seen) < 2:  # in either order
+            seen.add(m.expect(r"echo> |\[vm41\] hostile: tty: done").group(0))
+        before = m.text()
+        line = re.search(r"\[vm41\] hostile: tty-hc ([^\n]*) end", before).group(1)
+        assert line == "[?31mred]", repr(line)  # the raw 8-bit CSI byte shows as '?'
+        assert "echo> " in before  # echo (vm3) has the focus: its prompt is raw output
+        assert "PWNED" not in before and "\x1b[2J" not in before and "tty-uart" not in before, repr(before)
+        m.send(ESC)  # focus: echo -> tty
+        m.expect(r"--- console of vm41 'tty'")
+        replay = m.expect(r"([^\n]*)hostile: tty-uart tick ").group(0)
+        m.expect(r"hostile: tty-uart tick \x1b\[0m")  # raw control passes while it has the focus
+        m.send(ESC)  # focus: tty -> shell
+        m.expect(r"--- cvisor shell")
+        text = m.text()
+        start = text.index("--- console of vm41 'tty'")
+        shown = text[start:text.index("hostile: tty-uart tick", start)]
+        assert "hostile: tty-uart [] end" in shown, repr(shown)
+        assert "PWNED" not in text and "\x1b[2J" not in text and "\x1b]" not in text, repr(text)
+        assert "\x1b" not in shown and "\x0e" not in shown, repr(shown)
+        # the terminal was reset when the focus left echo and when it left tty
+        assert text.count(RESET) >= 2, repr(text)
+        assert RESET in text[text.rindex("hostile: tty-uart tick"):text.index("--- cvisor shell")], repr(text)
+        assert replay
+    finally:
+        m.close()

@@ -9,6 +9,7 @@
 #include <hv/vm_config.h>
 #include <lib/addr.h>
 #include <lib/diag.h>
+#include <lib/tty_filter.h>
 #include <lib/types.h>
 
 #define VM_MAX 16
@@ -63,6 +64,7 @@ struct vm {
 
     char con_line[160];     /* hypercall console: one line at a time so VMs don't interleave */
     size_t con_len;
+    struct tty_filter con_filter; /* ... and printable text only (lib/tty_filter.h) */
     u64 exits;
     u32 restarts;
     u64 lazy_faults;
