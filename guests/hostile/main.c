@@ -1,7 +1,8 @@
 /* Hostile test guest (docs/isolation.md). Its config picks the attack with `hostile=MODE` on the
  * command line (cmdline, seen in the generated device tree's /chosen/bootargs); configs without
- * a device tree pick by VM id (5: probe, 6: spin). Each mode prints what it found through the
- * console hypercall, for the system tests to check:
+ * a device tree pick by VM id (5: probe, 6: spin, others: off). Each mode prints what it found
+ * through the console hypercall, for the system tests to check:
+ *   off        power off at once (configs that must be refused before they run).
  *   probe      read the whole guest-physical address space (1 GiB steps up to 512 GiB, 2 MiB
  *              steps below 4 GiB); with invalid_access = "abort" every access outside its memory
  *              comes back as an external abort, counted and skipped.
@@ -18,6 +19,9 @@
  *   gicr       disable every SGI and PPI in pCPU 0's GICv3 redistributor at 0x080a_0000.
  *   runq       vCPU 0 starts every other vCPU (up to 16), each checks in and turns off.
  *   conbuf     console hypercall on a buffer in a MapReserved region at 4 GiB (outside RAM).
+ *   resv       (with at=ADDR) a MapReserved region over RAM the host DTB reserves: the first
+ *              time, it shows what firmware left there, writes over it and resets the VM; after
+ *              the restart the region must read as zero.
  *   restart    two vCPUs racing CPU_ON/CPU_OFF and touching all of RAM, then SYSTEM_RESET;
  *              forever. */
 #include "guest.h"
@@ -210,6 +214,25 @@ static const char *mode_of(const char *args, char *buf, size_t size)
             buf[n++] = *m;
     buf[n] = '\0';
     return buf;
+}
+
+/* The hex value of "key=" in the command line, or 0. */
+static u64 arg_hex(const char *args, const char *key)
+{
+    size_t k = strlen(key);
+    for (const char *p = args; *p; p++) {
+        if (strncmp(p, key, k) != 0 || (p != args && p[-1] != ' '))
+            continue;
+        u64 v = 0;
+        for (p += k + (p[k] == '0' && p[k + 1] == 'x' ? 2 : 0);; p++) {
+            int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : *p == '_' ? -2 : -1;
+            if (d == -1)
+                return v;
+            if (d >= 0)
+                v = v << 4 | (u64)d;
+        }
+    }
+    return 0;
 }
 
 /* ---- probe and spin ---- */
@@ -439,8 +462,10 @@ void guest_main(u64 dtb)
     char buf[32];
     const char *mode = mode_of(bootargs(dtb), buf, sizeof(buf));
     if (!*mode)
-        mode = id == 5 ? "probe" : "spin";
-    if (!strcmp(mode, "probe")) {
+        mode = id == 5 ? "probe" : id == 6 ? "spin" : "off";
+    if (!strcmp(mode, "off")) {
+        gprintf("hostile: vm%ld ran\n", id);
+    } else if (!strcmp(mode, "probe")) {
         probe_everything();
     } else if (!strcmp(mode, "spin")) {
         spin(id);
@@ -463,6 +488,17 @@ void guest_main(u64 dtb)
     } else if (!strcmp(mode, "conbuf")) {
         long r = hypercall(HC_CONSOLE_WRITE, 0x100000000ul, 16);
         gprintf("hostile: conbuf: console write from a MapReserved region outside RAM returned %ld\n", r);
+    } else if (!strcmp(mode, "resv")) {
+        volatile u64 *r = (volatile u64 *)arg_hex(bootargs(dtb), "at=");
+        u64 v0 = r[0], v1 = r[1];
+        if (v0) {
+            gprintf("hostile: resv: first use: firmware data %#llx %#llx\n", (unsigned long long)v0,
+                    (unsigned long long)v1);
+            r[0] = 0;
+            r[1] = 0x5ca1ab1e;
+            psci(PSCI_SYSTEM_RESET_FID, 0, 0, 0);
+        }
+        gprintf("hostile: resv: after the restart: %#llx %#llx\n", (unsigned long long)v0, (unsigned long long)v1);
     } else if (!strcmp(mode, "restart")) {
         mode_id = MODE_RESTART;
         restart_stress();

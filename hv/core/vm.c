@@ -41,6 +41,17 @@ static u64 best_alignment(gpa_t g, u64 size)
     return PAGE_SIZE;
 }
 
+/* Whether [base, base+size) is host RAM, which the hypervisor's own map covers. */
+static bool in_host_ram(hpa_t base, u64 size)
+{
+    struct mem_range r[8];
+    size_t n = mm_ram_ranges(r, ARRAY_SIZE(r));
+    for (size_t i = 0; i < n; i++)
+        if (range_contains(r[i].base, r[i].size, base.val, size))
+            return true;
+    return false;
+}
+
 static struct vm_mem *add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size, bool owned, bool is_ram)
 {
     struct vm_mem *m = &vm->mems[vm->mem_count++];
@@ -82,12 +93,30 @@ static int setup_region(struct vm *vm, size_t i, struct diag *d)
         }
         break;
     case VM_MAP_RESERVED:
-    default:
+    default: {
+        /* Device memory, or RAM the host DTB reserves (checked at validation); the VM holds it
+         * alone while it exists. */
+        const struct dev_claim *held = NULL;
+        char what[32];
         host = hpa(r->gpa.val);
         owned = false;
+        fmt_snprintf(what, sizeof(what), "vm%llu memory_regions[%zu]", (unsigned long long)vm->id, i);
+        if (dev_claim(host.val, r->size, vm, what, &held) != 0) {
+            diag_error(d, c->file, r->line, field, "MapReserved region [%#llx, %#llx) overlaps %s%s",
+                       (unsigned long long)host.val, (unsigned long long)(host.val + r->size),
+                       held ? held->what : "too many claimed ranges",
+                       held && held->owner == DEVCLAIM_HYPERVISOR ? ", which the hypervisor drives" : "");
+            return -1;
+        }
+        if (ram && !in_host_ram(host, r->size)) { /* the hypervisor could not reach it */
+            diag_error(d, c->file, r->line, field, "MapReserved region without the DEVICE flag is not host RAM");
+            return -1;
+        }
         break;
     }
+    }
     struct vm_mem *m = add_mem(vm, r->gpa, host, r->size, owned, ram);
+    m->scrub = ram && !owned; /* reserved RAM: no VM sees what the one before left there */
     m->s2flags = region_s2_flags(r->flags);
     m->lazy = r->flags & VM_MEM_LAZY;
     if (ram)
@@ -321,7 +350,6 @@ void vm_release(struct vm *vm)
     if (vm->vgic.passthrough)
         vgic_pt_release(vm);
     sched_release_pcpus(vm);
-    dev_release_all(vm);
     for (u32 i = 0; i < vm->vcpu_count; i++) {
         sched_remove(vm->vcpus[i]);
         vcpu_destroy(vm->vcpus[i]);
@@ -332,12 +360,13 @@ void vm_release(struct vm *vm)
     /* Guest memory is scrubbed when it is given back, not when it is handed out: no VM ever
      * sees another's data, and booting does not pay for touching every page of a new VM. */
     for (size_t i = 0; i < vm->mem_count; i++) {
-        if (vm->mems[i].owned) {
+        if (vm->mems[i].owned || vm->mems[i].scrub)
             mm_zero(hpa_to_ptr(vm->mems[i].hpa), vm->mems[i].size);
+        if (vm->mems[i].owned)
             mm_free_pages(vm->mems[i].hpa, vm->mems[i].size / PAGE_SIZE);
-        }
     }
     vm->mem_count = 0;
+    dev_release_all(vm); /* reserved ranges and devices may go to another VM now, scrubbed */
     for (struct vdev *dev = vm->devices, *next; dev; dev = next) {
         next = dev->next;
         if (dev->ops->destroy)

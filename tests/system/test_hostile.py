@@ -1,8 +1,9 @@
 """Hostile guests (guests/hostile, configs in tests/configs/hostile) against the isolation
 promises of docs/isolation.md: each test runs an attack that worked before the matching fix."""
 import re
+import subprocess
 
-from cvisor import Machine, build_image, run_to_completion
+from cvisor import SYSTEST, Machine, build_image, qemu_machine, run_to_completion
 
 HOSTILE = "tests/configs/hostile/"
 
@@ -71,3 +72,58 @@ def test_guest_console_output_cannot_drive_the_terminal():
         assert replay
     finally:
         m.close()
+
+
+def test_console_uart_by_address_becomes_an_emulated_pl011():
+    """A config passing the console UART through by address gets an emulated PL011 there (a
+    warning says so): the guest setting every interrupt enable no longer livelocks pCPU 0, where
+    the ticker VM must keep ticking to its end."""
+    out = run_to_completion("hostile-uart", ["configs/vms/ticker-aarch64.toml", HOSTILE + "uart.toml"], timeout=60)
+    assert re.search(r"uart.toml:\d+: devices.passthrough_devices\[0\]: \[0x9000000, 0x9001000\) is the hypervisor's "
+                     r"console UART: it is not passed through, the VM gets an emulated PL011 there", out), out
+    assert "[vm42] hostile: uart: interrupt enables 0x7ff, still running 4" in out, out
+    assert "ticker(vm4): done" in out and "vm4 'ticker' ended: shutdown" in out
+    assert "cvisor: powering off" in out
+
+
+def reserved_memory_dtb(name):
+    """QEMU's own device tree for the test machine, plus host RAM reserved for firmware: a
+    /reserved-memory node at 0x7100_0000 (16 MiB) and a /memreserve/ entry at 0x7000_0000 (1 MiB)."""
+    out = SYSTEST / name
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(qemu_machine("aarch64") + ["-smp", "2", "-m", "2G", "-machine", f"dumpdtb={out}/qemu.dtb"],
+                   check=True, capture_output=True)
+    dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", str(out / "qemu.dtb")], check=True,
+                         capture_output=True, text=True).stdout
+    dts = dts.replace("/dts-v1/;", "/dts-v1/;\n/memreserve/ 0x70000000 0x100000;", 1)
+    dts += ("/ { reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;\n"
+            "    firmware@71000000 { reg = <0x0 0x71000000 0x0 0x1000000>; no-map; }; }; };\n")
+    (out / "reserved.dts").write_text(dts)
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", str(out / "reserved.dtb"), str(out / "reserved.dts")],
+                   check=True)
+    return out / "reserved.dtb"
+
+
+def test_mapreserved_only_on_ram_the_host_reserves_and_held_by_one_vm():
+    """RAM the host DTB reserves (/reserved-memory, /memreserve/) can be given to one VM as a
+    MapReserved region; a second VM asking for part of it is refused; the first VM sees what
+    firmware left there, and after its restart the region reads as zero (scrubbed on release)."""
+    dtb = reserved_memory_dtb("hostile-resv")
+    image, _ = build_image("hostile-resv", [HOSTILE + "resv-a.toml", HOSTILE + "resv-b.toml", HOSTILE + "resv-c.toml"])
+    m = Machine(image, "hostile-resv", timeout=60, extra=[
+        "-dtb", str(dtb),
+        "-device", "loader,addr=0x71000000,data=0x1122334455667788,data-len=8",
+        "-device", "loader,addr=0x70000000,data=0x99aabbcc,data-len=4"])
+    try:
+        assert m.wait_exit(60) == 0
+        out = m.text()
+    finally:
+        m.close()
+    assert re.search(r"resv-b.toml:\d+: kernel.memory_regions\[1\]: host range \[0x71800000, 0x71801000\) is also "
+                     r"claimed by kernel.memory_regions\[1\] of tests/configs/hostile/resv-a.toml", out), out
+    lines = out.splitlines()
+    assert "[vm51] hostile: resv: first use: firmware data 0x1122334455667788 0" in lines, out
+    assert "[vm51] hostile: resv: after the restart: 0 0" in lines, out  # scrubbed when it was released
+    assert "[vm53] hostile: resv: first use: firmware data 0x99aabbcc 0" in lines, out
+    assert "[vm53] hostile: resv: after the restart: 0 0" in lines, out
+    assert "vm52 " not in out.split("all VMs have ended")[1]

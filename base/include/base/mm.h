@@ -41,6 +41,8 @@ struct mem_range {
 size_t mm_ram_ranges(struct mem_range *out, size_t max);
 /* Memory the base itself keeps: its image, stacks, DTB. */
 size_t mm_reserved_ranges(struct mem_range *out, size_t max);
+/* Memory the host DTB reserves (/memreserve/, /reserved-memory): never allocated. */
+size_t mm_firmware_reserved_ranges(struct mem_range *out, size_t max);
 
 /* Clean data cache lines covering [p, p+len) to the point of coherency, and invalidate the
  * instruction cache: needed after writing guest code through the hypervisor's mapping. */

@@ -30,6 +30,7 @@ struct vm_mem {
     hpa_t hpa;
     u64 size;
     bool owned;    /* allocated or reserved by cvisor: freed with the VM */
+    bool scrub;    /* MapReserved RAM: not freed, but zeroed when the VM lets go of it */
     bool is_ram;   /* guest RAM (as opposed to a passed-through device range) */
     bool lazy;     /* mapped into stage-2 page by page on first touch */
     u32 s2flags;   /* stage-2 permissions, for lazy mapping */
