@@ -223,13 +223,23 @@ int mm_reserve(hpa_t base, u64 size)
     return r;
 }
 
-void mm_free_pages(hpa_t base, u64 count)
+void mm_free_pages_as(hpa_t base, u64 count, enum page_content content)
 {
     spin_lock(&pages_lock);
-    int r = page_alloc_free(&pages, base, count);
+    int r = page_alloc_free_as(&pages, base, count, content);
     spin_unlock(&pages_lock);
     if (r != 0)
         pr_err("mm: bad free of %llu pages at %#llx", (unsigned long long)count, (unsigned long long)base.val);
+}
+
+void mm_free_pages(hpa_t base, u64 count) { mm_free_pages_as(base, count, PAGE_DIRTY); }
+
+u64 mm_zero_mask(hpa_t base, u64 n)
+{
+    spin_lock(&pages_lock);
+    u64 m = page_alloc_zero_mask(&pages, base, n);
+    spin_unlock(&pages_lock);
+    return m;
 }
 
 u64 mm_free_page_count(void)
@@ -248,7 +258,8 @@ void *mm_alloc_zeroed_page(hpa_t *pa)
     if (mm_alloc_pages(1, PAGE_SIZE, &p) != 0)
         return NULL;
     void *v = hpa_to_ptr(p);
-    memset(v, 0, PAGE_SIZE);
+    if (!(mm_zero_mask(p, 1) & 1)) /* it may hold what its last owner left */
+        memset(v, 0, PAGE_SIZE);
     if (pa)
         *pa = p;
     return v;

@@ -118,13 +118,13 @@ static int setup_region(struct vm *vm, size_t i, struct diag *d)
     struct vm_mem *m = add_mem(vm, r->gpa, host, r->size, owned, ram);
     m->scrub = ram && !owned; /* reserved RAM: no VM sees what the one before left there */
     m->s2flags = region_s2_flags(r->flags);
-    m->lazy = r->flags & VM_MEM_LAZY;
     if (ram)
         vm->ram_bytes += r->size;
-    if (m->lazy) { /* mapped page by page in vm_fault_in */
-        if (!vm->lazy_hi || r->gpa.val < vm->lazy_lo)
-            vm->lazy_lo = r->gpa.val;
-        vm->lazy_hi = MAX(vm->lazy_hi, r->gpa.val + r->size);
+    if (owned) { /* zeroed and mapped as it is needed (vm_mem.c) */
+        if (vm_mem_ondemand_init(vm, m, r->flags & VM_MEM_LAZY) != 0) {
+            diag_error(d, c->file, r->line, field, "cannot build stage-2 mapping (out of memory)");
+            return -1;
+        }
         return 0;
     }
     if (vm_arch_map(vm, r->gpa, host, r->size, m->s2flags) != 0) {
@@ -141,16 +141,6 @@ int vm_add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size)
         return -1;
     add_mem(vm, g, h, size, false, false);
     return 0;
-}
-
-void *vm_gpa_to_hva(struct vm *vm, gpa_t addr, u64 len)
-{
-    for (size_t i = 0; i < vm->mem_count; i++) {
-        const struct vm_mem *m = &vm->mems[i];
-        if (m->is_ram && range_contains(m->gpa.val, m->size, addr.val, len))
-            return hpa_to_ptr(hpa(m->hpa.val + (addr.val - m->gpa.val)));
-    }
-    return NULL;
 }
 
 /* Size and contents of an image: built in, or from the disk (image_location = "fs"). */
@@ -209,7 +199,7 @@ static int load_image(struct vm *vm, const struct vm_image *img, const char *wha
     }
     if (image_size(vm, img, field, &size, d) != 0 || vm_config_check_image(c, what, img->load_gpa, size, d) != 0)
         return -1;
-    void *dst = vm_gpa_to_hva(vm, img->load_gpa, size);
+    void *dst = vm_ram_for_write(vm, img->load_gpa, size);
     if (!dst) {
         diag_error(d, c->file, img->line, field, "%s does not fit in one RAM region of the VM", what);
         return -1;
@@ -288,7 +278,8 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     const struct vm_config *cfg = vm->config;
     vm->mem_count = 0;
     vm->ram_bytes = 0;
-    vm->lazy_lo = vm->lazy_hi = 0;
+    vm->demand_lo = vm->demand_hi = 0;
+    vm->mem_revoked = false;
     vm->ramdisk_size = 0;
     vm->pt_node_count = 0;
     memset(&vm->vgic, 0, sizeof(vm->vgic));
@@ -357,15 +348,7 @@ void vm_release(struct vm *vm)
     }
     vm->vcpu_count = 0;
     vm_arch_destroy(vm);
-    /* Guest memory is scrubbed when it is given back, not when it is handed out: no VM ever
-     * sees another's data, and booting does not pay for touching every page of a new VM. */
-    for (size_t i = 0; i < vm->mem_count; i++) {
-        if (vm->mems[i].owned || vm->mems[i].scrub)
-            mm_zero(hpa_to_ptr(vm->mems[i].hpa), vm->mems[i].size);
-        if (vm->mems[i].owned)
-            mm_free_pages(vm->mems[i].hpa, vm->mems[i].size / PAGE_SIZE);
-    }
-    vm->mem_count = 0;
+    vm_mem_release(vm); /* what it touched is scrubbed */
     dev_release_all(vm); /* reserved ranges and devices may go to another VM now, scrubbed */
     for (struct vdev *dev = vm->devices, *next; dev; dev = next) {
         next = dev->next;
@@ -410,28 +393,10 @@ void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, .
     __atomic_store_n(&vm->state, VM_ENDING, __ATOMIC_RELEASE);
     spin_unlock(&vm->lock);
     if (vm->vgic.passthrough)
-        vm_arch_revoke(vm); /* its vCPUs never trap by themselves: make them fault out */
+        vm_mem_revoke(vm); /* its vCPUs never trap by themselves: make them fault out */
     /* Every pCPU hosting one of its vCPUs notices at its next pass through the run loop. */
     for (u32 i = 0; i < vm->vcpu_count; i++)
         sched_vm_ending(vm->vcpus[i]->pcpu);
-}
-
-bool vm_fault_in(struct vm *vm, gpa_t addr)
-{
-    if (addr.val >= vm->lazy_hi || addr.val < vm->lazy_lo)
-        return false;
-    for (size_t i = 0; i < vm->mem_count; i++) {
-        const struct vm_mem *m = &vm->mems[i];
-        if (!m->lazy || addr.val < m->gpa.val || addr.val - m->gpa.val >= m->size)
-            continue;
-        u64 off = ALIGN_DOWN(addr.val - m->gpa.val, PAGE_SIZE);
-        /* Another vCPU may have mapped it meanwhile: an identical remap succeeds. */
-        if (vm_arch_map(vm, gpa(m->gpa.val + off), hpa(m->hpa.val + off), PAGE_SIZE, m->s2flags) != 0)
-            return false;
-        vm->lazy_faults++;
-        return true;
-    }
-    return false;
 }
 
 struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid)

@@ -6,6 +6,7 @@ import subprocess
 from cvisor import SYSTEST, Machine, build_image, qemu_machine, run_to_completion
 
 HOSTILE = "tests/configs/hostile/"
+MIB = 1 << 20
 
 
 def test_debug_and_pmu_state_do_not_cross_vms():
@@ -127,3 +128,35 @@ def test_mapreserved_only_on_ram_the_host_reserves_and_held_by_one_vm():
     assert "[vm53] hostile: resv: first use: firmware data 0x99aabbcc 0" in lines, out
     assert "[vm53] hostile: resv: after the restart: 0 0" in lines, out
     assert "vm52 " not in out.split("all VMs have ended")[1]
+
+
+def image_end(image):
+    """The end of the hypervisor image in host memory (its __image_end symbol)."""
+    syms = subprocess.run(["llvm-nm", str(image.with_suffix(".elf"))], check=True, capture_output=True,
+                          text=True).stdout
+    return int(re.search(r"^([0-9a-f]+) \w __image_end$", syms, re.M).group(1), 16)
+
+
+def test_every_page_a_vm_sees_first_reads_as_zero():
+    """Host RAM past the hypervisor is filled with a pattern before cvisor starts (RAM never
+    used since boot holds whatever it held); two VMs scan their RAM, leave data in it and reset
+    themselves, next to a VM whose restarts free many stage-2 tables. Every scan must find only
+    zeros outside the guest's own image and device tree."""
+    image, _ = build_image("hostile-scan", [HOSTILE + "scan-a.toml", HOSTILE + "scan-b.toml",
+                                             HOSTILE + "churn.toml"])
+    fill = SYSTEST / "hostile-scan" / "pattern.bin"
+    fill.write_bytes(b"\xa5\x5a\xc3\x3c" * (MIB * 64 // 4))
+    start = (image_end(image) + 2 * MIB - 1) & ~(2 * MIB - 1)
+    m = Machine(image, "hostile-scan", timeout=120,
+                extra=["-device", f"loader,file={fill},addr={start:#x},force-raw=on"])
+    try:
+        for vm in (61, 62):
+            for _ in range(4):
+                m.expect(rf"\[vm{vm}\] hostile: scan: \d+ of \d+ words non-zero")
+        text = m.text()
+    finally:
+        m.close()
+    scans = re.findall(r"\[vm6[12]\] hostile: scan: (\d+) of (\d+) words non-zero \(first at (\S+): (\S+)\)", text)
+    assert len(scans) >= 8, text
+    assert all(s[0] == "0" and int(s[1]) > 1_900_000 for s in scans), "\n".join(map(str, scans))
+    assert "vm63 'churn' is restarting" in text

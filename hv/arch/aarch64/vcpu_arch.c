@@ -309,12 +309,12 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
     u32 iss = ESR_ISS(esr);
     bool write = iss & (1u << 6);
     u32 dfsc = iss & 0x3f;
-    if (iss & (1u << 7)) {
-        fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
+    if ((dfsc & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(ipa))) {
+        exit->reason = VCPU_EXIT_RETRY; /* guest RAM brought in (also for its page-table walks) */
         return;
     }
-    if ((dfsc & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(ipa))) {
-        exit->reason = VCPU_EXIT_RETRY; /* a lazily mapped page is now there */
+    if (iss & (1u << 7)) {
+        fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
         return;
     }
     if ((dfsc & 0x3c) != 0x04) { /* not a translation fault: the page is mapped */
