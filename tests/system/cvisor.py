@@ -89,9 +89,11 @@ class Machine:
         self.output = ""
 
     def expect(self, pattern, timeout=None):
-        """Waits for a regex; returns the match object."""
+        """Waits for a regex (at most timeout seconds, else the machine's timeout); returns the
+        match object."""
         try:
-            self.child.expect(pattern, timeout=timeout)
+            # pexpect waits for ever on timeout=None; -1 means the spawn's own timeout
+            self.child.expect(pattern, timeout=-1 if timeout is None else timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:
             self.log.flush()
             raise AssertionError(f"did not see {pattern!r}; console so far:\n{self.text()}") from e
