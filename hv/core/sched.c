@@ -81,9 +81,9 @@ int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct 
             /* any other VM's vCPU there, or two of this VM's? */
             for (u32 k = 0; k < VM_MAX && !other; k++) {
                 struct vm *o = vm_table[k];
-                for (u32 j = 0; o && o != vm && j < o->vcpu_count && !other; j++)
-                    if (o->vcpus[j] && o->vcpus[j]->pcpu == p)
-                        other = o;
+                /* (under its lock: that VM may be restarting itself on another pCPU) */
+                if (o && o != vm && (vm_vcpu_pcpus(o) >> p) & 1)
+                    other = o;
             }
             for (u32 j = 0; j < i && !other; j++)
                 if (vm->vcpus[j]->pcpu == p)

@@ -182,11 +182,14 @@ static void cmd_stats(struct vm *vm)
     out("vm%llu '%s': %llu exits, %llu interrupts injected, %u restarts, %llu lazy page faults\n",
         (unsigned long long)vm->id, vm->name, (unsigned long long)vm->exits, (unsigned long long)vm->vgic.injected,
         vm->restarts, (unsigned long long)vm->lazy_faults);
-    for (u32 i = 0; i < vm->vcpu_count; i++) {
-        const struct vcpu_stats *s = &vm->vcpus[i]->stats;
+    /* a copy: the VM may restart itself (and free its vCPUs) while this prints */
+    static struct vm_vcpu_stat st[VM_MAX_VCPUS];
+    u32 n = vm_vcpu_stats(vm, st, VM_MAX_VCPUS);
+    for (u32 i = 0; i < n; i++) {
+        const struct vcpu_stats *s = &st[i].stats;
         out("  vcpu%u on pCPU %u: %llu exits (hypercalls %llu, MMIO %llu, WFI %llu, IRQ %llu); %llu ms in the guest, "
             "%llu ms in the hypervisor\n",
-            i, vm->vcpus[i]->pcpu, (unsigned long long)s->exits, (unsigned long long)s->hypercalls,
+            i, st[i].pcpu, (unsigned long long)s->exits, (unsigned long long)s->hypercalls,
             (unsigned long long)s->mmio, (unsigned long long)s->halts, (unsigned long long)s->irqs,
             (unsigned long long)(s->guest_ticks * 1000 / timer_freq()),
             (unsigned long long)(s->hv_ticks * 1000 / timer_freq()));
@@ -249,8 +252,8 @@ static void run_command(char *cmd)
             return out("vm%llu drives the GIC of its pCPUs itself (interrupt passthrough): it cannot be "
                        "paused, only stopped\n", (unsigned long long)vm->id);
         vm->paused = !strcmp(words[1], "pause");
-        for (u32 i = 0; i < vm->vcpu_count; i++) /* running vCPUs leave, paused ones come back */
-            sched_kick(vm->vcpus[i]->pcpu);
+        for (u64 cpus = vm_vcpu_pcpus(vm); cpus; cpus &= cpus - 1) /* running vCPUs leave, paused ones come back */
+            sched_kick((u32)__builtin_ctzll(cpus));
         return out("vm%llu %s\n", (unsigned long long)vm->id, vm->paused ? "paused" : "resumed");
     }
     if (!strcmp(words[1], "stop"))
@@ -313,9 +316,12 @@ void shell_input(char c)
         return;
     }
     struct vm *vm = console_focus();
+    /* Typed for a VM that is restarting (its console is being rebuilt): dropped, never taken
+     * as shell commands. */
+    bool restarting = !vm && focus_chosen && focus && focus->state != VM_ENDED;
     spin_unlock(&focus_lock);
     if (vm)
         vconsole_input(vm->console, c);
-    else
+    else if (!restarting)
         shell_char(c);
 }

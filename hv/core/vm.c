@@ -8,6 +8,7 @@
 #include <hv/image.h>
 #include <hv/vmfs.h>
 #include <hv/sched.h>
+#include <hv/vconsole.h>
 #include <hv/vgic.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
@@ -251,7 +252,9 @@ static int create_vcpus(struct vm *vm, const struct vm_host_info *host, struct d
             return -1;
         }
         v->affinity = mask;
+        spin_lock(&vm->lock); /* the shell may be reading the list (vm_vcpu_stats) */
         vm->vcpus[vm->vcpu_count++] = v;
+        spin_unlock(&vm->lock);
     }
     return 0;
 }
@@ -336,17 +339,31 @@ struct vm *vm_create(struct vm_config *cfg, const struct vm_host_info *host, str
 /* Frees memory, tables and vCPUs; the struct itself stays in vm_table for the end report. */
 void vm_release(struct vm *vm)
 {
+    struct vcpu *gone[VM_MAX_VCPUS];
+    u32 ngone;
+    spin_lock(&vm->lock); /* a vm_request_end still at work on this VM finishes first */
+    spin_unlock(&vm->lock);
+    /* Console input must not reach the VM while it comes apart (it would raise an interrupt
+     * in a vCPU about to be freed). */
+    vconsole_detach(vm);
     if (vm->vgic.present)
         vgic_release(vm); /* forwarded interrupts first: their handler reaches the vCPUs */
     if (vm->vgic.passthrough)
         vgic_pt_release(vm);
     sched_release_pcpus(vm);
-    for (u32 i = 0; i < vm->vcpu_count; i++) {
-        sched_remove(vm->vcpus[i]);
-        vcpu_destroy(vm->vcpus[i]);
+    /* Under vm->lock: readers of the vCPU list (the shell) see it either whole or empty. */
+    spin_lock(&vm->lock);
+    ngone = vm->vcpu_count;
+    for (u32 i = 0; i < ngone; i++) {
+        gone[i] = vm->vcpus[i];
         vm->vcpus[i] = NULL;
     }
     vm->vcpu_count = 0;
+    spin_unlock(&vm->lock);
+    for (u32 i = 0; i < ngone; i++) {
+        sched_remove(gone[i]);
+        vcpu_destroy(gone[i]);
+    }
     vm_arch_destroy(vm);
     vm_mem_release(vm); /* what it touched is scrubbed */
     dev_release_all(vm); /* reserved ranges and devices may go to another VM now, scrubbed */
@@ -371,13 +388,19 @@ void vm_destroy(struct vm *vm)
 
 void vm_start(struct vm *vm)
 {
-    vm->state = VM_RUNNING;
     vm->vcpus_active = vm->vcpu_count;
     for (u32 i = 0; i < vm->vcpu_count; i++)
         sched_add(vm->vcpus[i]);
+    /* RUNNING only now: an end requested from then on finds every vCPU in its run queue. */
+    spin_lock(&vm->lock);
+    __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+    spin_unlock(&vm->lock);
     vcpu_power_on(vm->vcpus[0], vm->config->entry_point, boot_arg(vm->config));
 }
 
+/* Everything here happens under vm->lock: once the state is ENDING, another pCPU may stop the
+ * last vCPU and finish (release, perhaps rebuild) the VM, and vm_release starts by taking the
+ * lock, so it waits until this is done with the VM's stage 2 and vCPUs. */
 void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, ...)
 {
     spin_lock(&vm->lock);
@@ -391,12 +414,32 @@ void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, .
     fmt_vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
     va_end(ap);
     __atomic_store_n(&vm->state, VM_ENDING, __ATOMIC_RELEASE);
-    spin_unlock(&vm->lock);
     if (vm->vgic.passthrough)
         vm_mem_revoke(vm); /* its vCPUs never trap by themselves: make them fault out */
     /* Every pCPU hosting one of its vCPUs notices at its next pass through the run loop. */
     for (u32 i = 0; i < vm->vcpu_count; i++)
         sched_vm_ending(vm->vcpus[i]->pcpu);
+    spin_unlock(&vm->lock);
+}
+
+u64 vm_vcpu_pcpus(struct vm *vm)
+{
+    u64 mask = 0;
+    spin_lock(&vm->lock);
+    for (u32 i = 0; i < vm->vcpu_count; i++)
+        mask |= 1ull << vm->vcpus[i]->pcpu;
+    spin_unlock(&vm->lock);
+    return mask;
+}
+
+u32 vm_vcpu_stats(struct vm *vm, struct vm_vcpu_stat *out, u32 max)
+{
+    u32 n = 0;
+    spin_lock(&vm->lock);
+    for (; n < vm->vcpu_count && n < max; n++)
+        out[n] = (struct vm_vcpu_stat){vm->vcpus[n]->pcpu, vm->vcpus[n]->stats};
+    spin_unlock(&vm->lock);
+    return n;
 }
 
 struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid)

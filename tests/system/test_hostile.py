@@ -160,3 +160,54 @@ def test_every_page_a_vm_sees_first_reads_as_zero():
     assert len(scans) >= 8, text
     assert all(s[0] == "0" and int(s[1]) > 1_900_000 for s in scans), "\n".join(map(str, scans))
     assert "vm63 'churn' is restarting" in text
+
+
+def shell(m, cmd, expect):
+    m.sendline(cmd)
+    match = m.expect(expect)
+    m.expect(r"cvisor> ")
+    return match
+
+
+def test_shell_and_console_input_race_a_vm_restarting_itself():
+    """A 2-vCPU VM resets itself several times a second (CPU_ON/CPU_OFF races, lazily mapped
+    RAM); meanwhile the shell (on another pCPU's timeline) inspects, pauses, stops and starts it,
+    and console input is typed to it. Nothing may crash or hang, and stopping it always gives the
+    same number of free pages."""
+    image, _ = build_image("hostile-races", [HOSTILE + "churn-con.toml"])
+    m = Machine(image, "hostile-races", timeout=60)
+    try:
+        m.expect(r"vm64 'churn-con' is restarting")
+        m.send(ESC)  # the VM has the console first; the shell is next
+        m.expect(r"cvisor> ")
+        base = None
+        stops = 0
+        for i in range(120):
+            shell(m, "vm stats 64", r"vm64 'churn-con': \d+ exits, \d+ interrupts injected, \d+ restarts")
+            shell(m, "vm pause 64", r"vm64 paused")
+            shell(m, "vm resume 64", r"vm64 resumed")
+            if i % 4 == 1:  # typed input reaches the VM whatever state it is in
+                m.send(ESC)
+                if "console" in m.expect(r"--- console of vm64|--- cvisor shell").group(0):
+                    m.send("input-racing-a-restart " * 4)
+                    m.send(ESC)
+                    m.expect(r"--- cvisor shell")
+                # (else it was restarting, without a console, when Ctrl-] looked)
+                m.expect(r"cvisor> ")
+            if i % 4 == 3:
+                m.sendline("vm stop 64")
+                if m.expect(r"vm64 'churn-con' ended: shutdown \(stopped from the shell\)|is not running").group(0) \
+                        .startswith("is not"):
+                    continue  # it was between two of its own restarts
+                shell(m, "vm list", r"64\s+churn-con\s+stopped")  # (the prompt came before or after)
+                stops += 1
+                free = int(shell(m, "mem", r"pages: (\d+) free").group(1))
+                base = free if base is None else base
+                assert free == base, f"stop {stops}: {free} free pages, first stop {base}"
+                shell(m, "vm start 64", r"vm64 'churn-con': 2 vCPUs on pCPU 0,1")
+        restarts = int(shell(m, "vm stats 64", r"(\d+) restarts").group(1))
+        assert stops >= 20 and restarts >= 10, (stops, restarts)
+        text = m.text()
+        assert "PANIC" not in text and "fatal" not in text and "bad free" not in text
+    finally:
+        m.close()

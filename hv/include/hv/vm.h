@@ -120,6 +120,16 @@ struct vdev *vm_find_vdev(struct vm *vm, gpa_t addr);
 void vm_add_vdev(struct vm *vm, struct vdev *dev);
 
 void vm_console_put(struct vm *vm, char c);
+
+/* The pCPUs hosting the VM's vCPUs (a bitmask), read under the VM's lock: safe while the VM
+ * restarts itself on another pCPU. */
+u64 vm_vcpu_pcpus(struct vm *vm);
+/* A copy of up to max vCPUs' statistics, under the VM's lock; returns how many. */
+struct vm_vcpu_stat {
+    u32 pcpu;
+    struct vcpu_stats stats;
+};
+u32 vm_vcpu_stats(struct vm *vm, struct vm_vcpu_stat *out, u32 max);
 const char *vm_end_reason_name(enum vm_end_reason r);
 
 #endif
