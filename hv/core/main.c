@@ -68,6 +68,7 @@ static void host_info(struct vm_host_info *h)
         str_copy(h->hv_devices[i].what, devs[i].what, sizeof(h->hv_devices[i].what));
     }
     h->console_base = hpa(boot_info.uart_base);
+    h->ipa_limit = vm_arch_ipa_limit();
     h->cpu_count = cpu_count();
     for (u32 c = 0; c < cpu_count(); c++)
         h->cpu_mpidr[c] = cpu_hwid(c);

@@ -168,6 +168,21 @@ static bool spans_overlap(const struct span *a, const struct span *b)
     return ranges_overlap(a->base, a->len, b->base, b->len);
 }
 
+/* Every guest range must fit the guest-physical address space stage 2 covers (and not wrap). */
+static void check_ipa_range(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
+{
+    struct span s;
+    char f[FIELD_MAX];
+    for (size_t j = 0; h->ipa_limit && j < span_count(cfg); j++) {
+        if (!span_at(cfg, j, false, &s) || (s.base + s.len >= s.base && s.base + s.len <= h->ipa_limit))
+            continue;
+        span_field(f, &s);
+        diag_error(diag, cfg->file, s.line, f,
+                   "[0x%llx, 0x%llx) lies beyond the guest-physical address space, which ends at 0x%llx",
+                   ULL(s.base), ULL(range_end(s.base, s.len)), ULL(h->ipa_limit));
+    }
+}
+
 /* Memory regions and device windows share one guest-physical space: any overlap means two
  * entries claim the same guest addresses. Reported at the later entry, naming the earlier one. */
 static void check_guest_overlaps(const struct vm_config *cfg, struct diag *diag)
@@ -509,6 +524,7 @@ int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *h
     check_addresses(cfg, d);
     check_cpus(cfg, host, d);
     check_devices(cfg, host, d);
+    check_ipa_range(cfg, host, d);
     check_guest_overlaps(cfg, d);
     return d->errors == errors ? 0 : -1;
 }

@@ -157,6 +157,7 @@ struct vm_host_info {
     struct { hpa_t base; u64 size; char what[32]; } hv_devices[16];
     size_t hv_device_count;
     hpa_t console_base; /* the hypervisor's console UART (one page); 0: none */
+    u64 ipa_limit;      /* guest-physical addresses stage 2 can map are below this; 0: unchecked */
     u64 cpu_mpidr[64]; /* index = pCPU number */
     size_t cpu_count;
 };

@@ -511,6 +511,42 @@ static void integer_ranges(void **state)
     EXPECT_WARN("base.vm_type", 5, "vm_type 7 is not one of 0 (host), 1 (RTOS), 2 (Linux)");
 }
 
+/* What a hostile review threw at the config path without effect (isolation issue 12): keep it so. */
+static void hostile_values_are_refused(void **state)
+{
+    (void)state;
+    static char text[16384];
+    char cmd[10001];
+    memset(cmd, 'x', sizeof(cmd) - 1);
+    cmd[sizeof(cmd) - 1] = '\0';
+    snprintf(text, sizeof(text), "[base]\nid = 1\nname = \"t\"\ncpu_num = 17\n" KERNEL "cmdline = \"%s\"\n", cmd);
+    assert_int_equal(load(text), -1);
+    EXPECT_ERROR("base.cpu_num", 4, "cpu_num is 17 but at most 16 vCPUs are supported");
+    EXPECT_ERROR("kernel.cmdline", 10, "cmdline is 10000 bytes long but at most 511 bytes are supported");
+    reset(NULL);
+    assert_int_equal(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 0x1_0000_0001\n" KERNEL), -1);
+    EXPECT_ERROR("base.cpu_num", 4, "cpu_num is 4294967297 but must be at most 4294967295");
+    /* guest ranges past what stage 2 maps (TOML integers stop at 2^63 - 1: nothing wraps) */
+    reset(NULL);
+    EXPECT_CLEAN(load(BASE KERNEL_NO_REGIONS "memory_regions = [\n"
+                                             "  [0x4200_0000, 0x100_0000, 0x7, 0],\n"
+                                             "  [0x7fff_ffff_ffff_f000, 0x2000, 0x7, 0],\n"
+                                             "  [0x7f_ffff_f000, 0x2000, 0x7, 0],\n"
+                                             "]\n"
+                                             "[devices]\n"
+                                             "emu_devices = [[\"uart\", 0x100_0000_0000, 0x1000, 33, 2, []]]\n"),
+                 0);
+    struct vm_host_info h = host;
+    h.ipa_limit = 1ull << 39;
+    assert_int_equal(vm_config_validate(&cfg, &h, &diag), -1);
+    EXPECT_ERROR("kernel.memory_regions[1]", 11,
+                 "[0x7ffffffffffff000, 0x8000000000001000) lies beyond the guest-physical address space, which "
+                 "ends at 0x8000000000");
+    EXPECT_ERROR("kernel.memory_regions[2]", 12, "[0x7ffffff000, 0x8000001000) lies beyond");
+    EXPECT_ERROR("devices.emu_devices[0]", 15, "[0x10000000000, 0x10000001000) lies beyond");
+    assert_int_equal(diag.errors, 3);
+}
+
 static void too_many_vcpu_entries(void **state)
 {
     (void)state;
@@ -1121,6 +1157,7 @@ int main(void)
         cmocka_unit_test_setup(tables_of_wrong_type, reset),
         cmocka_unit_test_setup(wrong_types, reset),
         cmocka_unit_test_setup(integer_ranges, reset),
+        cmocka_unit_test_setup(hostile_values_are_refused, reset),
         cmocka_unit_test_setup(too_many_vcpu_entries, reset),
         cmocka_unit_test_setup(empty_cpu_lists_mean_absent, reset),
         cmocka_unit_test_setup(memory_region_errors, reset),
