@@ -18,8 +18,10 @@ static spinlock_t pages_lock = SPINLOCK_INIT;
 static struct heap heap;
 static spinlock_t heap_lock = SPINLOCK_INIT;
 
-static struct mem_range ram[MAX_RANGES], reserved[MAX_RESERVED];
-static size_t ram_count, reserved_count;
+#define MAX_FW_RANGES 16
+
+static struct mem_range ram[MAX_RANGES], reserved[MAX_RESERVED], fw_reserved[MAX_FW_RANGES];
+static size_t ram_count, reserved_count, fw_reserved_count;
 
 size_t mm_ram_ranges(struct mem_range *out, size_t max)
 {
@@ -32,6 +34,13 @@ size_t mm_reserved_ranges(struct mem_range *out, size_t max)
 {
     size_t n = MIN(max, reserved_count);
     memcpy(out, reserved, n * sizeof(*out));
+    return n;
+}
+
+size_t mm_firmware_reserved_ranges(struct mem_range *out, size_t max)
+{
+    size_t n = MIN(max, fw_reserved_count);
+    memcpy(out, fw_reserved, n * sizeof(*out));
     return n;
 }
 
@@ -56,19 +65,29 @@ static void find_ram(const struct fdt *fdt)
     }
 }
 
-/* Memory the firmware keeps for itself (e.g. OpenSBI's): the DTB's memory reservation block and
- * the /reserved-memory nodes. Never handed out (a VM could otherwise be given it too). */
+static void add_fw_reserved(u64 base, u64 size)
+{
+    if (!size || size > ~0ull - base)
+        return;
+    if (fw_reserved_count == MAX_FW_RANGES)
+        panic("mm: more than %u reserved memory ranges in the host DTB", MAX_FW_RANGES);
+    fw_reserved[fw_reserved_count++] = (struct mem_range){base, size};
+}
+
+/* Memory the host DTB reserves (the firmware's own, e.g. OpenSBI's, or memory an OS is to map
+ * as it is): the memory reservation block and the /reserved-memory nodes with a reg (dynamic
+ * ones, with only a size, reserve nothing). Never handed out by the page allocator; kept apart
+ * from the hypervisor's own memory, since a VM may be given such a range as a MapReserved
+ * region or a passthrough range (claimed, one VM at a time: docs/isolation.md). */
 static void find_firmware_reserved(const struct fdt *fdt)
 {
     u64 base, size;
     for (size_t i = 0; fdt_mem_rsv(fdt, i, &base, &size); i++)
-        if (size)
-            add_reserved(base, size);
+        add_fw_reserved(base, size);
     int rm = fdt_path_lookup(fdt, "/reserved-memory");
     for (int n = rm >= 0 ? fdt_first_child(fdt, rm) : -1; n >= 0; n = fdt_next_sibling(fdt, n))
         for (size_t i = 0; fdt_node_enabled(fdt, n) && fdt_reg(fdt, n, i, &base, &size); i++)
-            if (size)
-                add_reserved(base, size);
+            add_fw_reserved(base, size);
 }
 
 /* Bitmaps go right after the image, or after whatever is already kept there (the DTB, firmware
@@ -82,11 +101,13 @@ static u64 place_bitmaps(u64 bytes, u64 image_end, u64 dtb, u64 dtb_size)
             at = ALIGN_UP(dtb + dtb_size, PAGE_SIZE);
             moved = true;
         }
-        for (size_t i = 0; i < reserved_count; i++)
-            if (ranges_overlap(at, bytes, reserved[i].base, reserved[i].size)) {
-                at = ALIGN_UP(reserved[i].base + reserved[i].size, PAGE_SIZE);
+        for (size_t i = 0; i < reserved_count + fw_reserved_count; i++) {
+            const struct mem_range *r = i < reserved_count ? &reserved[i] : &fw_reserved[i - reserved_count];
+            if (ranges_overlap(at, bytes, r->base, r->size)) {
+                at = ALIGN_UP(r->base + r->size, PAGE_SIZE);
                 moved = true;
             }
+        }
     }
     return at;
 }
@@ -172,6 +193,8 @@ void mm_init(const struct fdt *fdt, u64 image_start, u64 image_end, u64 dtb, u64
     add_reserved(bitmaps, bitmap_bytes);
     for (size_t i = 0; i < reserved_count; i++)
         reserve(reserved[i].base, reserved[i].size);
+    for (size_t i = 0; i < fw_reserved_count; i++)
+        reserve(fw_reserved[i].base, fw_reserved[i].size);
 
     mmu_init(&mm_pt_mem);
     for (size_t i = 0; i < ram_count; i++)
@@ -200,13 +223,23 @@ int mm_reserve(hpa_t base, u64 size)
     return r;
 }
 
-void mm_free_pages(hpa_t base, u64 count)
+void mm_free_pages_as(hpa_t base, u64 count, enum page_content content)
 {
     spin_lock(&pages_lock);
-    int r = page_alloc_free(&pages, base, count);
+    int r = page_alloc_free_as(&pages, base, count, content);
     spin_unlock(&pages_lock);
     if (r != 0)
         pr_err("mm: bad free of %llu pages at %#llx", (unsigned long long)count, (unsigned long long)base.val);
+}
+
+void mm_free_pages(hpa_t base, u64 count) { mm_free_pages_as(base, count, PAGE_DIRTY); }
+
+u64 mm_zero_mask(hpa_t base, u64 n)
+{
+    spin_lock(&pages_lock);
+    u64 m = page_alloc_zero_mask(&pages, base, n);
+    spin_unlock(&pages_lock);
+    return m;
 }
 
 u64 mm_free_page_count(void)
@@ -225,7 +258,8 @@ void *mm_alloc_zeroed_page(hpa_t *pa)
     if (mm_alloc_pages(1, PAGE_SIZE, &p) != 0)
         return NULL;
     void *v = hpa_to_ptr(p);
-    memset(v, 0, PAGE_SIZE);
+    if (!(mm_zero_mask(p, 1) & 1)) /* it may hold what its last owner left */
+        memset(v, 0, PAGE_SIZE);
     if (pa)
         *pa = p;
     return v;

@@ -5,6 +5,7 @@
 #include <base/arch_hooks.h>
 #include <base/boot.h>
 #include <base/console.h>
+#include <base/devclaim.h>
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
@@ -64,6 +65,21 @@ static void host_info(struct vm_host_info *h)
         h->reserved[i].base = hpa(r[i].base);
         h->reserved[i].size = r[i].size;
     }
+    struct mem_range fw[ARRAY_SIZE(h->fw_reserved)];
+    h->fw_reserved_count = mm_firmware_reserved_ranges(fw, ARRAY_SIZE(fw));
+    for (size_t i = 0; i < h->fw_reserved_count; i++) {
+        h->fw_reserved[i].base = hpa(fw[i].base);
+        h->fw_reserved[i].size = fw[i].size;
+    }
+    struct dev_claim devs[ARRAY_SIZE(h->hv_devices)];
+    h->hv_device_count = dev_claim_list(DEVCLAIM_HYPERVISOR, devs, ARRAY_SIZE(devs));
+    for (size_t i = 0; i < h->hv_device_count; i++) {
+        h->hv_devices[i].base = hpa(devs[i].base);
+        h->hv_devices[i].size = devs[i].size;
+        str_copy(h->hv_devices[i].what, devs[i].what, sizeof(h->hv_devices[i].what));
+    }
+    h->console_base = hpa(boot_info.uart_base);
+    h->ipa_limit = vm_arch_ipa_limit();
     h->cpu_count = cpu_count();
     for (u32 c = 0; c < cpu_count(); c++)
         h->cpu_mpidr[c] = cpu_hwid(c);

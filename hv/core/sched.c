@@ -11,7 +11,10 @@
 #include <hv/shell.h>
 #include <hv/vm.h>
 
-#define RQ_MAX 32
+/* Room for every vCPU there can be: all VMs at their largest, pinned to one pCPU. A run queue
+ * can then never refuse a vCPU (which would leave its VM counting a vCPU that never runs, so
+ * the VM would never end). */
+#define RQ_MAX (VM_MAX * VM_MAX_VCPUS)
 #define SLICE_NS 10000000ull /* 10 ms: time slice when several vCPUs share a pCPU */
 
 struct run_queue {
@@ -34,8 +37,9 @@ void sched_add(struct vcpu *vcpu)
     spin_lock(&rq->lock);
     if (rq->count < RQ_MAX)
         rq->vcpus[rq->count++] = vcpu;
-    else
-        pr_err("sched: run queue of pCPU %u is full", vcpu->pcpu);
+    else /* cannot happen: RQ_MAX is every vCPU of every VM */
+        panic("sched: run queue of pCPU %u is full (vm%llu '%s' vcpu%u)", vcpu->pcpu,
+              (unsigned long long)vcpu->vm->id, vcpu->vm->name, vcpu->id);
     spin_unlock(&rq->lock);
 }
 
@@ -77,9 +81,9 @@ int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct 
             /* any other VM's vCPU there, or two of this VM's? */
             for (u32 k = 0; k < VM_MAX && !other; k++) {
                 struct vm *o = vm_table[k];
-                for (u32 j = 0; o && o != vm && j < o->vcpu_count && !other; j++)
-                    if (o->vcpus[j] && o->vcpus[j]->pcpu == p)
-                        other = o;
+                /* (under its lock: that VM may be restarting itself on another pCPU) */
+                if (o && o != vm && (vm_vcpu_pcpus(o) >> p) & 1)
+                    other = o;
             }
             for (u32 j = 0; j < i && !other; j++)
                 if (vm->vcpus[j]->pcpu == p)
@@ -147,7 +151,7 @@ void sched_vm_ending(u32 cpu)
 static void reap_ending(void)
 {
     struct run_queue *rq = &rqs[cpu_id()];
-    struct vm *finished[RQ_MAX];
+    struct vm *finished[VM_MAX]; /* a VM finishes once: its last vCPU stops here */
     u32 nfinished = 0;
     spin_lock(&rq->lock);
     for (u32 i = 0; i < rq->count; i++) {

@@ -11,6 +11,7 @@
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
+#include <lib/tty_filter.h>
 
 #define LINE_MAX 128
 
@@ -73,10 +74,35 @@ static void out(const char *fmt, ...)
         out_flush(&o);
 }
 
+/* The VM whose raw bytes last reached the terminal: whatever state it put the terminal in
+ * (colours, modes, a half-sent escape sequence) is reset before anyone else uses it. */
+static struct vm *raw_owner;
+static spinlock_t raw_lock = SPINLOCK_INIT;
+
+static void terminal_reset_locked(void)
+{
+    if (raw_owner)
+        console_write(TTY_RESET, sizeof(TTY_RESET) - 1);
+    raw_owner = NULL;
+}
+
+void console_vm_detached(struct vm *vm)
+{
+    spin_lock(&raw_lock);
+    if (raw_owner == vm)
+        terminal_reset_locked();
+    spin_unlock(&raw_lock);
+}
+
 void console_vm_output(struct vm *vm, char c)
 {
-    if (console_focus() == vm) {
+    if (console_focus() == vm) { /* raw: the terminal is this VM's while it has the focus */
+        spin_lock(&raw_lock);
+        if (raw_owner != vm)
+            terminal_reset_locked();
+        raw_owner = vm;
         console_write(&c, 1);
+        spin_unlock(&raw_lock);
         return;
     }
     struct vconsole *vc = vm->console;
@@ -85,14 +111,24 @@ void console_vm_output(struct vm *vm, char c)
         vc->out_head = vc->out_tail - sizeof(vc->out);
 }
 
+/* What the VM wrote while it did not have the focus: printable text only, since control
+ * bytes meant for a terminal state that has since changed would only scramble it. */
 static void show_buffered(struct vm *vm)
 {
     struct vconsole *vc = vm->console;
+    struct tty_filter f;
+    char chunk[128];
+    size_t len = 0;
+    tty_filter_init(&f);
     out("\n--- console of vm%llu '%s' (Ctrl-] switches) ---\n", (unsigned long long)vm->id, vm->name);
     while (vc->out_head != vc->out_tail) {
-        char c = vc->out[vc->out_head++ % sizeof(vc->out)];
-        console_write(&c, 1);
+        if (len + TTY_FILTER_OUT_MAX > sizeof(chunk)) {
+            console_write(chunk, len);
+            len = 0;
+        }
+        len += tty_filter_byte(&f, (u8)vc->out[vc->out_head++ % sizeof(vc->out)], chunk + len);
     }
+    console_write(chunk, len);
 }
 
 static void prompt(void) { out("cvisor> "); }
@@ -102,6 +138,9 @@ static void switch_focus(void)
 {
     struct vm *cur = console_focus();
     u32 start = 0;
+    spin_lock(&raw_lock);
+    terminal_reset_locked(); /* the focus moves: nothing of the last VM's terminal state stays */
+    spin_unlock(&raw_lock);
     if (cur)
         start = cur->index + 1;
     focus_chosen = true;
@@ -164,11 +203,14 @@ static void cmd_stats(struct vm *vm)
     out("vm%llu '%s': %llu exits, %llu interrupts injected, %u restarts, %llu lazy page faults\n",
         (unsigned long long)vm->id, vm->name, (unsigned long long)vm->exits, (unsigned long long)vm->vgic.injected,
         vm->restarts, (unsigned long long)vm->lazy_faults);
-    for (u32 i = 0; i < vm->vcpu_count; i++) {
-        const struct vcpu_stats *s = &vm->vcpus[i]->stats;
+    /* a copy: the VM may restart itself (and free its vCPUs) while this prints */
+    static struct vm_vcpu_stat st[VM_MAX_VCPUS];
+    u32 n = vm_vcpu_stats(vm, st, VM_MAX_VCPUS);
+    for (u32 i = 0; i < n; i++) {
+        const struct vcpu_stats *s = &st[i].stats;
         out("  vcpu%u on pCPU %u: %llu exits (hypercalls %llu, MMIO %llu, WFI %llu, IRQ %llu); %llu ms in the guest, "
             "%llu ms in the hypervisor\n",
-            i, vm->vcpus[i]->pcpu, (unsigned long long)s->exits, (unsigned long long)s->hypercalls,
+            i, st[i].pcpu, (unsigned long long)s->exits, (unsigned long long)s->hypercalls,
             (unsigned long long)s->mmio, (unsigned long long)s->halts, (unsigned long long)s->irqs,
             (unsigned long long)(s->guest_ticks * 1000 / timer_freq()),
             (unsigned long long)(s->hv_ticks * 1000 / timer_freq()));
@@ -216,8 +258,8 @@ static void cmd_pause_resume(struct vm *vm, bool pause)
     if (vm->state != VM_RUNNING)
         return out("vm%llu '%s' is %s, not running\n", (unsigned long long)vm->id, vm->name, state_name(vm));
     vm->paused = pause;
-    for (u32 i = 0; i < vm->vcpu_count; i++) /* running vCPUs leave, paused ones come back */
-        sched_kick(vm->vcpus[i]->pcpu);
+    for (u64 cpus = vm_vcpu_pcpus(vm); cpus; cpus &= cpus - 1) /* running vCPUs leave, paused ones come back */
+        sched_kick((u32)__builtin_ctzll(cpus));
     out("vm%llu %s\n", (unsigned long long)vm->id, pause ? "paused" : "resumed");
 }
 
@@ -336,11 +378,16 @@ void shell_input(char c)
         return;
     }
     struct vm *vm = console_focus();
+    /* Typed for a VM that is restarting (its console is being rebuilt): dropped, never taken
+     * as shell commands. */
+    bool restarting = !vm && focus_chosen && focus && focus->state != VM_ENDED;
     spin_unlock(&focus_lock);
     if (vm) {
         vconsole_input(vm->console, c);
         return;
     }
+    if (restarting)
+        return;
     spin_lock(&input_lock);
     shell_char(c);
     spin_unlock(&input_lock);

@@ -129,27 +129,6 @@ static int pass_by_path(struct vm *vm, struct diag *d)
     return 0;
 }
 
-/* An explicit [name, gpa, hpa, length, irq] entry naming the hypervisor's console UART (one
- * page): a VM with interrupts would run a UART driver that needs the UART's interrupt and input,
- * which the hypervisor keeps (console, Ctrl-]). It gets an emulated PL011 there instead, as with
- * the path form: with its interrupt through the vGIC ("emu"), polled ("passthrough"). A no_irq
- * VM shares the UART for output (raw bytes), as the bare-metal test guests do. */
-static bool emulate_console_uart(struct vm *vm, const struct vm_passthrough_device *p)
-{
-    const struct vm_config *c = vm->config;
-    u64 uart = boot_info.uart_base;
-    if (c->irq_mode == VM_IRQ_NONE || vm->console || !uart || p->length > PAGE_SIZE ||
-        uart < p->base_hpa.val || uart - p->base_hpa.val >= p->length)
-        return false;
-    gpa_t at = gpa(p->base_gpa.val + (uart - p->base_hpa.val));
-    bool polled = c->irq_mode == VM_IRQ_PASSTHROUGH;
-    if (vconsole_create(vm, at, polled ? 0 : p->irq) != 0)
-        return false;
-    LOG_AT(LOG_INFO, (long)vm->id, "passthrough: '%s' is the hypervisor console; the VM gets an emulated PL011 at %#llx%s",
-           p->name, (unsigned long long)at.val, polled ? " (polled: no emulated interrupts with interrupt_mode = \"passthrough\")" : "");
-    return true;
-}
-
 /* The host device-tree node of an explicit entry mapped at its own address, so that a
  * generated device tree describes the device to the guest. */
 struct node_search {
@@ -178,28 +157,63 @@ static void add_host_node(struct vm *vm, const struct vm_passthrough_device *p)
         vm->pt_nodes[vm->pt_node_count++] = s.node;
 }
 
+/* Claims a host range a config names by address for the VM (validation already refused RAM
+ * the host does not reserve and the hypervisor's devices; this holds against everything claimed
+ * since, other VMs included). Returns 1 when the range is the hypervisor's console UART's page,
+ * for which the VM gets an emulated PL011 at gpa instead; 0 when the range may be mapped; -1
+ * after reporting why not. */
+static int claim_range(struct vm *vm, struct diag *d, int line, const char *field, const char *name, gpa_t g,
+                       hpa_t h, u64 len, u32 irq)
+{
+    const struct vm_config *c = vm->config;
+    const struct dev_claim *held = NULL;
+    if (dev_claim(h.val, len, vm, name, &held) == 0)
+        return 0;
+    if (held && held->owner == DEVCLAIM_HYPERVISOR && h.val == boot_info.uart_base && len == PAGE_SIZE &&
+        !vm->console) {
+        /* its interrupt: the config's, else the host UART's; none without an emulated vGIC */
+        u32 intid = vm->vgic.present && c->irq_mode == VM_IRQ_EMULATED ? (irq ? irq : boot_info.uart_intid) : 0;
+        if (vconsole_create(vm, g, intid) != 0) {
+            diag_error(d, c->file, line, field, "out of memory for an emulated console");
+            return -1;
+        }
+        LOG_AT(LOG_INFO, (long)vm->id, "%s: '%s' is the hypervisor console; the VM gets an emulated PL011 at %#llx",
+               field, name, (unsigned long long)g.val);
+        return 1;
+    }
+    if (!held)
+        diag_error(d, c->file, line, field, "'%s': too many device ranges claimed", name);
+    else if (held->owner == DEVCLAIM_HYPERVISOR)
+        diag_error(d, c->file, line, field, "'%s' [%#llx, %#llx) overlaps the %s, which the hypervisor drives%s",
+                   name, (unsigned long long)h.val, (unsigned long long)(h.val + len), held->what,
+                   vm->console && h.val == boot_info.uart_base ? " (and the VM already has an emulated console)" : "");
+    else
+        diag_error(d, c->file, line, field, "'%s' [%#llx, %#llx) overlaps %s, which another VM holds", name,
+                   (unsigned long long)h.val, (unsigned long long)(h.val + len), held->what);
+    return -1;
+}
+
 int vm_setup_passthrough(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
+    char field[48];
     for (size_t i = 0; i < c->pt_device_count; i++) {
         const struct vm_passthrough_device *p = &c->pt_devices[i];
-        if (p->by_path || emulate_console_uart(vm, p))
+        if (p->by_path)
             continue;
-        const struct dev_claim *held = NULL;
-        if (dev_claim(p->base_hpa.val, p->length, vm, p->name, &held) != 0 && held &&
-            held->owner != DEVCLAIM_HYPERVISOR) {
-            diag_error(d, c->file, p->line, "devices.passthrough_devices", "'%s' overlaps %s, which another VM holds",
-                       p->name, held->what);
+        fmt_snprintf(field, sizeof(field), "devices.passthrough_devices[%zu]", i);
+        int r = claim_range(vm, d, p->line, field, p->name, p->base_gpa, p->base_hpa, p->length,
+                            p->irq >= 32 && p->irq < 1020 ? p->irq : 0);
+        if (r < 0)
             return -1;
-        }
-        if (held && held->owner == DEVCLAIM_HYPERVISOR)
-            LOG_AT(LOG_DEBUG, (long)vm->id, "passthrough %s shares %s with the hypervisor", p->name, held->what);
+        if (r > 0)
+            continue;
         if (vm_add_mem(vm, p->base_gpa, p->base_hpa, p->length) != 0 ||
             vm_arch_map(vm, p->base_gpa, p->base_hpa, p->length, S2_READ | S2_WRITE | S2_DEVICE) != 0) {
-            diag_error(d, c->file, p->line, "devices.passthrough_devices", "cannot map '%s'", p->name);
+            diag_error(d, c->file, p->line, field, "cannot map '%s'", p->name);
             return -1;
         }
-        /* Its interrupt, unless the hypervisor serves that line itself (a shared console). */
+        /* Its interrupt, unless the hypervisor serves that line itself. */
         if (p->irq >= 32 && p->irq < 1020 && c->irq_mode != VM_IRQ_NONE && !irq_has_handler(p->irq))
             give_irq(vm, p->irq, false);
         add_host_node(vm, p);
@@ -209,10 +223,15 @@ int vm_setup_passthrough(struct vm *vm, struct diag *d)
     }
     for (size_t i = 0; i < c->pt_address_count; i++) {
         const struct vm_passthrough_address *p = &c->pt_addresses[i];
+        fmt_snprintf(field, sizeof(field), "devices.passthrough_addresses[%zu]", i);
+        int r = claim_range(vm, d, p->line, field, field + 8, p->base, hpa(p->base.val), p->length, 0);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            continue;
         if (vm_add_mem(vm, p->base, hpa(p->base.val), p->length) != 0 ||
             vm_arch_map(vm, p->base, hpa(p->base.val), p->length, S2_READ | S2_WRITE | S2_DEVICE) != 0) {
-            diag_error(d, c->file, p->line, "devices.passthrough_addresses", "cannot map %#llx",
-                       (unsigned long long)p->base.val);
+            diag_error(d, c->file, p->line, field, "cannot map %#llx", (unsigned long long)p->base.val);
             return -1;
         }
     }

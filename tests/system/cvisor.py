@@ -88,10 +88,12 @@ class Machine:
         self.child.logfile_read = self.log
         self.output = ""
 
-    def expect(self, pattern, timeout=-1):
-        """Waits for a regex (at most the machine's timeout, or the given one); returns the match."""
+    def expect(self, pattern, timeout=None):
+        """Waits for a regex (at most timeout seconds, else the machine's timeout); returns the
+        match object."""
         try:
-            self.child.expect(pattern, timeout=timeout)
+            # pexpect waits for ever on timeout=None; -1 means the spawn's own timeout
+            self.child.expect(pattern, timeout=-1 if timeout is None else timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:
             self.log.flush()
             raise AssertionError(f"did not see {pattern!r}; console so far:\n{self.text()}") from e

@@ -71,6 +71,7 @@ void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
     a->regs.pstate = SPSR_EL1H_DAIF_MASKED;
     a->el1.sctlr = SCTLR_EL1_RESET;
     a->el1.cpacr = CPACR_FPEN;
+    vcpu_debug_reset(&a->debug);
     a->ptimer_ctl = a->ptimer_cval = 0;
     vcpu->vgic.vmcr = 0;
     memset(vcpu->vgic.ap1r, 0, sizeof(vcpu->vgic.ap1r));
@@ -153,11 +154,13 @@ void vcpu_arch_load(struct vcpu *vcpu)
         el1_save(&prev->arch.el1);
         fpsimd_save(&prev->arch.fp);
         vgic_cpuif_save(&prev->vgic.vmcr, prev->vgic.ap1r);
+        vcpu_debug_save(&prev->arch.debug);
     }
     vcpu->arch.reload = false;
     el1_restore(&vcpu->arch.el1);
     fpsimd_restore(&vcpu->arch.fp);
     vgic_cpuif_restore(vcpu->vgic.vmcr, vcpu->vgic.ap1r);
+    vcpu_debug_restore(&vcpu->arch.debug);
     write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr);
     write_sysreg(vmpidr_el2, vcpu->arch.vmpidr);
     write_sysreg(hcr_el2, vcpu->arch.hcr);
@@ -250,6 +253,7 @@ void hv_arch_cpu_init(void)
     write_sysreg(cnthctl_el2, 0x1);
     write_sysreg(cptr_el2, 0x33ff); /* RES1 bits; no FP/SIMD trapping */
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+    vcpu_debug_cpu_init();
     isb();
 }
 
@@ -321,12 +325,12 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
     u32 iss = ESR_ISS(esr);
     bool write = iss & (1u << 6);
     u32 dfsc = iss & 0x3f;
-    if (iss & (1u << 7)) {
-        fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
+    if ((dfsc & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(ipa))) {
+        exit->reason = VCPU_EXIT_RETRY; /* guest RAM brought in (also for its page-table walks) */
         return;
     }
-    if ((dfsc & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(ipa))) {
-        exit->reason = VCPU_EXIT_RETRY; /* a lazily mapped page is now there */
+    if (iss & (1u << 7)) {
+        fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
         return;
     }
     if ((dfsc & 0x3c) != 0x04) { /* not a translation fault: the page is mapped */

@@ -16,6 +16,7 @@ struct vcpu_exit;
 #define S2_DEVICE 0x8u
 
 int vm_arch_init(struct vm *vm);           /* empty stage-2 tables, VMID */
+u64 vm_arch_ipa_limit(void);               /* stage 2 maps guest-physical addresses below this */
 void vm_arch_destroy(struct vm *vm);       /* frees tables, flushes the VMID from the TLBs */
 int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags);
 /* Takes every mapping away at once (until vm_arch_destroy): a vCPU running without traps

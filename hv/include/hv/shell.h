@@ -18,7 +18,10 @@ void shell_poll(void);
 bool shell_pending(void);
 /* The VM whose console has the input focus, or NULL (the shell has it). */
 struct vm *console_focus(void);
-/* A VM's console output: printed when it has focus, else kept in its buffer. */
+/* A VM's console output: printed raw when it has focus, else kept in its buffer (shown
+ * filtered to printable text when it gets the focus back). */
 void console_vm_output(struct vm *vm, char c);
+/* The VM's console goes away: if its raw output drove the terminal last, reset the terminal. */
+void console_vm_detached(struct vm *vm);
 
 #endif

@@ -152,6 +152,15 @@ struct vm_host_info {
     size_t ram_count;
     struct { hpa_t base; u64 size; } reserved[8]; /* hypervisor image, DTB, ... */
     size_t reserved_count;
+    /* Host RAM the host DTB reserves (/memreserve/, /reserved-memory): the only host RAM a
+     * MapReserved region or a passthrough range may name. */
+    struct { hpa_t base; u64 size; } fw_reserved[16];
+    size_t fw_reserved_count;
+    /* Device ranges the hypervisor drives (GIC frames, its console UART, its disk). */
+    struct { hpa_t base; u64 size; char what[32]; } hv_devices[16];
+    size_t hv_device_count;
+    hpa_t console_base; /* the hypervisor's console UART (one page); 0: none */
+    u64 ipa_limit;      /* guest-physical addresses stage 2 can map are below this; 0: unchecked */
     u64 cpu_mpidr[64]; /* index = pCPU number */
     size_t cpu_count;
     /* Optional (zero/NULL: that check is skipped; vm_config_check_host): */
@@ -180,8 +189,11 @@ int vm_config_parse(struct vm_config *cfg, const char *file, const char *text, s
  * Alloc sizes), identical regions over hypervisor memory, entry point and load addresses
  * inside the VM's memory, cpu_num limits, phys_cpu_ids / phys_cpu_sets naming real pCPUs and
  * agreeing with cpu_num, passthrough windows (non-empty, page aligned, not hypervisor memory),
- * device windows overlapping memory regions or each other. Meant for a config that decoded
- * without errors, but safe on any. Returns 0 or -1. */
+ * device windows overlapping memory regions or each other. Every host range a config names
+ * (MapReserved regions, passthrough ranges) may reach host RAM only where the host DTB reserves
+ * it, never a device the hypervisor drives (but for the console UART's page alone, which
+ * becomes an emulated PL011: a warning), and a MapReserved region without the DEVICE flag must
+ * be such RAM. Meant for a config that decoded without errors, but safe on any. Returns 0 or -1. */
 int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
 
 /* The checks against the host's GIC, device tree and built-in images (whichever host gives),

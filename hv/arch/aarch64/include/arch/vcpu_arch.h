@@ -1,6 +1,7 @@
 #ifndef ARCH_VCPU_ARCH_H
 #define ARCH_VCPU_ARCH_H
 
+#include <arch/vcpu_debug.h>
 #include <lib/types.h>
 
 /* Saved on every exit by guest_switch.S (offsets used there). */
@@ -26,6 +27,7 @@ struct vcpu_arch {
     struct guest_regs regs;
     struct el1_sysregs el1;
     struct fpsimd_state fp;
+    struct vcpu_debug debug; /* breakpoints, watchpoints, PMU: switched with the EL1 state */
     u64 hcr;
     u64 vmpidr;
     bool reload;   /* el1/fp in memory are newer than the live registers */
