@@ -1,4 +1,8 @@
 # cvisor top-level Makefile (non-recursive). See README.md for the variables.
+# `make ARCH=... defconfig` writes CONFIG_MK: defaults that later runs pick up (the command line
+# and the environment still win).
+CONFIG_MK ?= .config.mk
+-include $(CONFIG_MK)
 ARCH ?= aarch64
 SMP ?= 2
 MEM ?= 2G
@@ -6,6 +10,12 @@ GIC ?= 3
 LOG ?= info
 BUILD ?= build
 CACHE_DIR ?= $(HOME)/.cache/cvisor
+ACCEL ?= n
+BUS ?= mmio
+BLK ?= n
+NET ?= n
+include mk/defconfig.mk
+include mk/checks.mk
 
 .DEFAULT_GOAL := build
 
@@ -19,6 +29,7 @@ include mk/host.mk
 include mk/guest-images.mk
 include mk/bench.mk
 include mk/disk.mk
+include mk/check.mk
 
 # The whole test suite: host unit tests, host-side checks (TOML differential test), a bounded
 # fuzz run of every parser of untrusted input, the QEMU system tests, and a quick smoke run of
@@ -38,6 +49,8 @@ host-checks: $(HOST_CHECKS)
 systest: bootstrap guest-images
 	CVISOR_ARCH=$(ARCH) CVISOR_PLATFORM=$(PLATFORM) $(PYTEST) -q tests/system
 
-.PHONY: clean
+.PHONY: clean distclean
 clean:
 	rm -rf $(BUILD)
+distclean: clean
+	rm -f $(CONFIG_MK)

@@ -15,7 +15,7 @@ include guests/guests.mk
 
 $(IMAGE_DIR)/embed.S: $(VM_CONFIG_LIST) scripts/gen_embed.py guests FORCE | bootstrap
 	@mkdir -p $(@D)
-	@/usr/bin/python3 scripts/gen_embed.py $@ $(IMAGE_DIR)/embed-files.d $(IMAGE_DIR)/embed.o $(IMAGE_SEARCH) $(VM_CONFIG_LIST)
+	@GUEST_IMAGE_NAMES='$(GUEST_IMAGE_NAMES)' /usr/bin/python3 scripts/gen_embed.py $@ $(IMAGE_DIR)/embed-files.d $(IMAGE_DIR)/embed.o $(IMAGE_SEARCH) $(VM_CONFIG_LIST)
 
 $(IMAGE_DIR)/embed.o: $(IMAGE_DIR)/embed.S
 	@mkdir -p $(@D)

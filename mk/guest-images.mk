@@ -5,6 +5,9 @@
 #   make guest-images GUEST_IMAGES_REFRESH=1  also refresh the package index first
 
 GUEST_IMAGES_DIR := $(CACHE_DIR)/images/$(ARCH)
+# The files it makes (scripts/guest-images.sh), so that a build missing one says how to get it.
+GUEST_IMAGE_NAMES := linux-$(ARCH).Image initramfs-$(ARCH).cpio.gz \
+  u-boot-qemu-$(patsubst aarch64,arm64,$(patsubst x86_64,amd64,$(ARCH))).bin
 GUEST_IMAGES_REFRESH ?=
 
 .PHONY: guest-images

@@ -37,7 +37,7 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 define fuzz_rule
 $(HOST_OUT)/fuzz/$(1): $$($(1)_SRCS) $$(HOST_HEADERS) | bootstrap
 	@mkdir -p $$(@D)
-	$$(HOST_CC) $$(HOST_CFLAGS) -fsanitize=fuzzer,address,undefined $$($(1)_SRCS) -o $$@
+	$$(HOST_CC) $$(HOST_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $$($(1)_SRCS) -o $$@
 endef
 $(foreach t,$(FUZZERS),$(eval $(call fuzz_rule,$(t))))
 

@@ -70,17 +70,35 @@ FORCE:
 
 # ---- running under QEMU ----
 QEMU_EXTRA ?=
-QEMU_CMD = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) -kernel $(HV_IMAGE) $(QEMU_DISK) $(QEMU_EXTRA)
+# Devices the make variables add to the host machine (README): the disk (DISK_IMG) for
+# APP_FEATURES=fs (the hypervisor reads it) or BLK=y (left for a VM to be given by passthrough),
+# and with NET=y a network card, on virtio-mmio or PCI (BUS). The platform names them.
+QEMU_WANTS_DISK := $(or $(filter fs,$(APP_FEATURES)),$(filter y,$(BLK)))
+QEMU_DEVICES = $(if $(QEMU_WANTS_DISK),$(call PLATFORM_QEMU_BLK,$(DISK_IMG))) $(if $(filter y,$(NET)),$(PLATFORM_QEMU_NET))
+QEMU_MACHINE = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) $(strip $(QEMU_DEVICES))
+QEMU_CMD = $(PLATFORM_QEMU) -smp $(SMP) -m $(MEM) -kernel $(HV_IMAGE) $(strip $(QEMU_DEVICES)) $(QEMU_EXTRA)
+
+# ACCEL=y: KVM, where it can run a hypervisor; else say why not, before anything is built.
+ifeq ($(ACCEL)$(filter print-qemu-bare clean distclean bootstrap,$(MAKECMDGOALS)),y)
+ifneq ($(shell sh scripts/accel-check.sh $(ARCH) $(PLATFORM_QEMU) >&2; echo $$?),0)
+$(error ACCEL=y cannot be used on this machine (see above))
+endif
+endif
 
 # The platform's QEMU machine, for scripts/qemu.py (system tests, bench, fixtures).
-.PHONY: print-qemu print-qemu-bare
+.PHONY: print-qemu print-qemu-bare print-run
 print-qemu:
 	@echo '$(PLATFORM_QEMU)'
 print-qemu-bare:
 	@echo '$(PLATFORM_QEMU_BARE)'
+# The exact command `make run` runs (nothing is built).
+print-run:
+	@echo '$(QEMU_CMD)'
 
 .PHONY: run
 # guest-images first (the hypervisor: its default VM is Debian's Linux, fetched into CACHE_DIR).
-run: $(if $(filter hv,$(APP)),guest-images) $(if $(filter fs,$(APP_FEATURES)),$(DISK_IMG))
+# A failure that cvisor reports (no VM could be started, a panic) makes QEMU, and so `make run`,
+# exit non-zero.
+run: $(if $(filter hv,$(APP)),guest-images) $(if $(QEMU_WANTS_DISK),$(DISK_IMG))
 	@$(MAKE) --no-print-directory build
-	$(QEMU_CMD)
+	$(QEMU_CMD) || { s=$$?; echo "make run: QEMU exited with status $$s: cvisor reported a failure (see above)"; exit $$s; }

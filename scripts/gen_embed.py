@@ -15,6 +15,64 @@ import sys
 import tomllib
 
 IMAGE_KEYS = ("kernel_path", "bios_path", "dtb_path", "ramdisk_path")
+TOML_MAX_DEPTH = 64  # lib/include/lib/toml.h: the hypervisor's parser rejects deeper documents
+
+
+def nesting_error(text):
+    """(line, column) of the first table or array nested deeper than the hypervisor's parser
+    allows (the root table is depth 0, as there), or None. A scan of brackets outside strings
+    and comments: enough to point at the place Python's own parser gives up on with a
+    RecursionError, which it reports with no position."""
+    line, col, i, n = 1, 1, 0, len(text)
+    table_depth = 0   # depth of the table the current line's keys go into
+    stack = []        # open '[' / '{' of the current value
+    at_line_start = True
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line, col, i, at_line_start = line + 1, 1, i + 1, True
+            continue
+        if c in " \t\r":
+            i, col = i + 1, col + 1
+            continue
+        if c == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if c in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and text[j:j + len(quote)] != quote:
+                if c == '"' and text[j] == "\\":
+                    j += 1
+                if text[j:j + 1] == "\n":
+                    line, col = line + 1, 0
+                j += 1
+            col += j + len(quote) - i
+            i = j + len(quote)
+            at_line_start = False
+            continue
+        if at_line_start and not stack and c == "[":
+            # a table header: [a.b] is two tables deep, [[a.b]] one more (the array)
+            end = text.find("\n", i)
+            header = text[i:end if end >= 0 else n].split("#")[0].strip()
+            double = header.startswith("[[")
+            name = header.strip("[]")
+            table_depth = name.count(".") + 1 + (1 if double else 0)
+            if table_depth > TOML_MAX_DEPTH:
+                return line, col
+            i = end if end >= 0 else n
+            continue
+        at_line_start = False
+        if c in "[{":
+            depth = table_depth + len(stack) + 1
+            if depth > TOML_MAX_DEPTH:
+                return line, col
+            stack.append(c)
+        elif c in "]}" and stack:
+            stack.pop()
+        i, col = i + 1, col + 1
+    return None
 
 
 def find(path, config, search_dirs):
@@ -39,11 +97,20 @@ def main():
         if not os.path.isfile(cfg):
             sys.exit(f"gen_embed: VM config '{cfg}' does not exist")
         files.append((0, cfg, os.path.abspath(cfg)))
+        with open(cfg, "rb") as f:
+            raw = f.read()
         try:
-            with open(cfg, "rb") as f:
-                doc = tomllib.load(f)
+            doc = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             continue  # reported by the hypervisor at boot, with line and column
+        except RecursionError:
+            # Python's parser recurses per nesting level; the hypervisor's stops at a limit and
+            # reports where. Say the same here, and leave the VM to be rejected at boot.
+            where = nesting_error(raw.decode("utf-8"))
+            pos = f"line {where[0]}, column {where[1]}" if where else "an unknown position"
+            print(f"gen_embed: warning: {cfg}: TOML syntax error at {pos}: nesting too deep "
+                  f"(limit {TOML_MAX_DEPTH}); the hypervisor rejects this VM at boot", file=sys.stderr)
+            continue
         kernel = doc.get("kernel", {}) if isinstance(doc.get("kernel"), dict) else {}
         if kernel.get("image_location", "memory") != "memory":
             continue
@@ -53,7 +120,10 @@ def main():
                 continue
             path = find(name, cfg, search)
             if path is None:
-                print(f"gen_embed: warning: {cfg}: {key} '{name}' not found; that VM will not start",
+                hint = ""
+                if name in os.environ.get("GUEST_IMAGE_NAMES", "").split():
+                    hint = "; run `make guest-images` to fetch it"
+                print(f"gen_embed: warning: {cfg}: {key} '{name}' not found; that VM will not start{hint}",
                       file=sys.stderr)
                 continue
             seen_images.add(name)

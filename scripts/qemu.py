@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 @functools.lru_cache(maxsize=None)
 def _machine(arch, platform, gic, bare):
-    args = ["make", "-s", "--no-print-directory", f"ARCH={arch}", f"GIC={gic}",
+    # CONFIG_MK= : a developer's `make defconfig` file must not change what the tests run.
+    args = ["make", "-s", "--no-print-directory", "CONFIG_MK=", f"ARCH={arch}", f"GIC={gic}",
             "print-qemu-bare" if bare else "print-qemu"]
     if platform:
         args.insert(-1, f"PLATFORM={platform}")

@@ -3,6 +3,7 @@
  * reads it back. A system test compares the checksum with one computed on the host. */
 #include <base/app.h>
 #include <base/blockdev.h>
+#include <base/boot.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/timer.h>
@@ -21,6 +22,7 @@ static u64 fnv1a(u64 h, const u8 *p, size_t n)
 
 void app_main(void)
 {
+    base_probe_disks();
     struct blockdev *dev = blockdev_get(0);
     if (!dev) {
         pr_err("blk-demo: no block device");

@@ -1,4 +1,5 @@
 #include <base/blockdev.h>
+#include <base/boot.h>
 #include <base/log.h>
 
 static struct blockdev *devices[BLOCKDEV_MAX];

@@ -29,6 +29,9 @@ void console_write(const char *s, size_t len)
     spin_unlock(&console_lock);
 }
 
+void console_begin(void) { spin_lock(&console_lock); }
+void console_end(void) { spin_unlock(&console_lock); }
+
 void console_puts(const char *s)
 {
     size_t n = 0;

@@ -55,6 +55,17 @@ const struct dev_claim *dev_claim_find(u64 base, u64 size)
     return found;
 }
 
+size_t dev_claim_list(const void *owner, struct dev_claim *out, size_t max)
+{
+    size_t n = 0;
+    spin_lock(&lock);
+    for (u32 i = 0; i < MAX_CLAIMS && n < max; i++)
+        if (claims[i].owner && claims[i].owner == owner)
+            out[n++] = claims[i];
+    spin_unlock(&lock);
+    return n;
+}
+
 void dev_release_all(const void *owner)
 {
     spin_lock(&lock);

@@ -27,15 +27,23 @@ static int format_prefix(char *buf, size_t size, enum log_level level, long vm_i
     return fmt_snprintf(buf, size, "[%5llu.%06llu] cpu%u %c: ", sec, usec, cpu_id(), level_letters[level]);
 }
 
+static void to_console(void *ctx, const char *s, size_t len)
+{
+    (void)ctx;
+    console_write_unlocked(s, len);
+}
+
+/* A line of any length comes out whole (a config error naming a long path and what would be
+ * valid is no exception), and with the console held no other CPU's output gets in between. */
 static void log_vwrite(enum log_level level, long vm_id, const char *fmt, va_list ap)
 {
-    char line[320];
-    int n = format_prefix(line, sizeof(line), level, vm_id);
-    n += fmt_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-    if (n > (int)sizeof(line) - 2)
-        n = (int)sizeof(line) - 2;
-    line[n++] = '\n';
-    console_write(line, (size_t)n);
+    char prefix[64];
+    int n = format_prefix(prefix, sizeof(prefix), level, vm_id);
+    console_begin();
+    console_write_unlocked(prefix, (size_t)MIN(n, (int)sizeof(prefix) - 1));
+    fmt_vprint(to_console, NULL, fmt, ap);
+    console_write_unlocked("\n", 1);
+    console_end();
 }
 
 void log_write(enum log_level level, long vm_id, const char *fmt, ...)

@@ -25,6 +25,14 @@ bool machine_add_reserved(struct machine *m, u64 base, u64 size)
     return add(m->reserved, &m->reserved_count, MACHINE_MAX_RESERVED, base, size, "reserved");
 }
 
+void machine_add_firmware_reserved(struct machine *m, u64 base, u64 size)
+{
+    if (size > ~0ull - base)
+        size = ~0ull - base;
+    if (!add(m->firmware, &m->firmware_count, MACHINE_MAX_RESERVED, base, size, "firmware-reserved"))
+        m->firmware_truncated = true;
+}
+
 bool machine_add_device(struct machine *m, u64 base, u64 size)
 {
     for (size_t i = 0; i < m->device_count; i++)

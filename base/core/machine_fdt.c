@@ -16,17 +16,17 @@ static void find_ram(struct machine *m, const struct fdt *fdt)
     }
 }
 
-/* Memory the firmware keeps for itself (e.g. OpenSBI's): the DTB's memory reservation block and
- * the /reserved-memory nodes. Never handed out (a VM could otherwise be given it too). */
+/* Memory the firmware keeps (e.g. OpenSBI's): the DTB's memory reservation block and the
+ * /reserved-memory nodes with a reg (dynamic ones, with only a size, reserve nothing). */
 static void find_firmware_reserved(struct machine *m, const struct fdt *fdt)
 {
     u64 base, size;
     for (size_t i = 0; fdt_mem_rsv(fdt, i, &base, &size); i++)
-        machine_add_reserved(m, base, size);
+        machine_add_firmware_reserved(m, base, size);
     int rm = fdt_path_lookup(fdt, "/reserved-memory");
     for (int n = rm >= 0 ? fdt_first_child(fdt, rm) : -1; n >= 0; n = fdt_next_sibling(fdt, n))
         for (size_t i = 0; fdt_node_enabled(fdt, n) && fdt_reg(fdt, n, i, &base, &size); i++)
-            machine_add_reserved(m, base, size);
+            machine_add_firmware_reserved(m, base, size);
 }
 
 static void find_cpus(struct machine *m, const struct fdt *fdt)

@@ -48,6 +48,17 @@ static void cpu_irq_init(u32 cpu)
     smp_cpu_init();
 }
 
+/* Disks are probed (and so kept by the base) only when an application asks: one that uses none
+ * leaves them free, for a VM to be given by passthrough. */
+void base_probe_disks(void)
+{
+    static bool probed;
+    if (!probed) {
+        probed = true;
+        platform_probe_disks(boot_info.machine->fdt);
+    }
+}
+
 void base_early_init(void)
 {
     percpu_data[0].id = 0;
@@ -91,6 +102,7 @@ void base_primary_boot(const struct machine *m)
     percpu_data[0].online = true;
     smp_start_secondaries();
     platform_init_devices(fdt);
+    /* The board's disks are probed when the application asks (base_probe_disks). */
 
     app_main();
     platform_poweroff();

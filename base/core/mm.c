@@ -17,8 +17,8 @@ static spinlock_t pages_lock = SPINLOCK_INIT;
 static struct heap heap;
 static spinlock_t heap_lock = SPINLOCK_INIT;
 
-static struct mem_range ram[MACHINE_MAX_RAM], reserved[MAX_RESERVED];
-static size_t ram_count, reserved_count;
+static struct mem_range ram[MACHINE_MAX_RAM], reserved[MAX_RESERVED], fw_reserved[MACHINE_MAX_RESERVED];
+static size_t ram_count, reserved_count, fw_reserved_count;
 
 size_t mm_ram_ranges(struct mem_range *out, size_t max)
 {
@@ -31,6 +31,13 @@ size_t mm_reserved_ranges(struct mem_range *out, size_t max)
 {
     size_t n = MIN(max, reserved_count);
     memcpy(out, reserved, n * sizeof(*out));
+    return n;
+}
+
+size_t mm_firmware_reserved_ranges(struct mem_range *out, size_t max)
+{
+    size_t n = MIN(max, fw_reserved_count);
+    memcpy(out, fw_reserved, n * sizeof(*out));
     return n;
 }
 
@@ -48,11 +55,13 @@ static u64 place_bitmaps(u64 bytes, u64 image_end)
     u64 at = ALIGN_UP(image_end, PAGE_SIZE);
     for (bool moved = true; moved;) {
         moved = false;
-        for (size_t i = 0; i < reserved_count; i++)
-            if (ranges_overlap(at, bytes, reserved[i].base, reserved[i].size)) {
-                at = ALIGN_UP(reserved[i].base + reserved[i].size, PAGE_SIZE);
+        for (size_t i = 0; i < reserved_count + fw_reserved_count; i++) {
+            const struct mem_range *r = i < reserved_count ? &reserved[i] : &fw_reserved[i - reserved_count];
+            if (ranges_overlap(at, bytes, r->base, r->size)) {
+                at = ALIGN_UP(r->base + r->size, PAGE_SIZE);
                 moved = true;
             }
+        }
     }
     return at;
 }
@@ -123,6 +132,10 @@ void mm_init(const struct machine *m, u64 image_start, u64 image_end)
         panic("mm: the machine description has no memory");
     for (size_t i = 0; i < m->reserved_count; i++)
         add_reserved(m->reserved[i].base, m->reserved[i].size);
+    if (m->firmware_truncated)
+        panic("mm: more than %u firmware memory reservations: the rest would be handed out", MACHINE_MAX_RESERVED);
+    fw_reserved_count = m->firmware_count;
+    memcpy(fw_reserved, m->firmware, fw_reserved_count * sizeof(fw_reserved[0]));
 
     u64 bitmap_bytes = 0;
     for (size_t i = 0; i < ram_count; i++)
@@ -139,6 +152,8 @@ void mm_init(const struct machine *m, u64 image_start, u64 image_end)
     add_reserved(bitmaps, bitmap_bytes);
     for (size_t i = 0; i < reserved_count; i++)
         reserve(reserved[i].base, reserved[i].size);
+    for (size_t i = 0; i < fw_reserved_count; i++)
+        reserve(fw_reserved[i].base, fw_reserved[i].size);
 
     mmu_init(&mm_pt_mem);
     for (size_t i = 0; i < ram_count; i++)
@@ -171,13 +186,23 @@ int mm_reserve(hpa_t base, u64 size)
     return r;
 }
 
-void mm_free_pages(hpa_t base, u64 count)
+void mm_free_pages_as(hpa_t base, u64 count, enum page_content content)
 {
     spin_lock(&pages_lock);
-    int r = page_alloc_free(&pages, base, count);
+    int r = page_alloc_free_as(&pages, base, count, content);
     spin_unlock(&pages_lock);
     if (r != 0)
         pr_err("mm: bad free of %llu pages at %#llx", (unsigned long long)count, (unsigned long long)base.val);
+}
+
+void mm_free_pages(hpa_t base, u64 count) { mm_free_pages_as(base, count, PAGE_DIRTY); }
+
+u64 mm_zero_mask(hpa_t base, u64 n)
+{
+    spin_lock(&pages_lock);
+    u64 m = page_alloc_zero_mask(&pages, base, n);
+    spin_unlock(&pages_lock);
+    return m;
 }
 
 u64 mm_free_page_count(void)
@@ -196,7 +221,8 @@ void *mm_alloc_zeroed_page(hpa_t *pa)
     if (mm_alloc_pages(1, PAGE_SIZE, &p) != 0)
         return NULL;
     void *v = hpa_to_ptr(p);
-    memset(v, 0, PAGE_SIZE);
+    if (!(mm_zero_mask(p, 1) & 1)) /* it may hold what its last owner left */
+        memset(v, 0, PAGE_SIZE);
     if (pa)
         *pa = p;
     return v;

@@ -91,11 +91,16 @@ static bool zone_slice(const struct page_zone *z, u64 b, u64 e, u64 *first, u64 
     return true;
 }
 
+/* Bytes of one bitmap for `pages` pages. */
+static size_t one_bitmap_bytes(u64 pages)
+{
+    return (size_t)(ALIGN_UP(pages, WORD_BITS) / 8);
+}
+
 size_t page_alloc_bitmap_bytes(u64 size)
 {
     /* Rounding a zone inwards never yields more than size / PAGE_SIZE pages. */
-    u64 pages = size >> PAGE_SHIFT;
-    return (size_t)(ALIGN_UP(pages, WORD_BITS) / 8);
+    return 2 * one_bitmap_bytes(size >> PAGE_SHIFT);
 }
 
 void page_alloc_init(struct page_alloc *pa)
@@ -121,6 +126,7 @@ int page_alloc_add_zone(struct page_alloc *pa, hpa_t base, u64 size, u64 *bitmap
     z->base = start;
     z->pages = (end - start) >> PAGE_SHIFT;
     z->bitmap = bitmap;
+    z->zero = bitmap + one_bitmap_bytes(size >> PAGE_SHIFT) / 8; /* nothing known zero yet */
     z->free = z->pages;
     z->hint = 0;
     return 0;
@@ -156,7 +162,7 @@ static s64 check_range(const struct page_alloc *pa, u64 b, u64 e, bool from)
     return (s64)covered;
 }
 
-static void set_range(struct page_alloc *pa, u64 b, u64 e, bool used)
+static void set_range(struct page_alloc *pa, u64 b, u64 e, bool used, enum page_content content)
 {
     for (size_t i = 0; i < pa->zone_count; i++) {
         struct page_zone *z = &pa->zones[i];
@@ -164,6 +170,8 @@ static void set_range(struct page_alloc *pa, u64 b, u64 e, bool used)
         if (!zone_slice(z, b, e, &first, &n))
             continue;
         fill_bits(z->bitmap, first, n, used);
+        if (!used && content != PAGE_UNCHANGED)
+            fill_bits(z->zero, first, n, content == PAGE_ZERO);
         if (used)
             z->free -= n;
         else
@@ -181,11 +189,35 @@ int page_alloc_reserve(struct page_alloc *pa, hpa_t base, u64 size, bool strict)
     s64 covered = check_range(pa, b, e, false);
     if (covered < 0 || (strict && (u64)covered != (e - b) >> PAGE_SHIFT))
         return -1;
-    set_range(pa, b, e, true);
+    set_range(pa, b, e, true, PAGE_UNCHANGED);
     return 0;
 }
 
 int page_alloc_free(struct page_alloc *pa, hpa_t base, u64 count)
+{
+    return page_alloc_free_as(pa, base, count, PAGE_DIRTY);
+}
+
+u64 page_alloc_zero_mask(const struct page_alloc *pa, hpa_t base, u64 n)
+{
+    u64 mask = 0;
+    if (n > WORD_BITS || !IS_ALIGNED(base.val, PAGE_SIZE))
+        return 0;
+    for (u64 i = 0; i < n; i++) {
+        u64 p = base.val + (i << PAGE_SHIFT);
+        for (size_t k = 0; k < pa->zone_count; k++) {
+            const struct page_zone *z = &pa->zones[k];
+            if (p >= z->base && p < zone_end(z)) {
+                u64 idx = (p - z->base) >> PAGE_SHIFT;
+                mask |= ((z->zero[idx / WORD_BITS] >> (idx % WORD_BITS)) & 1) << i;
+                break;
+            }
+        }
+    }
+    return mask;
+}
+
+int page_alloc_free_as(struct page_alloc *pa, hpa_t base, u64 count, enum page_content content)
 {
     if (count == 0)
         return 0;
@@ -198,7 +230,7 @@ int page_alloc_free(struct page_alloc *pa, hpa_t base, u64 count)
     s64 covered = check_range(pa, b, e, true);
     if (covered < 0 || (u64)covered != count)
         return -1;
-    set_range(pa, b, e, false);
+    set_range(pa, b, e, false, content);
     return 0;
 }
 

@@ -20,5 +20,5 @@ void panic(const char *fmt, ...)
     line[n++] = '\n';
     console_write_unlocked(line, (size_t)n);
     smp_stop_others();
-    platform_poweroff();
+    platform_poweroff_failure();
 }

@@ -1,11 +1,13 @@
 /* Host GIC, version-independent half: <base/irq.h> over gicv2.c or gicv3.c, and the GIC
  * extras of <drivers/gic.h>. */
+#include <base/devclaim.h>
 #include <base/irq.h>
 #include <base/irq_driver.h>
 #include <base/log.h>
 #include <base/percpu.h>
 #include <drivers/gic.h>
 #include <drivers/gicv3.h>
+#include <lib/fmt.h>
 
 static const struct gic_ops *gic;
 u32 gic_host_version;
@@ -16,18 +18,44 @@ static u32 private_enabled[MAX_CPUS]; /* SGIs/PPIs enabled by the hypervisor, pe
 
 _Static_assert(IRQ_IPI_COUNT <= 16, "IPIs are SGIs");
 
+/* Every frame the GIC node and its subnodes describe is the hypervisor's, not only those the
+ * driver uses: the GICv3's ITS and legacy CPU-interface frames, a GICv2m MSI frame. No VM is
+ * given one of them by address (base/devclaim.h). */
+static void claim_node_frames(const struct fdt *fdt, int node, const char *what)
+{
+    u64 base, size;
+    for (size_t i = 0; fdt_reg(fdt, node, i, &base, &size); i++)
+        if (size)
+            dev_claim(base, size, DEVCLAIM_HYPERVISOR, what, NULL);
+}
+
+static void claim_gic_frames(const struct fdt *fdt, int gic_node)
+{
+    claim_node_frames(fdt, gic_node, "GIC frame");
+    for (int c = fdt_first_child(fdt, gic_node); c >= 0; c = fdt_next_sibling(fdt, c)) {
+        char what[32];
+        fmt_snprintf(what, sizeof(what), "GIC %s", fdt_node_name(fdt, c));
+        claim_node_frames(fdt, c, what);
+    }
+}
+
 int irq_controller_init(const struct fdt *fdt)
 {
-    if (fdt_find_compatible(fdt, -1, "arm,gic-v3") >= 0)
+    int node;
+    if ((node = fdt_find_compatible(fdt, -1, "arm,gic-v3")) >= 0)
         gic = &gicv3_ops;
-    else if (fdt_find_compatible(fdt, -1, "arm,cortex-a15-gic") >= 0 || fdt_find_compatible(fdt, -1, "arm,gic-400") >= 0)
+    else if ((node = fdt_find_compatible(fdt, -1, "arm,cortex-a15-gic")) >= 0 ||
+             (node = fdt_find_compatible(fdt, -1, "arm,gic-400")) >= 0)
         gic = &gicv2_ops;
     else {
         pr_err("gic: the host DTB has no GICv2 or GICv3 node");
         return -1;
     }
     gic_host_version = gic->version;
-    return gic->init(fdt);
+    int r = gic->init(fdt);
+    if (r == 0)
+        claim_gic_frames(fdt, node);
+    return r;
 }
 
 int irq_cpu_init(void) { return gic->cpu_init(); }
@@ -101,7 +129,25 @@ void gic_dist_write(u32 offset, u8 width, u32 value)
 u8 gic_cpu_if_mask(u32 cpu) { return gic->cpu_if_mask ? gic->cpu_if_mask(cpu) : 0; }
 void irq_send_ipi(u32 cpu, irq_t ipi) { gic->send_sgi(cpu, ipi); }
 
-static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void), void (*eoi)(u32))
+static u32 keep_active[GIC_MAX_INTID / 32 + 1]; /* gic_set_keep_active */
+
+bool gic_can_keep_active(void) { return gic->keep_active; }
+
+void gic_set_keep_active(u32 intid, bool keep)
+{
+    if (intid < GIC_MAX_INTID && gic->keep_active)
+        keep_active[intid / 32] = keep ? keep_active[intid / 32] | 1u << (intid % 32)
+                                       : keep_active[intid / 32] & ~(1u << (intid % 32));
+}
+
+void gic_deactivate(u32 intid) { gic->deactivate(intid); }
+bool gic_private_active(u32 intid) { return gic->private_active(intid); }
+void gic_set_private_active(u32 intid, bool active) { gic->set_private_active(intid, active); }
+
+/* GICv3: EOImode 1, so after the handler the priority drop (EOIR) and the deactivation (DIR),
+ * unless the interrupt's consumer ends it later. GICv2: EOImode 0, the EOIR does both. */
+static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void), void (*eoi)(u32),
+                                                               void (*deactivate)(u32))
 {
     unsigned handled = 0;
     for (;;) {
@@ -111,6 +157,8 @@ static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void),
             break;
         irq_handle(intid);
         eoi(iar);
+        if (deactivate && !((keep_active[intid / 32] >> (intid % 32)) & 1))
+            deactivate(iar);
         handled++;
     }
     return handled;
@@ -118,7 +166,7 @@ static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void),
 
 unsigned irq_dispatch(void)
 {
-    if (gic == &gicv3_ops)
-        return dispatch(gicv3_ack, gicv3_eoi); /* inline: no indirect call per interrupt */
-    return dispatch(gic->ack, gic->eoi);
+    if (gic == &gicv3_ops) /* inline: no indirect call per interrupt */
+        return dispatch(gicv3_ack, gicv3_eoi, gicv3_deactivate);
+    return dispatch(gic->ack, gic->eoi, NULL);
 }

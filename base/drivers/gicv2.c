@@ -1,5 +1,7 @@
 /* Host GICv2: no security extensions as seen from here (QEMU virt, or the Non-secure view of a
- * GIC-400), every interrupt in group 0 signalled as IRQ, EOImode 0. A CPU's interface number,
+ * GIC-400), every interrupt in group 0 signalled as IRQ, EOImode 0: a handler cannot leave its interrupt
+ * active (gic_can_keep_active). With EOImode 1, cvisor on QEMU 7.2's GICv2 stopped taking any
+ * interrupt after a while (both CPUs idle in WFI), which is not understood yet. A CPU's interface number,
  * which GICD_ITARGETSR and GICD_SGIR use, is read from its banked GICD_ITARGETSR0. */
 #include <arch/cpu.h>
 #include <base/devclaim.h>
@@ -90,6 +92,14 @@ static void gicv2_send_sgi(u32 cpu, u32 sgi)
 static u32 gicv2_ack(void) { return *reg32(gicv2.cpu_base + GICC_IAR) & 0x1fff; }
 
 static void gicv2_eoi(u32 iar) { *reg32(gicv2.cpu_base + GICC_EOIR) = iar; }
+static void gicv2_deactivate(u32 iar) { (void)iar; /* EOImode 0: the EOIR did it */ }
+
+static bool gicv2_private_active(u32 intid) { return (*reg32(gicv2.dist_base + GICD_ISACTIVER) >> intid) & 1; }
+
+static void gicv2_set_private_active(u32 intid, bool on)
+{
+    *reg32(gicv2.dist_base + (on ? GICD_ISACTIVER : GICD_ICACTIVER)) = 1u << intid; /* banked */
+}
 
 static u32 gicv2_dist_read(u32 off, u8 width)
 {
@@ -124,6 +134,10 @@ const struct gic_ops gicv2_ops = {
     .send_sgi = gicv2_send_sgi,
     .ack = gicv2_ack,
     .eoi = gicv2_eoi,
+    .deactivate = gicv2_deactivate,
+    .keep_active = false,
+    .private_active = gicv2_private_active,
+    .set_private_active = gicv2_set_private_active,
     .dist_read = gicv2_dist_read,
     .dist_write = gicv2_dist_write,
     .cpu_if_mask = gicv2_cpu_if_mask,

@@ -1,4 +1,6 @@
-/* Host GICv3: all interrupts in Group 1 Non-secure, affinity routing, EOImode 0.
+/* Host GICv3: all interrupts in Group 1 Non-secure, affinity routing, EOImode 1 (a handler may
+ * leave its interrupt active: the virtual timer's, which the guest deactivates through the list
+ * register).
  * Redistributors are found by matching GICR_TYPER affinity against each CPU's MPIDR. */
 #include <arch/cpu.h>
 #include <arch/spinlock.h>
@@ -94,7 +96,7 @@ static int gicv3_cpu_init(void)
     isb();
     write_sysreg_s("S3_0_C4_C6_0", 0xff); /* ICC_PMR_EL1: unmask all priorities */
     write_sysreg_s("S3_0_C12_C12_3", 0);  /* ICC_BPR1_EL1 */
-    write_sysreg_s("S3_0_C12_C12_4", 0);  /* ICC_CTLR_EL1: EOImode 0 */
+    write_sysreg_s("S3_0_C12_C12_4", 2);  /* ICC_CTLR_EL1: EOImode 1 (EOIR drops priority, DIR deactivates) */
     write_sysreg_s("S3_0_C12_C12_7", 1);  /* ICC_IGRPEN1_EL1 */
     isb();
     return 0;
@@ -129,6 +131,16 @@ static void gicv3_send_sgi(u32 cpu, u32 sgi)
     isb();
 }
 
+static bool gicv3_private_active(u32 intid)
+{
+    return (*mmio32(redist_of_cpu[cpu_id()] + GICR_SGI + GICD_ISACTIVER) >> intid) & 1;
+}
+
+static void gicv3_set_private_active(u32 intid, bool on)
+{
+    *mmio32(redist_of_cpu[cpu_id()] + GICR_SGI + (on ? GICD_ISACTIVER : GICD_ICACTIVER)) = 1u << intid;
+}
+
 const struct gic_ops gicv3_ops = {
     .version = 3,
     .init = gicv3_init,
@@ -138,4 +150,8 @@ const struct gic_ops gicv3_ops = {
     .send_sgi = gicv3_send_sgi,
     .ack = gicv3_ack,
     .eoi = gicv3_eoi,
+    .deactivate = gicv3_deactivate,
+    .keep_active = true,
+    .private_active = gicv3_private_active,
+    .set_private_active = gicv3_set_private_active,
 };

@@ -19,15 +19,24 @@ static inline volatile u32 *reg(struct pl011 *u, u32 off) { return (volatile u32
 void pl011_init(struct pl011 *u, u64 base)
 {
     u->base = base;
+    u->stuck = false;
     /* Firmware normally enabled it; enabling an enabled PL011 is harmless. */
     *reg(u, UARTCR) |= CR_UARTEN | CR_TXE | CR_RXE;
 }
 
+/* A UART that stops draining costs one bounded wait, then one look per byte until it drains
+ * again: output is lost, the hypervisor goes on. */
 void pl011_putc(void *dev, char c)
 {
     struct pl011 *u = dev;
-    while (*reg(u, UARTFR) & FR_TXFF)
-        ;
+    u32 polls = u->stuck ? 1 : PL011_TX_POLLS;
+    while (*reg(u, UARTFR) & FR_TXFF) {
+        if (!--polls) {
+            u->stuck = true;
+            return;
+        }
+    }
+    u->stuck = false;
     *reg(u, UARTDR) = (u8)c;
 }
 

@@ -5,11 +5,13 @@
 #include <base/arch_hooks.h>
 #include <base/boot.h>
 #include <base/console.h>
+#include <base/devclaim.h>
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/percpu.h>
 #include <base/platform.h>
+#include <drivers/gic.h>
 #include <hv/arch.h>
 #include <hv/image.h>
 #include <hv/sched.h>
@@ -39,6 +41,16 @@ static void diag_to_log(void *ctx, enum diag_level level, const char *file, int 
         LOG_AT(l, LOG_NO_VM, "%s: %s%s%s", file, field ? field : "", field ? ": " : "", msg);
 }
 
+static int embedded_image_size(void *ctx, const char *name, u64 *size)
+{
+    (void)ctx;
+    const struct embedded_file *f = image_find(name);
+    if (!f)
+        return -1;
+    *size = f->size;
+    return 0;
+}
+
 static void host_info(struct vm_host_info *h)
 {
     struct mem_range r[8];
@@ -53,9 +65,27 @@ static void host_info(struct vm_host_info *h)
         h->reserved[i].base = hpa(r[i].base);
         h->reserved[i].size = r[i].size;
     }
+    struct mem_range fw[ARRAY_SIZE(h->fw_reserved)];
+    h->fw_reserved_count = mm_firmware_reserved_ranges(fw, ARRAY_SIZE(fw));
+    for (size_t i = 0; i < h->fw_reserved_count; i++) {
+        h->fw_reserved[i].base = hpa(fw[i].base);
+        h->fw_reserved[i].size = fw[i].size;
+    }
+    struct dev_claim devs[ARRAY_SIZE(h->hv_devices)];
+    h->hv_device_count = dev_claim_list(DEVCLAIM_HYPERVISOR, devs, ARRAY_SIZE(devs));
+    for (size_t i = 0; i < h->hv_device_count; i++) {
+        h->hv_devices[i].base = hpa(devs[i].base);
+        h->hv_devices[i].size = devs[i].size;
+        str_copy(h->hv_devices[i].what, devs[i].what, sizeof(h->hv_devices[i].what));
+    }
+    h->console_base = hpa(boot_info.uart_base);
+    h->ipa_limit = vm_arch_ipa_limit();
     h->cpu_count = cpu_count();
     for (u32 c = 0; c < cpu_count(); c++)
         h->cpu_mpidr[c] = cpu_hwid(c);
+    h->gic_version = gic_version();
+    h->fdt = &boot_info.fdt;
+    h->image_size = embedded_image_size;
 }
 
 static void banner(void)
@@ -210,8 +240,12 @@ void vm_finish(struct vm *vm)
     spin_lock(&lifecycle_lock);
     bool last = --vms_alive == 0;
     spin_unlock(&lifecycle_lock);
-    if (last && !shell_used()) /* someone at the shell may start VMs again */
+    if (!last)
+        return;
+    if (!vm->stopped_by_shell)
         print_summary_and_poweroff();
+    /* The user at the shell stopped the last VM: it may be started again. */
+    pr_info("no VM is running: `vm start ID` starts one again; Ctrl-A x quits QEMU");
 }
 
 /* Shell: a new VM from a config file on the disk, checked like the boot-time ones. */
@@ -262,27 +296,43 @@ int vm_shell_create(const char *path)
     return 0;
 }
 
-/* Shell: stop a running VM (it ends asynchronously, its memory freed). */
+#define SHELL_WAIT_NS 5000000000ull /* how long a shell command waits for a VM to stop */
+
+/* Shell: stop a running VM; returns when it has stopped (its memory freed). */
 int vm_shell_stop(struct vm *vm)
 {
+    unsigned long long id = vm->id;
     if (vm->state != VM_RUNNING) {
-        pr_info("vm%llu '%s' is not running", (unsigned long long)vm->id, vm->name);
+        pr_info("vm%llu '%s' is not running", id, vm->name);
         return -1;
     }
     vm->paused = false;
+    vm->stopped_by_shell = true;
+    pr_info("vm%llu '%s' stopping...", id, vm->name);
     vm_request_end(vm, VM_END_SHUTDOWN, "stopped from the shell");
+    if (!sched_wait_ended(vm, SHELL_WAIT_NS)) {
+        pr_warn("vm%llu '%s' is still stopping; `vm list` shows when it has stopped", id, vm->name);
+        return -1;
+    }
+    pr_info("vm%llu '%s' stopped", id, vm->name);
     return 0;
 }
 
-/* Shell: start a stopped VM again from its config, images reloaded. */
+/* Shell: start a stopped VM again from its config, images reloaded. A VM still stopping is
+ * waited for. */
 int vm_shell_start(struct vm *vm)
 {
     struct diag d = {.report = diag_to_log};
-    if (vm->state != VM_ENDED) {
-        pr_info("vm%llu '%s' is %s; only a stopped VM can be started", (unsigned long long)vm->id, vm->name,
-                vm->state == VM_ENDING ? "still stopping" : "running");
+    if (vm->state == VM_ENDING && !sched_wait_ended(vm, SHELL_WAIT_NS)) {
+        pr_warn("vm%llu '%s' is still stopping; try again when `vm list` shows it stopped",
+                (unsigned long long)vm->id, vm->name);
         return -1;
     }
+    if (vm->state != VM_ENDED) {
+        pr_info("vm%llu '%s' is running; only a stopped VM can be started", (unsigned long long)vm->id, vm->name);
+        return -1;
+    }
+    vm->stopped_by_shell = false;
     if (vm_restart(vm, &host_facts, &d) != 0) {
         vm->state = VM_ENDED;
         return -1;
@@ -307,8 +357,9 @@ void app_main(void)
     create_vms();
     vconsole_input_init();
     if (vms_alive == 0) {
-        pr_err("no VM could be started");
-        print_summary_and_poweroff();
+        pr_err("no VM could be started (the errors above say why)");
+        pr_info("cvisor: no VM could be started; powering off with a failure status");
+        platform_poweroff_failure(); /* QEMU exits non-zero, so `make run` and scripts see it */
     }
     for (u32 i = 0; i < VM_MAX; i++)
         if (vm_table[i])

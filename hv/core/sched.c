@@ -11,7 +11,10 @@
 #include <hv/shell.h>
 #include <hv/vm.h>
 
-#define RQ_MAX 32
+/* Room for every vCPU there can be: all VMs at their largest, pinned to one pCPU. A run queue
+ * can then never refuse a vCPU (which would leave its VM counting a vCPU that never runs, so
+ * the VM would never end). */
+#define RQ_MAX (VM_MAX * VM_MAX_VCPUS)
 #define SLICE_NS 10000000ull /* 10 ms: time slice when several vCPUs share a pCPU */
 
 struct run_queue {
@@ -34,8 +37,9 @@ void sched_add(struct vcpu *vcpu)
     spin_lock(&rq->lock);
     if (rq->count < RQ_MAX)
         rq->vcpus[rq->count++] = vcpu;
-    else
-        pr_err("sched: run queue of pCPU %u is full", vcpu->pcpu);
+    else /* cannot happen: RQ_MAX is every vCPU of every VM */
+        panic("sched: run queue of pCPU %u is full (vm%llu '%s' vcpu%u)", vcpu->pcpu,
+              (unsigned long long)vcpu->vm->id, vcpu->vm->name, vcpu->id);
     spin_unlock(&rq->lock);
 }
 
@@ -77,9 +81,9 @@ int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct 
             /* any other VM's vCPU there, or two of this VM's? */
             for (u32 k = 0; k < VM_MAX && !other; k++) {
                 struct vm *o = vm_table[k];
-                for (u32 j = 0; o && o != vm && j < o->vcpu_count && !other; j++)
-                    if (o->vcpus[j] && o->vcpus[j]->pcpu == p)
-                        other = o;
+                /* (under its lock: that VM may be restarting itself on another pCPU) */
+                if (o && o != vm && (vm_vcpu_pcpus(o) >> p) & 1)
+                    other = o;
             }
             for (u32 j = 0; j < i && !other; j++)
                 if (vm->vcpus[j]->pcpu == p)
@@ -88,6 +92,20 @@ int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct 
         if (other) {
             *conflict_pcpu = p;
             *conflict_vm = other;
+            r = -1;
+        }
+    }
+    if (!r && exclusive) { /* one pCPU stays the hypervisor's: console input, Ctrl-], shell */
+        u32 unowned = 0;
+        for (u32 c = 0; c < cpu_count(); c++) {
+            bool mine = false;
+            for (u32 i = 0; i < vm->vcpu_count && !mine; i++)
+                mine = vm->vcpus[i]->pcpu == c;
+            unowned += !pcpu_owner[c] && !mine;
+        }
+        if (!unowned) {
+            *conflict_pcpu = 0;
+            *conflict_vm = NULL;
             r = -1;
         }
     }
@@ -110,6 +128,8 @@ void sched_release_pcpus(struct vm *vm)
 
 u32 sched_shell_cpu(void) { return shell_cpu; }
 
+u32 sched_this_cpu(void) { return cpu_id(); }
+
 void sched_kick(u32 cpu)
 {
     /* While a passthrough vCPU runs, the pCPU's interrupts go to its guest: it notices
@@ -131,7 +151,7 @@ void sched_vm_ending(u32 cpu)
 static void reap_ending(void)
 {
     struct run_queue *rq = &rqs[cpu_id()];
-    struct vm *finished[RQ_MAX];
+    struct vm *finished[VM_MAX]; /* a VM finishes once: its last vCPU stops here */
     u32 nfinished = 0;
     spin_lock(&rq->lock);
     for (u32 i = 0; i < rq->count; i++) {
@@ -237,12 +257,14 @@ static bool handled_fast(struct vcpu *v, struct vcpu_exit *e)
         return true;
     }
     if (e->reason == VCPU_EXIT_MMIO) {
-        u64 injected = v->vm->vgic.injected;
+        u64 injected = v->vm->vgic.injected, retracted = v->vm->vgic.retracted;
         u32 lrs = v->vgic.lr_used;
         handle_mmio(v, e);
-        /* Full path if an interrupt became deliverable, or if a vGIC register access synced
-         * (and emptied) the list registers, which must be refilled before the guest runs. */
-        return v->vm->vgic.injected == injected && v->vgic.lr_used == lrs && v->vm->state == VM_RUNNING;
+        /* Full path if an interrupt became deliverable or was taken back (a device lowered its
+         * line), or if a vGIC register access synced (and emptied) the list registers, which
+         * must be refilled before the guest runs. */
+        return v->vm->vgic.injected == injected && v->vm->vgic.retracted == retracted && v->vgic.lr_used == lrs &&
+               v->vm->state == VM_RUNNING;
     }
     return false;
 }
@@ -285,6 +307,13 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
     case VCPU_EXIT_TIMER:
         return true; /* re-armed by the run loop */
     case VCPU_EXIT_FAULT:
+        if (e->fault.abortable && v->vm->config->invalid_access_abort) {
+            /* invalid_access = "abort": what a bus with nothing there answers. */
+            LOG_AT(LOG_DEBUG, (long)v->vm->id, "vcpu%u: %s (guest-physical %#llx): abort injected", v->id,
+                   e->fault.what, (unsigned long long)e->fault.addr.val);
+            vcpu_arch_inject_abort(v, e->fault.va, e->fault.instruction);
+            return true;
+        }
         LOG_AT(LOG_ERROR, (long)v->vm->id, "vcpu%u: %s at pc %#llx", v->id, e->fault.what,
                (unsigned long long)vcpu_arch_pc(v));
         if (e->fault.has_addr)
@@ -347,16 +376,21 @@ static void run_vcpu(struct vcpu *v)
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING &&
            !v->vm->paused) {
         vgic_flush(v);
-        u64 t0 = timer_ticks();
-        do {
+        u64 t0 = arch_counter_relaxed();
+        for (;;) { /* time in the guest, and in the hypervisor on the fast path too */
             vcpu_arch_run(v, &exit);
+            u64 t1 = arch_counter_relaxed();
+            v->stats.guest_ticks += t1 - t0;
             v->vm->exits++;
-        } while (handled_fast(v, &exit));
-        u64 t1 = timer_ticks();
-        v->stats.guest_ticks += t1 - t0;
+            bool fast = handled_fast(v, &exit);
+            t0 = arch_counter_relaxed();
+            v->stats.hv_ticks += t0 - t1;
+            if (!fast)
+                break;
+        }
         vgic_sync(v);
         bool keep = handle_exit(v, &exit);
-        v->stats.hv_ticks += timer_ticks() - t1;
+        v->stats.hv_ticks += arch_counter_relaxed() - t0;
         if (need_resched[cpu] || exit.reason == VCPU_EXIT_TIMER) {
             need_resched[cpu] = false;
             if (shell_pending())
@@ -372,6 +406,17 @@ static void run_vcpu(struct vcpu *v)
             break; /* (an ending VM's vCPU here is stopped before this one runs on) */
     }
     pt_in_guest[cpu] = false;
+}
+
+bool sched_wait_ended(struct vm *vm, u64 timeout_ns)
+{
+    u64 end = timer_ticks() + timer_ns_to_ticks(timeout_ns);
+    while (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_ENDING) {
+        reap_ending(); /* its vCPUs here, if any: nobody else stops them */
+        if (timer_ticks() >= end)
+            return false;
+    }
+    return true;
 }
 
 void sched_request_exit(u32 cpu)

@@ -11,21 +11,19 @@
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
+#include <lib/tty_filter.h>
 
 #define LINE_MAX 128
 
 static spinlock_t focus_lock = SPINLOCK_INIT;
 static struct vm *focus;       /* NULL: the shell */
 static bool focus_chosen;      /* until the first Ctrl-], the first VM with a console has focus */
-static bool used;
 static char line[LINE_MAX];
 static size_t line_len;
 
 int vm_shell_start(struct vm *vm);
 int vm_shell_stop(struct vm *vm);
 int vm_shell_create(const char *path);
-
-bool shell_used(void) { return used; }
 
 static bool has_console(const struct vm *vm) { return vm && vm->console && vm->state == VM_RUNNING; }
 
@@ -40,21 +38,71 @@ struct vm *console_focus(void)
     return has_console(focus) ? focus : NULL;
 }
 
+/* Shell output of any length (help, vm list of 16 VMs, ...) comes out whole, one console_write
+ * per line, so a log line from another CPU can only come between two lines. */
+struct out_lines {
+    char line[LINE_MAX];
+    size_t len;
+};
+
+static void out_flush(struct out_lines *o)
+{
+    console_write(o->line, o->len);
+    o->len = 0;
+}
+
+static void out_sink(void *ctx, const char *s, size_t len)
+{
+    struct out_lines *o = ctx;
+    for (size_t i = 0; i < len; i++) {
+        o->line[o->len++] = s[i];
+        if (s[i] == '\n' || o->len == sizeof(o->line))
+            out_flush(o);
+    }
+}
+
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void out(const char *fmt, ...)
 {
-    char buf[200];
+    struct out_lines o;
+    o.len = 0;
     va_list ap;
     va_start(ap, fmt);
-    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    fmt_vprint(out_sink, &o, fmt, ap);
     va_end(ap);
-    console_write(buf, (size_t)MIN(n, (int)sizeof(buf) - 1));
+    if (o.len)
+        out_flush(&o);
+}
+
+/* The VM whose raw bytes last reached the terminal: whatever state it put the terminal in
+ * (colours, modes, a half-sent escape sequence) is reset before anyone else uses it. */
+static struct vm *raw_owner;
+static spinlock_t raw_lock = SPINLOCK_INIT;
+
+static void terminal_reset_locked(void)
+{
+    if (raw_owner)
+        console_write(TTY_RESET, sizeof(TTY_RESET) - 1);
+    raw_owner = NULL;
+}
+
+void console_vm_detached(struct vm *vm)
+{
+    spin_lock(&raw_lock);
+    if (raw_owner == vm)
+        terminal_reset_locked();
+    spin_unlock(&raw_lock);
 }
 
 void console_vm_output(struct vm *vm, char c)
 {
-    if (console_focus() == vm) {
+    if (console_focus() == vm) { /* raw: the terminal is this VM's while it has the focus */
+        spin_lock(&raw_lock);
+        if (raw_owner != vm)
+            terminal_reset_locked();
+        raw_owner = vm;
         console_write(&c, 1);
+        spin_unlock(&raw_lock);
         return;
     }
     struct vconsole *vc = vm->console;
@@ -63,14 +111,24 @@ void console_vm_output(struct vm *vm, char c)
         vc->out_head = vc->out_tail - sizeof(vc->out);
 }
 
+/* What the VM wrote while it did not have the focus: printable text only, since control
+ * bytes meant for a terminal state that has since changed would only scramble it. */
 static void show_buffered(struct vm *vm)
 {
     struct vconsole *vc = vm->console;
+    struct tty_filter f;
+    char chunk[128];
+    size_t len = 0;
+    tty_filter_init(&f);
     out("\n--- console of vm%llu '%s' (Ctrl-] switches) ---\n", (unsigned long long)vm->id, vm->name);
     while (vc->out_head != vc->out_tail) {
-        char c = vc->out[vc->out_head++ % sizeof(vc->out)];
-        console_write(&c, 1);
+        if (len + TTY_FILTER_OUT_MAX > sizeof(chunk)) {
+            console_write(chunk, len);
+            len = 0;
+        }
+        len += tty_filter_byte(&f, (u8)vc->out[vc->out_head++ % sizeof(vc->out)], chunk + len);
     }
+    console_write(chunk, len);
 }
 
 static void prompt(void) { out("cvisor> "); }
@@ -80,6 +138,9 @@ static void switch_focus(void)
 {
     struct vm *cur = console_focus();
     u32 start = 0;
+    spin_lock(&raw_lock);
+    terminal_reset_locked(); /* the focus moves: nothing of the last VM's terminal state stays */
+    spin_unlock(&raw_lock);
     if (cur)
         start = cur->index + 1;
     focus_chosen = true;
@@ -93,7 +154,6 @@ static void switch_focus(void)
     if (focus) {
         show_buffered(focus);
     } else {
-        used = true;
         out("\n--- cvisor shell (help for commands, Ctrl-] switches) ---\n");
         prompt();
     }
@@ -143,11 +203,14 @@ static void cmd_stats(struct vm *vm)
     out("vm%llu '%s': %llu exits, %llu interrupts injected, %u restarts, %llu lazy page faults\n",
         (unsigned long long)vm->id, vm->name, (unsigned long long)vm->exits, (unsigned long long)vm->vgic.injected,
         vm->restarts, (unsigned long long)vm->lazy_faults);
-    for (u32 i = 0; i < vm->vcpu_count; i++) {
-        const struct vcpu_stats *s = &vm->vcpus[i]->stats;
+    /* a copy: the VM may restart itself (and free its vCPUs) while this prints */
+    static struct vm_vcpu_stat st[VM_MAX_VCPUS];
+    u32 n = vm_vcpu_stats(vm, st, VM_MAX_VCPUS);
+    for (u32 i = 0; i < n; i++) {
+        const struct vcpu_stats *s = &st[i].stats;
         out("  vcpu%u on pCPU %u: %llu exits (hypercalls %llu, MMIO %llu, WFI %llu, IRQ %llu); %llu ms in the guest, "
             "%llu ms in the hypervisor\n",
-            i, vm->vcpus[i]->pcpu, (unsigned long long)s->exits, (unsigned long long)s->hypercalls,
+            i, st[i].pcpu, (unsigned long long)s->exits, (unsigned long long)s->hypercalls,
             (unsigned long long)s->mmio, (unsigned long long)s->halts, (unsigned long long)s->irqs,
             (unsigned long long)(s->guest_ticks * 1000 / timer_freq()),
             (unsigned long long)(s->hv_ticks * 1000 / timer_freq()));
@@ -176,11 +239,35 @@ static void cmd_help(void)
         "Ctrl-] moves the console to the next VM, then back to this shell.\n");
 }
 
+/* `vm` subcommands that take a VM id. */
+static const char *const id_commands[] = {"stats", "stop", "start", "restart", "pause", "resume"};
+
+static bool is_id_command(const char *w)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(id_commands); i++)
+        if (!strcmp(w, id_commands[i]))
+            return true;
+    return false;
+}
+
+static void cmd_pause_resume(struct vm *vm, bool pause)
+{
+    if (vm->vgic.passthrough)
+        return out("vm%llu drives the GIC of its pCPUs itself (interrupt passthrough): it cannot be "
+                   "paused, only stopped\n", (unsigned long long)vm->id);
+    if (vm->state != VM_RUNNING)
+        return out("vm%llu '%s' is %s, not running\n", (unsigned long long)vm->id, vm->name, state_name(vm));
+    vm->paused = pause;
+    for (u64 cpus = vm_vcpu_pcpus(vm); cpus; cpus &= cpus - 1) /* running vCPUs leave, paused ones come back */
+        sched_kick((u32)__builtin_ctzll(cpus));
+    out("vm%llu %s\n", (unsigned long long)vm->id, pause ? "paused" : "resumed");
+}
+
 static void run_command(char *cmd)
 {
-    char *words[3] = {cmd, "", ""};
+    char *words[4] = {cmd, "", "", ""};
     int n = 1;
-    for (char *p = cmd; *p && n < 3; p++) {
+    for (char *p = cmd; *p && n < 4; p++) {
         if (*p == ' ') {
             *p = '\0';
             while (p[1] == ' ')
@@ -196,59 +283,54 @@ static void run_command(char *cmd)
         return cmd_mem();
     if (strcmp(words[0], "vm") != 0)
         return out("unknown command '%s' (try help)\n", words[0]);
+    if (!*words[1])
+        return out("usage: vm list | vm create PATH | vm stats|stop|start|restart|pause|resume ID\n");
     if (!strcmp(words[1], "list"))
         return cmd_list();
-    if (!strcmp(words[1], "create"))
+    if (!strcmp(words[1], "create")) {
+        if (!*words[2])
+            return out("usage: vm create PATH (a VM config file on the disk, e.g. /guest/vm_default/linux.toml)\n");
         return (void)vm_shell_create(words[2]);
+    }
+    if (!is_id_command(words[1]))
+        return out("unknown command 'vm %s' (try help)\n", words[1]);
+    if (!*words[2])
+        return out("usage: vm %s ID (vm list shows the ids)\n", words[1]);
     struct vm *vm = vm_by_id(words[2]);
     if (!vm)
         return out("no VM with id '%s' (vm list shows them)\n", words[2]);
     if (!strcmp(words[1], "stats"))
         return cmd_stats(vm);
-    if (!strcmp(words[1], "pause") || !strcmp(words[1], "resume")) {
-        if (vm->vgic.passthrough)
-            return out("vm%llu drives the GIC of its pCPUs itself (interrupt passthrough): it cannot be "
-                       "paused, only stopped\n", (unsigned long long)vm->id);
-        vm->paused = !strcmp(words[1], "pause");
-        for (u32 i = 0; i < vm->vcpu_count; i++) /* running vCPUs leave, paused ones come back */
-            sched_kick(vm->vcpus[i]->pcpu);
-        return out("vm%llu %s\n", (unsigned long long)vm->id, vm->paused ? "paused" : "resumed");
-    }
+    if (!strcmp(words[1], "pause") || !strcmp(words[1], "resume"))
+        return cmd_pause_resume(vm, !strcmp(words[1], "pause"));
     if (!strcmp(words[1], "stop"))
         return (void)vm_shell_stop(vm);
     if (!strcmp(words[1], "start"))
         return (void)vm_shell_start(vm);
-    if (!strcmp(words[1], "restart")) {
-        if (vm->state != VM_RUNNING)
-            return (void)vm_shell_start(vm);
-        vm_request_end(vm, VM_END_RESET, "restart from the shell");
-        return out("vm%llu restarting\n", (unsigned long long)vm->id);
-    }
-    out("unknown vm command '%s' (try help)\n", words[1]);
+    /* restart */
+    if (vm->state != VM_RUNNING)
+        return (void)vm_shell_start(vm);
+    vm_request_end(vm, VM_END_RESET, "restart from the shell");
+    out("vm%llu restarting\n", (unsigned long long)vm->id);
 }
 
 static volatile bool command_ready;
+/* Input typed while a command runs (`vm stop` waits for the VM): kept, and read as typed when
+ * the command is done, like a terminal's type-ahead. */
+static spinlock_t input_lock = SPINLOCK_INIT;
+static char typeahead[LINE_MAX];
+static size_t typeahead_len;
 
 bool shell_pending(void) { return __atomic_load_n(&command_ready, __ATOMIC_ACQUIRE); }
 
-/* Runs a command typed into the shell. Called from the run loop of the shell CPU (CPU 0 unless
- * a passthrough VM holds it), not from the UART's interrupt: commands load images from the
- * disk, whose completion interrupts must be taken. */
-void shell_poll(void)
-{
-    if (!__atomic_load_n(&command_ready, __ATOMIC_ACQUIRE))
-        return;
-    run_command(line);
-    line_len = 0;
-    __atomic_store_n(&command_ready, false, __ATOMIC_RELEASE);
-    if (!console_focus())
-        prompt();
-}
-
+/* With input_lock held. */
 static void shell_char(char c)
 {
-    if (command_ready)
-        return; /* the previous command is still running */
+    if (command_ready) {
+        if (typeahead_len < sizeof(typeahead))
+            typeahead[typeahead_len++] = c;
+        return;
+    }
     if (c == '\r' || c == '\n') {
         out("\n");
         line[line_len] = '\0';
@@ -265,6 +347,28 @@ static void shell_char(char c)
     }
 }
 
+/* Runs a command typed into the shell. Called from the run loop of the shell CPU (CPU 0 unless
+ * a passthrough VM holds it), not from the UART's interrupt: commands load images from the
+ * disk, whose completion interrupts must be taken. */
+void shell_poll(void)
+{
+    if (!__atomic_load_n(&command_ready, __ATOMIC_ACQUIRE))
+        return;
+    run_command(line);
+    spin_lock(&input_lock);
+    line_len = 0;
+    __atomic_store_n(&command_ready, false, __ATOMIC_RELEASE);
+    if (!console_focus())
+        prompt();
+    char pending[LINE_MAX];
+    size_t n = typeahead_len;
+    memcpy(pending, typeahead, n);
+    typeahead_len = 0;
+    for (size_t i = 0; i < n; i++) /* a second command in there is kept for after this one */
+        shell_char(pending[i]);
+    spin_unlock(&input_lock);
+}
+
 void shell_input(char c)
 {
     spin_lock(&focus_lock);
@@ -274,9 +378,17 @@ void shell_input(char c)
         return;
     }
     struct vm *vm = console_focus();
+    /* Typed for a VM that is restarting (its console is being rebuilt): dropped, never taken
+     * as shell commands. */
+    bool restarting = !vm && focus_chosen && focus && focus->state != VM_ENDED;
     spin_unlock(&focus_lock);
-    if (vm)
+    if (vm) {
         vconsole_input(vm->console, c);
-    else
-        shell_char(c);
+        return;
+    }
+    if (restarting)
+        return;
+    spin_lock(&input_lock);
+    shell_char(c);
+    spin_unlock(&input_lock);
 }

@@ -66,10 +66,18 @@ static void vuart_destroy(struct vdev *dev)
     spin_lock(&focus_lock);
     vc->vm->console = NULL;
     spin_unlock(&focus_lock);
+    console_vm_detached(vc->vm);
     kfree(vc);
 }
 
 static const struct vdev_ops vuart_ops = {vuart_read, vuart_write, vuart_destroy};
+
+void vconsole_detach(struct vm *vm)
+{
+    spin_lock(&focus_lock); /* input already on its way to this console gets there first */
+    vm->console = NULL;
+    spin_unlock(&focus_lock);
+}
 
 int vconsole_create(struct vm *vm, gpa_t base, u32 intid)
 {

@@ -75,19 +75,82 @@ void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
     notify(vm, irq_target(vm, vcpu, intid), irq_of(vm, vcpu, intid));
 }
 
+/* A line dropped and took away the pending state of an interrupt that may already be
+ * signalled to its vCPU (in a list register, or on the virtual IRQ line): that vCPU must resync
+ * before it runs on. The current pCPU's run loop sees `retracted` change and takes the full exit
+ * path; another pCPU is kicked. */
+static void retract_locked(struct vm *vm, struct vcpu *target, u32 intid, struct vgic_irq *irq)
+{
+    if (!target || !(irq->in_lr || vm->vgic.delivery == VGIC_DELIVER_SOFT))
+        return;
+    if (irq->in_lr && target->pcpu == sched_this_cpu()) {
+        /* Its list registers are the ones here: nothing to take back if the guest already took
+         * it (a handler draining its device), so it is not rewritten under the handler. */
+        for (u32 i = 0; i < target->vgic.lr_used; i++)
+            if (target->vgic.lr_intid[i] == intid && !(vgic_lr_state(i) & LR_PENDING))
+                return;
+    }
+    vm->vgic.retracted++;
+    sched_kick(target->pcpu);
+}
+
+static void track_hw_line(struct vcpu *vcpu, u32 intid, const struct vgic_irq *irq)
+{
+    if (intid < VGIC_NR_PRIVATE && irq->hw)
+        vcpu->vgic.hw_high = irq->level ? vcpu->vgic.hw_high | 1u << intid : vcpu->vgic.hw_high & ~(1u << intid);
+}
+
+static void set_level_locked(struct vm *vm, struct vcpu *vcpu, u32 intid, struct vgic_irq *irq, bool level)
+{
+    bool was = irq->enabled && irq_pending(irq);
+    irq->level = level;
+    track_hw_line(vcpu, intid, irq);
+    if (level && irq->edge)
+        vgic_mark_pending_locked(irq);
+    vgic_update_hot_locked(vm, vcpu, intid);
+    if (level)
+        notify(vm, irq_target(vm, vcpu, intid), irq);
+    else if (was && !irq_pending(irq))
+        retract_locked(vm, irq_target(vm, vcpu, intid), intid, irq);
+}
+
 void vgic_set_level(struct vm *vm, struct vcpu *vcpu, u32 intid, bool level)
 {
     spin_lock(&vm->vgic.lock);
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
-    if (irq && irq->level != level) {
-        irq->level = level;
-        if (level && irq->edge)
-            vgic_mark_pending_locked(irq);
-        vgic_update_hot_locked(vm, vcpu, intid);
-        if (level)
-            notify(vm, irq_target(vm, vcpu, intid), irq);
-    }
+    if (irq && irq->level != level)
+        set_level_locked(vm, vcpu, intid, irq, level);
     spin_unlock(&vm->vgic.lock);
+}
+
+/* The hw line of a private interrupt went down before the guest took it: the physical
+ * interrupt held active for the guest is released (the source may fire again). */
+static void drop_hw_line_locked(struct vm *vm, struct vcpu *vcpu, u32 intid, struct vgic_irq *irq)
+{
+    set_level_locked(vm, vcpu, intid, irq, false);
+    if (!irq->active)
+        vcpu_arch_irq_deactivated(vcpu, intid);
+}
+
+void vgic_resample_locked(struct vm *vm, struct vcpu *vcpu)
+{
+    for (u32 bits = vcpu->vgic.hw_high; bits; bits &= bits - 1) {
+        u32 intid = (u32)__builtin_ctz(bits);
+        struct vgic_irq *irq = &vcpu->vgic.priv[intid];
+        bool line;
+        /* (In a list register: the sync that takes it out resamples.) */
+        if (!irq->in_lr && vcpu_arch_irq_line(vcpu, intid, &line) && !line)
+            drop_hw_line_locked(vm, vcpu, intid, irq);
+    }
+}
+
+/* The guest acknowledged a hw interrupt: that consumes the sampled line. The physical
+ * interrupt stays active until the guest deactivates this one, and comes again if the line is
+ * still up then. */
+void vgic_hw_acked_locked(struct vcpu *vcpu, u32 intid, struct vgic_irq *irq)
+{
+    irq->level = false;
+    track_hw_line(vcpu, intid, irq);
 }
 
 void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
@@ -155,6 +218,24 @@ static void consider(struct candidate *best, u32 *n, u32 max, u32 intid, struct 
     }
     best[i] = c;
     (*n)++;
+}
+
+/* An SPI stays in the list registers of one vCPU at a time. Retargeted while there, it is
+ * handed over: the old holder is kicked (vgic_spi_retargeted_locked), gives it up at its sync,
+ * and only then wakes the new owner, which may load it. */
+static bool held_elsewhere(const struct vgic_irq *irq, const struct vcpu *vcpu)
+{
+    return irq->in_lr && irq->lr_holder != vcpu->id;
+}
+
+void vgic_spi_retargeted_locked(struct vm *vm, u32 intid)
+{
+    struct vgic_irq *irq = irq_of(vm, NULL, intid);
+    if (!irq)
+        return;
+    if (irq->in_lr && irq->lr_holder != spi_owner(irq) && irq->lr_holder < vm->vcpu_count)
+        sched_kick(vm->vcpus[irq->lr_holder]->pcpu); /* its next sync hands the SPI over */
+    vgic_notify_locked(vm, NULL, intid); /* the new target may be asleep */
 }
 
 static bool any_spi_hot(struct vm *vm)
@@ -246,6 +327,8 @@ void vgic_flush(struct vcpu *vcpu)
         return;
     spin_lock(&vm->vgic.lock);
     u32 max = vgic_lr_count();
+    int hw_link_ok = -1; /* asked of the hardware once, if a hw interrupt is written */
+    u32 unlinked = 0;
     for (u32 bits = vcpu->vgic.priv_hot; bits; bits &= bits - 1) {
         u32 i = (u32)__builtin_ctz(bits);
         consider(best, &n, max, i, &vcpu->vgic.priv[i], &overflow);
@@ -253,26 +336,38 @@ void vgic_flush(struct vcpu *vcpu)
     for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
         for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1) {
             u32 i = w * 64 + (u32)__builtin_ctzll(bits);
-            if (spi_owner(&vm->vgic.spi[i]) == vcpu->id)
+            if (spi_owner(&vm->vgic.spi[i]) == vcpu->id && !held_elsewhere(&vm->vgic.spi[i], vcpu))
                 consider(best, &n, max, i + VGIC_NR_PRIVATE, &vm->vgic.spi[i], &overflow);
         }
     }
     for (u32 i = 0; i < max; i++) {
         if (i < n) {
             struct vgic_irq *irq = best[i].irq;
-            bool pend = irq->enabled && irq_pending(irq);
+            /* A hw interrupt is never written pending and active: its next pending state is
+             * the physical one, which comes after the guest's deactivation. */
+            bool pend = irq->enabled && irq_pending(irq) && !(irq->hw && irq->active);
             enum lr_state st = irq->active ? (pend ? LR_PENDING_ACTIVE : LR_ACTIVE) : LR_PENDING;
             /* A GICv2 guest reads the sender of an SGI from GICC_IAR[12:10]. */
             u32 lr_id = best[i].intid < 16 && vm->vgic.version == 2 ? best[i].intid | (u32)(irq->sgi_source & 7) << 10
                                                                      : best[i].intid;
-            vgic_lr_write(i, lr_id, irq->priority, st, irq->eoi_notify);
+            /* Where the hardware cannot be trusted to deactivate the physical interrupt
+             * (vgic_lr_hw_link_ok), a hw interrupt asks for the EOI maintenance interrupt and
+             * the sync deactivates it. */
+            if (irq->hw && hw_link_ok < 0)
+                hw_link_ok = vgic_lr_hw_link_ok();
+            bool link = irq->hw && hw_link_ok;
+            vgic_lr_write(i, lr_id, irq->priority, st, (irq->eoi_notify || irq->hw) && !link, link);
+            if (irq->hw && !link)
+                unlinked |= 1u << i;
             vcpu->vgic.lr_intid[i] = (u16)best[i].intid;
             irq->in_lr = true;
+            irq->lr_holder = (u8)vcpu->id;
             irq->lr_pending = pend;
             irq->repend = false;
         }
     }
     vcpu->vgic.lr_used = n;
+    vcpu->vgic.lr_unlinked = (u16)unlinked;
     if (overflow)
         vm->vgic.lr_overflows++;
     spin_unlock(&vm->vgic.lock);
@@ -285,29 +380,39 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
 {
     spin_lock(&vm->vgic.lock);
     for (u32 i = 0; i < vcpu->vgic.lr_used; i++) {
-        struct vgic_irq *irq = irq_of(vm, vcpu, vcpu->vgic.lr_intid[i]);
+        u32 intid = vcpu->vgic.lr_intid[i];
+        struct vgic_irq *irq = irq_of(vm, vcpu, intid);
         enum lr_state st = vgic_lr_state(i);
         bool was_active = irq->active;
         irq->active = st == LR_ACTIVE || st == LR_PENDING_ACTIVE;
         bool done = st == LR_INVALID && (was_active || irq->lr_pending);
         /* The guest acknowledged what was pending in the LR: that pending state is consumed,
          * unless the source raised it again meanwhile. A level-sensitive source stays pending
-         * through its line level. */
-        if (irq->lr_pending && (st == LR_ACTIVE || st == LR_INVALID))
+         * through its line level; a hw one through the physical interrupt. */
+        bool taken = irq->lr_pending && (st == LR_ACTIVE || st == LR_INVALID);
+        if (taken)
             irq->pending_latch = irq->repend;
         irq->in_lr = false;
         irq->repend = false;
-        if (irq->active && vcpu->vgic.lr_intid[i] >= VGIC_NR_PRIVATE)
+        if (irq->hw && taken) {
+            vgic_hw_acked_locked(vcpu, intid, irq);
+        } else if (irq->hw && st == LR_PENDING && irq->level) {
+            bool line; /* still not taken: is the line still up? */
+            if (vcpu_arch_irq_line(vcpu, intid, &line) && !line)
+                drop_hw_line_locked(vm, vcpu, intid, irq);
+        }
+        if (irq->active && intid >= VGIC_NR_PRIVATE)
             irq->active_vcpu = vcpu->id; /* it stays with the vCPU that acknowledged it */
-        vgic_update_hot_locked(vm, vcpu, vcpu->vgic.lr_intid[i]);
-        if (irq->eoi_notify && done)
-            vgic_deactivated_locked(vm, vcpu, vcpu->vgic.lr_intid[i]);
-        /* Deactivated by the guest: an SPI retargeted while active now belongs to its routing
-         * target, which may be halted and must be woken if the SPI is pending again. */
-        if (was_active && !irq->active && vcpu->vgic.lr_intid[i] >= VGIC_NR_PRIVATE && irq->target != vcpu->id)
-            notify(vm, irq_target(vm, vcpu, vcpu->vgic.lr_intid[i]), irq);
+        vgic_update_hot_locked(vm, vcpu, intid);
+        if (done && (irq->hw ? (vcpu->vgic.lr_unlinked >> i) & 1 : irq->eoi_notify))
+            vgic_deactivated_locked(vm, vcpu, intid);
+        /* Given up by this vCPU: an SPI retargeted while in its list registers, or deactivated
+         * after a retarget while active, now belongs to another vCPU, which may be halted and
+         * must be woken if the SPI is deliverable. */
+        if (intid >= VGIC_NR_PRIVATE && spi_owner(irq) != vcpu->id)
+            notify(vm, irq_target(vm, vcpu, intid), irq);
         /* List registers belong to the pCPU: leave none behind for whoever runs here next. */
-        vgic_lr_write(i, 0, 0, LR_INVALID, false);
+        vgic_lr_write(i, 0, 0, LR_INVALID, false, false);
     }
     vcpu->vgic.lr_used = 0;
     spin_unlock(&vm->vgic.lock);
@@ -332,7 +437,8 @@ static bool pending_for_locked(struct vm *vm, struct vcpu *vcpu)
     for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
         for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1) {
             const struct vgic_irq *irq = &vm->vgic.spi[w * 64 + (u32)__builtin_ctzll(bits)];
-            if (spi_owner(irq) == vcpu->id && irq->enabled && irq_pending(irq))
+            /* (One still held by its old holder: that one's sync wakes this vCPU.) */
+            if (spi_owner(irq) == vcpu->id && irq->enabled && irq_pending(irq) && !held_elsewhere(irq, vcpu))
                 return true;
         }
     }
@@ -346,6 +452,7 @@ bool vgic_has_pending(struct vcpu *vcpu)
     if (!vm->vgic.present)
         return false;
     spin_lock(&vm->vgic.lock);
+    vgic_resample_locked(vm, vcpu);
     bool any = pending_for_locked(vm, vcpu);
     spin_unlock(&vm->vgic.lock);
     return any;
@@ -357,6 +464,7 @@ bool vgic_halt_unless_pending(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
     spin_lock(&vm->vgic.lock);
+    vgic_resample_locked(vm, vcpu);
     bool any = pending_for_locked(vm, vcpu);
     if (!any)
         vcpu->state = VCPU_HALTED;

@@ -48,12 +48,22 @@ static u8 host_to_guest_mask(struct vm *vm, u8 host)
     return guest;
 }
 
+/* The GICv2 distributor takes naturally aligned 8-bit and 32-bit accesses; anything else from
+ * the guest must not reach the physical one (an unaligned access to Device memory faults at
+ * EL2): it reads as zero and writes are ignored. */
+static bool forwardable(u64 off, u8 width)
+{
+    return (width == 1 || width == 4) && !(off & (width - 1));
+}
+
 static bool pt_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
     struct vm *vm = vcpu->vm;
     struct vgic *g = &vm->vgic;
     (void)dev;
     *val = 0;
+    if (!forwardable(off, width))
+        return true;
     if (off == GICD_CTLR) {
         *val = 1; /* the hypervisor keeps the distributor on */
     } else if (off == GICD_TYPER) {
@@ -84,7 +94,7 @@ static bool pt_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 
                 *val |= hw & (3u << (2 * i));
     } else if (off >= GICD_SGI_PENDING && off < GICD_SGI_PENDING + 0x20) {
         *val = irq_dist_read((u32)off, width); /* banked: this pCPU's SGIs, all the VM's */
-    } else if (off >= GICD_ID_REGS && off < 0x1000) {
+    } else if (off >= GICD_ID_REGS && off < 0x1000 && width == 4) {
         *val = irq_dist_read((u32)off, 4);
     }
     return true;
@@ -106,6 +116,8 @@ static bool pt_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64
     struct vm *vm = vcpu->vm;
     struct vgic *g = &vm->vgic;
     (void)dev;
+    if (!forwardable(off, width))
+        return true;
     if (off == GICD_SGIR) {
         send_sgi(vcpu, (u32)val);
     } else if (off >= GICD_ISENABLER && off < GICD_ICACTIVER + 0x80 && width == 4) {

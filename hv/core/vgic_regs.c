@@ -39,7 +39,7 @@ static void bank_write(struct vm *vm, struct vcpu *vcpu, u32 first_intid, struct
             irq->active = true;
             break;
         case OP_CLEAR_ACTIVE:
-            if (irq->active && irq->eoi_notify) {
+            if (irq->active && (irq->eoi_notify || irq->hw)) {
                 irq->active = false;
                 vgic_deactivated_locked(vm, vcpu, first_intid + i);
             }

@@ -133,8 +133,10 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
         }
     } else {
         long first = block_first_intid(off);
-        if (first >= 0 && first < VGIC_NR_PRIVATE)
+        if (first >= 0 && first < VGIC_NR_PRIVATE) {
+            vgic_resample_locked(vm, vcpu); /* ISPENDR0 shows the timer line as it is now */
             vgic_regs_read(vcpu->vgic.priv, 0, VGIC_NR_PRIVATE, off, width, val);
+        }
         else if (first > 0)
             vgic_regs_read(g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val);
     }
@@ -165,7 +167,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
             struct vgic_irq *irq = &g->spi[intid - VGIC_NR_PRIVATE];
             irq->targets = (u8)(val >> (8 * b));
             irq->target = target_of(vm, irq->targets);
-            vgic_notify_locked(vm, NULL, intid); /* the new target may be asleep */
+            vgic_spi_retargeted_locked(vm, intid);
         }
     } else if ((off >= GICD_CPENDSGIR && off < GICD_CPENDSGIR + 16) ||
                (off >= GICD_SPENDSGIR && off < GICD_SPENDSGIR + 16)) {
@@ -254,6 +256,7 @@ void vgic_soft_update_line(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
     spin_lock(&vm->vgic.lock);
+    vgic_resample_locked(vm, vcpu); /* a timer the guest stopped is no longer signalled */
     bool line = best_pending_locked(vm, vcpu, true) != SPURIOUS;
     spin_unlock(&vm->vgic.lock);
     vcpu_arch_set_virq(vcpu, line);
@@ -268,6 +271,8 @@ static u32 acknowledge_locked(struct vm *vm, struct vcpu *vcpu)
     struct vgic_cpu *c = &vcpu->vgic;
     irq->active = true;
     irq->pending_latch = irq->repend = false; /* a level source stays pending through its line */
+    if (irq->hw)
+        vgic_hw_acked_locked(vcpu, intid, irq);
     if (intid >= VGIC_NR_PRIVATE)
         irq->active_vcpu = vcpu->id;
     if (c->cc_active_count < sizeof(c->cc_active) / sizeof(c->cc_active[0]))
@@ -295,7 +300,7 @@ static void deactivate_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
     if (!irq || !irq->active)
         return;
     irq->active = false;
-    if (irq->eoi_notify)
+    if (irq->eoi_notify || irq->hw)
         vgic_deactivated_locked(vm, vcpu, intid);
     vgic_notify_locked(vm, vcpu, intid); /* still pending: deliverable again, maybe elsewhere */
 }
@@ -307,6 +312,8 @@ static bool gicc_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     (void)dev, (void)width;
     *val = 0;
     spin_lock(&vm->vgic.lock);
+    if (off == GICC_IAR || off == GICC_HPPIR)
+        vgic_resample_locked(vm, vcpu);
     switch (off) {
     case GICC_CTLR: *val = c->cc_ctlr; break;
     case GICC_PMR: *val = c->cc_pmr; break;

@@ -83,7 +83,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
         else
             irq->irouter = (irq->irouter & ~0xffffffffull) | (val & 0xffffffffull);
         irq->target = route_to_vcpu(vm, irq->irouter);
-        vgic_notify_locked(vm, NULL, (u32)((off - GICD_IROUTER) / 8)); /* the new target may be asleep */
+        vgic_spi_retargeted_locked(vm, (u32)((off - GICD_IROUTER) / 8));
     } else {
         vgic_regs_write(vm, vcpu, g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val);
     }
@@ -122,6 +122,7 @@ static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     } else if (r == GICD_PIDR2) {
         *val = PIDR2_GICV3;
     } else if (r >= SGI_FRAME) {
+        vgic_resample_locked(vm, owner); /* ISPENDR0 shows the timer line as it is now */
         if (!vgic_regs_read(owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val))
             *val = 0;
     } else {

@@ -8,6 +8,7 @@
 #include <hv/image.h>
 #include <hv/vmfs.h>
 #include <hv/sched.h>
+#include <hv/vconsole.h>
 #include <hv/vgic.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
@@ -39,6 +40,17 @@ static u64 best_alignment(gpa_t g, u64 size)
     if (IS_ALIGNED(g.val, MiB(2)) && size >= MiB(2))
         return MiB(2);
     return PAGE_SIZE;
+}
+
+/* Whether [base, base+size) is host RAM, which the hypervisor's own map covers. */
+static bool in_host_ram(hpa_t base, u64 size)
+{
+    struct mem_range r[8];
+    size_t n = mm_ram_ranges(r, ARRAY_SIZE(r));
+    for (size_t i = 0; i < n; i++)
+        if (range_contains(r[i].base, r[i].size, base.val, size))
+            return true;
+    return false;
 }
 
 static struct vm_mem *add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size, bool owned, bool is_ram)
@@ -82,20 +94,38 @@ static int setup_region(struct vm *vm, size_t i, struct diag *d)
         }
         break;
     case VM_MAP_RESERVED:
-    default:
+    default: {
+        /* Device memory, or RAM the host DTB reserves (checked at validation); the VM holds it
+         * alone while it exists. */
+        const struct dev_claim *held = NULL;
+        char what[32];
         host = hpa(r->gpa.val);
         owned = false;
+        fmt_snprintf(what, sizeof(what), "vm%llu memory_regions[%zu]", (unsigned long long)vm->id, i);
+        if (dev_claim(host.val, r->size, vm, what, &held) != 0) {
+            diag_error(d, c->file, r->line, field, "MapReserved region [%#llx, %#llx) overlaps %s%s",
+                       (unsigned long long)host.val, (unsigned long long)(host.val + r->size),
+                       held ? held->what : "too many claimed ranges",
+                       held && held->owner == DEVCLAIM_HYPERVISOR ? ", which the hypervisor drives" : "");
+            return -1;
+        }
+        if (ram && !in_host_ram(host, r->size)) { /* the hypervisor could not reach it */
+            diag_error(d, c->file, r->line, field, "MapReserved region without the DEVICE flag is not host RAM");
+            return -1;
+        }
         break;
     }
+    }
     struct vm_mem *m = add_mem(vm, r->gpa, host, r->size, owned, ram);
+    m->scrub = ram && !owned; /* reserved RAM: no VM sees what the one before left there */
     m->s2flags = region_s2_flags(r->flags);
-    m->lazy = r->flags & VM_MEM_LAZY;
     if (ram)
         vm->ram_bytes += r->size;
-    if (m->lazy) { /* mapped page by page in vm_fault_in */
-        if (!vm->lazy_hi || r->gpa.val < vm->lazy_lo)
-            vm->lazy_lo = r->gpa.val;
-        vm->lazy_hi = MAX(vm->lazy_hi, r->gpa.val + r->size);
+    if (owned) { /* zeroed and mapped as it is needed (vm_mem.c) */
+        if (vm_mem_ondemand_init(vm, m, r->flags & VM_MEM_LAZY) != 0) {
+            diag_error(d, c->file, r->line, field, "cannot build stage-2 mapping (out of memory)");
+            return -1;
+        }
         return 0;
     }
     if (vm_arch_map(vm, r->gpa, host, r->size, m->s2flags) != 0) {
@@ -112,16 +142,6 @@ int vm_add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size)
         return -1;
     add_mem(vm, g, h, size, false, false);
     return 0;
-}
-
-void *vm_gpa_to_hva(struct vm *vm, gpa_t addr, u64 len)
-{
-    for (size_t i = 0; i < vm->mem_count; i++) {
-        const struct vm_mem *m = &vm->mems[i];
-        if (m->is_ram && range_contains(m->gpa.val, m->size, addr.val, len))
-            return hpa_to_ptr(hpa(m->hpa.val + (addr.val - m->gpa.val)));
-    }
-    return NULL;
 }
 
 /* Size and contents of an image: built in, or from the disk (image_location = "fs"). */
@@ -180,7 +200,7 @@ static int load_image(struct vm *vm, const struct vm_image *img, const char *wha
     }
     if (image_size(vm, img, field, &size, d) != 0 || vm_config_check_image(c, what, img->load_gpa, size, d) != 0)
         return -1;
-    void *dst = vm_gpa_to_hva(vm, img->load_gpa, size);
+    void *dst = vm_ram_for_write(vm, img->load_gpa, size);
     if (!dst) {
         diag_error(d, c->file, img->line, field, "%s does not fit in one RAM region of the VM", what);
         return -1;
@@ -232,7 +252,9 @@ static int create_vcpus(struct vm *vm, const struct vm_host_info *host, struct d
             return -1;
         }
         v->affinity = mask;
+        spin_lock(&vm->lock); /* the shell may be reading the list (vm_vcpu_stats) */
         vm->vcpus[vm->vcpu_count++] = v;
+        spin_unlock(&vm->lock);
     }
     return 0;
 }
@@ -259,7 +281,8 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     const struct vm_config *cfg = vm->config;
     vm->mem_count = 0;
     vm->ram_bytes = 0;
-    vm->lazy_lo = vm->lazy_hi = 0;
+    vm->demand_lo = vm->demand_hi = 0;
+    vm->mem_revoked = false;
     vm->ramdisk_size = 0;
     vm->pt_node_count = 0;
     memset(&vm->vgic, 0, sizeof(vm->vgic));
@@ -316,28 +339,34 @@ struct vm *vm_create(struct vm_config *cfg, const struct vm_host_info *host, str
 /* Frees memory, tables and vCPUs; the struct itself stays in vm_table for the end report. */
 void vm_release(struct vm *vm)
 {
+    struct vcpu *gone[VM_MAX_VCPUS];
+    u32 ngone;
+    spin_lock(&vm->lock); /* a vm_request_end still at work on this VM finishes first */
+    spin_unlock(&vm->lock);
+    /* Console input must not reach the VM while it comes apart (it would raise an interrupt
+     * in a vCPU about to be freed). */
+    vconsole_detach(vm);
     if (vm->vgic.present)
         vgic_release(vm); /* forwarded interrupts first: their handler reaches the vCPUs */
     if (vm->vgic.passthrough)
         vgic_pt_release(vm);
     sched_release_pcpus(vm);
-    dev_release_all(vm);
-    for (u32 i = 0; i < vm->vcpu_count; i++) {
-        sched_remove(vm->vcpus[i]);
-        vcpu_destroy(vm->vcpus[i]);
+    /* Under vm->lock: readers of the vCPU list (the shell) see it either whole or empty. */
+    spin_lock(&vm->lock);
+    ngone = vm->vcpu_count;
+    for (u32 i = 0; i < ngone; i++) {
+        gone[i] = vm->vcpus[i];
         vm->vcpus[i] = NULL;
     }
     vm->vcpu_count = 0;
-    vm_arch_destroy(vm);
-    /* Guest memory is scrubbed when it is given back, not when it is handed out: no VM ever
-     * sees another's data, and booting does not pay for touching every page of a new VM. */
-    for (size_t i = 0; i < vm->mem_count; i++) {
-        if (vm->mems[i].owned) {
-            mm_zero(hpa_to_ptr(vm->mems[i].hpa), vm->mems[i].size);
-            mm_free_pages(vm->mems[i].hpa, vm->mems[i].size / PAGE_SIZE);
-        }
+    spin_unlock(&vm->lock);
+    for (u32 i = 0; i < ngone; i++) {
+        sched_remove(gone[i]);
+        vcpu_destroy(gone[i]);
     }
-    vm->mem_count = 0;
+    vm_arch_destroy(vm);
+    vm_mem_release(vm); /* what it touched is scrubbed */
+    dev_release_all(vm); /* reserved ranges and devices may go to another VM now, scrubbed */
     for (struct vdev *dev = vm->devices, *next; dev; dev = next) {
         next = dev->next;
         if (dev->ops->destroy)
@@ -359,13 +388,19 @@ void vm_destroy(struct vm *vm)
 
 void vm_start(struct vm *vm)
 {
-    vm->state = VM_RUNNING;
     vm->vcpus_active = vm->vcpu_count;
     for (u32 i = 0; i < vm->vcpu_count; i++)
         sched_add(vm->vcpus[i]);
+    /* RUNNING only now: an end requested from then on finds every vCPU in its run queue. */
+    spin_lock(&vm->lock);
+    __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+    spin_unlock(&vm->lock);
     vcpu_power_on(vm->vcpus[0], vm->config->entry_point, boot_arg(vm->config));
 }
 
+/* Everything here happens under vm->lock: once the state is ENDING, another pCPU may stop the
+ * last vCPU and finish (release, perhaps rebuild) the VM, and vm_release starts by taking the
+ * lock, so it waits until this is done with the VM's stage 2 and vCPUs. */
 void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, ...)
 {
     spin_lock(&vm->lock);
@@ -379,30 +414,32 @@ void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, .
     fmt_vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
     va_end(ap);
     __atomic_store_n(&vm->state, VM_ENDING, __ATOMIC_RELEASE);
-    spin_unlock(&vm->lock);
     if (vm->vgic.passthrough)
-        vm_arch_revoke(vm); /* its vCPUs never trap by themselves: make them fault out */
+        vm_mem_revoke(vm); /* its vCPUs never trap by themselves: make them fault out */
     /* Every pCPU hosting one of its vCPUs notices at its next pass through the run loop. */
     for (u32 i = 0; i < vm->vcpu_count; i++)
         sched_vm_ending(vm->vcpus[i]->pcpu);
+    spin_unlock(&vm->lock);
 }
 
-bool vm_fault_in(struct vm *vm, gpa_t addr)
+u64 vm_vcpu_pcpus(struct vm *vm)
 {
-    if (addr.val >= vm->lazy_hi || addr.val < vm->lazy_lo)
-        return false;
-    for (size_t i = 0; i < vm->mem_count; i++) {
-        const struct vm_mem *m = &vm->mems[i];
-        if (!m->lazy || addr.val < m->gpa.val || addr.val - m->gpa.val >= m->size)
-            continue;
-        u64 off = ALIGN_DOWN(addr.val - m->gpa.val, PAGE_SIZE);
-        /* Another vCPU may have mapped it meanwhile: an identical remap succeeds. */
-        if (vm_arch_map(vm, gpa(m->gpa.val + off), hpa(m->hpa.val + off), PAGE_SIZE, m->s2flags) != 0)
-            return false;
-        vm->lazy_faults++;
-        return true;
-    }
-    return false;
+    u64 mask = 0;
+    spin_lock(&vm->lock);
+    for (u32 i = 0; i < vm->vcpu_count; i++)
+        mask |= 1ull << vm->vcpus[i]->pcpu;
+    spin_unlock(&vm->lock);
+    return mask;
+}
+
+u32 vm_vcpu_stats(struct vm *vm, struct vm_vcpu_stat *out, u32 max)
+{
+    u32 n = 0;
+    spin_lock(&vm->lock);
+    for (; n < vm->vcpu_count && n < max; n++)
+        out[n] = (struct vm_vcpu_stat){vm->vcpus[n]->pcpu, vm->vcpus[n]->stats};
+    spin_unlock(&vm->lock);
+    return n;
 }
 
 struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid)
@@ -436,18 +473,24 @@ static void console_flush_locked(struct vm *vm)
     vm->con_len = 0;
 }
 
+/* The hypercall console: whole lines, tagged with the VM, and never anything that would drive
+ * the user's terminal (escape sequences, control characters). */
 void vm_console_put(struct vm *vm, char c)
 {
+    char out[TTY_FILTER_OUT_MAX];
     spin_lock(&vm->lock);
-    if (c == '\n' || vm->con_len == sizeof(vm->con_line)) {
+    if (c == '\n') {
         console_flush_locked(vm);
-        if (c == '\n') {
-            spin_unlock(&vm->lock);
-            return;
-        }
+        tty_filter_init(&vm->con_filter); /* nothing a line left open carries over */
+        spin_unlock(&vm->lock);
+        return;
     }
-    if (c != '\r')
-        vm->con_line[vm->con_len++] = c;
+    size_t n = tty_filter_byte(&vm->con_filter, (u8)c, out);
+    for (size_t i = 0; i < n; i++) {
+        if (vm->con_len == sizeof(vm->con_line))
+            console_flush_locked(vm);
+        vm->con_line[vm->con_len++] = out[i];
+    }
     spin_unlock(&vm->lock);
 }
 

@@ -587,6 +587,7 @@ static void dec_irq_mode(struct dec *d, const struct toml_value *v, const char *
     UNUSED(arg);
     const char *s;
     size_t len;
+    d->cfg->irq_mode_line = toml_line_of(v);
     if (!toml_as_string(v, &s, &len))
         type_error(d, v, field, "interrupt_mode", "a string");
     else if (str_is(s, len, "no_irq"))

@@ -46,6 +46,57 @@ static bool in_host_ram(const struct vm_host_info *h, u64 base, u64 len)
     return false;
 }
 
+static size_t host_fw_count(const struct vm_host_info *h)
+{
+    return MIN(h->fw_reserved_count, ARRAY_SIZE(h->fw_reserved));
+}
+
+static size_t host_dev_count(const struct vm_host_info *h)
+{
+    return MIN(h->hv_device_count, ARRAY_SIZE(h->hv_devices));
+}
+
+/* The first host RAM range [base, base+len) touches, or -1. */
+static int ram_overlap(const struct vm_host_info *h, u64 base, u64 len)
+{
+    for (size_t i = 0; i < host_ram_count(h); i++)
+        if (ranges_overlap(h->ram[i].base.val, h->ram[i].size, base, len))
+            return (int)i;
+    return -1;
+}
+
+/* Whether every byte of [base, base+len) that is host RAM lies in a range the host DTB
+ * reserves. Ranges may be adjacent: walk the RAM part, one reserved range at a time. */
+static bool ram_part_reserved(const struct vm_host_info *h, u64 base, u64 len)
+{
+    u64 end = range_end(base, len);
+    for (u64 at = base; at < end;) {
+        bool ram = false, covered = false;
+        u64 next = end;
+        for (size_t i = 0; i < host_ram_count(h); i++) {
+            u64 rb = h->ram[i].base.val, re = range_end(rb, h->ram[i].size);
+            if (at >= rb && at < re)
+                ram = true;
+            else if (rb > at && rb < next)
+                next = rb; /* not RAM up to the next RAM range */
+        }
+        if (!ram) {
+            at = next;
+            continue;
+        }
+        for (size_t i = 0; i < host_fw_count(h) && !covered; i++) {
+            u64 fb = h->fw_reserved[i].base.val, fe = range_end(fb, h->fw_reserved[i].size);
+            if (at >= fb && at < fe) {
+                covered = true;
+                at = fe;
+            }
+        }
+        if (!covered)
+            return false;
+    }
+    return true;
+}
+
 /* Index of the first host reserved range that [base, base+len) touches, or -1. */
 static int reserved_overlap(const struct vm_host_info *h, u64 base, u64 len)
 {
@@ -117,6 +168,21 @@ static bool spans_overlap(const struct span *a, const struct span *b)
     return ranges_overlap(a->base, a->len, b->base, b->len);
 }
 
+/* Every guest range must fit the guest-physical address space stage 2 covers (and not wrap). */
+static void check_ipa_range(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
+{
+    struct span s;
+    char f[FIELD_MAX];
+    for (size_t j = 0; h->ipa_limit && j < span_count(cfg); j++) {
+        if (!span_at(cfg, j, false, &s) || (s.base + s.len >= s.base && s.base + s.len <= h->ipa_limit))
+            continue;
+        span_field(f, &s);
+        diag_error(diag, cfg->file, s.line, f,
+                   "[0x%llx, 0x%llx) lies beyond the guest-physical address space, which ends at 0x%llx",
+                   ULL(s.base), ULL(range_end(s.base, s.len)), ULL(h->ipa_limit));
+    }
+}
+
 /* Memory regions and device windows share one guest-physical space: any overlap means two
  * entries claim the same guest addresses. Reported at the later entry, naming the earlier one. */
 static void check_guest_overlaps(const struct vm_config *cfg, struct diag *diag)
@@ -151,6 +217,41 @@ static void check_not_reserved(const struct vm_config *cfg, const struct vm_host
                "%s [0x%llx, 0x%llx) overlaps host memory the hypervisor uses [0x%llx, 0x%llx)", what,
                ULL(base), ULL(range_end(base, len)), ULL(h->reserved[r].base.val),
                ULL(range_end(h->reserved[r].base.val, h->reserved[r].size)));
+}
+
+/* A host range a config names (MapReserved region, passthrough range): never RAM the host does
+ * not reserve (it may hold the hypervisor's or another VM's data, or be handed out later), never
+ * a device the hypervisor drives. The console UART's own page, passed through alone (console_ok),
+ * is the exception: the VM gets an emulated PL011 there. */
+static void check_host_range(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag,
+                             int line, const char *field, const char *what, u64 base, u64 len, bool console_ok)
+{
+    if (reserved_overlap(h, base, len) >= 0)
+        return; /* the hypervisor's own memory: reported by check_not_reserved */
+    int r = ram_overlap(h, base, len);
+    if (r >= 0 && !ram_part_reserved(h, base, len))
+        diag_error(diag, cfg->file, line, field,
+                   "%s [0x%llx, 0x%llx) is host RAM the host device tree does not reserve (/reserved-memory, "
+                   "/memreserve/); a VM's RAM comes from MapAlloc or MapIdentical",
+                   what, ULL(base), ULL(range_end(base, len)));
+    for (size_t i = 0; i < host_dev_count(h); i++) {
+        u64 db = h->hv_devices[i].base.val, ds = h->hv_devices[i].size;
+        if (!ranges_overlap(db, ds, base, len))
+            continue;
+        bool console = h->console_base.val && db == h->console_base.val;
+        if (console && console_ok && base == db && len == VM_CONFIG_ALIGN) {
+            diag_warn(diag, cfg->file, line, field,
+                      "[0x%llx, 0x%llx) is the hypervisor's console UART: it is not passed through, the VM "
+                      "gets an emulated PL011 there", ULL(base), ULL(range_end(base, len)));
+            continue;
+        }
+        diag_error(diag, cfg->file, line, field, "%s [0x%llx, 0x%llx) overlaps the %s [0x%llx, 0x%llx), which the "
+                   "hypervisor drives%s", what, ULL(base), ULL(range_end(base, len)), h->hv_devices[i].what,
+                   ULL(db), ULL(range_end(db, ds)),
+                   console ? "; use emu_devices type 0x2, or pass its page alone"
+                   : !strncmp(h->hv_devices[i].what, "GIC", 3) ? "; use interrupt_mode = \"emu\"" : "");
+        return;
+    }
 }
 
 static void check_identical_in_ram(const struct vm_config *cfg, const struct vm_host_info *h,
@@ -189,9 +290,27 @@ static void check_region_host(const struct vm_config *cfg, const struct vm_host_
     case VM_MAP_IDENTICAL:
         check_identical_in_ram(cfg, h, diag, r, field);
         check_not_reserved(cfg, h, diag, r->line, field, "MapIdentical region", r->gpa.val, r->size);
+        for (size_t k = 0; k < host_fw_count(h); k++)
+            if (ranges_overlap(h->fw_reserved[k].base.val, h->fw_reserved[k].size, r->gpa.val, r->size)) {
+                diag_error(diag, cfg->file, r->line, field,
+                           "MapIdentical region [0x%llx, 0x%llx) overlaps [0x%llx, 0x%llx), reserved by the host device "
+                           "tree; map it with MapReserved (map_type 2)",
+                           ULL(r->gpa.val), ULL(range_end(r->gpa.val, r->size)), ULL(h->fw_reserved[k].base.val),
+                           ULL(range_end(h->fw_reserved[k].base.val, h->fw_reserved[k].size)));
+                break;
+            }
         break;
-    case VM_MAP_RESERVED: /* may be device memory outside RAM, but never the hypervisor's own */
+    case VM_MAP_RESERVED: /* device memory outside RAM, or RAM the host reserves; never the hypervisor's */
         check_not_reserved(cfg, h, diag, r->line, field, "MapReserved region", r->gpa.val, r->size);
+        if (!(r->flags & VM_MEM_DEVICE) && !in_host_ram(h, r->gpa.val, r->size)) {
+            /* it would be guest RAM the hypervisor writes images and reads buffers in */
+            diag_error(diag, cfg->file, r->line, field,
+                       "MapReserved region [0x%llx, 0x%llx) has no DEVICE flag (0x10), so it would be RAM, but it "
+                       "is not inside host RAM; set DEVICE for device memory",
+                       ULL(r->gpa.val), ULL(range_end(r->gpa.val, r->size)));
+            break;
+        }
+        check_host_range(cfg, h, diag, r->line, field, "MapReserved region", r->gpa.val, r->size, false);
         break;
     }
 }
@@ -343,6 +462,24 @@ static void check_cpus(const struct vm_config *cfg, const struct vm_host_info *h
         check_cpu_sets(cfg, h, diag);
 }
 
+/* Interrupt passthrough hands the GIC CPU interface of the VM's pCPUs to the guest: the
+ * hypervisor's own interrupts (console input, so Ctrl-] and the shell) need one pCPU left. */
+static void check_passthrough_cpus(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
+{
+    u64 all = host_cpu_mask(h), used = 0;
+    if (cfg->irq_mode != VM_IRQ_PASSTHROUGH || !host_cpu_count(h))
+        return;
+    for (u32 i = 0; i < cfg->cpu_num && i < VM_MAX_VCPUS; i++)
+        used |= vm_config_vcpu_affinity(cfg, h, i);
+    if ((used & all) == all)
+        diag_error(diag, cfg->file, cfg->irq_mode_line ? cfg->irq_mode_line : cfg->devices_line,
+                   "devices.interrupt_mode",
+                   "interrupt_mode = \"passthrough\" would take all %zu pCPUs of this machine; leave one to the "
+                   "hypervisor (its console input, Ctrl-] and the shell run there): fewer vCPUs, other pCPUs, or "
+                   "a machine with more CPUs",
+                   host_cpu_count(h));
+}
+
 /* ---- devices ---- */
 
 static void check_aligned(const struct vm_config *cfg, struct diag *diag, int line, const char *field,
@@ -366,6 +503,7 @@ static void check_pt_window(const struct vm_config *cfg, const struct vm_host_in
         check_aligned(cfg, diag, line, field, "base_hpa", hpa);
     check_aligned(cfg, diag, line, field, "length", len);
     check_not_reserved(cfg, h, diag, line, field, "host range", hpa, len);
+    check_host_range(cfg, h, diag, line, field, "host range", hpa, len, true);
 }
 
 static void check_devices(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
@@ -402,9 +540,14 @@ int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *h
         check_region_host(cfg, host, d, i);
     check_alloc_total(cfg, host, d);
     check_addresses(cfg, d);
+    unsigned before_cpus = d->errors;
     check_cpus(cfg, host, d);
+    if (d->errors == before_cpus)
+        check_passthrough_cpus(cfg, host, d);
     check_devices(cfg, host, d);
+    check_ipa_range(cfg, host, d);
     check_guest_overlaps(cfg, d);
+    vm_config_check_host(cfg, host, d);
     return d->errors == errors ? 0 : -1;
 }
 

@@ -19,7 +19,6 @@
 /* QEMU virt layout, used when interrupt_mode = "emu" names no GIC device. */
 #define DEFAULT_GICD 0x08000000ull
 #define DEFAULT_GICR 0x080a0000ull
-#define GICR_STRIDE 0x20000ull
 #define DEFAULT_GICC_OFFSET 0x10000ull
 #define DTB_MAX KiB(64)
 
@@ -44,14 +43,14 @@ static int setup_vgic(struct vm *vm, struct diag *d)
     u32 pcpu;
     struct vm *other;
     bool exclusive = c->irq_mode == VM_IRQ_PASSTHROUGH;
-    if (exclusive && host != 2) {
-        diag_error(d, c->file, 0, "devices.interrupt_mode",
-                   "\"passthrough\" needs a GICv2 host (this host has a GICv%u, whose redistributors and "
-                   "system registers cvisor does not hand to a VM); use \"emu\"", host);
+    if (vm_config_check_gic(c, host, d) != 0) /* checked with the config already; for any other path */
         return -1;
-    }
     if (sched_claim_pcpus(vm, exclusive, &pcpu, &other) != 0) {
-        if (!exclusive)
+        if (!other)
+            diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
+                       "\"passthrough\" VMs would hold every pCPU; one must stay the hypervisor's (its console "
+                       "input, Ctrl-] and the shell run there)");
+        else if (!exclusive)
             diag_error(d, c->file, c->phys_cpu_ids_line, "base.phys_cpu_ids",
                        "pCPU %u belongs to vm%llu '%s' (interrupt_mode = \"passthrough\")", pcpu,
                        (unsigned long long)other->id, other->name);
@@ -77,29 +76,14 @@ static int setup_vgic(struct vm *vm, struct diag *d)
                (unsigned long long)gic_v2_cpu_base(), (unsigned long long)gic_v2_dist_base());
         return 0;
     }
-    if (v2 && (gicd || gicr)) {
-        diag_error(d, c->file, v2->line, "devices.emu_devices",
-                   "both a GICv2 (emu_type 0x1) and a GICv3 (emu_type 0x20/0x21) interrupt controller are listed");
-        return -1;
-    }
     if (!v2 && !gicd && !gicr && c->irq_mode == VM_IRQ_NONE)
         return 0;
     /* Nothing listed: a GICv2, like axvisor's emulated interrupt controller and what guests
      * written for QEMU virt's default GIC (NimbOS, ArceOS, many RTOSes) drive. */
     u32 version = (gicd || gicr) ? 3 : 2;
-    if (version == 3 && host != 3) {
-        diag_error(d, c->file, gicd ? gicd->line : gicr ? gicr->line : c->base_line, "devices.emu_devices",
-                   "a GICv3 VM needs a GICv3 host, and this host has a GICv%u (use emu_type 0x1, a GICv2)", host);
-        return -1;
-    }
     if (version == 2) {
         gpa_t dist = gpa(v2 ? v2->base.val : DEFAULT_GICD);
         gpa_t cpu = gpa(v2 && v2->cfg_count ? v2->cfg[0] : dist.val + DEFAULT_GICC_OFFSET);
-        if (vm->vcpu_count > 8) {
-            diag_error(d, c->file, c->cpu_num_line, "base.cpu_num", "a GICv2 VM has at most 8 vCPUs, not %u",
-                       vm->vcpu_count);
-            return -1;
-        }
         if (host == 2 && !gic_v2_vcpu_base()) {
             diag_error(d, c->file, v2 ? v2->line : c->base_line, "devices.emu_devices",
                        "the host GICv2 has no virtualization extensions (no GICH/GICV in its device tree)");
@@ -120,13 +104,6 @@ static int setup_vgic(struct vm *vm, struct diag *d)
     }
     gpa_t dist = gpa(gicd ? gicd->base.val : DEFAULT_GICD);
     gpa_t redist = gpa(gicr ? gicr->base.val : (gicd ? gicd->base.val + 0xa0000 : DEFAULT_GICR));
-    if (gicr && gicr->length < GICR_STRIDE * vm->vcpu_count) {
-        diag_error(d, c->file, gicr->line, "devices.emu_devices",
-                   "GICv3 redistributor region of %#llx bytes is too small for %u vCPUs (needs %#llx)",
-                   (unsigned long long)gicr->length, vm->vcpu_count,
-                   (unsigned long long)(GICR_STRIDE * vm->vcpu_count));
-        return -1;
-    }
     vgic_v3_create(vm, dist, redist);
     LOG_AT(LOG_DEBUG, (long)vm->id, "vGICv3: distributor %#llx, redistributors %#llx",
            (unsigned long long)dist.val, (unsigned long long)redist.val);

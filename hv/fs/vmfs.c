@@ -2,6 +2,7 @@
  * block device (a FAT16/FAT32 volume, bare or in an MBR partition) and loads images with
  * image_location = "fs" from it, straight into guest memory in large requests. */
 #include <base/blockdev.h>
+#include <base/boot.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/timer.h>
@@ -23,6 +24,7 @@ static int disk_read(void *ctx, u64 lba, u32 count, void *buf)
 
 bool vmfs_mount(void)
 {
+    base_probe_disks();
     struct blockdev *disk = blockdev_get(0);
     if (!disk) {
         pr_err("fs: built with APP_FEATURES=fs but no disk is attached (make ... DISK_IMG=path run)");

@@ -4,7 +4,7 @@
 static void diag_emit(struct diag *d, enum diag_level level, const char *file, int line,
                       const char *field, const char *fmt, va_list ap)
 {
-    char msg[200];
+    char msg[512]; /* the longest: two paths (127 bytes each) and a sentence saying what is valid */
     fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
     if (d && d->report)
         d->report(d->ctx, level, file, line, field, msg);

@@ -2,16 +2,33 @@
 #include <lib/fmt.h>
 #include <lib/string.h>
 
+/* Output goes into buf (snprintf: cut at size) or, with a sink, out in chunks (no limit). */
 struct out {
     char *buf;
     size_t size;
     size_t pos;
+    fmt_sink_fn *sink;
+    void *ctx;
+    size_t chunk_len;
+    char chunk[64];
 };
+
+static void flush(struct out *o)
+{
+    if (o->chunk_len)
+        o->sink(o->ctx, o->chunk, o->chunk_len);
+    o->chunk_len = 0;
+}
 
 static void put(struct out *o, char c)
 {
-    if (o->pos + 1 < o->size)
+    if (o->sink) {
+        o->chunk[o->chunk_len++] = c;
+        if (o->chunk_len == sizeof(o->chunk))
+            flush(o);
+    } else if (o->pos + 1 < o->size) {
         o->buf[o->pos] = c;
+    }
     o->pos++;
 }
 
@@ -46,12 +63,11 @@ static size_t utoa(u64 v, unsigned base, bool upper, char *tmp)
     return n;
 }
 
-int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+static void format(struct out *o, const char *fmt, va_list ap)
 {
-    struct out o = {buf, size, 0};
     for (; *fmt; fmt++) {
         if (*fmt != '%') {
-            put(&o, *fmt);
+            put(o, *fmt);
             continue;
         }
         fmt++;
@@ -102,7 +118,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             u64 mag = neg ? (u64)0 - (u64)v : (u64)v;
             tmp[0] = '-';
             len = utoa(mag, 10, false, tmp + neg) + neg;
-            put_padded(&o, tmp, len, width, left, pad);
+            put_padded(o, tmp, len, width, left, pad);
             break;
         }
         case 'u':
@@ -116,7 +132,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
                 pre = 2;
             }
             len = utoa(v, *fmt == 'u' ? 10 : 16, *fmt == 'X', tmp + pre) + pre;
-            put_padded(&o, tmp, len, width, left, pad);
+            put_padded(o, tmp, len, width, left, pad);
             break;
         }
         case 'p': {
@@ -124,7 +140,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             tmp[0] = '0';
             tmp[1] = 'x';
             len = utoa(v, 16, false, tmp + 2) + 2;
-            put_padded(&o, tmp, len, width, left, pad);
+            put_padded(o, tmp, len, width, left, pad);
             break;
         }
         case 's': {
@@ -132,27 +148,41 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             if (!s)
                 s = "(null)";
             len = prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s);
-            put_padded(&o, s, len, width, left, ' ');
+            put_padded(o, s, len, width, left, ' ');
             break;
         }
         case 'c':
             tmp[0] = (char)va_arg(ap, int);
-            put_padded(&o, tmp, 1, width, left, ' ');
+            put_padded(o, tmp, 1, width, left, ' ');
             break;
         case '%':
-            put(&o, '%');
+            put(o, '%');
             break;
         case '\0':
             fmt--;
             break;
         default:
-            put(&o, '%');
-            put(&o, *fmt);
+            put(o, '%');
+            put(o, *fmt);
             break;
         }
     }
+}
+
+int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    struct out o = {.buf = buf, .size = size};
+    format(&o, fmt, ap);
     if (size)
         buf[o.pos < size ? o.pos : size - 1] = '\0';
+    return (int)o.pos;
+}
+
+int fmt_vprint(fmt_sink_fn *sink, void *ctx, const char *fmt, va_list ap)
+{
+    struct out o = {.sink = sink, .ctx = ctx};
+    format(&o, fmt, ap);
+    flush(&o);
     return (int)o.pos;
 }
 

@@ -1,15 +1,50 @@
 /* libFuzzer target: arbitrary bytes through the whole config path the hypervisor runs at boot:
- * TOML parse, decode, validation against a fixed machine, image placement, a two-VM set check
+ * TOML parse, decode, validation against a fixed machine (its GIC, a small device tree, built-in
+ * images), image placement, a two-VM set check
  * and vCPU placement. Reports go to a sink that only touches them, so formatting is exercised
  * (and checked by the sanitizers) without printing. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include <hv/vm_config.h>
+#include <lib/fdt.h>
 #include <lib/string.h>
 
+/* Built-in images: present when the name is short, sized by it. */
+static int image_size(void *ctx, const char *name, u64 *size)
+{
+    (void)ctx;
+    size_t n = strlen(name);
+    *size = (u64)n << 20;
+    return n < 16 ? 0 : -1;
+}
+
+/* A small host device tree for the passthrough path checks: a UART and an RTC. */
+static unsigned char host_dtb[1024];
+static struct fdt host_fdt;
+
+static void build_host_dtb(void)
+{
+    static const u32 uart_reg[] = {0, 0x09000000, 0, 0x1000}, rtc_reg[] = {0, 0x09010000, 0, 0x1000};
+    struct fdt_writer w;
+    fdt_writer_init(&w, host_dtb, sizeof(host_dtb));
+    fdt_begin_node(&w, "");
+    fdt_property_u32(&w, "#address-cells", 2);
+    fdt_property_u32(&w, "#size-cells", 2);
+    fdt_begin_node(&w, "pl011@9000000");
+    fdt_property_cells(&w, "reg", uart_reg, 4);
+    fdt_end_node(&w);
+    fdt_begin_node(&w, "pl031@9010000");
+    fdt_property_cells(&w, "reg", rtc_reg, 4);
+    fdt_end_node(&w);
+    fdt_end_node(&w);
+    int size = fdt_writer_finish(&w);
+    if (size < 0 || fdt_open(&host_fdt, host_dtb, (size_t)size) != 0)
+        __builtin_trap();
+}
+
 /* QEMU virt-like: 2 GiB of RAM at 0x4000_0000, two CPUs, the hypervisor in the first 32 MiB. */
-static const struct vm_host_info host = {
+static struct vm_host_info host = {
     .ram = {{{0x40000000}, 0x80000000}},
     .ram_count = 1,
     .reserved = {{{0x40000000}, 0x2000000}},
@@ -44,6 +79,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!other_ok)
         other_ok = vm_config_parse(&other, "other.toml", other_text, sizeof(other_text) - 1, arena,
                                    sizeof(arena), &diag) == 0;
+
+    if (!host.fdt) {
+        build_host_dtb();
+        host.fdt = &host_fdt;
+        host.image_size = image_size;
+    }
+    host.gic_version = size ? 2 + (data[size - 1] & 1) : 3; /* either host GIC */
 
     int rc = vm_config_parse(&cfg, "fuzz.toml", (const char *)data, size, arena, sizeof(arena), &diag);
     /* Validation must be safe on whatever decoding left behind, even after errors. */

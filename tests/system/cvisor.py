@@ -44,7 +44,7 @@ def guest_dir(arch=None):
 def build_image(name, configs=(), log="info", app="hv", extra=(), arch=None, platform=None):
     """Builds build/systest/<name>/cvisor.bin embedding `configs` (paths relative to the repo)."""
     image_dir = SYSTEST / name
-    args = ["make", "-s", f"BUILD={BUILD}", f"ARCH={arch or ARCH}", f"APP={app}", f"LOG={log}",
+    args = ["make", "-s", "CONFIG_MK=", f"BUILD={BUILD}", f"ARCH={arch or ARCH}", f"APP={app}", f"LOG={log}",
             f"IMAGE_DIR={image_dir}"]
     if board(arch, platform):
         args.append(f"PLATFORM={board(arch, platform)}")
@@ -89,9 +89,11 @@ class Machine:
         self.output = ""
 
     def expect(self, pattern, timeout=None):
-        """Waits for a regex; returns the match object."""
+        """Waits for a regex (at most timeout seconds, else the machine's timeout); returns the
+        match object."""
         try:
-            self.child.expect(pattern, timeout=timeout)
+            # pexpect waits for ever on timeout=None; -1 means the spawn's own timeout
+            self.child.expect(pattern, timeout=-1 if timeout is None else timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:
             self.log.flush()
             raise AssertionError(f"did not see {pattern!r}; console so far:\n{self.text()}") from e
@@ -126,16 +128,18 @@ class Machine:
             live_machines.remove(self)
 
 
-def run_to_completion(name, configs, smp=2, log="info", timeout=60, app="hv", gic=3, arch=None, platform=None):
-    """Builds, boots, waits for power-off; returns the console text (asserting exit status 0)."""
+def run_to_completion(name, configs, smp=2, log="info", timeout=60, app="hv", gic=3, status=0, arch=None,
+                      platform=None):
+    """Builds, boots, waits for power-off; returns the console text (asserting QEMU's exit status:
+    0, or 1 where cvisor reports a failure: no VM could be started, a panic)."""
     image, _ = build_image(name, configs, log=log, app=app, arch=arch, platform=platform)
     m = Machine(image, name, smp=smp, timeout=timeout, gic=gic, arch=arch, platform=platform)
     try:
-        status = m.wait_exit(timeout)
+        exit_status = m.wait_exit(timeout)
         text = m.text()
     finally:
         m.close()
-    assert status == 0, f"QEMU exit status {status}; console:\n{text}"
+    assert exit_status == status, f"QEMU exit status {exit_status}, not {status}; console:\n{text}"
     return text
 
 

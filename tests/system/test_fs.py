@@ -31,7 +31,7 @@ def fat_disk(name, files, fat=16, size_kib=32 * 1024):
 
 
 def guest_config(vm_id, name, kernel_path, region_size="0x100_0000", load="0x4008_0000", pcpu=0):
-    # hello (vm1) also writes to the PL011 itself: it gets the device passed through.
+    # hello (vm1) also writes to the PL011 itself: an emulated one where the config names the host's.
     pt = '[["pl011", 0x0900_0000, 0x0900_0000, 0x1000, 33]]' if vm_id == 1 else "[]"
     return f"""[base]
 id = {vm_id}

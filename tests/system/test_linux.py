@@ -145,6 +145,12 @@ def test_linux_two_vcpus_on_one_pcpu():
         assert 1.8 <= t[1] - t[0] <= 2.2, out
         ints = run(m, "cat /proc/interrupts")
         assert all(c > 0 for c in interrupt_counts(ints, r"arch_timer")), ints
+        # Its debug and PMU registers are switched with each vCPU: the breakpoint probe at boot
+        # finds them and nothing about them complains.
+        assert re.search(r"hw-breakpoint: found \d+ breakpoint and \d+ watchpoint registers",
+                         run(m, "dmesg | grep hw-breakpoint")), m.text()
+        assert run(m, "dmesg | grep -iE 'breakpoint|watchpoint|debug|pmu|perf' | "
+                      "grep -iE 'error|fail|warn|bug|unexpected' || true").strip() == ""
         poweroff(m)
     finally:
         m.close()

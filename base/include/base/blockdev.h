@@ -1,4 +1,5 @@
-/* Block devices of the base (512-byte sectors). Drivers register what they find at boot. */
+/* Block devices of the base (512-byte sectors). Drivers register what they find when the
+ * application first asks for a disk (blockdev_get); until then no disk is touched. */
 #ifndef BASE_BLOCKDEV_H
 #define BASE_BLOCKDEV_H
 
@@ -19,6 +20,6 @@ struct blockdev {
 };
 
 int blockdev_register(struct blockdev *dev);
-struct blockdev *blockdev_get(unsigned index); /* NULL past the last one */
+struct blockdev *blockdev_get(unsigned index); /* NULL past the last one; the first call probes */
 
 #endif

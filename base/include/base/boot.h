@@ -21,6 +21,8 @@ extern struct boot_info boot_info;
 
 /* Entry points from the architecture's boot code (boot.S), on the boot CPU with the DTB's
  * physical address, and on each other CPU once it runs on its own stack. */
+/* Probes the board's disks once (into the blockdev registry), for an application that uses one. */
+void base_probe_disks(void);
 void base_primary_main(u64 dtb_pa) __attribute__((noreturn));
 void base_secondary_main(u32 cpu) __attribute__((noreturn));
 

@@ -47,6 +47,10 @@ void console_write(const char *s, size_t len); /* takes the console lock */
 void console_puts(const char *s);
 int console_getc(void);
 void console_enable_rx_irq(void);
+/* One line written in several pieces without another CPU's output in between:
+ * console_begin(); console_write_unlocked(...)...; console_end(); */
+void console_begin(void);
+void console_end(void);
 /* For the panic path: write without taking the lock (it may be held by a dead CPU). */
 void console_write_unlocked(const char *s, size_t len);
 

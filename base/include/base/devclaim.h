@@ -20,5 +20,7 @@ int dev_claim(u64 base, u64 size, const void *owner, const char *what, const str
 /* The first claim overlapping the range, or NULL. */
 const struct dev_claim *dev_claim_find(u64 base, u64 size);
 void dev_release_all(const void *owner);
+/* Copies up to max of owner's claims to out; returns how many. */
+size_t dev_claim_list(const void *owner, struct dev_claim *out, size_t max);
 
 #endif

@@ -22,9 +22,16 @@ struct machine {
     const struct fdt *fdt; /* the validated host DTB, or NULL when the machine has none */
     struct mem_range ram[MACHINE_MAX_RAM];
     size_t ram_count;
-    /* Memory inside RAM the firmware or the boot code keeps (never handed out, but mapped). */
+    /* Memory inside RAM the boot code keeps for the base (the DTB, a boot trampoline): never
+     * handed out, never given to a VM. */
     struct mem_range reserved[MACHINE_MAX_RESERVED];
     size_t reserved_count;
+    /* Memory the firmware's tables reserve (a DTB's /memreserve/ and /reserved-memory: e.g.
+     * OpenSBI's own memory): never handed out by the page allocator, but a config may give such
+     * a range to one VM (MapReserved regions, passthrough ranges; docs/isolation.md). */
+    struct mem_range firmware[MACHINE_MAX_RESERVED];
+    size_t firmware_count;
+    bool firmware_truncated; /* more than the table holds: the memory code refuses to go on */
     /* Device MMIO the base maps for itself besides the board's platform_device_ranges (what the
      * firmware tables name on a machine without a DTB; empty with a DTB). */
     struct mem_range devices[MACHINE_MAX_DEVICES];
@@ -41,6 +48,8 @@ struct machine {
  * ignored. machine_add_device skips what an earlier device range already covers. */
 bool machine_add_ram(struct machine *m, u64 base, u64 size);
 bool machine_add_reserved(struct machine *m, u64 base, u64 size);
+/* A firmware reservation the table cannot hold would be handed out: firmware_truncated says so. */
+void machine_add_firmware_reserved(struct machine *m, u64 base, u64 size);
 bool machine_add_device(struct machine *m, u64 base, u64 size);
 void machine_add_cpu(struct machine *m, u64 hwid);
 

@@ -17,10 +17,15 @@ struct machine;
  * heap. */
 void mm_init(const struct machine *m, u64 image_start, u64 image_end);
 
-/* Pages (locked wrappers over the global page allocator). */
+/* Pages (locked wrappers over the global page allocator). Allocated pages hold whatever they
+ * held (mm_zero_mask says which are known to be zero); whoever shows a page to a guest zeroes it
+ * first unless it is known zero. */
 int mm_alloc_pages(u64 count, u64 align, hpa_t *out);
 int mm_reserve(hpa_t base, u64 size);
-void mm_free_pages(hpa_t base, u64 count);
+void mm_free_pages(hpa_t base, u64 count); /* contents: anything */
+void mm_free_pages_as(hpa_t base, u64 count, enum page_content content);
+/* Bit i set when page i of the n (at most 64) pages from base is known to hold zeros. */
+u64 mm_zero_mask(hpa_t base, u64 n);
 u64 mm_free_page_count(void);
 u64 mm_total_page_count(void);
 void *mm_alloc_zeroed_page(hpa_t *pa);
@@ -42,11 +47,18 @@ struct mem_range {
 size_t mm_ram_ranges(struct mem_range *out, size_t max);
 /* Memory the base itself keeps: its image, stacks, DTB, and the firmware's reserved memory. */
 size_t mm_reserved_ranges(struct mem_range *out, size_t max);
+/* Memory the host DTB reserves (/memreserve/, /reserved-memory): never allocated. */
+size_t mm_firmware_reserved_ranges(struct mem_range *out, size_t max);
 
 /* Clean data cache lines covering [p, p+len) to the point of coherency, and invalidate the
  * instruction cache: needed after writing guest code through the hypervisor's mapping. */
 void mm_sync_for_exec(void *p, size_t len);
 /* Fast zeroing of large ranges of normal memory. */
 void mm_zero(void *p, size_t len);
+/* Clean data cache lines covering [p, p+len) to the point of coherency. */
+void mm_clean_dcache(void *p, size_t len);
+/* Zeroes memory a guest will see, cleaned to the point of coherency: a guest running with its
+ * caches off reads memory, not the hypervisor's cache lines. */
+void mm_zero_for_guest(void *p, size_t len);
 
 #endif

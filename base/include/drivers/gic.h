@@ -38,6 +38,17 @@ void gic_cpu_reinit(void);                    /* this CPU: interface and private
  * hypervisor had it enabled (gic_cpu_reinit enables it again). */
 void gic_hide_private(u32 intid);
 
+/* Interrupts a handler leaves active (only its priority is dropped) until gic_deactivate on
+ * this CPU, or a guest's deactivation through a list register linked to it: a level source (the
+ * virtual timer) then cannot interrupt again meanwhile. Only where the CPU interface runs
+ * EOImode 1 (gic_can_keep_active; not on a GICv2 host), else the dispatch deactivates as usual. */
+bool gic_can_keep_active(void);
+void gic_set_keep_active(u32 intid, bool keep);
+void gic_deactivate(u32 intid);
+/* Active state of this CPU's SGI/PPI intid (switched with the vCPU that owns the source). */
+bool gic_private_active(u32 intid);
+void gic_set_private_active(u32 intid, bool active);
+
 /* The former <base/irq.h> names of these extras, for the vGIC files under hv/core until the
  * hypervisor-side seam work moves them under hv/arch/aarch64 and renames the calls. */
 #define irq_host_gic_version gic_host_version
@@ -57,7 +68,11 @@ struct gic_ops {
     void (*set_target)(u32 intid, u32 cpu);
     void (*send_sgi)(u32 cpu, u32 sgi);
     u32 (*ack)(void); /* INTID (GICv2: with the source CPU in [12:10]) */
-    void (*eoi)(u32 iar);
+    void (*eoi)(u32 iar);        /* priority drop (and deactivation in EOImode 0) */
+    void (*deactivate)(u32 iar); /* EOImode 1: the end of the active state */
+    bool keep_active;            /* EOImode 1: a handler may leave its interrupt active */
+    bool (*private_active)(u32 intid);             /* this CPU's SGI/PPI */
+    void (*set_private_active)(u32 intid, bool on);
     u32 (*dist_read)(u32 off, u8 width);
     void (*dist_write)(u32 off, u8 width, u32 value);
     u8 (*cpu_if_mask)(u32 cpu);

@@ -21,6 +21,8 @@ extern struct gicv3_info gicv3;
  * dispatch loop in gic.c makes no indirect call for them on a GICv3 host. */
 static inline u32 gicv3_ack(void) { return (u32)read_sysreg_s("S3_0_C12_C12_0") & 0xffffff; /* ICC_IAR1_EL1 */ }
 static inline void gicv3_eoi(u32 iar) { write_sysreg_s("S3_0_C12_C12_1", iar); /* ICC_EOIR1_EL1 */ }
+/* EOImode 1: EOIR only drops the priority; this ends the active state. */
+static inline void gicv3_deactivate(u32 iar) { write_sysreg_s("S3_0_C12_C11_1", iar); /* ICC_DIR_EL1 */ }
 
 
 #endif

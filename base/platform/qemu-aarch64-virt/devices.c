@@ -3,4 +3,4 @@
 #include <base/platform.h>
 #include <drivers/virtio_blk.h>
 
-void platform_init_devices(const struct fdt *fdt) { virtio_blk_probe(fdt); }
+void platform_probe_disks(const struct fdt *fdt) { virtio_blk_probe(fdt); }

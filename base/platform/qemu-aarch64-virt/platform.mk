@@ -11,6 +11,16 @@ PLATFORM_DRIVERS := base/drivers/gic.c base/drivers/gic_fdt.c base/drivers/gicv2
 # option ROM a fresh machine does not have). GIC=2 gives the host a GICv2 with virtualization
 # extensions (GICH, GICV), as on a GIC-400 board.
 PLATFORM_QEMU_MACHINE = -M virt,gic-version=$(GIC) -cpu cortex-a72 -nographic -nic none
-PLATFORM_QEMU = qemu-system-aarch64 $(PLATFORM_QEMU_MACHINE) -machine virtualization=on
+# pvpanic-pci is how cvisor powers off with a failure status (no VM could be started, a panic):
+# QEMU then exits 1 instead of 0 (exit_failure.c).
+PLATFORM_QEMU = qemu-system-aarch64 $(PLATFORM_QEMU_MACHINE) -machine virtualization=on \
+  -device pvpanic-pci -action panic=exit-failure $(if $(filter y,$(ACCEL)),-accel kvm -cpu host)
 # The same machine with the CPUs starting at EL1, for bare-metal baselines (make bench).
 PLATFORM_QEMU_BARE = qemu-system-aarch64 $(PLATFORM_QEMU_MACHINE)
+
+# Devices the make variables add (mk/target.mk): virtio on virtio-mmio transports or PCI (BUS).
+# PCI functions get no option ROM (a fresh machine has none: the NIC's efi-virtio.rom).
+PLATFORM_VIRTIO = $(if $(filter pci,$(BUS)),virtio-$(1)-pci$(comma)romfile=,virtio-$(1)-device)
+PLATFORM_QEMU_BLK = -drive if=none$(comma)file=$(1)$(comma)format=raw$(comma)id=blk0 \
+  -device $(call PLATFORM_VIRTIO,blk)$(comma)drive=blk0
+PLATFORM_QEMU_NET = -netdev user$(comma)id=net0 -device $(call PLATFORM_VIRTIO,net)$(comma)netdev=net0

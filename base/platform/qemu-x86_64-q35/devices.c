@@ -4,7 +4,7 @@
 #include <base/platform.h>
 #include <drivers/virtio_pci.h>
 
-void platform_init_devices(const struct fdt *fdt)
+void platform_probe_disks(const struct fdt *fdt)
 {
     (void)fdt;
     virtio_pci_probe();

@@ -8,7 +8,8 @@ PLATFORM_DRIVERS := base/drivers/apic.c base/drivers/apic_fdt.c base/drivers/lap
 
 # The one definition of this board's QEMU machine (scripts/qemu.py reads it with `make
 # print-qemu`). `-cpu EPYC`: AMD, with SVM and nested paging under TCG (REFERENCE.md). No device
-# cvisor does not use: `-nic none` (no network card, whose option ROM a fresh machine lacks).
-PLATFORM_QEMU_MACHINE = -M q35 -cpu EPYC -nographic -nic none
+# cvisor does not use: `-nic none` (no network card, whose option ROM a fresh machine lacks). The
+# isa-debug-exit port gives a failed run (a panic) QEMU exit status 1 (exit_failure.c).
+PLATFORM_QEMU_MACHINE = -M q35 -cpu EPYC -nographic -nic none -device isa-debug-exit,iobase=0xf4,iosize=4
 PLATFORM_QEMU = qemu-system-x86_64 $(PLATFORM_QEMU_MACHINE)
 PLATFORM_QEMU_BARE = qemu-system-x86_64 $(PLATFORM_QEMU_MACHINE)

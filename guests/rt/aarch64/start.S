@@ -1,7 +1,7 @@
 /* Test-guest entry (EL1, MMU off). vCPU 0 enters at _start with x0 = DTB (or 0); others arrive
  * at secondary_start through PSCI CPU_ON with x0 = their vCPU index as context id. */
 #define STACK_SIZE 16384
-#define MAX_VCPUS 8
+#define MAX_VCPUS 16
 
     .section .text.start, "ax"
     .global _start

@@ -38,6 +38,8 @@ static void vmid_free(int vmid)
     spin_unlock(&vmid_lock);
 }
 
+u64 vm_arch_ipa_limit(void) { return 1ull << IPA_BITS; }
+
 int vm_arch_init(struct vm *vm)
 {
     int vmid = vmid_alloc();

@@ -71,6 +71,7 @@ void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
     a->regs.pstate = SPSR_EL1H_DAIF_MASKED;
     a->el1.sctlr = SCTLR_EL1_RESET;
     a->el1.cpacr = CPACR_FPEN;
+    vcpu_debug_reset(&a->debug);
     a->ptimer_ctl = a->ptimer_cval = 0;
     vcpu->vgic.vmcr = 0;
     memset(vcpu->vgic.ap1r, 0, sizeof(vcpu->vgic.ap1r));
@@ -153,11 +154,13 @@ void vcpu_arch_load(struct vcpu *vcpu)
         el1_save(&prev->arch.el1);
         fpsimd_save(&prev->arch.fp);
         vgic_cpuif_save(&prev->vgic.vmcr, prev->vgic.ap1r);
+        vcpu_debug_save(&prev->arch.debug);
     }
     vcpu->arch.reload = false;
     el1_restore(&vcpu->arch.el1);
     fpsimd_restore(&vcpu->arch.fp);
     vgic_cpuif_restore(vcpu->vgic.vmcr, vcpu->vgic.ap1r);
+    vcpu_debug_restore(&vcpu->arch.debug);
     write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr);
     write_sysreg(vmpidr_el2, vcpu->arch.vmpidr);
     write_sysreg(hcr_el2, vcpu->arch.hcr);
@@ -202,6 +205,13 @@ void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid)
         vtimer_deactivated(vcpu);
 }
 
+bool vtimer_line(struct vcpu *v, bool *level);
+
+bool vcpu_arch_irq_line(struct vcpu *vcpu, u32 intid, bool *level)
+{
+    return intid == VTIMER_INTID && vtimer_line(vcpu, level);
+}
+
 /* A vCPU that stops for good must not be saved into later (its memory will be freed). Called
  * on the vCPU's own pCPU, the only one that ever loads it, so no other CPU races on the slot. */
 void vcpu_arch_unload(struct vcpu *vcpu)
@@ -231,6 +241,7 @@ static void maintenance_irq(u32 intid, void *arg);
 void hv_arch_cpu_init(void)
 {
     irq_set_handler(VTIMER_INTID, vtimer_irq, NULL);
+    gic_set_keep_active(VTIMER_INTID, true);
     irq_enable(VTIMER_INTID);
     irq_set_handler(MAINTENANCE_INTID, maintenance_irq, NULL);
     irq_enable(MAINTENANCE_INTID);
@@ -242,6 +253,7 @@ void hv_arch_cpu_init(void)
     write_sysreg(cnthctl_el2, 0x1);
     write_sysreg(cptr_el2, 0x33ff); /* RES1 bits; no FP/SIMD trapping */
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+    vcpu_debug_cpu_init();
     isb();
 }
 
@@ -250,22 +262,29 @@ u64 vcpu_arch_pc(const struct vcpu *vcpu) { return vcpu->arch.regs.pc; }
 void vcpu_arch_set_return(struct vcpu *vcpu, u64 value) { vcpu->arch.regs.x[0] = value; }
 
 /* Delivers a synchronous external abort for the access at guest-virtual address va to the
- * guest's EL1, as hardware would: ESR/FAR/ELR/SPSR_EL1 set, PC at the EL1 vector. The vCPU's
- * EL1 state is live (it is loaded on this pCPU). pc has already moved past the access. */
+ * guest's EL1, as hardware would: ESR/FAR/ELR/SPSR_EL1 set, PC at the EL1 vector for where the
+ * guest was (current EL with SP_EL0 or SP_ELx, or a lower EL in AArch64 or AArch32). The vCPU's
+ * EL1 state is live (it is loaded on this pCPU). */
+#define PSTATE_NRW (1ull << 4) /* the interrupted code ran in AArch32 (EL0: EL1 is AArch64) */
+#define EC_IABT_CUR 0x21      /* instruction abort taken without a change of EL */
+#define EC_DABT_CUR 0x25
+#define ESR_FSC_SEA 0x10      /* synchronous external abort, not on a table walk */
+#define ESR_WNR (1u << 6)
+
 void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction)
 {
     struct guest_regs *r = &vcpu->arch.regs;
-    u64 pc = instruction ? r->pc : r->pc - 4;
-    bool from_el0 = (r->pstate & 0xf) == 0;
-    u32 ec = instruction ? (from_el0 ? 0x20 : 0x21) : (from_el0 ? 0x24 : 0x25);
-    u64 vbar = read_sysreg(vbar_el1);
-    u64 offset = from_el0 ? 0x400 : ((r->pstate & 1) ? 0x200 : 0x0); /* lower EL / current EL SPx / SP0 */
-    write_sysreg(esr_el1, ((u64)ec << ESR_EC_SHIFT) | ESR_IL | 0x10 /* synchronous external abort */);
-    write_sysreg(far_el1, va);
-    write_sysreg(elr_el1, pc);
+    bool aarch32 = r->pstate & PSTATE_NRW;
+    bool from_el0 = aarch32 || (r->pstate & 0xc) == 0;
+    u32 ec = instruction ? (from_el0 ? EC_IABT_LOW : EC_IABT_CUR) : (from_el0 ? EC_DABT_LOW : EC_DABT_CUR);
+    u64 offset = aarch32 ? 0x600 : from_el0 ? 0x400 : (r->pstate & 1) ? 0x200 : 0x0;
+    u32 iss = ESR_FSC_SEA | (!instruction && vcpu->arch.abort_write ? ESR_WNR : 0);
+    write_sysreg(esr_el1, ((u64)ec << ESR_EC_SHIFT) | ESR_IL | iss);
+    write_sysreg(far_el1, aarch32 ? (u32)va : va);
+    write_sysreg(elr_el1, vcpu->arch.abort_pc);
     write_sysreg(spsr_el1, r->pstate);
     r->pstate = SPSR_EL1H_DAIF_MASKED;
-    r->pc = vbar + offset;
+    r->pc = read_sysreg(vbar_el1) + offset;
 }
 
 void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value)
@@ -291,6 +310,7 @@ static void fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *f
     exit->reason = VCPU_EXIT_FAULT;
     exit->fault.addr = gpa(addr);
     exit->fault.has_addr = has_addr;
+    exit->fault.abortable = false;
     va_start(ap, fmt);
     fmt_vsnprintf(exit->fault.what, sizeof(exit->fault.what), fmt, ap);
     va_end(ap);
@@ -305,12 +325,12 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
     u32 iss = ESR_ISS(esr);
     bool write = iss & (1u << 6);
     u32 dfsc = iss & 0x3f;
-    if (iss & (1u << 7)) {
-        fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
+    if ((dfsc & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(ipa))) {
+        exit->reason = VCPU_EXIT_RETRY; /* guest RAM brought in (also for its page-table walks) */
         return;
     }
-    if ((dfsc & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(ipa))) {
-        exit->reason = VCPU_EXIT_RETRY; /* a lazily mapped page is now there */
+    if (iss & (1u << 7)) {
+        fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
         return;
     }
     if ((dfsc & 0x3c) != 0x04) { /* not a translation fault: the page is mapped */
@@ -318,12 +338,18 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
               (dfsc & 0x3c) == 0x0c ? "not permitted by the region's flags" : "fault in mapped memory", dfsc);
         return;
     }
+    struct vcpu_arch *a = &vcpu->arch;
+    a->abort_pc = a->regs.pc;
+    a->abort_write = write;
     if (!(iss & (1u << 24))) {
+        /* Nothing to emulate it with; a machine answers an access to nothing with an abort. */
         fault(exit, ipa, true, "%s access that cannot be emulated (no syndrome: load/store pair or writeback)",
               write ? "write" : "read");
+        exit->fault.abortable = true;
+        exit->fault.instruction = false;
+        exit->fault.va = far;
         return;
     }
-    struct vcpu_arch *a = &vcpu->arch;
     u8 srt = (iss >> 16) & 0x1f;
     a->mmio_width = (u8)(1u << ((iss >> 22) & 3));
     a->mmio_sign = iss & (1u << 21);
@@ -428,12 +454,18 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
         return;
     case EC_IABT_LOW: {
         u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
-        if ((esr & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(((hpfar & 0xfffffffffff0ull) << 8) | (far & 0xfff)))) {
+        u64 ipa = ((hpfar & 0xfffffffffff0ull) << 8) | (far & 0xfff);
+        if ((esr & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(ipa))) {
             exit->reason = VCPU_EXIT_RETRY;
             return;
         }
-        fault(exit, ((hpfar & 0xfffffffffff0ull) << 8) | (far & 0xfff), true,
-              "instruction fetch outside guest memory");
+        fault(exit, ipa, true, "instruction fetch outside guest memory");
+        if ((esr & 0x3c) == 0x04 && !(esr & (1u << 7))) { /* nothing mapped there (not a table walk) */
+            vcpu->arch.abort_pc = vcpu->arch.regs.pc;
+            exit->fault.abortable = true;
+            exit->fault.instruction = true;
+            exit->fault.va = far;
+        }
         return;
     }
     case EC_SYSREG:

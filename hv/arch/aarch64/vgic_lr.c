@@ -11,7 +11,9 @@
 #define ICH_HCR_EN (1ull << 0)
 #define ICH_HCR_UIE (1ull << 1)
 #define LR_GROUP1 (1ull << 60)
-#define LR_EOI (1ull << 41)
+#define LR_HW (1ull << 61)
+#define LR_EOI (1ull << 41)       /* HW = 0: maintenance interrupt on deactivation */
+#define LR_PINTID_SHIFT 32       /* HW = 1: the physical INTID [41:32] the guest deactivates too */
 
 #define GICH_HCR 0x000
 #define GICH_VTR 0x004
@@ -19,6 +21,8 @@
 #define GICH_APR 0x0f0
 #define GICH_LR0 0x100
 #define GICH_LR_EOI (1u << 19) /* HW = 0: maintenance interrupt on deactivation */
+#define GICH_LR_HW (1u << 31)
+#define GICH_LR_PHYSID_SHIFT 10 /* HW = 1: PhysicalID [19:10] */
 
 static inline bool host_v2(void) { return irq_host_gic_version == 2; }
 static inline volatile u32 *gich(u32 off) { return (volatile u32 *)(uintptr_t)(irq_gicv2_hyp_base() + off); }
@@ -68,23 +72,32 @@ static u64 lr_access(u32 i, bool write, u64 v)
     return v;
 }
 
-/* GICH_LR: VirtualID [9:0], CPUID [12:10] (SGIs), EOI [19], Priority [27:23], State [29:28]. */
-void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi)
+/* GICH_LR: VirtualID [9:0], CPUID [12:10] (SGIs), EOI [19] or PhysicalID [19:10] (HW),
+ * Priority [27:23], State [29:28], HW [31]. */
+void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi, bool hw)
 {
     if (host_v2()) {
+        u32 link = hw ? GICH_LR_HW | (intid & 0x3ff) << GICH_LR_PHYSID_SHIFT : eoi ? GICH_LR_EOI : 0;
         gich_write(GICH_LR0 + 4 * i, state == LR_INVALID ? 0
                                                          : ((u32)state << 28) | ((u32)(priority >> 3) << 23) |
-                                                               (eoi ? GICH_LR_EOI : 0) | (intid & 0x1fff));
+                                                               link | (intid & 0x1fff));
         return;
     }
-    u64 v = state == LR_INVALID ? 0
-                                : ((u64)state << 62) | LR_GROUP1 | ((u64)priority << 48) | (eoi ? LR_EOI : 0) | intid;
+    u64 link = hw ? LR_HW | (u64)(intid & 0x3ff) << LR_PINTID_SHIFT : eoi ? LR_EOI : 0;
+    u64 v = state == LR_INVALID ? 0 : ((u64)state << 62) | LR_GROUP1 | ((u64)priority << 48) | link | intid;
     lr_access(i, true, v);
 }
 
 static __attribute__((noinline)) enum lr_state gich_lr_state(u32 i)
 {
     return (enum lr_state)((*gich(GICH_LR0 + 4 * i) >> 28) & 3);
+}
+
+/* The link needs the physical interrupt left active by the host (EOImode 1), which only the
+ * GICv3 host driver does (base/drivers/gicv2.c says why). */
+bool vgic_lr_hw_link_ok(void)
+{
+    return !host_v2();
 }
 
 enum lr_state vgic_lr_state(u32 i)

@@ -11,7 +11,7 @@ static s64 cpu_on(struct vcpu *caller, u64 target, u64 entry, u64 ctx)
     struct vcpu *t = vm_find_vcpu_by_hwid(vm, target & MPIDR_AFF_MASK);
     if (!t)
         return PSCI_INVALID_PARAMETERS;
-    if (!vm_gpa_to_hva(vm, gpa(entry), 4))
+    if (!vm_gpa_in_ram(vm, gpa(entry), 4))
         return PSCI_INVALID_ADDRESS;
     int r = vcpu_power_on(t, gpa(entry), ctx);
     return r == 0 ? PSCI_SUCCESS : PSCI_ALREADY_ON;

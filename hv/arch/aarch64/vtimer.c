@@ -1,14 +1,24 @@
 /* Guest timers. The EL1 virtual timer runs in hardware while its vCPU's EL1 state is live on a
- * pCPU; when it fires there, it is injected and its PPI masked at the host GIC until the guest
- * deactivates the virtual interrupt (the list register asks for a maintenance interrupt then).
- * Masking at the GIC, not with CNTV_CTL.IMASK, leaves the guest's own IMASK alone: Linux sets
- * it when no next event is due and must find it set. While a vCPU is switched out, its saved
- * virtual timer is checked in software so the interrupt still arrives (and wakes the vCPU). The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and
- * emulated entirely in software, as a level-sensitive PPI. */
+ * pCPU. Its output is a level-sensitive line into PPI 27, and the guest's INTID 27 follows that
+ * line as a machine's GIC would (the vGIC's `hw` interrupts, docs/vgic.md):
+ *  - when PPI 27 fires at EL2, the host GIC (EOImode 1) only drops its priority: it stays
+ *    active, so the line cannot interrupt again, and the vGIC gets the level;
+ *  - a list register carries INTID 27 linked to PPI 27 (HW bit): the guest's deactivation
+ *    deactivates the physical PPI too, with no maintenance interrupt and no host GIC masking;
+ *    with the software GICv2 CPU interface, the deactivation does it (vtimer_deactivated);
+ *  - wherever a stale pending state could be seen, the line is read again (vcpu_arch_irq_line:
+ *    ENABLE, IMASK and ISTATUS of CNTV_CTL): a guest that disables its timer, masks it or moves
+ *    CVAL ahead before taking the interrupt no longer finds INTID 27 pending;
+ *  - the PPI's active state is the loaded vCPU's: set on a switch from its vGIC state.
+ * While a vCPU is switched out, its saved virtual timer is checked in software (a level too).
+ * The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and emulated entirely in
+ * software, as a level-sensitive PPI. */
 #include <arch/sysreg.h>
 #include <base/irq.h>
 #include <base/percpu.h>
+#include <drivers/gic.h>
 #include <hv/arch.h>
+#include <hv/sched.h>
 #include <hv/vgic.h>
 #include <hv/vm.h>
 
@@ -20,7 +30,20 @@
 
 struct vcpu *vcpu_arch_loaded(u32 cpu);
 
-/* Fired while this pCPU runs (or idles with) the vCPU whose EL1 state is live here. */
+static bool armed(u64 ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK)) == CTL_ENABLE; }
+
+/* The host counter value at which a virtual CVAL fires (CNTVCT = CNTPCT - CNTVOFF). A sum that
+ * wraps saturates: a CVAL parked near 2^64 must not fire at once. */
+static u64 vtimer_deadline(u64 cval, u64 cntvoff)
+{
+    u64 d;
+    return __builtin_add_overflow(cval, cntvoff, &d) ? ~0ull : d;
+}
+
+static bool vtimer_live_here(struct vcpu *v) { return vcpu_arch_loaded(cpu_id()) == v && !v->arch.reload; }
+
+/* Fired while this pCPU runs (or idles with) the vCPU whose EL1 state is live here. The PPI is
+ * left active (gic_set_keep_active) until the guest is done with it. */
 void vtimer_irq(u32 intid, void *arg)
 {
     (void)intid, (void)arg;
@@ -30,33 +53,59 @@ void vtimer_irq(u32 intid, void *arg)
          * output with IMASK; the guest sees ISTATUS and rewrites CTL when it arms the next one. */
         write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CTL_IMASK);
         isb();
+        gic_deactivate(VTIMER_INTID);
         return;
     }
-    irq_disable(VTIMER_INTID);
-    v->arch.vtimer_masked = true;
-    v->vgic.priv[VTIMER_INTID].eoi_notify = true;
-    vgic_raise(v->vm, v, VTIMER_INTID);
+    if (!gic_can_keep_active())
+        irq_disable(VTIMER_INTID); /* EOImode 0 host: masked instead, until the guest is done */
+    v->vgic.priv[VTIMER_INTID].hw = true;
+    vgic_set_level(v->vm, v, VTIMER_INTID, true);
 }
 
-/* The guest is done with the timer interrupt: it may fire again (the line is level: at once if
- * the guest left the timer expired and unmasked). */
+bool vtimer_line(struct vcpu *v, bool *level)
+{
+    if (vtimer_live_here(v)) {
+        *level = (read_sysreg(cntv_ctl_el0) & (CTL_ENABLE | CTL_IMASK | CTL_ISTATUS)) == (CTL_ENABLE | CTL_ISTATUS);
+        return true;
+    }
+    if (vcpu_arch_loaded(v->pcpu) == v && !v->arch.reload)
+        return false; /* live on its own pCPU, and this is another one */
+    const struct el1_sysregs *s = &v->arch.el1;
+    *level = armed(s->cntv_ctl) && read_sysreg(cntpct_el0) >= vtimer_deadline(s->cntv_cval, v->vm->cntvoff);
+    return true;
+}
+
+/* The guest no longer has the timer interrupt pending or active: the physical PPI held for it
+ * is released (and fires again at once if the line is still up). Only its own pCPU can do that;
+ * from another one (a GICR_ICACTIVER0 write by another vCPU) the vCPU's pCPU is asked to. */
 void vtimer_deactivated(struct vcpu *v)
 {
-    v->arch.vtimer_masked = false;
-    if (vcpu_arch_loaded(cpu_id()) == v)
-        irq_enable(VTIMER_INTID);
+    if (vcpu_arch_loaded(cpu_id()) == v) {
+        if (gic_can_keep_active())
+            gic_deactivate(VTIMER_INTID);
+        else
+            irq_enable(VTIMER_INTID);
+    } else if (vcpu_arch_loaded(v->pcpu) == v) {
+        __atomic_store_n(&v->arch.vtimer_release, true, __ATOMIC_RELEASE);
+        sched_request_exit(v->pcpu);
+    }
 }
 
-/* A vCPU's timer state follows it onto the pCPU it is loaded on. */
+/* A vCPU's timer PPI state follows it onto the pCPU it is loaded on: active while its
+ * interrupt is pending (from the line) or active in the guest. */
 void vtimer_load(struct vcpu *v)
 {
-    if (v->arch.vtimer_masked)
+    const struct vgic_irq *irq = &v->vgic.priv[VTIMER_INTID];
+    v->arch.vtimer_release = false;
+    bool held = v->vm->vgic.present && irq->hw && (irq->level || irq->active);
+    if (gic_can_keep_active()) {
+        gic_set_private_active(VTIMER_INTID, held);
+    } else if (held) {
         irq_disable(VTIMER_INTID);
-    else
+    } else {
         irq_enable(VTIMER_INTID);
+    }
 }
-
-static bool armed(u64 ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK)) == CTL_ENABLE; }
 
 /* Emulated physical timer: the line is high while enabled, unmasked and expired. */
 static u64 ptimer_update(struct vcpu *v, u64 now)
@@ -74,20 +123,25 @@ u64 vcpu_arch_timer_poll(struct vcpu *v, u64 now)
 {
     u64 next = ptimer_update(v, now);
     struct el1_sysregs *s = &v->arch.el1;
-    if (vcpu_arch_loaded(v->pcpu) == v && !v->arch.reload)
+    if (vcpu_arch_loaded(v->pcpu) == v && !v->arch.reload) {
+        if (__atomic_exchange_n(&v->arch.vtimer_release, false, __ATOMIC_ACQ_REL))
+            vtimer_deactivated(v);
         return next; /* its virtual timer is in hardware */
-    if (armed(s->cntv_ctl) && !v->arch.vtimer_masked) {
-        u64 deadline = s->cntv_cval + v->vm->cntvoff;
-        if (now >= deadline && !v->vm->vgic.present) {
-            s->cntv_ctl |= CTL_IMASK; /* as the hardware path does for a VM without vGIC */
-        } else if (now >= deadline) {
-            v->arch.vtimer_masked = true; /* as the hardware path does */
-            v->vgic.priv[VTIMER_INTID].eoi_notify = true;
-            vgic_raise(v->vm, v, VTIMER_INTID);
-        } else if (!next || deadline < next) {
-            next = deadline;
-        }
     }
+    u64 deadline = vtimer_deadline(s->cntv_cval, v->vm->cntvoff);
+    bool line = armed(s->cntv_ctl) && now >= deadline;
+    if (!v->vm->vgic.present) {
+        if (line)
+            s->cntv_ctl |= CTL_IMASK; /* as the hardware path does for a VM without vGIC */
+    } else {
+        struct vgic_irq *irq = &v->vgic.priv[VTIMER_INTID];
+        irq->hw = true;
+        /* A level; while the guest has it active, the next one waits for the deactivation. */
+        if (line != irq->level && !(line && irq->active))
+            vgic_set_level(v->vm, v, VTIMER_INTID, line);
+    }
+    if (armed(s->cntv_ctl) && !line && (!next || deadline < next))
+        next = deadline;
     return next;
 }
 

@@ -16,6 +16,7 @@ struct vcpu_exit;
 #define S2_DEVICE 0x8u
 
 int vm_arch_init(struct vm *vm);           /* empty stage-2 tables, VMID */
+u64 vm_arch_ipa_limit(void);               /* stage 2 maps guest-physical addresses below this */
 void vm_arch_destroy(struct vm *vm);       /* frees tables, flushes the VMID from the TLBs */
 int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags);
 /* Takes every mapping away at once (until vm_arch_destroy): a vCPU running without traps
@@ -35,7 +36,8 @@ void vcpu_arch_load(struct vcpu *vcpu);
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit);
 void vcpu_arch_set_return(struct vcpu *vcpu, u64 value);      /* hypercall result */
 void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value);
-/* Gives the guest a synchronous external abort for the access it just made at va. */
+/* Gives the guest a synchronous external abort for the access (data, or instruction fetch) of
+ * its last exit, at guest-virtual address va, taken at its EL1 as a machine would take it. */
 void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction);
 u64 vcpu_arch_pc(const struct vcpu *vcpu);
 /* On the vCPU's pCPU, when it stops for good: forget its live EL1 state. */
@@ -50,9 +52,12 @@ void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu);
 void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu);
 /* The virtual IRQ line of the vCPU (for a vGIC without list registers). */
 void vcpu_arch_set_virq(struct vcpu *vcpu, bool level);
-/* The guest deactivated private interrupt intid that an architecture source (the timer) raised
- * with eoi_notify: re-arm that source. */
+/* The guest deactivated (or no longer has pending) private interrupt intid of an architecture
+ * source (the timer, a hw interrupt): release the physical interrupt held for it. */
 void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid);
+/* The line of a hardware source of the vCPU's private interrupt intid (the virtual timer) as
+ * it is now; false when it cannot be read here (the source is live on another pCPU). */
+bool vcpu_arch_irq_line(struct vcpu *vcpu, u32 intid, bool *level);
 /* Called once per pCPU before it runs any vCPU. */
 void hv_arch_cpu_init(void);
 

@@ -16,11 +16,12 @@ void shell_input(char c);
 /* Runs a pending shell command; called by CPU 0's run loop outside interrupt context. */
 void shell_poll(void);
 bool shell_pending(void);
-/* Set once someone used the shell: cvisor then stays up when the last VM ends. */
-bool shell_used(void);
 /* The VM whose console has the input focus, or NULL (the shell has it). */
 struct vm *console_focus(void);
-/* A VM's console output: printed when it has focus, else kept in its buffer. */
+/* A VM's console output: printed raw when it has focus, else kept in its buffer (shown
+ * filtered to printable text when it gets the focus back). */
 void console_vm_output(struct vm *vm, char c);
+/* The VM's console goes away: if its raw output drove the terminal last, reset the terminal. */
+void console_vm_detached(struct vm *vm);
 
 #endif

@@ -26,6 +26,9 @@ struct vconsole {
 int vconsole_create(struct vm *vm, gpa_t base, u32 intid);
 /* Starts forwarding the physical console's input to the VM that has the input focus. */
 void vconsole_input_init(void);
+/* The VM is going away: console input no longer reaches it (returns once input already on its
+ * way has arrived). Its console device stays until the VM's devices are destroyed. */
+void vconsole_detach(struct vm *vm);
 /* Queues one input byte for the VM's UART. */
 void vconsole_input(struct vconsole *vc, char c);
 

@@ -36,6 +36,12 @@ struct vcpu_exit {
             char what[96];
             gpa_t addr; /* faulting guest-physical address when known, else 0 */
             bool has_addr;
+            /* An access a machine would answer with an external abort (a fetch from, or an
+             * access without syndrome to, guest-physical space outside memory): with
+             * invalid_access = "abort" the guest gets one (vcpu_arch_inject_abort). */
+            bool abortable;
+            bool instruction; /* ... an instruction fetch */
+            u64 va;           /* ... its guest-virtual address */
         } fault;
     };
 };

@@ -37,7 +37,15 @@ struct vgic_irq {
     bool eoi_notify;    /* tell vgic_deactivated when the guest deactivates it */
     u32 target;         /* SPIs: index of the vCPU it is routed to */
     u32 active_vcpu;    /* SPIs: the vCPU that acknowledged it, while active */
-    u32 host_intid;     /* SPIs forwarded from a passthrough device: its physical INTID, else 0 */
+    u16 host_intid;     /* SPIs forwarded from a passthrough device: its physical INTID, else 0 */
+    /* A private interrupt whose source is a per-CPU hardware line (the virtual timer), linked to
+     * the physical interrupt of the same INTID on the vCPU's pCPU: that one stays active at the
+     * host while the guest has this one pending or active. A list register carries it with the
+     * HW bit (the guest's deactivation ends the physical one too); `level` is the line as last
+     * sampled, resampled (vcpu_arch_irq_line) wherever a stale pending state could be seen, and
+     * an acknowledge consumes it (the physical interrupt comes again if the line is still up). */
+    bool hw;
+    u8 lr_holder; /* SPIs in_lr: the vCPU whose list registers hold it (the only one that may) */
     u64 irouter;        /* SPIs: GICD_IROUTER as written */
 };
 /* 32 bytes: indexing an array of them is a shift, not a multiplication (hot paths). */
@@ -47,7 +55,9 @@ struct vgic_cpu {
     struct vgic_irq priv[VGIC_NR_PRIVATE];
     u16 lr_intid[VGIC_MAX_LRS]; /* what flush put in each list register */
     u32 lr_used;                /* number of list registers in use after the last flush */
+    u16 lr_unlinked;            /* hw interrupts flushed without the HW link (EOI maintenance) */
     u32 priv_hot;               /* private interrupts that are active, or enabled and pending */
+    u32 hw_high;                /* hw private interrupts whose sampled line is up */
     bool sleep;                 /* GICR_WAKER.ProcessorSleep */
     u64 vmcr;                   /* saved ICH_VMCR_EL2 when the vCPU is switched out */
     u64 ap1r[4];
@@ -77,6 +87,7 @@ struct vgic {
     u32 pt_owned[VGIC_PT_MAX_INTID / 32]; /* ... the interrupts the VM may program */
     u64 lr_overflows; /* flushes that found more pending interrupts than list registers */
     u64 injected;
+    u64 retracted; /* lines that dropped while their interrupt was signalled (resync needed) */
 };
 
 /* Creates the GICv3 front-end: distributor at gicd (64 KiB), redistributors at gicr (128 KiB per
@@ -92,8 +103,10 @@ int vgic_pt_create(struct vm *vm, gpa_t gicd, gpa_t gicc);
 void vgic_pt_own(struct vm *vm, u32 intid);
 void vgic_pt_release(struct vm *vm);
 
-/* Sources. Level-sensitive lines (emulated devices) use set_level; edges (timer via IMASK,
- * SGIs) use raise. vcpu selects the copy of a private interrupt; ignored for SPIs. */
+/* Sources. Level-sensitive lines (emulated devices, the virtual timer) use set_level; edges
+ * (SGIs) use raise. vcpu selects the copy of a private interrupt; ignored for SPIs. A line that
+ * drops while the interrupt sits pending in a list register takes it back (a kick, or the full
+ * exit path on this pCPU, resyncs the list registers). */
 void vgic_set_level(struct vm *vm, struct vcpu *vcpu, u32 intid, bool level);
 void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid);
 /* A trapped ICC_SGI1R_EL1 write from `from`. */
@@ -105,6 +118,9 @@ void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
 void vgic_mark_pending_locked(struct vgic_irq *irq);
 /* After any change of an interrupt's state: keeps the hot bitmaps flush scans exact. */
 void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
+/* An SPI's routing changed (IROUTER, ITARGETSR): hands it over from the list registers that hold
+ * it, and wakes the new target. */
+void vgic_spi_retargeted_locked(struct vm *vm, u32 intid);
 
 /* The guest deactivated intid (marked eoi_notify): re-arms its source. Called with the lock held. */
 void vgic_deactivated_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
@@ -114,6 +130,11 @@ int vgic_forward_spi(struct vm *vm, u32 intid, bool edge);
 void vgic_release(struct vm *vm);
 /* Software GICv2 CPU interface: raises or lowers the vCPU's virtual IRQ line to match. */
 void vgic_soft_update_line(struct vcpu *vcpu);
+
+/* Resamples the hw (timer) lines of vcpu's private interrupts; with the vgic lock held. */
+void vgic_resample_locked(struct vm *vm, struct vcpu *vcpu);
+/* The guest acknowledged hw interrupt intid of vcpu (software CPU interface). */
+void vgic_hw_acked_locked(struct vcpu *vcpu, u32 intid, struct vgic_irq *irq);
 
 /* Around each guest entry on the vCPU's pCPU. */
 void vgic_flush(struct vcpu *vcpu);

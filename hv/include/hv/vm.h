@@ -9,6 +9,7 @@
 #include <hv/vm_config.h>
 #include <lib/addr.h>
 #include <lib/diag.h>
+#include <lib/tty_filter.h>
 #include <lib/types.h>
 
 #define VM_MAX 16
@@ -29,9 +30,12 @@ struct vm_mem {
     hpa_t hpa;
     u64 size;
     bool owned;    /* allocated or reserved by cvisor: freed with the VM */
+    bool scrub;    /* MapReserved RAM: not freed, but zeroed when the VM lets go of it */
     bool is_ram;   /* guest RAM (as opposed to a passed-through device range) */
-    bool lazy;     /* mapped into stage-2 page by page on first touch */
-    u32 s2flags;   /* stage-2 permissions, for lazy mapping */
+    bool ondemand; /* owned: zeroed and mapped chunk by chunk as needed (vm_mem.c) */
+    u32 s2flags;   /* stage-2 permissions, for mapping on demand */
+    u64 chunk;     /* ondemand: bytes per chunk (2 MiB or 4 KiB) */
+    u64 *populated; /* ondemand: one bit per chunk, set once it is zeroed and mapped */
 };
 
 #define VM_MAX_MEMS (VM_MAX_REGIONS + VM_MAX_PT_DEVICES + VM_MAX_PT_ADDRESSES)
@@ -43,6 +47,7 @@ struct vm {
     struct vm_config *config;
     enum vm_state state;
     volatile bool paused;   /* shell: vCPUs not scheduled */
+    bool stopped_by_shell;  /* ended by `vm stop`: cvisor stays up even if it was the last */
     enum vm_end_reason end_reason;
     char end_detail[128];
     spinlock_t lock;
@@ -63,10 +68,13 @@ struct vm {
 
     char con_line[160];     /* hypercall console: one line at a time so VMs don't interleave */
     size_t con_len;
+    struct tty_filter con_filter; /* ... and printable text only (lib/tty_filter.h) */
     u64 exits;
     u32 restarts;
-    u64 lazy_faults;
-    u64 lazy_lo, lazy_hi; /* bounds of the lazily mapped regions: MMIO exits skip them cheaply */
+    u64 lazy_faults;        /* stage-2 faults that brought in a chunk of RAM */
+    u64 demand_lo, demand_hi; /* bounds of the on-demand regions: MMIO exits skip them cheaply */
+    spinlock_t mm_lock;     /* on-demand RAM and stage-2 changes while vCPUs run */
+    bool mem_revoked;       /* vm_mem_revoke: nothing enters stage 2 any more */
     int pt_nodes[VM_MAX_PT_NODES]; /* host DTB nodes passed through by path (for the guest DTB) */
     u32 pt_node_count;
 };
@@ -91,16 +99,38 @@ void vm_start(struct vm *vm);
 void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Host pointer to guest-physical [addr, addr+len) when it lies in one RAM range; else NULL. */
+/* Host pointer to guest-physical [addr, addr+len) when it lies in one RAM range; else NULL.
+ * Every page of it is present (zeroed if the VM never had it): the hypervisor reads and writes
+ * guest memory only through this (hv/core/vm_mem.c). */
 void *vm_gpa_to_hva(struct vm *vm, gpa_t addr, u64 len);
+/* The same, for a range the caller overwrites whole (an image): only the rest is zeroed. */
+void *vm_ram_for_write(struct vm *vm, gpa_t addr, u64 len);
+/* Whether [addr, addr+len) lies in one RAM range (nothing is brought in). */
+bool vm_gpa_in_ram(struct vm *vm, gpa_t addr, u64 len);
+/* An owned region's memory is handed out on demand (lazy: page by page, never in advance). */
+int vm_mem_ondemand_init(struct vm *vm, struct vm_mem *m, bool lazy);
+/* Takes every mapping away at once (passthrough VMs, when they end). */
+void vm_mem_revoke(struct vm *vm);
+/* Scrubs and frees the VM's memory, after its stage 2 is gone. */
+void vm_mem_release(struct vm *vm);
 struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid);
-/* A stage-2 translation fault at addr: maps the page when it belongs to a lazily mapped region.
+/* A stage-2 translation fault at addr: brings in (zeroed) the chunk of on-demand RAM holding it.
  * Returns true when the access can simply be retried. */
 bool vm_fault_in(struct vm *vm, gpa_t addr);
 struct vdev *vm_find_vdev(struct vm *vm, gpa_t addr);
 void vm_add_vdev(struct vm *vm, struct vdev *dev);
 
 void vm_console_put(struct vm *vm, char c);
+
+/* The pCPUs hosting the VM's vCPUs (a bitmask), read under the VM's lock: safe while the VM
+ * restarts itself on another pCPU. */
+u64 vm_vcpu_pcpus(struct vm *vm);
+/* A copy of up to max vCPUs' statistics, under the VM's lock; returns how many. */
+struct vm_vcpu_stat {
+    u32 pcpu;
+    struct vcpu_stats stats;
+};
+u32 vm_vcpu_stats(struct vm *vm, struct vm_vcpu_stat *out, u32 max);
 const char *vm_end_reason_name(enum vm_end_reason r);
 
 #endif

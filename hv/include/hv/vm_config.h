@@ -8,6 +8,8 @@
 #include <lib/toml.h>
 #include <lib/types.h>
 
+struct fdt;
+
 #define VM_NAME_MAX 48
 #define VM_PATH_MAX 128
 #define VM_CMDLINE_MAX 512
@@ -140,6 +142,7 @@ struct vm_config {
     char excluded[VM_MAX_EXCLUDED][VM_PATH_MAX]; /* device-tree paths */
     size_t excluded_count;
     enum vm_irq_mode irq_mode;
+    int irq_mode_line;
     int devices_line; /* 0 when there is no [devices] table */
 };
 
@@ -149,8 +152,24 @@ struct vm_host_info {
     size_t ram_count;
     struct { hpa_t base; u64 size; } reserved[8]; /* hypervisor image, DTB, ... */
     size_t reserved_count;
+    /* Host RAM the host DTB reserves (/memreserve/, /reserved-memory): the only host RAM a
+     * MapReserved region or a passthrough range may name. */
+    struct { hpa_t base; u64 size; } fw_reserved[16];
+    size_t fw_reserved_count;
+    /* Device ranges the hypervisor drives (GIC frames, its console UART, its disk). */
+    struct { hpa_t base; u64 size; char what[32]; } hv_devices[16];
+    size_t hv_device_count;
+    hpa_t console_base; /* the hypervisor's console UART (one page); 0: none */
+    u64 ipa_limit;      /* guest-physical addresses stage 2 can map are below this; 0: unchecked */
     u64 cpu_mpidr[64]; /* index = pCPU number */
     size_t cpu_count;
+    /* Optional (zero/NULL: that check is skipped; vm_config_check_host): */
+    u32 gic_version;                 /* the host's GIC, 2 or 3 */
+    const struct fdt *fdt;           /* the host device tree, for passthrough paths */
+    /* Size of an image built into the hypervisor (image_location = "memory"); -1 when there
+     * is none of that name. */
+    int (*image_size)(void *ctx, const char *name, u64 *size);
+    void *image_ctx;
 };
 
 /* Decodes a TOML document into *cfg (zeroed first). file is used only in messages.
@@ -170,9 +189,18 @@ int vm_config_parse(struct vm_config *cfg, const char *file, const char *text, s
  * Alloc sizes), identical regions over hypervisor memory, entry point and load addresses
  * inside the VM's memory, cpu_num limits, phys_cpu_ids / phys_cpu_sets naming real pCPUs and
  * agreeing with cpu_num, passthrough windows (non-empty, page aligned, not hypervisor memory),
- * device windows overlapping memory regions or each other. Meant for a config that decoded
- * without errors, but safe on any. Returns 0 or -1. */
+ * device windows overlapping memory regions or each other. Every host range a config names
+ * (MapReserved regions, passthrough ranges) may reach host RAM only where the host DTB reserves
+ * it, never a device the hypervisor drives (but for the console UART's page alone, which
+ * becomes an emulated PL011: a warning), and a MapReserved region without the DEVICE flag must
+ * be such RAM. Meant for a config that decoded without errors, but safe on any. Returns 0 or -1. */
 int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
+
+/* The checks against the host's GIC, device tree and built-in images (whichever host gives),
+ * run by vm_config_validate. The first two are also used where a VM is created. */
+int vm_config_check_host(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
+int vm_config_check_gic(const struct vm_config *cfg, u32 host_gic, struct diag *diag);
+int vm_config_check_pt_paths(const struct vm_config *cfg, const struct fdt *host_dt, struct diag *diag);
 
 /* Checks that an image of `size` bytes loaded at load_gpa lies inside one memory region.
  * what: "kernel", "dtb", "ramdisk", "bios". Returns 0 or -1. */

@@ -7,6 +7,10 @@
 #include <stdarg.h>
 
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+/* Formats without a length limit: the output goes to sink in pieces of up to 64 bytes (never
+ * empty), in order. Returns the number of bytes. */
+typedef void fmt_sink_fn(void *ctx, const char *s, size_t len);
+int fmt_vprint(fmt_sink_fn *sink, void *ctx, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -82,11 +82,14 @@ static void from_fdt(void **state)
     assert_int_equal(m.ram[0].size, 0x20000000);
     assert_int_equal(m.ram[1].base, 0x100000000ull);
     assert_int_equal(m.ram[1].size, 0x10000000);
-    assert_int_equal(m.reserved_count, 2); /* /reserved-memory, then the DTB itself */
-    assert_int_equal(m.reserved[0].base, 0x40000000);
-    assert_int_equal(m.reserved[0].size, 0x80000);
-    assert_int_equal(m.reserved[1].base, 0x48000000);
-    assert_int_equal(m.reserved[1].size, 0x2000);
+    /* /reserved-memory is the firmware's (a VM may be given it); the DTB is the base's own */
+    assert_int_equal(m.firmware_count, 1);
+    assert_int_equal(m.firmware[0].base, 0x40000000);
+    assert_int_equal(m.firmware[0].size, 0x80000);
+    assert_false(m.firmware_truncated);
+    assert_int_equal(m.reserved_count, 1);
+    assert_int_equal(m.reserved[0].base, 0x48000000);
+    assert_int_equal(m.reserved[0].size, 0x2000);
     assert_int_equal(m.cpu_count, 3);
     for (u32 i = 0; i < 3; i++)
         assert_int_equal(m.cpu_hwid[i], 0x100 + i);
@@ -119,6 +122,16 @@ static void adders(void **state)
     machine_add_cpu(&m, 999);
     assert_true(m.cpus_truncated);
     assert_int_equal(m.cpu_count, MACHINE_MAX_CPUS);
+    /* A firmware reservation that does not fit is not dropped silently: the flag stops mm_init.
+     * One reaching past the top of the address space is clipped there. */
+    for (u32 i = 0; i < MACHINE_MAX_RESERVED; i++)
+        machine_add_firmware_reserved(&m, (u64)i << 20, 0x1000);
+    assert_false(m.firmware_truncated);
+    machine_add_firmware_reserved(&m, 1ull << 40, 0x1000);
+    assert_true(m.firmware_truncated);
+    memset(&m, 0, sizeof(m));
+    machine_add_firmware_reserved(&m, ~0ull - 0xfff, 0x10000);
+    assert_int_equal(m.firmware[0].size, 0xfff);
 }
 
 int main(void)

@@ -10,8 +10,8 @@
 #include <lib/string.h>
 #include <lib/types.h>
 
-/* Bitmap storage big enough for a 4 GiB zone. */
-#define MAX_BITMAP_WORDS (GiB(4) / PAGE_SIZE / 64)
+/* Bitmap storage (both bitmaps) big enough for a 4 GiB zone. */
+#define MAX_BITMAP_WORDS (2 * GiB(4) / PAGE_SIZE / 64)
 static u64 bm[PAGE_ALLOC_MAX_ZONES + 1][MAX_BITMAP_WORDS];
 
 static void add(struct page_alloc *pa, int slot, u64 base, u64 size)
@@ -31,11 +31,12 @@ static u64 alloc_ok(struct page_alloc *pa, u64 count, u64 align)
 static void bitmap_sizes(void **state)
 {
     (void)state;
+    /* two bitmaps: used, and known zero */
     assert_int_equal(page_alloc_bitmap_bytes(0), 0);
-    assert_int_equal(page_alloc_bitmap_bytes(PAGE_SIZE), 8);
-    assert_int_equal(page_alloc_bitmap_bytes(64 * PAGE_SIZE), 8);
-    assert_int_equal(page_alloc_bitmap_bytes(65 * PAGE_SIZE), 16);
-    assert_int_equal(page_alloc_bitmap_bytes(GiB(2)), 64 * 1024);
+    assert_int_equal(page_alloc_bitmap_bytes(PAGE_SIZE), 16);
+    assert_int_equal(page_alloc_bitmap_bytes(64 * PAGE_SIZE), 16);
+    assert_int_equal(page_alloc_bitmap_bytes(65 * PAGE_SIZE), 32);
+    assert_int_equal(page_alloc_bitmap_bytes(GiB(2)), 128 * 1024);
 }
 
 static void zones(void **state)
@@ -274,6 +275,38 @@ struct live {
     u64 base, count;
 };
 
+/* Which free pages are known to hold zeros: nothing at first (RAM holds whatever it held);
+ * what a free says; allocation and reservation leave it alone. */
+static void zero_tracking(void **state)
+{
+    (void)state;
+    struct page_alloc pa;
+    page_alloc_init(&pa);
+    memset(bm[0], 0xff, sizeof(bm[0]));
+    add(&pa, 0, 0x40000000, MiB(1));
+    hpa_t base = hpa(0x40000000);
+    assert_int_equal(page_alloc_zero_mask(&pa, base, 64), 0);
+    u64 a = alloc_ok(&pa, 8, PAGE_SIZE);
+    assert_int_equal(page_alloc_free_as(&pa, hpa(a), 8, PAGE_ZERO), 0);
+    assert_int_equal(page_alloc_zero_mask(&pa, hpa(a), 8), 0xff);
+    assert_int_equal(page_alloc_zero_mask(&pa, hpa(a), 9), 0xff); /* the ninth never was */
+    /* allocating does not change it: the new owner asks what it got */
+    assert_int_equal(page_alloc_reserve(&pa, hpa(a), 8 * PAGE_SIZE, true), 0);
+    assert_int_equal(page_alloc_zero_mask(&pa, hpa(a), 8), 0xff);
+    /* written pages come back dirty, untouched ones as they were */
+    assert_int_equal(page_alloc_free_as(&pa, hpa(a), 2, PAGE_DIRTY), 0);
+    assert_int_equal(page_alloc_free_as(&pa, hpa(a + 2 * PAGE_SIZE), 2, PAGE_UNCHANGED), 0);
+    assert_int_equal(page_alloc_free(&pa, hpa(a + 4 * PAGE_SIZE), 4), 0);
+    assert_int_equal(page_alloc_zero_mask(&pa, hpa(a), 8), 0x0c);
+    /* a failed free changes nothing */
+    assert_int_equal(page_alloc_free_as(&pa, hpa(a), 1, PAGE_ZERO), -1);
+    assert_int_equal(page_alloc_zero_mask(&pa, hpa(a), 8), 0x0c);
+    /* outside every zone, misaligned or too many: nothing known */
+    assert_int_equal(page_alloc_zero_mask(&pa, hpa(0x80000000), 4), 0);
+    assert_int_equal(page_alloc_zero_mask(&pa, hpa(a + 1), 4), 0);
+    assert_int_equal(page_alloc_zero_mask(&pa, hpa(a), 65), 0);
+}
+
 static void random_cycles(void **state)
 {
     (void)state;
@@ -345,6 +378,7 @@ int main(void)
         cmocka_unit_test(exhaustion),
         cmocka_unit_test(fragmentation),
         cmocka_unit_test(free_errors),
+        cmocka_unit_test(zero_tracking),
         cmocka_unit_test(random_cycles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

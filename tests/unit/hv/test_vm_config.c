@@ -511,6 +511,42 @@ static void integer_ranges(void **state)
     EXPECT_WARN("base.vm_type", 5, "vm_type 7 is not one of 0 (host), 1 (RTOS), 2 (Linux)");
 }
 
+/* What a hostile review threw at the config path without effect (isolation issue 12): keep it so. */
+static void hostile_values_are_refused(void **state)
+{
+    (void)state;
+    static char text[16384];
+    char cmd[10001];
+    memset(cmd, 'x', sizeof(cmd) - 1);
+    cmd[sizeof(cmd) - 1] = '\0';
+    snprintf(text, sizeof(text), "[base]\nid = 1\nname = \"t\"\ncpu_num = 17\n" KERNEL "cmdline = \"%s\"\n", cmd);
+    assert_int_equal(load(text), -1);
+    EXPECT_ERROR("base.cpu_num", 4, "cpu_num is 17 but at most 16 vCPUs are supported");
+    EXPECT_ERROR("kernel.cmdline", 10, "cmdline is 10000 bytes long but at most 511 bytes are supported");
+    reset(NULL);
+    assert_int_equal(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 0x1_0000_0001\n" KERNEL), -1);
+    EXPECT_ERROR("base.cpu_num", 4, "cpu_num is 4294967297 but must be at most 4294967295");
+    /* guest ranges past what stage 2 maps (TOML integers stop at 2^63 - 1: nothing wraps) */
+    reset(NULL);
+    EXPECT_CLEAN(load(BASE KERNEL_NO_REGIONS "memory_regions = [\n"
+                                             "  [0x4200_0000, 0x100_0000, 0x7, 0],\n"
+                                             "  [0x7fff_ffff_ffff_f000, 0x2000, 0x7, 0],\n"
+                                             "  [0x7f_ffff_f000, 0x2000, 0x7, 0],\n"
+                                             "]\n"
+                                             "[devices]\n"
+                                             "emu_devices = [[\"uart\", 0x100_0000_0000, 0x1000, 33, 2, []]]\n"),
+                 0);
+    struct vm_host_info h = host;
+    h.ipa_limit = 1ull << 39;
+    assert_int_equal(vm_config_validate(&cfg, &h, &diag), -1);
+    EXPECT_ERROR("kernel.memory_regions[1]", 11,
+                 "[0x7ffffffffffff000, 0x8000000000001000) lies beyond the guest-physical address space, which "
+                 "ends at 0x8000000000");
+    EXPECT_ERROR("kernel.memory_regions[2]", 12, "[0x7ffffff000, 0x8000001000) lies beyond");
+    EXPECT_ERROR("devices.emu_devices[0]", 15, "[0x10000000000, 0x10000001000) lies beyond");
+    assert_int_equal(diag.errors, 3);
+}
+
 static void too_many_vcpu_entries(void **state)
 {
     (void)state;
@@ -723,6 +759,8 @@ static void identical_and_reserved_regions(void **state)
                                              "]\n"),
                  0);
     assert_int_equal(validate(), -1);
+    EXPECT_ERROR("kernel.memory_regions[6]", 16,
+                 "MapReserved region [0x50000000, 0x50001000) is host RAM the host device tree does not reserve");
     EXPECT_ERROR(
         "kernel.memory_regions[1]", 11,
         "MapIdentical region [0x20000000, 0x21000000) is not inside host RAM [0x40000000, 0xc0000000)");
@@ -732,7 +770,94 @@ static void identical_and_reserved_regions(void **state)
                  "[0x40000000, 0x42000000)");
     EXPECT_ERROR("kernel.memory_regions[4]", 14,
                  "MapReserved region [0x41f00000, 0x41f20000) overlaps host memory");
-    assert_int_equal(diag.errors, 4); /* device memory outside RAM and RAM outside the hypervisor are fine */
+    assert_int_equal(diag.errors, 5); /* device memory outside RAM is fine */
+}
+
+/* The same machine as the host above, with what a real host DTB adds: RAM reserved by
+ * /reserved-memory (two adjacent ranges) and the devices the hypervisor drives. */
+static const struct vm_host_info host_fw = {
+    .ram = {{{0x40000000}, 0x80000000}},
+    .ram_count = 1,
+    .reserved = {{{0x40000000}, 0x2000000}},
+    .reserved_count = 1,
+    .fw_reserved = {{{0x70000000}, 0x1000000}, {{0x71000000}, 0x1000000}},
+    .fw_reserved_count = 2,
+    .hv_devices = {{{0x09000000}, 0x1000, "hypervisor console UART"},
+                   {{0x08000000}, 0x10000, "GIC distributor"},
+                   {{0x080a0000}, 0xf60000, "GIC redistributors"},
+                   {{0x08080000}, 0x20000, "GIC its@8080000"}},
+    .hv_device_count = 4,
+    .console_base = {0x09000000},
+    .cpu_mpidr = {0x0, 0x1},
+    .cpu_count = 2,
+};
+
+static void host_ram_only_where_the_host_reserves_it(void **state)
+{
+    (void)state;
+    EXPECT_CLEAN(load(BASE KERNEL_NO_REGIONS "memory_regions = [\n"
+                                             "  [0x4200_0000, 0x100_0000, 0x7, 0],\n"
+                                             "  [0x7000_0000, 0x180_0000, 0x7, 2],\n"  /* two adjacent ranges */
+                                             "  [0x5000_0000, 0x1000, 0x7, 2],\n"
+                                             "  [0x7300_0000, 0x100_0000, 0x7, 2],\n" /* past the second */
+                                             "  [0x1_0000_0000, 0x1000, 0x7, 2],\n"   /* not RAM, not DEVICE */
+                                             "  [0x1_0001_0000, 0x1000, 0x13, 2],\n"  /* device memory */
+                                             "  [0x71f0_0000, 0x1000, 0x7, 1],\n"     /* identical, reserved */
+                                             "  [0xbfff_f000, 0x2000, 0x7, 2],\n"     /* RAM and beyond */
+                                             "]\n"
+                                             "[devices]\n"
+                                             "passthrough_addresses = [[0x4300_0000, 0x700_0000], [0x71c0_0000, 0x1000]]\n"),
+                 0);
+    assert_int_equal(vm_config_validate(&cfg, &host_fw, &diag), -1);
+    EXPECT_ERROR("kernel.memory_regions[2]", 12,
+                 "MapReserved region [0x50000000, 0x50001000) is host RAM the host device tree does not reserve "
+                 "(/reserved-memory, /memreserve/); a VM's RAM comes from MapAlloc or MapIdentical");
+    EXPECT_ERROR("kernel.memory_regions[3]", 13, "MapReserved region [0x73000000, 0x74000000) is host RAM");
+    EXPECT_ERROR("kernel.memory_regions[4]", 14,
+                 "MapReserved region [0x100000000, 0x100001000) has no DEVICE flag (0x10), so it would be RAM, "
+                 "but it is not inside host RAM; set DEVICE for device memory");
+    EXPECT_ERROR("kernel.memory_regions[6]", 16,
+                 "MapIdentical region [0x71f00000, 0x71f01000) overlaps [0x71000000, 0x72000000), reserved by the "
+                 "host device tree; map it with MapReserved (map_type 2)");
+    EXPECT_ERROR("kernel.memory_regions[7]", 17, "has no DEVICE flag");
+    EXPECT_ERROR("devices.passthrough_addresses[0]", 20,
+                 "host range [0x43000000, 0x4a000000) is host RAM the host device tree does not reserve");
+    assert_int_equal(diag.errors, 6); /* reserved RAM (regions 1, passthrough 1) and device memory are fine */
+}
+
+static void hypervisor_devices_are_not_passed_through(void **state)
+{
+    (void)state;
+    EXPECT_CLEAN(load(BASE KERNEL_NO_REGIONS "memory_regions = [\n"
+                                             "  [0x4200_0000, 0x100_0000, 0x7, 0],\n"
+                                             "  [0x0800_0000, 0x1_0000, 0x13, 2],\n"
+                                             "  [0x0900_0000, 0x1000, 0x13, 2],\n"
+                                             "]\n"
+                                             "[devices]\n"
+                                             "passthrough_devices = [\n"
+                                             "  [\"gicr\", 0x080a_0000, 0x080a_0000, 0x2_0000, 0],\n"
+                                             "  [\"pl011\", 0x2900_0000, 0x0900_0000, 0x1000, 33],\n"
+                                             "]\n"
+                                             "passthrough_addresses = [[0x0808_0000, 0x2_0000], [0x0900_0000, 0x3000]]\n"),
+                 0);
+    assert_int_equal(vm_config_validate(&cfg, &host_fw, &diag), -1);
+    EXPECT_ERROR("kernel.memory_regions[1]", 11,
+                 "MapReserved region [0x8000000, 0x8010000) overlaps the GIC distributor [0x8000000, 0x8010000), "
+                 "which the hypervisor drives; use interrupt_mode = \"emu\"");
+    EXPECT_ERROR("kernel.memory_regions[2]", 12,
+                 "overlaps the hypervisor console UART [0x9000000, 0x9001000), which the hypervisor drives; use "
+                 "emu_devices type 0x2, or pass its page alone");
+    EXPECT_ERROR("devices.passthrough_devices[0]", 16,
+                 "host range [0x80a0000, 0x80c0000) overlaps the GIC redistributors [0x80a0000, 0x9000000)");
+    EXPECT_WARN("devices.passthrough_devices[1]", 17,
+                "[0x9000000, 0x9001000) is the hypervisor's console UART: it is not passed through, the VM gets an "
+                "emulated PL011 there");
+    EXPECT_ERROR("devices.passthrough_addresses[0]", 19, "overlaps the GIC its@8080000 [0x8080000, 0x80a0000)");
+    EXPECT_ERROR("devices.passthrough_addresses[1]", 19,
+                 "host range [0x9000000, 0x9003000) overlaps the hypervisor console UART");
+    EXPECT_ERROR("devices.passthrough_addresses[1]", 19, "overlaps kernel.memory_regions[2]");
+    assert_int_equal(diag.errors, 6);
+    assert_int_equal(diag.warnings, 1);
 }
 
 static void alloc_regions_against_ram(void **state)
@@ -838,6 +963,38 @@ static void cpu_num_against_host(void **state)
     /* Explicitly sharing pCPUs is allowed. */
     reset(NULL);
     EXPECT_CLEAN(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 4\nphys_cpu_sets = [1, 1, 2, 3]\n" KERNEL), 0);
+    assert_int_equal(validate(), 0);
+}
+
+/* Interrupt passthrough may not take every pCPU: the hypervisor's console needs one. */
+static void interrupt_passthrough_leaves_a_pcpu(void **state)
+{
+    (void)state;
+    EXPECT_CLEAN(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 2\nphys_cpu_ids = [0, 1]\n" KERNEL
+                      "[devices]\ninterrupt_mode = \"passthrough\"\n"),
+                 0);
+    assert_int_equal(validate(), -1);
+    EXPECT_ERROR("devices.interrupt_mode", 12,
+                 "interrupt_mode = \"passthrough\" would take all 2 pCPUs of this machine; leave one to the hypervisor");
+    assert_int_equal(diag.errors, 1);
+
+    /* Sharing pCPUs through phys_cpu_sets covers them all just as well. */
+    reset(NULL);
+    EXPECT_CLEAN(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 1\nphys_cpu_sets = [3]\n" KERNEL
+                      "[devices]\ninterrupt_mode = \"passthrough\"\n"),
+                 0);
+    assert_int_equal(validate(), -1);
+
+    /* One of the two pCPUs: fine; and the same two vCPUs with "emu". */
+    reset(NULL);
+    EXPECT_CLEAN(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 1\nphys_cpu_ids = [1]\n" KERNEL
+                      "[devices]\ninterrupt_mode = \"passthrough\"\n"),
+                 0);
+    assert_int_equal(validate(), 0);
+    reset(NULL);
+    EXPECT_CLEAN(load("[base]\nid = 1\nname = \"t\"\ncpu_num = 2\nphys_cpu_ids = [0, 1]\n" KERNEL
+                      "[devices]\ninterrupt_mode = \"emu\"\n"),
+                 0);
     assert_int_equal(validate(), 0);
 }
 
@@ -1032,6 +1189,7 @@ int main(void)
         cmocka_unit_test_setup(tables_of_wrong_type, reset),
         cmocka_unit_test_setup(wrong_types, reset),
         cmocka_unit_test_setup(integer_ranges, reset),
+        cmocka_unit_test_setup(hostile_values_are_refused, reset),
         cmocka_unit_test_setup(too_many_vcpu_entries, reset),
         cmocka_unit_test_setup(empty_cpu_lists_mean_absent, reset),
         cmocka_unit_test_setup(memory_region_errors, reset),
@@ -1043,11 +1201,14 @@ int main(void)
         cmocka_unit_test_setup(device_errors, reset),
         cmocka_unit_test_setup(overlapping_regions, reset),
         cmocka_unit_test_setup(identical_and_reserved_regions, reset),
+        cmocka_unit_test_setup(host_ram_only_where_the_host_reserves_it, reset),
+        cmocka_unit_test_setup(hypervisor_devices_are_not_passed_through, reset),
         cmocka_unit_test_setup(alloc_regions_against_ram, reset),
         cmocka_unit_test_setup(addresses_outside_regions, reset),
         cmocka_unit_test_setup(phys_cpu_ids_checks, reset),
         cmocka_unit_test_setup(phys_cpu_sets_checks, reset),
         cmocka_unit_test_setup(cpu_num_against_host, reset),
+        cmocka_unit_test_setup(interrupt_passthrough_leaves_a_pcpu, reset),
         cmocka_unit_test_setup(passthrough_checks, reset),
         cmocka_unit_test_setup(device_windows_overlap, reset),
         cmocka_unit_test_setup(check_image_sizes, reset),

@@ -33,6 +33,59 @@ static void formats_strings_and_truncates(void **state)
     assert_string_equal(c, "[abc][    ab][ab  ][(null)]");
 }
 
+struct collect {
+    char text[4096];
+    size_t len;
+    unsigned calls;
+    bool empty_call;
+};
+
+static void collect_sink(void *ctx, const char *s, size_t len)
+{
+    struct collect *c = ctx;
+    c->calls++;
+    c->empty_call |= len == 0;
+    assert_true(c->len + len < sizeof(c->text));
+    memcpy(c->text + c->len, s, len);
+    c->len += len;
+}
+
+static int print_to(struct collect *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vprint(collect_sink, c, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* The sink variant has no length limit: a 2000-byte result comes out whole, in order. */
+static void prints_without_a_limit(void **state)
+{
+    (void)state;
+    static struct collect c;
+    char line[41];
+    memset(line, 'a', 40);
+    line[40] = '\0';
+    int n = print_to(&c, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|"
+                     "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d %#llx %-5s.",
+                     line, line, line, line, line, line, line, line, line, line, line, line, line, line, line, line,
+                     line, line, line, line, line, line, line, line, line, line, line, line, line, line, line, line,
+                     line, line, line, line, line, line, line, line, line, line, line, line, line, line, line, line,
+                     line, line, -42, 0xabcdefull, "x");
+    assert_int_equal(n, 50 * 41 + 19);
+    assert_int_equal(c.len, (size_t)n);
+    assert_false(c.empty_call);
+    assert_true(c.calls >= (unsigned)n / 64);
+    c.text[c.len] = '\0';
+    assert_int_equal(memcmp(c.text, line, 40), 0);
+    assert_string_equal(c.text + 50 * 41, "-42 0xabcdef x    .");
+    /* Nothing at all: no call. */
+    struct collect e = {0};
+    assert_int_equal(print_to(&e, "%s", ""), 0);
+    assert_int_equal(e.calls, 0);
+}
+
 static void ranges(void **state)
 {
     (void)state;
@@ -49,6 +102,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(formats_integers),
         cmocka_unit_test(formats_strings_and_truncates),
+        cmocka_unit_test(prints_without_a_limit),
         cmocka_unit_test(ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 #ifndef ARCH_VCPU_ARCH_H
 #define ARCH_VCPU_ARCH_H
 
+#include <arch/vcpu_debug.h>
 #include <lib/types.h>
 
 /* Saved on every exit by guest_switch.S (offsets used there). */
@@ -26,18 +27,21 @@ struct vcpu_arch {
     struct guest_regs regs;
     struct el1_sysregs el1;
     struct fpsimd_state fp;
+    struct vcpu_debug debug; /* breakpoints, watchpoints, PMU: switched with the EL1 state */
     u64 hcr;
     u64 vmpidr;
     bool reload;   /* el1/fp in memory are newer than the live registers */
     u64 ptimer_ctl, ptimer_cval; /* emulated EL1 physical timer (CNTP_*) */
     bool ptimer_line;
-    bool vtimer_masked; /* virtual timer injected, not yet deactivated by the guest */
+    bool vtimer_release; /* its pCPU must deactivate the timer PPI held for it (vtimer.c) */
     bool irq_passthrough; /* interrupt_mode = "passthrough": the GIC CPU interface is the guest's */
     /* pending MMIO read: destination register and sign extension */
     u8 mmio_reg;
     u8 mmio_width;
     bool mmio_sign;
     bool mmio_64;
+    u64 abort_pc;  /* the instruction of the last stage-2 abort (for an injected abort) */
+    bool abort_write;
 };
 
 #endif

@@ -7,9 +7,12 @@
 enum lr_state { LR_INVALID = 0, LR_PENDING = 1, LR_ACTIVE = 2, LR_PENDING_ACTIVE = 3 };
 
 u32 vgic_lr_count(void);
-/* eoi: ask for a maintenance interrupt when the guest deactivates it. */
-void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi);
+/* eoi: ask for a maintenance interrupt when the guest deactivates it. hw: linked to the
+ * physical interrupt of the same INTID, which the guest's deactivation deactivates too. */
+void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi, bool hw);
 enum lr_state vgic_lr_state(u32 i);
+/* Whether a list register's HW link is honoured for the running guest's deactivations. */
+bool vgic_lr_hw_link_ok(void);
 /* Enables the virtual CPU interface; underflow asks for a maintenance interrupt once the list
  * registers (almost) drain, so interrupts that did not fit are delivered next. */
 void vgic_hcr_write(bool enable, bool underflow);

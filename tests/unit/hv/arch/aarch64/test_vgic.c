@@ -1086,6 +1086,99 @@ static void vtimer_ppi_delivered_once(void **state)
     check_hw_ok(&t->vm);
 }
 
+/* The virtual timer as a hw line (vtimer.c): linked list register, resampled where a stale
+ * pending state could be seen, consumed by the acknowledge. */
+static void vtimer_hw_line_follows_the_timer(void **state)
+{
+    struct tvm *t = *state;
+    struct vcpu *v = &t->v[1];
+    u32 k = v->id;
+    enable_priv(t, 1, VTIMER);
+    fake_hw.hw_line_readable[k] = true;
+    fake_hw.hw_line[k] = true;
+    v->vgic.priv[VTIMER].hw = true;
+    vgic_set_level(&t->vm, v, VTIMER, true);
+    enter(v);
+    assert_lr(0, VTIMER, 0, LR_PENDING);
+    assert_true(fake_cur()->lr[0].hw);
+    assert_false(fake_cur()->lr[0].eoi); /* no maintenance interrupt per tick */
+    /* Stopped by the guest before it took it: the next exit drops it and releases the PPI. */
+    fake_hw.hw_line[k] = false;
+    fake_hw.deactivations = 0;
+    leave(v);
+    assert_false(priv_pending(t, 1, VTIMER));
+    assert_int_equal(fake_hw.deactivations, 1);
+    enter(v);
+    assert_int_equal(fake_lr_valid_count(), 0);
+    leave(v);
+
+    /* Fired again and taken: the acknowledge consumes it, the LR's deactivation ends it (the
+     * hypervisor does not), and it stays ACTIVE (never pending and active) meanwhile. */
+    fake_hw.hw_line[k] = true;
+    vgic_set_level(&t->vm, v, VTIMER, true);
+    enter(v);
+    assert_int_equal(fake_guest_ack(), VTIMER);
+    leave(v);
+    assert_false(priv_pending(t, 1, VTIMER));
+    enter(v);
+    assert_lr(0, VTIMER, 0, LR_ACTIVE);
+    assert_true(fake_guest_eoi(VTIMER));
+    fake_hw.deactivations = 0;
+    leave(v);
+    assert_int_equal(fake_hw.deactivations, 0);
+
+    /* Pending but disabled (not in a list register): a read of ISPENDR0 resamples. */
+    wrr32(t, 1, GICR_SGI + GICD_ICENABLER, bit(VTIMER));
+    vgic_set_level(&t->vm, v, VTIMER, true);
+    assert_true(priv_pending(t, 1, VTIMER));
+    fake_hw.hw_line[k] = false;
+    assert_false(priv_pending(t, 1, VTIMER));
+    assert_int_equal(fake_hw.deactivations, 1);
+
+    /* Where the link cannot be trusted, the LR asks for the EOI maintenance and the sync ends it. */
+    enable_priv(t, 1, VTIMER);
+    fake_hw.hw_link_broken = true;
+    fake_hw.hw_line[k] = true;
+    vgic_set_level(&t->vm, v, VTIMER, true);
+    enter(v);
+    assert_false(fake_cur()->lr[0].hw);
+    assert_true(fake_cur()->lr[0].eoi);
+    assert_int_equal(fake_guest_ack(), VTIMER);
+    assert_true(fake_guest_eoi(VTIMER));
+    fake_hw.deactivations = 0;
+    leave(v);
+    assert_int_equal(fake_hw.deactivations, 1);
+    check_hw_ok(&t->vm);
+}
+
+/* A level SPI whose line drops while pending in a running vCPU's list register is taken back:
+ * that vCPU is kicked (or, on this pCPU, the run loop sees `retracted` and resyncs). */
+static void level_drop_retracts_from_list_register(void **state)
+{
+    struct tvm *t = *state;
+    struct vcpu *v = &t->v[2];
+    route_spi(t, 41, 0x2);
+    enable_spi(t, 41);
+    vgic_set_level(&t->vm, NULL, 41, true);
+    enter(v);
+    assert_lr(0, 41, 0, LR_PENDING);
+    fake_clear_kicks();
+    u64 retracted = t->vm.vgic.retracted;
+    vgic_set_level(&t->vm, NULL, 41, false);
+    assert_int_equal(t->vm.vgic.retracted, retracted + 1);
+    assert_int_equal(fake_hw.kicks[v->pcpu], 1);
+    leave(v);
+    enter(v);
+    assert_int_equal(fake_lr_valid_count(), 0);
+    /* Not signalled anywhere: nothing to take back. */
+    vgic_set_level(&t->vm, NULL, 41, true);
+    disable_spi(t, 41);
+    leave(v);
+    vgic_set_level(&t->vm, NULL, 41, false);
+    assert_int_equal(t->vm.vgic.retracted, retracted + 1);
+    check_hw_ok(&t->vm);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * SGIs (trapped ICC_SGI1R_EL1 writes). */
 
@@ -1507,6 +1600,33 @@ static void regression_irouter_retarget_wakes_new_target(void **state)
     check_hw_ok(&t->vm);
 }
 
+/* An SPI retargeted while pending in a running vCPU's list register is handed over: the new
+ * target may not load it (two guest CPUs could take it) until the old holder, kicked, syncs. */
+static void spi_retargeted_while_in_a_list_register_is_handed_over(void **state)
+{
+    struct tvm *t = *state;
+    struct vcpu *v0 = &t->v[0], *v3 = &t->v[3];
+    enable_spi(t, 44);
+    vgic_set_level(&t->vm, NULL, 44, true); /* vCPU 0's */
+    enter(v0);
+    assert_lr(0, 44, 0, LR_PENDING);
+    fake_clear_kicks();
+    fake_hw_on_cpu(v3->pcpu); /* now vCPU 3's, written by vCPU 3 while vCPU 0 runs */
+    dev_write(&t->vm, &t->vm.vgic.gicd, v3, GICD_IROUTER + 8 * 44, 8, 0x100);
+    assert_int_equal(fake_hw.kicks[v0->pcpu], 1); /* the holder is told to give it up */
+    enter(v3);
+    assert_int_equal(fake_lr_find(44), -1); /* not twice in list registers */
+    leave(v3);
+    fake_clear_kicks();
+    fake_hw_on_cpu(v0->pcpu);
+    leave(v0); /* the kick: vCPU 0 syncs, still untaken, and wakes the new owner */
+    assert_int_equal(fake_hw.kicks[v3->pcpu], 1);
+    enter(v3);
+    assert_lr(0, 44, 0, LR_PENDING);
+    assert_int_equal(fake_guest_ack(), 44);
+    check_hw_ok(&t->vm);
+}
+
 /* BUG (vgic.c vgic_flush): an SPI is only considered by the vCPU it is currently routed to.
  * If the guest retargets an SPI (GICD_IROUTER; Linux does on irq affinity changes, CPU
  * hot-unplug) while it is active in the old vCPU's LR, the old vCPU's next flush drops that LR
@@ -1589,6 +1709,9 @@ int main(void)
         T(disabled_while_active_not_orphaned),
         T(pending_while_descheduled),
         T(vtimer_ppi_delivered_once),
+        T(vtimer_hw_line_follows_the_timer),
+        T(level_drop_retracts_from_list_register),
+        T(spi_retargeted_while_in_a_list_register_is_handed_over),
         T(sgi_target_list),
         T(sgi_irm_all_but_self),
         T(sgi_aff1_and_rs),

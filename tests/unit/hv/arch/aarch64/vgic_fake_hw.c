@@ -64,7 +64,7 @@ u32 vgic_lr_count(void)
     return fake_hw.nr_lrs;
 }
 
-void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi)
+void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi, bool hw)
 {
     struct fake_pcpu *c = fake_cur();
     fake_hw.lr_writes++;
@@ -77,13 +77,17 @@ void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi)
         return;
     }
     if (state == LR_INVALID) {
-        c->lr[i] = (struct fake_lr){0, 0, LR_INVALID, false};
+        c->lr[i] = (struct fake_lr){0, 0, LR_INVALID, false, false};
         return;
     }
     if (intid >= VGIC_NR_IRQS)
         fake_error("vgic_lr_write: INTID %u out of range", intid);
-    c->lr[i] = (struct fake_lr){intid, priority, state, eoi};
+    if (hw && (eoi || state == LR_PENDING_ACTIVE))
+        fake_error("vgic_lr_write: INTID %u hw with %s", intid, eoi ? "EOI" : "pending and active");
+    c->lr[i] = (struct fake_lr){intid, priority, state, eoi, hw};
 }
+
+bool vgic_lr_hw_link_ok(void) { return !fake_hw.hw_link_broken; }
 
 void fake_hw_check_entry(void)
 {
@@ -199,7 +203,7 @@ bool fake_guest_eoi(u32 intid)
     if (i < 0)
         return false;
     if (c->lr[i].state == LR_ACTIVE) {
-        c->lr[i] = (struct fake_lr){0, 0, LR_INVALID, false};
+        c->lr[i] = (struct fake_lr){0, 0, LR_INVALID, false, false};
         return true;
     }
     if (c->lr[i].state == LR_PENDING_ACTIVE) {
@@ -210,6 +214,8 @@ bool fake_guest_eoi(u32 intid)
 }
 
 /* ---- the rest of the hypervisor ---- */
+
+u32 sched_this_cpu(void) { return fake_hw.cpu; }
 
 void sched_kick(u32 cpu)
 {
@@ -237,6 +243,15 @@ void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid)
 }
 
 void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu) { (void)vcpu; }
+
+bool vcpu_arch_irq_line(struct vcpu *vcpu, u32 intid, bool *level)
+{
+    (void)intid;
+    if (vcpu->id >= FAKE_NR_PCPUS || !fake_hw.hw_line_readable[vcpu->id])
+        return false;
+    *level = fake_hw.hw_line[vcpu->id];
+    return true;
+}
 
 /* Host interrupt controller: forwarded SPIs. */
 u32 gic_version(void) { return 3; }

@@ -20,6 +20,7 @@ struct fake_lr {
     u8 priority;
     enum lr_state state;
     bool eoi; /* maintenance interrupt on deactivation requested */
+    bool hw;  /* linked to the physical interrupt of the same INTID */
 };
 
 struct fake_pcpu {
@@ -44,6 +45,9 @@ struct fake_hw {
     char first_error[160];
     bool virq[FAKE_NR_PCPUS]; /* virtual IRQ line per vCPU id (software CPU interface) */
     u32 deactivations, last_deactivated; /* vcpu_arch_irq_deactivated calls */
+    /* vcpu_arch_irq_line per vCPU id: whether the hw line can be read, and its level. */
+    bool hw_line_readable[FAKE_NR_PCPUS], hw_line[FAKE_NR_PCPUS];
+    bool hw_link_broken; /* vgic_lr_hw_link_ok() says false */
     void (*host_handler[1020])(u32, void *);
     void *host_arg[1020];
     bool host_enabled[1020];
