@@ -13,7 +13,7 @@ CHECK_MACHINE_DTB := $(IMAGE_DIR)/machine.dtb
 
 $(CHECK_TOOL): $(CHECK_TOOL_SRCS) $(wildcard lib/include/lib/*.h hv/include/hv/*.h) | bootstrap
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_TOOL_SRCS) -o $@
+	$(HOST_CC) $(HOST_CFLAGS) -Ihv/arch/aarch64/include $(CHECK_TOOL_SRCS) -o $@
 
 # The machine `make run` starts, as QEMU describes it (rewritten each time: SMP, MEM, GIC...).
 .PHONY: $(CHECK_MACHINE_DTB)

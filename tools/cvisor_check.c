@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <arch/vm_arch.h>
 #include <hv/vm_config.h>
 #include <lib/fdt.h>
 
@@ -87,6 +88,27 @@ static u64 align_up(u64 v, u64 a) { return (v + a - 1) & ~(a - 1); }
 
 /* ---- the machine, from its DTB ---- */
 
+static void add_fw_reserved(struct vm_host_info *h, u64 base, u64 size)
+{
+    if (size && h->fw_reserved_count < ARRAY_SIZE(h->fw_reserved)) {
+        h->fw_reserved[h->fw_reserved_count].base = hpa(base);
+        h->fw_reserved[h->fw_reserved_count++].size = size;
+    }
+}
+
+/* A claim overlapping an earlier one is refused, as dev_claim refuses it. */
+static void add_hv_device(struct vm_host_info *h, u64 base, u64 size, const char *what)
+{
+    if (!size || h->hv_device_count == ARRAY_SIZE(h->hv_devices))
+        return;
+    for (size_t i = 0; i < h->hv_device_count; i++)
+        if (base < h->hv_devices[i].base.val + h->hv_devices[i].size && h->hv_devices[i].base.val < base + size)
+            return;
+    h->hv_devices[h->hv_device_count].base = hpa(base);
+    h->hv_devices[h->hv_device_count].size = size;
+    snprintf(h->hv_devices[h->hv_device_count++].what, sizeof(h->hv_devices[0].what), "%s", what);
+}
+
 static void find_ram(const struct fdt *f, struct vm_host_info *h)
 {
     for (int n = fdt_next_node(f, fdt_root(f)); n >= 0; n = fdt_next_node(f, n)) {
@@ -114,6 +136,58 @@ static void find_cpus(const struct fdt *f, struct vm_host_info *h)
         u64 hwid;
         if (type && !strcmp(type, "cpu") && fdt_reg(f, c, 0, &hwid, NULL))
             h->cpu_mpidr[h->cpu_count++] = hwid;
+    }
+}
+
+/* Memory the DTB reserves for the firmware (/memreserve/, /reserved-memory nodes with a reg), as
+ * the base records it (base/core/mm.c): the only host RAM a config may name. */
+static void find_firmware_reserved(const struct fdt *f, struct vm_host_info *h)
+{
+    u64 base, size;
+    for (size_t i = 0; fdt_mem_rsv(f, i, &base, &size); i++)
+        add_fw_reserved(h, base, size);
+    int rm = fdt_path_lookup(f, "/reserved-memory");
+    for (int n = rm >= 0 ? fdt_first_child(f, rm) : -1; n >= 0; n = fdt_next_sibling(f, n))
+        for (size_t i = 0; fdt_node_enabled(f, n) && fdt_reg(f, n, i, &base, &size); i++)
+            add_fw_reserved(h, base, size);
+}
+
+/* The device ranges the hypervisor claims at boot, in the order its drivers claim them (the
+ * first claim of a range names it, as base/core/devclaim.c keeps it): the GIC driver's frames
+ * (base/drivers/gicv3.c, gicv2.c), every other frame of the GIC node and its subnodes
+ * (base/drivers/gic.c), the console UART's page (base/core/console_select.c). The disk of
+ * APP_FEATURES=fs is not known here. */
+static void find_hypervisor_devices(const struct fdt *f, struct vm_host_info *h)
+{
+    u64 base, size;
+    int gic = fdt_find_compatible(f, -1, "arm,gic-v3");
+    if (gic >= 0) {
+        if (fdt_reg(f, gic, 0, &base, NULL))
+            add_hv_device(h, base, 0x10000, "GIC distributor");
+        if (fdt_reg(f, gic, 1, &base, &size))
+            add_hv_device(h, base, size, "GIC redistributors");
+    } else if ((gic = fdt_find_compatible(f, -1, "arm,cortex-a15-gic")) >= 0 ||
+               (gic = fdt_find_compatible(f, -1, "arm,gic-400")) >= 0) {
+        static const char *const frames[] = {"GIC distributor", "GIC CPU interface", "GIC hypervisor interface",
+                                             "GIC virtual CPU interface"};
+        static const u64 sizes[] = {0x1000, 0x2000, 0x1000, 0};
+        for (size_t i = 0; i < 4 && fdt_reg(f, gic, i, &base, &size); i++)
+            add_hv_device(h, base, sizes[i] ? sizes[i] : size, frames[i]);
+    }
+    if (gic >= 0) {
+        for (size_t i = 0; fdt_reg(f, gic, i, &base, &size); i++)
+            add_hv_device(h, base, size, "GIC frame");
+        for (int c = fdt_first_child(f, gic); c >= 0; c = fdt_next_sibling(f, c)) {
+            char what[32];
+            snprintf(what, sizeof(what), "GIC %s", fdt_node_name(f, c));
+            for (size_t i = 0; fdt_reg(f, c, i, &base, &size); i++)
+                add_hv_device(h, base, size, what);
+        }
+    }
+    int con = fdt_stdout_node(f);
+    if (con >= 0 && fdt_reg(f, con, 0, &base, NULL)) {
+        h->console_base = hpa(base);
+        add_hv_device(h, base, 0x1000, "hypervisor console UART");
     }
 }
 
@@ -271,6 +345,9 @@ int main(int argc, char **argv)
         return 2;
     }
     host.gic_version = find_gic(&fdt);
+    find_firmware_reserved(&fdt, &host);
+    find_hypervisor_devices(&fdt, &host);
+    host.ipa_limit = 1ull << VM_ARCH_IPA_BITS;
     host.fdt = &fdt;
     u64 ram = host.ram[0].base.val, ram_size = host.ram[0].size;
     u64 image_start = ram + 2 * 1024 * 1024, image_end = image_start + 2 * 1024 * 1024;

@@ -255,7 +255,8 @@ static void cmd_pause_resume(struct vm *vm, bool pause)
     if (vm->vgic.passthrough)
         return out("vm%llu drives the GIC of its pCPUs itself (interrupt passthrough): it cannot be "
                    "paused, only stopped\n", (unsigned long long)vm->id);
-    if (vm->state != VM_RUNNING)
+    /* A VM restarting itself (ending for a reset) is paused or resumed as it comes back. */
+    if (vm->state != VM_RUNNING && !(vm->state == VM_ENDING && vm->end_reason == VM_END_RESET))
         return out("vm%llu '%s' is %s, not running\n", (unsigned long long)vm->id, vm->name, state_name(vm));
     vm->paused = pause;
     for (u64 cpus = vm_vcpu_pcpus(vm); cpus; cpus &= cpus - 1) /* running vCPUs leave, paused ones come back */

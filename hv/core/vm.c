@@ -303,13 +303,14 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
 int vm_restart(struct vm *vm, const struct vm_host_info *host, struct diag *d)
 {
     vm_release(vm);
-    vm->end_reason = VM_END_NONE;
-    vm->end_detail[0] = '\0';
     vm->restarts++;
     if (vm_build(vm, host, d) != 0) {
         vm_release(vm);
         return -1;
     }
+    /* Only now: until it runs again, the VM reads as ending for a reset (the shell's pause). */
+    vm->end_reason = VM_END_NONE;
+    vm->end_detail[0] = '\0';
     vm_start(vm);
     return 0;
 }

@@ -43,7 +43,7 @@ def test_the_complete_example_boots_linux_on_either_host(gic):
     image, _ = build_image("doc-linux-example", ["configs/vms/linux-aarch64-example.toml"])
     m = Machine(image, f"doc-linux-example-gicv{gic}", smp=2, timeout=240, gic=gic)
     try:
-        m.expect(r"passthrough: 'pl011' is the hypervisor console; the VM gets an emulated PL011 at 0x9000000")
+        m.expect(r"passthrough_devices\[0\]: 'pl011' is the hypervisor console; the VM gets an emulated PL011 at 0x9000000")
         m.expect(r"vm1 'linux': 2 vCPUs on pCPU 0,1, 512 MiB RAM, kernel 'linux-aarch64.Image'")
         m.expect(r"cvisor-guest: init started", timeout=180)
         m.expect(re.escape(PROMPT))

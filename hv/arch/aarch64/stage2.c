@@ -2,6 +2,7 @@
  * at level 1, 1 GiB / 2 MiB blocks where alignment allows. */
 #include <arch/pte.h>
 #include <arch/sysreg.h>
+#include <arch/vm_arch.h>
 #include <base/log.h>
 #include <base/heap.h>
 #include <base/mm.h>
@@ -9,7 +10,7 @@
 #include <hv/vm.h>
 #include <lib/string.h>
 
-#define IPA_BITS 39
+#define IPA_BITS VM_ARCH_IPA_BITS
 
 /* A one-table root at lib/pgtable level 2 (Arm's level 1, VTCR_EL2.SL0 = 1), 1 GiB blocks. */
 static const struct pt_format stage2_format = ARM64_PT_FORMAT(2, 1, 2);

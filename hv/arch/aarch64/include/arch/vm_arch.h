@@ -3,6 +3,10 @@
 
 #include <lib/pgtable.h>
 
+/* Stage 2 translates a 39-bit guest-physical space (VTCR_EL2.T0SZ = 25): vm_arch_ipa_limit, and
+ * what the host config checker (tools/cvisor_check.c) validates against. */
+#define VM_ARCH_IPA_BITS 39
+
 struct vm_arch {
     struct pgtable s2;  /* stage-2 translation tables */
     u64 vttbr;          /* table base | VMID */
