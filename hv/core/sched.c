@@ -9,6 +9,7 @@
 #include <hv/hypercall.h>
 #include <hv/sched.h>
 #include <hv/shell.h>
+#include <hv/virq.h>
 #include <hv/vm.h>
 
 /* Room for every vCPU there can be: all VMs at their largest, pinned to one pCPU. A run queue
@@ -27,7 +28,7 @@ struct run_queue {
 static struct run_queue rqs[MAX_CPUS];
 static volatile bool need_resched[MAX_CPUS];
 static volatile bool need_reap[MAX_CPUS]; /* a VM with a vCPU here is ending */
-static volatile bool pt_in_guest[MAX_CPUS]; /* running a vCPU that owns the GIC CPU interface */
+static volatile bool pt_in_guest[MAX_CPUS]; /* running a vCPU that owns the pCPU's interrupt controller */
 
 void vm_finish(struct vm *vm);
 
@@ -257,14 +258,13 @@ static bool handled_fast(struct vcpu *v, struct vcpu_exit *e)
         return true;
     }
     if (e->reason == VCPU_EXIT_MMIO) {
-        u64 injected = v->vm->vgic.injected, retracted = v->vm->vgic.retracted;
-        u32 lrs = v->vgic.lr_used;
+        struct virq_mark mark;
+        virq_mark(v, &mark);
         handle_mmio(v, e);
-        /* Full path if an interrupt became deliverable or was taken back (a device lowered its
-         * line), or if a vGIC register access synced (and emptied) the list registers, which
-         * must be refilled before the guest runs. */
-        return v->vm->vgic.injected == injected && v->vm->vgic.retracted == retracted && v->vgic.lr_used == lrs &&
-               v->vm->state == VM_RUNNING;
+        /* Full path if the access changed what the guest's interrupt delivery must see (an
+         * interrupt became deliverable or was taken back, or the controller's state it runs
+         * with was synced): the run loop's pre-entry hook sets it up again. */
+        return virq_unchanged(v, &mark) && v->vm->state == VM_RUNNING;
     }
     return false;
 }
@@ -294,14 +294,14 @@ static bool handle_exit(struct vcpu *v, struct vcpu_exit *e)
         return true;
     case VCPU_EXIT_HALT:
         v->stats.halts++;
-        if (!v->vm->vgic.present) {
+        if (!virq_present(v->vm)) {
             /* No virtual interrupts: WFI just idles the pCPU until any interrupt. */
             if (others_runnable(v))
                 return false;
             idle_until_interrupt();
             return true;
         }
-        return !vgic_halt_unless_pending(v);
+        return !vcpu_arch_halt_unless_pending(v);
     case VCPU_EXIT_YIELD:
         return !others_runnable(v);
     case VCPU_EXIT_TIMER:
@@ -344,7 +344,7 @@ static void poll_and_arm(u64 slice_end)
     for (u32 i = 0; i < rq->count; i++) {
         struct vcpu *v = rq->vcpus[i];
         if (v->state == VCPU_STOPPED || v->state == VCPU_OFF || v->vm->state != VM_RUNNING ||
-            v->vm->vgic.passthrough)
+            virq_passthrough(v->vm))
             continue; /* a passthrough vCPU's timers interrupt it directly */
         u64 d = vcpu_arch_timer_poll(v, now);
         if (d && (!next || d < next))
@@ -371,11 +371,11 @@ static void run_vcpu(struct vcpu *v)
     need_resched[cpu] = false;
     u64 slice_end = slice_end_for();
     vcpu_arch_load(v);
-    pt_in_guest[cpu] = v->vm->vgic.passthrough;
+    pt_in_guest[cpu] = virq_passthrough(v->vm);
     poll_and_arm(slice_end);
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING &&
            !v->vm->paused) {
-        vgic_flush(v);
+        vcpu_arch_pre_entry(v);
         u64 t0 = arch_counter_relaxed();
         for (;;) { /* time in the guest, and in the hypervisor on the fast path too */
             vcpu_arch_run(v, &exit);
@@ -388,7 +388,7 @@ static void run_vcpu(struct vcpu *v)
             if (!fast)
                 break;
         }
-        vgic_sync(v);
+        vcpu_arch_post_exit(v);
         bool keep = handle_exit(v, &exit);
         v->stats.hv_ticks += arch_counter_relaxed() - t0;
         if (need_resched[cpu] || exit.reason == VCPU_EXIT_TIMER) {

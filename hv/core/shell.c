@@ -7,7 +7,7 @@
 #include <hv/sched.h>
 #include <hv/shell.h>
 #include <hv/vconsole.h>
-#include <hv/vgic.h>
+#include <hv/virq.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -201,7 +201,7 @@ static void cmd_list(void)
 static void cmd_stats(struct vm *vm)
 {
     out("vm%llu '%s': %llu exits, %llu interrupts injected, %u restarts, %llu lazy page faults\n",
-        (unsigned long long)vm->id, vm->name, (unsigned long long)vm->exits, (unsigned long long)vm->vgic.injected,
+        (unsigned long long)vm->id, vm->name, (unsigned long long)vm->exits, (unsigned long long)virq_injected(vm),
         vm->restarts, (unsigned long long)vm->lazy_faults);
     /* a copy: the VM may restart itself (and free its vCPUs) while this prints */
     static struct vm_vcpu_stat st[VM_MAX_VCPUS];
@@ -252,7 +252,7 @@ static bool is_id_command(const char *w)
 
 static void cmd_pause_resume(struct vm *vm, bool pause)
 {
-    if (vm->vgic.passthrough)
+    if (virq_passthrough(vm))
         return out("vm%llu drives the GIC of its pCPUs itself (interrupt passthrough): it cannot be "
                    "paused, only stopped\n", (unsigned long long)vm->id);
     /* A VM restarting itself (ending for a reset) is paused or resumed as it comes back. */

@@ -8,7 +8,7 @@
 #include <base/mm.h>
 #include <hv/shell.h>
 #include <hv/vconsole.h>
-#include <hv/vgic.h>
+#include <hv/virq.h>
 #include <hv/vm.h>
 
 
@@ -21,7 +21,7 @@ static void vuart_tx(void *ctx, char c)
 static void vuart_irq(void *ctx, bool level)
 {
     struct vconsole *vc = ctx;
-    vgic_set_level(vc->vm, NULL, vc->intid, level);
+    virq_set_level(vc->vm, NULL, vc->intid, level);
 }
 
 /* Moves waiting input into the UART as its FIFO frees up; called with vc->lock held. */

@@ -9,7 +9,7 @@
 #include <hv/vmfs.h>
 #include <hv/sched.h>
 #include <hv/vconsole.h>
-#include <hv/vgic.h>
+#include <hv/virq.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -285,7 +285,6 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     vm->mem_revoked = false;
     vm->ramdisk_size = 0;
     vm->pt_node_count = 0;
-    memset(&vm->vgic, 0, sizeof(vm->vgic));
     if (vm_arch_init(vm) != 0) {
         diag_error(d, cfg->file, cfg->base_line, NULL, "no stage-2 tables or VMID left");
         return -1;
@@ -347,10 +346,7 @@ void vm_release(struct vm *vm)
     /* Console input must not reach the VM while it comes apart (it would raise an interrupt
      * in a vCPU about to be freed). */
     vconsole_detach(vm);
-    if (vm->vgic.present)
-        vgic_release(vm); /* forwarded interrupts first: their handler reaches the vCPUs */
-    if (vm->vgic.passthrough)
-        vgic_pt_release(vm);
+    virq_release(vm); /* forwarded interrupts first: their handler reaches the vCPUs */
     sched_release_pcpus(vm);
     /* Under vm->lock: readers of the vCPU list (the shell) see it either whole or empty. */
     spin_lock(&vm->lock);
@@ -375,7 +371,6 @@ void vm_release(struct vm *vm)
     }
     vm->devices = NULL;
     vm->console = NULL;
-    vm->vgic.present = false;
 }
 
 void vm_destroy(struct vm *vm)
@@ -415,7 +410,7 @@ void vm_request_end(struct vm *vm, enum vm_end_reason reason, const char *fmt, .
     fmt_vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
     va_end(ap);
     __atomic_store_n(&vm->state, VM_ENDING, __ATOMIC_RELEASE);
-    if (vm->vgic.passthrough)
+    if (virq_passthrough(vm))
         vm_mem_revoke(vm); /* its vCPUs never trap by themselves: make them fault out */
     /* Every pCPU hosting one of its vCPUs notices at its next pass through the run loop. */
     for (u32 i = 0; i < vm->vcpu_count; i++)

@@ -1,50 +1,28 @@
-/* A VM's emulated devices (vGIC, console UART) from its config, and the device tree it boots
+/* A VM's emulated devices (interrupt controller: the arch's; console UART) from its config, and the device tree it boots
  * with: generated from the config when no dtb_path is given, else the given one patched. */
 #include <base/boot.h>
 #include <base/irq.h>
-#include <drivers/gic.h>
 #include <base/log.h>
 #include <base/mm.h>
-#include <base/timer.h>
 #include <hv/arch.h>
 #include <hv/image.h>
 #include <hv/sched.h>
 #include <hv/vconsole.h>
-#include <hv/vgic.h>
+#include <hv/virq.h>
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
 #include <hv/vmfs.h>
 #include <lib/string.h>
 
-/* QEMU virt layout, used when interrupt_mode = "emu" names no GIC device. */
-#define DEFAULT_GICD 0x08000000ull
-#define DEFAULT_GICR 0x080a0000ull
-#define DEFAULT_GICC_OFFSET 0x10000ull
 #define DTB_MAX KiB(64)
 
-static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)
-{
-    for (size_t i = 0; i < c->emu_device_count; i++)
-        if (c->emu_devices[i].emu_type == type)
-            return &c->emu_devices[i];
-    return NULL;
-}
-
-/* The VM's interrupt controller: a GICv2 (emu_type 1: distributor at its base, CPU interface at
- * cfg_list[0], else 64 KiB above as on QEMU virt) or a GICv3 (0x21 distributor, 0x20
- * redistributors); with interrupt_mode = "emu" and neither listed, a GICv2 at the QEMU virt
- * addresses. interrupt_mode = "passthrough": the physical GIC, distributor filtered. */
-static int setup_vgic(struct vm *vm, struct diag *d)
+/* pCPUs given to a VM with interrupt_mode = "passthrough" are its alone (sched_claim_pcpus). */
+static int claim_pcpus(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
-    const struct vm_emu_device *gicd = find_emu(c, VM_EMU_GICV3_GICD), *gicr = find_emu(c, VM_EMU_GICV3_GICR);
-    const struct vm_emu_device *v2 = find_emu(c, VM_EMU_GICV2);
-    u32 host = gic_version();
     u32 pcpu;
     struct vm *other;
     bool exclusive = c->irq_mode == VM_IRQ_PASSTHROUGH;
-    if (vm_config_check_gic(c, host, d) != 0) /* checked with the config already; for any other path */
-        return -1;
     if (sched_claim_pcpus(vm, exclusive, &pcpu, &other) != 0) {
         if (!other)
             diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
@@ -63,59 +41,13 @@ static int setup_vgic(struct vm *vm, struct diag *d)
                        (unsigned long long)other->id, other->name);
         return -1;
     }
-    if (exclusive) {
-        if (v2 || gicd || gicr)
-            diag_warn(d, c->file, (v2 ? v2 : gicd ? gicd : gicr)->line, "devices.emu_devices",
-                      "the emulated interrupt controller is not used with interrupt_mode = \"passthrough\"");
-        /* The VM sees the GIC where the host's device tree has it. */
-        if (vgic_pt_create(vm, gpa(gic_v2_dist_base()), gpa(gic_v2_cpu_base())) != 0) {
-            diag_error(d, c->file, 0, "devices.interrupt_mode", "cannot map the GIC CPU interface");
-            return -1;
-        }
-        LOG_AT(LOG_INFO, (long)vm->id, "interrupt passthrough: physical GICC at %#llx, filtered GICD at %#llx",
-               (unsigned long long)gic_v2_cpu_base(), (unsigned long long)gic_v2_dist_base());
-        return 0;
-    }
-    if (!v2 && !gicd && !gicr && c->irq_mode == VM_IRQ_NONE)
-        return 0;
-    /* Nothing listed: a GICv2, like axvisor's emulated interrupt controller and what guests
-     * written for QEMU virt's default GIC (NimbOS, ArceOS, many RTOSes) drive. */
-    u32 version = (gicd || gicr) ? 3 : 2;
-    if (version == 2) {
-        gpa_t dist = gpa(v2 ? v2->base.val : DEFAULT_GICD);
-        gpa_t cpu = gpa(v2 && v2->cfg_count ? v2->cfg[0] : dist.val + DEFAULT_GICC_OFFSET);
-        if (host == 2 && !gic_v2_vcpu_base()) {
-            diag_error(d, c->file, v2 ? v2->line : c->base_line, "devices.emu_devices",
-                       "the host GICv2 has no virtualization extensions (no GICH/GICV in its device tree)");
-            return -1;
-        }
-        /* On a GICv2 host the VM's CPU interface is the hardware GICV frame. */
-        if (vgic_v2_create(vm, dist, cpu, host != 2) != 0 ||
-            (host == 2 && vm_arch_map(vm, cpu, hpa(gic_v2_vcpu_base()), VGIC_V2_CPU_SIZE,
-                                      S2_READ | S2_WRITE | S2_DEVICE) != 0)) {
-            diag_error(d, c->file, v2 ? v2->line : c->base_line, "devices.emu_devices",
-                       "cannot set up the GICv2 CPU interface at %#llx", (unsigned long long)cpu.val);
-            return -1;
-        }
-        LOG_AT(LOG_DEBUG, (long)vm->id, "vGICv2: distributor %#llx, CPU interface %#llx (%s)",
-               (unsigned long long)dist.val, (unsigned long long)cpu.val,
-               host == 2 ? "hardware GICV" : "emulated");
-        return 0;
-    }
-    gpa_t dist = gpa(gicd ? gicd->base.val : DEFAULT_GICD);
-    gpa_t redist = gpa(gicr ? gicr->base.val : (gicd ? gicd->base.val + 0xa0000 : DEFAULT_GICR));
-    vgic_v3_create(vm, dist, redist);
-    LOG_AT(LOG_DEBUG, (long)vm->id, "vGICv3: distributor %#llx, redistributors %#llx",
-           (unsigned long long)dist.val, (unsigned long long)redist.val);
     return 0;
 }
 
 int vm_setup_devices(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
-    vm->cntvoff = timer_ticks();
-
-    if (setup_vgic(vm, d) != 0)
+    if (claim_pcpus(vm, d) != 0 || vm_arch_setup_devices(vm, d) != 0)
         return -1;
     for (size_t i = 0; i < c->emu_device_count; i++) {
         const struct vm_emu_device *e = &c->emu_devices[i];
@@ -150,19 +82,7 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
     p->cpu_count = vm->vcpu_count;
     for (u32 i = 0; i < vm->vcpu_count; i++)
         p->cpu_hwid[i] = vm->vcpus[i]->hwid;
-    if (vm->vgic.present && vm->vgic.version == 3) {
-        p->gic = VM_FDT_GICV3;
-        p->gicd_base = vm->vgic.gicd.base.val;
-        p->gicd_size = vm->vgic.gicd.size;
-        p->gicr_base = vm->vgic.gicr.base.val;
-        p->gicr_size = vm->vgic.gicr.size;
-    } else if (vm->vgic.present || vm->vgic.passthrough) {
-        p->gic = VM_FDT_GICV2;
-        p->gicd_base = vm->vgic.gicd.base.val;
-        p->gicd_size = vm->vgic.gicd.size;
-        p->gicc_base = vm->vgic.gicc_base.val;
-        p->gicc_size = VGIC_V2_CPU_SIZE;
-    }
+    vm_arch_fdt_params(vm, p);
     if (vm->console) {
         p->has_uart = true;
         p->uart_base = vm->console->dev.base.val;
@@ -213,7 +133,7 @@ int vm_setup_dtb(struct vm *vm, struct diag *d)
                       "%zu passed-through devices are not root nodes of a 2-cell host tree and are left out of "
                       "the generated device tree (give a dtb_path to describe them)",
                       p->host_node_count - copyable);
-        if (!vm->vgic.present && !vm->vgic.passthrough) {
+        if (!virq_present(vm) && !virq_passthrough(vm)) {
             diag_error(d, c->file, c->dtb.line, "kernel.dtb_load_addr",
                        "a generated device tree needs an interrupt controller (interrupt_mode = \"emu\")");
             goto out;

@@ -12,7 +12,7 @@
 #include <base/mm.h>
 #include <hv/arch.h>
 #include <hv/vconsole.h>
-#include <hv/vgic.h>
+#include <hv/virq.h>
 #include <hv/vm.h>
 #include <lib/fdt_pt.h>
 #include <lib/fmt.h>
@@ -31,15 +31,6 @@ static void page_span(u64 base, u64 size, u64 *lo, u64 *hi)
 {
     *lo = base & ~(u64)(PAGE_SIZE - 1);
     *hi = (base + size + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
-}
-
-static void give_irq(struct vm *vm, u32 intid, bool edge)
-{
-    const struct vm_config *c = vm->config;
-    if (c->irq_mode == VM_IRQ_PASSTHROUGH)
-        vgic_pt_own(vm, intid);
-    else if (vm->vgic.present)
-        vgic_forward_spi(vm, intid, edge);
 }
 
 static int visit(const struct fdt_pt_device *dev, void *arg)
@@ -91,7 +82,7 @@ static int visit(const struct fdt_pt_device *dev, void *arg)
     for (u32 i = 0; i < dev->irq_count; i++) {
         if (c->irq_mode == VM_IRQ_NONE)
             break;
-        give_irq(vm, dev->irq[i], dev->irq_edge[i]);
+        virq_give_host_irq(vm, dev->irq[i], dev->irq_edge[i]);
         w->irqs++;
     }
     if (vm->pt_node_count < VM_MAX_PT_NODES)
@@ -172,7 +163,7 @@ static int claim_range(struct vm *vm, struct diag *d, int line, const char *fiel
     if (held && held->owner == DEVCLAIM_HYPERVISOR && h.val == boot_info.uart_base && len == PAGE_SIZE &&
         !vm->console) {
         /* its interrupt: the config's, else the host UART's; none without an emulated vGIC */
-        u32 intid = vm->vgic.present && c->irq_mode == VM_IRQ_EMULATED ? (irq ? irq : boot_info.uart_intid) : 0;
+        u32 intid = virq_present(vm) && c->irq_mode == VM_IRQ_EMULATED ? (irq ? irq : boot_info.uart_intid) : 0;
         if (vconsole_create(vm, g, intid) != 0) {
             diag_error(d, c->file, line, field, "out of memory for an emulated console");
             return -1;
@@ -215,7 +206,7 @@ int vm_setup_passthrough(struct vm *vm, struct diag *d)
         }
         /* Its interrupt, unless the hypervisor serves that line itself. */
         if (p->irq >= 32 && p->irq < 1020 && c->irq_mode != VM_IRQ_NONE && !irq_has_handler(p->irq))
-            give_irq(vm, p->irq, false);
+            virq_give_host_irq(vm, p->irq, false);
         add_host_node(vm, p);
         LOG_AT(LOG_DEBUG, (long)vm->id, "passthrough %s: gpa %#llx -> hpa %#llx (%#llx bytes)", p->name,
                (unsigned long long)p->base_gpa.val, (unsigned long long)p->base_hpa.val,

@@ -1,4 +1,4 @@
-/* libFuzzer target for the guest-facing virtual GIC (hv/core/vgic.c, vgic_v2.c, vgic_v3.c,
+/* libFuzzer target for the guest-facing virtual GIC (hv/arch/aarch64/vgic/vgic.c, vgic_v2.c, vgic_v3.c,
  * vgic_regs.c) over the fakes of tests/unit/hv/arch/aarch64/vgic_fake_hw.c (list-register file per pCPU,
  * scheduler kicks, host GIC hooks).
  *
@@ -34,7 +34,7 @@
 #include <stdlib.h>
 
 #include <hv/vcpu.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 #include <lib/string.h>
 #include <lib/types.h>
@@ -159,8 +159,8 @@ static bool lr_mode(void) { return F.mode != MODE_V2_SOFT; }
 NOCOV static struct vgic_irq *irq_at(u32 k, u32 intid)
 {
     if (intid < VGIC_NR_PRIVATE)
-        return &F.v[k].vgic.priv[intid];
-    return intid < VGIC_NR_IRQS ? &F.vm.vgic.spi[intid - VGIC_NR_PRIVATE] : NULL;
+        return &F.v[k].arch.vgic.priv[intid];
+    return intid < VGIC_NR_IRQS ? &F.vm.arch.vgic.spi[intid - VGIC_NR_PRIVATE] : NULL;
 }
 
 NOCOV static bool pending(const struct vgic_irq *irq) { return irq->pending_latch || (!irq->edge && irq->level); }
@@ -187,8 +187,8 @@ static void on_cpu(u32 k) { fake_hw_on_cpu(V(k)->pcpu); }
  * Returns the best (lowest) such priority, or 256 when nothing would be signalled. */
 NOCOV static u32 soft_best_signalled(u32 k)
 {
-    const struct vgic_cpu *c = &V(k)->vgic;
-    if (!(c->cc_ctlr & 3) || !(F.vm.vgic.ctlr & 1))
+    const struct vgic_cpu *c = &V(k)->arch.vgic;
+    if (!(c->cc_ctlr & 3) || !(F.vm.arch.vgic.ctlr & 1))
         return 256;
     u32 rp = 256;
     for (u32 i = 0; i < c->cc_active_count && i < 16; i++) {
@@ -225,7 +225,7 @@ NOCOV static bool held_by_other(const struct vgic_irq *irq, u32 k) { return irq-
 NOCOV static void check_entry(u32 k)
 {
     struct vcpu *v = V(k);
-    struct vgic_cpu *c = &v->vgic;
+    struct vgic_cpu *c = &v->arch.vgic;
     if (!lr_mode()) {
         CHECK(c->lr_used == 0);
         check_soft_line(k);
@@ -282,7 +282,7 @@ NOCOV static void discount_v2_sgi_source(u32 k, u32 errors_before)
         return;
     u32 benign = 0;
     const struct fake_pcpu *p = &fake_hw.pcpu[V(k)->pcpu];
-    for (u32 i = 0; i < V(k)->vgic.lr_used && i < F.nr_lrs; i++)
+    for (u32 i = 0; i < V(k)->arch.vgic.lr_used && i < F.nr_lrs; i++)
         if (p->lr[i].state != LR_INVALID && p->lr[i].intid >= VGIC_NR_IRQS && (p->lr[i].intid & 0x3ff) < 16 &&
             p->lr[i].intid >> 13 == 0)
             benign++;
@@ -341,7 +341,7 @@ static void ensure_in_guest(u32 k)
 static u64 mmio(u32 k, struct vdev *d, u64 off, u8 w, bool write, u64 val)
 {
     struct vcpu *v = V(k);
-    struct vgic *g = &F.vm.vgic;
+    struct vgic *g = &F.vm.arch.vgic;
     ensure_in_guest(k);
     bool gicc = F.mode == MODE_V2_SOFT && d == &g->gicr;
     bool iar = gicc && !write && off == GICC_IAR;
@@ -353,7 +353,7 @@ static u64 mmio(u32 k, struct vdev *d, u64 off, u8 w, bool write, u64 val)
     }
     u32 want_prio = iar ? soft_best_signalled(k) : 0;
     u64 inj = g->injected;
-    u32 lrs = v->vgic.lr_used;
+    u32 lrs = v->arch.vgic.lr_used;
     u64 r = 0;
     if (write)
         val = w == 8 ? val : val & ((1ull << (8 * w)) - 1); /* what the data abort path hands over */
@@ -376,7 +376,7 @@ static u64 mmio(u32 k, struct vdev *d, u64 off, u8 w, bool write, u64 val)
         }
     }
     bool line_updated = F.mode == MODE_V2_SOFT && (gicc ? (write || iar) : (write && off != GICD_SGIR));
-    if (g->injected != inj || v->vgic.lr_used != lrs)
+    if (g->injected != inj || v->arch.vgic.lr_used != lrs)
         do_enter(k); /* full path: sync, handle the exit, flush */
     else if (line_updated)
         check_soft_line(k);
@@ -412,7 +412,7 @@ static u64 smart_offset(struct in *in, struct vdev *d)
     u8 sel = get8(in);
     const struct reg *r;
     u64 frame = 0;
-    struct vgic *g = &F.vm.vgic;
+    struct vgic *g = &F.vm.arch.vgic;
     if (d == &g->gicd) {
         size_t ncommon = N(gicd_common);
         size_t nextra = F.mode == MODE_V3 ? N(gicd_v3) : N(gicd_v2);
@@ -432,7 +432,7 @@ static u64 smart_offset(struct in *in, struct vdev *d)
 
 static struct vdev *pick_dev(u8 b)
 {
-    struct vgic *g = &F.vm.vgic;
+    struct vgic *g = &F.vm.arch.vgic;
     if ((b & 1) && F.mode != MODE_V2_LR) /* a GICv2 VM with hardware LRs has no emulated GICC */
         return &g->gicr;
     return &g->gicd;
@@ -477,7 +477,7 @@ static void op_guest_ack(struct in *in)
                 fake_guest_ack_intid(lr->intid);
         }
     } else {
-        mmio(k, &F.vm.vgic.gicr, GICC_IAR, 4, false, 0);
+        mmio(k, &F.vm.arch.vgic.gicr, GICC_IAR, 4, false, 0);
     }
 }
 
@@ -492,13 +492,13 @@ static void op_guest_eoi(struct in *in)
         if (lr->state == LR_ACTIVE || lr->state == LR_PENDING_ACTIVE)
             fake_guest_eoi(lr->intid);
     } else {
-        struct vgic_cpu *c = &V(k)->vgic;
+        struct vgic_cpu *c = &V(k)->arch.vgic;
         u32 intid;
         if ((how & 3) != 3 && c->cc_active_count)
             intid = c->cc_active[c->cc_active_count - 1]; /* the running one */
         else
             intid = get_intid(in);
-        mmio(k, &F.vm.vgic.gicr, (how & 4) ? GICC_DIR : GICC_EOIR, 4, true, intid);
+        mmio(k, &F.vm.arch.vgic.gicr, (how & 4) ? GICC_DIR : GICC_EOIR, 4, true, intid);
     }
 }
 
@@ -512,9 +512,9 @@ static void op_guest_handle(struct in *in)
         if (id != FAKE_SPURIOUS)
             fake_guest_eoi(id);
     } else {
-        u32 id = (u32)mmio(k, &F.vm.vgic.gicr, GICC_IAR, 4, false, 0);
+        u32 id = (u32)mmio(k, &F.vm.arch.vgic.gicr, GICC_IAR, 4, false, 0);
         if (id != SPURIOUS)
-            mmio(k, &F.vm.vgic.gicr, GICC_EOIR, 4, true, id);
+            mmio(k, &F.vm.arch.vgic.gicr, GICC_EOIR, 4, true, id);
     }
 }
 
@@ -565,9 +565,9 @@ static void op_timer(struct in *in)
      * a level linked to it. */
     fake_hw.hw_line_readable[k] = true;
     fake_hw.hw_line[k] = true;
-    spin_lock(&F.vm.vgic.lock);
-    v->vgic.priv[27].hw = true;
-    spin_unlock(&F.vm.vgic.lock);
+    spin_lock(&F.vm.arch.vgic.lock);
+    v->arch.vgic.priv[27].hw = true;
+    spin_unlock(&F.vm.arch.vgic.lock);
     vgic_set_level(&F.vm, v, 27, true);
 }
 
@@ -594,7 +594,7 @@ static void op_service_kicks(void)
 
 NOCOV static bool in_lr_set(u32 k, u32 intid)
 {
-    const struct vgic_cpu *c = &V(k)->vgic;
+    const struct vgic_cpu *c = &V(k)->arch.vgic;
     for (u32 i = 0; i < c->lr_used && i < VGIC_MAX_LRS; i++)
         if (c->lr_intid[i] == intid)
             return true;
@@ -604,7 +604,7 @@ NOCOV static bool in_lr_set(u32 k, u32 intid)
 NOCOV static void check_all(void)
 {
     struct vm *vm = &F.vm;
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     CHECK(g->lock.owner == g->lock.next, "vgic lock left held");
     if (fake_hw.errors)
         FAIL("fake hardware misuse (%u): %s", fake_hw.errors, fake_hw.first_error);
@@ -612,7 +612,7 @@ NOCOV static void check_all(void)
     /* The hot bitmaps flush and WFI scan are exact. */
     for (u32 k = 0; k < F.n; k++)
         for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
-            CHECK(((V(k)->vgic.priv_hot >> i) & 1) == hot(&V(k)->vgic.priv[i]), "vcpu %u priv_hot bit %u", k, i);
+            CHECK(((V(k)->arch.vgic.priv_hot >> i) & 1) == hot(&V(k)->arch.vgic.priv[i]), "vcpu %u priv_hot bit %u", k, i);
     for (u32 i = 0; i < VGIC_NR_SPIS; i++)
         CHECK(((g->spi_hot[i / 64] >> (i % 64)) & 1) == hot(&g->spi[i]), "spi_hot bit of INTID %u", i + 32);
 
@@ -638,7 +638,7 @@ NOCOV static void check_all(void)
 
     /* List-register bookkeeping. */
     for (u32 k = 0; k < F.n; k++) {
-        const struct vgic_cpu *c = &V(k)->vgic;
+        const struct vgic_cpu *c = &V(k)->arch.vgic;
         CHECK(c->lr_used <= (lr_mode() ? F.nr_lrs : 0), "vcpu %u lr_used %u", k, c->lr_used);
         if (!F.in_guest[k])
             CHECK(c->lr_used == 0, "vcpu %u out of the guest with %u LRs in use", k, c->lr_used);
@@ -659,9 +659,9 @@ NOCOV static void check_all(void)
     }
     u8 holders[VGIC_NR_SPIS] = {0};
     for (u32 k = 0; k < F.n; k++)
-        for (u32 i = 0; i < V(k)->vgic.lr_used; i++)
-            if (V(k)->vgic.lr_intid[i] >= VGIC_NR_PRIVATE)
-                holders[V(k)->vgic.lr_intid[i] - VGIC_NR_PRIVATE]++;
+        for (u32 i = 0; i < V(k)->arch.vgic.lr_used; i++)
+            if (V(k)->arch.vgic.lr_intid[i] >= VGIC_NR_PRIVATE)
+                holders[V(k)->arch.vgic.lr_intid[i] - VGIC_NR_PRIVATE]++;
     for (u32 i = 0; i < VGIC_NR_SPIS; i++) {
         CHECK(!g->spi[i].in_lr || holders[i], "INTID %u in_lr but in no LR", i + 32);
 #ifndef FUZZ_VGIC_LAX_SPI_OWNERSHIP
@@ -679,13 +679,13 @@ NOCOV static void check_all(void)
                     CHECK(run < 0, "two vCPUs in the guest on pCPU %u", p);
                     run = (int)k;
                 }
-            u32 used = run < 0 ? 0 : V((u32)run)->vgic.lr_used;
+            u32 used = run < 0 ? 0 : V((u32)run)->arch.vgic.lr_used;
             for (u32 i = 0; i < F.nr_lrs; i++) {
                 const struct fake_lr *lr = &fake_hw.pcpu[p].lr[i];
                 if (i >= used)
                     CHECK(lr->state == LR_INVALID, "pCPU %u: LR %u (INTID %u) left valid", p, i, lr->intid);
                 else if (lr->state != LR_INVALID)
-                    CHECK((lr->intid & 0x3ff) == V((u32)run)->vgic.lr_intid[i]);
+                    CHECK((lr->intid & 0x3ff) == V((u32)run)->arch.vgic.lr_intid[i]);
             }
         }
     } else {
@@ -707,7 +707,7 @@ NOCOV static void trace_state(void)
 {
     for (u32 k = 0; k < F.n; k++) {
         TRACE("    vcpu%u %s%s lr_used %u:", k, V(k)->state == VCPU_HALTED ? "HALTED" : "runnable",
-              F.in_guest[k] ? " in-guest" : "", V(k)->vgic.lr_used);
+              F.in_guest[k] ? " in-guest" : "", V(k)->arch.vgic.lr_used);
         for (u32 i = 0; i < VGIC_NR_IRQS; i++) {
             const struct vgic_irq *irq = irq_at(k, i);
             if (i >= VGIC_NR_PRIVATE && k > 0)
@@ -736,7 +736,7 @@ NOCOV static void note_state(u32 code)
 {
     /* MMIO write, MMIO read, sources, entry/exit, guest CPU interface, SGI, WFI */
     static const u8 class_of[20] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 4, 5, 6, 2, 2, 3, 3, 4};
-    const struct vgic_irq *irq = &F.vm.vgic.spi[0];
+    const struct vgic_irq *irq = &F.vm.arch.vgic.spi[0];
     u32 own = owner(irq), tgt = irq->target;
     u32 sig = (u32)irq->enabled | (u32)irq->pending_latch << 1 | (u32)irq->level << 2 | (u32)irq->edge << 3 |
               (u32)irq->active << 4 | (u32)irq->in_lr << 5 | (u32)(own != tgt) << 6 |

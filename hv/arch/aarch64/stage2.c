@@ -43,6 +43,7 @@ u64 vm_arch_ipa_limit(void) { return 1ull << IPA_BITS; }
 
 int vm_arch_init(struct vm *vm)
 {
+    memset(&vm->arch.vgic, 0, sizeof(vm->arch.vgic)); /* a rebuilt VM starts without one */
     int vmid = vmid_alloc();
     if (vmid < 0)
         return -1;

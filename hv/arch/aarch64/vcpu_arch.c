@@ -73,8 +73,8 @@ void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
     a->el1.cpacr = CPACR_FPEN;
     vcpu_debug_reset(&a->debug);
     a->ptimer_ctl = a->ptimer_cval = 0;
-    vcpu->vgic.vmcr = 0;
-    memset(vcpu->vgic.ap1r, 0, sizeof(vcpu->vgic.ap1r));
+    vcpu->arch.vgic.vmcr = 0;
+    memset(vcpu->arch.vgic.ap1r, 0, sizeof(vcpu->arch.vgic.ap1r));
     /* Written by another pCPU (PSCI CPU_ON): the owner reloads before running. */
     __atomic_store_n(&a->reload, true, __ATOMIC_RELEASE);
 }
@@ -153,18 +153,18 @@ void vcpu_arch_load(struct vcpu *vcpu)
     if (prev && prev != vcpu && !prev->arch.reload) {
         el1_save(&prev->arch.el1);
         fpsimd_save(&prev->arch.fp);
-        vgic_cpuif_save(&prev->vgic.vmcr, prev->vgic.ap1r);
+        vgic_cpuif_save(&prev->arch.vgic.vmcr, prev->arch.vgic.ap1r);
         vcpu_debug_save(&prev->arch.debug);
     }
     vcpu->arch.reload = false;
     el1_restore(&vcpu->arch.el1);
     fpsimd_restore(&vcpu->arch.fp);
-    vgic_cpuif_restore(vcpu->vgic.vmcr, vcpu->vgic.ap1r);
+    vgic_cpuif_restore(vcpu->arch.vgic.vmcr, vcpu->arch.vgic.ap1r);
     vcpu_debug_restore(&vcpu->arch.debug);
     write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr);
     write_sysreg(vmpidr_el2, vcpu->arch.vmpidr);
     write_sysreg(hcr_el2, vcpu->arch.hcr);
-    write_sysreg(cntvoff_el2, vcpu->vm->cntvoff);
+    write_sysreg(cntvoff_el2, vcpu->vm->arch.cntvoff);
     if (vcpu->arch.irq_passthrough) {
         /* Its timers interrupt it directly: EL1 physical timer untrapped (EL1PCEN); the
          * hypervisor's own timer and maintenance interrupts must not reach it. */
@@ -384,7 +384,7 @@ static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
     bool read = iss & 1;
     u64 val = rt == 31 ? 0 : vcpu->arch.regs.x[rt];
     exit->reason = VCPU_EXIT_NONE;
-    if (key == ICC_SGI1R_KEY && !read && vcpu->vm->vgic.present) {
+    if (key == ICC_SGI1R_KEY && !read && vcpu->vm->arch.vgic.present) {
         vgic_send_sgi(vcpu, val);
     } else if ((key & ~7u) == SYSREG_KEY(3, 3, 14, 2, 0) && vtimer_sysreg(vcpu, key & 7, read, &val)) {
         if (read && rt != 31)

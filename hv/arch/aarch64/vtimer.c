@@ -19,7 +19,7 @@
 #include <drivers/gic.h>
 #include <hv/arch.h>
 #include <hv/sched.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 
 #define CTL_ENABLE (1ull << 0)
@@ -48,7 +48,7 @@ void vtimer_irq(u32 intid, void *arg)
 {
     (void)intid, (void)arg;
     struct vcpu *v = vcpu_arch_loaded(cpu_id());
-    if (!v || !v->vm->vgic.present) {
+    if (!v || !v->vm->arch.vgic.present) {
         /* No virtual interrupt to deliver (and so no deactivation to wait for): stop the level
          * output with IMASK; the guest sees ISTATUS and rewrites CTL when it arms the next one. */
         write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CTL_IMASK);
@@ -58,7 +58,7 @@ void vtimer_irq(u32 intid, void *arg)
     }
     if (!gic_can_keep_active())
         irq_disable(VTIMER_INTID); /* EOImode 0 host: masked instead, until the guest is done */
-    v->vgic.priv[VTIMER_INTID].hw = true;
+    v->arch.vgic.priv[VTIMER_INTID].hw = true;
     vgic_set_level(v->vm, v, VTIMER_INTID, true);
 }
 
@@ -71,7 +71,7 @@ bool vtimer_line(struct vcpu *v, bool *level)
     if (vcpu_arch_loaded(v->pcpu) == v && !v->arch.reload)
         return false; /* live on its own pCPU, and this is another one */
     const struct el1_sysregs *s = &v->arch.el1;
-    *level = armed(s->cntv_ctl) && read_sysreg(cntpct_el0) >= vtimer_deadline(s->cntv_cval, v->vm->cntvoff);
+    *level = armed(s->cntv_ctl) && read_sysreg(cntpct_el0) >= vtimer_deadline(s->cntv_cval, v->vm->arch.cntvoff);
     return true;
 }
 
@@ -95,9 +95,9 @@ void vtimer_deactivated(struct vcpu *v)
  * interrupt is pending (from the line) or active in the guest. */
 void vtimer_load(struct vcpu *v)
 {
-    const struct vgic_irq *irq = &v->vgic.priv[VTIMER_INTID];
+    const struct vgic_irq *irq = &v->arch.vgic.priv[VTIMER_INTID];
     v->arch.vtimer_release = false;
-    bool held = v->vm->vgic.present && irq->hw && (irq->level || irq->active);
+    bool held = v->vm->arch.vgic.present && irq->hw && (irq->level || irq->active);
     if (gic_can_keep_active()) {
         gic_set_private_active(VTIMER_INTID, held);
     } else if (held) {
@@ -112,7 +112,7 @@ static u64 ptimer_update(struct vcpu *v, u64 now)
 {
     struct vcpu_arch *a = &v->arch;
     bool fired = armed(a->ptimer_ctl) && now >= a->ptimer_cval;
-    if (v->vm->vgic.present && fired != a->ptimer_line) {
+    if (v->vm->arch.vgic.present && fired != a->ptimer_line) {
         a->ptimer_line = fired;
         vgic_set_level(v->vm, v, PTIMER_INTID, fired);
     }
@@ -128,13 +128,13 @@ u64 vcpu_arch_timer_poll(struct vcpu *v, u64 now)
             vtimer_deactivated(v);
         return next; /* its virtual timer is in hardware */
     }
-    u64 deadline = vtimer_deadline(s->cntv_cval, v->vm->cntvoff);
+    u64 deadline = vtimer_deadline(s->cntv_cval, v->vm->arch.cntvoff);
     bool line = armed(s->cntv_ctl) && now >= deadline;
-    if (!v->vm->vgic.present) {
+    if (!v->vm->arch.vgic.present) {
         if (line)
             s->cntv_ctl |= CTL_IMASK; /* as the hardware path does for a VM without vGIC */
     } else {
-        struct vgic_irq *irq = &v->vgic.priv[VTIMER_INTID];
+        struct vgic_irq *irq = &v->arch.vgic.priv[VTIMER_INTID];
         irq->hw = true;
         /* A level; while the guest has it active, the next one waits for the deactivation. */
         if (line != irq->level && !(line && irq->active))

@@ -1,4 +1,5 @@
-/* What the generic hypervisor needs from each architecture (hv/arch/<arch>/). */
+/* What the generic hypervisor needs from each architecture (hv/arch/<arch>/); the virtual
+ * interrupt controller's part is <hv/virq.h>. */
 #ifndef HV_ARCH_H
 #define HV_ARCH_H
 
@@ -8,6 +9,7 @@
 struct vm;
 struct vcpu;
 struct vcpu_exit;
+struct vm_fdt_params;
 
 /* Stage-2 access bits for vm_arch_map. */
 #define S2_READ 0x1u
@@ -15,7 +17,7 @@ struct vcpu_exit;
 #define S2_EXEC 0x4u
 #define S2_DEVICE 0x8u
 
-int vm_arch_init(struct vm *vm);           /* empty stage-2 tables, VMID */
+int vm_arch_init(struct vm *vm);           /* empty stage-2 tables, VMID, arch state reset */
 u64 vm_arch_ipa_limit(void);               /* stage 2 maps guest-physical addresses below this */
 void vm_arch_destroy(struct vm *vm);       /* frees tables, flushes the VMID from the TLBs */
 int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags);
@@ -45,19 +47,8 @@ void vcpu_arch_unload(struct vcpu *vcpu);
 /* Updates the vCPU's software-checked timers at host counter value now (raising what expired)
  * and returns the next host counter value at which one expires, or 0. */
 u64 vcpu_arch_timer_poll(struct vcpu *vcpu, u64 now);
-/* For a vGIC without system registers (GICv2): the guest is told there are none. */
-void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu);
-/* interrupt_mode = "passthrough": physical interrupts and the EL1 timers go straight to the
- * vCPU (no IMO/FMO routing, no WFI trap, EL1 physical timer not trapped). */
-void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu);
-/* The virtual IRQ line of the vCPU (for a vGIC without list registers). */
-void vcpu_arch_set_virq(struct vcpu *vcpu, bool level);
-/* The guest deactivated (or no longer has pending) private interrupt intid of an architecture
- * source (the timer, a hw interrupt): release the physical interrupt held for it. */
-void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid);
-/* The line of a hardware source of the vCPU's private interrupt intid (the virtual timer) as
- * it is now; false when it cannot be read here (the source is live on another pCPU). */
-bool vcpu_arch_irq_line(struct vcpu *vcpu, u32 intid, bool *level);
+/* The arch's part of the guest's device tree parameters (its interrupt controller). */
+void vm_arch_fdt_params(struct vm *vm, struct vm_fdt_params *p);
 /* Called once per pCPU before it runs any vCPU. */
 void hv_arch_cpu_init(void);
 

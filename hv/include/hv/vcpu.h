@@ -3,7 +3,6 @@
 
 #include <arch/vcpu_arch.h>
 #include <hv/vcpu_exit.h>
-#include <hv/vgic.h>
 #include <lib/addr.h>
 #include <lib/types.h>
 
@@ -33,8 +32,7 @@ struct vcpu {
     u32 pcpu;               /* pCPU it runs on */
     u64 affinity;           /* allowed pCPUs (bitmask) */
     volatile enum vcpu_state state;
-    struct vcpu_arch arch;
-    struct vgic_cpu vgic;
+    struct vcpu_arch arch;  /* registers, interrupt state: the arch's (arch/vcpu_arch.h) */
     struct vcpu_stats stats;
 };
 

@@ -55,12 +55,10 @@ struct vm {
     struct vm_mem mems[VM_MAX_MEMS];
     size_t mem_count;
     u64 ram_bytes;
-    struct vm_arch arch;    /* stage-2 tables and arch state */
+    struct vm_arch arch;    /* stage-2 tables, interrupt controller: the arch's (arch/vm_arch.h) */
     struct vdev *devices;
-    struct vgic vgic;
     struct vconsole *console; /* emulated console UART, if any */
     u64 ramdisk_size;       /* bytes loaded at ramdisk_load_addr */
-    u64 cntvoff;            /* virtual counter offset: the guest's counter starts near 0 */
 
     struct vcpu *vcpus[VM_MAX_VCPUS];
     u32 vcpu_count;

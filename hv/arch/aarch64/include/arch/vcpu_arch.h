@@ -2,6 +2,7 @@
 #define ARCH_VCPU_ARCH_H
 
 #include <arch/vcpu_debug.h>
+#include <arch/vgic.h>
 #include <lib/types.h>
 
 /* Saved on every exit by guest_switch.S (offsets used there). */
@@ -42,6 +43,7 @@ struct vcpu_arch {
     bool mmio_64;
     u64 abort_pc;  /* the instruction of the last stage-2 abort (for an injected abort) */
     bool abort_write;
+    struct vgic_cpu vgic; /* its private interrupts and list registers (hv/arch/aarch64/vgic/) */
 };
 
 #endif

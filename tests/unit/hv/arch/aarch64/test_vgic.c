@@ -1,6 +1,6 @@
-/* Unit tests of the virtual GIC: the generic state machine (hv/core/vgic.c: injection,
+/* Unit tests of the virtual GIC: the generic state machine (hv/arch/aarch64/vgic/vgic.c: injection,
  * list-register flush/sync, SGIs, halting) driven through its GICv3 register front-end
- * (hv/core/vgic_v3.c) the way a guest would, over the fake list registers and scheduler of
+ * (hv/arch/aarch64/vgic/vgic_v3.c) the way a guest would, over the fake list registers and scheduler of
  * tests/unit/hv/arch/aarch64/vgic_fake_hw.c.
  *
  * Conventions: each test builds a VM of fake vCPUs and calls vgic_v3_create. A "run" of vCPU v
@@ -9,7 +9,7 @@
  * guest happen between leave and the next enter (the MMIO exit is handled after the sync).
  *
  * Tests named regression_* fail against the code they were written for: each documents a defect in
- * hv/core/vgic*.c (see the comment above it and docs/vgic.md). */
+ * hv/arch/aarch64/vgic/vgic*.c (see the comment above it and docs/vgic.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include <hv/vcpu.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 #include <lib/string.h>
 #include <lib/types.h>
@@ -91,7 +91,7 @@ static int teardown(void **state)
 static void assert_unlocked(struct vm *vm)
 {
     /* A ticket lock is free when every ticket handed out has been served. */
-    assert_int_equal(vm->vgic.lock.owner, vm->vgic.lock.next);
+    assert_int_equal(vm->arch.vgic.lock.owner, vm->arch.vgic.lock.next);
 }
 
 /* Every test ends here: no misuse of the list-register interface and the lock is free. */
@@ -128,7 +128,7 @@ static void dev_write(struct vm *vm, struct vdev *d, struct vcpu *from, u64 off,
 /* Distributor, accessed by vCPU 0 (any vCPU may access it). */
 static u64 rdd(struct tvm *t, u64 off, u8 w)
 {
-    return dev_read(&t->vm, &t->vm.vgic.gicd, &t->v[0], off, w);
+    return dev_read(&t->vm, &t->vm.arch.vgic.gicd, &t->v[0], off, w);
 }
 static u32 rdd32(struct tvm *t, u64 off)
 {
@@ -136,7 +136,7 @@ static u32 rdd32(struct tvm *t, u64 off)
 }
 static void wrd(struct tvm *t, u64 off, u8 w, u64 v)
 {
-    dev_write(&t->vm, &t->vm.vgic.gicd, &t->v[0], off, w, v);
+    dev_write(&t->vm, &t->vm.arch.vgic.gicd, &t->v[0], off, w, v);
 }
 static void wrd32(struct tvm *t, u64 off, u32 v)
 {
@@ -146,7 +146,7 @@ static void wrd32(struct tvm *t, u64 off, u32 v)
 /* Redistributor of vCPU `owner` (offset inside its 128 KiB pair of frames), accessed by vCPU 0. */
 static u64 rdr(struct tvm *t, u32 owner, u64 off, u8 w)
 {
-    return dev_read(&t->vm, &t->vm.vgic.gicr, &t->v[0], (u64)owner * GICR_STRIDE + off, w);
+    return dev_read(&t->vm, &t->vm.arch.vgic.gicr, &t->v[0], (u64)owner * GICR_STRIDE + off, w);
 }
 static u32 rdr32(struct tvm *t, u32 owner, u64 off)
 {
@@ -154,7 +154,7 @@ static u32 rdr32(struct tvm *t, u32 owner, u64 off)
 }
 static void wrr(struct tvm *t, u32 owner, u64 off, u8 w, u64 v)
 {
-    dev_write(&t->vm, &t->vm.vgic.gicr, &t->v[0], (u64)owner * GICR_STRIDE + off, w, v);
+    dev_write(&t->vm, &t->vm.arch.vgic.gicr, &t->v[0], (u64)owner * GICR_STRIDE + off, w, v);
 }
 static void wrr32(struct tvm *t, u32 owner, u64 off, u32 v)
 {
@@ -247,23 +247,23 @@ static void create_registers_devices_and_resets(void **state)
 {
     struct tvm *t = *state;
     struct vm *vm = &t->vm;
-    assert_true(vm->vgic.present);
+    assert_true(vm->arch.vgic.present);
     /* Both frames are on the VM's device list with the right windows. */
     bool seen_d = false, seen_r = false;
     for (struct vdev *d = vm->devices; d; d = d->next) {
-        if (d == &vm->vgic.gicd) {
+        if (d == &vm->arch.vgic.gicd) {
             seen_d = true;
             assert_int_equal(d->base.val, GICD_BASE);
             assert_int_equal(d->size, 0x10000);
-        } else if (d == &vm->vgic.gicr) {
+        } else if (d == &vm->arch.vgic.gicr) {
             seen_r = true;
             assert_int_equal(d->base.val, GICR_BASE);
             assert_int_equal(d->size, 4 * GICR_STRIDE);
         }
     }
     assert_true(seen_d && seen_r);
-    assert_non_null(vm->vgic.gicd.ops->read);
-    assert_non_null(vm->vgic.gicr.ops->write);
+    assert_non_null(vm->arch.vgic.gicd.ops->read);
+    assert_non_null(vm->arch.vgic.gicr.ops->write);
 
     /* Reset: everything disabled, not pending, inactive, priority 0; SGIs edge, PPIs and SPIs
      * level; every redistributor asleep; all Group 1. */
@@ -375,7 +375,7 @@ static void gicr_typer_and_frames(void **state)
     wrr32(t, 2, GICR_WAKER, 0);
     assert_int_equal(rdr32(t, 2, GICR_WAKER), 0);
     assert_int_equal(rdr32(t, 1, GICR_WAKER), 0x6);
-    assert_false(t->v[2].vgic.sleep);
+    assert_false(t->v[2].arch.vgic.sleep);
     wrr32(t, 2, GICR_WAKER, 0x2);
     assert_int_equal(rdr32(t, 2, GICR_WAKER), 0x6);
 
@@ -403,14 +403,14 @@ static void spi_enable_bitmaps(void **state)
     assert_int_equal(rdd32(t, GICD_ISENABLER + 4), 0x00010007);
     wrd32(t, GICD_ICENABLER + 4, 0x1); /* clear-only */
     assert_int_equal(rdd32(t, GICD_ISENABLER + 4), 0x00010006);
-    assert_false(t->vm.vgic.spi[0].enabled);
-    assert_true(t->vm.vgic.spi[1].enabled);
-    assert_true(t->vm.vgic.spi[16].enabled);
+    assert_false(t->vm.arch.vgic.spi[0].enabled);
+    assert_true(t->vm.arch.vgic.spi[1].enabled);
+    assert_true(t->vm.arch.vgic.spi[16].enabled);
 
     /* The last register (INTIDs 256..287) is in range, the next one is not. */
     wrd32(t, GICD_ISENABLER + 4 * 8, 0xffffffffu);
     assert_int_equal(rdd32(t, GICD_ISENABLER + 4 * 8), 0xffffffffu);
-    assert_true(t->vm.vgic.spi[VGIC_NR_SPIS - 1].enabled);
+    assert_true(t->vm.arch.vgic.spi[VGIC_NR_SPIS - 1].enabled);
     wrd32(t, GICD_ISENABLER + 4 * 9, 0xffffffffu);
     assert_int_equal(rdd32(t, GICD_ISENABLER + 4 * 9), 0);
 
@@ -471,8 +471,8 @@ static void private_bitmaps_per_vcpu(void **state)
     assert_int_equal(rdr32(t, 1, GICR_SGI + GICD_ICENABLER), 0x08000002);
     assert_int_equal(rdr32(t, 0, GICR_SGI + GICD_ISENABLER), 0);
     assert_int_equal(rdr32(t, 2, GICR_SGI + GICD_ISENABLER), 0);
-    assert_true(t->v[1].vgic.priv[VTIMER].enabled);
-    assert_false(t->v[0].vgic.priv[VTIMER].enabled);
+    assert_true(t->v[1].arch.vgic.priv[VTIMER].enabled);
+    assert_false(t->v[0].arch.vgic.priv[VTIMER].enabled);
     wrr32(t, 1, GICR_SGI + GICD_ICENABLER, 0x2);
     assert_int_equal(rdr32(t, 1, GICR_SGI + GICD_ISENABLER), 0x08000000);
 
@@ -501,7 +501,7 @@ static void priorities_byte_access(void **state)
     wrd(t, GICD_IPRIORITYR + 40, 1, 0x80);
     assert_int_equal(rdd(t, GICD_IPRIORITYR + 40, 1), 0x80);
     assert_int_equal(rdd32(t, GICD_IPRIORITYR + 40), 0x80);
-    assert_int_equal(t->vm.vgic.spi[8].priority, 0x80);
+    assert_int_equal(t->vm.arch.vgic.spi[8].priority, 0x80);
     /* Byte lanes are little-endian: a word write sets four interrupts. */
     wrd32(t, GICD_IPRIORITYR + 40, 0x11223344);
     assert_int_equal(rdd(t, GICD_IPRIORITYR + 40, 1), 0x44);
@@ -513,7 +513,7 @@ static void priorities_byte_access(void **state)
     assert_int_equal(rdd32(t, GICD_IPRIORITYR + 40), 0x1122a044);
     wrd(t, GICD_IPRIORITYR + 48, 8, 0x0102030405060708ull);
     assert_int_equal(rdd(t, GICD_IPRIORITYR + 48, 8), 0x0102030405060708ull);
-    assert_int_equal(t->vm.vgic.spi[48 + 7 - 32].priority, 0x01);
+    assert_int_equal(t->vm.arch.vgic.spi[48 + 7 - 32].priority, 0x01);
 
     /* Last SPI in range; beyond is RAZ/WI. */
     wrd(t, GICD_IPRIORITYR + 287, 1, 0xf0);
@@ -529,7 +529,7 @@ static void priorities_byte_access(void **state)
     /* Private priorities live in the redistributors; GICD's are RAZ/WI. */
     wrd(t, GICD_IPRIORITYR + VTIMER, 1, 0x60);
     assert_int_equal(rdd(t, GICD_IPRIORITYR + VTIMER, 1), 0);
-    assert_int_equal(t->v[0].vgic.priv[VTIMER].priority, 0);
+    assert_int_equal(t->v[0].arch.vgic.priv[VTIMER].priority, 0);
     wrr(t, 1, GICR_SGI + GICD_IPRIORITYR + VTIMER, 1, 0x40);
     assert_int_equal(rdr(t, 1, GICR_SGI + GICD_IPRIORITYR + VTIMER, 1), 0x40);
     assert_int_equal(rdr32(t, 1, GICR_SGI + GICD_IPRIORITYR + 24), 0x40000000);
@@ -556,7 +556,7 @@ static void icfgr_edge_level(void **state)
     /* PPIs: per vCPU. */
     wrr32(t, 0, GICR_SGI + GICD_ICFGR + 4, 0x80000000u); /* PPI 31 edge */
     assert_int_equal(rdr32(t, 0, GICR_SGI + GICD_ICFGR + 4), 0x80000000u);
-    assert_true(t->v[0].vgic.priv[31].edge);
+    assert_true(t->v[0].arch.vgic.priv[31].edge);
     assert_int_equal(rdr32(t, 1, GICR_SGI + GICD_ICFGR + 4), 0);
     /* GICD_ICFGR0/1 are RAZ/WI. */
     wrd32(t, GICD_ICFGR, 0xffffffffu);
@@ -571,7 +571,7 @@ static void icfgr_edge_level(void **state)
     /* Last SPI (287 = ICFGR17 field 15); ICFGR18 is out of range. */
     wrd32(t, GICD_ICFGR + 4 * 17, 0x80000000u);
     assert_int_equal(rdd32(t, GICD_ICFGR + 4 * 17), 0x80000000u);
-    assert_true(t->vm.vgic.spi[VGIC_NR_SPIS - 1].edge);
+    assert_true(t->vm.arch.vgic.spi[VGIC_NR_SPIS - 1].edge);
     wrd32(t, GICD_ICFGR + 4 * 18, 0xffffffffu);
     assert_int_equal(rdd32(t, GICD_ICFGR + 4 * 18), 0);
 
@@ -598,7 +598,7 @@ static void regression_icfgr_spis_32_to_47(void **state)
     struct tvm *t = *state;
     wrd32(t, GICD_ICFGR + 8, 0xaaaaaaaau);
     assert_int_equal(rdd32(t, GICD_ICFGR + 8), 0xaaaaaaaau);
-    assert_true(t->vm.vgic.spi[33 - 32].edge);
+    assert_true(t->vm.arch.vgic.spi[33 - 32].edge);
     check_hw_ok(&t->vm);
 }
 
@@ -607,12 +607,12 @@ static void irouter_routing(void **state)
     struct tvm *t = *state;
     /* Reset: affinity 0.0.0.0, i.e. vCPU 0. */
     assert_int_equal(rdd(t, GICD_IROUTER + 8 * 40, 8), 0);
-    assert_int_equal(t->vm.vgic.spi[8].target, 0);
+    assert_int_equal(t->vm.arch.vgic.spi[8].target, 0);
 
     /* Aff1 = 1 (0x100): vCPU 3, not vCPU 0 or 1 (no truncation of the affinity to 8 bits). */
     route_spi(t, 40, 0x100);
     assert_int_equal(rdd(t, GICD_IROUTER + 8 * 40, 8), 0x100);
-    assert_int_equal(t->vm.vgic.spi[8].target, 3);
+    assert_int_equal(t->vm.arch.vgic.spi[8].target, 3);
     prio_spi(t, 40, 0x80);
     enable_spi(t, 40);
     vgic_set_level(&t->vm, NULL, 40, true);
@@ -630,32 +630,32 @@ static void irouter_routing(void **state)
     /* Two 32-bit halves, as an AArch32 guest writes it. */
     wrd32(t, GICD_IROUTER + 8 * 41, 0x2);
     wrd32(t, GICD_IROUTER + 8 * 41 + 4, 0);
-    assert_int_equal(t->vm.vgic.spi[9].target, 2);
+    assert_int_equal(t->vm.arch.vgic.spi[9].target, 2);
     assert_int_equal(rdd(t, GICD_IROUTER + 8 * 41, 8), 0x2);
     wrd32(t, GICD_IROUTER + 8 * 41, 0x100);
-    assert_int_equal(t->vm.vgic.spi[9].target, 3);
+    assert_int_equal(t->vm.arch.vgic.spi[9].target, 3);
     wrd32(t, GICD_IROUTER + 8 * 41 + 4, 0); /* the high half alone keeps the low one */
     assert_int_equal(rdd(t, GICD_IROUTER + 8 * 41, 8), 0x100);
-    assert_int_equal(t->vm.vgic.spi[9].target, 3);
+    assert_int_equal(t->vm.arch.vgic.spi[9].target, 3);
 
     /* Affinities that match nobody fall back to vCPU 0. Aff0 = 0 with Aff2 = 1 must not alias
      * vCPU 3 (Aff1 = 1). */
     route_spi(t, 42, 0x10100);
-    assert_int_equal(t->vm.vgic.spi[10].target, 0);
+    assert_int_equal(t->vm.arch.vgic.spi[10].target, 0);
     route_spi(t, 42, 0x1);
-    assert_int_equal(t->vm.vgic.spi[10].target, 1);
+    assert_int_equal(t->vm.arch.vgic.spi[10].target, 1);
     route_spi(t, 42, 0x5);
-    assert_int_equal(t->vm.vgic.spi[10].target, 0);
+    assert_int_equal(t->vm.arch.vgic.spi[10].target, 0);
     /* IRM (1 of N): any vCPU is a valid choice. */
     route_spi(t, 42, IROUTER_IRM);
-    assert_true(t->vm.vgic.spi[10].target < 4);
+    assert_true(t->vm.arch.vgic.spi[10].target < 4);
     route_spi(t, 42, IROUTER_IRM | 0x2);
-    assert_true(t->vm.vgic.spi[10].target < 4);
+    assert_true(t->vm.arch.vgic.spi[10].target < 4);
     assert_int_equal(rdd(t, GICD_IROUTER + 8 * 42, 8), IROUTER_IRM | 0x2);
 
     /* Last SPI; private INTIDs have no IROUTER. */
     route_spi(t, 287, 0x2);
-    assert_int_equal(t->vm.vgic.spi[VGIC_NR_SPIS - 1].target, 2);
+    assert_int_equal(t->vm.arch.vgic.spi[VGIC_NR_SPIS - 1].target, 2);
     assert_int_equal(rdd(t, GICD_IROUTER + 8 * 287, 8), 0x2);
     route_spi(t, VTIMER, 0x2);
     assert_int_equal(rdd(t, GICD_IROUTER + 8 * VTIMER, 8), 0);
@@ -691,7 +691,7 @@ static void regression_irouter_aff3(void **state)
     assert_int_equal(rdr(extra_vm, 1, GICR_TYPER, 8) >> 56, 1);
     /* ... but routing to it does not reach it. */
     route_spi(extra_vm, 40, 0x100000000ull);
-    assert_int_equal(extra_vm->vm.vgic.spi[8].target, 1);
+    assert_int_equal(extra_vm->vm.arch.vgic.spi[8].target, 1);
     check_hw_ok(&extra_vm->vm);
 }
 
@@ -844,7 +844,7 @@ static void overflow_priority_order(void **state)
     assert_lr(3, 43, 0x40, LR_PENDING);
     assert_true(fake_cur()->hcr_enable);
     assert_true(fake_cur()->hcr_underflow); /* more to come: ask to be told when LRs drain */
-    assert_int_equal(t->vm.vgic.lr_overflows, 1);
+    assert_int_equal(t->vm.arch.vgic.lr_overflows, 1);
     static const u32 first[4] = {45, 41, VTIMER, 43};
     for (u32 i = 0; i < 4; i++) {
         assert_int_equal(fake_guest_ack(), first[i]);
@@ -859,7 +859,7 @@ static void overflow_priority_order(void **state)
     assert_lr(2, 42, 0xc0, LR_PENDING);
     assert_int_equal(fake_cur()->lr[3].state, LR_INVALID);
     assert_false(fake_cur()->hcr_underflow);
-    assert_int_equal(t->vm.vgic.lr_overflows, 1);
+    assert_int_equal(t->vm.arch.vgic.lr_overflows, 1);
     static const u32 second[3] = {44, 40, 42};
     for (u32 i = 0; i < 3; i++) {
         assert_int_equal(fake_guest_ack(), second[i]);
@@ -976,7 +976,7 @@ static void batches_for_each_lr_count(void **state)
             assert_int_equal(fake_cur()->hcr_underflow, left > nlr);
             u32 id;
             while ((id = fake_guest_ack()) != FAKE_SPURIOUS) {
-                u32 p = t->vm.vgic.spi[id - 32].priority;
+                u32 p = t->vm.arch.vgic.spi[id - 32].priority;
                 assert_true(p > last_prio || delivered == 0);
                 last_prio = p;
                 delivered++;
@@ -1096,7 +1096,7 @@ static void vtimer_hw_line_follows_the_timer(void **state)
     enable_priv(t, 1, VTIMER);
     fake_hw.hw_line_readable[k] = true;
     fake_hw.hw_line[k] = true;
-    v->vgic.priv[VTIMER].hw = true;
+    v->arch.vgic.priv[VTIMER].hw = true;
     vgic_set_level(&t->vm, v, VTIMER, true);
     enter(v);
     assert_lr(0, VTIMER, 0, LR_PENDING);
@@ -1163,9 +1163,9 @@ static void level_drop_retracts_from_list_register(void **state)
     enter(v);
     assert_lr(0, 41, 0, LR_PENDING);
     fake_clear_kicks();
-    u64 retracted = t->vm.vgic.retracted;
+    u64 retracted = t->vm.arch.vgic.retracted;
     vgic_set_level(&t->vm, NULL, 41, false);
-    assert_int_equal(t->vm.vgic.retracted, retracted + 1);
+    assert_int_equal(t->vm.arch.vgic.retracted, retracted + 1);
     assert_int_equal(fake_hw.kicks[v->pcpu], 1);
     leave(v);
     enter(v);
@@ -1175,7 +1175,7 @@ static void level_drop_retracts_from_list_register(void **state)
     disable_spi(t, 41);
     leave(v);
     vgic_set_level(&t->vm, NULL, 41, false);
-    assert_int_equal(t->vm.vgic.retracted, retracted + 1);
+    assert_int_equal(t->vm.arch.vgic.retracted, retracted + 1);
     check_hw_ok(&t->vm);
 }
 
@@ -1383,26 +1383,26 @@ static void out_of_range_never_crashes(void **state)
         for (u32 w = 0; w < 4; w++) {
             u64 val;
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            assert_true(vm->vgic.gicd.ops->read(&vm->vgic.gicd, &t->v[off % 4], off, widths[w], &val));
-            assert_true(vm->vgic.gicd.ops->write(&vm->vgic.gicd, &t->v[off % 4], off, widths[w], x));
+            assert_true(vm->arch.vgic.gicd.ops->read(&vm->arch.vgic.gicd, &t->v[off % 4], off, widths[w], &val));
+            assert_true(vm->arch.vgic.gicd.ops->write(&vm->arch.vgic.gicd, &t->v[off % 4], off, widths[w], x));
         }
     }
     for (u64 off = 0; off < 6 * GICR_STRIDE; off += 2) {
         for (u32 w = 0; w < 4; w++) {
             u64 val;
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            assert_true(vm->vgic.gicr.ops->read(&vm->vgic.gicr, &t->v[off % 4], off, widths[w], &val));
-            assert_true(vm->vgic.gicr.ops->write(&vm->vgic.gicr, &t->v[off % 4], off, widths[w], x));
+            assert_true(vm->arch.vgic.gicr.ops->read(&vm->arch.vgic.gicr, &t->v[off % 4], off, widths[w], &val));
+            assert_true(vm->arch.vgic.gicr.ops->write(&vm->arch.vgic.gicr, &t->v[off % 4], off, widths[w], x));
         }
     }
     static const u64 far[] = {0xfffffffcull, 0x100000000ull, 0x7ffffffffffffff8ull, ~0ull - 7};
     for (u32 i = 0; i < ARRAY_SIZE(far); i++) {
         u64 val;
-        assert_true(vm->vgic.gicd.ops->read(&vm->vgic.gicd, &t->v[0], far[i], 4, &val));
-        assert_true(vm->vgic.gicd.ops->write(&vm->vgic.gicd, &t->v[0], far[i], 4, ~0ull));
-        assert_true(vm->vgic.gicr.ops->read(&vm->vgic.gicr, &t->v[0], far[i], 8, &val));
+        assert_true(vm->arch.vgic.gicd.ops->read(&vm->arch.vgic.gicd, &t->v[0], far[i], 4, &val));
+        assert_true(vm->arch.vgic.gicd.ops->write(&vm->arch.vgic.gicd, &t->v[0], far[i], 4, ~0ull));
+        assert_true(vm->arch.vgic.gicr.ops->read(&vm->arch.vgic.gicr, &t->v[0], far[i], 8, &val));
         assert_int_equal(val, 0);
-        assert_true(vm->vgic.gicr.ops->write(&vm->vgic.gicr, &t->v[0], far[i], 8, ~0ull));
+        assert_true(vm->arch.vgic.gicr.ops->write(&vm->arch.vgic.gicr, &t->v[0], far[i], 8, ~0ull));
     }
     assert_unlocked(vm);
     /* Sources with INTIDs past the last SPI, and private INTIDs without a vCPU. */
@@ -1490,7 +1490,7 @@ static void random_traffic_drains(void **state)
                 if (lr->state == LR_INVALID)
                     continue;
                 struct vgic_irq *irq =
-                    lr->intid < 32 ? &v->vgic.priv[lr->intid] : &vm->vgic.spi[lr->intid - 32];
+                    lr->intid < 32 ? &v->arch.vgic.priv[lr->intid] : &vm->arch.vgic.spi[lr->intid - 32];
                 if (lr->intid >= 32)
                     assert_int_equal(irq->target, v->id);
                 assert_int_equal(lr->priority, irq->priority);
@@ -1542,7 +1542,7 @@ static void random_traffic_drains(void **state)
         assert_int_equal(rdd32(t, GICD_ISPENDR + 4 * r), 0);
         assert_int_equal(rdd32(t, GICD_ISACTIVER + 4 * r), 0);
     }
-    assert_true(vm->vgic.injected > 100);
+    assert_true(vm->arch.vgic.injected > 100);
 #undef RND
     check_hw_ok(vm);
 }
@@ -1558,7 +1558,7 @@ static void random_traffic_drains(void **state)
  * even clear ICH_HCR_EL2.En. With two vCPUs per pCPU (time slicing) this delivers e.g. one
  * vCPU's timer PPI to another. Fix: in vgic_sync, after reading each LR's state write it
  * LR_INVALID and set lr_used = 0 (flush then only writes [0, n)); and have flush call
- * vgic_hcr_write(false, false) when !vm->vgic.present (or clear En on vCPU switch). */
+ * vgic_hcr_write(false, false) when !vm->arch.vgic.present (or clear En on vCPU switch). */
 static void regression_lrs_do_not_leak_between_vcpus_on_one_pcpu(void **state)
 {
     (void)state;
@@ -1612,7 +1612,7 @@ static void spi_retargeted_while_in_a_list_register_is_handed_over(void **state)
     assert_lr(0, 44, 0, LR_PENDING);
     fake_clear_kicks();
     fake_hw_on_cpu(v3->pcpu); /* now vCPU 3's, written by vCPU 3 while vCPU 0 runs */
-    dev_write(&t->vm, &t->vm.vgic.gicd, v3, GICD_IROUTER + 8 * 44, 8, 0x100);
+    dev_write(&t->vm, &t->vm.arch.vgic.gicd, v3, GICD_IROUTER + 8 * 44, 8, 0x100);
     assert_int_equal(fake_hw.kicks[v0->pcpu], 1); /* the holder is told to give it up */
     enter(v3);
     assert_int_equal(fake_lr_find(44), -1); /* not twice in list registers */
@@ -1674,9 +1674,9 @@ static void regression_icpendr_clears_repend(void **state)
     vgic_raise(&t->vm, NULL, 50);
     enter(v0);
     vgic_raise(&t->vm, NULL, 50); /* again, while in the LR */
-    dev_write(&t->vm, &t->vm.vgic.gicd, &t->v[1], reg32(GICD_ICPENDR, 50), 4, bit(50)); /* vCPU 1 */
+    dev_write(&t->vm, &t->vm.arch.vgic.gicd, &t->v[1], reg32(GICD_ICPENDR, 50), 4, bit(50)); /* vCPU 1 */
     /* Read by vCPU 1 too: vCPU 0 is in the guest, and a GICD access of its own would sync its LRs. */
-    assert_false(dev_read(&t->vm, &t->vm.vgic.gicd, &t->v[1], reg32(GICD_ISPENDR, 50), 4) & bit(50));
+    assert_false(dev_read(&t->vm, &t->vm.arch.vgic.gicd, &t->v[1], reg32(GICD_ISPENDR, 50), 4) & bit(50));
     assert_int_equal(fake_guest_ack(), 50); /* the LR copy was already visible */
     assert_true(fake_guest_eoi(50));
     leave(v0);
@@ -1719,7 +1719,7 @@ int main(void)
         T(vgic_absent_is_inert),
         T(out_of_range_never_crashes),
         T(random_traffic_drains),
-        /* Known bugs: these fail until hv/core/vgic*.c is fixed (see each comment). */
+        /* Known bugs: these fail until hv/arch/aarch64/vgic/vgic*.c is fixed (see each comment). */
         T(regression_gicd_typer_more_than_8_vcpus),
         T(regression_icfgr_spis_32_to_47),
         T(regression_irouter_read_upper_half),

@@ -11,7 +11,7 @@
 #include <base/log.h>
 #include <drivers/gic.h>
 #include <hv/arch.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 #include <lib/string.h>
 

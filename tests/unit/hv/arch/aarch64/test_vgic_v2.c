@@ -1,10 +1,10 @@
-/* Unit tests of the GICv2 front-end of the virtual GIC (hv/core/vgic_v2.c) with its software CPU
+/* Unit tests of the GICv2 front-end of the virtual GIC (hv/arch/aarch64/vgic/vgic_v2.c) with its software CPU
  * interface (VGIC_DELIVER_SOFT: no list registers, the vCPU's virtual IRQ line is driven from the
- * emulated GICC state), over the generic state machine (hv/core/vgic.c) and the fakes of
+ * emulated GICC state), over the generic state machine (hv/arch/aarch64/vgic/vgic.c) and the fakes of
  * tests/unit/hv/arch/aarch64/vgic_fake_hw.c.
  *
  * Conventions: each test builds a VM of fake vCPUs and calls vgic_v2_create(..., true). The guest
- * accesses its distributor (vm->vgic.gicd) and its CPU interface (vm->vgic.gicr, which holds the
+ * accesses its distributor (vm->arch.vgic.gicd) and its CPU interface (vm->arch.vgic.gicr, which holds the
  * emulated GICC in this mode) through the vdev ops, always naming the vCPU that performs the
  * access: the private interrupts and the CPU interface are banked by the accessing vCPU.
  * fake_hw.virq[id] is the virtual IRQ line of vCPU id as vcpu_arch_set_virq last set it.
@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include <hv/vcpu.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 #include <lib/string.h>
 #include <lib/types.h>
@@ -99,7 +99,7 @@ static int teardown(void **state)
 
 static void assert_unlocked(struct vm *vm)
 {
-    assert_int_equal(vm->vgic.lock.owner, vm->vgic.lock.next);
+    assert_int_equal(vm->arch.vgic.lock.owner, vm->arch.vgic.lock.next);
 }
 
 /* Every test ends here: the fakes saw no misuse, no list register was ever written (software
@@ -137,7 +137,7 @@ static void dev_write(struct tvm *t, struct vdev *d, u32 v, u64 off, u8 w, u64 v
 
 static u64 rdd(struct tvm *t, u32 v, u64 off, u8 w)
 {
-    return dev_read(t, &t->vm.vgic.gicd, v, off, w);
+    return dev_read(t, &t->vm.arch.vgic.gicd, v, off, w);
 }
 static u32 rdd32(struct tvm *t, u32 v, u64 off)
 {
@@ -145,7 +145,7 @@ static u32 rdd32(struct tvm *t, u32 v, u64 off)
 }
 static void wrd(struct tvm *t, u32 v, u64 off, u8 w, u64 val)
 {
-    dev_write(t, &t->vm.vgic.gicd, v, off, w, val);
+    dev_write(t, &t->vm.arch.vgic.gicd, v, off, w, val);
 }
 static void wrd32(struct tvm *t, u32 v, u64 off, u32 val)
 {
@@ -154,11 +154,11 @@ static void wrd32(struct tvm *t, u32 v, u64 off, u32 val)
 
 static u32 rdc(struct tvm *t, u32 v, u64 off)
 {
-    return (u32)dev_read(t, &t->vm.vgic.gicr, v, off, 4);
+    return (u32)dev_read(t, &t->vm.arch.vgic.gicr, v, off, 4);
 }
 static void wrc(struct tvm *t, u32 v, u64 off, u32 val)
 {
-    dev_write(t, &t->vm.vgic.gicr, v, off, 4, val);
+    dev_write(t, &t->vm.arch.vgic.gicr, v, off, 4, val);
 }
 
 static u32 bit(u32 intid)
@@ -263,17 +263,17 @@ static void create_devices_and_resets(void **state)
 {
     struct tvm *t = *state;
     struct vm *vm = &t->vm;
-    assert_true(vm->vgic.present);
-    assert_int_equal(vm->vgic.version, 2);
-    assert_int_equal(vm->vgic.delivery, VGIC_DELIVER_SOFT);
-    assert_int_equal(vm->vgic.gicc_base.val, GICC_BASE);
+    assert_true(vm->arch.vgic.present);
+    assert_int_equal(vm->arch.vgic.version, 2);
+    assert_int_equal(vm->arch.vgic.delivery, VGIC_DELIVER_SOFT);
+    assert_int_equal(vm->arch.vgic.gicc_base.val, GICC_BASE);
     bool seen_d = false, seen_c = false;
     for (struct vdev *d = vm->devices; d; d = d->next) {
-        if (d == &vm->vgic.gicd) {
+        if (d == &vm->arch.vgic.gicd) {
             seen_d = true;
             assert_int_equal(d->base.val, GICD_BASE);
             assert_int_equal(d->size, 0x1000);
-        } else if (d == &vm->vgic.gicr) {
+        } else if (d == &vm->arch.vgic.gicr) {
             seen_c = true;
             assert_int_equal(d->base.val, GICC_BASE);
             assert_int_equal(d->size, 0x2000); /* GICC_DIR is at 0x1000 */
@@ -307,7 +307,7 @@ static void create_devices_and_resets(void **state)
     /* GICv2 names at most 8 CPUs. */
     extra_vm = new_vm(9);
     assert_int_equal(vgic_v2_create(&extra_vm->vm, gpa(GICD_BASE), gpa(GICC_BASE), true), -1);
-    assert_false(extra_vm->vm.vgic.present);
+    assert_false(extra_vm->vm.arch.vgic.present);
     check_ok(t);
 }
 
@@ -946,7 +946,7 @@ static void eoi_notify_hook(void **state)
     cpu_on(t, 0, 0xf0);
     prio(t, 0, 27, 0x80);
     enable(t, 0, 27);
-    v0->vgic.priv[27].eoi_notify = true;
+    v0->arch.vgic.priv[27].eoi_notify = true;
 
     vgic_raise(&t->vm, v0, 27);
     assert_true(line_after_entry(t, 0));
@@ -981,7 +981,7 @@ static void eoi_notify_hook(void **state)
 
     /* An SPI, EOImode 1: the call comes with GICC_DIR, not the EOIR. */
     spi(t, 40, 0xa0, 0x01);
-    t->vm.vgic.spi[40 - 32].eoi_notify = true;
+    t->vm.arch.vgic.spi[40 - 32].eoi_notify = true;
     wrc(t, 0, GICC_CTLR, GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE);
     set_pending(t, 0, 40);
     assert_int_equal(iar(t, 0), 40);

@@ -9,7 +9,7 @@
 #define TESTS_UNIT_VGIC_FAKE_HW_H
 
 #include <arch/vgic_lr.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <lib/types.h>
 
 #define FAKE_NR_PCPUS 8

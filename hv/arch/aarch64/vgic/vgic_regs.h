@@ -3,7 +3,7 @@
 #ifndef HV_VGIC_REGS_H
 #define HV_VGIC_REGS_H
 
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 
 #define GICD_IGROUPR 0x0080
 #define GICD_ISENABLER 0x0100

@@ -5,15 +5,15 @@
 #include <base/log.h>
 #include <hv/arch.h>
 #include <hv/sched.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 
 static struct vgic_irq *irq_of(struct vm *vm, struct vcpu *vcpu, u32 intid)
 {
     if (intid < VGIC_NR_PRIVATE)
-        return vcpu ? &vcpu->vgic.priv[intid] : NULL;
+        return vcpu ? &vcpu->arch.vgic.priv[intid] : NULL;
     if (intid < VGIC_NR_IRQS)
-        return &vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+        return &vm->arch.vgic.spi[intid - VGIC_NR_PRIVATE];
     return NULL;
 }
 
@@ -25,7 +25,7 @@ static struct vcpu *irq_target(struct vm *vm, struct vcpu *vcpu, u32 intid)
 {
     if (intid < VGIC_NR_PRIVATE)
         return vcpu;
-    u32 t = spi_owner(&vm->vgic.spi[intid - VGIC_NR_PRIVATE]);
+    u32 t = spi_owner(&vm->arch.vgic.spi[intid - VGIC_NR_PRIVATE]);
     return t < vm->vcpu_count ? vm->vcpus[t] : NULL;
 }
 
@@ -36,7 +36,7 @@ static void notify(struct vm *vm, struct vcpu *target, struct vgic_irq *irq)
 {
     if (!target || !irq || !irq->enabled || !irq_pending(irq))
         return;
-    vm->vgic.injected++;
+    vm->arch.vgic.injected++;
     if (target->state == VCPU_HALTED)
         target->state = VCPU_RUNNABLE;
     sched_kick(target->pcpu);
@@ -60,11 +60,11 @@ void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
         return;
     if (intid < VGIC_NR_PRIVATE) {
         u32 bit = 1u << intid;
-        vcpu->vgic.priv_hot = irq_hot(irq) ? vcpu->vgic.priv_hot | bit : vcpu->vgic.priv_hot & ~bit;
+        vcpu->arch.vgic.priv_hot = irq_hot(irq) ? vcpu->arch.vgic.priv_hot | bit : vcpu->arch.vgic.priv_hot & ~bit;
     } else {
         u32 n = intid - VGIC_NR_PRIVATE;
         u64 bit = 1ull << (n % 64);
-        u64 *w = &vm->vgic.spi_hot[n / 64];
+        u64 *w = &vm->arch.vgic.spi_hot[n / 64];
         *w = irq_hot(irq) ? *w | bit : *w & ~bit;
     }
 }
@@ -81,23 +81,23 @@ void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
  * path; another pCPU is kicked. */
 static void retract_locked(struct vm *vm, struct vcpu *target, u32 intid, struct vgic_irq *irq)
 {
-    if (!target || !(irq->in_lr || vm->vgic.delivery == VGIC_DELIVER_SOFT))
+    if (!target || !(irq->in_lr || vm->arch.vgic.delivery == VGIC_DELIVER_SOFT))
         return;
     if (irq->in_lr && target->pcpu == sched_this_cpu()) {
         /* Its list registers are the ones here: nothing to take back if the guest already took
          * it (a handler draining its device), so it is not rewritten under the handler. */
-        for (u32 i = 0; i < target->vgic.lr_used; i++)
-            if (target->vgic.lr_intid[i] == intid && !(vgic_lr_state(i) & LR_PENDING))
+        for (u32 i = 0; i < target->arch.vgic.lr_used; i++)
+            if (target->arch.vgic.lr_intid[i] == intid && !(vgic_lr_state(i) & LR_PENDING))
                 return;
     }
-    vm->vgic.retracted++;
+    vm->arch.vgic.retracted++;
     sched_kick(target->pcpu);
 }
 
 static void track_hw_line(struct vcpu *vcpu, u32 intid, const struct vgic_irq *irq)
 {
     if (intid < VGIC_NR_PRIVATE && irq->hw)
-        vcpu->vgic.hw_high = irq->level ? vcpu->vgic.hw_high | 1u << intid : vcpu->vgic.hw_high & ~(1u << intid);
+        vcpu->arch.vgic.hw_high = irq->level ? vcpu->arch.vgic.hw_high | 1u << intid : vcpu->arch.vgic.hw_high & ~(1u << intid);
 }
 
 static void set_level_locked(struct vm *vm, struct vcpu *vcpu, u32 intid, struct vgic_irq *irq, bool level)
@@ -116,11 +116,11 @@ static void set_level_locked(struct vm *vm, struct vcpu *vcpu, u32 intid, struct
 
 void vgic_set_level(struct vm *vm, struct vcpu *vcpu, u32 intid, bool level)
 {
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
     if (irq && irq->level != level)
         set_level_locked(vm, vcpu, intid, irq, level);
-    spin_unlock(&vm->vgic.lock);
+    spin_unlock(&vm->arch.vgic.lock);
 }
 
 /* The hw line of a private interrupt went down before the guest took it: the physical
@@ -134,9 +134,9 @@ static void drop_hw_line_locked(struct vm *vm, struct vcpu *vcpu, u32 intid, str
 
 void vgic_resample_locked(struct vm *vm, struct vcpu *vcpu)
 {
-    for (u32 bits = vcpu->vgic.hw_high; bits; bits &= bits - 1) {
+    for (u32 bits = vcpu->arch.vgic.hw_high; bits; bits &= bits - 1) {
         u32 intid = (u32)__builtin_ctz(bits);
-        struct vgic_irq *irq = &vcpu->vgic.priv[intid];
+        struct vgic_irq *irq = &vcpu->arch.vgic.priv[intid];
         bool line;
         /* (In a list register: the sync that takes it out resamples.) */
         if (!irq->in_lr && vcpu_arch_irq_line(vcpu, intid, &line) && !line)
@@ -155,14 +155,14 @@ void vgic_hw_acked_locked(struct vcpu *vcpu, u32 intid, struct vgic_irq *irq)
 
 void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
 {
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
     if (irq) {
         vgic_mark_pending_locked(irq);
         vgic_update_hot_locked(vm, vcpu, intid);
         notify(vm, irq_target(vm, vcpu, intid), irq);
     }
-    spin_unlock(&vm->vgic.lock);
+    spin_unlock(&vm->arch.vgic.lock);
 }
 
 /* ICC_SGI1R_EL1: TargetList[15:0], Aff1[23:16], INTID[27:24], Aff2[39:32], IRM[40], RS[47:44], Aff3[55:48]. */
@@ -242,7 +242,7 @@ static bool any_spi_hot(struct vm *vm)
 {
     u64 any = 0;
     for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++)
-        any |= __atomic_load_n(&vm->vgic.spi_hot[w], __ATOMIC_RELAXED);
+        any |= __atomic_load_n(&vm->arch.vgic.spi_hot[w], __ATOMIC_RELAXED);
     return any != 0;
 }
 
@@ -269,21 +269,21 @@ static void forwarded_irq(u32 intid, void *arg)
 {
     struct vm *vm = arg;
     irq_disable(intid);
-    struct vgic_irq *irq = &vm->vgic.spi[intid - VGIC_NR_PRIVATE];
-    spin_lock(&vm->vgic.lock);
+    struct vgic_irq *irq = &vm->arch.vgic.spi[intid - VGIC_NR_PRIVATE];
+    spin_lock(&vm->arch.vgic.lock);
     irq->level = true;
     if (irq->edge)
         vgic_mark_pending_locked(irq);
     vgic_update_hot_locked(vm, NULL, intid);
     notify(vm, irq_target(vm, NULL, intid), irq);
-    spin_unlock(&vm->vgic.lock);
+    spin_unlock(&vm->arch.vgic.lock);
 }
 
 int vgic_forward_spi(struct vm *vm, u32 intid, bool edge)
 {
-    if (!vm->vgic.present || intid < VGIC_NR_PRIVATE || intid >= VGIC_NR_IRQS)
+    if (!vm->arch.vgic.present || intid < VGIC_NR_PRIVATE || intid >= VGIC_NR_IRQS)
         return -1;
-    struct vgic_irq *irq = &vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+    struct vgic_irq *irq = &vm->arch.vgic.spi[intid - VGIC_NR_PRIVATE];
     irq->host_intid = intid;
     irq->eoi_notify = true;
     irq->edge = edge;
@@ -296,10 +296,10 @@ int vgic_forward_spi(struct vm *vm, u32 intid, bool edge)
 void vgic_release(struct vm *vm)
 {
     for (u32 i = 0; i < VGIC_NR_SPIS; i++) {
-        if (vm->vgic.spi[i].host_intid) {
+        if (vm->arch.vgic.spi[i].host_intid) {
             irq_disable(i + VGIC_NR_PRIVATE);
             irq_set_handler(i + VGIC_NR_PRIVATE, NULL, NULL);
-            vm->vgic.spi[i].host_intid = 0;
+            vm->arch.vgic.spi[i].host_intid = 0;
         }
     }
 }
@@ -307,11 +307,11 @@ void vgic_release(struct vm *vm)
 void vgic_flush(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    if (!vm->vgic.present) {
+    if (!vm->arch.vgic.present) {
         vgic_hcr_write(false, false); /* a VM without vGIC gets no virtual interrupts */
         return;
     }
-    if (vm->vgic.delivery == VGIC_DELIVER_SOFT) {
+    if (vm->arch.vgic.delivery == VGIC_DELIVER_SOFT) {
         vgic_hcr_write(false, false);
         vgic_soft_update_line(vcpu);
         return;
@@ -322,22 +322,22 @@ void vgic_flush(struct vcpu *vcpu)
     /* The common exit: nothing to deliver and no list register in use. Read without the lock:
      * whoever makes an interrupt deliverable afterwards kicks this vCPU's pCPU, which brings
      * it back here. */
-    if (!vcpu->vgic.lr_used && !__atomic_load_n(&vcpu->vgic.priv_hot, __ATOMIC_RELAXED) &&
+    if (!vcpu->arch.vgic.lr_used && !__atomic_load_n(&vcpu->arch.vgic.priv_hot, __ATOMIC_RELAXED) &&
         !any_spi_hot(vm))
         return;
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     u32 max = vgic_lr_count();
     int hw_link_ok = -1; /* asked of the hardware once, if a hw interrupt is written */
     u32 unlinked = 0;
-    for (u32 bits = vcpu->vgic.priv_hot; bits; bits &= bits - 1) {
+    for (u32 bits = vcpu->arch.vgic.priv_hot; bits; bits &= bits - 1) {
         u32 i = (u32)__builtin_ctz(bits);
-        consider(best, &n, max, i, &vcpu->vgic.priv[i], &overflow);
+        consider(best, &n, max, i, &vcpu->arch.vgic.priv[i], &overflow);
     }
     for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
-        for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1) {
+        for (u64 bits = vm->arch.vgic.spi_hot[w]; bits; bits &= bits - 1) {
             u32 i = w * 64 + (u32)__builtin_ctzll(bits);
-            if (spi_owner(&vm->vgic.spi[i]) == vcpu->id && !held_elsewhere(&vm->vgic.spi[i], vcpu))
-                consider(best, &n, max, i + VGIC_NR_PRIVATE, &vm->vgic.spi[i], &overflow);
+            if (spi_owner(&vm->arch.vgic.spi[i]) == vcpu->id && !held_elsewhere(&vm->arch.vgic.spi[i], vcpu))
+                consider(best, &n, max, i + VGIC_NR_PRIVATE, &vm->arch.vgic.spi[i], &overflow);
         }
     }
     for (u32 i = 0; i < max; i++) {
@@ -348,7 +348,7 @@ void vgic_flush(struct vcpu *vcpu)
             bool pend = irq->enabled && irq_pending(irq) && !(irq->hw && irq->active);
             enum lr_state st = irq->active ? (pend ? LR_PENDING_ACTIVE : LR_ACTIVE) : LR_PENDING;
             /* A GICv2 guest reads the sender of an SGI from GICC_IAR[12:10]. */
-            u32 lr_id = best[i].intid < 16 && vm->vgic.version == 2 ? best[i].intid | (u32)(irq->sgi_source & 7) << 10
+            u32 lr_id = best[i].intid < 16 && vm->arch.vgic.version == 2 ? best[i].intid | (u32)(irq->sgi_source & 7) << 10
                                                                      : best[i].intid;
             /* Where the hardware cannot be trusted to deactivate the physical interrupt
              * (vgic_lr_hw_link_ok), a hw interrupt asks for the EOI maintenance interrupt and
@@ -359,18 +359,18 @@ void vgic_flush(struct vcpu *vcpu)
             vgic_lr_write(i, lr_id, irq->priority, st, (irq->eoi_notify || irq->hw) && !link, link);
             if (irq->hw && !link)
                 unlinked |= 1u << i;
-            vcpu->vgic.lr_intid[i] = (u16)best[i].intid;
+            vcpu->arch.vgic.lr_intid[i] = (u16)best[i].intid;
             irq->in_lr = true;
             irq->lr_holder = (u8)vcpu->id;
             irq->lr_pending = pend;
             irq->repend = false;
         }
     }
-    vcpu->vgic.lr_used = n;
-    vcpu->vgic.lr_unlinked = (u16)unlinked;
+    vcpu->arch.vgic.lr_used = n;
+    vcpu->arch.vgic.lr_unlinked = (u16)unlinked;
     if (overflow)
-        vm->vgic.lr_overflows++;
-    spin_unlock(&vm->vgic.lock);
+        vm->arch.vgic.lr_overflows++;
+    spin_unlock(&vm->arch.vgic.lock);
     vgic_hcr_write(true, overflow);
 }
 
@@ -378,9 +378,9 @@ void vgic_flush(struct vcpu *vcpu)
  * mostly with no list register in use, and then stays a leaf function with no stack frame. */
 static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
 {
-    spin_lock(&vm->vgic.lock);
-    for (u32 i = 0; i < vcpu->vgic.lr_used; i++) {
-        u32 intid = vcpu->vgic.lr_intid[i];
+    spin_lock(&vm->arch.vgic.lock);
+    for (u32 i = 0; i < vcpu->arch.vgic.lr_used; i++) {
+        u32 intid = vcpu->arch.vgic.lr_intid[i];
         struct vgic_irq *irq = irq_of(vm, vcpu, intid);
         enum lr_state st = vgic_lr_state(i);
         bool was_active = irq->active;
@@ -404,7 +404,7 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
         if (irq->active && intid >= VGIC_NR_PRIVATE)
             irq->active_vcpu = vcpu->id; /* it stays with the vCPU that acknowledged it */
         vgic_update_hot_locked(vm, vcpu, intid);
-        if (done && (irq->hw ? (vcpu->vgic.lr_unlinked >> i) & 1 : irq->eoi_notify))
+        if (done && (irq->hw ? (vcpu->arch.vgic.lr_unlinked >> i) & 1 : irq->eoi_notify))
             vgic_deactivated_locked(vm, vcpu, intid);
         /* Given up by this vCPU: an SPI retargeted while in its list registers, or deactivated
          * after a retarget while active, now belongs to another vCPU, which may be halted and
@@ -414,14 +414,14 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
         /* List registers belong to the pCPU: leave none behind for whoever runs here next. */
         vgic_lr_write(i, 0, 0, LR_INVALID, false, false);
     }
-    vcpu->vgic.lr_used = 0;
-    spin_unlock(&vm->vgic.lock);
+    vcpu->arch.vgic.lr_used = 0;
+    spin_unlock(&vm->arch.vgic.lock);
 }
 
 void vgic_sync(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    if (!vcpu->vgic.lr_used || !vm->vgic.present || vm->vgic.delivery == VGIC_DELIVER_SOFT)
+    if (!vcpu->arch.vgic.lr_used || !vm->arch.vgic.present || vm->arch.vgic.delivery == VGIC_DELIVER_SOFT)
         return;
     sync_lrs(vm, vcpu);
 }
@@ -429,14 +429,14 @@ void vgic_sync(struct vcpu *vcpu)
 /* Enabled and pending (not merely active) interrupts for vcpu: what makes a WFI return. */
 static bool pending_for_locked(struct vm *vm, struct vcpu *vcpu)
 {
-    for (u32 bits = vcpu->vgic.priv_hot; bits; bits &= bits - 1) {
-        const struct vgic_irq *irq = &vcpu->vgic.priv[__builtin_ctz(bits)];
+    for (u32 bits = vcpu->arch.vgic.priv_hot; bits; bits &= bits - 1) {
+        const struct vgic_irq *irq = &vcpu->arch.vgic.priv[__builtin_ctz(bits)];
         if (irq->enabled && irq_pending(irq))
             return true;
     }
     for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
-        for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1) {
-            const struct vgic_irq *irq = &vm->vgic.spi[w * 64 + (u32)__builtin_ctzll(bits)];
+        for (u64 bits = vm->arch.vgic.spi_hot[w]; bits; bits &= bits - 1) {
+            const struct vgic_irq *irq = &vm->arch.vgic.spi[w * 64 + (u32)__builtin_ctzll(bits)];
             /* (One still held by its old holder: that one's sync wakes this vCPU.) */
             if (spi_owner(irq) == vcpu->id && irq->enabled && irq_pending(irq) && !held_elsewhere(irq, vcpu))
                 return true;
@@ -449,12 +449,12 @@ static bool pending_for_locked(struct vm *vm, struct vcpu *vcpu)
 bool vgic_has_pending(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    if (!vm->vgic.present)
+    if (!vm->arch.vgic.present)
         return false;
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     vgic_resample_locked(vm, vcpu);
     bool any = pending_for_locked(vm, vcpu);
-    spin_unlock(&vm->vgic.lock);
+    spin_unlock(&vm->arch.vgic.lock);
     return any;
 }
 
@@ -463,11 +463,11 @@ bool vgic_has_pending(struct vcpu *vcpu)
 bool vgic_halt_unless_pending(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     vgic_resample_locked(vm, vcpu);
     bool any = pending_for_locked(vm, vcpu);
     if (!any)
         vcpu->state = VCPU_HALTED;
-    spin_unlock(&vm->vgic.lock);
+    spin_unlock(&vm->arch.vgic.lock);
     return !any;
 }

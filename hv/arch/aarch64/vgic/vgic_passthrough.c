@@ -10,7 +10,7 @@
 #include <drivers/gic.h>
 #include <base/log.h>
 #include <hv/arch.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 
 #include "vgic_regs.h"
@@ -59,7 +59,7 @@ static bool forwardable(u64 off, u8 width)
 static bool pt_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
     struct vm *vm = vcpu->vm;
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     (void)dev;
     *val = 0;
     if (!forwardable(off, width))
@@ -114,7 +114,7 @@ static void send_sgi(struct vcpu *from, u32 sgir)
 static bool pt_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
 {
     struct vm *vm = vcpu->vm;
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     (void)dev;
     if (!forwardable(off, width))
         return true;
@@ -153,13 +153,13 @@ static const struct vdev_ops pt_ops = {pt_read, pt_write, NULL};
 void vgic_pt_own(struct vm *vm, u32 intid)
 {
     if (intid < VGIC_PT_MAX_INTID)
-        vm->vgic.pt_owned[intid / 32] |= 1u << (intid % 32);
+        vm->arch.vgic.pt_owned[intid / 32] |= 1u << (intid % 32);
 }
 
 /* The VM's SPIs are left disabled, not pending and not active for whoever gets them next. */
 void vgic_pt_release(struct vm *vm)
 {
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     for (u32 w = VGIC_NR_PRIVATE / 32; w < VGIC_PT_MAX_INTID / 32; w++) {
         if (!g->pt_owned[w])
             continue;
@@ -173,7 +173,7 @@ void vgic_pt_release(struct vm *vm)
 
 int vgic_pt_create(struct vm *vm, gpa_t gicd, gpa_t gicc)
 {
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
         if (i != HYP_MAINTENANCE_PPI && i != HYP_TIMER_PPI)
             vgic_pt_own(vm, i);

@@ -1,5 +1,5 @@
 /* Shared distributor register blocks (see vgic_regs.h). */
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 
 #include "vgic_regs.h"

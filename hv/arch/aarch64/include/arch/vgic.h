@@ -1,10 +1,11 @@
-/* Virtual interrupt controller of a VM: the distributor/redistributor state every vGIC version
+/* The aarch64 virtual interrupt controller of a VM (hv/arch/aarch64/vgic/), behind the generic
+ * seam of <hv/virq.h>: the distributor/redistributor state every vGIC version
  * shares, and delivery to vCPUs. The register interfaces (GICv3 GICD/GICR in vgic_v3.c, GICv2
  * GICD/GICC in vgic_v2.c) are MMIO front-ends over this state. Delivery is through the hardware
  * list registers, or, for a GICv2 VM on a GICv3 host (whose virtual CPU interface has no MMIO
  * form), through a CPU interface emulated in software that drives the vCPU's virtual IRQ line. */
-#ifndef HV_VGIC_H
-#define HV_VGIC_H
+#ifndef ARCH_VGIC_H
+#define ARCH_VGIC_H
 
 #include <arch/spinlock.h>
 #include <hv/vdev.h>
@@ -143,5 +144,20 @@ void vgic_sync(struct vcpu *vcpu);
 bool vgic_has_pending(struct vcpu *vcpu);
 /* WFI: marks the vCPU halted unless an interrupt is pending; returns true when it halted. */
 bool vgic_halt_unless_pending(struct vcpu *vcpu);
+
+/* What the vGIC needs from the aarch64 vCPU code (vcpu_arch.c, vtimer.c). */
+/* For a vGIC without system registers (GICv2): the guest is told there are none. */
+void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu);
+/* interrupt_mode = "passthrough": physical interrupts and the EL1 timers go straight to the
+ * vCPU (no IMO/FMO routing, no WFI trap, EL1 physical timer not trapped). */
+void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu);
+/* The virtual IRQ line of the vCPU (for a vGIC without list registers). */
+void vcpu_arch_set_virq(struct vcpu *vcpu, bool level);
+/* The guest deactivated (or no longer has pending) private interrupt intid of an architecture
+ * source (the timer, a hw interrupt): release the physical interrupt held for it. */
+void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid);
+/* The line of a hardware source of the vCPU's private interrupt intid (the virtual timer) as
+ * it is now; false when it cannot be read here (the source is live on another pCPU). */
+bool vcpu_arch_irq_line(struct vcpu *vcpu, u32 intid, bool *level);
 
 #endif

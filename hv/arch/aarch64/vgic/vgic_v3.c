@@ -3,7 +3,7 @@
  * interrupts in Group 1, no LPIs/ITS. */
 #include <base/log.h>
 #include <hv/sched.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 
 #include "vgic_regs.h"
@@ -43,7 +43,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
 {
     vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     bool ok = true;
     spin_lock(&g->lock);
     if (off == GICD_CTLR)
@@ -70,7 +70,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
 {
     vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     spin_lock(&g->lock);
     if (off == GICD_CTLR) {
         g->ctlr = (u32)val & CTLR_ENABLE_G1;
@@ -107,7 +107,7 @@ static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     if (!owner)
         return *val = 0, true;
     u64 r = off % GICR_STRIDE;
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     if (r == GICR_CTLR) {
         *val = 0;
     } else if (r == GICR_IIDR) {
@@ -118,17 +118,17 @@ static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
                     (owner->id == vm->vcpu_count - 1 ? (1u << 4) : 0);
         *val = r == GICR_TYPER ? (width == 8 ? typer : (u32)typer) : typer >> 32;
     } else if (r == GICR_WAKER) {
-        *val = owner->vgic.sleep ? 0x6 : 0; /* ProcessorSleep and ChildrenAsleep */
+        *val = owner->arch.vgic.sleep ? 0x6 : 0; /* ProcessorSleep and ChildrenAsleep */
     } else if (r == GICD_PIDR2) {
         *val = PIDR2_GICV3;
     } else if (r >= SGI_FRAME) {
         vgic_resample_locked(vm, owner); /* ISPENDR0 shows the timer line as it is now */
-        if (!vgic_regs_read(owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val))
+        if (!vgic_regs_read(owner->arch.vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val))
             *val = 0;
     } else {
         *val = 0;
     }
-    spin_unlock(&vm->vgic.lock);
+    spin_unlock(&vm->arch.vgic.lock);
     return true;
 }
 
@@ -141,12 +141,12 @@ static bool gicr_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
     if (!owner)
         return true;
     u64 r = off % GICR_STRIDE;
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     if (r == GICR_WAKER)
-        owner->vgic.sleep = val & 0x2;
+        owner->arch.vgic.sleep = val & 0x2;
     else if (r >= SGI_FRAME)
-        vgic_regs_write(vm, owner, owner->vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val);
-    spin_unlock(&vm->vgic.lock);
+        vgic_regs_write(vm, owner, owner->arch.vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val);
+    spin_unlock(&vm->arch.vgic.lock);
     return true;
 }
 
@@ -160,11 +160,11 @@ static void reset_irq(struct vgic_irq *irq, bool edge)
 
 int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
 {
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     for (u32 i = 0; i < VGIC_NR_SPIS; i++)
         reset_irq(&g->spi[i], false);
     for (u32 c = 0; c < vm->vcpu_count; c++) {
-        struct vgic_cpu *vc = &vm->vcpus[c]->vgic;
+        struct vgic_cpu *vc = &vm->vcpus[c]->arch.vgic;
         for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
             reset_irq(&vc->priv[i], i < 16);
         vc->sleep = true;

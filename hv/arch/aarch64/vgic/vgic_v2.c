@@ -10,7 +10,7 @@
 #include <base/log.h>
 #include <hv/arch.h>
 #include <hv/sched.h>
-#include <hv/vgic.h>
+#include <arch/vgic.h>
 #include <hv/vm.h>
 
 #include "vgic_regs.h"
@@ -51,8 +51,8 @@
 static struct vgic_irq *irq_at(struct vm *vm, struct vcpu *vcpu, u32 intid)
 {
     if (intid < VGIC_NR_PRIVATE)
-        return &vcpu->vgic.priv[intid];
-    return intid < VGIC_NR_IRQS ? &vm->vgic.spi[intid - VGIC_NR_PRIVATE] : NULL;
+        return &vcpu->arch.vgic.priv[intid];
+    return intid < VGIC_NR_IRQS ? &vm->arch.vgic.spi[intid - VGIC_NR_PRIVATE] : NULL;
 }
 
 static bool pending(const struct vgic_irq *irq) { return irq->pending_latch || (!irq->edge && irq->level); }
@@ -89,9 +89,9 @@ static void send_sgi(struct vcpu *from, u32 sgir)
         bool hit = filter == 0 ? (list >> i) & 1 : filter == 1 ? t != from : filter == 2 ? t == from : false;
         if (!hit)
             continue;
-        spin_lock(&vm->vgic.lock);
-        t->vgic.priv[intid].sgi_source = (u8)from->id;
-        spin_unlock(&vm->vgic.lock);
+        spin_lock(&vm->arch.vgic.lock);
+        t->arch.vgic.priv[intid].sgi_source = (u8)from->id;
+        spin_unlock(&vm->arch.vgic.lock);
         vgic_raise(vm, t, intid);
     }
 }
@@ -100,7 +100,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
 {
     vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     (void)dev;
     *val = 0;
     spin_lock(&g->lock);
@@ -127,7 +127,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
         /* One byte per SGI, a bit per source; the last sender stands for all of them. */
         u32 first = (u32)(off & 0xf);
         for (u32 b = 0; b < width && first + b < 16; b++) {
-            const struct vgic_irq *irq = &vcpu->vgic.priv[first + b];
+            const struct vgic_irq *irq = &vcpu->arch.vgic.priv[first + b];
             if (irq->pending_latch)
                 *val |= (u64)(1u << (irq->sgi_source & 7)) << (8 * b);
         }
@@ -135,7 +135,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
         long first = block_first_intid(off);
         if (first >= 0 && first < VGIC_NR_PRIVATE) {
             vgic_resample_locked(vm, vcpu); /* ISPENDR0 shows the timer line as it is now */
-            vgic_regs_read(vcpu->vgic.priv, 0, VGIC_NR_PRIVATE, off, width, val);
+            vgic_regs_read(vcpu->arch.vgic.priv, 0, VGIC_NR_PRIVATE, off, width, val);
         }
         else if (first > 0)
             vgic_regs_read(g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val);
@@ -148,7 +148,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
 {
     vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     (void)dev;
     if (off == GICD_SGIR) {
         send_sgi(vcpu, (u32)val);
@@ -177,7 +177,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
             u8 sources = (u8)(val >> (8 * b));
             if (!sources)
                 continue;
-            struct vgic_irq *irq = &vcpu->vgic.priv[first + b];
+            struct vgic_irq *irq = &vcpu->arch.vgic.priv[first + b];
             if (set) {
                 irq->sgi_source = (u8)__builtin_ctz(sources);
                 vgic_mark_pending_locked(irq);
@@ -190,7 +190,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
     } else {
         long first = block_first_intid(off);
         if (first >= 0 && first < VGIC_NR_PRIVATE)
-            vgic_regs_write(vm, vcpu, vcpu->vgic.priv, 0, VGIC_NR_PRIVATE, off, width, val);
+            vgic_regs_write(vm, vcpu, vcpu->arch.vgic.priv, 0, VGIC_NR_PRIVATE, off, width, val);
         else if (first > 0)
             vgic_regs_write(vm, vcpu, g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val);
     }
@@ -207,8 +207,8 @@ static u8 group_mask(const struct vgic_cpu *c) { return (u8)(0xffu << (MIN(c->cc
 static u32 running_priority(struct vm *vm, struct vcpu *vcpu)
 {
     u32 rp = IDLE_PRIORITY;
-    for (u32 i = 0; i < vcpu->vgic.cc_active_count; i++) {
-        const struct vgic_irq *irq = irq_at(vm, vcpu, vcpu->vgic.cc_active[i]);
+    for (u32 i = 0; i < vcpu->arch.vgic.cc_active_count; i++) {
+        const struct vgic_irq *irq = irq_at(vm, vcpu, vcpu->arch.vgic.cc_active[i]);
         if (irq && irq->priority < rp)
             rp = irq->priority;
     }
@@ -219,11 +219,11 @@ static u32 running_priority(struct vm *vm, struct vcpu *vcpu)
  * that would be signalled now (enabled interface, above the mask and the running priority). */
 static u32 best_pending_locked(struct vm *vm, struct vcpu *vcpu, bool signalled)
 {
-    struct vgic_cpu *c = &vcpu->vgic;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
     u32 best = SPURIOUS, best_prio = IDLE_PRIORITY;
     u32 limit = IDLE_PRIORITY, pmr = IDLE_PRIORITY;
     if (signalled) {
-        if (!(c->cc_ctlr & GICC_CTLR_ENABLE) || !(vm->vgic.ctlr & 1))
+        if (!(c->cc_ctlr & GICC_CTLR_ENABLE) || !(vm->arch.vgic.ctlr & 1))
             return SPURIOUS;
         u32 rp = running_priority(vm, vcpu);
         u8 gm = group_mask(c);
@@ -239,9 +239,9 @@ static u32 best_pending_locked(struct vm *vm, struct vcpu *vcpu, bool signalled)
             best = i, best_prio = irq->priority;
     }
     for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++) {
-        for (u64 bits = vm->vgic.spi_hot[w]; bits; bits &= bits - 1) {
+        for (u64 bits = vm->arch.vgic.spi_hot[w]; bits; bits &= bits - 1) {
             u32 n = w * 64 + (u32)__builtin_ctzll(bits);
-            const struct vgic_irq *irq = &vm->vgic.spi[n];
+            const struct vgic_irq *irq = &vm->arch.vgic.spi[n];
             if (irq->active || irq->target != vcpu->id || !irq->enabled || !pending(irq))
                 continue;
             if (irq->priority < best_prio &&
@@ -255,10 +255,10 @@ static u32 best_pending_locked(struct vm *vm, struct vcpu *vcpu, bool signalled)
 void vgic_soft_update_line(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     vgic_resample_locked(vm, vcpu); /* a timer the guest stopped is no longer signalled */
     bool line = best_pending_locked(vm, vcpu, true) != SPURIOUS;
-    spin_unlock(&vm->vgic.lock);
+    spin_unlock(&vm->arch.vgic.lock);
     vcpu_arch_set_virq(vcpu, line);
 }
 
@@ -268,7 +268,7 @@ static u32 acknowledge_locked(struct vm *vm, struct vcpu *vcpu)
     if (intid == SPURIOUS)
         return SPURIOUS;
     struct vgic_irq *irq = irq_at(vm, vcpu, intid);
-    struct vgic_cpu *c = &vcpu->vgic;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
     irq->active = true;
     irq->pending_latch = irq->repend = false; /* a level source stays pending through its line */
     if (irq->hw)
@@ -283,7 +283,7 @@ static u32 acknowledge_locked(struct vm *vm, struct vcpu *vcpu)
 
 static void drop_priority_locked(struct vcpu *vcpu, u32 intid)
 {
-    struct vgic_cpu *c = &vcpu->vgic;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
     for (u32 i = c->cc_active_count; i-- > 0;) {
         if (c->cc_active[i] == intid) {
             for (u32 j = i; j + 1 < c->cc_active_count; j++)
@@ -308,10 +308,10 @@ static void deactivate_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
 static bool gicc_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
     struct vm *vm = vcpu->vm;
-    struct vgic_cpu *c = &vcpu->vgic;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
     (void)dev, (void)width;
     *val = 0;
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     if (off == GICC_IAR || off == GICC_HPPIR)
         vgic_resample_locked(vm, vcpu);
     switch (off) {
@@ -335,7 +335,7 @@ static bool gicc_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     case GICC_IIDR: *val = GICC_IIDR_V2; break;
     default: break; /* APRs and reserved: zero */
     }
-    spin_unlock(&vm->vgic.lock);
+    spin_unlock(&vm->arch.vgic.lock);
     if (off == GICC_IAR)
         vgic_soft_update_line(vcpu);
     return true;
@@ -344,10 +344,10 @@ static bool gicc_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
 static bool gicc_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
 {
     struct vm *vm = vcpu->vm;
-    struct vgic_cpu *c = &vcpu->vgic;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
     u32 intid = (u32)val & 0x3ff;
     (void)dev, (void)width;
-    spin_lock(&vm->vgic.lock);
+    spin_lock(&vm->arch.vgic.lock);
     switch (off) {
     case GICC_CTLR: c->cc_ctlr = (u32)val & GICC_CTLR_MASK; break;
     case GICC_PMR: c->cc_pmr = (u8)val; break;
@@ -365,7 +365,7 @@ static bool gicc_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
         break;
     default: break;
     }
-    spin_unlock(&vm->vgic.lock);
+    spin_unlock(&vm->arch.vgic.lock);
     vgic_soft_update_line(vcpu);
     return true;
 }
@@ -375,13 +375,13 @@ static const struct vdev_ops gicc_ops = {gicc_read, gicc_write, NULL};
 
 int vgic_v2_create(struct vm *vm, gpa_t gicd, gpa_t gicc, bool soft_cpuif)
 {
-    struct vgic *g = &vm->vgic;
+    struct vgic *g = &vm->arch.vgic;
     if (vm->vcpu_count > 8)
         return -1; /* GICv2 addresses at most 8 CPUs */
     for (u32 i = 0; i < VGIC_NR_SPIS; i++)
         g->spi[i] = (struct vgic_irq){.edge = false, .target = ~0u};
     for (u32 c = 0; c < vm->vcpu_count; c++) {
-        struct vgic_cpu *vc = &vm->vcpus[c]->vgic;
+        struct vgic_cpu *vc = &vm->vcpus[c]->arch.vgic;
         for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
             vc->priv[i] = (struct vgic_irq){.edge = i < 16};
         vc->cc_ctlr = 0;
