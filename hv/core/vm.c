@@ -231,10 +231,6 @@ static int load_images(struct vm *vm, struct diag *d)
     return 0;
 }
 
-static u64 boot_arg(const struct vm_config *c)
-{
-    return c->dtb.has_load_addr ? c->dtb.load_gpa.val : 0;
-}
 
 static int create_vcpus(struct vm *vm, const struct vm_host_info *host, struct diag *d)
 {
@@ -391,7 +387,7 @@ void vm_start(struct vm *vm)
     spin_lock(&vm->lock);
     __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
     spin_unlock(&vm->lock);
-    vcpu_power_on(vm->vcpus[0], vm->config->entry_point, boot_arg(vm->config));
+    vcpu_boot(vm->vcpus[0], vm->config->entry_point);
 }
 
 /* Everything here happens under vm->lock: once the state is ENDING, another pCPU may stop the

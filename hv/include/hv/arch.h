@@ -28,8 +28,8 @@ void vm_arch_revoke(struct vm *vm);
 /* Virtual CPU id (MPIDR on aarch64) of vCPU `index`. */
 u64 vcpu_arch_hwid(u32 index);
 void vcpu_arch_init(struct vcpu *vcpu);
-/* Sets the vCPU to its architectural reset state, entering at entry with arg in the
- * boot-protocol register (x0). */
+/* Sets the vCPU to its architectural reset state, entering at entry with arg in the first
+ * argument register (x0 on arm64). */
 void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg);
 /* Makes the vCPU's EL1 state and stage-2 context live on this pCPU (a no-op when it already
  * is); called before running it, not on every exit. */
@@ -47,6 +47,9 @@ void vcpu_arch_unload(struct vcpu *vcpu);
 /* Updates the vCPU's software-checked timers at host counter value now (raising what expired)
  * and returns the next host counter value at which one expires, or 0. */
 u64 vcpu_arch_timer_poll(struct vcpu *vcpu, u64 now);
+/* The VM's boot vCPU was just reset at its entry point: places the boot protocol's arguments
+ * (arm64 Linux: x0 = guest-physical address of the DTB, 0 without one). */
+void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot);
 /* The arch's part of the guest's device tree parameters (its interrupt controller). */
 void vm_arch_fdt_params(struct vm *vm, struct vm_fdt_params *p);
 /* Called once per pCPU before it runs any vCPU. */

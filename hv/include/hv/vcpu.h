@@ -38,8 +38,10 @@ struct vcpu {
 
 struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 pcpu);
 void vcpu_destroy(struct vcpu *vcpu);
-/* PSCI CPU_ON and friends: power a vCPU on at entry with one argument register. */
+/* The firmware interface's CPU_ON: power a vCPU on at entry with one argument register. */
 int vcpu_power_on(struct vcpu *vcpu, gpa_t entry, u64 arg);
+/* Starts the VM's boot vCPU at entry with the boot protocol's arguments (vm_arch_boot_setup). */
+int vcpu_boot(struct vcpu *vcpu, gpa_t entry);
 void vcpu_power_off(struct vcpu *vcpu);
 
 #endif

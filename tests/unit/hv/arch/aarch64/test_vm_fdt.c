@@ -284,10 +284,10 @@ static struct vm_fdt_params base_params(u32 cpus, enum vm_fdt_gic gic)
     p.cpu_count = cpus;
     for (u32 i = 0; i < cpus; i++)
         p.cpu_hwid[i] = i;
-    p.gic = gic;
-    p.gicd_base = 0x8000000;
-    p.gicr_base = 0x80a0000;
-    p.gicc_base = 0x8010000;
+    p.arch.gic = gic;
+    p.arch.gicd_base = 0x8000000;
+    p.arch.gicr_base = 0x80a0000;
+    p.arch.gicc_base = 0x8010000;
     p.uart_base = 0x9000000;
     p.uart_irq = 33;
     return p;
@@ -310,8 +310,8 @@ static void check_root(const struct fdt *f)
     assert_u32(f, root, "#address-cells", 2);
     assert_u32(f, root, "#size-cells", 2);
     assert_string(f, root, "compatible", "linux,dummy-virt");
-    assert_u32(f, root, "interrupt-parent", VM_FDT_PHANDLE_GIC);
-    assert_int_equal(fdt_find_phandle(f, VM_FDT_PHANDLE_GIC), node_at(f, "/intc@8000000"));
+    assert_u32(f, root, "interrupt-parent", VM_FDT_PHANDLE_INTC);
+    assert_int_equal(fdt_find_phandle(f, VM_FDT_PHANDLE_INTC), node_at(f, "/intc@8000000"));
     static const char *const psci_compat[] = {"arm,psci-1.0", "arm,psci-0.2"};
     int psci = node_at(f, "/psci");
     assert_strings(f, psci, "compatible", psci_compat, 2);
@@ -372,7 +372,7 @@ static void gen_v3_one_cpu_full(void **state)
     assert_u32(&f, gic, "#address-cells", 0);
     const u32 greg[] = {0, 0x8000000, 0, 0x10000, 0, 0x80a0000, 0, 0x20000};
     assert_cells(&f, gic, "reg", greg, 8);
-    assert_u32(&f, gic, "phandle", VM_FDT_PHANDLE_GIC);
+    assert_u32(&f, gic, "phandle", VM_FDT_PHANDLE_INTC);
 
     check_timer(&f, 8);
 
@@ -444,8 +444,8 @@ static void gen_v2_two_cpus(void **state)
 {
     (void)state;
     struct vm_fdt_params p = base_params(2, VM_FDT_GICV2);
-    p.gicd_base = 0x2f000000;
-    p.gicc_base = 0x2c000000;
+    p.arch.gicd_base = 0x2f000000;
+    p.arch.gicc_base = 0x2c000000;
     p.mem[0].base = 0x80000000;
     p.mem[0].size = GiB(2);
     p.mem[1].base = 0x880000000ull;
@@ -465,8 +465,8 @@ static void gen_v2_two_cpus(void **state)
     assert_empty_prop(&f, gic, "interrupt-controller");
     const u32 greg[] = {0, 0x2f000000, 0, 0x1000, 0, 0x2c000000, 0, 0x2000};
     assert_cells(&f, gic, "reg", greg, 8);
-    assert_u32(&f, fdt_root(&f), "interrupt-parent", VM_FDT_PHANDLE_GIC);
-    assert_int_equal(fdt_find_phandle(&f, VM_FDT_PHANDLE_GIC), gic);
+    assert_u32(&f, fdt_root(&f), "interrupt-parent", VM_FDT_PHANDLE_INTC);
+    assert_int_equal(fdt_find_phandle(&f, VM_FDT_PHANDLE_INTC), gic);
     check_timer(&f, 0x308); /* CPU mask 0b11 in bits 15:8, level low */
 
     const u32 m0[] = {0, 0x80000000, 0, 0x80000000};
@@ -485,8 +485,8 @@ static void gen_v2_two_cpus(void **state)
 
     /* Explicit sizes win over the defaults; 8 vCPUs fill the GICv2 CPU mask. */
     p = base_params(8, VM_FDT_GICV2);
-    p.gicd_size = 0x10000;
-    p.gicc_size = 0x10000;
+    p.arch.gicd_size = 0x10000;
+    p.arch.gicc_size = 0x10000;
     n = generate(&p, buf, &f);
     const u32 greg2[] = {0, 0x8000000, 0, 0x10000, 0, 0x8010000, 0, 0x10000};
     assert_cells(&f, node_at(&f, "/intc@8000000"), "reg", greg2, 8);
@@ -555,10 +555,10 @@ static void gen_bad_params(void **state)
     EXPECT_BAD(q.cpu_count = VM_MAX_VCPUS + 1);
     EXPECT_BAD(q.cpu_hwid[1] = 0);
     EXPECT_BAD(q.cpu_hwid[1] = 0x80000000); /* same affinity as vCPU 0 */
-    EXPECT_BAD(q.gic = VM_FDT_GIC_NONE);
-    EXPECT_BAD(q.gic = (enum vm_fdt_gic)7);
-    EXPECT_BAD((q.gic = VM_FDT_GICV2, q.cpu_count = 9));
-    EXPECT_BAD((q.gicd_base = ~0ull - 0x100));
+    EXPECT_BAD(q.arch.gic = VM_FDT_GIC_NONE);
+    EXPECT_BAD(q.arch.gic = (enum vm_fdt_gic)7);
+    EXPECT_BAD((q.arch.gic = VM_FDT_GICV2, q.cpu_count = 9));
+    EXPECT_BAD((q.arch.gicd_base = ~0ull - 0x100));
     EXPECT_BAD((q.has_uart = true, q.uart_irq = 31));
     EXPECT_BAD((q.has_uart = true, q.uart_irq = 1020));
     EXPECT_BAD((q.has_initrd = true, q.initrd_start = 0x48000000, q.initrd_end = 0x48000000));
@@ -617,7 +617,7 @@ static void patch_generated_is_identity(void **state)
     ps[1].initrd_start = 0x48000000;
     ps[1].initrd_end = 0x48800000;
     ps[2] = ps[1];
-    ps[2].gic = VM_FDT_GICV3;
+    ps[2].arch.gic = VM_FDT_GICV3;
     ps[2].mem_count = 2;
     ps[2].mem[1].base = 0x100000000ull;
     ps[2].mem[1].size = GiB(1);
@@ -656,10 +656,10 @@ static void gen_with_host_devices(void **state)
         assert_dtc_clean(buf, n);
         assert_phandles_resolve(&f);
         int rtc = node_at(&f, "/pl031@9010000");
-        u32 parent = VM_FDT_PHANDLE_GIC; /* QEMU's nodes inherit the root's: the guest GIC */
+        u32 parent = VM_FDT_PHANDLE_INTC; /* QEMU's nodes inherit the root's: the guest GIC */
         fdt_prop_u32(&f, rtc, "interrupt-parent", &parent);
-        assert_int_equal(parent, VM_FDT_PHANDLE_GIC);
-        assert_u32(&f, fdt_root(&f), "interrupt-parent", VM_FDT_PHANDLE_GIC);
+        assert_int_equal(parent, VM_FDT_PHANDLE_INTC);
+        assert_u32(&f, fdt_root(&f), "interrupt-parent", VM_FDT_PHANDLE_INTC);
         const u32 irq[3] = {0, 2, 4};
         assert_cells(&f, rtc, "interrupts", irq, 3);
         u64 base = 0, size = 0;

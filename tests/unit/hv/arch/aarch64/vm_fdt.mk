@@ -1,8 +1,10 @@
-# Guest device tree generation and patching (hv/core/vm_fdt.c). The fixture is QEMU's own virt
+# Guest device tree generation and patching: the generic writer (hv/core/vm_fdt.c) with the
+# aarch64 nodes (hv/arch/aarch64/vm_fdt_arch.c). The fixture is QEMU's own virt
 # DTB with 4 vCPUs, dumped at build time (never committed); the tests also run dtc over their
 # outputs and compile small .dts sources they carry inline.
 UNIT_TESTS += test_vm_fdt
-test_vm_fdt_SRCS := tests/unit/hv/test_vm_fdt.c hv/core/vm_fdt.c lib/src/fdt.c lib/src/fdt_write.c \
+test_vm_fdt_SRCS := tests/unit/hv/arch/aarch64/test_vm_fdt.c hv/core/vm_fdt.c hv/core/vm_fdt_node.c \
+	hv/arch/aarch64/vm_fdt_arch.c lib/src/fdt.c lib/src/fdt_write.c \
 	lib/src/fmt.c lib/src/string.c
 
 # HOST_OUT is defined after this file is included, so spell the directory out.
@@ -15,4 +17,5 @@ $(VM_FDT_FIXTURE_OUT)/qemu-virt-smp4.dtb: | bootstrap
 	  || { cat $@.log; rm -f $@; exit 1; }
 
 $(BUILD)/host/unit/test_vm_fdt: $(VM_FDT_FIXTURE_OUT)/qemu-virt-smp4.dtb
+$(BUILD)/host/unit/test_vm_fdt: HOST_CFLAGS += -Ihv/arch/aarch64/include
 $(BUILD)/host/unit/test_vm_fdt: HOST_CFLAGS += -DVM_FDT_FIXTURE_DIR='"$(abspath $(VM_FDT_FIXTURE_OUT))"'
