@@ -6,12 +6,13 @@
 # same configs.
 CHECK_TOOL := $(BUILD)/host/cvisor-check
 CHECK_TOOL_SRCS := tools/cvisor_check.c hv/core/vm_config.c hv/core/vm_config_validate.c hv/core/vm_config_host.c \
+  hv/arch/$(HV_HOST_ARCH)/vm_emu_arch.c \
   lib/src/toml.c lib/src/diag.c lib/src/fmt.c lib/src/string.c lib/src/fdt.c lib/src/fdt_pt.c lib/src/fdt_irq.c
 DTB ?=
 DTB_AT ?=
 CHECK_MACHINE_DTB := $(IMAGE_DIR)/machine.dtb
 
-$(CHECK_TOOL): $(CHECK_TOOL_SRCS) $(wildcard lib/include/lib/*.h hv/include/hv/*.h) | bootstrap
+$(CHECK_TOOL): $(CHECK_TOOL_SRCS) $(wildcard lib/include/lib/*.h hv/include/hv/*.h hv/arch/$(HV_HOST_ARCH)/include/arch/*.h) | bootstrap
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -Ihv/arch/aarch64/include $(CHECK_TOOL_SRCS) -o $@
 

@@ -9,7 +9,10 @@
 # and no real architecture's base headers; a test of arch code adds that arch's hv headers itself.
 
 HOST_CC ?= clang
-HOST_INC := -Ilib/include -Ibase/include -Ihv/include -Itests/unit/hostarch
+# The hypervisor's generic code is tested with the arch headers and tables of ARCH's hv port (or,
+# for an ARCH whose hypervisor is not ported yet, aarch64's).
+HV_HOST_ARCH := $(if $(wildcard hv/arch/$(ARCH)/include),$(ARCH),aarch64)
+HOST_INC := -Ilib/include -Ibase/include -Ihv/include -Itests/unit/hostarch -Ihv/arch/$(HV_HOST_ARCH)/include
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -DCVISOR_HOSTED -Wall -Wextra -Werror -g -O1 $(HOST_INC)
 HOST_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 20

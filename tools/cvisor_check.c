@@ -135,7 +135,7 @@ static void find_cpus(const struct fdt *f, struct vm_host_info *h)
         const char *type = fdt_prop_string(f, c, "device_type");
         u64 hwid;
         if (type && !strcmp(type, "cpu") && fdt_reg(f, c, 0, &hwid, NULL))
-            h->cpu_mpidr[h->cpu_count++] = hwid;
+            h->cpu_hwid[h->cpu_count++] = hwid;
     }
 }
 

@@ -82,7 +82,7 @@ static void host_info(struct vm_host_info *h)
     h->ipa_limit = vm_arch_ipa_limit();
     h->cpu_count = cpu_count();
     for (u32 c = 0; c < cpu_count(); c++)
-        h->cpu_mpidr[c] = cpu_hwid(c);
+        h->cpu_hwid[c] = cpu_hwid(c);
     h->gic_version = gic_version();
     h->fdt = &boot_info.fdt;
     h->image_size = embedded_image_size;

@@ -360,12 +360,14 @@ void vm_release(struct vm *vm)
     vm_arch_destroy(vm);
     vm_mem_release(vm); /* what it touched is scrubbed */
     dev_release_all(vm); /* reserved ranges and devices may go to another VM now, scrubbed */
-    for (struct vdev *dev = vm->devices, *next; dev; dev = next) {
-        next = dev->next;
-        if (dev->ops->destroy)
-            dev->ops->destroy(dev);
+    for (int space = 0; space < 2; space++) {
+        for (struct vdev *dev = space ? vm->pio_devices : vm->devices, *next; dev; dev = next) {
+            next = dev->next;
+            if (dev->ops->destroy)
+                dev->ops->destroy(dev);
+        }
     }
-    vm->devices = NULL;
+    vm->devices = vm->pio_devices = NULL;
     vm->console = NULL;
 }
 
@@ -450,10 +452,20 @@ struct vdev *vm_find_vdev(struct vm *vm, gpa_t addr)
     return NULL;
 }
 
+struct vdev *vm_find_pio_vdev(struct vm *vm, u32 port)
+{
+    for (struct vdev *d = vm->pio_devices; d; d = d->next)
+        if (port >= d->base.val && port - d->base.val < d->size)
+            return d;
+    return NULL;
+}
+
+/* Two lists, so an MMIO exit never walks the port devices. */
 void vm_add_vdev(struct vm *vm, struct vdev *dev)
 {
-    dev->next = vm->devices;
-    vm->devices = dev;
+    struct vdev **list = dev->space == VDEV_SPACE_PIO ? &vm->pio_devices : &vm->devices;
+    dev->next = *list;
+    *list = dev;
 }
 
 static void console_flush_locked(struct vm *vm)

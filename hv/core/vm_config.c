@@ -381,36 +381,38 @@ static void dec_regions(struct dec *d, const struct toml_value *v, const char *f
 
 /* ---- [devices] ---- */
 
-static const struct {
-    u32 code;
-    const char *name;
-} emu_types[] = {
-    {VM_EMU_DUMMY, "dummy"},
-    {VM_EMU_GICV2, "interrupt controller (vGICv2)"},
-    {VM_EMU_CONSOLE, "console"},
-    {VM_EMU_IVC, "IVC channel"},
-    {VM_EMU_GICV3_GICR, "GICv3 redistributor, partial passthrough"},
-    {VM_EMU_GICV3_GICD, "GICv3 distributor, partial passthrough"},
-    {VM_EMU_GICV3_ITS, "GICv3 ITS, partial passthrough"},
-    {VM_EMU_PLIC, "PLIC, partial passthrough"},
-    {VM_EMU_VIRTIO_BLK, "virtio-blk"},
-    {VM_EMU_VIRTIO_NET, "virtio-net"},
-    {VM_EMU_VIRTIO_CONSOLE, "virtio-console"},
+/* The codes every architecture shares; the arch's own are in its table (vm_arch_emu_types). */
+static const struct vm_emu_type emu_types[] = {
+    {VM_EMU_DUMMY, "dummy", VM_EMU_NOT_EMULATED},
+    {VM_EMU_CONSOLE, "console", VM_EMU_KIND_CONSOLE},
+    {VM_EMU_IVC, "IVC channel", VM_EMU_NOT_EMULATED},
+    {VM_EMU_VIRTIO_BLK, "virtio-blk", VM_EMU_NOT_EMULATED},
+    {VM_EMU_VIRTIO_NET, "virtio-net", VM_EMU_NOT_EMULATED},
+    {VM_EMU_VIRTIO_CONSOLE, "virtio-console", VM_EMU_NOT_EMULATED},
 };
+
+const struct vm_emu_type *vm_emu_type_find(u32 emu_type)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(emu_types); i++)
+        if (emu_types[i].code == emu_type)
+            return &emu_types[i];
+    for (size_t i = 0; i < vm_arch_emu_type_count; i++)
+        if (vm_arch_emu_types[i].code == emu_type)
+            return &vm_arch_emu_types[i];
+    return NULL;
+}
 
 /* Device types cvisor emulates (the others load with a warning). */
 bool vm_emu_type_supported(u32 emu_type)
 {
-    return emu_type == VM_EMU_GICV2 || emu_type == VM_EMU_GICV3_GICD || emu_type == VM_EMU_GICV3_GICR ||
-           emu_type == VM_EMU_CONSOLE;
+    const struct vm_emu_type *t = vm_emu_type_find(emu_type);
+    return t && t->kind != VM_EMU_NOT_EMULATED;
 }
 
 const char *vm_emu_type_name(u32 emu_type)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(emu_types); i++)
-        if (emu_types[i].code == emu_type)
-            return emu_types[i].name;
-    return NULL;
+    const struct vm_emu_type *t = vm_emu_type_find(emu_type);
+    return t ? t->name : NULL;
 }
 
 static void dec_emu_cfg(struct dec *d, const struct toml_value *v, const char *field, struct vm_emu_device *e)

@@ -27,7 +27,7 @@ static size_t host_reserved_count(const struct vm_host_info *h)
 
 static size_t host_cpu_count(const struct vm_host_info *h)
 {
-    return MIN(h->cpu_count, ARRAY_SIZE(h->cpu_mpidr));
+    return MIN(h->cpu_count, ARRAY_SIZE(h->cpu_hwid));
 }
 
 static u64 host_ram_total(const struct vm_host_info *h)
@@ -368,27 +368,22 @@ static void check_addresses(const struct vm_config *cfg, struct diag *diag)
 
 /* ---- vCPUs ---- */
 
-static bool mpidr_equal(u64 a, u64 b)
-{
-    return (a & VM_MPIDR_AFF_MASK) == (b & VM_MPIDR_AFF_MASK);
-}
-
-/* pCPU index with this MPIDR, or -1. */
-static int host_cpu_of(const struct vm_host_info *h, u64 mpidr)
+/* pCPU index with this hardware id, or -1. */
+static int host_cpu_of(const struct vm_host_info *h, u64 hwid)
 {
     for (size_t i = 0; i < host_cpu_count(h); i++)
-        if (mpidr_equal(h->cpu_mpidr[i], mpidr))
+        if (vm_arch_hwid_equal(h->cpu_hwid[i], hwid))
             return (int)i;
     return -1;
 }
 
-/* "0x0 0x1 0x100 ..." — the MPIDRs a config may name, for messages. */
-static void list_mpidrs(const struct vm_host_info *h, char *buf, size_t size)
+/* "0x0 0x1 0x100 ..." — the hardware ids a config may name, for messages. */
+static void list_hwids(const struct vm_host_info *h, char *buf, size_t size)
 {
     size_t n = host_cpu_count(h), pos = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && i < 6 && pos < size; i++)
-        pos += (size_t)fmt_snprintf(buf + pos, size - pos, "%s0x%llx", i ? " " : "", ULL(h->cpu_mpidr[i]));
+        pos += (size_t)fmt_snprintf(buf + pos, size - pos, "%s0x%llx", i ? " " : "", ULL(h->cpu_hwid[i]));
     if (n > 6 && pos < size)
         fmt_snprintf(buf + pos, size - pos, " ...");
 }
@@ -400,15 +395,16 @@ static void check_cpu_id(const struct vm_config *cfg, const struct vm_host_info 
     u64 id = cfg->phys_cpu_ids[i];
     fmt_snprintf(field, sizeof(field), "base.phys_cpu_ids[%zu]", i);
     if (host_cpu_of(h, id) < 0) {
-        list_mpidrs(h, cpus, sizeof(cpus));
+        list_hwids(h, cpus, sizeof(cpus));
         diag_error(diag, cfg->file, cfg->phys_cpu_ids_line, field,
-                   "MPIDR 0x%llx is not a CPU of this machine (its MPIDRs: %s)", ULL(id), cpus);
+                   VM_ARCH_HWID_NAME " 0x%llx is not a CPU of this machine (its " VM_ARCH_HWID_NAME "s: %s)", ULL(id),
+                   cpus);
         return;
     }
     for (size_t j = 0; j < i; j++)
-        if (mpidr_equal(cfg->phys_cpu_ids[j], id))
+        if (vm_arch_hwid_equal(cfg->phys_cpu_ids[j], id))
             diag_error(diag, cfg->file, cfg->phys_cpu_ids_line, field,
-                       "MPIDR 0x%llx is also phys_cpu_ids[%zu]; to share a pCPU use phys_cpu_sets", ULL(id),
+                       VM_ARCH_HWID_NAME " 0x%llx is also phys_cpu_ids[%zu]; to share a pCPU use phys_cpu_sets", ULL(id),
                        j);
 }
 
@@ -416,7 +412,7 @@ static void check_cpu_ids(const struct vm_config *cfg, const struct vm_host_info
 {
     if (cfg->phys_cpu_id_count != cfg->cpu_num)
         diag_error(diag, cfg->file, cfg->phys_cpu_ids_line, "base.phys_cpu_ids",
-                   "phys_cpu_ids has %zu entr%s but cpu_num is %u; give one MPIDR per vCPU",
+                   "phys_cpu_ids has %zu entr%s but cpu_num is %u; give one " VM_ARCH_HWID_NAME " per vCPU",
                    cfg->phys_cpu_id_count, cfg->phys_cpu_id_count == 1 ? "y" : "ies", cfg->cpu_num);
     for (size_t i = 0; i < cfg->phys_cpu_id_count; i++)
         check_cpu_id(cfg, h, diag, i);

@@ -51,9 +51,8 @@ int vm_setup_devices(struct vm *vm, struct diag *d)
         return -1;
     for (size_t i = 0; i < c->emu_device_count; i++) {
         const struct vm_emu_device *e = &c->emu_devices[i];
-        if (e->emu_type == VM_EMU_GICV3_GICD || e->emu_type == VM_EMU_GICV3_GICR || e->emu_type == VM_EMU_GICV2)
-            continue;
-        if (e->emu_type == VM_EMU_CONSOLE) {
+        const struct vm_emu_type *t = vm_emu_type_find(e->emu_type);
+        if (t && t->kind == VM_EMU_KIND_CONSOLE) {
             if (vm->console) {
                 diag_error(d, c->file, e->line, "devices.emu_devices", "only one console per VM is supported");
                 return -1;

@@ -49,7 +49,7 @@ static struct vm_host_info host = {
     .ram_count = 1,
     .reserved = {{{0x40000000}, 0x2000000}},
     .reserved_count = 1,
-    .cpu_mpidr = {0x0, 0x1},
+    .cpu_hwid = {0x0, 0x1},
     .cpu_count = 2,
 };
 

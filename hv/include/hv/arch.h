@@ -37,6 +37,7 @@ void vcpu_arch_load(struct vcpu *vcpu);
 /* Runs the loaded vCPU until an exit the generic code must see. */
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit);
 void vcpu_arch_set_return(struct vcpu *vcpu, u64 value);      /* hypercall result */
+/* The value of the read of the last VCPU_EXIT_MMIO (or VCPU_EXIT_PIO) exit. */
 void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value);
 /* Gives the guest a synchronous external abort for the access (data, or instruction fetch) of
  * its last exit, at guest-virtual address va, taken at its EL1 as a machine would take it. */

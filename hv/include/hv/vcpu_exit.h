@@ -12,6 +12,7 @@ enum vcpu_exit_reason {
     VCPU_EXIT_IRQ,       /* a host interrupt is pending at EL2 */
     VCPU_EXIT_HYPERCALL, /* cvisor hypercall: nr and arguments */
     VCPU_EXIT_MMIO,      /* access to guest-physical space that no memory region maps */
+    VCPU_EXIT_PIO,       /* port I/O (architectures with a port space: x86's IN/OUT) */
     VCPU_EXIT_HALT,      /* WFI: nothing to do until an interrupt */
     VCPU_EXIT_YIELD,     /* WFE or a voluntary yield */
     VCPU_EXIT_TIMER,     /* the guest reprogrammed an emulated timer */
@@ -32,6 +33,12 @@ struct vcpu_exit {
             u64 data; /* value written (writes) */
             u64 va;   /* guest-virtual address of the access (for an injected abort) */
         } mmio;
+        struct {
+            u32 port;
+            u8 width; /* bytes: 1, 2, 4 */
+            bool write;
+            u64 data; /* value written (writes) */
+        } pio;
         struct {
             char what[96];
             gpa_t addr; /* faulting guest-physical address when known, else 0 */

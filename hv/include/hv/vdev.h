@@ -1,4 +1,6 @@
-/* Emulated MMIO devices of a VM: found by guest-physical address on a stage-2 fault. */
+/* Emulated devices of a VM: found by address when an access exits, in the guest-physical space
+ * (MMIO: a stage-2 fault) or, on architectures that have one, the port I/O space (x86's IN/OUT,
+ * a VCPU_EXIT_PIO). */
 #ifndef HV_VDEV_H
 #define HV_VDEV_H
 
@@ -16,8 +18,12 @@ struct vdev_ops {
     void (*destroy)(struct vdev *dev);
 };
 
+/* The address space a device answers in; base is a guest-physical address, or a port number. */
+enum vdev_space { VDEV_SPACE_MMIO, VDEV_SPACE_PIO };
+
 struct vdev {
     const char *name;
+    enum vdev_space space;
     gpa_t base;
     u64 size;
     const struct vdev_ops *ops;

@@ -56,7 +56,8 @@ struct vm {
     size_t mem_count;
     u64 ram_bytes;
     struct vm_arch arch;    /* stage-2 tables, interrupt controller: the arch's (arch/vm_arch.h) */
-    struct vdev *devices;
+    struct vdev *devices;   /* emulated MMIO devices */
+    struct vdev *pio_devices; /* ... and port I/O ones (vdev.space) */
     struct vconsole *console; /* emulated console UART, if any */
     u64 ramdisk_size;       /* bytes loaded at ramdisk_load_addr */
 
@@ -116,6 +117,9 @@ struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid);
  * Returns true when the access can simply be retried. */
 bool vm_fault_in(struct vm *vm, gpa_t addr);
 struct vdev *vm_find_vdev(struct vm *vm, gpa_t addr);
+/* The port I/O device at port, or NULL. */
+struct vdev *vm_find_pio_vdev(struct vm *vm, u32 port);
+/* Adds an emulated device, in the address space dev->space says. */
 void vm_add_vdev(struct vm *vm, struct vdev *dev);
 
 void vm_console_put(struct vm *vm, char c);

@@ -3,6 +3,7 @@
 #ifndef HV_VM_CONFIG_H
 #define HV_VM_CONFIG_H
 
+#include <arch/vm_config_arch.h>
 #include <lib/addr.h>
 #include <lib/diag.h>
 #include <lib/toml.h>
@@ -33,22 +34,27 @@ struct fdt;
 /* Sizes and region addresses must be multiples of the stage-2 page size. */
 #define VM_CONFIG_ALIGN 0x1000u
 
-/* phys_cpu_ids are matched against host MPIDRs on the affinity fields only (Aff3, Aff2..Aff0),
- * so a raw MPIDR_EL1 (RES1 bit 31, U, MT) and a config's plain affinity value compare equal. */
-#define VM_MPIDR_AFF_MASK 0xff00ffffffull
-
-/* emu_devices emu_type codes (axvisor). */
+/* emu_devices emu_type codes every architecture shares (axvisor's numbering); those of the
+ * architecture's own devices (its interrupt controllers) are in <arch/vm_config_arch.h>. */
 #define VM_EMU_DUMMY 0x0u
-#define VM_EMU_GICV2 0x1u
 #define VM_EMU_CONSOLE 0x2u
 #define VM_EMU_IVC 0xAu
-#define VM_EMU_GICV3_GICR 0x20u
-#define VM_EMU_GICV3_GICD 0x21u
-#define VM_EMU_GICV3_ITS 0x22u
-#define VM_EMU_PLIC 0x30u
 #define VM_EMU_VIRTIO_BLK 0xE1u
 #define VM_EMU_VIRTIO_NET 0xE2u
 #define VM_EMU_VIRTIO_CONSOLE 0xE3u
+
+/* How an emu_type is set up: not at all (accepted with a warning), as the VM's console UART
+ * (generic), or as part of the interrupt controller the arch creates (vm_arch_setup_devices). */
+enum vm_emu_kind { VM_EMU_NOT_EMULATED, VM_EMU_KIND_CONSOLE, VM_EMU_KIND_IRQCHIP };
+struct vm_emu_type {
+    u32 code;
+    const char *name;
+    enum vm_emu_kind kind;
+};
+/* The architecture's device table (hv/arch/<arch>/vm_emu_arch.c): its codes, and the names of
+ * other architectures' codes it does not emulate (so a config meant for them reads clearly). */
+extern const struct vm_emu_type vm_arch_emu_types[];
+extern const size_t vm_arch_emu_type_count;
 
 enum vm_map_type {
     VM_MAP_ALLOC = 0,     /* allocate host memory anywhere, map at gpa */
@@ -112,7 +118,7 @@ struct vm_config {
     u32 vm_type;
     u32 cpu_num;
     bool has_phys_cpu_ids;          /* given and non-empty */
-    u64 phys_cpu_ids[VM_MAX_VCPUS]; /* MPIDR affinity values on Arm */
+    u64 phys_cpu_ids[VM_MAX_VCPUS]; /* hardware CPU ids (vm_arch_hwid_equal compares them) */
     size_t phys_cpu_id_count;
     bool has_phys_cpu_sets;          /* given and non-empty */
     u64 phys_cpu_sets[VM_MAX_VCPUS]; /* one pCPU-index bitmask per vCPU */
@@ -161,7 +167,7 @@ struct vm_host_info {
     size_t hv_device_count;
     hpa_t console_base; /* the hypervisor's console UART (one page); 0: none */
     u64 ipa_limit;      /* guest-physical addresses stage 2 can map are below this; 0: unchecked */
-    u64 cpu_mpidr[64]; /* index = pCPU number */
+    u64 cpu_hwid[64];  /* hardware CPU id (MPIDR on arm64), index = pCPU number */
     size_t cpu_count;
     /* Optional (zero/NULL: that check is skipped; vm_config_check_host): */
     u32 gic_version;                 /* the host's GIC, 2 or 3 */
@@ -212,12 +218,14 @@ int vm_config_check_image(const struct vm_config *cfg, const char *what, gpa_t l
  * ignored; a config found in conflict with an earlier valid one gets ok[i] = false. */
 void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok[], struct diag *diag);
 
+/* An emu_devices emu_type code: the shared ones, then the arch's table; NULL when unknown. */
+const struct vm_emu_type *vm_emu_type_find(u32 emu_type);
 /* Human-readable name of an emu_devices emu_type code, or NULL when axvisor defines no such type. */
 const char *vm_emu_type_name(u32 emu_type);
 bool vm_emu_type_supported(u32 emu_type);
 
 /* vCPU -> pCPU index placement: phys_cpu_sets wins, then phys_cpu_ids (matched against
- * host->cpu_mpidr), else vCPU n on pCPU n. Returns a pCPU-index bitmask (never 0 for a valid config). */
+ * host->cpu_hwid), else vCPU n on pCPU n. Returns a pCPU-index bitmask (never 0 for a valid config). */
 u64 vm_config_vcpu_affinity(const struct vm_config *cfg, const struct vm_host_info *host, u32 vcpu);
 
 #endif

@@ -106,7 +106,7 @@ static const struct vm_host_info host = {
     .ram_count = 1,
     .reserved = {{{0x40000000}, 0x2000000}},
     .reserved_count = 1,
-    .cpu_mpidr = {0x0, 0x1},
+    .cpu_hwid = {0x0, 0x1},
     .cpu_count = 2,
 };
 
@@ -360,6 +360,13 @@ static void emu_type_names(void **state)
     assert_string_equal(vm_emu_type_name(VM_EMU_VIRTIO_BLK), "virtio-blk");
     assert_string_equal(vm_emu_type_name(0x30), "PLIC, partial passthrough");
     assert_null(vm_emu_type_name(0x99));
+    /* Resolved through the shared codes and the arch's device table (aarch64: the vGIC). */
+    assert_int_equal(vm_emu_type_find(VM_EMU_CONSOLE)->kind, VM_EMU_KIND_CONSOLE);
+    assert_int_equal(vm_emu_type_find(VM_EMU_GICV3_GICD)->kind, VM_EMU_KIND_IRQCHIP);
+    assert_int_equal(vm_emu_type_find(VM_EMU_GICV2)->kind, VM_EMU_KIND_IRQCHIP);
+    assert_true(vm_emu_type_supported(VM_EMU_GICV3_GICR));
+    assert_false(vm_emu_type_supported(VM_EMU_GICV3_ITS));
+    assert_false(vm_emu_type_supported(VM_EMU_VIRTIO_BLK));
 }
 
 /* ---- warnings ---- */
@@ -788,7 +795,7 @@ static const struct vm_host_info host_fw = {
                    {{0x08080000}, 0x20000, "GIC its@8080000"}},
     .hv_device_count = 4,
     .console_base = {0x09000000},
-    .cpu_mpidr = {0x0, 0x1},
+    .cpu_hwid = {0x0, 0x1},
     .cpu_count = 2,
 };
 

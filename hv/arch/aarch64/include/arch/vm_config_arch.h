@@ -1,0 +1,25 @@
+/* What the generic config code (hv/core/vm_config*.c) needs to know about aarch64: how a CPU's
+ * hardware id is named and compared, and the emu_type codes of its devices. */
+#ifndef ARCH_VM_CONFIG_ARCH_H
+#define ARCH_VM_CONFIG_ARCH_H
+
+#include <lib/types.h>
+
+/* A CPU's hardware id (vm_host_info.cpu_hwid, phys_cpu_ids, vcpu->hwid) is its MPIDR; in
+ * messages: */
+#define VM_ARCH_HWID_NAME "MPIDR"
+
+/* phys_cpu_ids are matched against host MPIDRs on the affinity fields only (Aff3, Aff2..Aff0),
+ * so a raw MPIDR_EL1 (RES1 bit 31, U, MT) and a config's plain affinity value compare equal. */
+#define VM_MPIDR_AFF_MASK 0xff00ffffffull
+
+static inline bool vm_arch_hwid_equal(u64 a, u64 b) { return (a & VM_MPIDR_AFF_MASK) == (b & VM_MPIDR_AFF_MASK); }
+
+/* emu_devices emu_type codes of the interrupt controllers (axvisor's numbering). */
+#define VM_EMU_GICV2 0x1u
+#define VM_EMU_GICV3_GICR 0x20u
+#define VM_EMU_GICV3_GICD 0x21u
+#define VM_EMU_GICV3_ITS 0x22u
+#define VM_EMU_PLIC 0x30u
+
+#endif
