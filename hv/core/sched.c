@@ -11,6 +11,7 @@
 #include <hv/shell.h>
 #include <hv/virq.h>
 #include <hv/vm.h>
+#include <hv/vm_lifecycle.h>
 
 /* Room for every vCPU there can be: all VMs at their largest, pinned to one pCPU. A run queue
  * can then never refuse a vCPU (which would leave its VM counting a vCPU that never runs, so
@@ -29,8 +30,6 @@ static struct run_queue rqs[MAX_CPUS];
 static volatile bool need_resched[MAX_CPUS];
 static volatile bool need_reap[MAX_CPUS]; /* a VM with a vCPU here is ending */
 static volatile bool pt_in_guest[MAX_CPUS]; /* running a vCPU that owns the pCPU's interrupt controller */
-
-void vm_finish(struct vm *vm);
 
 void sched_add(struct vcpu *vcpu)
 {

@@ -8,6 +8,7 @@
 #include <hv/shell.h>
 #include <hv/vconsole.h>
 #include <hv/virq.h>
+#include <hv/vm_lifecycle.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -21,9 +22,6 @@ static bool focus_chosen;      /* until the first Ctrl-], the first VM with a co
 static char line[LINE_MAX];
 static size_t line_len;
 
-int vm_shell_start(struct vm *vm);
-int vm_shell_stop(struct vm *vm);
-int vm_shell_create(const char *path);
 
 static bool has_console(const struct vm *vm) { return vm && vm->console && vm->state == VM_RUNNING; }
 

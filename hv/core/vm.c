@@ -17,7 +17,6 @@
 struct vm *vm_table[VM_MAX];
 static spinlock_t vm_table_lock = SPINLOCK_INIT;
 
-void vm_finish(struct vm *vm);
 
 static u32 region_s2_flags(u32 flags)
 {

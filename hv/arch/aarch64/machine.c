@@ -1,8 +1,13 @@
 /* The aarch64 parts of a guest's machine description: its interrupt controller in the device
  * tree parameters (the nodes are written by vm_fdt_arch.c), and the boot protocol. */
+#include <drivers/gic.h>
 #include <hv/arch.h>
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
+
+void vm_arch_host_info(struct vm_host_info *h) { h->gic_version = gic_version(); }
+
+size_t vm_arch_table_pages(const struct vm *vm) { return vm->arch.s2.tables; }
 
 /* Linux's arm64 boot protocol: x0 holds the DTB's address (the rest of x0-x3 are zero). */
 void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot)

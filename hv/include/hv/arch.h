@@ -10,6 +10,7 @@ struct vm;
 struct vcpu;
 struct vcpu_exit;
 struct vm_fdt_params;
+struct vm_host_info;
 
 /* Stage-2 access bits for vm_arch_map. */
 #define S2_READ 0x1u
@@ -53,6 +54,11 @@ u64 vcpu_arch_timer_poll(struct vcpu *vcpu, u64 now);
 void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot);
 /* The arch's part of the guest's device tree parameters (its interrupt controller). */
 void vm_arch_fdt_params(struct vm *vm, struct vm_fdt_params *p);
+/* The arch's facts about the host that config validation checks against (aarch64: the GIC's
+ * version). */
+void vm_arch_host_info(struct vm_host_info *h);
+/* Pages of the VM's second-stage tables (statistics). */
+size_t vm_arch_table_pages(const struct vm *vm);
 /* Called once per pCPU before it runs any vCPU. */
 void hv_arch_cpu_init(void);
 
