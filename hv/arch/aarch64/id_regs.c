@@ -3,6 +3,7 @@
  * that for broken firmware. So such VMs trap ID register reads (HCR_EL2.TID3) and get the
  * hardware values with that field cleared. */
 #include <arch/sysreg.h>
+#include <arch/vcpu_parts.h>
 #include <lib/types.h>
 
 #define ID_CASE(crm, op2)                                                                                  \

@@ -2,6 +2,7 @@
  * at level 1, 1 GiB / 2 MiB blocks where alignment allows. */
 #include <arch/pte.h>
 #include <arch/sysreg.h>
+#include <arch/vcpu_parts.h>
 #include <arch/vm_arch.h>
 #include <base/log.h>
 #include <base/heap.h>

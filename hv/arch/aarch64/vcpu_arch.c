@@ -1,6 +1,7 @@
 /* aarch64 vCPU: reset state, EL1 context switching, and decoding of EL2 traps into generic exits. */
 #include <arch/psci.h>
 #include <arch/sysreg.h>
+#include <arch/vcpu_parts.h>
 #include <base/irq.h>
 #include <drivers/gic.h>
 #include <base/log.h>
@@ -18,8 +19,6 @@ _Static_assert(__builtin_offsetof(struct fpsimd_state, fpsr) == 512, "guest_swit
 u64 vcpu_arch_enter(struct guest_regs *regs);
 void fpsimd_save(struct fpsimd_state *s);
 void fpsimd_restore(const struct fpsimd_state *s);
-bool vpsci_handle(struct vcpu *vcpu, u64 fid);
-u64 stage2_vtcr(void);
 
 #define HCR_VM (1ull << 0)
 #define HCR_SWIO (1ull << 1)
@@ -141,7 +140,6 @@ static void el1_restore(const struct el1_sysregs *s)
 
 /* Makes vcpu's EL1/FP state and stage-2 context live on this pCPU (lazily: a vCPU that keeps
  * its pCPU pays nothing per exit). */
-void vtimer_load(struct vcpu *v);
 
 void vcpu_arch_load(struct vcpu *vcpu)
 {
@@ -197,15 +195,11 @@ void vcpu_arch_set_virq(struct vcpu *vcpu, bool level)
         write_sysreg(hcr_el2, hcr); /* exception return synchronizes it before the guest runs */
 }
 
-void vtimer_deactivated(struct vcpu *v);
-
 void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid)
 {
     if (intid == VTIMER_INTID)
         vtimer_deactivated(vcpu);
 }
-
-bool vtimer_line(struct vcpu *v, bool *level);
 
 bool vcpu_arch_irq_line(struct vcpu *vcpu, u32 intid, bool *level)
 {
@@ -234,8 +228,6 @@ void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu)
     vcpu->arch.hcr &= ~(HCR_IMO | HCR_FMO | HCR_TWI);
 }
 
-void vtimer_irq(u32 intid, void *arg);
-bool vtimer_sysreg(struct vcpu *v, u32 op2, bool read, u64 *val);
 static void maintenance_irq(u32 intid, void *arg);
 
 void hv_arch_cpu_init(void)
@@ -373,8 +365,6 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
 #define ICC_SGI1R_KEY SYSREG_KEY(3, 0, 12, 11, 5)
 #define ICC_ASGI1R_KEY SYSREG_KEY(3, 0, 12, 11, 6)
 #define ICC_SGI0R_KEY SYSREG_KEY(3, 0, 12, 11, 7)
-
-u64 vcpu_arch_id_reg(u32 crm, u32 op2, bool gic_sysregs);
 
 static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
 {

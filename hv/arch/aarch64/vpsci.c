@@ -1,6 +1,7 @@
 /* PSCI 1.1 for guests over HVC (or SMC): what a guest OS needs to start, stop and power off
  * its CPUs and the VM. Each call affects this VM only. */
 #include <arch/psci.h>
+#include <arch/vcpu_parts.h>
 #include <base/log.h>
 #include <hv/arch.h>
 #include <hv/vm.h>

@@ -14,6 +14,7 @@
  * The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and emulated entirely in
  * software, as a level-sensitive PPI. */
 #include <arch/sysreg.h>
+#include <arch/vcpu_parts.h>
 #include <base/irq.h>
 #include <base/percpu.h>
 #include <drivers/gic.h>
@@ -28,7 +29,6 @@
 #define VTIMER_INTID 27
 #define PTIMER_INTID 30
 
-struct vcpu *vcpu_arch_loaded(u32 cpu);
 
 static bool armed(u64 ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK)) == CTL_ENABLE; }
 
