@@ -6,7 +6,7 @@
 # same configs.
 CHECK_TOOL := $(BUILD)/host/cvisor-check
 CHECK_TOOL_SRCS := tools/cvisor_check.c hv/core/vm_config.c hv/core/vm_config_validate.c hv/core/vm_config_host.c \
-  hv/arch/$(HV_HOST_ARCH)/vm_emu_arch.c \
+  hv/arch/$(HV_HOST_ARCH)/vm_config_arch.c \
   lib/src/toml.c lib/src/diag.c lib/src/fmt.c lib/src/string.c lib/src/fdt.c lib/src/fdt_pt.c lib/src/fdt_irq.c
 DTB ?=
 DTB_AT ?=

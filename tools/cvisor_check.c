@@ -344,7 +344,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cvisor-check: %s describes no %s\n", dtb_path, host.ram_count ? "CPU" : "memory");
         return 2;
     }
-    host.gic_version = find_gic(&fdt);
+    host.arch.gic_version = find_gic(&fdt);
     find_firmware_reserved(&fdt, &host);
     find_hypervisor_devices(&fdt, &host);
     host.ipa_limit = 1ull << VM_ARCH_IPA_BITS;
@@ -359,7 +359,7 @@ int main(int argc, char **argv)
         dtb_at = align_up(ram + (ram_size / 2 < 128ull << 20 ? ram_size / 2 : 128ull << 20), 2ull << 20);
     reserve_hypervisor(&host, image_start, image_end, dtb_at, fdt_total_size(blob));
 
-    /* As the boot does (hv/core/main.c create_vms): parse, validate, then the set. */
+    /* As the boot does (hv/core/vm_lifecycle.c vm_lifecycle_create_all): parse, validate, then the set. */
     struct diag d = {.report = print_diag};
     static struct vm_config cfgs[MAX_VMS];
     static struct search searches[MAX_VMS];

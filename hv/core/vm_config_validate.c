@@ -549,31 +549,7 @@ int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *h
 
 /* ---- images ---- */
 
-static const struct vm_image *image_named(const struct vm_config *cfg, const char *what)
-{
-    if (strcmp(what, "bios") == 0)
-        return &cfg->bios;
-    if (strcmp(what, "dtb") == 0)
-        return &cfg->dtb;
-    if (strcmp(what, "ramdisk") == 0)
-        return &cfg->ramdisk;
-    return &cfg->kernel;
-}
 
-int vm_config_check_image(const struct vm_config *cfg, const char *what, gpa_t load_gpa, u64 size,
-                          struct diag *diag)
-{
-    char field[FIELD_MAX];
-    u64 load = load_gpa.val;
-    for (size_t i = 0; i < cfg->region_count; i++)
-        if (range_contains(cfg->regions[i].gpa.val, cfg->regions[i].size, load, size))
-            return 0;
-    fmt_snprintf(field, sizeof(field), "kernel.%s_load_addr", what);
-    diag_error(diag, cfg->file, image_named(cfg, what)->line, field,
-               "VM '%s': %s image of 0x%llx bytes at [0x%llx, 0x%llx) does not fit inside one memory region",
-               cfg->name, what, ULL(size), ULL(load), ULL(range_end(load, size)));
-    return -1;
-}
 
 /* ---- sets of VMs ---- */
 

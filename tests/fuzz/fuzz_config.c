@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         host.fdt = &host_fdt;
         host.image_size = image_size;
     }
-    host.gic_version = size ? 2 + (data[size - 1] & 1) : 3; /* either host GIC */
+    host.arch.gic_version = size ? 2 + (data[size - 1] & 1) : 3; /* either host GIC */
 
     int rc = vm_config_parse(&cfg, "fuzz.toml", (const char *)data, size, arena, sizeof(arena), &diag);
     /* Validation must be safe on whatever decoding left behind, even after errors. */

@@ -5,7 +5,7 @@
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
 
-void vm_arch_host_info(struct vm_host_info *h) { h->gic_version = gic_version(); }
+void vm_arch_host_info(struct vm_host_info *h) { h->arch.gic_version = gic_version(); }
 
 size_t vm_arch_table_pages(const struct vm *vm) { return vm->arch.s2.tables; }
 

@@ -51,7 +51,7 @@ struct vm_emu_type {
     const char *name;
     enum vm_emu_kind kind;
 };
-/* The architecture's device table (hv/arch/<arch>/vm_emu_arch.c): its codes, and the names of
+/* The architecture's device table (hv/arch/<arch>/vm_config_arch.c): its codes, and the names of
  * other architectures' codes it does not emulate (so a config meant for them reads clearly). */
 extern const struct vm_emu_type vm_arch_emu_types[];
 extern const size_t vm_arch_emu_type_count;
@@ -170,7 +170,7 @@ struct vm_host_info {
     u64 cpu_hwid[64];  /* hardware CPU id (MPIDR on arm64), index = pCPU number */
     size_t cpu_count;
     /* Optional (zero/NULL: that check is skipped; vm_config_check_host): */
-    u32 gic_version;                 /* the host's GIC, 2 or 3 */
+    struct vm_host_arch arch;        /* the arch's facts (<arch/vm_config_arch.h>) */
     const struct fdt *fdt;           /* the host device tree, for passthrough paths */
     /* Size of an image built into the hypervisor (image_location = "memory"); -1 when there
      * is none of that name. */
@@ -202,10 +202,9 @@ int vm_config_parse(struct vm_config *cfg, const char *file, const char *text, s
  * be such RAM. Meant for a config that decoded without errors, but safe on any. Returns 0 or -1. */
 int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
 
-/* The checks against the host's GIC, device tree and built-in images (whichever host gives),
- * run by vm_config_validate. The first two are also used where a VM is created. */
+/* The checks against the host's architecture (vm_arch_config_check), device tree and built-in
+ * images (whichever host gives), run by vm_config_validate. */
 int vm_config_check_host(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag);
-int vm_config_check_gic(const struct vm_config *cfg, u32 host_gic, struct diag *diag);
 int vm_config_check_pt_paths(const struct vm_config *cfg, const struct fdt *host_dt, struct diag *diag);
 
 /* Checks that an image of `size` bytes loaded at load_gpa lies inside one memory region.
@@ -217,6 +216,10 @@ int vm_config_check_image(const struct vm_config *cfg, const char *what, gpa_t l
  * Reserved regions, passthrough ranges). A config already marked invalid (ok[i] false) is
  * ignored; a config found in conflict with an earlier valid one gets ok[i] = false. */
 void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok[], struct diag *diag);
+
+/* The arch's checks of a config against its vm_host_info.arch facts (hv/arch/<arch>/
+ * vm_config_arch.c); 0 or -1 after reporting. */
+int vm_arch_config_check(const struct vm_config *cfg, const struct vm_host_arch *host, struct diag *diag);
 
 /* An emu_devices emu_type code: the shared ones, then the arch's table; NULL when unknown. */
 const struct vm_emu_type *vm_emu_type_find(u32 emu_type);

@@ -1,5 +1,6 @@
 /* What the generic config code (hv/core/vm_config*.c) needs to know about aarch64: how a CPU's
- * hardware id is named and compared, and the emu_type codes of its devices. */
+ * hardware id is named and compared, the emu_type codes of its devices, the host facts its
+ * checks need (hv/arch/aarch64/vm_config_arch.c). */
 #ifndef ARCH_VM_CONFIG_ARCH_H
 #define ARCH_VM_CONFIG_ARCH_H
 
@@ -21,5 +22,15 @@ static inline bool vm_arch_hwid_equal(u64 a, u64 b) { return (a & VM_MPIDR_AFF_M
 #define VM_EMU_GICV3_GICD 0x21u
 #define VM_EMU_GICV3_ITS 0x22u
 #define VM_EMU_PLIC 0x30u
+
+/* What vm_host_info says of the host beyond RAM and CPUs (vm_arch_host_info fills it in). */
+struct vm_host_arch {
+    u32 gic_version; /* the host's GIC, 2 or 3; 0: unknown (its checks are skipped) */
+};
+
+struct vm_config;
+struct diag;
+/* The config's interrupt controller against the host's GIC (also run where a VM is created). */
+int vm_config_check_gic(const struct vm_config *cfg, u32 host_gic, struct diag *diag);
 
 #endif
