@@ -1,5 +1,7 @@
 /* Emulated PL011 UART: register file, RX FIFO, interrupt logic (see docs/vpl011.md).
- * Written from the PL011 Technical Reference Manual (ARM DDI 0183). */
+ * Written from the PL011 Technical Reference Manual (ARM DDI 0183). A device model (hv/devices/):
+ * it uses no CPU facility, only its host callbacks, so it belongs to no architecture; which
+ * models a VM gets is the architecture's choice (its console UART, its emu_type table). */
 #include <hv/vpl011.h>
 #include <lib/string.h>
 
