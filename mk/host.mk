@@ -71,7 +71,7 @@ include-graph:
 HOST_CHECKS += include-graph
 
 # Generic code names no architecture's hardware (scripts/generic_names.py): strict for base/core,
-# base/include/base and lib/, hv/core and hv/include reported only (hypervisor-side seam work).
+# base/include/base, lib/, hv/core and hv/include.
 .PHONY: generic-names
 generic-names:
 	@/usr/bin/python3 scripts/generic_names.py

@@ -13,8 +13,7 @@ The parsers of firmware formats in lib/ (ACPI tables, the multiboot information)
 fields of their format: the x86 words are not searched there.
 
 usage: scripts/generic_names.py [--strict DIR ...] [--report DIR ...] [-v]
-  Default: strict base/core base/include/base lib/ (exit 1 on a finding), report hv/core
-  hv/include (printed only, until the hypervisor-side seam work lands).
+  Default: strict base/core base/include/base lib/ hv/core hv/include (exit 1 on a finding).
 """
 import argparse
 import re
@@ -45,8 +44,8 @@ X86_WORDS = re.compile(r"""\b(?:
 # Parsers of firmware formats: they name the fields of their format.
 FORMAT_PARSERS = {"lib/include/lib/acpi.h", "lib/src/acpi.c", "lib/include/lib/multiboot.h", "lib/src/multiboot.c"}
 
-DEFAULT_STRICT = ["base/core", "base/include/base", "lib"]
-DEFAULT_REPORT = ["hv/core", "hv/include"]
+DEFAULT_STRICT = ["base/core", "base/include/base", "lib", "hv/core", "hv/include"]
+DEFAULT_REPORT = []
 
 
 def strip_comments(text):

@@ -251,7 +251,7 @@ static bool is_id_command(const char *w)
 static void cmd_pause_resume(struct vm *vm, bool pause)
 {
     if (virq_passthrough(vm))
-        return out("vm%llu drives the GIC of its pCPUs itself (interrupt passthrough): it cannot be "
+        return out("vm%llu drives the " VM_ARCH_IRQCHIP_NAME " of its pCPUs itself (interrupt passthrough): it cannot be "
                    "paused, only stopped\n", (unsigned long long)vm->id);
     /* A VM restarting itself (ending for a reset) is paused or resumed as it comes back. */
     if (vm->state != VM_RUNNING && !(vm->state == VM_ENDING && vm->end_reason == VM_END_RESET))

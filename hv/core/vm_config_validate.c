@@ -242,14 +242,16 @@ static void check_host_range(const struct vm_config *cfg, const struct vm_host_i
         if (console && console_ok && base == db && len == VM_CONFIG_ALIGN) {
             diag_warn(diag, cfg->file, line, field,
                       "[0x%llx, 0x%llx) is the hypervisor's console UART: it is not passed through, the VM "
-                      "gets an emulated PL011 there", ULL(base), ULL(range_end(base, len)));
+                      "gets an emulated " VM_ARCH_CONSOLE_UART_NAME " there", ULL(base), ULL(range_end(base, len)));
             continue;
         }
         diag_error(diag, cfg->file, line, field, "%s [0x%llx, 0x%llx) overlaps the %s [0x%llx, 0x%llx), which the "
                    "hypervisor drives%s", what, ULL(base), ULL(range_end(base, len)), h->hv_devices[i].what,
                    ULL(db), ULL(range_end(db, ds)),
                    console ? "; use emu_devices type 0x2, or pass its page alone"
-                   : !strncmp(h->hv_devices[i].what, "GIC", 3) ? "; use interrupt_mode = \"emu\"" : "");
+                   : !strncmp(h->hv_devices[i].what, VM_ARCH_IRQCHIP_NAME, strlen(VM_ARCH_IRQCHIP_NAME))
+                       ? "; use interrupt_mode = \"emu\""
+                       : "");
         return;
     }
 }

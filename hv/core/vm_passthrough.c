@@ -47,14 +47,16 @@ static int visit(const struct fdt_pt_device *dev, void *arg)
             continue;
         if (held->owner == DEVCLAIM_HYPERVISOR && dev->reg_base[i] == boot_info.uart_base && !vm->console &&
             c->irq_mode != VM_IRQ_PASSTHROUGH) {
-            /* The VM still finds a PL011 there: an emulated one on its console. */
+            /* The VM still finds its console UART there: an emulated one. */
             if (vconsole_create(vm, gpa(dev->reg_base[i]), dev->irq_count ? dev->irq[0] : 0) == 0)
-                LOG_AT(LOG_INFO, (long)vm->id, "passthrough: %s is the hypervisor console; the VM gets an emulated PL011 there",
+                LOG_AT(LOG_INFO, (long)vm->id, "passthrough: %s is the hypervisor console; the VM gets an emulated "
+                       VM_ARCH_CONSOLE_UART_NAME " there",
                        dev->path);
         } else if (held->owner == DEVCLAIM_HYPERVISOR && dev->reg_base[i] == boot_info.uart_base && !vm->console) {
             if (vconsole_create(vm, gpa(dev->reg_base[i]), 0) == 0)
                 LOG_AT(LOG_INFO, (long)vm->id,
-                       "passthrough: %s is the hypervisor console; the VM gets an emulated PL011 there (polled: no "
+                       "passthrough: %s is the hypervisor console; the VM gets an emulated " VM_ARCH_CONSOLE_UART_NAME
+                       " there (polled: no "
                        "emulated interrupts with interrupt_mode = \"passthrough\")", dev->path);
         } else {
             LOG_AT(LOG_DEBUG, (long)vm->id, "passthrough: %s left out: its page %#llx is held by %s", dev->path,
@@ -168,7 +170,8 @@ static int claim_range(struct vm *vm, struct diag *d, int line, const char *fiel
             diag_error(d, c->file, line, field, "out of memory for an emulated console");
             return -1;
         }
-        LOG_AT(LOG_INFO, (long)vm->id, "%s: '%s' is the hypervisor console; the VM gets an emulated PL011 at %#llx",
+        LOG_AT(LOG_INFO, (long)vm->id, "%s: '%s' is the hypervisor console; the VM gets an emulated " VM_ARCH_CONSOLE_UART_NAME
+               " at %#llx",
                field, name, (unsigned long long)g.val);
         return 1;
     }

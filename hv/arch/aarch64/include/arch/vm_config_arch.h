@@ -10,6 +10,11 @@
  * messages: */
 #define VM_ARCH_HWID_NAME "MPIDR"
 
+/* How messages name the VM's interrupt controller and its console UART model on aarch64 (also
+ * the prefix of the hypervisor's GIC frames in vm_host_info.hv_devices). */
+#define VM_ARCH_IRQCHIP_NAME "GIC"
+#define VM_ARCH_CONSOLE_UART_NAME "PL011"
+
 /* phys_cpu_ids are matched against host MPIDRs on the affinity fields only (Aff3, Aff2..Aff0),
  * so a raw MPIDR_EL1 (RES1 bit 31, U, MT) and a config's plain affinity value compare equal. */
 #define VM_MPIDR_AFF_MASK 0xff00ffffffull
