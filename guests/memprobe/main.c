@@ -6,7 +6,7 @@
 void guest_main(u64 dtb)
 {
     (void)dtb;
-    volatile u64 *outside = (volatile u64 *)0x41000000ul;
+    volatile u64 *outside = (volatile u64 *)(GUEST_RAM_BASE + 0x1000000ul);
     gprintf("memprobe: reading guest-physical %#lx, outside my memory\n", (unsigned long)outside);
     u64 v = *outside;
     gprintf("memprobe: UNREACHABLE read returned %#llx\n", (unsigned long long)v);

@@ -19,6 +19,9 @@ void guest_cpu_off(void) __attribute__((noreturn));    /* firmware: stop this vC
 void guest_exit_off(void) __attribute__((noreturn));   /* where guest_main returns to */
 /* Starts vCPU `hwid` at the runtime's secondary entry, which calls guest_secondary_main(context). */
 long guest_cpu_on(u64 hwid, u64 context);
+/* The firmware's status of vCPU `hwid` (GUEST_CPU_STATUS_OFF when it is off; <guest_arch.h>
+ * names the call: GUEST_CPU_STATUS_NAME, and the start call: GUEST_CPU_ON_NAME). */
+long guest_cpu_status(u64 hwid);
 void guest_uart_putc(char c); /* the board's UART (it must be passed through or emulated) */
 
 /* ---- generic (guests/rt/rt.c) ---- */

@@ -1,11 +1,10 @@
-/* Starts vCPU 1 with PSCI CPU_ON, meets it through shared memory, checks AFFINITY_INFO and
- * ALREADY_ON, lets it CPU_OFF, then powers the VM off. */
+/* Starts vCPU 1 through the firmware (PSCI CPU_ON on aarch64, SBI HSM hart_start on riscv64),
+ * meets it through shared memory, checks its status and the errors of starting it again and of
+ * starting a vCPU the VM does not have, lets it turn itself off, then powers the VM off. */
 #include "guest.h"
 
 static volatile u64 arrived_context;
 static volatile u64 release;
-
-#define PSCI_ALREADY_ON (-4)
 
 void guest_secondary_main(u64 vcpu)
 {
@@ -40,12 +39,13 @@ void guest_main(u64 dtb)
         guest_system_off();
     }
     gprintf("smp: met vcpu1 (context %llu)\n", (unsigned long long)(arrived_context - 100));
-    gprintf("smp: AFFINITY_INFO(1) = %ld, CPU_ON again = %ld, CPU_ON of vcpu 7 = %ld\n",
-            psci(PSCI_AFFINITY_INFO_FID, 1, 0, 0), guest_cpu_on(1, 1), guest_cpu_on(7, 7));
+    gprintf("smp: " GUEST_CPU_STATUS_NAME "(1) = %ld, " GUEST_CPU_ON_NAME " again = %ld, " GUEST_CPU_ON_NAME
+            " of vcpu 7 = %ld\n",
+            guest_cpu_status(1), guest_cpu_on(1, 1), guest_cpu_on(7, 7));
     release = 1;
     u64 end = guest_counter() + guest_counter_freq() * 5;
-    while (psci(PSCI_AFFINITY_INFO_FID, 1, 0, 0) != 1 && guest_counter() < end)
+    while (guest_cpu_status(1) != GUEST_CPU_STATUS_OFF && guest_counter() < end)
         ;
-    gprintf("smp: vcpu1 is %s\n", psci(PSCI_AFFINITY_INFO_FID, 1, 0, 0) == 1 ? "off" : "STILL ON");
+    gprintf("smp: vcpu1 is %s\n", guest_cpu_status(1) == GUEST_CPU_STATUS_OFF ? "off" : "STILL ON");
     guest_system_off();
 }

@@ -14,4 +14,10 @@ long psci(u64 fid, u64 a1, u64 a2, u64 a3);
 #define PSCI_SYSTEM_RESET_FID 0x84000009u
 #define PSCI_FEATURES_FID 0x8400000Au
 
+#define GUEST_RAM_BASE 0x40000000ul /* QEMU virt's RAM: the configs' memory region */
+#define GUEST_CPU_STATUS_NAME "AFFINITY_INFO"
+#define GUEST_CPU_ON_NAME "CPU_ON"
+#define GUEST_CPU_STATUS_OFF 1 /* PSCI AFFINITY_INFO: OFF */
+#define GUEST_BOOT_ARG "x0"          /* where the DTB's address arrives */
+
 #endif

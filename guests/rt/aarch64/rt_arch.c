@@ -64,3 +64,5 @@ long guest_cpu_on(u64 hwid, u64 context)
 {
     return psci(PSCI_CPU_ON_FID, hwid, (u64)(unsigned long)secondary_start, context);
 }
+
+long guest_cpu_status(u64 hwid) { return psci(PSCI_AFFINITY_INFO_FID, hwid, 0, 0); }
