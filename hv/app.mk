@@ -6,8 +6,10 @@ APP_SRCS := $(wildcard hv/core/*.c hv/devices/*.c) $(wildcard hv/arch/$(ARCH)/*.
 APP_GEN_OBJS := $(IMAGE_DIR)/embed.o
 
 # Embedded configs and images. VM_CONFIGS is colon-separated, as in the original.
-# With a disk, the configs come from it (plus any given here); without, Debian's Linux.
-VM_CONFIGS ?= $(if $(filter fs,$(APP_FEATURES)),,configs/vms/linux-$(ARCH).toml)
+# With a disk, the configs come from it (plus any given here); without, Debian's Linux, or the
+# hello test guest on an architecture that has no Linux config yet.
+VM_CONFIGS ?= $(if $(filter fs,$(APP_FEATURES)),,$(firstword $(wildcard configs/vms/linux-$(ARCH).toml) \
+  configs/vms/hello-$(ARCH).toml))
 VM_CONFIG_LIST := $(subst :, ,$(VM_CONFIGS))
 GUEST_OUT := $(BUILD)/guests/$(ARCH)
 IMAGE_SEARCH := $(GUEST_OUT):$(CACHE_DIR)/images/$(ARCH)

@@ -96,9 +96,11 @@ print-run:
 	@echo '$(QEMU_CMD)'
 
 .PHONY: run
-# guest-images first (the hypervisor: its default VM is Debian's Linux, fetched into CACHE_DIR).
+# guest-images first (the hypervisor: its default VM is Debian's Linux, fetched into CACHE_DIR;
+# an architecture with no Linux config yet has no guest images to fetch either).
 # A failure that cvisor reports (no VM could be started, a panic) makes QEMU, and so `make run`,
 # exit non-zero.
-run: $(if $(filter hv,$(APP)),guest-images) $(if $(QEMU_WANTS_DISK),$(DISK_IMG))
+run: $(if $(filter hv,$(APP)),$(if $(wildcard configs/vms/linux-$(ARCH).toml),guest-images)) \
+  $(if $(QEMU_WANTS_DISK),$(DISK_IMG))
 	@$(MAKE) --no-print-directory build
 	$(QEMU_CMD) || { s=$$?; echo "make run: QEMU exited with status $$s: cvisor reported a failure (see above)"; exit $$s; }

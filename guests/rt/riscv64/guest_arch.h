@@ -1,0 +1,23 @@
+/* riscv64 additions to the test guests' runtime: SBI calls (cvisor's guests run in VS-mode with
+ * cvisor as their SBI implementation). */
+#ifndef GUEST_ARCH_H
+#define GUEST_ARCH_H
+
+#include <arch/vsbi.h>
+#include <lib/types.h>
+
+#define GUEST_RAM_BASE 0x80000000ul /* QEMU virt's RAM: the configs' memory region */
+#define GUEST_BOOT_ARG "a1"         /* where the DTB's address arrives */
+#define GUEST_CPU_STATUS_NAME "HSM status"
+#define GUEST_CPU_ON_NAME "hart_start"
+#define GUEST_CPU_STATUS_OFF SBI_HSM_STOPPED
+#define GUEST_TIMEBASE_HZ 10000000ull /* QEMU virt's timebase (the DTB's timebase-frequency) */
+
+struct sbiret {
+    long error;
+    long value;
+};
+
+struct sbiret sbi(u64 ext, u64 fid, u64 a0, u64 a1, u64 a2);
+
+#endif

@@ -1,0 +1,10 @@
+# riscv64 part of the test guests' build (guests/guests.mk): flags (as the hypervisor's: RV64IMAC,
+# medany, no relaxation or small data), the load address of QEMU virt's RAM + 2 MiB (where a
+# kernel sits above OpenSBI on the bare board; the configs load them there), the runtime's files
+# (with the FDT reader: the guests check the device tree cvisor generates).
+GUEST_BASE := 0x80200000
+GUEST_ARCH_CFLAGS := -march=rv64imac -mabi=lp64 -mcmodel=medany -mno-relax -msmall-data-limit=0 -Ihv/arch/riscv64/include
+GUEST_ARCH_RT := guests/rt/riscv64/start.S guests/rt/riscv64/rt_arch.c lib/src/fdt.c
+GUESTS_ARCH :=
+# Not yet: they drive Arm hardware (bench: a GIC; hostile, echo: a GIC, a PL011).
+GUESTS_NOT_PORTED := bench hostile echo

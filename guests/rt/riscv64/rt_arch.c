@@ -1,0 +1,59 @@
+/* riscv64 primitives of the test guests' runtime (VS-mode): SBI for cvisor's hypercalls, power
+ * and harts, the time CSR as the counter. There is no UART: the console is SBI's. */
+#include "guest.h"
+
+struct sbiret sbi(u64 ext, u64 fid, u64 a0, u64 a1, u64 a2)
+{
+    register u64 r0 __asm__("a0") = a0;
+    register u64 r1 __asm__("a1") = a1;
+    register u64 r2 __asm__("a2") = a2;
+    register u64 r6 __asm__("a6") = fid;
+    register u64 r7 __asm__("a7") = ext;
+    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r6), "r"(r7) : "memory");
+    return (struct sbiret){(long)r0, (long)r1};
+}
+
+long hypercall(unsigned long nr, unsigned long a1, unsigned long a2)
+{
+    return sbi(SBI_EXT_CVISOR, nr, a1, a2, 0).value;
+}
+
+/* The legacy console call (no UART is passed through or emulated on riscv64 yet). */
+void guest_uart_putc(char c) { sbi(SBI_EXT_LEGACY_PUTCHAR, 0, (u8)c, 0, 0); }
+
+u64 guest_counter(void)
+{
+    u64 v;
+    __asm__ volatile("rdtime %0" : "=r"(v));
+    return v;
+}
+
+u64 guest_counter_freq(void) { return GUEST_TIMEBASE_HZ; }
+
+void guest_system_off(void)
+{
+    sbi(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN, 0, 0);
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+void guest_cpu_off(void)
+{
+    sbi(SBI_EXT_HSM, SBI_HSM_HART_STOP, 0, 0, 0);
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+void guest_exit_off(void) { guest_system_off(); }
+
+extern char secondary_start[]; /* start.S */
+long guest_cpu_on(u64 hwid, u64 context)
+{
+    return sbi(SBI_EXT_HSM, SBI_HSM_HART_START, hwid, (u64)(unsigned long)secondary_start, context).error;
+}
+
+long guest_cpu_status(u64 hwid)
+{
+    struct sbiret r = sbi(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, hwid, 0, 0);
+    return r.error ? r.error : r.value;
+}

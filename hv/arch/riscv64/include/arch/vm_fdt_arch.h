@@ -1,0 +1,12 @@
+/* The riscv64 part of a guest device tree's parameters (hv/include/hv/vm_fdt.h). */
+#ifndef ARCH_VM_FDT_ARCH_H
+#define ARCH_VM_FDT_ARCH_H
+
+#include <lib/types.h>
+
+struct vm_fdt_arch_params {
+    u32 timebase_hz; /* /cpus/timebase-frequency: the host's */
+    bool sstc;       /* the guest may use stimecmp (riscv,isa names sstc) */
+};
+
+#endif

@@ -1,0 +1,23 @@
+/* The riscv64 parts of a guest's machine description: the device tree parameters (the nodes are
+ * written by vm_fdt_arch.c) and the boot protocol. */
+#include <arch/timer.h>
+#include <hv/arch.h>
+#include <hv/vm.h>
+#include <hv/vm_fdt.h>
+
+void vm_arch_host_info(struct vm_host_info *h) { h->arch.timebase_hz = (u32)riscv_timebase_hz; }
+
+/* RISC-V Linux's boot protocol (and SBI's hart start): a0 = hart id (set at reset), a1 = the
+ * DTB's guest-physical address (0 without one). */
+void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot)
+{
+    const struct vm_config *c = vm->config;
+    boot->arch.regs.x[11] = c->dtb.has_load_addr ? c->dtb.load_gpa.val : 0;
+}
+
+void vm_arch_fdt_params(struct vm *vm, struct vm_fdt_params *p)
+{
+    (void)vm;
+    p->arch.timebase_hz = (u32)riscv_timebase_hz;
+    p->arch.sstc = riscv_has_sstc;
+}
