@@ -88,3 +88,53 @@ def test_smp_guest_and_memprobe_on_riscv64():
     assert "ticker(vm4): tick 20" in out[idx_fault:]
     assert "vm4 'ticker' ended: shutdown" in out
     assert "cvisor: powering off" in out
+
+
+SBI_ERRORS = [
+    # buffers outside the VM's RAM, above 4 GiB, straddling its end: SBI_ERR_INVALID_PARAM
+    r"DBCN write outside RAM -> -3, above 4 GiB -> -3, across its end -> -3",
+    r"DBCN read outside RAM -> -3, legacy getchar -> -1",
+    # a hart the VM does not have: INVALID_PARAM; an entry outside its RAM: INVALID_ADDRESS
+    r"hart_start of hart 99 -> -3, at an entry outside RAM -> -5, status of hart 99 -> -3",
+    # reserved types, and hart masks naming harts it does not have (nothing is sent)
+    r"suspend type 5 -> -3, reset type 7 -> -3, IPI to harts 1-63 -> -3, RFENCE of hart 40 -> -3",
+]
+
+
+def test_hostile_sbi_calls_and_accesses_are_refused_on_riscv64():
+    """Two hostile VMs share pCPU 1 while ticker runs on pCPU 0: every SBI call with arguments
+    pointing outside the VM is answered with an error; then an AMO to guest-physical space with
+    nothing there (not an integer load/store: cannot be emulated) ends vm5, and a jump there (a
+    fetch guest-page fault) ends vm6, each with a report; the hypervisor and ticker go on."""
+    out = boot("hv-riscv64-hostile", ["configs/vms/sbiprobe-amo-riscv64.toml",
+                                       "configs/vms/sbiprobe-fetch-riscv64.toml",
+                                       "configs/vms/ticker-riscv64.toml"], timeout=60)
+    for vm in (5, 6):
+        for line in SBI_ERRORS:
+            assert re.search(rf"\[vm{vm}\] sbiprobe\(vm{vm}\): " + line, out), (vm, line, out)
+    assert re.search(r"vm5 E: vm5 'sbiprobe-amo' ended: fault \(vcpu0: write access that cannot be emulated "
+                     r"\(instruction 0x8a4252f\) \(guest-physical 0x10000000\)", out), out
+    assert re.search(r"vm6 E: vm6 'sbiprobe-fetch' ended: fault \(vcpu0: instruction fetch outside guest memory "
+                     r"\(guest-physical 0x10000000\), pc 0x10000000\)", out), out
+    assert "UNREACHABLE" not in out
+    last_fault = max(out.index("'sbiprobe-amo' ended"), out.index("'sbiprobe-fetch' ended"))
+    assert "ticker(vm4): tick 20" in out[last_fault:]
+    assert "vm4 'ticker' ended: shutdown" in out
+    assert "cvisor: powering off" in out
+
+
+def test_sbi_reboot_restarts_the_vm_on_riscv64():
+    """SBI SRST cold reboot: cvisor restarts that VM from its images (twice here), which runs
+    from its entry again with its memory as new."""
+    image, _ = build_image("hv-riscv64-reboot", ["configs/vms/sbiprobe-reboot-riscv64.toml"], arch=ARCH)
+    m = Machine(image, "hv-riscv64-reboot", smp=2, mem="1G", timeout=30, arch=ARCH)
+    try:
+        for _ in range(2):
+            m.expect(r"\[vm7\] sbiprobe\(vm7\): cold reboot")
+            m.expect(r"vm7 I: vm7 'sbiprobe-reboot' is restarting \(SBI system reset \(cold reboot\) from vcpu0\)")
+        m.expect(r"\[vm7\] sbiprobe\(vm7\): DBCN write outside RAM -> -3")  # the third run
+        out = m.text()
+    finally:
+        m.close()
+    assert "UNREACHABLE" not in out
+    assert "ended" not in out

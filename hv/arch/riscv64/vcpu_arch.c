@@ -237,7 +237,7 @@ static void guest_page_fault(struct vcpu *vcpu, u64 cause, u64 stval, struct vcp
         ok = riscv_mmio_decode(insn, len, &d);
     }
     if (!ok || d.write != write) {
-        fault(exit, addr, true, "%s access that cannot be emulated (instruction %#x: not an integer load or store)",
+        fault(exit, addr, true, "%s access that cannot be emulated (instruction %#x)",
               write ? "write" : "read", insn);
         exit->fault.abortable = true;
         exit->fault.instruction = false;
