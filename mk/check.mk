@@ -4,7 +4,8 @@
 # QEMU machine `make run` would start (its DTB dumped by QEMU: SMP, MEM, GIC, BLK/NET) unless
 # DTB names a board's; the hypervisor's footprint in RAM comes from the image built with the
 # same configs.
-CHECK_TOOL := $(BUILD)/host/cvisor-check
+# One per hypervisor architecture: it is built with that port's config facts.
+CHECK_TOOL := $(BUILD)/host/$(HV_HOST_ARCH)/cvisor-check
 CHECK_TOOL_SRCS := tools/cvisor_check.c hv/core/vm_config.c hv/core/vm_config_validate.c hv/core/vm_config_host.c \
   hv/arch/$(HV_HOST_ARCH)/vm_config_arch.c \
   lib/src/toml.c lib/src/diag.c lib/src/fmt.c lib/src/string.c lib/src/fdt.c lib/src/fdt_pt.c lib/src/fdt_irq.c
@@ -14,7 +15,7 @@ CHECK_MACHINE_DTB := $(IMAGE_DIR)/machine.dtb
 
 $(CHECK_TOOL): $(CHECK_TOOL_SRCS) $(wildcard lib/include/lib/*.h hv/include/hv/*.h hv/arch/$(HV_HOST_ARCH)/include/arch/*.h) | bootstrap
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Ihv/arch/aarch64/include $(CHECK_TOOL_SRCS) -o $@
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_TOOL_SRCS) -o $@
 
 # The machine `make run` starts, as QEMU describes it (rewritten each time: SMP, MEM, GIC...).
 .PHONY: $(CHECK_MACHINE_DTB)

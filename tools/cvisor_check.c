@@ -191,15 +191,6 @@ static void find_hypervisor_devices(const struct fdt *f, struct vm_host_info *h)
     }
 }
 
-static u32 find_gic(const struct fdt *f)
-{
-    if (fdt_find_compatible(f, -1, "arm,gic-v3") >= 0)
-        return 3;
-    if (fdt_find_compatible(f, -1, "arm,cortex-a15-gic") >= 0 || fdt_find_compatible(f, -1, "arm,gic-400") >= 0)
-        return 2;
-    return 0;
-}
-
 /* The span of an ELF64's loadable segments, page-rounded: the hypervisor's image in RAM. */
 static int elf_span(const char *path, u64 *start, u64 *end)
 {
@@ -344,7 +335,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cvisor-check: %s describes no %s\n", dtb_path, host.ram_count ? "CPU" : "memory");
         return 2;
     }
-    host.arch.gic_version = find_gic(&fdt);
+    vm_arch_host_from_fdt(&fdt, &host.arch);
     find_firmware_reserved(&fdt, &host);
     find_hypervisor_devices(&fdt, &host);
     host.ipa_limit = 1ull << VM_ARCH_IPA_BITS;

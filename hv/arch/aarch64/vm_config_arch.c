@@ -3,6 +3,7 @@
  * does not emulate), and the checks of a config's interrupt controller against the host's GIC.
  * Pure logic, host-testable (linked into the config tests and tools/cvisor-check). */
 #include <hv/vm_config.h>
+#include <lib/fdt.h>
 #include <lib/types.h>
 
 const struct vm_emu_type vm_arch_emu_types[] = {
@@ -63,4 +64,14 @@ int vm_config_check_gic(const struct vm_config *c, u32 host_gic, struct diag *d)
 int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *h, struct diag *d)
 {
     return h->gic_version ? vm_config_check_gic(c, h->gic_version, d) : 0;
+}
+
+void vm_arch_host_from_fdt(const struct fdt *f, struct vm_host_arch *h)
+{
+    if (fdt_find_compatible(f, -1, "arm,gic-v3") >= 0)
+        h->gic_version = 3;
+    else if (fdt_find_compatible(f, -1, "arm,cortex-a15-gic") >= 0 || fdt_find_compatible(f, -1, "arm,gic-400") >= 0)
+        h->gic_version = 2;
+    else
+        h->gic_version = 0;
 }

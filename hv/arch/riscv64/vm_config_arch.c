@@ -2,6 +2,7 @@
  * interrupt controller yet, so its PLIC code and the Arm ones are named but not emulated) and the
  * checks of a config against what riscv64 offers. Pure logic, host-testable. */
 #include <hv/vm_config.h>
+#include <lib/fdt.h>
 #include <lib/types.h>
 
 const struct vm_emu_type vm_arch_emu_types[] = {
@@ -24,4 +25,13 @@ int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *h
         return -1;
     }
     return 0;
+}
+
+void vm_arch_host_from_fdt(const struct fdt *f, struct vm_host_arch *h)
+{
+    int cpus = fdt_path_lookup(f, "/cpus");
+    u32 hz = 0;
+    if (cpus < 0 || !fdt_prop_u32(f, cpus, "timebase-frequency", &hz))
+        hz = 0;
+    h->timebase_hz = hz;
 }

@@ -220,6 +220,10 @@ void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok
 /* The arch's checks of a config against its vm_host_info.arch facts (hv/arch/<arch>/
  * vm_config_arch.c); 0 or -1 after reporting. */
 int vm_arch_config_check(const struct vm_config *cfg, const struct vm_host_arch *host, struct diag *diag);
+/* The arch's host facts as a host device tree gives them (tools/cvisor_check.c, which has no
+ * hardware to ask; the hypervisor itself uses vm_arch_host_info). */
+struct fdt;
+void vm_arch_host_from_fdt(const struct fdt *host_dt, struct vm_host_arch *host);
 
 /* An emu_devices emu_type code: the shared ones, then the arch's table; NULL when unknown. */
 const struct vm_emu_type *vm_emu_type_find(u32 emu_type);
