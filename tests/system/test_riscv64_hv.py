@@ -138,3 +138,18 @@ def test_sbi_reboot_restarts_the_vm_on_riscv64():
         m.close()
     assert "UNREACHABLE" not in out
     assert "ended" not in out
+
+
+def test_two_vms_time_share_one_pcpu_on_riscv64():
+    """hello and ticker on the one pCPU there is: their VS state (CSRs, vstimecmp, FP) is switched
+    between them, hello's timer waits in WFI are woken while ticker runs, and both finish."""
+    out = boot("hv-riscv64-share", ["configs/vms/ticker-riscv64.toml", "configs/vms/hello-riscv64.toml"], smp=1,
+               timeout=60)
+    assert "vm1 'hello': 1 vCPU on pCPU 0" in out and "vm4 'ticker': 1 vCPU on pCPU 0" in out
+    assert "[vm1] hello: SBI IPI to itself -> 0, interrupt scause 0x8000000000000001" in out
+    waits = re.findall(r"hello: (?:SBI timer|stimecmp) interrupt \(scause 0x8000000000000005\) woke WFI after (\d+) us",
+                       out)
+    assert len(waits) == 2 and all(int(w) >= 20000 for w in waits), out
+    assert "ticker(vm4): tick 20" in out
+    assert "vm1 'hello' ended: shutdown" in out and "vm4 'ticker' ended: shutdown" in out
+    assert "cvisor: powering off" in out
