@@ -49,6 +49,7 @@ static void write_cpus(struct fdt_writer *w, const struct vm_fdt_params *p)
         fdt_property_string(w, "mmu-type", "riscv,sv39");
         fdt_begin_node(w, "interrupt-controller");
         fdt_property_u32(w, "#interrupt-cells", 1);
+        fdt_property_u32(w, "#address-cells", 0); /* dtc wants it on every interrupt provider */
         fdt_property_empty(w, "interrupt-controller");
         fdt_property_string(w, "compatible", "riscv,cpu-intc");
         fdt_property_u32(w, "phandle", i == 0 ? VM_FDT_PHANDLE_INTC : PHANDLE_INTC_OTHERS + i);

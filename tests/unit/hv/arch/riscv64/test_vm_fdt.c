@@ -1,0 +1,236 @@
+/* riscv64 guest device trees: /cpus as vm_fdt_generate writes it (timebase, hart ids, riscv,isa
+ * with and without Sstc and never with h, mmu-type, one cpu-intc per hart, phandles unique and the
+ * root's interrupt-parent the boot hart's), what is refused (duplicate or too large hart ids, no
+ * timebase, a UART), and vm_fdt_patch replacing a user's /cpus while keeping the rest. Every tree
+ * is decompiled by dtc without a warning. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h> /* after the headers it needs */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <hv/vm_fdt.h>
+#include <lib/fdt.h>
+#include <lib/string.h>
+#include <lib/types.h>
+
+#define BUF_CAP (64 * 1024)
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, n, fp), n);
+    fclose(fp);
+}
+
+static void temp_path(char *path, size_t size, const char *tag)
+{
+    snprintf(path, size, "/tmp/test_rv_vm_fdt_%s_XXXXXX", tag);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+static size_t read_file(const char *path, u8 *buf, size_t cap)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    size_t n = fread(buf, 1, cap, fp);
+    fclose(fp);
+    return n;
+}
+
+static void assert_dtc_clean(const void *dtb, int n)
+{
+    char in[64], err[64], cmd[256];
+    static u8 msg[4096];
+    assert_true(n > 0);
+    temp_path(in, sizeof(in), "out");
+    temp_path(err, sizeof(err), "err");
+    write_file(in, dtb, (size_t)n);
+    snprintf(cmd, sizeof(cmd), "dtc -I dtb -O dts -o /dev/null %s 2>%s", in, err);
+    int rc = system(cmd);
+    size_t m = read_file(err, msg, sizeof(msg) - 1);
+    msg[m] = 0;
+    unlink(in);
+    unlink(err);
+    if (rc != 0 || m != 0)
+        fail_msg("dtc: rc %d, stderr:\n%s", rc, (const char *)msg);
+}
+
+static size_t compile_dts(const char *dts, u8 *out, size_t cap)
+{
+    char in[64], dtb[64], cmd[256];
+    temp_path(in, sizeof(in), "dts");
+    temp_path(dtb, sizeof(dtb), "dtb");
+    write_file(in, dts, strlen(dts));
+    snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb -o %s %s", dtb, in);
+    assert_int_equal(system(cmd), 0);
+    size_t n = read_file(dtb, out, cap);
+    unlink(in);
+    unlink(dtb);
+    return n;
+}
+
+static struct vm_fdt_params params(u32 cpus, bool sstc)
+{
+    struct vm_fdt_params p;
+    memset(&p, 0, sizeof(p));
+    p.mem[0].base = 0x80000000;
+    p.mem[0].size = 0x1000000;
+    p.mem_count = 1;
+    p.cpu_count = cpus;
+    for (u32 i = 0; i < cpus; i++)
+        p.cpu_hwid[i] = i;
+    p.arch.timebase_hz = 10000000;
+    p.arch.sstc = sstc;
+    p.bootargs = "console=hvc0";
+    return p;
+}
+
+static int node(const struct fdt *f, const char *path)
+{
+    int n = fdt_path_lookup(f, path);
+    if (n < 0)
+        fail_msg("no node %s", path);
+    return n;
+}
+
+static u32 prop_u32(const struct fdt *f, int n, const char *name)
+{
+    u32 v = 0;
+    if (!fdt_prop_u32(f, n, name, &v))
+        fail_msg("no u32 property %s", name);
+    return v;
+}
+
+static const char *prop_str(const struct fdt *f, int n, const char *name)
+{
+    const char *s = fdt_prop_string(f, n, name);
+    if (!s)
+        fail_msg("no string property %s", name);
+    return s;
+}
+
+#define ISA "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs"
+
+static void check_cpus(const struct fdt *f, u32 cpus, bool sstc)
+{
+    int c = node(f, "/cpus");
+    assert_int_equal(prop_u32(f, c, "timebase-frequency"), 10000000);
+    assert_int_equal(prop_u32(f, c, "#address-cells"), 1);
+    assert_int_equal(prop_u32(f, c, "#size-cells"), 0);
+    u32 phandles[8];
+    for (u32 i = 0; i < cpus; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/cpus/cpu@%x", i);
+        int n = node(f, path);
+        assert_int_equal(prop_u32(f, n, "reg"), i);
+        assert_string_equal(prop_str(f, n, "device_type"), "cpu");
+        assert_string_equal(prop_str(f, n, "riscv,isa"), sstc ? ISA "_sstc" : ISA);
+        const char *isa = prop_str(f, n, "riscv,isa"); /* no H among the single-letter extensions */
+        for (const char *q = isa + 4; *q && *q != '_'; q++)
+            assert_int_not_equal(*q, 'h');
+        assert_string_equal(prop_str(f, n, "mmu-type"), "riscv,sv39");
+        snprintf(path, sizeof(path), "/cpus/cpu@%x/interrupt-controller", i);
+        int ic = node(f, path);
+        assert_string_equal(prop_str(f, ic, "compatible"), "riscv,cpu-intc");
+        assert_int_equal(prop_u32(f, ic, "#interrupt-cells"), 1);
+        phandles[i] = prop_u32(f, ic, "phandle");
+        for (u32 j = 0; j < i; j++)
+            assert_int_not_equal(phandles[i], phandles[j]);
+    }
+    /* the root's interrupt-parent is the boot hart's controller */
+    assert_int_equal(prop_u32(f, node(f, "/"), "interrupt-parent"), phandles[0]);
+}
+
+static void generate_one_and_four_harts(void **state)
+{
+    (void)state;
+    static u8 buf[BUF_CAP];
+    for (u32 cpus = 1; cpus <= 4; cpus += 3) {
+        for (int sstc = 0; sstc < 2; sstc++) {
+            struct vm_fdt_params p = params(cpus, sstc);
+            int n = vm_fdt_generate(&p, buf, sizeof(buf));
+            assert_true(n > 0);
+            assert_dtc_clean(buf, n);
+            struct fdt f;
+            assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+            check_cpus(&f, cpus, sstc);
+            assert_string_equal(prop_str(&f, node(&f, "/chosen"), "bootargs"), "console=hvc0");
+            assert_true(fdt_path_lookup(&f, "/memory@80000000") >= 0);
+            assert_true(fdt_path_lookup(&f, "/psci") < 0); /* SBI needs no node */
+        }
+    }
+}
+
+static void refused(void **state)
+{
+    (void)state;
+    static u8 buf[BUF_CAP];
+    struct vm_fdt_params p = params(2, true);
+    p.cpu_hwid[1] = 0; /* two harts with one id */
+    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+    p = params(2, true);
+    p.cpu_hwid[1] = 1ull << 32; /* does not fit /cpus' one address cell */
+    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+    p = params(1, true);
+    p.arch.timebase_hz = 0;
+    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+    p = params(1, true);
+    p.has_uart = true; /* no UART model to describe yet */
+    p.uart_base = 0x10000000;
+    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+}
+
+static const char user_dts[] = "/dts-v1/;\n"
+                               "/ {\n"
+                               "  #address-cells = <2>; #size-cells = <2>;\n"
+                               "  model = \"user board\";\n"
+                               "  cpus {\n"
+                               "    #address-cells = <1>; #size-cells = <0>; timebase-frequency = <1000>;\n"
+                               "    cpu@5 { device_type = \"cpu\"; reg = <5>; riscv,isa = \"rv64imafdch\";\n"
+                               "      intc5: interrupt-controller { #interrupt-cells = <1>; interrupt-controller;\n"
+                               "        compatible = \"riscv,cpu-intc\"; }; };\n"
+                               "  };\n"
+                               "  memory@90000000 { device_type = \"memory\"; reg = <0 0x90000000 0 0x1000>; };\n"
+                               "  soc { compatible = \"simple-bus\"; };\n"
+                               "  chosen { bootargs = \"old\"; };\n"
+                               "};\n";
+
+static void patch_replaces_cpus(void **state)
+{
+    (void)state;
+    static u8 src[BUF_CAP], buf[BUF_CAP];
+    size_t n = compile_dts(user_dts, src, sizeof(src));
+    struct vm_fdt_params p = params(2, false);
+    int out = vm_fdt_patch(src, n, &p, buf, sizeof(buf));
+    assert_true(out > 0);
+    struct fdt f;
+    assert_int_equal(fdt_open(&f, buf, (size_t)out), 0);
+    int c = node(&f, "/cpus");
+    assert_int_equal(prop_u32(&f, c, "timebase-frequency"), 10000000); /* the host's, not the source's */
+    assert_true(fdt_path_lookup(&f, "/cpus/cpu@5") < 0);              /* the source's hart is gone */
+    assert_int_equal(prop_u32(&f, node(&f, "/cpus/cpu@1"), "reg"), 1);
+    assert_string_equal(prop_str(&f, node(&f, "/cpus/cpu@0"), "riscv,isa"), ISA);
+    assert_string_equal(prop_str(&f, node(&f, "/"), "model"), "user board");
+    assert_true(fdt_path_lookup(&f, "/soc") >= 0);
+    assert_true(fdt_path_lookup(&f, "/memory@90000000") < 0); /* memory is the VM's */
+    assert_true(fdt_path_lookup(&f, "/memory@80000000") >= 0);
+    assert_string_equal(prop_str(&f, node(&f, "/chosen"), "bootargs"), "console=hvc0");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(generate_one_and_four_harts),
+        cmocka_unit_test(refused),
+        cmocka_unit_test(patch_replaces_cpus),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
