@@ -111,6 +111,16 @@ void hello_arch(long id, u64 boot_arg)
             sbi(SBI_EXT_RFENCE, 3, 1, 0, 0).error);
     u64 us = wait_timer_us(false, &cause);
     gprintf("hello: SBI timer interrupt (scause %#lx) woke WFI after %llu us\n", cause, (unsigned long long)us);
+    /* HSM retentive suspend: returns once an enabled interrupt is pending (the timer here). */
+    u64 t0 = guest_counter();
+    __asm__ volatile("csrs sie, %0" ::"r"(SIE_STIE));
+    sbi(SBI_EXT_TIME, 0, t0 + guest_counter_freq() * TIMER_WAIT_MS / 1000, 0, 0);
+    long susp = sbi(SBI_EXT_HSM, SBI_HSM_HART_SUSPEND, 0, 0, 0).error;
+    u64 t1 = guest_counter();
+    sbi(SBI_EXT_TIME, 0, ~0ull, 0, 0);
+    __asm__ volatile("csrc sie, %0" ::"r"(SIE_STIE));
+    gprintf("hello: HSM retentive suspend -> %ld after %llu us\n", susp,
+            (unsigned long long)((t1 - t0) * 1000000 / guest_counter_freq()));
     if (sstc) {
         us = wait_timer_us(true, &cause);
         gprintf("hello: stimecmp interrupt (scause %#lx) woke WFI after %llu us\n", cause, (unsigned long long)us);

@@ -52,6 +52,8 @@ def test_hello_guest_on_riscv64(timer):
     waits = [int(us) for us in re.findall(r"hello: SBI timer interrupt \(scause 0x8000000000000005\) woke WFI "
                                           r"after (\d+) us", out)]
     assert len(waits) == 1 and 20000 <= waits[0] < 2000000, out  # not before the 20 ms deadline
+    susp = re.findall(r"hello: HSM retentive suspend -> 0 after (\d+) us", out)  # halted until the timer
+    assert len(susp) == 1 and int(susp[0]) >= 20000, out
     stimecmp = re.findall(r"hello: stimecmp interrupt \(scause 0x8000000000000005\) woke WFI after (\d+) us", out)
     if timer == "sstc":
         assert len(stimecmp) == 1 and int(stimecmp[0]) >= 20000, out
