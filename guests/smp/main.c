@@ -3,6 +3,11 @@
  * starting a vCPU the VM does not have, lets it turn itself off, then powers the VM off. */
 #include "guest.h"
 
+/* Checks of the architecture's own (guests/smp/<arch>.c), while vCPU 1 runs: on vCPU 0 before
+ * it releases vCPU 1, on vCPU 1 after. */
+void smp_arch_primary(void);
+void smp_arch_secondary(void);
+
 static volatile u64 arrived_context;
 static volatile u64 release;
 
@@ -12,6 +17,7 @@ void guest_secondary_main(u64 vcpu)
     arrived_context = vcpu + 100;
     while (!release)
         ;
+    smp_arch_secondary();
     gprintf("smp: vcpu1 turning itself off\n");
     guest_cpu_off();
 }
@@ -42,6 +48,7 @@ void guest_main(u64 dtb)
     gprintf("smp: " GUEST_CPU_STATUS_NAME "(1) = %ld, " GUEST_CPU_ON_NAME " again = %ld, " GUEST_CPU_ON_NAME
             " of vcpu 7 = %ld\n",
             guest_cpu_status(1), guest_cpu_on(1, 1), guest_cpu_on(7, 7));
+    smp_arch_primary();
     release = 1;
     u64 end = guest_counter() + guest_counter_freq() * 5;
     while (guest_cpu_status(1) != GUEST_CPU_STATUS_OFF && guest_counter() < end)

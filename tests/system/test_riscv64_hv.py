@@ -77,6 +77,10 @@ def test_smp_guest_and_memprobe_on_riscv64():
     assert "[vm2] smp: met vcpu1 (context 1)" in out
     # STARTED, SBI_ERR_ALREADY_AVAILABLE, SBI_ERR_INVALID_PARAM
     assert "[vm2] smp: HSM status(1) = 0, hart_start again = -6, hart_start of vcpu 7 = -3" in out
+    # an IPI and remote fences to vcpu1 while it runs on the other pCPU (the fences return once
+    # it has left the guest); it finds the software interrupt pending and acknowledges it
+    assert "[vm2] smp: IPI to vcpu1 -> 0, remote sfence.vma on vcpu1 -> 0, remote fence.i on all -> 0" in out
+    assert "[vm2] smp: vcpu1 found the IPI pending, cleared it" in out
     assert "[vm2] smp: vcpu1 turning itself off" in out
     assert "[vm2] smp: vcpu1 is off" in out
     assert "vm2 'smp' ended: shutdown" in out
