@@ -39,7 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(&d);
         CHECK(d.len == 4 && len == 4);
     }
-    if (riscv_mmio_decode_htinst(v, &d))
+    if (riscv_mmio_decode_htinst(v, &d)) {
         check(&d);
+        CHECK(!riscv_htinst_is_walk(v)); /* a walk is never taken for the guest's own access */
+    }
     return 0;
 }

@@ -99,3 +99,9 @@ bool riscv_mmio_decode_htinst(u64 htinst, struct riscv_mmio_insn *out)
     out->len = (htinst & 2) ? 4 : 2;
     return true;
 }
+
+bool riscv_htinst_is_walk(u64 htinst)
+{
+    /* 32- and 64-bit reads (0x2000, 0x3000) and writes (0x2020, 0x3020) of a VS-stage PTE. */
+    return htinst == 0x2000 || htinst == 0x3000 || htinst == 0x2020 || htinst == 0x3020;
+}

@@ -221,6 +221,10 @@ static void guest_page_fault(struct vcpu *vcpu, u64 cause, u64 stval, struct vcp
         exit->fault.va = stval;
         return;
     }
+    if (riscv_htinst_is_walk(htinst)) { /* (QEMU 7.2 leaves htinst 0: it cannot tell) */
+        fault(exit, addr, true, "guest-page fault on a guest page-table walk");
+        return;
+    }
     if (vm_gpa_in_ram(vcpu->vm, gpa(addr), 1)) {
         fault(exit, addr, true, "%s not permitted by the region's flags", write ? "write" : "read");
         return;

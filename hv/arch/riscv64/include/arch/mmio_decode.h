@@ -26,5 +26,8 @@ bool riscv_mmio_decode(u32 insn, unsigned len, struct riscv_mmio_insn *out);
  * transformed load or store (bit 0 set; bit 1 clear when the original was compressed). False
  * when htinst holds nothing usable. */
 bool riscv_mmio_decode_htinst(u64 htinst, struct riscv_mmio_insn *out);
+/* Whether htinst holds the pseudoinstruction of an implicit access: the hart's own read or
+ * write of a guest page-table entry (VS-stage walk), not an access the guest's code made. */
+bool riscv_htinst_is_walk(u64 htinst);
 
 #endif

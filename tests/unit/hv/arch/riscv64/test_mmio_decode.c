@@ -122,6 +122,14 @@ static void test_htinst(void **state)
     assert_false(riscv_mmio_decode_htinst(0x00002000, &d));
     assert_false(riscv_mmio_decode_htinst(0x100002503ull, &d));
     assert_false(riscv_mmio_decode_htinst(0x0000252f, &d)); /* amo-shaped */
+    /* The pseudoinstructions of a VS-stage walk's PTE reads and writes, and nothing else. */
+    assert_true(riscv_htinst_is_walk(0x2000));
+    assert_true(riscv_htinst_is_walk(0x3000));
+    assert_true(riscv_htinst_is_walk(0x2020));
+    assert_true(riscv_htinst_is_walk(0x3020));
+    assert_false(riscv_htinst_is_walk(0));
+    assert_false(riscv_htinst_is_walk(0x2503));
+    assert_false(riscv_htinst_is_walk(0x2001));
 }
 
 int main(void)
