@@ -210,7 +210,10 @@ static void guest_page_fault(struct vcpu *vcpu, u64 cause, u64 stval, struct vcp
     u64 addr = (htval << 2) | (stval & 3);
     bool write = cause == CAUSE_STORE_GUEST_PAGE_FAULT;
     if (vm_fault_in(vcpu->vm, gpa(addr))) {
-        exit->reason = VCPU_EXIT_RETRY; /* guest RAM brought in (also for its page-table walks) */
+        /* Guest RAM brought in (also for its page-table walks), perhaps by another vCPU: this
+         * hart may still hold the page's earlier invalid translation. */
+        hfence_gvma_vmid(vcpu->vm->arch.vmid);
+        exit->reason = VCPU_EXIT_RETRY;
         return;
     }
     a->abort_cause = write ? 7 : 5; /* store/AMO or load access fault */
