@@ -159,3 +159,33 @@ def test_two_vms_time_share_one_pcpu_on_riscv64():
     assert "ticker(vm4): tick 20" in out
     assert "vm1 'hello' ended: shutdown" in out and "vm4 'ticker' ended: shutdown" in out
     assert "cvisor: powering off" in out
+
+
+def test_riscv64_configs_are_checked_with_riscv64_facts(tmp_path):
+    """`make ARCH=riscv64 check-config`: the riscv64 configs fit QEMU virt; a config naming a hart
+    the machine lacks, or interrupt passthrough (which riscv64 does not offer), is refused with
+    file, line and field, as the boot would refuse it."""
+    import subprocess
+    from cvisor import BUILD, REPO, SYSTEST
+
+    def check(configs):
+        r = subprocess.run(["make", "-s", "CONFIG_MK=", f"BUILD={BUILD}", "ARCH=riscv64",
+                            f"IMAGE_DIR={SYSTEST / 'hv-riscv64-check'}", "VM_CONFIGS=" + ":".join(configs),
+                            "check-config"], cwd=REPO, capture_output=True, text=True, timeout=300)
+        return r.returncode, r.stdout + r.stderr
+
+    status, out = check(["configs/vms/hello-riscv64.toml", "configs/vms/smp-riscv64.toml"])
+    assert status == 0 and "cvisor-check: 2 of 2 VMs would start; 0 errors, 0 warnings" in out, out
+    text = (REPO / "configs/vms/hello-riscv64.toml").read_text()
+    bad_hart = tmp_path / "bad-hart.toml"
+    bad_hart.write_text(text.replace("phys_cpu_ids = [0]", "phys_cpu_ids = [7]"))
+    bad_irq = tmp_path / "bad-irq.toml"
+    bad_irq.write_text(text.replace('interrupt_mode = "emu"', 'interrupt_mode = "passthrough"').replace("id = 1", "id = 2"))
+    status, out = check([str(bad_hart), str(bad_irq)])
+    assert status != 0, out
+    assert re.search(r"^E: \S*bad-hart.toml:\d+: base\.phys_cpu_ids\[0\]: hart id 0x7 is not a CPU of this machine "
+                     r"\(its hart ids: 0x0 0x1\)", out,
+                     re.M), out
+    assert re.search(r"^E: \S*bad-irq.toml:\d+: devices\.interrupt_mode: \"passthrough\" is not supported on riscv64",
+                     out, re.M), out
+    assert "cvisor-check: 0 of 2 VMs would start" in out, out
