@@ -148,8 +148,10 @@ void vcpu_arch_load(struct vcpu *vcpu)
     u32 cpu = cpu_id();
     struct vcpu *prev = loaded[cpu];
     bool reload = __atomic_load_n(&vcpu->arch.reload, __ATOMIC_ACQUIRE);
-    if (prev == vcpu && !reload)
+    if (prev == vcpu && !reload) {
+        write_sysreg(hcr_el2, vcpu->arch.hcr); /* (vcpu_arch_before_idle may have changed it) */
         return;
+    }
     if (prev && prev != vcpu && !prev->arch.reload) {
         el1_save(&prev->arch.el1);
         fpsimd_save(&prev->arch.fp);
@@ -185,6 +187,27 @@ struct vcpu *vcpu_arch_loaded(u32 cpu) { return loaded[cpu]; }
 void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu)
 {
     vcpu->arch.hcr |= HCR_TID3;
+}
+
+void vcpu_arch_trap_wfx(struct vcpu *vcpu, bool trap)
+{
+    if (vcpu->arch.irq_passthrough)
+        return; /* its WFI never traps: the pCPU is its own */
+    u64 hcr = trap ? vcpu->arch.hcr | HCR_TWI | HCR_TWE : vcpu->arch.hcr & ~(HCR_TWI | HCR_TWE);
+    if (hcr == vcpu->arch.hcr)
+        return;
+    vcpu->arch.hcr = hcr;
+    if (loaded[cpu_id()] == vcpu)
+        write_sysreg(hcr_el2, hcr); /* exception return synchronizes it before the guest runs */
+}
+
+void vcpu_arch_before_idle(void)
+{
+    u64 hcr = read_sysreg(hcr_el2);
+    if (hcr & HCR_VI) {
+        write_sysreg(hcr_el2, hcr & ~HCR_VI); /* vcpu_arch_load puts it back */
+        isb();
+    }
 }
 
 void vcpu_arch_set_virq(struct vcpu *vcpu, bool level)

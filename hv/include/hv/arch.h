@@ -50,6 +50,14 @@ void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu);
 /* interrupt_mode = "passthrough": physical interrupts and the EL1 timers go straight to the
  * vCPU (no IMO/FMO routing, no WFI trap, EL1 physical timer not trapped). */
 void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu);
+/* Whether the vCPU's WFI and WFE trap. A vCPU alone on its pCPU runs them natively: a waiting
+ * guest wakes on its next interrupt (every host interrupt exits to the hypervisor) with no
+ * halt, idle and wake-up in between; one that shares its pCPU must trap them, so the others
+ * run while it waits. */
+void vcpu_arch_trap_wfx(struct vcpu *vcpu, bool trap);
+/* The pCPU is about to idle in WFI: nothing of the last vCPU that ran here may keep it awake (a
+ * virtual IRQ line left high wakes WFI at once on QEMU, whatever the exception level). */
+void vcpu_arch_before_idle(void);
 /* The virtual IRQ line of the vCPU (for a vGIC without list registers). */
 void vcpu_arch_set_virq(struct vcpu *vcpu, bool level);
 /* The guest deactivated (or no longer has pending) private interrupt intid of an architecture
