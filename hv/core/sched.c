@@ -386,7 +386,6 @@ static void run_vcpu(struct vcpu *v)
             vcpu_arch_run(v, &exit);
             u64 t1 = arch_counter_relaxed();
             v->stats.guest_ticks += t1 - t0;
-            v->vm->exits++;
             bool fast = handled_fast(v, &exit);
             t0 = arch_counter_relaxed();
             v->stats.hv_ticks += t0 - t1;
