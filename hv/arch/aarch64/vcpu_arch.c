@@ -14,6 +14,10 @@
 
 _Static_assert(__builtin_offsetof(struct guest_regs, pc) == 248, "guest_switch.S offsets");
 _Static_assert(__builtin_offsetof(struct fpsimd_state, fpsr) == 512, "guest_switch.S offsets");
+_Static_assert(__builtin_offsetof(struct vcpu, stats) - __builtin_offsetof(struct vcpu, arch.regs) == 3320,
+               "guest_switch.S offsets (REGS_TO_STATS)");
+_Static_assert(__builtin_offsetof(struct vcpu_stats, exits) == 0 && __builtin_offsetof(struct vcpu_stats, hypercalls) == 8,
+               "guest_switch.S offsets (stats)");
 
 u64 vcpu_arch_enter(struct guest_regs *regs);
 void fpsimd_save(struct fpsimd_state *s);
