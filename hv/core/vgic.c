@@ -340,8 +340,9 @@ void vgic_flush(struct vcpu *vcpu)
                 consider(best, &n, max, i + VGIC_NR_PRIVATE, &vm->vgic.spi[i], &overflow);
         }
     }
-    for (u32 i = 0; i < max; i++) {
-        if (i < n) {
+    /* (The list registers past n are empty: sync_lrs empties every one it took.) */
+    for (u32 i = 0; i < n; i++) {
+        {
             struct vgic_irq *irq = best[i].irq;
             /* A hw interrupt is never written pending and active: its next pending state is
              * the physical one, which comes after the guest's deactivation. */
@@ -411,8 +412,12 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
          * must be woken if the SPI is deliverable. */
         if (intid >= VGIC_NR_PRIVATE && spi_owner(irq) != vcpu->id)
             notify(vm, irq_target(vm, vcpu, intid), irq);
-        /* List registers belong to the pCPU: leave none behind for whoever runs here next. */
-        vgic_lr_write(i, 0, 0, LR_INVALID, false, false);
+        /* List registers belong to the pCPU: leave none behind for whoever runs here next. One
+         * the guest emptied is free already, unless it asked for the EOI maintenance
+         * interrupt, which stays signalled until the register is rewritten. */
+        bool eoi_bit = irq->hw ? (vcpu->vgic.lr_unlinked >> i) & 1 : irq->eoi_notify;
+        if (st != LR_INVALID || eoi_bit)
+            vgic_lr_write(i, 0, 0, LR_INVALID, false, false);
     }
     vcpu->vgic.lr_used = 0;
     spin_unlock(&vm->vgic.lock);
