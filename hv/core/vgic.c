@@ -166,8 +166,9 @@ void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
 }
 
 /* ICC_SGI1R_EL1: TargetList[15:0], Aff1[23:16], INTID[27:24], Aff2[39:32], IRM[40], RS[47:44], Aff3[55:48]. */
-void vgic_send_sgi(struct vcpu *from, u64 v)
+bool vgic_send_sgi(struct vcpu *from, u64 v)
 {
+    bool self = false;
     struct vm *vm = from->vm;
     u32 intid = (v >> 24) & 0xf;
     bool all_but_self = v & (1ull << 40);
@@ -184,7 +185,9 @@ void vgic_send_sgi(struct vcpu *from, u64 v)
         }
         if (hit)
             vgic_raise(vm, t, intid);
+        self |= hit && t == from;
     }
+    return self;
 }
 
 struct candidate {

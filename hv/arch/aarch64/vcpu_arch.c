@@ -412,7 +412,10 @@ static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
     u64 val = rt == 31 ? 0 : vcpu->arch.regs.x[rt];
     exit->reason = VCPU_EXIT_NONE;
     if (key == ICC_SGI1R_KEY && !read && vcpu->vm->vgic.present) {
-        vgic_send_sgi(vcpu, val);
+        /* Sent only to others (kicked if they must resync): nothing for this vCPU's run loop to
+         * sync or flush, it goes straight back to its guest. */
+        if (!vgic_send_sgi(vcpu, val))
+            exit->reason = VCPU_EXIT_RETRY;
     } else if ((key & ~7u) == SYSREG_KEY(3, 3, 14, 2, 0) && vtimer_sysreg(vcpu, key & 7, read, &val)) {
         if (read && rt != 31)
             vcpu->arch.regs.x[rt] = val;
