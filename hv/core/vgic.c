@@ -53,11 +53,10 @@ void vgic_mark_pending_locked(struct vgic_irq *irq)
 
 static bool irq_hot(const struct vgic_irq *irq) { return irq->active || (irq->enabled && irq_pending(irq)); }
 
-void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
+/* With the interrupt at hand (inlined on the delivery paths: set_level, sync). */
+static inline __attribute__((always_inline)) void update_hot(struct vm *vm, struct vcpu *vcpu, u32 intid,
+                                                             const struct vgic_irq *irq)
 {
-    struct vgic_irq *irq = irq_of(vm, vcpu, intid);
-    if (!irq)
-        return;
     if (intid < VGIC_NR_PRIVATE) {
         u32 bit = 1u << intid;
         vcpu->vgic.priv_hot = irq_hot(irq) ? vcpu->vgic.priv_hot | bit : vcpu->vgic.priv_hot & ~bit;
@@ -67,6 +66,13 @@ void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
         u64 *w = &vm->vgic.spi_hot[n / 64];
         *w = irq_hot(irq) ? *w | bit : *w & ~bit;
     }
+}
+
+void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
+{
+    struct vgic_irq *irq = irq_of(vm, vcpu, intid);
+    if (irq)
+        update_hot(vm, vcpu, intid, irq);
 }
 
 void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
@@ -107,7 +113,7 @@ static void set_level_locked(struct vm *vm, struct vcpu *vcpu, u32 intid, struct
     track_hw_line(vcpu, intid, irq);
     if (level && irq->edge)
         vgic_mark_pending_locked(irq);
-    vgic_update_hot_locked(vm, vcpu, intid);
+    update_hot(vm, vcpu, intid, irq);
     if (level)
         notify(vm, irq_target(vm, vcpu, intid), irq);
     else if (was && !irq_pending(irq))
@@ -159,7 +165,7 @@ void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
     if (irq) {
         vgic_mark_pending_locked(irq);
-        vgic_update_hot_locked(vm, vcpu, intid);
+        update_hot(vm, vcpu, intid, irq);
         notify(vm, irq_target(vm, vcpu, intid), irq);
     }
     spin_unlock(&vm->vgic.lock);
@@ -407,7 +413,7 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
         }
         if (irq->active && intid >= VGIC_NR_PRIVATE)
             irq->active_vcpu = vcpu->id; /* it stays with the vCPU that acknowledged it */
-        vgic_update_hot_locked(vm, vcpu, intid);
+        update_hot(vm, vcpu, intid, irq);
         if (done && (irq->hw ? (vcpu->vgic.lr_unlinked >> i) & 1 : irq->eoi_notify))
             vgic_deactivated_locked(vm, vcpu, intid);
         /* Given up by this vCPU: an SPI retargeted while in its list registers, or deactivated
