@@ -192,14 +192,14 @@ static void cmd_list(void)
         struct vm *vm = vm_table[i];
         if (vm)
             out("  %-3llu %-17s %-9s %-6u %-5llu MiB %llu\n", (unsigned long long)vm->id, vm->name, state_name(vm),
-                vm->config->cpu_num, (unsigned long long)(vm->ram_bytes >> 20), (unsigned long long)vm->exits);
+                vm->config->cpu_num, (unsigned long long)(vm->ram_bytes >> 20), (unsigned long long)vm_exit_count(vm));
     }
 }
 
 static void cmd_stats(struct vm *vm)
 {
     out("vm%llu '%s': %llu exits, %llu interrupts injected, %u restarts, %llu lazy page faults\n",
-        (unsigned long long)vm->id, vm->name, (unsigned long long)vm->exits, (unsigned long long)virq_injected(vm),
+        (unsigned long long)vm->id, vm->name, (unsigned long long)vm_exit_count(vm), (unsigned long long)virq_injected(vm),
         vm->restarts, (unsigned long long)vm->lazy_faults);
     /* a copy: the VM may restart itself (and free its vCPUs) while this prints */
     static struct vm_vcpu_stat st[VM_MAX_VCPUS];

@@ -194,7 +194,7 @@ static void print_summary_and_poweroff(void)
         struct vm *vm = vm_table[i];
         if (vm)
             pr_info("  vm%llu '%s': %s (%s), %llu exits", (unsigned long long)vm->id, vm->name,
-                    vm_end_reason_name(vm->end_reason), vm->end_detail, (unsigned long long)vm->exits);
+                    vm_end_reason_name(vm->end_reason), vm->end_detail, (unsigned long long)vm_exit_count(vm));
     }
     pr_info("cvisor: powering off");
     platform_poweroff();
