@@ -34,6 +34,30 @@ def test_base_demo_boots_on_riscv64(timer):
     assert "fatal" not in out
 
 
+def test_secondaries_started_at_the_image_entry_join_as_secondaries():
+    """OpenSBI v1.1 (QEMU 7.2's) marks a hart START_PENDING before it writes the hart's start
+    address and opaque: a hart woken in that window enters at the cold-boot address (_head)
+    with the DTB in a1. A test build starts every secondary there on purpose; each must join as
+    the CPU its hart id names (not zero BSS and boot again on cpu0's stack)."""
+    # LOG=debug: its own object directory, so this build's flag does not rebuild the others.
+    image, _ = build_image("base-demo-riscv64-image-entry", [], app="base-demo", arch=ARCH, log="debug",
+                           extra=["RISCV_HSM_START_AT_IMAGE_ENTRY=1"])
+    m = Machine(image, "base-demo-riscv64-image-entry", smp=4, mem="1G", timeout=30, arch=ARCH)
+    try:
+        status = m.wait_exit(30)
+        out = m.text()
+    finally:
+        m.close()
+    assert status == 0, out
+    for cpu in (1, 2, 3):
+        assert re.search(rf"cpu{cpu} W: smp: hart \d+ entered at the image entry, not secondary_entry "
+                         rf"\(firmware start race\); joined as cpu{cpu}", out), out
+        assert re.search(rf"cpu{cpu} I: base-demo: cpu{cpu} online", out), out
+    assert "base-demo: IPIs answered by 3 of 3 secondary CPUs" in out
+    assert "base-demo: done" in out
+    assert "fatal" not in out and "PANIC" not in out
+
+
 def test_fatal_trap_report_on_riscv64():
     # A panic powers off through the board's failure-exit device (sifive,test0): QEMU exits 1.
     out = run_to_completion("fault-demo-riscv64", [], app="fault-demo", timeout=30, arch=ARCH, status=1)

@@ -1,6 +1,12 @@
 /* Entry points. OpenSBI (QEMU's -bios default, or any SBI firmware) enters the boot hart in
  * S-mode (HS-mode with the H extension) at the load address with a0 = hart id, a1 = DTB, the
- * MMU off. The other harts start through SBI HSM hart_start with a1 = the logical CPU number. */
+ * MMU off. The other harts start through SBI HSM hart_start with a1 = the logical CPU number.
+ *
+ * Only the first hart to reach _head boots. A later one is a hart the firmware started at the
+ * image entry instead of secondary_entry: OpenSBI v1.1 (QEMU 7.2's) marks a hart START_PENDING
+ * before it writes that hart's start address and opaque, so a hart woken in that window jumps
+ * to the cold-boot address (_head) with the DTB in a1. Booting it as the primary would zero
+ * BSS and run on cpu0's stack under cpu0's feet; it joins as the secondary its hart id names. */
 #include <arch/asm_offsets.h>
 
     .section .text.head, "ax"
@@ -9,6 +15,10 @@ _head:
     csrw    sie, zero
     mv      s0, a0                  /* hart id */
     mv      s1, a1                  /* DTB physical address */
+    la      t0, boot_entry_taken    /* in .data: BSS is not zeroed yet */
+    li      t1, 1
+    amoswap.d.aqrl t1, t1, (t0)
+    bnez    t1, late_head
     /* Zero BSS (plain stores: nothing else runs yet). */
     la      t0, __bss_start
     la      t1, __bss_end
@@ -24,23 +34,59 @@ _head:
     call    base_primary_main
     j       park
 
-/* Secondary harts from SBI HSM hart_start: a0 = hart id, a1 = logical CPU number. The MMU is
- * turned on from mmu_boot_params before anything else is read (caches are coherent here). */
+/* A hart at _head after the boot hart: through secondary_entry, s2 = how it came. */
+late_head:
+    li      s2, SECONDARY_VIA_IMAGE_ENTRY
+    j       secondary_join
+
+/* Secondary harts from SBI HSM hart_start: a0 = hart id, a1 = logical CPU number. The CPU is
+ * the one percpu_data gives this hart id (the primary described every CPU before starting
+ * any); a1 is only checked against it. The MMU is turned on from mmu_boot_params before
+ * anything else is read (caches are coherent here). */
     .text
     .global secondary_entry
 secondary_entry:
     csrw    sie, zero
-    mv      s1, a1
+    mv      s0, a0                  /* hart id */
+    mv      s1, a1                  /* opaque: the logical CPU the primary asked for */
+    li      s2, SECONDARY_VIA_HSM
+secondary_join:
     la      t0, mmu_boot_params
     ld      t1, MMU_PARAMS_SATP(t0)
     sfence.vma
     csrw    satp, t1
     sfence.vma
-    mv      a0, s1
+    mv      a0, s0
+    call    cpu_of_hart
+    beqz    a0, park                /* not a CPU the primary started: stay off */
+    mv      s3, a0
     call    set_cpu_stack_and_vectors
-    mv      a0, s1
+    mv      a0, s3
+    mv      a1, s0
+    mv      a2, s1
+    mv      a3, s2
+    call    riscv_secondary_entry_check
+    mv      a0, s3
     call    base_secondary_main
     j       park
+
+/* a0 = hart id -> a0 = the secondary logical CPU percpu_data describes with it, 0 if none.
+ * No stack (t0-t3 only): entries 1..MAX_CPUS-1 with id == index (find_cpus set them). */
+cpu_of_hart:
+    la      t0, percpu_data
+    li      t1, 1
+    li      t3, MAX_CPUS_ASM
+1:  addi    t0, t0, PERCPU_SIZE
+    lwu     t2, PERCPU_ID(t0)
+    bne     t2, t1, 2f
+    ld      t2, PERCPU_HWID(t0)
+    beq     t2, a0, 3f
+2:  addi    t1, t1, 1
+    bltu    t1, t3, 1b
+    li      a0, 0
+    ret
+3:  mv      a0, t1
+    ret
 
 /* a0 = cpu: sp = top of that CPU's stack, tp = &percpu_data[cpu], stvec = trap_vector. */
 set_cpu_stack_and_vectors:
@@ -145,3 +191,8 @@ trap_vector:
     ld      x31, 240(sp)
     addi    sp, sp, TRAP_FRAME_SIZE
     sret
+
+    .data
+    .balign 8
+boot_entry_taken:
+    .dword  0
