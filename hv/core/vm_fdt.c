@@ -102,6 +102,12 @@ static bool valid_generate(const struct vm_fdt_params *p, struct gic_layout *g)
     if (p->has_uart && (p->uart_irq < GIC_SPI_BASE || p->uart_irq > GIC_SPI_LAST ||
                         !valid_range(p->uart_base, VM_FDT_UART_SIZE)))
         return false;
+    if (p->virtio_count > VM_FDT_MAX_VIRTIO)
+        return false;
+    for (size_t i = 0; i < p->virtio_count; i++)
+        if (p->virtio[i].irq < GIC_SPI_BASE || p->virtio[i].irq > GIC_SPI_LAST ||
+            !valid_range(p->virtio[i].base, p->virtio[i].size))
+            return false;
     return true;
 }
 
@@ -274,6 +280,22 @@ static void gen_uart(struct fdt_writer *w, const struct vm_fdt_params *p)
     fdt_end_node(w);
 }
 
+/* virtio-mmio transports (Documentation/devicetree/bindings/virtio/mmio.yaml). */
+static void gen_virtio(struct fdt_writer *w, const struct vm_fdt_params *p)
+{
+    char name[NAME_MAX_LEN];
+    for (size_t i = 0; i < p->virtio_count; i++) {
+        unit_name(name, "virtio_mmio", p->virtio[i].base);
+        fdt_begin_node(w, name);
+        fdt_property_string(w, "compatible", "virtio,mmio");
+        write_reg(w, 2, 2, p->virtio[i].base, p->virtio[i].size);
+        const u32 irq[3] = {GIC_SPI, p->virtio[i].irq - GIC_SPI_BASE, IRQ_TYPE_LEVEL_HIGH};
+        fdt_property_cells(w, "interrupts", irq, ARRAY_SIZE(irq));
+        fdt_property_empty(w, "dma-coherent");
+        fdt_end_node(w);
+    }
+}
+
 /* ---- host devices (passthrough by path) ---- */
 
 #define HOST_COPY_DEPTH 6
@@ -417,6 +439,7 @@ int vm_fdt_generate(const struct vm_fdt_params *p, void *buf, size_t cap)
     gen_timer(&w, p);
     if (p->has_uart)
         gen_uart(&w, p);
+    gen_virtio(&w, p);
     if (p->host_node_count)
         gen_host_devices(&w, p);
 

@@ -18,6 +18,7 @@ enum vm_fdt_gic { VM_FDT_GIC_NONE, VM_FDT_GICV2, VM_FDT_GICV3 };
 #define VM_FDT_GICR_STRIDE_V3 0x20000u /* one redistributor (RD_base + SGI_base frames), GICv3 */
 #define VM_FDT_UART_SIZE 0x1000u
 #define VM_FDT_UART_CLOCK_HZ 24000000u
+#define VM_FDT_MAX_VIRTIO 8u
 
 struct vm_fdt_params {
     struct {
@@ -34,6 +35,11 @@ struct vm_fdt_params {
     bool has_uart;              /* generate only */
     u64 uart_base;
     u32 uart_irq;         /* GIC INTID, an SPI (32..1019); the tree gets INTID - 32 */
+    struct {
+        u64 base, size;
+        u32 irq; /* GIC INTID, an SPI */
+    } virtio[VM_FDT_MAX_VIRTIO]; /* generate only: virtio-mmio transports ("virtio,mmio") */
+    size_t virtio_count;
     const char *bootargs; /* NULL or "" = none (patch: the source's bootargs stay) */
     bool has_initrd;      /* initrd_start < initrd_end required */
     u64 initrd_start, initrd_end;
