@@ -402,7 +402,7 @@ static const struct {
 bool vm_emu_type_supported(u32 emu_type)
 {
     return emu_type == VM_EMU_GICV2 || emu_type == VM_EMU_GICV3_GICD || emu_type == VM_EMU_GICV3_GICR ||
-           emu_type == VM_EMU_CONSOLE;
+           emu_type == VM_EMU_CONSOLE || emu_type == VM_EMU_VIRTIO_CONSOLE;
 }
 
 const char *vm_emu_type_name(u32 emu_type)

@@ -527,6 +527,13 @@ static void check_devices(const struct vm_config *cfg, const struct vm_host_info
         if (e->length == 0)
             diag_error(diag, cfg->file, e->line, field,
                        "length is 0; an emulated device needs an MMIO window");
+        else if ((e->emu_type == VM_EMU_VIRTIO_CONSOLE) && e->length < 0x200)
+            diag_error(diag, cfg->file, e->line, field,
+                       "length %#llx is below the 0x200 bytes of a virtio-mmio device",
+                       (unsigned long long)e->length);
+        if (e->emu_type == VM_EMU_VIRTIO_CONSOLE && (e->irq < 32 || e->irq > 1019))
+            diag_error(diag, cfg->file, e->line, field,
+                       "irq_id %u: a virtio device needs a shared interrupt line (32..1019)", e->irq);
     }
 }
 

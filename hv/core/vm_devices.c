@@ -11,6 +11,7 @@
 #include <hv/sched.h>
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
+#include <hv/virtio_dev.h>
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
 #include <hv/vmfs.h>
@@ -21,6 +22,11 @@
 #define DEFAULT_GICR 0x080a0000ull
 #define DEFAULT_GICC_OFFSET 0x10000ull
 #define DTB_MAX KiB(64)
+
+void vdev_irq_set_level(struct vm *vm, u32 irq, bool level)
+{
+    vgic_set_level(vm, NULL, irq, level);
+}
 
 static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)
 {
@@ -132,6 +138,11 @@ int vm_setup_devices(struct vm *vm, struct diag *d)
             }
             continue;
         }
+        if (e->emu_type == VM_EMU_VIRTIO_CONSOLE) {
+            if (virtio_console_create(vm, e, d) != 0)
+                return -1;
+            continue;
+        }
         /* Other types were warned about when the config was read. */
     }
     return 0;
@@ -168,6 +179,14 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
         p->uart_base = vm->console->dev.base.val;
         p->uart_irq = vm->console->intid;
     }
+    for (size_t i = 0; i < c->emu_device_count && p->virtio_count < VM_FDT_MAX_VIRTIO; i++) {
+        const struct vm_emu_device *e = &c->emu_devices[i];
+        if (e->emu_type != VM_EMU_VIRTIO_CONSOLE)
+            continue;
+        p->virtio[p->virtio_count].base = e->base.val;
+        p->virtio[p->virtio_count].size = VIRTIO_MMIO_SIZE;
+        p->virtio[p->virtio_count++].irq = e->irq;
+    }
     p->bootargs = c->has_cmdline ? c->cmdline : NULL;
     p->host = &boot_info.fdt;
     p->host_nodes = vm->pt_nodes;
@@ -203,6 +222,11 @@ int vm_setup_dtb(struct vm *vm, struct diag *d)
         else if (c->image_location == VM_IMAGE_MEMORY && f)
             size = vm_fdt_patch(f->data, f->size, p, buf, DTB_MAX);
         kfree(src);
+        if (p->virtio_count)
+            diag_warn(d, c->file, c->dtb.line, "kernel.dtb_path",
+                      "the VM's virtio devices are added only to a generated device tree: '%s' must describe "
+                      "them itself (compatible \"virtio,mmio\", reg and interrupts as configured)",
+                      c->dtb.path);
         if (size < 0)
             diag_error(d, c->file, c->dtb.line, "kernel.dtb_path", "'%s' is not a valid device tree (or too large)",
                        c->dtb.path);

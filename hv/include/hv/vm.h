@@ -59,6 +59,7 @@ struct vm {
     struct vdev *devices;
     struct vgic vgic;
     struct vconsole *console; /* emulated console UART, if any */
+    struct console_port *hvc; /* virtio console (hvc0), if any */
     u64 ramdisk_size;       /* bytes loaded at ramdisk_load_addr */
     u64 cntvoff;            /* virtual counter offset: the guest's counter starts near 0 */
 
