@@ -15,12 +15,22 @@ static void raise(void *ctx, bool level)
     vdev_irq_set_level(v->vm, v->irq, level);
 }
 
+/* A guest that breaks its device over and over must not flood the console: the first
+ * VIRTIO_LOGGED_ERRORS errors of a device are logged, then one line says the rest are not. */
+#define VIRTIO_LOGGED_ERRORS 32u
+
 static void report(void *ctx, u16 q, int err)
 {
     struct virtio_vdev *v = ctx;
+    v->errors++;
+    if (v->errors > VIRTIO_LOGGED_ERRORS)
+        return;
     LOG_AT(LOG_WARN, (long)v->vm->id, "%s@%#llx: queue %u: %s; the device stops until the driver resets it",
            v->kind, (unsigned long long)v->dev.base.val, q,
            err ? virtq_strerror(err) : "bad queue size or ring address");
+    if (v->errors == VIRTIO_LOGGED_ERRORS)
+        LOG_AT(LOG_WARN, (long)v->vm->id, "%s@%#llx: %u driver errors; further ones are not logged",
+               v->kind, (unsigned long long)v->dev.base.val, v->errors);
 }
 
 static bool vdev_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)

@@ -25,7 +25,8 @@
 
 void vdev_irq_set_level(struct vm *vm, u32 irq, bool level)
 {
-    vgic_set_level(vm, NULL, irq, level);
+    if (vm->vgic.present) /* without an emulated interrupt controller, drivers poll */
+        vgic_set_level(vm, NULL, irq, level);
 }
 
 static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)

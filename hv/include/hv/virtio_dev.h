@@ -18,6 +18,7 @@ struct virtio_vdev {
     struct vm *vm;
     u32 irq;
     const char *kind; /* "virtio-console", for messages */
+    u32 errors;       /* driver errors that broke the device (the first ones are logged) */
     void (*destroy)(struct virtio_vdev *v); /* frees the backend */
 };
 
