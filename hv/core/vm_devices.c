@@ -139,8 +139,8 @@ int vm_setup_devices(struct vm *vm, struct diag *d)
             }
             continue;
         }
-        if (e->emu_type == VM_EMU_VIRTIO_CONSOLE) {
-            if (virtio_console_create(vm, e, d) != 0)
+        if (e->emu_type == VM_EMU_VIRTIO_CONSOLE || e->emu_type == VM_EMU_VIRTIO_BLK) {
+            if ((e->emu_type == VM_EMU_VIRTIO_CONSOLE ? virtio_console_create : virtio_disk_create)(vm, e, d) != 0)
                 return -1;
             continue;
         }
@@ -182,7 +182,7 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
     }
     for (size_t i = 0; i < c->emu_device_count && p->virtio_count < VM_FDT_MAX_VIRTIO; i++) {
         const struct vm_emu_device *e = &c->emu_devices[i];
-        if (e->emu_type != VM_EMU_VIRTIO_CONSOLE)
+        if (e->emu_type != VM_EMU_VIRTIO_CONSOLE && e->emu_type != VM_EMU_VIRTIO_BLK)
             continue;
         p->virtio[p->virtio_count].base = e->base.val;
         p->virtio[p->virtio_count].size = VIRTIO_MMIO_SIZE;

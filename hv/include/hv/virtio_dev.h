@@ -29,4 +29,7 @@ void virtio_vdev_add(struct virtio_vdev *v, struct vm *vm, const struct vm_emu_d
 /* emu_type 0xE3: a virtio console (the VM's hvc0). -1 with a message in diag on failure. */
 int virtio_console_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d);
 
+/* emu_type 0xE1: a virtio-blk device over [kernel] disk_path on the FAT disk. */
+int virtio_disk_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d);
+
 #endif

@@ -127,6 +127,8 @@ struct vm_config {
     struct vm_image kernel, bios, dtb, ramdisk;
     char cmdline[VM_CMDLINE_MAX];
     bool has_cmdline;
+    char disk_path[VM_PATH_MAX]; /* the file behind the virtio-blk device (emu_type 0xE1), on the disk */
+    int disk_path_line;
     struct vm_mem_region regions[VM_MAX_REGIONS];
     size_t region_count;
     int kernel_line;
