@@ -85,7 +85,9 @@ static void out(const char *fmt, ...)
 }
 
 /* The VM whose raw bytes last reached the terminal: whatever state it put the terminal in
- * (colours, modes, a half-sent escape sequence) is reset before anyone else uses it. */
+ * (colours, modes, a half-sent escape sequence) is reset before anyone else uses it.
+ * raw_lock also orders a VM's output against a focus switch: a byte is either buffered before
+ * the switch (and replayed by it) or written raw after the replay, never left behind. */
 static struct vm *raw_owner;
 static spinlock_t raw_lock = SPINLOCK_INIT;
 
@@ -107,22 +109,23 @@ void console_vm_detached(struct vm *vm)
 void console_port_output(struct console_port *p, char c)
 {
     struct vm *vm = p->vm;
+    spin_lock(&raw_lock);
     if (focus_port() == p) { /* raw: the terminal is this VM's while it has the focus */
-        spin_lock(&raw_lock);
         if (raw_owner != vm)
             terminal_reset_locked();
         raw_owner = vm;
         console_write(&c, 1);
-        spin_unlock(&raw_lock);
-        return;
+    } else {
+        p->out[p->out_tail++ % sizeof(p->out)] = c; /* the oldest bytes go when it overflows */
+        if (p->out_tail - p->out_head > sizeof(p->out))
+            p->out_head = p->out_tail - sizeof(p->out);
     }
-    p->out[p->out_tail++ % sizeof(p->out)] = c; /* the oldest bytes go when it overflows */
-    if (p->out_tail - p->out_head > sizeof(p->out))
-        p->out_head = p->out_tail - sizeof(p->out);
+    spin_unlock(&raw_lock);
 }
 
 /* What the VM wrote while it did not have the focus: printable text only, since control
- * bytes meant for a terminal state that has since changed would only scramble it. */
+ * bytes meant for a terminal state that has since changed would only scramble it. With
+ * raw_lock held (the VM's new output waits until its old output is out). */
 static void show_buffered(struct console_port *vc)
 {
     struct vm *vm = vc->vm;
@@ -148,11 +151,10 @@ static void prompt(void) { out("cvisor> "); }
  * then the shell, then around again. */
 static void switch_focus(void)
 {
+    spin_lock(&raw_lock); /* no VM output gets between the old focus, the replay and the new one */
     struct console_port *cur = focus_port();
     u32 start = 0, start_port = 0;
-    spin_lock(&raw_lock);
     terminal_reset_locked(); /* the focus moves: nothing of the last VM's terminal state stays */
-    spin_unlock(&raw_lock);
     if (cur) {
         start = cur->vm->index;
         start_port = (cur == vm_console_port(cur->vm, 0) ? 0 : 1) + 1;
@@ -169,9 +171,10 @@ static void switch_focus(void)
             }
         }
     }
-    if (next) {
+    if (next)
         show_buffered(next);
-    } else {
+    spin_unlock(&raw_lock);
+    if (!next) {
         out("\n--- cvisor shell (help for commands, Ctrl-] switches) ---\n");
         prompt();
     }
