@@ -2,7 +2,7 @@
 # runtime is generic (guests/rt/rt.c, guest.h) over each architecture's part in guests/rt/$(ARCH)/
 # (entry code, hypercall and firmware calls, counter, UART; rt.mk: flags, load address, extra guests).
 -include guests/rt/$(ARCH)/rt.mk
-GUESTS := hello smp memprobe ticker bench hostile echo $(GUESTS_ARCH)
+GUESTS := hello smp memprobe ticker bench hostile echo vhostile $(GUESTS_ARCH)
 GUEST_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -O2 -g -Wall -Wextra -Werror \
   $(GUEST_ARCH_CFLAGS) -Iguests/rt -Iguests/rt/$(ARCH) -Ilib/include -Ihv/include -Ibase/include -DCVISOR_GUEST
 GUEST_RT := $(GUEST_ARCH_RT) guests/rt/rt.c lib/src/fmt.c lib/src/string.c
