@@ -3,7 +3,7 @@
 # (entry code, hypercall and firmware calls, counter, UART; rt.mk: flags, load address, extra guests).
 -include guests/rt/$(ARCH)/rt.mk
 # GUESTS_NOT_PORTED (rt.mk): the generic guests an architecture cannot build yet.
-GUESTS := $(filter-out $(GUESTS_NOT_PORTED),hello smp memprobe ticker bench hostile echo) $(GUESTS_ARCH)
+GUESTS := $(filter-out $(GUESTS_NOT_PORTED),hello smp memprobe ticker bench hostile echo vhostile) $(GUESTS_ARCH)
 GUEST_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -O2 -g -Wall -Wextra -Werror \
   $(GUEST_ARCH_CFLAGS) -Iguests/rt -Iguests/rt/$(ARCH) -Ilib/include -Ihv/include -Ibase/include -DCVISOR_GUEST
 GUEST_RT := $(GUEST_ARCH_RT) guests/rt/rt.c lib/src/fmt.c lib/src/string.c

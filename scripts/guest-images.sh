@@ -67,10 +67,13 @@ INITRAMFS_OUT=$IMAGES/initramfs-$ARCH.cpio.gz
 UBOOT_OUT=$IMAGES/u-boot-qemu-$DEB_ARCH.bin
 
 # Bump when the initramfs layout built below changes in a way the inputs do not show.
-INITRAMFS_LAYOUT=1
+INITRAMFS_LAYOUT=2
+# Kernel modules (from the kernel package) the initramfs carries and /init loads: Debian builds
+# these virtio drivers as modules, and cvisor's emulated virtio devices need them.
+INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko"
 # Applets the init script and the tests rely on; the build fails if busybox lacks one.
 REQUIRED_APPLETS="sh mount echo cat ls sleep nproc poweroff reboot dmesg uname date grep setsid
-cttyhack"
+cttyhack insmod"
 
 for tool in apt-get apt-cache dpkg-deb tar cpio gzip sha256sum od flock; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (run 'make bootstrap')"
@@ -234,6 +237,8 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=vt100
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# Drivers for the virtio devices cvisor may give this VM (none given: they load and stay idle).
+for m in /lib/modules/*.ko; do insmod "$m" 2>/dev/null; done
 read -r up idle </proc/uptime
 echo "cvisor-guest: init started, uptime $up"
 echo "cvisor-guest: $(uname -r) $(nproc) CPUs"
@@ -256,10 +261,12 @@ applets() {
     tail -c +"$((off + 1))" "$1" | tr '\0' '\n' | sed '/^$/q' | sed '/^$/d' | head -n 1000
 }
 
+lookup kernel
+KERNEL_DEB=$DEB KERNEL_PKG_KEY="$PKG $VER $SHA"
 lookup busybox
 INITRAMFS_STAMP=$STATE/initramfs.stamp
 INITRAMFS_KEY=$({
-    echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA"
+    echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA $KERNEL_PKG_KEY $INITRAMFS_MODULES"
     init_script
 } | sha256sum | cut -d' ' -f1)
 if [ -f "$INITRAMFS_OUT" ] && stamp_is "$INITRAMFS_STAMP" "$INITRAMFS_KEY"; then
@@ -298,6 +305,21 @@ else
     done <"$TMP/applets"
     init_script >"$root/init"
     chmod 0755 "$root/init"
+    # The modules, from the kernel package (fetched again if only its Image was kept).
+    lookup kernel
+    fetch_deb "$@"
+    mkdir -p "$TMP/mods" "$root/lib/modules"
+    paths=
+    for mod in $INITRAMFS_MODULES; do
+        paths="$paths ./lib/modules/$KERNEL_VERSION/kernel/$mod"
+    done
+    # shellcheck disable=SC2086  # one argument per path
+    dpkg-deb --fsys-tarfile "$KERNEL_DEB" | tar -x -C "$TMP/mods" $paths 2>"$TMP/mods.err" ||
+        die "$PKG: cannot extract the modules $INITRAMFS_MODULES: $(cat "$TMP/mods.err")"
+    for mod in $INITRAMFS_MODULES; do
+        cp "$TMP/mods/lib/modules/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
+    done
+    lookup busybox
     # No /dev/console node: making one needs root, and the kernel's built-in initramfs
     # (unpacked before this one) already provides it.
     #

@@ -116,15 +116,15 @@ static void vblk_irq(u32 intid, void *arg)
     d->t->ops->ack_irq(d->t);
 }
 
-/* Sleeps until the device has consumed the request: WFI with interrupts masked still wakes on
- * the completion interrupt, which is then taken (and acknowledged) by unmasking briefly. */
+/* Polls until the device has consumed the request, then acknowledges its interrupt. Requests
+ * come from the hypervisor's boot and shell and also from a vCPU's exit handler (a VM's
+ * virtio-blk over a file on this disk): unmasking interrupts there to sleep would let handlers
+ * run in the middle of that vCPU's exit, which the hypervisor does not allow for. */
 static void wait_used(struct virtio_blk *d)
 {
-    while (__atomic_load_n(&d->vq->used.idx, __ATOMIC_ACQUIRE) == d->last_used) {
-        arch_wait_for_interrupt();
-        local_irq_enable();
-        local_irq_disable();
-    }
+    while (__atomic_load_n(&d->vq->used.idx, __ATOMIC_ACQUIRE) == d->last_used)
+        arch_cpu_relax();
+    d->t->ops->ack_irq(d->t);
     d->last_used++;
 }
 

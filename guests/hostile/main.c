@@ -15,6 +15,8 @@
  *   scan       count non-zero words in its RAM (outside its image and device tree): every page
  *              a VM sees first must read as zero. scan-reset: then SYSTEM_RESET, forever.
  *   tty        write terminal escape sequences through the console hypercall and its UART.
+ *   stream     print numbered lines through its UART, 1 ms apart, then "stream done": while the
+ *              console focus moves to and from it, not one byte may be lost or reordered.
  *   uart       set every interrupt enable of the PL011 at 0x0900_0000, then keep printing.
  *   gicr       disable every SGI and PPI in pCPU 0's GICv3 redistributor at 0x080a_0000.
  *   runq       vCPU 0 starts every other vCPU (up to 16), each checks in and turns off.
@@ -30,6 +32,7 @@
 #define RAM_BASE 0x40000000ul
 #define RAM_SIZE 0x01000000ul
 #define UART_BASE 0x09000000ul
+#define STREAM_LINES 3000
 #define GICR0_SGI_BASE (0x080a0000ul + 0x10000ul)
 
 extern char __bss_end[];
@@ -389,6 +392,17 @@ static void tty(void)
     }
 }
 
+static void stream(void)
+{
+    for (int i = 0; i < STREAM_LINES; i++) {
+        uart_printf("hostile: stream %d\n", i);
+        guest_delay_ms(1);
+    }
+    uart_printf("hostile: stream done\n");
+    for (;;)
+        guest_delay_ms(1000);
+}
+
 /* ---- devices of the hypervisor ---- */
 
 static void uart_irqs(void)
@@ -477,6 +491,8 @@ void guest_main(u64 dtb)
         scan(dtb, !strcmp(mode, "scan-reset"));
     } else if (!strcmp(mode, "tty")) {
         tty();
+    } else if (!strcmp(mode, "stream")) {
+        stream();
     } else if (!strcmp(mode, "uart")) {
         uart_irqs();
     } else if (!strcmp(mode, "gicr")) {

@@ -27,6 +27,17 @@ __attribute__((weak)) int vmfs_read(const char *path, void *dst, u64 size)
     (void)path, (void)dst, (void)size;
     return -1;
 }
+__attribute__((weak)) int vmfs_extents(const char *path, struct vmfs_extent *out, u32 max, u32 *n, u64 *size)
+{
+    (void)path, (void)out, (void)max, (void)n, (void)size;
+    return -1;
+}
+__attribute__((weak)) int vmfs_disk_io(bool write, u64 lba, u32 count, void *buf)
+{
+    (void)write, (void)lba, (void)count, (void)buf;
+    return -1;
+}
+__attribute__((weak)) bool vmfs_disk_read_only(void) { return true; }
 __attribute__((weak)) const char *vmfs_strerror(int err)
 {
     (void)err;

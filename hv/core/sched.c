@@ -35,9 +35,12 @@ void sched_add(struct vcpu *vcpu)
 {
     struct run_queue *rq = &rqs[vcpu->pcpu];
     spin_lock(&rq->lock);
-    if (rq->count < RQ_MAX)
+    if (rq->count < RQ_MAX) {
         rq->vcpus[rq->count++] = vcpu;
-    else /* cannot happen: RQ_MAX is every vCPU of every VM */
+        /* A vCPU that ran alone there (WFI not trapped, no time slice) now shares its pCPU. */
+        if (rq->count > 1)
+            sched_request_exit(vcpu->pcpu);
+    } else /* cannot happen: RQ_MAX is every vCPU of every VM */
         panic("sched: run queue of pCPU %u is full (vm%llu '%s' vcpu%u)", vcpu->pcpu,
               (unsigned long long)vcpu->vm->id, vcpu->vm->name, vcpu->id);
     spin_unlock(&rq->lock);
@@ -203,6 +206,7 @@ static bool others_runnable(struct vcpu *self)
  * run-queue check and the WFI is not lost; the interrupt is then taken by unmasking. */
 static void idle_until_interrupt(void)
 {
+    vcpu_arch_before_idle();
     arch_wait_for_interrupt();
     local_irq_enable();
     local_irq_disable();
@@ -391,6 +395,7 @@ static void run_vcpu(struct vcpu *v)
     need_resched[cpu] = false;
     u64 slice_end = slice_end_for();
     vcpu_arch_load(v);
+    vcpu_arch_trap_wfx(v, slice_end != 0); /* alone here: WFI and WFE run natively */
     pt_in_guest[cpu] = virq_passthrough(v->vm);
     poll_and_arm(slice_end);
     while (v->state == VCPU_RUNNABLE && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING &&
@@ -401,7 +406,6 @@ static void run_vcpu(struct vcpu *v)
             vcpu_arch_run(v, &exit);
             u64 t1 = arch_counter_relaxed();
             v->stats.guest_ticks += t1 - t0;
-            v->vm->exits++;
             bool fast = handled_fast(v, &exit);
             t0 = arch_counter_relaxed();
             v->stats.hv_ticks += t0 - t1;
@@ -419,6 +423,10 @@ static void run_vcpu(struct vcpu *v)
                 if (others_runnable(v))
                     break; /* time slice used up */
                 slice_end = slice_end_for();
+                vcpu_arch_trap_wfx(v, slice_end != 0);
+            } else if (!slice_end && rqs[cpu].count > 1) {
+                slice_end = slice_end_for(); /* a vCPU joined this pCPU (sched_add) */
+                vcpu_arch_trap_wfx(v, true);
             }
             poll_and_arm(slice_end);
         }

@@ -18,22 +18,34 @@
 
 static spinlock_t focus_lock = SPINLOCK_INIT;
 static struct vm *focus;       /* NULL: the shell */
+static u32 focus_index;        /* which of focus's console ports (vm_console_port) */
 static bool focus_chosen;      /* until the first Ctrl-], the first VM with a console has focus */
 static char line[LINE_MAX];
 static size_t line_len;
 
 
-static bool has_console(const struct vm *vm) { return vm && vm->console && vm->state == VM_RUNNING; }
+static struct console_port *live_port(struct vm *vm, u32 i)
+{
+    return vm && vm->state == VM_RUNNING ? vm_console_port(vm, i) : NULL;
+}
 
-struct vm *console_focus(void)
+/* The port with the input focus, or NULL (the shell has it). */
+static struct console_port *focus_port(void)
 {
     if (!focus_chosen) {
         for (u32 i = 0; i < VM_MAX; i++)
-            if (has_console(vm_table[i]))
-                return vm_table[i];
+            for (u32 k = 0; k < VM_CONSOLE_PORTS; k++)
+                if (live_port(vm_table[i], k))
+                    return live_port(vm_table[i], k);
         return NULL;
     }
-    return has_console(focus) ? focus : NULL;
+    return live_port(focus, focus_index);
+}
+
+struct vm *console_focus(void)
+{
+    struct console_port *p = focus_port();
+    return p ? p->vm : NULL;
 }
 
 /* Shell output of any length (help, vm list of 16 VMs, ...) comes out whole, one console_write
@@ -73,7 +85,9 @@ static void out(const char *fmt, ...)
 }
 
 /* The VM whose raw bytes last reached the terminal: whatever state it put the terminal in
- * (colours, modes, a half-sent escape sequence) is reset before anyone else uses it. */
+ * (colours, modes, a half-sent escape sequence) is reset before anyone else uses it.
+ * raw_lock also orders a VM's output against a focus switch: a byte is either buffered before
+ * the switch (and replayed by it) or written raw after the replay, never left behind. */
 static struct vm *raw_owner;
 static spinlock_t raw_lock = SPINLOCK_INIT;
 
@@ -92,33 +106,35 @@ void console_vm_detached(struct vm *vm)
     spin_unlock(&raw_lock);
 }
 
-void console_vm_output(struct vm *vm, char c)
+void console_port_output(struct console_port *p, char c)
 {
-    if (console_focus() == vm) { /* raw: the terminal is this VM's while it has the focus */
-        spin_lock(&raw_lock);
+    struct vm *vm = p->vm;
+    spin_lock(&raw_lock);
+    if (focus_port() == p) { /* raw: the terminal is this VM's while it has the focus */
         if (raw_owner != vm)
             terminal_reset_locked();
         raw_owner = vm;
         console_write(&c, 1);
-        spin_unlock(&raw_lock);
-        return;
+    } else {
+        p->out[p->out_tail++ % sizeof(p->out)] = c; /* the oldest bytes go when it overflows */
+        if (p->out_tail - p->out_head > sizeof(p->out))
+            p->out_head = p->out_tail - sizeof(p->out);
     }
-    struct vconsole *vc = vm->console;
-    vc->out[vc->out_tail++ % sizeof(vc->out)] = c; /* the oldest bytes go when it overflows */
-    if (vc->out_tail - vc->out_head > sizeof(vc->out))
-        vc->out_head = vc->out_tail - sizeof(vc->out);
+    spin_unlock(&raw_lock);
 }
 
 /* What the VM wrote while it did not have the focus: printable text only, since control
- * bytes meant for a terminal state that has since changed would only scramble it. */
-static void show_buffered(struct vm *vm)
+ * bytes meant for a terminal state that has since changed would only scramble it. With
+ * raw_lock held (the VM's new output waits until its old output is out). */
+static void show_buffered(struct console_port *vc)
 {
-    struct vconsole *vc = vm->console;
+    struct vm *vm = vc->vm;
     struct tty_filter f;
     char chunk[128];
     size_t len = 0;
     tty_filter_init(&f);
-    out("\n--- console of vm%llu '%s' (Ctrl-] switches) ---\n", (unsigned long long)vm->id, vm->name);
+    out("\n--- console of vm%llu '%s'%s%s (Ctrl-] switches) ---\n", (unsigned long long)vm->id, vm->name,
+        vc->label ? " " : "", vc->label ? vc->label : "");
     while (vc->out_head != vc->out_tail) {
         if (len + TTY_FILTER_OUT_MAX > sizeof(chunk)) {
             console_write(chunk, len);
@@ -131,27 +147,34 @@ static void show_buffered(struct vm *vm)
 
 static void prompt(void) { out("cvisor> "); }
 
-/* Next VM with a console after the current focus, then the shell, then around again. */
+/* Next console port after the current focus (a VM's UART, then its hvc0, then the next VM's),
+ * then the shell, then around again. */
 static void switch_focus(void)
 {
-    struct vm *cur = console_focus();
-    u32 start = 0;
-    spin_lock(&raw_lock);
+    spin_lock(&raw_lock); /* no VM output gets between the old focus, the replay and the new one */
+    struct console_port *cur = focus_port();
+    u32 start = 0, start_port = 0;
     terminal_reset_locked(); /* the focus moves: nothing of the last VM's terminal state stays */
-    spin_unlock(&raw_lock);
-    if (cur)
-        start = cur->index + 1;
+    if (cur) {
+        start = cur->vm->index;
+        start_port = (cur == vm_console_port(cur->vm, 0) ? 0 : 1) + 1;
+    }
     focus_chosen = true;
     focus = NULL;
-    for (u32 i = start; i < VM_MAX; i++) {
-        if (has_console(vm_table[i])) {
-            focus = vm_table[i];
-            break;
+    focus_index = 0;
+    struct console_port *next = NULL;
+    for (u32 i = start; i < VM_MAX && !next; i++) {
+        for (u32 k = i == start ? start_port : 0; k < VM_CONSOLE_PORTS && !next; k++) {
+            if ((next = live_port(vm_table[i], k))) {
+                focus = vm_table[i];
+                focus_index = k;
+            }
         }
     }
-    if (focus) {
-        show_buffered(focus);
-    } else {
+    if (next)
+        show_buffered(next);
+    spin_unlock(&raw_lock);
+    if (!next) {
         out("\n--- cvisor shell (help for commands, Ctrl-] switches) ---\n");
         prompt();
     }
@@ -192,14 +215,14 @@ static void cmd_list(void)
         struct vm *vm = vm_table[i];
         if (vm)
             out("  %-3llu %-17s %-9s %-6u %-5llu MiB %llu\n", (unsigned long long)vm->id, vm->name, state_name(vm),
-                vm->config->cpu_num, (unsigned long long)(vm->ram_bytes >> 20), (unsigned long long)vm->exits);
+                vm->config->cpu_num, (unsigned long long)(vm->ram_bytes >> 20), (unsigned long long)vm_exit_count(vm));
     }
 }
 
 static void cmd_stats(struct vm *vm)
 {
     out("vm%llu '%s': %llu exits, %llu interrupts injected, %u restarts, %llu lazy page faults\n",
-        (unsigned long long)vm->id, vm->name, (unsigned long long)vm->exits, (unsigned long long)virq_injected(vm),
+        (unsigned long long)vm->id, vm->name, (unsigned long long)vm_exit_count(vm), (unsigned long long)virq_injected(vm),
         vm->restarts, (unsigned long long)vm->lazy_faults);
     /* a copy: the VM may restart itself (and free its vCPUs) while this prints */
     static struct vm_vcpu_stat st[VM_MAX_VCPUS];
@@ -376,13 +399,13 @@ void shell_input(char c)
         spin_unlock(&focus_lock);
         return;
     }
-    struct vm *vm = console_focus();
+    struct console_port *port = focus_port();
     /* Typed for a VM that is restarting (its console is being rebuilt): dropped, never taken
      * as shell commands. */
-    bool restarting = !vm && focus_chosen && focus && focus->state != VM_ENDED;
+    bool restarting = !port && focus_chosen && focus && focus->state != VM_ENDED;
     spin_unlock(&focus_lock);
-    if (vm) {
-        vconsole_input(vm->console, c);
+    if (port) {
+        port->input(port, c);
         return;
     }
     if (restarting)

@@ -15,7 +15,7 @@
 static void vuart_tx(void *ctx, char c)
 {
     struct vconsole *vc = ctx;
-    console_vm_output(vc->vm, c);
+    console_port_output(&vc->port, c);
 }
 
 static void vuart_irq(void *ctx, bool level)
@@ -70,12 +70,33 @@ static void vuart_destroy(struct vdev *dev)
     kfree(vc);
 }
 
+void vconsole_port_gone(struct vm *vm, struct console_port *p)
+{
+    spin_lock(&focus_lock);
+    if (vm->hvc == p)
+        vm->hvc = NULL;
+    spin_unlock(&focus_lock);
+    console_vm_detached(vm);
+}
+
+struct console_port *vm_console_port(struct vm *vm, u32 i)
+{
+    if (!vm)
+        return NULL;
+    if (i == 0)
+        return vm->console ? &vm->console->port : NULL;
+    return i == 1 ? vm->hvc : NULL;
+}
+
+static void vuart_input(struct console_port *p, char c);
+
 static const struct vdev_ops vuart_ops = {vuart_read, vuart_write, vuart_destroy};
 
 void vconsole_detach(struct vm *vm)
 {
     spin_lock(&focus_lock); /* input already on its way to this console gets there first */
     vm->console = NULL;
+    vm->hvc = NULL;
     spin_unlock(&focus_lock);
 }
 
@@ -86,6 +107,8 @@ int vconsole_create(struct vm *vm, gpa_t base, u32 intid)
         return -1;
     vc->vm = vm;
     vc->intid = intid;
+    vc->port.vm = vm;
+    vc->port.input = vuart_input;
     struct vpl011_host host = {vuart_tx, vuart_irq, vc};
     vpl011_init(&vc->uart, &host);
     vc->dev = (struct vdev){.name = "vpl011", .base = base, .size = VPL011_SIZE, .ops = &vuart_ops, .priv = vc};
@@ -94,8 +117,9 @@ int vconsole_create(struct vm *vm, gpa_t base, u32 intid)
     return 0;
 }
 
-void vconsole_input(struct vconsole *vc, char c)
+static void vuart_input(struct console_port *p, char c)
 {
+    struct vconsole *vc = (struct vconsole *)p; /* port is its first member */
     spin_lock(&vc->lock);
     if (vc->pending_tail - vc->pending_head < sizeof(vc->pending))
         vc->pending[vc->pending_tail++ % sizeof(vc->pending)] = c;

@@ -349,6 +349,7 @@ void vm_release(struct vm *vm)
     for (u32 i = 0; i < ngone; i++) {
         gone[i] = vm->vcpus[i];
         vm->vcpus[i] = NULL;
+        vm->exits += gone[i]->stats.exits; /* the VM's count outlives its vCPUs */
     }
     vm->vcpu_count = 0;
     spin_unlock(&vm->lock);
@@ -423,6 +424,16 @@ u64 vm_vcpu_pcpus(struct vm *vm)
         mask |= 1ull << vm->vcpus[i]->pcpu;
     spin_unlock(&vm->lock);
     return mask;
+}
+
+u64 vm_exit_count(struct vm *vm)
+{
+    spin_lock(&vm->lock);
+    u64 n = vm->exits;
+    for (u32 i = 0; i < vm->vcpu_count; i++)
+        n += __atomic_load_n(&vm->vcpus[i]->stats.exits, __ATOMIC_RELAXED);
+    spin_unlock(&vm->lock);
+    return n;
 }
 
 u32 vm_vcpu_stats(struct vm *vm, struct vm_vcpu_stat *out, u32 max)

@@ -271,6 +271,17 @@ static void dec_image_path(struct dec *d, const struct toml_value *v, const char
         img->line = toml_line_of(v);
 }
 
+/* The file on the FAT disk behind the VM's virtio-blk device (axvisor's key). */
+static void dec_disk_path(struct dec *d, const struct toml_value *v, const char *field, int arg)
+{
+    UNUSED(arg);
+    if (!get_string(d, v, field, "disk_path", d->cfg->disk_path, sizeof(d->cfg->disk_path)))
+        return;
+    d->cfg->disk_path_line = toml_line_of(v);
+    if (d->cfg->disk_path[0] == '\0')
+        diag_error(d->diag, d->cfg->file, toml_line_of(v), field, "disk_path is empty; name a file on the disk");
+}
+
 static void dec_image_load(struct dec *d, const struct toml_value *v, const char *field, int id)
 {
     struct vm_image *img = image_of(d->cfg, id);
@@ -386,9 +397,9 @@ static const struct vm_emu_type emu_types[] = {
     {VM_EMU_DUMMY, "dummy", VM_EMU_NOT_EMULATED},
     {VM_EMU_CONSOLE, "console", VM_EMU_KIND_CONSOLE},
     {VM_EMU_IVC, "IVC channel", VM_EMU_NOT_EMULATED},
-    {VM_EMU_VIRTIO_BLK, "virtio-blk", VM_EMU_NOT_EMULATED},
+    {VM_EMU_VIRTIO_BLK, "virtio-blk", VM_EMU_KIND_VIRTIO},
     {VM_EMU_VIRTIO_NET, "virtio-net", VM_EMU_NOT_EMULATED},
-    {VM_EMU_VIRTIO_CONSOLE, "virtio-console", VM_EMU_NOT_EMULATED},
+    {VM_EMU_VIRTIO_CONSOLE, "virtio-console", VM_EMU_KIND_VIRTIO},
 };
 
 const struct vm_emu_type *vm_emu_type_find(u32 emu_type)
@@ -637,7 +648,7 @@ static const struct key_desc kernel_keys[] = {
     {"ramdisk_load_addr", dec_image_load, IMG_RAMDISK, 0, NULL},
     {"image_location", dec_image_location, 0, 0, NULL},
     {"cmdline", dec_cmdline, 0, 0, NULL},
-    {"disk_path", NULL, 0, KEY_UNSUPPORTED, NULL}, /* no virtual block device yet */
+    {"disk_path", dec_disk_path, 0, 0, NULL},
     {"memory_regions", dec_regions, 0, KEY_REQUIRED, "a list of [gpa, size, flags, map_type]"},
 };
 

@@ -519,12 +519,29 @@ static void check_devices(const struct vm_config *cfg, const struct vm_host_info
         fmt_snprintf(field, sizeof(field), "devices.passthrough_addresses[%zu]", i);
         check_pt_window(cfg, h, diag, field, a->line, a->base.val, a->base.val, a->length);
     }
+    unsigned blk = 0;
     for (size_t i = 0; i < cfg->emu_device_count; i++) {
         const struct vm_emu_device *e = &cfg->emu_devices[i];
         fmt_snprintf(field, sizeof(field), "devices.emu_devices[%zu]", i);
+        if (e->emu_type == VM_EMU_VIRTIO_BLK) {
+            blk++;
+            if (!cfg->disk_path[0])
+                diag_error(diag, cfg->file, e->line, field,
+                           "a virtio-blk device needs its file: disk_path in [kernel]");
+            else if (blk > 1)
+                diag_error(diag, cfg->file, e->line, field,
+                           "one virtio-blk device per VM (it takes [kernel] disk_path)");
+        }
         if (e->length == 0)
             diag_error(diag, cfg->file, e->line, field,
                        "length is 0; an emulated device needs an MMIO window");
+        else if ((e->emu_type == VM_EMU_VIRTIO_CONSOLE || e->emu_type == VM_EMU_VIRTIO_BLK) && e->length < 0x200)
+            diag_error(diag, cfg->file, e->line, field,
+                       "length %#llx is below the 0x200 bytes of a virtio-mmio device",
+                       (unsigned long long)e->length);
+        if ((e->emu_type == VM_EMU_VIRTIO_CONSOLE || e->emu_type == VM_EMU_VIRTIO_BLK) && (e->irq < 32 || e->irq > 1019))
+            diag_error(diag, cfg->file, e->line, field,
+                       "irq_id %u: a virtio device needs a shared interrupt line (32..1019)", e->irq);
     }
 }
 

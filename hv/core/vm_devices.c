@@ -9,12 +9,21 @@
 #include <hv/sched.h>
 #include <hv/vconsole.h>
 #include <hv/virq.h>
+#include <hv/virtio_dev.h>
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
 #include <hv/vmfs.h>
 #include <lib/string.h>
 
 #define DTB_MAX KiB(64)
+
+/* Emulated devices' interrupt lines, through the VM's virtual interrupt controller; without
+ * one (interrupt_mode "no_irq"), drivers poll. */
+void vdev_irq_set_level(struct vm *vm, u32 irq, bool level)
+{
+    if (virq_present(vm))
+        virq_set_level(vm, NULL, irq, level);
+}
 
 /* pCPUs given to a VM with interrupt_mode = "passthrough" are its alone (sched_claim_pcpus). */
 static int claim_pcpus(struct vm *vm, struct diag *d)
@@ -63,6 +72,11 @@ int vm_setup_devices(struct vm *vm, struct diag *d)
             }
             continue;
         }
+        if (e->emu_type == VM_EMU_VIRTIO_CONSOLE || e->emu_type == VM_EMU_VIRTIO_BLK) {
+            if ((e->emu_type == VM_EMU_VIRTIO_CONSOLE ? virtio_console_create : virtio_disk_create)(vm, e, d) != 0)
+                return -1;
+            continue;
+        }
         /* Other types were warned about when the config was read. */
     }
     return 0;
@@ -86,6 +100,14 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
         p->has_uart = true;
         p->uart_base = vm->console->dev.base.val;
         p->uart_irq = vm->console->intid;
+    }
+    for (size_t i = 0; i < c->emu_device_count && p->virtio_count < VM_FDT_MAX_VIRTIO; i++) {
+        const struct vm_emu_device *e = &c->emu_devices[i];
+        if (e->emu_type != VM_EMU_VIRTIO_CONSOLE && e->emu_type != VM_EMU_VIRTIO_BLK)
+            continue;
+        p->virtio[p->virtio_count].base = e->base.val;
+        p->virtio[p->virtio_count].size = VIRTIO_MMIO_SIZE;
+        p->virtio[p->virtio_count++].irq = e->irq;
     }
     p->bootargs = c->has_cmdline ? c->cmdline : NULL;
     p->host = &boot_info.fdt;
@@ -122,6 +144,11 @@ int vm_setup_dtb(struct vm *vm, struct diag *d)
         else if (c->image_location == VM_IMAGE_MEMORY && f)
             size = vm_fdt_patch(f->data, f->size, p, buf, DTB_MAX);
         kfree(src);
+        if (p->virtio_count)
+            diag_warn(d, c->file, c->dtb.line, "kernel.dtb_path",
+                      "the VM's virtio devices are added only to a generated device tree: '%s' must describe "
+                      "them itself (compatible \"virtio,mmio\", reg and interrupts as configured)",
+                      c->dtb.path);
         if (size < 0)
             diag_error(d, c->file, c->dtb.line, "kernel.dtb_path", "'%s' is not a valid device tree (or too large)",
                        c->dtb.path);

@@ -29,6 +29,11 @@ static bool valid_common(const struct vm_fdt_params *p)
         return false;
     if (p->has_initrd && p->initrd_start >= p->initrd_end)
         return false;
+    if (p->virtio_count > VM_FDT_MAX_VIRTIO)
+        return false;
+    for (size_t i = 0; i < p->virtio_count; i++)
+        if (!vm_fdt_arch_device_irq_ok(p->virtio[i].irq) || !vm_fdt_valid_range(p->virtio[i].base, p->virtio[i].size))
+            return false;
     return true;
 }
 
@@ -60,6 +65,22 @@ static void write_chosen_ours(struct fdt_writer *w, const struct vm_fdt_params *
 }
 
 /* ---- generation ---- */
+
+/* virtio-mmio transports (the Linux binding virtio/mmio.yaml): the interrupt in the
+ * arch's specifier. */
+static void gen_virtio(struct fdt_writer *w, const struct vm_fdt_params *p)
+{
+    char name[VM_FDT_NAME_MAX];
+    for (size_t i = 0; i < p->virtio_count; i++) {
+        vm_fdt_unit_name(name, "virtio_mmio", p->virtio[i].base);
+        fdt_begin_node(w, name);
+        fdt_property_string(w, "compatible", "virtio,mmio");
+        vm_fdt_write_reg(w, 2, 2, p->virtio[i].base, p->virtio[i].size);
+        vm_fdt_arch_write_device_irq(w, p->virtio[i].irq);
+        fdt_property_empty(w, "dma-coherent");
+        fdt_end_node(w);
+    }
+}
 
 /* ---- host devices (passthrough by path) ---- */
 
@@ -200,6 +221,7 @@ int vm_fdt_generate(const struct vm_fdt_params *p, void *buf, size_t cap)
     char console[VM_FDT_NAME_MAX + 1] = "";
     if (p->has_uart)
         vm_fdt_arch_gen_console(&w, p, console, sizeof(console));
+    gen_virtio(&w, p);
     if (p->host_node_count)
         gen_host_devices(&w, p);
 

@@ -7,6 +7,7 @@
 #include <base/mm.h>
 #include <base/percpu.h>
 #include <base/platform.h>
+#include <base/timer.h>
 #include <hv/arch.h>
 #include <hv/image.h>
 #include <hv/sched.h>
@@ -194,7 +195,7 @@ static void print_summary_and_poweroff(void)
         struct vm *vm = vm_table[i];
         if (vm)
             pr_info("  vm%llu '%s': %s (%s), %llu exits", (unsigned long long)vm->id, vm->name,
-                    vm_end_reason_name(vm->end_reason), vm->end_detail, (unsigned long long)vm->exits);
+                    vm_end_reason_name(vm->end_reason), vm->end_detail, (unsigned long long)vm_exit_count(vm));
     }
     pr_info("cvisor: powering off");
     platform_poweroff();
@@ -204,6 +205,11 @@ static void print_summary_and_poweroff(void)
 void vm_finish(struct vm *vm)
 {
     vm_console_flush(vm);
+    /* A `vm stop` typed while the VM was resetting itself wins over the reset. */
+    if (vm->end_reason == VM_END_RESET && __atomic_load_n(&vm->stopped_by_shell, __ATOMIC_SEQ_CST)) {
+        vm->end_reason = VM_END_SHUTDOWN;
+        str_copy(vm->end_detail, "stopped from the shell", sizeof(vm->end_detail));
+    }
     if (vm->end_reason == VM_END_RESET) {
         struct diag d = {.report = diag_to_log};
         LOG_AT(LOG_INFO, (long)vm->id, "vm%llu '%s' is restarting (%s)", (unsigned long long)vm->id, vm->name,
@@ -279,21 +285,31 @@ int vm_shell_create(const char *path)
 
 #define SHELL_WAIT_NS 5000000000ull /* how long a shell command waits for a VM to stop */
 
-/* Shell: stop a running VM; returns when it has stopped (its memory freed). */
+/* Shell: stop a running VM; returns when it has stopped (its memory freed). A VM in the middle
+ * of resetting itself is stopped too: vm_finish sees the flag and ends it instead of restarting
+ * it, or, if it had already decided to restart, the VM is stopped once it runs again. */
 int vm_shell_stop(struct vm *vm)
 {
     unsigned long long id = vm->id;
-    if (vm->state != VM_RUNNING) {
+    if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_ENDED) {
         pr_info("vm%llu '%s' is not running", id, vm->name);
         return -1;
     }
     vm->paused = false;
-    vm->stopped_by_shell = true;
+    __atomic_store_n(&vm->stopped_by_shell, true, __ATOMIC_SEQ_CST);
     pr_info("vm%llu '%s' stopping...", id, vm->name);
-    vm_request_end(vm, VM_END_SHUTDOWN, "stopped from the shell");
-    if (!sched_wait_ended(vm, SHELL_WAIT_NS)) {
-        pr_warn("vm%llu '%s' is still stopping; `vm list` shows when it has stopped", id, vm->name);
-        return -1;
+    u64 deadline = timer_ns() + SHELL_WAIT_NS;
+    for (;;) {
+        enum vm_state st = __atomic_load_n(&vm->state, __ATOMIC_SEQ_CST);
+        if (st == VM_ENDED)
+            break;
+        if (st == VM_RUNNING)
+            vm_request_end(vm, VM_END_SHUTDOWN, "stopped from the shell");
+        u64 now = timer_ns();
+        if (now >= deadline || !sched_wait_ended(vm, deadline - now)) {
+            pr_warn("vm%llu '%s' is still stopping; `vm list` shows when it has stopped", id, vm->name);
+            return -1;
+        }
     }
     pr_info("vm%llu '%s' stopped", id, vm->name);
     return 0;
@@ -313,7 +329,7 @@ int vm_shell_start(struct vm *vm)
         pr_info("vm%llu '%s' is running; only a stopped VM can be started", (unsigned long long)vm->id, vm->name);
         return -1;
     }
-    vm->stopped_by_shell = false;
+    __atomic_store_n(&vm->stopped_by_shell, false, __ATOMIC_SEQ_CST);
     if (vm_restart(vm, &host_facts, &d) != 0) {
         vm->state = VM_ENDED;
         return -1;

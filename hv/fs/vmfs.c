@@ -15,6 +15,7 @@
 
 static struct fat_fs fs;
 static bool mounted;
+static struct blockdev *the_disk;
 
 static int disk_read(void *ctx, u64 lba, u32 count, void *buf)
 {
@@ -37,6 +38,7 @@ bool vmfs_mount(void)
         return false;
     }
     mounted = true;
+    the_disk = disk;
     pr_info("fs: %s: FAT%d volume mounted", disk->name, fat_type(&fs));
     return true;
 }
@@ -84,6 +86,45 @@ out:
     kfree(path);
     kfree(text);
 }
+
+int vmfs_extents(const char *path, struct vmfs_extent *out, u32 max, u32 *n, u64 *size)
+{
+    struct fat_file f;
+    if (!mounted)
+        return FAT_EIO;
+    int r = fat_open(&fs, path, &f);
+    if (r != FAT_OK)
+        return r;
+    if (fat_is_dir(&f))
+        return FAT_EISDIR;
+    *size = fat_file_size(&f);
+    *n = 0;
+    for (u64 off = 0; off < *size;) {
+        u64 lba, run;
+        if ((r = fat_file_extent(&f, off, &lba, &run)) != FAT_OK)
+            return r;
+        u64 secs = (run + 511) / 512;
+        struct vmfs_extent *last = *n ? &out[*n - 1] : NULL;
+        if (last && last->lba + last->count == lba) {
+            last->count += secs;
+        } else {
+            if (*n == max)
+                return FAT_ENOSPC;
+            out[(*n)++] = (struct vmfs_extent){off / 512, lba, secs};
+        }
+        off += run;
+    }
+    return FAT_OK;
+}
+
+int vmfs_disk_io(bool write, u64 lba, u32 count, void *buf)
+{
+    if (!mounted || !the_disk)
+        return FAT_EIO;
+    return write ? the_disk->write(the_disk, lba, count, buf) : the_disk->read(the_disk, lba, count, buf);
+}
+
+bool vmfs_disk_read_only(void) { return !the_disk || the_disk->read_only || !the_disk->write; }
 
 int vmfs_size(const char *path, u64 *size)
 {

@@ -292,6 +292,70 @@ int fat_read_at(struct fat_file *f, u64 offset, void *buf, u32 len)
     return (int)done;
 }
 
+int fat_file_extent(struct fat_file *f, u64 offset, u64 *lba, u64 *bytes)
+{
+    if (!f || !f->fs || !f->fs->type || !lba || !bytes)
+        return FAT_EINVAL;
+    if (f->is_dir)
+        return FAT_EISDIR;
+    if (offset >= f->size)
+        return FAT_EINVAL;
+    struct fat_fs *fs = f->fs;
+    u32 csize = 1u << fs->cluster_shift;
+    int rc = chain_seek(f, (u32)(offset >> fs->cluster_shift));
+    if (rc)
+        return rc < 0 ? rc : FAT_ECORRUPT;
+    u32 in_off = (u32)(offset & (csize - 1));
+    *lba = fs->start_lba + cluster_sector(fs, f->cur_cluster) + in_off / FAT_SECTOR_SIZE;
+    *bytes = MIN((u64)(csize - in_off), (u64)f->size - offset);
+    return FAT_OK;
+}
+
+int fat_write_at(struct fat_file *f, u64 offset, const void *buf, u32 len)
+{
+    if (!f || !f->fs || !f->fs->type || (!buf && len))
+        return FAT_EINVAL;
+    struct fat_fs *fs = f->fs;
+    if (!fs->dev.write || fs->read_only)
+        return FAT_EINVAL;
+    if (f->is_dir)
+        return FAT_EISDIR;
+    if (offset > f->size || len > f->size - offset)
+        return FAT_ENOSPC; /* in place only: files do not grow */
+    const u8 *in = buf;
+    u32 done = 0;
+    while (done < len) {
+        u64 lba, run;
+        int rc = fat_file_extent(f, offset + done, &lba, &run);
+        if (rc)
+            return rc;
+        u32 off = (u32)((offset + done) % FAT_SECTOR_SIZE);
+        u32 n = (u32)MIN(run, (u64)(len - done));
+        u32 sector = (u32)(lba - fs->start_lba);
+        /* A write covering part of a sector: read, modify, write that sector. */
+        if (off || n < FAT_SECTOR_SIZE) {
+            const u8 *s;
+            n = MIN(n, FAT_SECTOR_SIZE - off);
+            if ((rc = sec_get(fs, sector, &s)))
+                return rc;
+            memcpy(fs->sec_cache + off, in + done, n);
+            if (fs->dev.write(fs->dev.ctx, lba, 1, fs->sec_cache) != 0) {
+                fs->sec_cache_valid = false;
+                return FAT_EIO;
+            }
+        } else {
+            u32 cnt = n / FAT_SECTOR_SIZE;
+            n = cnt * FAT_SECTOR_SIZE;
+            if (fs->dev.write(fs->dev.ctx, lba, cnt, in + done) != 0)
+                return FAT_EIO;
+            if (fs->sec_cache_valid && fs->sec_cache_sector >= sector && fs->sec_cache_sector - sector < cnt)
+                fs->sec_cache_valid = false; /* that sector changed under the cache */
+        }
+        done += n;
+    }
+    return (int)done;
+}
+
 int fat_read(struct fat_file *f, void *buf, u32 len)
 {
     if (!f)
@@ -838,7 +902,7 @@ static int mount_range(struct fat_fs *fs, const struct fat_blockdev *dev, u64 st
     fs->data_start = (u32)meta;
     fs->clusters = clusters;
     fs->max_dir_clusters = MAX_DIR_BYTES >> fs->cluster_shift;
-    fs->read_only = true; /* no writer yet */
+    fs->read_only = !dev->write; /* writes go in place only (fat_write_at) */
     fs->type = type;
     return FAT_OK;
 }

@@ -255,6 +255,27 @@ static int map_root(struct map_op *op, u64 va, u64 end)
     return 0;
 }
 
+/* One page where every table on the way exists and the slot is empty (the commonest change:
+ * memory brought in page by page): the leaf is written in one walk, with no check pass and no
+ * pool, since nothing can fail. Returns false to leave it to the general path (a table to
+ * create, a block on the way, or a leaf already there to compare). */
+static bool map_page_in_place(struct pgtable *pt, u64 va, u64 pa, u64 attr)
+{
+    const struct pt_format *fmt = pt->fmt;
+    u64 *table = root_table(pt, va);
+    for (unsigned level = fmt->root_level; level > PT_LEAF_LEVEL; level--) {
+        u64 desc = table[level_index(va, level)];
+        if (!fmt->is_valid(desc) || !fmt->is_table(desc, level))
+            return false;
+        table = table_ptr(pt, desc);
+    }
+    u64 *entry = &table[level_index(va, PT_LEAF_LEVEL)];
+    if (fmt->is_valid(*entry))
+        return false;
+    *entry = fmt->leaf_desc(pa, PT_LEAF_LEVEL, attr);
+    return true;
+}
+
 /* The format must round-trip what the walker compares: output address and attributes. */
 static bool format_accepts(const struct pt_format *fmt, u64 pa, u64 attr)
 {
@@ -271,6 +292,8 @@ int pt_map(struct pgtable *pt, u64 va, u64 pa, u64 size, u64 attr)
     if (!format_accepts(pt->fmt, pa, attr) ||
         (size > PT_PAGE_SIZE && !format_accepts(pt->fmt, pa + size - PT_PAGE_SIZE, attr)))
         return -1; /* (one page: its first address is its last, checked once) */
+    if (size == PT_PAGE_SIZE && map_page_in_place(pt, va, pa, attr))
+        return 0;
     struct map_op op = {.pt = pt, .va0 = va, .pa0 = pa, .attr = attr};
     if (map_root(&op, va, va + size))
         return -1;

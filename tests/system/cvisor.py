@@ -95,9 +95,24 @@ class Machine:
             # pexpect waits for ever on timeout=None; -1 means the spawn's own timeout
             self.child.expect(pattern, timeout=-1 if timeout is None else timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:
+            if isinstance(e, pexpect.TIMEOUT):
+                self.dump_cpus()
             self.log.flush()
             raise AssertionError(f"did not see {pattern!r}; console so far:\n{self.text()}") from e
         return self.child.match
+
+    def dump_cpus(self):
+        """A hang's post-mortem: every CPU's registers from QEMU's monitor (-nographic muxes it
+        on the console, Ctrl-A c), appended to the log, where a PC can be looked up in the ELF."""
+        if not self.child.isalive():
+            return
+        try:
+            self.log.write("\n=== test timed out: QEMU monitor, info registers -a ===\n")
+            self.child.send("\x01c")
+            self.child.sendline("info registers -a")
+            self.child.expect(pexpect.TIMEOUT, timeout=3)
+        except (pexpect.EOF, OSError):
+            pass
 
     def sendline(self, s):
         self.child.sendline(s)

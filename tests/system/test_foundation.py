@@ -35,6 +35,10 @@ def test_banner_hypercall_and_passthrough_console():
                      r"hypervisor's console UART: it is not passed through, the VM gets an emulated PL011 there", out)
     assert re.search(r"(?m)^hello: vm1 writes straight to its PL011", out)
     assert "[vm1] hello: PSCI version 1.1, SYSTEM_OFF feature 0, unknown hypercall -> -1" in out
+    # the calls the exit fast path answers (and one it leaves to the full path): x0 only changes
+    for line in ("HC_NULL -> 0, x1-x17 kept", "HC_NULL/32 -> 0, x1-x17 kept", "PSCI_VERSION -> 0x10001, x1-x17 kept",
+                 "SMCCC_VERSION -> 0x10001, x1-x17 kept", "HC_VCPU_ID -> 0, x1-x17 kept"):
+        assert f"[vm1] hello: {line}" in out
     assert "vm1 'hello' ended: shutdown (PSCI SYSTEM_OFF from vcpu0)" in out
     assert "cvisor: powering off" in out
 

@@ -57,8 +57,25 @@ void mm_zero(void *p, size_t len)
     memset(a, 0, (size_t)(end - a));
 }
 
+/* Zeroes and cleans to the point of coherency in one pass where DC ZVA's block is the cache line
+ * (as on Cortex-A cores): each line is zeroed and cleaned while at hand, 3 instructions per
+ * line instead of two loops over the range. */
 void mm_zero_for_guest(void *p, size_t len)
 {
+    u64 dczid = read_sysreg(dczid_el0), line = dcache_line();
+    u64 a = (u64)(uintptr_t)p, end = a + len;
+    if (!(dczid & (1u << 4)) && 4ull << (dczid & 0xf) == line && IS_ALIGNED(a | len, 4 * line)) {
+        while (a < end)
+            __asm__ volatile("dc zva, %0\n dc cvac, %0\n add %0, %0, %1\n"
+                             "dc zva, %0\n dc cvac, %0\n add %0, %0, %1\n"
+                             "dc zva, %0\n dc cvac, %0\n add %0, %0, %1\n"
+                             "dc zva, %0\n dc cvac, %0\n add %0, %0, %1"
+                             : "+r"(a)
+                             : "r"(line)
+                             : "memory");
+        dsb(ish);
+        return;
+    }
     mm_zero(p, len);
     mm_clean_dcache(p, len);
 }

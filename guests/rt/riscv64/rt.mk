@@ -7,4 +7,4 @@ GUEST_ARCH_CFLAGS := -march=rv64imac -mabi=lp64 -mcmodel=medany -mno-relax -msma
 GUEST_ARCH_RT := guests/rt/riscv64/start.S guests/rt/riscv64/rt_arch.c lib/src/fdt.c
 GUESTS_ARCH := sbiprobe
 # Not yet: they drive Arm hardware (bench: a GIC; hostile, echo: a GIC, a PL011).
-GUESTS_NOT_PORTED := bench hostile echo
+GUESTS_NOT_PORTED := bench hostile echo vhostile

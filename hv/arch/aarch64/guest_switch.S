@@ -2,12 +2,23 @@
  * on its stack, loads the guest's general registers and erets. Guest exceptions arrive at the
  * lower-EL vectors with SP_EL2 still pointing at that frame: the guest registers are stored
  * back into *regs and vcpu_arch_enter returns the exit kind (0 sync, 1 IRQ, 2 FIQ, 3 SError).
- * EL1 system registers are not touched here: they stay live while the vCPU owns the pCPU. */
+ * EL1 system registers are not touched here: they stay live while the vCPU owns the pCPU.
+ *
+ * Fast path: the commonest calls a guest makes over HVC that only return a constant (cvisor's
+ * HC_NULL, PSCI_VERSION, SMCCC_VERSION) are answered right here, using only x0 and x1 (saved
+ * and put back), and the guest resumes at once: no register file saved, no C, no run loop. The
+ * vCPU's exit count (and hypercall count, for HC_NULL) go up as on the full path. Anything that
+ * needs the hypervisor (a VM ending, a pending host interrupt) still gets it: a host interrupt
+ * is taken at the next guest instruction. The full path answers the same calls the same way
+ * (handle_smccc, vpsci_handle), so a guest cannot tell which one served it. */
 
 #define REGS_PC 248
 #define REGS_PSTATE 256
+#define REGS_TO_STATS 3320 /* offsetof(struct vcpu, stats) - offsetof(struct vcpu, arch.regs) */
 #define FRAME 112
 #define FRAME_REGS 96
+#define EC_HVC64 0x16
+#define SMCCC_1_1 0x10001
 
     .text
     .global vcpu_arch_enter
@@ -72,6 +83,48 @@ vcpu_arch_enter:
     .global arch_guest_exit_fiq
     .global arch_guest_exit_serror
 arch_guest_exit_sync:
+    stp     x0, x1, [sp, #-16]!
+    mrs     x1, esr_el2
+    lsr     x1, x1, #26
+    cmp     x1, #EC_HVC64
+    b.ne    guest_exit_sync_full
+    /* w0 = the SMCCC function id (the upper half of x0 is not part of it) */
+    movz    w1, #0xc600, lsl #16 /* HC_NULL, SMC64 form */
+    cmp     w0, w1
+    b.eq    fast_hc_null
+    movz    w1, #0x8600, lsl #16 /* HC_NULL, SMC32 form */
+    cmp     w0, w1
+    b.eq    fast_hc_null
+    movz    w1, #0x8400, lsl #16 /* PSCI_VERSION */
+    cmp     w0, w1
+    b.eq    fast_smccc_1_1
+    movz    w1, #0x8000, lsl #16 /* SMCCC_VERSION */
+    cmp     w0, w1
+    b.eq    fast_smccc_1_1
+    b       guest_exit_sync_full
+fast_hc_null:
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    add     x0, x0, #REGS_TO_STATS
+    ldr     x1, [x0, #8] /* stats.hypercalls */
+    add     x1, x1, #1
+    str     x1, [x0, #8]
+    mov     x1, #0 /* HC_OK */
+    b       fast_return
+fast_smccc_1_1:
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    add     x0, x0, #REGS_TO_STATS
+    movz    x1, #(SMCCC_1_1 & 0xffff)
+    movk    x1, #(SMCCC_1_1 >> 16), lsl #16
+fast_return: /* x0 = &stats, x1 = the guest's x0 to return */
+    str     x1, [sp]
+    ldr     x1, [x0] /* stats.exits */
+    add     x1, x1, #1
+    str     x1, [x0]
+    ldp     x0, x1, [sp], #16
+    eret
+
+guest_exit_sync_full:
+    ldp     x0, x1, [sp], #16
     guest_exit 0
 arch_guest_exit_irq:
     guest_exit 1

@@ -15,6 +15,10 @@
 
 _Static_assert(__builtin_offsetof(struct guest_regs, pc) == 248, "guest_switch.S offsets");
 _Static_assert(__builtin_offsetof(struct fpsimd_state, fpsr) == 512, "guest_switch.S offsets");
+_Static_assert(__builtin_offsetof(struct vcpu, stats) - __builtin_offsetof(struct vcpu, arch.regs) == 3320,
+               "guest_switch.S offsets (REGS_TO_STATS)");
+_Static_assert(__builtin_offsetof(struct vcpu_stats, exits) == 0 && __builtin_offsetof(struct vcpu_stats, hypercalls) == 8,
+               "guest_switch.S offsets (stats)");
 
 u64 vcpu_arch_enter(struct guest_regs *regs);
 void fpsimd_save(struct fpsimd_state *s);
@@ -146,8 +150,10 @@ void vcpu_arch_load(struct vcpu *vcpu)
     u32 cpu = cpu_id();
     struct vcpu *prev = loaded[cpu];
     bool reload = __atomic_load_n(&vcpu->arch.reload, __ATOMIC_ACQUIRE);
-    if (prev == vcpu && !reload)
+    if (prev == vcpu && !reload) {
+        write_sysreg(hcr_el2, vcpu->arch.hcr); /* (vcpu_arch_before_idle may have changed it) */
         return;
+    }
     if (prev && prev != vcpu && !prev->arch.reload) {
         el1_save(&prev->arch.el1);
         fpsimd_save(&prev->arch.fp);
@@ -183,6 +189,27 @@ struct vcpu *vcpu_arch_loaded(u32 cpu) { return loaded[cpu]; }
 void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu)
 {
     vcpu->arch.hcr |= HCR_TID3;
+}
+
+void vcpu_arch_trap_wfx(struct vcpu *vcpu, bool trap)
+{
+    if (vcpu->arch.irq_passthrough)
+        return; /* its WFI never traps: the pCPU is its own */
+    u64 hcr = trap ? vcpu->arch.hcr | HCR_TWI | HCR_TWE : vcpu->arch.hcr & ~(HCR_TWI | HCR_TWE);
+    if (hcr == vcpu->arch.hcr)
+        return;
+    vcpu->arch.hcr = hcr;
+    if (loaded[cpu_id()] == vcpu)
+        write_sysreg(hcr_el2, hcr); /* exception return synchronizes it before the guest runs */
+}
+
+void vcpu_arch_before_idle(void)
+{
+    u64 hcr = read_sysreg(hcr_el2);
+    if (hcr & HCR_VI) {
+        write_sysreg(hcr_el2, hcr & ~HCR_VI); /* vcpu_arch_load puts it back */
+        isb();
+    }
 }
 
 void vcpu_arch_set_virq(struct vcpu *vcpu, bool level)
@@ -375,7 +402,10 @@ static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
     u64 val = rt == 31 ? 0 : vcpu->arch.regs.x[rt];
     exit->reason = VCPU_EXIT_NONE;
     if (key == ICC_SGI1R_KEY && !read && vcpu->vm->arch.vgic.present) {
-        vgic_send_sgi(vcpu, val);
+        /* Sent only to others (kicked if they must resync): nothing for this vCPU's run loop to
+         * sync or flush, it goes straight back to its guest. */
+        if (!vgic_send_sgi(vcpu, val))
+            exit->reason = VCPU_EXIT_RETRY;
     } else if ((key & ~7u) == SYSREG_KEY(3, 3, 14, 2, 0) && vtimer_sysreg(vcpu, key & 7, read, &val)) {
         if (read && rt != 31)
             vcpu->arch.regs.x[rt] = val;

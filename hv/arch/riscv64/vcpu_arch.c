@@ -318,3 +318,18 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
         return;
     }
 }
+
+/* WFI always traps here (hstatus.VTW): a waiting vCPU halts in the hypervisor until one of its
+ * interrupts is pending. Running it natively for a vCPU alone on its hart (VTW clear) is the
+ * aarch64 optimisation not yet done on riscv64; trapping is always correct, only slower. */
+void vcpu_arch_trap_wfx(struct vcpu *vcpu, bool trap)
+{
+    (void)vcpu, (void)trap;
+}
+
+/* The hart is about to idle: VS-level interrupts written for the last vCPU must not wake its
+ * WFI (the next entry writes hvip again from the vCPU's state). */
+void vcpu_arch_before_idle(void)
+{
+    hcsr_write(CSR_HVIP, 0);
+}

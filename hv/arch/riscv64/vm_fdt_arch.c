@@ -90,3 +90,16 @@ void vm_fdt_arch_patch_finish(struct vm_fdt_patch_ctx *c)
     if (!(c->arch_done & CPUS_DONE))
         write_cpus(c->w, c->p);
 }
+
+/* No interrupt controller for devices yet (the vPLIC is to come): a riscv64 VM's emulated
+ * devices have no interrupt line, so none can be named in its device tree. */
+bool vm_fdt_arch_device_irq_ok(u32 irq)
+{
+    (void)irq;
+    return false;
+}
+
+void vm_fdt_arch_write_device_irq(struct fdt_writer *w, u32 irq)
+{
+    (void)w, (void)irq;
+}

@@ -59,6 +59,14 @@ void vm_arch_fdt_params(struct vm *vm, struct vm_fdt_params *p);
 void vm_arch_host_info(struct vm_host_info *h);
 /* Pages of the VM's second-stage tables (statistics). */
 size_t vm_arch_table_pages(const struct vm *vm);
+/* Whether the vCPU's WFI and WFE trap. A vCPU alone on its pCPU runs them natively: a waiting
+ * guest wakes on its next interrupt (every host interrupt exits to the hypervisor) with no
+ * halt, idle and wake-up in between; one that shares its pCPU must trap them, so the others
+ * run while it waits. */
+void vcpu_arch_trap_wfx(struct vcpu *vcpu, bool trap);
+/* The pCPU is about to idle in WFI: nothing of the last vCPU that ran here may keep it awake (a
+ * virtual IRQ line left high wakes WFI at once on QEMU, whatever the exception level). */
+void vcpu_arch_before_idle(void);
 /* Called once per pCPU before it runs any vCPU. */
 void hv_arch_cpu_init(void);
 

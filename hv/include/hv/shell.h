@@ -1,5 +1,6 @@
 /* The hypervisor shell and console focus. Ctrl-] moves the console's input focus to the next
- * VM with an emulated console, and after the last one to the hypervisor shell (prompt
+ * console port (a VM's emulated UART, then its virtio console hvc0), and after the last one to
+ * the hypervisor shell (prompt
  * "cvisor> "). A VM without focus keeps its console output in a buffer, shown when it gets
  * focus again; hypervisor log lines and hypercall console lines ([vmN] ...) always print. */
 #ifndef HV_SHELL_H
@@ -18,9 +19,10 @@ void shell_poll(void);
 bool shell_pending(void);
 /* The VM whose console has the input focus, or NULL (the shell has it). */
 struct vm *console_focus(void);
-/* A VM's console output: printed raw when it has focus, else kept in its buffer (shown
+/* A console port's output: printed raw when it has focus, else kept in its buffer (shown
  * filtered to printable text when it gets the focus back). */
-void console_vm_output(struct vm *vm, char c);
+struct console_port;
+void console_port_output(struct console_port *p, char c);
 /* The VM's console goes away: if its raw output drove the terminal last, reset the terminal. */
 void console_vm_detached(struct vm *vm);
 

@@ -8,7 +8,23 @@
 
 struct vm;
 
+/* One console of a VM that the input focus can move to (hv/core/shell.c): its PL011, or its
+ * virtio console (hvc0). */
+struct console_port {
+    struct vm *vm;
+    const char *label; /* NULL for the UART; "hvc0" is shown in the focus banner */
+    void (*input)(struct console_port *p, char c);
+    /* Output while the port does not have the console's focus. */
+    char out[65536];
+    u32 out_head, out_tail;
+};
+
+#define VM_CONSOLE_PORTS 2
+/* Port i of the VM (0: the UART, 1: the virtio console), or NULL. */
+struct console_port *vm_console_port(struct vm *vm, u32 i);
+
 struct vconsole {
+    struct console_port port;
     struct vdev dev;
     struct vpl011 uart;
     spinlock_t lock; /* MMIO from any vCPU and console input from the input CPU */
@@ -18,18 +34,15 @@ struct vconsole {
      * 32-byte FIFO, and the physical UART is drained at once. */
     char pending[1024];
     u32 pending_head, pending_tail;
-    /* Output while the VM does not have the console's focus (hv/core/shell.c). */
-    char out[65536];
-    u32 out_head, out_tail;
 };
 
 int vconsole_create(struct vm *vm, gpa_t base, u32 intid);
 /* Starts forwarding the physical console's input to the VM that has the input focus. */
 void vconsole_input_init(void);
 /* The VM is going away: console input no longer reaches it (returns once input already on its
- * way has arrived). Its console device stays until the VM's devices are destroyed. */
+ * way has arrived). Its console devices stay until the VM's devices are destroyed. */
 void vconsole_detach(struct vm *vm);
-/* Queues one input byte for the VM's UART. */
-void vconsole_input(struct vconsole *vc, char c);
+/* A console port goes away (its device is destroyed): input no longer reaches it. */
+void vconsole_port_gone(struct vm *vm, struct console_port *p);
 
 #endif

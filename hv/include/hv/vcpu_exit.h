@@ -8,7 +8,8 @@
 
 enum vcpu_exit_reason {
     VCPU_EXIT_NONE,      /* handled inside the arch layer (e.g. a PSCI call); run again */
-    VCPU_EXIT_RETRY,     /* a lazily mapped page was mapped: re-run the faulting access */
+    VCPU_EXIT_RETRY,     /* done, nothing for the run loop (a lazily mapped page was mapped, an
+                          * SGI sent to other vCPUs): re-enter the guest at once */
     VCPU_EXIT_IRQ,       /* a host interrupt is pending at EL2 */
     VCPU_EXIT_HYPERCALL, /* cvisor hypercall: nr and arguments */
     VCPU_EXIT_MMIO,      /* access to guest-physical space that no memory region maps */

@@ -9,6 +9,7 @@
 
 struct vcpu;
 struct vdev;
+struct vm;
 
 struct vdev_ops {
     /* offset is from the device base; width 1/2/4/8. Return false for an access the device
@@ -30,5 +31,9 @@ struct vdev {
     void *priv;
     struct vdev *next;
 };
+
+/* An emulated device's interrupt line (level-sensitive) to the VM's interrupt controller: the
+ * one place emulated devices raise interrupts through. */
+void vdev_irq_set_level(struct vm *vm, u32 irq, bool level);
 
 #endif

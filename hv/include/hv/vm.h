@@ -59,6 +59,7 @@ struct vm {
     struct vdev *devices;   /* emulated MMIO devices */
     struct vdev *pio_devices; /* ... and port I/O ones (vdev.space) */
     struct vconsole *console; /* emulated console UART, if any */
+    struct console_port *hvc; /* virtio console (hvc0), if any */
     u64 ramdisk_size;       /* bytes loaded at ramdisk_load_addr */
 
     struct vcpu *vcpus[VM_MAX_VCPUS];
@@ -68,7 +69,7 @@ struct vm {
     char con_line[160];     /* hypercall console: one line at a time so VMs don't interleave */
     size_t con_len;
     struct tty_filter con_filter; /* ... and printable text only (lib/tty_filter.h) */
-    u64 exits;
+    u64 exits;              /* of its vCPUs gone so far (vm_exit_count adds the present ones') */
     u32 restarts;
     u64 lazy_faults;        /* stage-2 faults that brought in a chunk of RAM */
     u64 demand_lo, demand_hi; /* bounds of the on-demand regions: MMIO exits skip them cheaply */
@@ -127,6 +128,9 @@ void vm_console_put(struct vm *vm, char c);
 /* The pCPUs hosting the VM's vCPUs (a bitmask), read under the VM's lock: safe while the VM
  * restarts itself on another pCPU. */
 u64 vm_vcpu_pcpus(struct vm *vm);
+/* Exits of the VM since it was created, every restart included. Counted per vCPU only (no
+ * shared counter on the exit path), summed here under the VM's lock. */
+u64 vm_exit_count(struct vm *vm);
 /* A copy of up to max vCPUs' statistics, under the VM's lock; returns how many. */
 struct vm_vcpu_stat {
     u32 pcpu;

@@ -45,7 +45,7 @@ struct fdt;
 
 /* How an emu_type is set up: not at all (accepted with a warning), as the VM's console UART
  * (generic), or as part of the interrupt controller the arch creates (vm_arch_setup_devices). */
-enum vm_emu_kind { VM_EMU_NOT_EMULATED, VM_EMU_KIND_CONSOLE, VM_EMU_KIND_IRQCHIP };
+enum vm_emu_kind { VM_EMU_NOT_EMULATED, VM_EMU_KIND_CONSOLE, VM_EMU_KIND_IRQCHIP, VM_EMU_KIND_VIRTIO };
 struct vm_emu_type {
     u32 code;
     const char *name;
@@ -133,6 +133,8 @@ struct vm_config {
     struct vm_image kernel, bios, dtb, ramdisk;
     char cmdline[VM_CMDLINE_MAX];
     bool has_cmdline;
+    char disk_path[VM_PATH_MAX]; /* the file behind the virtio-blk device (emu_type 0xE1), on the disk */
+    int disk_path_line;
     struct vm_mem_region regions[VM_MAX_REGIONS];
     size_t region_count;
     int kernel_line;

@@ -13,6 +13,7 @@
 #define VM_FDT_PHANDLE_CLK 2u  /* the console UART's clock */
 #define VM_FDT_UART_SIZE 0x1000u
 #define VM_FDT_UART_CLOCK_HZ 24000000u
+#define VM_FDT_MAX_VIRTIO 8u
 
 struct vm_fdt_params {
     struct {
@@ -26,6 +27,11 @@ struct vm_fdt_params {
     bool has_uart;              /* generate only */
     u64 uart_base;
     u32 uart_irq;         /* the virtual interrupt (<hv/virq.h> numbering) of the UART */
+    struct {
+        u64 base, size;
+        u32 irq; /* its virtual interrupt (<hv/virq.h> numbering) */
+    } virtio[VM_FDT_MAX_VIRTIO]; /* generate only: virtio-mmio transports ("virtio,mmio") */
+    size_t virtio_count;
     const char *bootargs; /* NULL or "" = none (patch: the source's bootargs stay) */
     bool has_initrd;      /* initrd_start < initrd_end required */
     u64 initrd_start, initrd_end;

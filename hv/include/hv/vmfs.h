@@ -18,4 +18,16 @@ int vmfs_size(const char *path, u64 *size);
 int vmfs_read(const char *path, void *dst, u64 size);
 const char *vmfs_strerror(int err);
 
+/* A run of a file's sectors on the disk: file sectors [file_sector, file_sector + count) are
+ * disk sectors [lba, lba + count). */
+struct vmfs_extent {
+    u64 file_sector, lba, count;
+};
+/* The file's sectors as runs (at most max; more is FAT_ENOSPC), and its size in bytes. */
+int vmfs_extents(const char *path, struct vmfs_extent *out, u32 max, u32 *n, u64 *size);
+/* Reads or writes sectors of the disk the volume is on (buf: hypervisor memory, identity
+ * mapped). 0 or a negative error. */
+int vmfs_disk_io(bool write, u64 lba, u32 count, void *buf);
+bool vmfs_disk_read_only(void);
+
 #endif

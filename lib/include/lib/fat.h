@@ -1,8 +1,8 @@
 /* FAT16/FAT32 file-system reader over an abstract block device (Microsoft FAT specification,
  * "FAT: General Overview of On-Disk Format"). The medium is untrusted: every on-disk value is
  * validated before use, every walk is bounded, and a damaged volume yields an error code, never
- * an out-of-bounds access or a hang. Freestanding, no heap, no recursion; read-only for now,
- * structured so that a writer can be added (see docs/fat.md).
+ * an out-of-bounds access or a hang. Freestanding, no heap, no recursion; writes only in place (fat_write_at: a file's own clusters,
+ * within its size), see docs/fat.md.
  *
  * Not thread-safe: a mounted volume and its open files must be used by one thread at a time
  * (the sector caches and the long-name scratch buffer live in struct fat_fs). */
@@ -136,6 +136,15 @@ int fat_read(struct fat_file *f, void *buf, u32 len);
 /* Reads at offset without moving the position. Reads larger than 2 GiB - 512 are shortened. */
 int fat_read_at(struct fat_file *f, u64 offset, void *buf, u32 len);
 int fat_seek(struct fat_file *f, u64 pos); /* sets the fat_read position (may be past EOF) */
+/* Where the file's byte at offset (< its size) is on the device: the LBA of its sector, and
+ * how many bytes from offset on follow it contiguously there (to the end of its cluster or of
+ * the file). For devices that pass a file's blocks straight through (a VM's virtio-blk). */
+int fat_file_extent(struct fat_file *f, u64 offset, u64 *lba, u64 *bytes);
+/* Writes len bytes at offset in place: into the file's existing clusters, within its size (it
+ * never grows: FAT_ENOSPC; no FAT or directory entry is changed). Needs dev.write. Returns the
+ * bytes written or a negative error. */
+int fat_write_at(struct fat_file *f, u64 offset, const void *buf, u32 len);
+
 u64 fat_file_size(const struct fat_file *f);
 bool fat_is_dir(const struct fat_file *f);
 

@@ -366,7 +366,37 @@ static void emu_type_names(void **state)
     assert_int_equal(vm_emu_type_find(VM_EMU_GICV2)->kind, VM_EMU_KIND_IRQCHIP);
     assert_true(vm_emu_type_supported(VM_EMU_GICV3_GICR));
     assert_false(vm_emu_type_supported(VM_EMU_GICV3_ITS));
-    assert_false(vm_emu_type_supported(VM_EMU_VIRTIO_BLK));
+    assert_true(vm_emu_type_supported(VM_EMU_VIRTIO_BLK));
+    assert_true(vm_emu_type_supported(VM_EMU_VIRTIO_CONSOLE));
+    assert_false(vm_emu_type_supported(VM_EMU_VIRTIO_NET)); /* not emulated yet */
+    assert_int_equal(vm_emu_type_find(VM_EMU_VIRTIO_BLK)->kind, VM_EMU_KIND_VIRTIO);
+}
+
+/* disk_path names the file behind the VM's virtio-blk device; the device needs it. */
+static void virtio_devices_and_disk_path(void **state)
+{
+    (void)state;
+    EXPECT_CLEAN(load(MINIMAL "disk_path = \"/guest/vdisk.img\"\n"
+                              "[devices]\n"
+                              "emu_devices = [[\"vda\", 0x0a00_0000, 0x200, 48, 0xE1, [1]],\n"
+                              "               [\"hvc\", 0x0a00_0200, 0x200, 49, 0xE3, []]]\n"),
+                 0);
+    assert_string_equal(cfg.disk_path, "/guest/vdisk.img");
+    assert_int_equal(cfg.disk_path_line, 10);
+    assert_int_equal(validate(), 0);
+    assert_int_equal(load(MINIMAL "[devices]\n"
+                                  "emu_devices = [[\"vda\", 0x0a00_0000, 0x200, 48, 0xE1, []]]\n"),
+                     0);
+    assert_int_equal(validate(), -1);
+    EXPECT_ERROR("devices.emu_devices[0]", 11, "a virtio-blk device needs its file: disk_path in [kernel]");
+    assert_int_equal(load(MINIMAL "disk_path = \"d\"\n[devices]\n"
+                                  "emu_devices = [[\"vda\", 0x0a00_0000, 0x100, 20, 0xE1, []]]\n"),
+                     0);
+    assert_int_equal(validate(), -1);
+    EXPECT_ERROR("devices.emu_devices[0]", 12, "below the 0x200 bytes of a virtio-mmio device");
+    EXPECT_ERROR("devices.emu_devices[0]", 12, "irq_id 20: a virtio device needs a shared interrupt line");
+    assert_int_equal(load(MINIMAL "disk_path = \"\"\n"), -1);
+    EXPECT_ERROR("kernel.disk_path", 10, "disk_path is empty");
 }
 
 /* ---- warnings ---- */
@@ -382,8 +412,7 @@ static void unsupported_and_unknown_keys_warn(void **state)
                               "frobnicate = true\n"
                               "[console]\n"
                               "baud = 115200\n"),
-                 5);
-    EXPECT_WARN("kernel.disk_path", 10, "not supported yet, ignored");
+                 4);
     EXPECT_WARN("kernel.kernel_magic", 11, "unknown key 'kernel_magic' in [kernel], ignored");
     EXPECT_WARN("base.extra", 12, "unknown key 'extra' in [base], ignored");
     EXPECT_WARN("devices.frobnicate", 15, "unknown key 'frobnicate' in [devices]");
@@ -1189,6 +1218,7 @@ int main(void)
         cmocka_unit_test_setup(every_field_decodes, reset),
         cmocka_unit_test_setup(emu_type_names, reset),
         cmocka_unit_test_setup(unsupported_and_unknown_keys_warn, reset),
+        cmocka_unit_test_setup(virtio_devices_and_disk_path, reset),
         cmocka_unit_test_setup(unknown_top_level_key_warns, reset),
         cmocka_unit_test_setup(syntax_error_reports_toml_position, reset),
         cmocka_unit_test_setup(missing_required_keys, reset),

@@ -704,6 +704,79 @@ static void reads_a_fragmented_file(void **state)
     free(buf);
 }
 
+/* ---- writing in place ---- */
+
+static unsigned meta_writes; /* writes touching anything before the data region */
+static u64 data_start_sector;
+
+static int mem_write(void *ctx, u64 lba, u32 count, const void *buf)
+{
+    struct memdev *m = ctx;
+    if (count == 0 || lba >= m->sectors || count > m->sectors - lba)
+        fail_msg("bad write: lba %llu count %u", (unsigned long long)lba, count);
+    if (lba < data_start_sector)
+        meta_writes++;
+    memcpy(m->data + lba * FAT_SECTOR_SIZE, buf, (size_t)count * FAT_SECTOR_SIZE);
+    return 0;
+}
+
+static void writes_in_place_into_a_fragmented_file(void **state)
+{
+    struct ctx *c = *state;
+    struct fat_file f;
+    /* Where each byte lives: fat_file_extent agrees with the raw image. */
+    assert_int_equal(fat_open(&c->fs, "/frag/fragmented.bin", &f), FAT_OK);
+    static u8 pat[FRAG_SIZE];
+    for (u64 off = 0; off < FRAG_SIZE;) {
+        u64 lba, run;
+        assert_int_equal(fat_file_extent(&f, off, &lba, &run), FAT_OK);
+        assert_true(run > 0 && run <= fat_cluster_size(&c->fs) && off + run <= FRAG_SIZE);
+        assert_pattern(c->m.data + lba * FAT_SECTOR_SIZE + off % FAT_SECTOR_SIZE, off, (u32)run, 2);
+        off += run;
+    }
+    u64 lba, run;
+    assert_int_equal(fat_file_extent(&f, FRAG_SIZE, &lba, &run), FAT_EINVAL);
+
+    /* No write callback: refused. */
+    assert_int_equal(fat_write_at(&f, 0, pat, 1), FAT_EINVAL);
+    c->dev.write = mem_write;
+    remount(c);
+    data_start_sector = c->g.reserved + c->g.nfats * c->g.fatsz;
+    meta_writes = 0;
+    assert_int_equal(fat_open(&c->fs, "/frag/fragmented.bin", &f), FAT_OK);
+    for (u32 i = 0; i < FRAG_SIZE; i++)
+        pat[i] = (u8)(i * 7 + 3);
+    /* Odd offsets and lengths, across sectors and clusters, then the whole file. */
+    const u32 spans[][2] = {{1, 1}, {511, 2}, {700, 5000}, {FRAG_SIZE - 3, 3}, {4096, 512}, {0, FRAG_SIZE}};
+    for (size_t i = 0; i < ARRAY_SIZE(spans); i++) {
+        assert_int_equal(fat_write_at(&f, spans[i][0], pat + spans[i][0], spans[i][1]), (int)spans[i][1]);
+        static u8 back[FRAG_SIZE];
+        assert_int_equal(fat_read_at(&f, spans[i][0], back, spans[i][1]), (int)spans[i][1]);
+        assert_memory_equal(back, pat + spans[i][0], spans[i][1]);
+    }
+    u32 len;
+    u8 *all = read_all(&c->fs, "/frag/fragmented.bin", 0, &len);
+    assert_int_equal(len, FRAG_SIZE);
+    assert_memory_equal(all, pat, FRAG_SIZE);
+    free(all);
+    /* The file does not grow, nothing but its data changed, its neighbours are intact. */
+    assert_int_equal(fat_write_at(&f, FRAG_SIZE - 1, pat, 2), FAT_ENOSPC);
+    assert_int_equal(fat_write_at(&f, FRAG_SIZE + 1, pat, 0), FAT_ENOSPC);
+    assert_int_equal(meta_writes, 0);
+    u8 *buf = read_all(&c->fs, "/frag/s02", 0, &len);
+    assert_int_equal(len, 2048);
+    assert_pattern(buf, 0, len, 256 + 2);
+    free(buf);
+    remount(c); /* from the medium, not a cache */
+    all = read_all(&c->fs, "/frag/fragmented.bin", 0, &len);
+    assert_memory_equal(all, pat, FRAG_SIZE);
+    free(all);
+    struct fat_file d;
+    assert_int_equal(fat_open(&c->fs, "/frag", &d), FAT_OK);
+    assert_int_equal(fat_write_at(&d, 0, pat, 1), FAT_EISDIR);
+    c->dev.write = NULL;
+}
+
 /* ---- partitioned disk ---- */
 
 static void mounts_an_mbr_partition(void **state)
@@ -1219,6 +1292,7 @@ int main(void)
         BOTH(reads_sequentially_without_rewalking),
         BOTH(reads_at_odd_offsets),
         BOTH(reads_a_fragmented_file),
+        BOTH(writes_in_place_into_a_fragmented_file),
         cmocka_unit_test(mounts_an_mbr_partition),
         cmocka_unit_test(rejects_non_fat_data),
         BOTH(rejects_truncated_media),

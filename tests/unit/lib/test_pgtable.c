@@ -359,6 +359,40 @@ static void remap_conflicts(void **state)
     fixture_done(&f);
 }
 
+/* A single page whose tables exist is written in place (no check pass, no allocation); every
+ * other single page takes the general path, with its checks. */
+static void one_page_in_place(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f, &fmt_x4, 41);
+    assert_int_equal(pt_map(&f.pt, GiB(3) + 0x1000, MiB(8) + 0x1000, 0x1000, ATTR_A), 0);
+    size_t tables = f.pt.tables;
+    f.hm.fail_after = 0; /* no table may be allocated from here on */
+    assert_int_equal(pt_map(&f.pt, GiB(3) + 0x2000, MiB(8) + 0x5000, 0x1000, ATTR_B), 0);
+    expect_map(&f, GiB(3) + 0x2000, MiB(8) + 0x5000, ATTR_B, 0);
+    expect_map(&f, GiB(3) + 0x1000, MiB(8) + 0x1000, ATTR_A, 0);
+    assert_int_equal(f.pt.tables, tables);
+    /* the same page again: accepted unchanged; another pa or attr: refused, nothing written */
+    assert_int_equal(pt_map(&f.pt, GiB(3) + 0x2000, MiB(8) + 0x5000, 0x1000, ATTR_B), 0);
+    assert_int_equal(pt_map(&f.pt, GiB(3) + 0x2000, MiB(8) + 0x6000, 0x1000, ATTR_B), -1);
+    assert_int_equal(pt_map(&f.pt, GiB(3) + 0x2000, MiB(8) + 0x5000, 0x1000, ATTR_A), -1);
+    expect_map(&f, GiB(3) + 0x2000, MiB(8) + 0x5000, ATTR_B, 0);
+    /* a table missing on the way: the general path, which needs (and here cannot get) one */
+    assert_int_equal(pt_map(&f.pt, GiB(3) + MiB(2), MiB(8), 0x1000, ATTR_A), -1);
+    expect_unmapped(&f, GiB(3) + MiB(2));
+    /* a page inside a block: only the block's own translation is accepted */
+    f.hm.fail_after = -1;
+    assert_int_equal(pt_map(&f.pt, GiB(1), GiB(1), MiB(2), ATTR_A), 0);
+    f.hm.fail_after = 0;
+    assert_int_equal(pt_map(&f.pt, GiB(1) + 0x3000, GiB(1) + 0x3000, 0x1000, ATTR_A), 0);
+    assert_int_equal(pt_map(&f.pt, GiB(1) + 0x3000, GiB(1) + 0x4000, 0x1000, ATTR_A), -1);
+    expect_map(&f, GiB(1) + 0x3000, GiB(1) + 0x3000, ATTR_A, 1);
+    f.hm.fail_after = -1;
+    check_tables(&f);
+    pt_destroy(&f.pt);
+}
+
 static void split_block_in_middle(void **state)
 {
     (void)state;
@@ -721,6 +755,7 @@ int main(void)
         cmocka_unit_test(block_size_by_alignment),
         cmocka_unit_test(mixed_range),
         cmocka_unit_test(remap_conflicts),
+        cmocka_unit_test(one_page_in_place),
         cmocka_unit_test(split_block_in_middle),
         cmocka_unit_test(split_1g_to_pages),
         cmocka_unit_test(va_range_limits),

@@ -53,11 +53,10 @@ void vgic_mark_pending_locked(struct vgic_irq *irq)
 
 static bool irq_hot(const struct vgic_irq *irq) { return irq->active || (irq->enabled && irq_pending(irq)); }
 
-void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
+/* With the interrupt at hand (inlined on the delivery paths: set_level, sync). */
+static inline __attribute__((always_inline)) void update_hot(struct vm *vm, struct vcpu *vcpu, u32 intid,
+                                                             const struct vgic_irq *irq)
 {
-    struct vgic_irq *irq = irq_of(vm, vcpu, intid);
-    if (!irq)
-        return;
     if (intid < VGIC_NR_PRIVATE) {
         u32 bit = 1u << intid;
         vcpu->arch.vgic.priv_hot = irq_hot(irq) ? vcpu->arch.vgic.priv_hot | bit : vcpu->arch.vgic.priv_hot & ~bit;
@@ -67,6 +66,13 @@ void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
         u64 *w = &vm->arch.vgic.spi_hot[n / 64];
         *w = irq_hot(irq) ? *w | bit : *w & ~bit;
     }
+}
+
+void vgic_update_hot_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
+{
+    struct vgic_irq *irq = irq_of(vm, vcpu, intid);
+    if (irq)
+        update_hot(vm, vcpu, intid, irq);
 }
 
 void vgic_notify_locked(struct vm *vm, struct vcpu *vcpu, u32 intid)
@@ -107,7 +113,7 @@ static void set_level_locked(struct vm *vm, struct vcpu *vcpu, u32 intid, struct
     track_hw_line(vcpu, intid, irq);
     if (level && irq->edge)
         vgic_mark_pending_locked(irq);
-    vgic_update_hot_locked(vm, vcpu, intid);
+    update_hot(vm, vcpu, intid, irq);
     if (level)
         notify(vm, irq_target(vm, vcpu, intid), irq);
     else if (was && !irq_pending(irq))
@@ -159,15 +165,16 @@ void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
     if (irq) {
         vgic_mark_pending_locked(irq);
-        vgic_update_hot_locked(vm, vcpu, intid);
+        update_hot(vm, vcpu, intid, irq);
         notify(vm, irq_target(vm, vcpu, intid), irq);
     }
     spin_unlock(&vm->arch.vgic.lock);
 }
 
 /* ICC_SGI1R_EL1: TargetList[15:0], Aff1[23:16], INTID[27:24], Aff2[39:32], IRM[40], RS[47:44], Aff3[55:48]. */
-void vgic_send_sgi(struct vcpu *from, u64 v)
+bool vgic_send_sgi(struct vcpu *from, u64 v)
 {
+    bool self = false;
     struct vm *vm = from->vm;
     u32 intid = (v >> 24) & 0xf;
     bool all_but_self = v & (1ull << 40);
@@ -184,7 +191,9 @@ void vgic_send_sgi(struct vcpu *from, u64 v)
         }
         if (hit)
             vgic_raise(vm, t, intid);
+        self |= hit && t == from;
     }
+    return self;
 }
 
 struct candidate {
@@ -340,8 +349,9 @@ void vgic_flush(struct vcpu *vcpu)
                 consider(best, &n, max, i + VGIC_NR_PRIVATE, &vm->arch.vgic.spi[i], &overflow);
         }
     }
-    for (u32 i = 0; i < max; i++) {
-        if (i < n) {
+    /* (The list registers past n are empty: sync_lrs empties every one it took.) */
+    for (u32 i = 0; i < n; i++) {
+        {
             struct vgic_irq *irq = best[i].irq;
             /* A hw interrupt is never written pending and active: its next pending state is
              * the physical one, which comes after the guest's deactivation. */
@@ -403,7 +413,7 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
         }
         if (irq->active && intid >= VGIC_NR_PRIVATE)
             irq->active_vcpu = vcpu->id; /* it stays with the vCPU that acknowledged it */
-        vgic_update_hot_locked(vm, vcpu, intid);
+        update_hot(vm, vcpu, intid, irq);
         if (done && (irq->hw ? (vcpu->arch.vgic.lr_unlinked >> i) & 1 : irq->eoi_notify))
             vgic_deactivated_locked(vm, vcpu, intid);
         /* Given up by this vCPU: an SPI retargeted while in its list registers, or deactivated
@@ -411,8 +421,12 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
          * must be woken if the SPI is deliverable. */
         if (intid >= VGIC_NR_PRIVATE && spi_owner(irq) != vcpu->id)
             notify(vm, irq_target(vm, vcpu, intid), irq);
-        /* List registers belong to the pCPU: leave none behind for whoever runs here next. */
-        vgic_lr_write(i, 0, 0, LR_INVALID, false, false);
+        /* List registers belong to the pCPU: leave none behind for whoever runs here next. One
+         * the guest emptied is free already, unless it asked for the EOI maintenance
+         * interrupt, which stays signalled until the register is rewritten. */
+        bool eoi_bit = irq->hw ? (vcpu->arch.vgic.lr_unlinked >> i) & 1 : irq->eoi_notify;
+        if (st != LR_INVALID || eoi_bit)
+            vgic_lr_write(i, 0, 0, LR_INVALID, false, false);
     }
     vcpu->arch.vgic.lr_used = 0;
     spin_unlock(&vm->arch.vgic.lock);

@@ -32,11 +32,15 @@ static __attribute__((noinline)) void gich_write(u32 off, u32 v) { *gich(off) = 
 static u32 clamp_lrs(u32 n) { return n > 16 ? 16 : n; }
 static __attribute__((noinline)) u32 gich_lr_count(void) { return clamp_lrs((*gich(GICH_VTR) & 0x3f) + 1); }
 
+static u32 lr_count; /* the same on every CPU: read once */
+
 u32 vgic_lr_count(void)
 {
-    if (host_v2())
-        return gich_lr_count();
-    return clamp_lrs((u32)(read_sysreg_s("S3_4_C12_C11_1") & 0x1f) + 1); /* ICH_VTR_EL2.ListRegs */
+    if (lr_count)
+        return lr_count;
+    u32 n = host_v2() ? gich_lr_count() : clamp_lrs((u32)(read_sysreg_s("S3_4_C12_C11_1") & 0x1f) + 1); /* ICH_VTR_EL2.ListRegs */
+    __atomic_store_n(&lr_count, n, __ATOMIC_RELAXED);
+    return n;
 }
 
 #define LR_CASE(n, crm, op2)                                                                               \

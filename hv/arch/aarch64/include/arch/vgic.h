@@ -110,8 +110,9 @@ void vgic_pt_release(struct vm *vm);
  * exit path on this pCPU, resyncs the list registers). */
 void vgic_set_level(struct vm *vm, struct vcpu *vcpu, u32 intid, bool level);
 void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid);
-/* A trapped ICC_SGI1R_EL1 write from `from`. */
-void vgic_send_sgi(struct vcpu *from, u64 sgi1r);
+/* A trapped ICC_SGI1R_EL1 write from `from`; true when `from` is one of the targets (only then
+ * can the sender's own interrupt state have changed). */
+bool vgic_send_sgi(struct vcpu *from, u64 sgi1r);
 
 /* For register front-ends, with the vgic lock held: wake whoever intid (of vcpu, for a private
  * interrupt) is now deliverable to. */

@@ -1194,7 +1194,7 @@ static void sgi_target_list(void **state)
     enable_priv(t, 2, 5);
     enable_priv(t, 3, 5);
     /* Aff1 = 0, TargetList {0, 1, 2}: vCPUs 0-2 (0 is the sender), not vCPU 3 (0.0.1.0). */
-    vgic_send_sgi(&t->v[0], sgi1r(5, 0x7, 0, 0));
+    assert_true(vgic_send_sgi(&t->v[0], sgi1r(5, 0x7, 0, 0))); /* (vCPU 0 among them) */
     assert_true(priv_pending(t, 0, 5));
     assert_true(priv_pending(t, 1, 5));
     assert_true(priv_pending(t, 2, 5));
@@ -1230,7 +1230,7 @@ static void sgi_irm_all_but_self(void **state)
     struct tvm *t = *state;
     for (u32 c = 0; c < 4; c++)
         enable_priv(t, c, 7);
-    vgic_send_sgi(&t->v[1], sgi1r(7, 0, 0, 0) | (1ull << 40));
+    assert_false(vgic_send_sgi(&t->v[1], sgi1r(7, 0, 0, 0) | (1ull << 40))); /* all but self */
     assert_true(priv_pending(t, 0, 7));
     assert_false(priv_pending(t, 1, 7));
     assert_true(priv_pending(t, 2, 7));
@@ -1268,7 +1268,7 @@ static void sgi_aff1_and_rs(void **state)
     static const u32 pcpu[3] = {0, 1, 2};
     extra_vm = make_vm(3, hwid, pcpu);
     struct tvm *x = extra_vm;
-    vgic_send_sgi(&x->v[0], sgi1r(2, 0x2, 0, 0)); /* Aff0 = 1: nobody */
+    assert_false(vgic_send_sgi(&x->v[0], sgi1r(2, 0x2, 0, 0))); /* Aff0 = 1: nobody */
     assert_false(priv_pending(x, 1, 2));
     vgic_send_sgi(&x->v[0], sgi1r(2, 0x2, 0, 1));
     assert_true(priv_pending(x, 1, 2));

@@ -413,6 +413,41 @@ static void gen_v3_one_cpu_full(void **state)
     free(buf);
 }
 
+/* virtio-mmio transports appear as "virtio,mmio" nodes with their reg and (level) interrupt. */
+static void gen_virtio_devices(void **state)
+{
+    (void)state;
+    struct vm_fdt_params p = base_params(1, VM_FDT_GICV3);
+    p.virtio_count = 2;
+    p.virtio[0].base = 0xa000000;
+    p.virtio[0].size = 0x200;
+    p.virtio[0].irq = 48;
+    p.virtio[1].base = 0xa000200;
+    p.virtio[1].size = 0x200;
+    p.virtio[1].irq = 1019;
+    u8 *buf = malloc(BUF_CAP);
+    struct fdt f;
+    int n = generate(&p, buf, &f);
+    int v0 = node_at(&f, "/virtio_mmio@a000000");
+    assert_string(&f, v0, "compatible", "virtio,mmio");
+    const u32 reg0[] = {0, 0xa000000, 0, 0x200};
+    assert_cells(&f, v0, "reg", reg0, 4);
+    const u32 irq0[] = {0, 16, 4};
+    assert_cells(&f, v0, "interrupts", irq0, 3);
+    assert_empty_prop(&f, v0, "dma-coherent");
+    int v1 = node_at(&f, "/virtio_mmio@a000200");
+    const u32 irq1[] = {0, 987, 4};
+    assert_cells(&f, v1, "interrupts", irq1, 3);
+    assert_dtc_clean(buf, n);
+    struct vm_fdt_params q = p;
+    q.virtio[1].irq = 31;
+    assert_int_equal(vm_fdt_generate(&q, buf, BUF_CAP), -1);
+    q = p;
+    q.virtio_count = VM_FDT_MAX_VIRTIO + 1;
+    assert_int_equal(vm_fdt_generate(&q, buf, BUF_CAP), -1);
+    free(buf);
+}
+
 static void gen_v3_two_cpus_bare(void **state)
 {
     (void)state;
@@ -1255,6 +1290,7 @@ int main(void)
     const struct CMUnitTest gen[] = {
         cmocka_unit_test(gen_v3_one_cpu_full),
         cmocka_unit_test(gen_v3_two_cpus_bare),
+        cmocka_unit_test(gen_virtio_devices),
         cmocka_unit_test(gen_v2_two_cpus),
         cmocka_unit_test(gen_mpidr_layouts),
         cmocka_unit_test(gen_bad_params),

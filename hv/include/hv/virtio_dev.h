@@ -1,0 +1,35 @@
+/* A virtio-mmio device of a VM: the transport (hv/virtio_mmio.h) as an emulated MMIO device,
+ * its guest memory reached through the VM's RAM regions and its interrupt through
+ * vdev_irq_set_level. Backends: hv/core/virtio_console.c. See docs/virtio.md. */
+#ifndef HV_VIRTIO_DEV_H
+#define HV_VIRTIO_DEV_H
+
+#include <arch/spinlock.h>
+#include <hv/vdev.h>
+#include <hv/virtio_mmio.h>
+#include <hv/vm_config.h>
+
+struct vm;
+
+struct virtio_vdev {
+    struct vdev dev;
+    struct virtio_mmio t;
+    spinlock_t lock; /* MMIO from any vCPU, and host-side events (console input) */
+    struct vm *vm;
+    u32 irq;
+    const char *kind; /* "virtio-console", for messages */
+    u32 errors;       /* driver errors that broke the device (the first ones are logged) */
+    void (*destroy)(struct virtio_vdev *v); /* frees the backend */
+};
+
+/* Sets up v (allocated by the backend, which owns it) for emu device e of the VM and adds it. */
+void virtio_vdev_add(struct virtio_vdev *v, struct vm *vm, const struct vm_emu_device *e, const char *kind,
+                     const struct virtio_backend *be, void *backend, const void *config, u32 config_len);
+
+/* emu_type 0xE3: a virtio console (the VM's hvc0). -1 with a message in diag on failure. */
+int virtio_console_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d);
+
+/* emu_type 0xE1: a virtio-blk device over [kernel] disk_path on the FAT disk. */
+int virtio_disk_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d);
+
+#endif
