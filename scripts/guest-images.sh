@@ -69,11 +69,14 @@ UBOOT_OUT=$IMAGES/u-boot-qemu-$DEB_ARCH.bin
 # Bump when the initramfs layout built below changes in a way the inputs do not show.
 INITRAMFS_LAYOUT=2
 # Kernel modules (from the kernel package) the initramfs carries and /init loads: Debian builds
-# these virtio drivers as modules, and cvisor's emulated virtio devices need them.
-INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko"
+# these virtio drivers as modules, and cvisor's emulated virtio devices need them. /init loads
+# them in name order, which puts each after what it needs (virtio_net needs net_failover, which
+# needs failover).
+INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
+net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"
 # Applets the init script and the tests rely on; the build fails if busybox lacks one.
 REQUIRED_APPLETS="sh mount echo cat ls sleep nproc poweroff reboot dmesg uname date grep setsid
-cttyhack insmod"
+cttyhack insmod ip ping nc md5sum dd"
 
 for tool in apt-get apt-cache dpkg-deb tar cpio gzip sha256sum od flock; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (run 'make bootstrap')"
