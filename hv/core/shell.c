@@ -8,6 +8,7 @@
 #include <hv/shell.h>
 #include <hv/vconsole.h>
 #include <hv/virq.h>
+#include <hv/virtio_dev.h>
 #include <hv/vm_lifecycle.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
@@ -236,6 +237,16 @@ static void cmd_stats(struct vm *vm)
             (unsigned long long)(s->guest_ticks * 1000 / timer_freq()),
             (unsigned long long)(s->hv_ticks * 1000 / timer_freq()));
     }
+    struct virtio_net_info net;
+    if (virtio_net_info(vm, &net)) {
+        const struct vswitch_port_stats *p = &net.st;
+        out("  net %02x:%02x:%02x:%02x:%02x:%02x on network %u: sent %llu frames (%llu bytes), %llu refused; "
+            "received %llu frames (%llu bytes); dropped for it: %llu queue full, %llu no receiver\n",
+            net.mac[0], net.mac[1], net.mac[2], net.mac[3], net.mac[4], net.mac[5], net.network,
+            (unsigned long long)p->tx_frames, (unsigned long long)p->tx_bytes, (unsigned long long)p->tx_dropped,
+            (unsigned long long)p->rx_frames, (unsigned long long)p->rx_bytes,
+            (unsigned long long)p->rx_dropped_full, (unsigned long long)p->rx_dropped_absent);
+    }
 }
 
 static void cmd_mem(void)
@@ -249,7 +260,7 @@ static void cmd_help(void)
 {
     out("commands:\n"
         "  vm list              VMs with state, vCPUs, memory, exits\n"
-        "  vm stats ID          exits by reason and injected interrupts\n"
+        "  vm stats ID          exits by reason, injected interrupts, network frames\n"
         "  vm stop ID           stop the VM and free its memory\n"
         "  vm start ID          start a stopped VM again (images reloaded)\n"
         "  vm restart ID        stop, then start\n"

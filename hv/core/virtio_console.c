@@ -18,7 +18,7 @@ struct vcons {
     struct virtq_chain chain;   /* the chain being handled (too big for the stack) */
 };
 
-/* Moves waiting input into the guest's receive buffers; v.lock held. */
+/* Moves waiting input into the guest's receive buffers; *v.lock held. */
 static void fill_rx(struct vcons *c)
 {
     struct virtio_mmio *t = &c->v.t;
@@ -84,11 +84,11 @@ static void vcons_notify(struct virtio_mmio *t, u16 q)
 static void vcons_input(struct console_port *p, char ch)
 {
     struct vcons *c = (struct vcons *)((char *)p - __builtin_offsetof(struct vcons, port));
-    spin_lock(&c->v.lock);
+    spin_lock(c->v.lock);
     if (c->pending_tail - c->pending_head < sizeof(c->pending))
         c->pending[c->pending_tail++ % sizeof(c->pending)] = ch;
     fill_rx(c);
-    spin_unlock(&c->v.lock);
+    spin_unlock(c->v.lock);
 }
 
 static void vcons_destroy(struct virtio_vdev *v)

@@ -37,9 +37,9 @@ static bool vdev_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
 {
     struct virtio_vdev *v = dev->priv;
     (void)vcpu;
-    spin_lock(&v->lock);
+    spin_lock(v->lock);
     bool ok = virtio_mmio_read(&v->t, off, width, val);
-    spin_unlock(&v->lock);
+    spin_unlock(v->lock);
     return ok;
 }
 
@@ -47,9 +47,9 @@ static bool vdev_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
 {
     struct virtio_vdev *v = dev->priv;
     (void)vcpu;
-    spin_lock(&v->lock);
+    spin_lock(v->lock);
     bool ok = virtio_mmio_write(&v->t, off, width, val);
-    spin_unlock(&v->lock);
+    spin_unlock(v->lock);
     return ok;
 }
 
@@ -65,6 +65,8 @@ void virtio_vdev_add(struct virtio_vdev *v, struct vm *vm, const struct vm_emu_d
                      const struct virtio_backend *be, void *backend, const void *config, u32 config_len)
 {
     v->vm = vm;
+    if (!v->lock)
+        v->lock = &v->own_lock;
     v->irq = e->irq;
     v->kind = kind;
     struct virtio_host host = {{map_guest, v}, raise, report, v};

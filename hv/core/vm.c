@@ -10,6 +10,7 @@
 #include <hv/sched.h>
 #include <hv/vconsole.h>
 #include <hv/virq.h>
+#include <hv/virtio_dev.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -341,6 +342,7 @@ void vm_release(struct vm *vm)
     /* Console input must not reach the VM while it comes apart (it would raise an interrupt
      * in a vCPU about to be freed). */
     vconsole_detach(vm);
+    virtio_net_detach(vm); /* ... nor a frame from another VM */
     virq_release(vm); /* forwarded interrupts first: their handler reaches the vCPUs */
     sched_release_pcpus(vm);
     /* Under vm->lock: readers of the vCPU list (the shell) see it either whole or empty. */

@@ -398,7 +398,7 @@ static const struct vm_emu_type emu_types[] = {
     {VM_EMU_CONSOLE, "console", VM_EMU_KIND_CONSOLE},
     {VM_EMU_IVC, "IVC channel", VM_EMU_NOT_EMULATED},
     {VM_EMU_VIRTIO_BLK, "virtio-blk", VM_EMU_KIND_VIRTIO},
-    {VM_EMU_VIRTIO_NET, "virtio-net", VM_EMU_NOT_EMULATED},
+    {VM_EMU_VIRTIO_NET, "virtio-net", VM_EMU_KIND_VIRTIO},
     {VM_EMU_VIRTIO_CONSOLE, "virtio-console", VM_EMU_KIND_VIRTIO},
 };
 

@@ -504,6 +504,28 @@ static void check_pt_window(const struct vm_config *cfg, const struct vm_host_in
     check_host_range(cfg, h, diag, line, field, "host range", hpa, len, true);
 }
 
+/* virtio-net: cfg [network, mac], both optional; one device per VM. */
+static void check_net(const struct vm_config *cfg, struct diag *diag, const char *field,
+                      const struct vm_emu_device *e, unsigned nth)
+{
+    if (nth > 1)
+        diag_error(diag, cfg->file, e->line, field, "one virtio-net device per VM");
+    if (e->cfg_count > 2)
+        diag_error(diag, cfg->file, e->line, field,
+                   "a virtio-net cfg list is [network, mac] (both optional), not %zu values", e->cfg_count);
+    if (e->cfg_count > 0 && e->cfg[0] >= VM_NET_NETWORKS)
+        diag_error(diag, cfg->file, e->line, field, "cfg[0]: network %llu is not one of 0..%u",
+                   (unsigned long long)e->cfg[0], VM_NET_NETWORKS - 1);
+    if (e->cfg_count > 1) {
+        u64 mac = e->cfg[1];
+        if (mac == 0 || mac > VM_NET_MAC_MAX || (mac >> 40) & 1)
+            diag_error(diag, cfg->file, e->line, field,
+                       "cfg[1]: %#llx is not a unicast MAC address (48 bits, e.g. 0x0200_0000_0001 for "
+                       "02:00:00:00:00:01; the first byte's lowest bit clear)",
+                       (unsigned long long)mac);
+    }
+}
+
 static void check_devices(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
 {
     char field[FIELD_MAX];
@@ -519,9 +541,11 @@ static void check_devices(const struct vm_config *cfg, const struct vm_host_info
         fmt_snprintf(field, sizeof(field), "devices.passthrough_addresses[%zu]", i);
         check_pt_window(cfg, h, diag, field, a->line, a->base.val, a->base.val, a->length);
     }
-    unsigned blk = 0;
+    unsigned blk = 0, net = 0;
     for (size_t i = 0; i < cfg->emu_device_count; i++) {
         const struct vm_emu_device *e = &cfg->emu_devices[i];
+        const struct vm_emu_type *t = vm_emu_type_find(e->emu_type);
+        bool virtio = t && t->kind == VM_EMU_KIND_VIRTIO;
         fmt_snprintf(field, sizeof(field), "devices.emu_devices[%zu]", i);
         if (e->emu_type == VM_EMU_VIRTIO_BLK) {
             blk++;
@@ -532,14 +556,16 @@ static void check_devices(const struct vm_config *cfg, const struct vm_host_info
                 diag_error(diag, cfg->file, e->line, field,
                            "one virtio-blk device per VM (it takes [kernel] disk_path)");
         }
+        if (e->emu_type == VM_EMU_VIRTIO_NET)
+            check_net(cfg, diag, field, e, ++net);
         if (e->length == 0)
             diag_error(diag, cfg->file, e->line, field,
                        "length is 0; an emulated device needs an MMIO window");
-        else if ((e->emu_type == VM_EMU_VIRTIO_CONSOLE || e->emu_type == VM_EMU_VIRTIO_BLK) && e->length < 0x200)
+        else if (virtio && e->length < 0x200)
             diag_error(diag, cfg->file, e->line, field,
                        "length %#llx is below the 0x200 bytes of a virtio-mmio device",
                        (unsigned long long)e->length);
-        if ((e->emu_type == VM_EMU_VIRTIO_CONSOLE || e->emu_type == VM_EMU_VIRTIO_BLK) && (e->irq < 32 || e->irq > 1019))
+        if (virtio && (e->irq < 32 || e->irq > 1019))
             diag_error(diag, cfg->file, e->line, field,
                        "irq_id %u: a virtio device needs a shared interrupt line (32..1019)", e->irq);
     }

@@ -72,8 +72,12 @@ int vm_setup_devices(struct vm *vm, struct diag *d)
             }
             continue;
         }
-        if (e->emu_type == VM_EMU_VIRTIO_CONSOLE || e->emu_type == VM_EMU_VIRTIO_BLK) {
-            if ((e->emu_type == VM_EMU_VIRTIO_CONSOLE ? virtio_console_create : virtio_disk_create)(vm, e, d) != 0)
+        if (t && t->kind == VM_EMU_KIND_VIRTIO) {
+            int (*create)(struct vm *, const struct vm_emu_device *, struct diag *) =
+                e->emu_type == VM_EMU_VIRTIO_CONSOLE ? virtio_console_create
+                : e->emu_type == VM_EMU_VIRTIO_BLK   ? virtio_disk_create
+                                                     : virtio_net_create;
+            if (create(vm, e, d) != 0)
                 return -1;
             continue;
         }
@@ -103,7 +107,8 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
     }
     for (size_t i = 0; i < c->emu_device_count && p->virtio_count < VM_FDT_MAX_VIRTIO; i++) {
         const struct vm_emu_device *e = &c->emu_devices[i];
-        if (e->emu_type != VM_EMU_VIRTIO_CONSOLE && e->emu_type != VM_EMU_VIRTIO_BLK)
+        const struct vm_emu_type *t = vm_emu_type_find(e->emu_type);
+        if (!t || t->kind != VM_EMU_KIND_VIRTIO)
             continue;
         p->virtio[p->virtio_count].base = e->base.val;
         p->virtio[p->virtio_count].size = VIRTIO_MMIO_SIZE;

@@ -8,13 +8,17 @@
 #include <hv/vdev.h>
 #include <hv/virtio_mmio.h>
 #include <hv/vm_config.h>
+#include <lib/vswitch.h>
 
 struct vm;
 
 struct virtio_vdev {
     struct vdev dev;
     struct virtio_mmio t;
-    spinlock_t lock; /* MMIO from any vCPU, and host-side events (console input) */
+    spinlock_t own_lock;
+    /* Serialises MMIO from any vCPU and host-side events (console input, frames from another
+     * VM): own_lock, or one a backend shares between devices (virtio-net: its switches'). */
+    spinlock_t *lock;
     struct vm *vm;
     u32 irq;
     const char *kind; /* "virtio-console", for messages */
@@ -31,5 +35,18 @@ int virtio_console_create(struct vm *vm, const struct vm_emu_device *e, struct d
 
 /* emu_type 0xE1: a virtio-blk device over [kernel] disk_path on the FAT disk. */
 int virtio_disk_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d);
+
+/* emu_type 0xE2: a virtio-net device, a port of the switch of its network (cfg[0]). */
+int virtio_net_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d);
+/* Takes the VM's virtio-net port off its switch (first thing when the VM comes apart: no frame
+ * reaches its memory or interrupt controller afterwards). */
+void virtio_net_detach(struct vm *vm);
+/* The VM's port counters (and its MAC and network); false when it has no attached port. */
+struct virtio_net_info {
+    u8 mac[6];
+    u32 network;
+    struct vswitch_port_stats st;
+};
+bool virtio_net_info(struct vm *vm, struct virtio_net_info *out);
 
 #endif

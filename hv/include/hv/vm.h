@@ -60,6 +60,7 @@ struct vm {
     struct vdev *pio_devices; /* ... and port I/O ones (vdev.space) */
     struct vconsole *console; /* emulated console UART, if any */
     struct console_port *hvc; /* virtio console (hvc0), if any */
+    struct vnet *net;       /* virtio-net device (a switch port), if any; under its lock */
     u64 ramdisk_size;       /* bytes loaded at ramdisk_load_addr */
 
     struct vcpu *vcpus[VM_MAX_VCPUS];

@@ -42,6 +42,9 @@ struct fdt;
 #define VM_EMU_VIRTIO_BLK 0xE1u
 #define VM_EMU_VIRTIO_NET 0xE2u
 #define VM_EMU_VIRTIO_CONSOLE 0xE3u
+/* virtio-net: emu_devices cfg [network, mac]; networks 0..VM_NET_NETWORKS-1, each a switch. */
+#define VM_NET_NETWORKS 8u
+#define VM_NET_MAC_MAX 0xffffffffffffull
 
 /* How an emu_type is set up: not at all (accepted with a warning), as the VM's console UART
  * (generic), or as part of the interrupt controller the arch creates (vm_arch_setup_devices). */

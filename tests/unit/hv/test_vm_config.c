@@ -368,7 +368,7 @@ static void emu_type_names(void **state)
     assert_false(vm_emu_type_supported(VM_EMU_GICV3_ITS));
     assert_true(vm_emu_type_supported(VM_EMU_VIRTIO_BLK));
     assert_true(vm_emu_type_supported(VM_EMU_VIRTIO_CONSOLE));
-    assert_false(vm_emu_type_supported(VM_EMU_VIRTIO_NET)); /* not emulated yet */
+    assert_true(vm_emu_type_supported(VM_EMU_VIRTIO_NET));
     assert_int_equal(vm_emu_type_find(VM_EMU_VIRTIO_BLK)->kind, VM_EMU_KIND_VIRTIO);
 }
 
@@ -397,6 +397,40 @@ static void virtio_devices_and_disk_path(void **state)
     EXPECT_ERROR("devices.emu_devices[0]", 12, "irq_id 20: a virtio device needs a shared interrupt line");
     assert_int_equal(load(MINIMAL "disk_path = \"\"\n"), -1);
     EXPECT_ERROR("kernel.disk_path", 10, "disk_path is empty");
+}
+
+/* virtio-net: cfg [network, mac], both optional (network 0, a MAC from the VM id); a network
+ * is 0..VM_NET_NETWORKS-1, a MAC 48 bits and unicast; one device per VM. */
+static void virtio_net_network_and_mac(void **state)
+{
+    (void)state;
+    EXPECT_CLEAN(load(MINIMAL "[devices]\n"
+                              "emu_devices = [[\"net0\", 0x0a00_0000, 0x200, 48, 0xE2, [7, 0x0200_0000_000a]]]\n"),
+                 0);
+    assert_int_equal(validate(), 0);
+    assert_int_equal(cfg.emu_devices[0].cfg[0], 7);
+    assert_int_equal(cfg.emu_devices[0].cfg[1], 0x02000000000aull);
+    EXPECT_CLEAN(load(MINIMAL "[devices]\nemu_devices = [[\"net0\", 0x0a00_0000, 0x200, 48, 0xE2, []]]\n"), 0);
+    assert_int_equal(validate(), 0);
+    assert_int_equal(load(MINIMAL "[devices]\n"
+                                  "emu_devices = [[\"net0\", 0x0a00_0000, 0x200, 48, 0xE2, [8, 0x0300_0000_0001]],\n"
+                                  "               [\"net1\", 0x0a00_0200, 0x100, 49, 0xE2, [0]]]\n"),
+                     0);
+    assert_int_equal(validate(), -1);
+    EXPECT_ERROR("devices.emu_devices[0]", 11, "cfg[0]: network 8 is not one of 0..7");
+    EXPECT_ERROR("devices.emu_devices[0]", 11, "cfg[1]: 0x30000000001 is not a unicast MAC address");
+    EXPECT_ERROR("devices.emu_devices[1]", 12, "one virtio-net device per VM");
+    EXPECT_ERROR("devices.emu_devices[1]", 12, "below the 0x200 bytes of a virtio-mmio device");
+    assert_int_equal(load(MINIMAL "[devices]\n"
+                                  "emu_devices = [[\"net0\", 0x0a00_0000, 0x200, 48, 0xE2, [0, 0x1_0000_0000_0000, 1]]]\n"),
+                     0);
+    assert_int_equal(validate(), -1);
+    EXPECT_ERROR("devices.emu_devices[0]", 11, "a virtio-net cfg list is [network, mac] (both optional), not 3 values");
+    EXPECT_ERROR("devices.emu_devices[0]", 11, "cfg[1]: 0x1000000000000 is not a unicast MAC address");
+    assert_int_equal(load(MINIMAL "[devices]\nemu_devices = [[\"net0\", 0x0a00_0000, 0x200, 48, 0xE2, [0, 0]]]\n"),
+                     0);
+    assert_int_equal(validate(), -1);
+    EXPECT_ERROR("devices.emu_devices[0]", 11, "cfg[1]: 0 is not a unicast MAC address");
 }
 
 /* ---- warnings ---- */
@@ -1219,6 +1253,7 @@ int main(void)
         cmocka_unit_test_setup(emu_type_names, reset),
         cmocka_unit_test_setup(unsupported_and_unknown_keys_warn, reset),
         cmocka_unit_test_setup(virtio_devices_and_disk_path, reset),
+        cmocka_unit_test_setup(virtio_net_network_and_mac, reset),
         cmocka_unit_test_setup(unknown_top_level_key_warns, reset),
         cmocka_unit_test_setup(syntax_error_reports_toml_position, reset),
         cmocka_unit_test_setup(missing_required_keys, reset),
