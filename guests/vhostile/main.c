@@ -1,5 +1,5 @@
-/* Hostile virtio driver (docs/virtio.md): drives the virtio console at 0x0a00_0000 by the rules,
- * then feeds its transmit queue malformed descriptor chains - loops, chains longer than the
+/* Hostile virtio driver (docs/virtio.md): drives the virtio console or virtio-net device at
+ * 0x0a00_0000 by the rules, then feeds its transmit queue (queue 1 of both) malformed chains - loops, chains longer than the
  * queue, buffers outside its RAM, zero, wrapping and 4 GiB lengths, bad indirect tables, heads
  * and indices past the ring, rings outside RAM. After each, the device must report
  * DEVICE_NEEDS_RESET with a configuration interrupt status, and after a reset carry a valid
@@ -122,13 +122,20 @@ static void expect_refused(const char *what)
     wr(R_INT_ACK, isr);
 }
 
-/* A valid chain must be used (the device works after the reset). */
+static bool is_net; /* virtio-net (device 1), else the console (3) */
+
+/* A valid chain must be used (the device works after the reset): for the console a line of
+ * output, for virtio-net a broadcast frame from 02:00:00:00:00:77 (a 12-byte header, then the
+ * frame) that the switch hands to the other VMs of the network. */
 static void expect_working(void)
 {
     static const char msg[] = "vhostile: hvc ok\n";
-    memcpy((void *)BUF, msg, sizeof(msg) - 1);
+    static const u8 frame[12 + 60] = {[12] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x77,
+                                      0x88, 0xb5, 'v', 'h', 'o', 's', 't', 'i', 'l', 'e'};
+    u32 len = is_net ? sizeof(frame) : sizeof(msg) - 1;
+    memcpy((void *)BUF, is_net ? (const void *)frame : (const void *)msg, len);
     u16 before = used[1];
-    set_desc(desc, 0, BUF, sizeof(msg) - 1, 0, 0);
+    set_desc(desc, 0, BUF, len, 0, 0);
     offer(0);
     u32 st = rd(R_STATUS);
     if (used[1] != (u16)(before + 1) || st != S_OK) {
@@ -231,10 +238,12 @@ static void round(void)
 void guest_main(u64 dtb)
 {
     (void)dtb;
-    if (rd(R_MAGIC) != 0x74726976 || rd(R_VERSION) != 2 || rd(R_DEVICE_ID) != 3) {
-        gprintf("vhostile: no virtio console at %#lx\n", VIO);
+    u32 id = rd(R_DEVICE_ID);
+    if (rd(R_MAGIC) != 0x74726976 || rd(R_VERSION) != 2 || (id != 3 && id != 1)) {
+        gprintf("vhostile: no virtio console or virtio-net device at %#lx\n", VIO);
         guest_system_off();
     }
+    is_net = id == 1;
     u64 next_report = 0, period = guest_counter_freq() * 2;
     for (u64 n = 1;; n++) {
         round();

@@ -150,3 +150,40 @@ def test_two_linux_vms_ping_and_move_16_mib_through_the_switch():
         assert "panic" not in text.lower() and "vm1 'linux-net-a' ended" not in text
     finally:
         m.close()
+
+
+VHOSTILE_NET = "tests/configs/hostile/virtio-net.toml"
+
+
+def test_hostile_virtio_net_driver_breaks_only_its_own_device():
+    """guests/vhostile on network 0 feeds its virtio-net transmit queue malformed chains for ever
+    (pCPU 1): its device asks for a reset each time, never anything worse; the broadcast frame it
+    sends after each reset reaches Linux (pCPU 0) through the switch, which goes on working."""
+    image, _ = build_image("virtio-net-hostile", [NET_A, VHOSTILE_NET])
+    m = Machine(image, "virtio-net-hostile", smp=2, timeout=240)
+    try:
+        m.expect(r"cvisor-guest: init started", timeout=180)
+        m.expect(re.escape(PROMPT))
+        bring_up(m, "10.0.0.1", MAC_A)
+        first = int(run(m, "cat /sys/class/net/eth0/statistics/rx_packets"))
+        later = m.expect(r"vhostile: round (\d+): (\d+) attacks refused, (\d+) failures", timeout=60)
+        assert later.group(3) == "0", later.group(0)
+        run(m, "sleep 3")
+        more = int(run(m, "cat /sys/class/net/eth0/statistics/rx_packets"))
+        assert more > first, (first, more)  # vhostile's frames, one per round, reach Linux
+        focus(m, "shell")
+        h, a = stats(m, 7), stats(m, 1)
+        # Every frame the hostile VM sent (read first) went to A's port: delivered, dropped and
+        # counted (before A's driver ran, or a full queue), or still in its queue of 64.
+        assert h["mac"] == "02:00:00:00:00:77" and h["refused"] == 0 and a["rx"] > 0, (a, h)
+        assert a["rx"] + a["absent"] + a["full"] + 64 >= h["tx"] > 0, (a, h)
+        text = m.text()
+        for what in ["descriptor chain longer than its table (loop)", "buffer outside the VM's RAM",
+                     "bad indirect descriptor"]:
+            assert re.search(rf"vm7.*virtio-net@0xa000000: queue 1: {re.escape(what)}; the device stops", text), what
+        assert "vhostile: round 1: 19 attacks refused, 0 failures, device working" in text
+        assert "panic" not in text.lower() and " ended" not in text
+        focus(m, "linux-net-a")
+        assert run(m, "echo still $((6*7))").strip() == "still 42"
+    finally:
+        m.close()
