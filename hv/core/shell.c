@@ -240,10 +240,12 @@ static void cmd_stats(struct vm *vm)
     struct virtio_net_info net;
     if (virtio_net_info(vm, &net)) {
         const struct vswitch_port_stats *p = &net.st;
-        out("  net %02x:%02x:%02x:%02x:%02x:%02x on network %u: sent %llu frames (%llu bytes), %llu refused; "
+        out("  net %02x:%02x:%02x:%02x:%02x:%02x on network %u: sent %llu frames (%llu bytes), %llu refused, "
+            "%llu over the flood limit; "
             "received %llu frames (%llu bytes); dropped for it: %llu queue full, %llu no receiver\n",
             net.mac[0], net.mac[1], net.mac[2], net.mac[3], net.mac[4], net.mac[5], net.network,
             (unsigned long long)p->tx_frames, (unsigned long long)p->tx_bytes, (unsigned long long)p->tx_dropped,
+            (unsigned long long)p->tx_dropped_flood,
             (unsigned long long)p->rx_frames, (unsigned long long)p->rx_bytes,
             (unsigned long long)p->rx_dropped_full, (unsigned long long)p->rx_dropped_absent);
     }

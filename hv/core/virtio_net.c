@@ -8,6 +8,7 @@
  * receiver's queue under it, so no two device locks are ever held at once. */
 #include <base/log.h>
 #include <base/mm.h>
+#include <base/timer.h>
 #include <hv/virtio_dev.h>
 #include <hv/vm.h>
 #include <lib/string.h>
@@ -109,7 +110,7 @@ static void transmit(struct vnet *n)
         if (n->chain.readable > sizeof(n->tx) || got < HDR || n->tx[0] || n->tx[1])
             n->port.st.tx_dropped++;
         else if (n->port.sw)
-            vswitch_send(&n->port, n->tx + HDR, got - HDR);
+            vswitch_send(&n->port, n->tx + HDR, got - HDR, timer_ns() / 1000000);
         virtq_push(&t->q[TXQ], &t->host.mem, n->chain.head, 0);
         pushed = true;
     }

@@ -12,6 +12,8 @@ int vswitch_attach(struct vswitch *sw, struct vswitch_port *p)
         p->sw = sw;
         p->index = i;
         p->head = p->count = 0;
+        p->flood_tokens = VSWITCH_FLOOD_BURST;
+        p->flood_ms = 0;
         sw->port[i] = p;
         return 0;
     }
@@ -75,7 +77,27 @@ static u32 enqueue(struct vswitch_port *p, const u8 *frame, u32 len)
     return 1;
 }
 
-u32 vswitch_send(struct vswitch_port *src, const u8 *frame, u32 len)
+/* Whether src may flood one more frame now (a token bucket). */
+static bool may_flood(struct vswitch_port *src, u64 now_ms)
+{
+    if (now_ms > src->flood_ms) {
+        u64 earned = (now_ms - src->flood_ms) * VSWITCH_FLOOD_RATE / 1000;
+        if (earned) {
+            src->flood_tokens = (u32)MIN((u64)VSWITCH_FLOOD_BURST, src->flood_tokens + earned);
+            src->flood_ms = now_ms;
+        }
+    } else if (now_ms < src->flood_ms) {
+        src->flood_ms = now_ms; /* a clock from another origin: start over */
+    }
+    if (!src->flood_tokens) {
+        src->st.tx_dropped_flood++;
+        return false;
+    }
+    src->flood_tokens--;
+    return true;
+}
+
+u32 vswitch_send(struct vswitch_port *src, const u8 *frame, u32 len, u64 now_ms)
 {
     struct vswitch *sw = src->sw;
     if (!sw)
@@ -98,6 +120,8 @@ u32 vswitch_send(struct vswitch_port *src, const u8 *frame, u32 len)
             p->kick(p);
         return n;
     }
+    if (!may_flood(src, now_ms))
+        return 0;
     sw->flooded++;
     u32 n = 0;
     bool queued[VSWITCH_MAX_PORTS] = {false};

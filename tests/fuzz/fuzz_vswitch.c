@@ -42,8 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(vswitch_attach(&sw, &ports[i]) == 0);
     }
     size_t at = 0;
+    u64 now_ms = 0;
     while (at + 2 <= size) {
-        u8 op = data[at] % 4;
+        u8 op = data[at] % 4, tick = data[at + 1] >> 4;
         struct vswitch_port *p = &ports[data[at + 1] % PORTS];
         at += 2;
         if (op == 0 && at + 2 <= size) {
@@ -53,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memset(frame, 0, sizeof(frame));
             memcpy(frame, data + at, have);
             at += have;
-            u32 n = vswitch_send(p, frame, len);
+            now_ms += tick; /* time moves by the port byte's high bits */
+            u32 n = vswitch_send(p, frame, len, now_ms);
             CHECK(n < PORTS && (p->sw || n == 0));
         } else if (op == 1) {
             u32 len;

@@ -42,13 +42,14 @@ def shell(m, cmd):
 
 def stats(m, vm_id):
     out = shell(m, f"vm stats {vm_id}")
-    match = re.search(r"net ([0-9a-f:]{17}) on network (\d+): sent (\d+) frames \((\d+) bytes\), (\d+) refused; "
+    match = re.search(r"net ([0-9a-f:]{17}) on network (\d+): sent (\d+) frames \((\d+) bytes\), (\d+) refused, (\d+) over the "
+                      r"flood limit; "
                       r"received (\d+) frames \((\d+) bytes\); dropped for it: (\d+) queue full, (\d+) no receiver",
                       out)
     assert match, out
     g = match.groups()
-    return dict(mac=g[0], network=int(g[1]), tx=int(g[2]), tx_bytes=int(g[3]), refused=int(g[4]), rx=int(g[5]),
-                rx_bytes=int(g[6]), full=int(g[7]), absent=int(g[8]))
+    return dict(mac=g[0], network=int(g[1]), tx=int(g[2]), tx_bytes=int(g[3]), refused=int(g[4]), flood=int(g[5]),
+                rx=int(g[6]), rx_bytes=int(g[7]), full=int(g[8]), absent=int(g[9]))
 
 
 def bring_up(m, ip, mac):
@@ -173,10 +174,12 @@ def test_hostile_virtio_net_driver_breaks_only_its_own_device():
         assert more > first, (first, more)  # vhostile's frames, one per round, reach Linux
         focus(m, "shell")
         h, a = stats(m, 7), stats(m, 1)
-        # Every frame the hostile VM sent (read first) went to A's port: delivered, dropped and
+        # The hostile VM sends broadcasts as fast as its attacks go: over the flood limit (500 a
+        # second, reached or not depending on the machine's speed) they are dropped at its port.
+        # Every other frame it sent (read first) went to A's port: delivered, dropped and
         # counted (before A's driver ran, or a full queue), or still in its queue of 64.
         assert h["mac"] == "02:00:00:00:00:77" and h["refused"] == 0 and a["rx"] > 0, (a, h)
-        assert a["rx"] + a["absent"] + a["full"] + 64 >= h["tx"] > 0, (a, h)
+        assert a["rx"] + a["absent"] + a["full"] + 64 >= h["tx"] - h["flood"] > 0, (a, h)
         text = m.text()
         for what in ["descriptor chain longer than its table (loop)", "buffer outside the VM's RAM",
                      "bad indirect descriptor"]:

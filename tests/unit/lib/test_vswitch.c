@@ -13,6 +13,7 @@
 static struct vswitch sw;
 static struct vswitch_port ports[4];
 static unsigned kicks[4];
+static u64 now_ms; /* advanced 10 ms a frame: the flood limit never bites, except where tested */
 
 static void kick(struct vswitch_port *p) { kicks[p - ports]++; }
 
@@ -45,7 +46,8 @@ static u32 send(u32 port, const u8 *dst, u32 src, u32 len, u8 tag)
     memset(f, tag, sizeof(f));
     memcpy(f, dst, 6);
     mac_of(src, f + 6);
-    return vswitch_send(&ports[port], f, len);
+    now_ms += 10;
+    return vswitch_send(&ports[port], f, len, now_ms);
 }
 
 static u32 queued(u32 port) { return ports[port].count; }
@@ -135,7 +137,7 @@ static void bad_frames_are_refused_and_counted(void **state)
     static u8 f[64];
     memcpy(f, BCAST, 6);
     memcpy(f + 6, BCAST, 6);
-    assert_int_equal(vswitch_send(&ports[0], f, 64), 0);
+    assert_int_equal(vswitch_send(&ports[0], f, 64, now_ms += 10), 0);
     assert_int_equal(ports[0].st.tx_dropped, 3);
     assert_int_equal(ports[0].st.tx_frames, 0);
     assert_int_equal(queued(1) + queued(2), 0);
@@ -218,7 +220,7 @@ static void ports_and_mac_table_are_bounded(void **state)
         memcpy(f, BCAST, 6);
         const u8 m[6] = {0x02, 1, 0, 0, (u8)(i >> 8), (u8)i};
         memcpy(f + 6, m, 6);
-        vswitch_send(&ports[1], f, 60);
+        vswitch_send(&ports[1], f, 60, now_ms += 10);
     }
     u32 used = 0;
     for (u32 i = 0; i < VSWITCH_MAC_ENTRIES; i++)
@@ -233,6 +235,56 @@ static void ports_and_mac_table_are_bounded(void **state)
     assert_int_equal(sw.flooded, flooded + 1); /* forgotten: flooded */
 }
 
+/* Storm control: a port floods at most VSWITCH_FLOOD_BURST frames at once and
+ * VSWITCH_FLOOD_RATE a second; the rest are dropped and counted. Unicast to a learned port is
+ * not limited. */
+/* Port 0 floods f at t; the receivers' queues are emptied. 1 when it was let through. */
+static u32 flood_once(const u8 *f, u64 t)
+{
+    u32 n = vswitch_send(&ports[0], f, 60, t);
+    vswitch_flush(&ports[1]);
+    vswitch_flush(&ports[2]);
+    return n ? 1 : 0;
+}
+
+static void flooding_is_rate_limited_per_port(void **state)
+{
+    (void)state;
+    static u8 f[60];
+    memcpy(f, BCAST, 6);
+    mac_of(0, f + 6);
+    u64 t = 5000;
+    u32 passed = 0;
+    for (u32 i = 0; i < 3 * VSWITCH_FLOOD_BURST; i++)
+        passed += flood_once(f, t);
+    assert_int_equal(passed, VSWITCH_FLOOD_BURST);
+    assert_int_equal(ports[0].st.tx_dropped_flood, 2 * VSWITCH_FLOOD_BURST);
+    assert_int_equal(ports[0].st.tx_frames, 3 * VSWITCH_FLOOD_BURST); /* accepted, then limited */
+    /* Another port's budget is its own. */
+    mac_of(1, f + 6);
+    assert_int_equal(vswitch_send(&ports[1], f, 60, t), 2);
+    /* 100 ms later: VSWITCH_FLOOD_RATE / 10 more for port 0. */
+    mac_of(0, f + 6);
+    passed = 0;
+    for (u32 i = 0; i < VSWITCH_FLOOD_BURST; i++)
+        passed += flood_once(f, t + 100);
+    assert_int_equal(passed, VSWITCH_FLOOD_RATE / 10);
+    /* Unicast to the learned MAC 1 is not limited. */
+    u8 mac1[6];
+    mac_of(1, mac1);
+    memcpy(f, mac1, 6);
+    for (u32 i = 0; i < 10; i++) {
+        assert_int_equal(vswitch_send(&ports[0], f, 60, t + 100), 1);
+        vswitch_flush(&ports[1]);
+    }
+    /* Much later the budget is back, capped at a burst. */
+    memcpy(f, BCAST, 6);
+    passed = 0;
+    for (u32 i = 0; i < 2 * VSWITCH_FLOOD_BURST; i++)
+        passed += flood_once(f, t + 100000);
+    assert_int_equal(passed, VSWITCH_FLOOD_BURST);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +294,7 @@ int main(void)
         cmocka_unit_test_setup(a_full_queue_drops_and_counts, setup),
         cmocka_unit_test_setup(a_detached_port_gets_nothing_and_is_forgotten, setup),
         cmocka_unit_test_setup(ports_and_mac_table_are_bounded, setup),
+        cmocka_unit_test_setup(flooding_is_rate_limited_per_port, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
