@@ -21,7 +21,7 @@ OUT := $(BUILD)/$(ARCH)/$(APP)/$(LOG)
 IMAGE_DIR ?= $(OUT)$(if $(APP_FEATURES),-$(subst $() ,-,$(strip $(APP_FEATURES))))
 
 TARGET_CC := clang --target=$(ARCH_TRIPLE)
-TARGET_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -fno-common \
+TARGET_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -fno-common -ffunction-sections -fdata-sections \
   -O2 -g -Wall -Wextra -Werror $(ARCH_CFLAGS) -DLOG_DEFAULT_LEVEL=$(LOG_LEVEL_MACRO) \
   -Ilib/include -Ibase/include -Ibase/arch/$(ARCH)/include -Ihv/include -Ihv/arch/$(ARCH)/include \
   -MMD -MP
