@@ -100,8 +100,8 @@ __asm__(".macro bench_bad_vector n\n"
         "    add sp, sp, #176\n"
         "    eret\n");
 
-/* Timing loops: n iterations (n >= 1) of the same two-instruction frame (loading x0 with the
- * HC_NULL function id, and the loop counter) with or without the operation measured, so the
+/* Timing loops: n iterations (n >= 1) of the same three-instruction frame (loading x0 with the
+ * HC_NULL function id in two, and the loop counter) with or without the operation measured, so the
  * empty loop's time can be subtracted. They are functions: callers assume the usual
  * caller-saved registers (x0-x17) are clobbered, which covers what an HVC or SVC may change. */
 __asm__("    .text\n"
@@ -109,6 +109,7 @@ __asm__("    .text\n"
         "bench_loop_empty:\n"
         "    mov x9, x0\n"
         "1:  movz x0, #0xc600, lsl #16\n"
+        "    movk x0, #0x0100\n"
         "    subs x9, x9, #1\n"
         "    b.ne 1b\n"
         "    ret\n"
@@ -116,6 +117,7 @@ __asm__("    .text\n"
         "bench_loop_hvc:\n"
         "    mov x9, x0\n"
         "1:  movz x0, #0xc600, lsl #16\n"
+        "    movk x0, #0x0100\n"
         "    hvc #0\n"
         "    subs x9, x9, #1\n"
         "    b.ne 1b\n"
@@ -124,6 +126,7 @@ __asm__("    .text\n"
         "bench_loop_svc:\n"
         "    mov x9, x0\n"
         "1:  movz x0, #0xc600, lsl #16\n"
+        "    movk x0, #0x0100\n"
         "    svc #0\n"
         "    subs x9, x9, #1\n"
         "    b.ne 1b\n"
@@ -132,6 +135,7 @@ __asm__("    .text\n"
         "bench_loop_mmio:\n"
         "    mov x9, x0\n"
         "1:  movz x0, #0xc600, lsl #16\n"
+        "    movk x0, #0x0100\n"
         "    ldr w2, [x1]\n"
         "    subs x9, x9, #1\n"
         "    b.ne 1b\n"

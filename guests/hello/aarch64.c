@@ -57,8 +57,8 @@ static void check_quick_calls(void)
         const char *name;
         u64 fid;
     } calls[] = {
-        {"HC_NULL", 0xc6000000}, {"HC_NULL/32", 0x86000000}, {"PSCI_VERSION", 0x84000000},
-        {"SMCCC_VERSION", 0x80000000}, {"HC_VCPU_ID", 0xc6000004},
+        {"HC_NULL", 0xc6000100}, {"HC_NULL/32", 0x86000100}, {"PSCI_VERSION", 0x84000000},
+        {"SMCCC_VERSION", 0x80000000}, {"HC_VCPU_ID", 0xc6000104},
     };
     for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
         bool kept;
@@ -75,4 +75,7 @@ void hello_arch(long id, u64 boot_arg)
     gprintf("hello: PSCI version %ld.%ld, SYSTEM_OFF feature %ld, unknown hypercall -> %ld\n", ver >> 16,
             ver & 0xffff, psci(PSCI_FEATURES_FID, PSCI_SYSTEM_OFF_FID, 0, 0), hypercall(999, 0, 0));
     check_quick_calls();
+    /* axvisor's codes keep axvisor's meaning: 0 is its HypervisorDisable, which cvisor refuses,
+     * in the SMCCC form and in axvisor's bare form (x0 = the code) alike. */
+    gprintf("hello: axvisor code 0 -> %ld, bare -> %ld\n", hypercall(0, 0, 0), psci(0, 0, 0, 0));
 }

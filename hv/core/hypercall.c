@@ -35,7 +35,11 @@ long hypercall_dispatch(struct vcpu *vcpu, unsigned long nr, const unsigned long
     case HC_SHUTDOWN:
         vm_request_end(vcpu->vm, VM_END_SHUTDOWN, "shutdown hypercall (code %lu) from vcpu%u", args[0], vcpu->id);
         return HC_OK;
-    default:
+    case HC_IVC_PUBLISH:
+    case HC_IVC_SUBSCRIBE:
+    case HC_IVC_UNPUBLISH:
+    case HC_IVC_UNSUBSCRIBE:
+    default: /* axvisor's 0-2 (disable the hypervisor, debug) are never offered to a guest */
         LOG_AT(LOG_DEBUG, (long)vcpu->vm->id, "vcpu%u: unknown hypercall %lu", vcpu->id, nr);
         return HC_ENOSYS;
     }

@@ -39,6 +39,8 @@ def test_banner_hypercall_and_passthrough_console():
     for line in ("HC_NULL -> 0, x1-x17 kept", "HC_NULL/32 -> 0, x1-x17 kept", "PSCI_VERSION -> 0x10001, x1-x17 kept",
                  "SMCCC_VERSION -> 0x10001, x1-x17 kept", "HC_VCPU_ID -> 0, x1-x17 kept"):
         assert f"[vm1] hello: {line}" in out
+    # axvisor's code 0 (HypervisorDisable) is not cvisor's null call: refused in both forms
+    assert "[vm1] hello: axvisor code 0 -> -1, bare -> -1" in out
     assert "vm1 'hello' ended: shutdown (PSCI SYSTEM_OFF from vcpu0)" in out
     assert "cvisor: powering off" in out
 

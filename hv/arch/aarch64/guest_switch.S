@@ -89,10 +89,12 @@ arch_guest_exit_sync:
     cmp     x1, #EC_HVC64
     b.ne    guest_exit_sync_full
     /* w0 = the SMCCC function id (the upper half of x0 is not part of it) */
-    movz    w1, #0xc600, lsl #16 /* HC_NULL, SMC64 form */
+    movz    w1, #0xc600, lsl #16 /* HC_NULL (0x100), SMC64 form */
+    movk    w1, #0x0100
     cmp     w0, w1
     b.eq    fast_hc_null
-    movz    w1, #0x8600, lsl #16 /* HC_NULL, SMC32 form */
+    movz    w1, #0x8600, lsl #16 /* HC_NULL (0x100), SMC32 form */
+    movk    w1, #0x0100
     cmp     w0, w1
     b.eq    fast_hc_null
     movz    w1, #0x8400, lsl #16 /* PSCI_VERSION */

@@ -443,6 +443,13 @@ static void handle_smccc(struct vcpu *vcpu, struct vcpu_exit *exit)
             exit->hypercall.args[i] = r->x[i + 1];
         return;
     }
+    if (r->x[0] <= HC_AXVISOR_LAST) { /* axvisor's own form: x0 = the bare code */
+        exit->reason = VCPU_EXIT_HYPERCALL;
+        exit->hypercall.nr = r->x[0];
+        for (int i = 0; i < 5; i++)
+            exit->hypercall.args[i] = r->x[i + 1];
+        return;
+    }
     if (SMCCC_OWNER(fid) == SMCCC_OWNER_STANDARD && vpsci_handle(vcpu, fid))
         return;
     if (fid == SMCCC_VERSION) {

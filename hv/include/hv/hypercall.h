@@ -1,16 +1,28 @@
-/* cvisor hypercall numbers (architecture independent). On aarch64 a guest calls HVC #0 with
- * x0 = 0xC6000000 | nr (SMCCC fast call, SMC64, vendor-specific hypervisor service), arguments
- * in x1..x5, and gets the result in x0. Negative results are errors. */
+/* cvisor hypercall numbers (architecture independent); the ABI is in docs/hypercalls.md.
+ * On aarch64 a guest calls HVC #0 with x0 = 0xC6000000 | nr (SMCCC fast call, SMC64,
+ * vendor-specific hypervisor service), arguments in x1..x5, and gets the result in x0.
+ * Negative results are errors.
+ *
+ * Two ranges: 0x000-0x0FF are axvisor's codes (the same meaning as in axvisor's axhvc, so its
+ * guests keep working), 0x100-0x1FF are cvisor's own. */
 #ifndef HV_HYPERCALL_H
 #define HV_HYPERCALL_H
 
-#define HC_NULL 0          /* returns 0; used to measure the round trip */
-#define HC_CONSOLE_WRITE 1 /* (gpa buf, len): writes guest bytes to the console; returns bytes */
-#define HC_CONSOLE_PUTC 2  /* (char) */
-#define HC_VM_ID 3         /* returns the VM id from its config */
-#define HC_VCPU_ID 4       /* returns the calling vCPU's index */
-#define HC_SHUTDOWN 5      /* (code): stops the VM; it ends as "shutdown (code N)" */
-#define HC_COUNT 6
+/* axvisor's range. 0-2 (HypervisorDisable, PrepareDisable, Debug) are not offered: ENOSYS. */
+#define HC_IVC_PUBLISH 0x3     /* (key, gpa of u64 base, gpa of u64 size) */
+#define HC_IVC_SUBSCRIBE 0x4   /* (publisher vm id, key, gpa of u64 base, gpa of u64 size) */
+#define HC_IVC_UNPUBLISH 0x5   /* (key) */
+#define HC_IVC_UNSUBSCRIBE 0x6 /* (publisher vm id, key) */
+#define HC_AXVISOR_LAST 0xFF
+
+/* cvisor's range. */
+#define HC_CVISOR_BASE 0x100
+#define HC_NULL 0x100          /* returns 0; used to measure the round trip */
+#define HC_CONSOLE_WRITE 0x101 /* (gpa buf, len): writes guest bytes to the console; returns bytes */
+#define HC_CONSOLE_PUTC 0x102  /* (char) */
+#define HC_VM_ID 0x103         /* returns the VM id from its config */
+#define HC_VCPU_ID 0x104       /* returns the calling vCPU's index */
+#define HC_SHUTDOWN 0x105      /* (code): stops the VM; it ends as "shutdown (code N)" */
 
 #define HC_OK 0
 #define HC_ENOSYS (-1)
