@@ -490,6 +490,41 @@ static void dec_emu_devices(struct dec *d, const struct toml_value *v, const cha
     d->cfg->emu_device_count = n;
 }
 
+/* cvisor: shmem_regions = [[name, gpa, size, irq_id], ...] (docs/shmem.md). */
+static void dec_shmem_region(struct dec *d, const struct toml_value *v, const char *field,
+                             struct vm_shmem_decl *r)
+{
+    r->line = toml_line_of(v);
+    if (!expect_tuple(d, v, field, 4, 4, "[name, gpa, size, irq_id]"))
+        return;
+    const struct toml_value *name = toml_array_at(v, 0);
+    if (get_string(d, name, field, "name", r->name, sizeof(r->name)) && !r->name[0])
+        diag_error(d->diag, d->cfg->file, toml_line_of(name), field,
+                   "name is empty; VMs share a region by naming it alike");
+    const struct toml_value *gpa = toml_array_at(v, 1);
+    if (get_addr(d, gpa, field, "gpa", &r->gpa.val) && !IS_ALIGNED(r->gpa.val, VM_CONFIG_ALIGN))
+        diag_error(d->diag, d->cfg->file, toml_line_of(gpa), field,
+                   "gpa 0x%llx is not 4 KiB aligned (the stage-2 page size)", ULL(r->gpa.val));
+    const struct toml_value *size = toml_array_at(v, 2);
+    if (get_addr(d, size, field, "size", &r->size))
+        check_size(d, size, field, "size", r->size);
+    get_u32(d, toml_array_at(v, 3), field, "irq_id", &r->irq);
+}
+
+static void dec_shmem_regions(struct dec *d, const struct toml_value *v, const char *field, int arg)
+{
+    UNUSED(arg);
+    char ef[FIELD_MAX];
+    if (!expect_list(d, v, field, VM_MAX_SHMEM, "regions"))
+        return;
+    size_t n = toml_array_len(v);
+    for (size_t i = 0; i < n; i++) {
+        entry_field(ef, field, i);
+        dec_shmem_region(d, toml_array_at(v, i), ef, &d->cfg->shmem[i]);
+    }
+    d->cfg->shmem_count = n;
+}
+
 /* A device-tree path: what the one-element passthrough form and excluded_devices hold. */
 static bool get_dt_path(struct dec *d, const struct toml_value *v, const char *field, const char *what,
                         char *dst)
@@ -657,6 +692,7 @@ static const struct key_desc device_keys[] = {
     {"passthrough_devices", dec_pt_devices, 0, 0, NULL},
     {"passthrough_addresses", dec_pt_addresses, 0, 0, NULL},
     {"excluded_devices", dec_excluded, 0, 0, NULL},
+    {"shmem_regions", dec_shmem_regions, 0, 0, NULL},
     {"interrupt_mode", dec_irq_mode, 0, 0, NULL},
 };
 

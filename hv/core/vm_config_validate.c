@@ -117,7 +117,7 @@ struct span {
 
 static size_t span_count(const struct vm_config *c)
 {
-    return c->region_count + c->emu_device_count + c->pt_device_count + c->pt_address_count;
+    return c->region_count + c->emu_device_count + c->pt_device_count + c->pt_address_count + c->shmem_count;
 }
 
 static void span_set(struct span *s, const char *list, size_t index, u64 base, u64 len, int line)
@@ -153,9 +153,15 @@ static bool span_at(const struct vm_config *c, size_t k, bool host, struct span 
         return !p->by_path;
     }
     k -= c->pt_device_count;
-    const struct vm_passthrough_address *a = &c->pt_addresses[k];
-    span_set(s, "devices.passthrough_addresses", k, a->base.val, a->length, a->line);
-    return true;
+    if (k < c->pt_address_count) {
+        const struct vm_passthrough_address *a = &c->pt_addresses[k];
+        span_set(s, "devices.passthrough_addresses", k, a->base.val, a->length, a->line);
+        return true;
+    }
+    k -= c->pt_address_count;
+    const struct vm_shmem_decl *m = &c->shmem[k];
+    span_set(s, "devices.shmem_regions", k, m->gpa.val, m->size, m->line);
+    return !host; /* its host pages are the hypervisor's to allocate, shared on purpose */
 }
 
 static void span_field(char *buf, const struct span *s)
@@ -571,6 +577,31 @@ static void check_devices(const struct vm_config *cfg, const struct vm_host_info
     }
 }
 
+/* Shared regions: one entry per name in a VM, and a doorbell interrupt only where the VM has an
+ * emulated interrupt controller to deliver it. */
+static void check_shmem(const struct vm_config *cfg, struct diag *diag)
+{
+    char field[FIELD_MAX];
+    for (size_t j = 0; j < cfg->shmem_count; j++) {
+        const struct vm_shmem_decl *m = &cfg->shmem[j];
+        fmt_snprintf(field, sizeof(field), "devices.shmem_regions[%zu]", j);
+        for (size_t i = 0; i < j; i++)
+            if (m->name[0] && !strcmp(cfg->shmem[i].name, m->name))
+                diag_error(diag, cfg->file, m->line, field,
+                           "region '%s' is already mapped by devices.shmem_regions[%zu]; a VM maps a "
+                           "shared region once",
+                           m->name, i);
+        if (!m->irq)
+            continue;
+        if (m->irq < 32 || m->irq > 1019)
+            diag_error(diag, cfg->file, m->line, field,
+                       "irq_id %u: a doorbell needs a shared interrupt line (32..1019), or 0 for none", m->irq);
+        else if (cfg->irq_mode != VM_IRQ_EMULATED)
+            diag_error(diag, cfg->file, m->line, field,
+                       "irq_id %u: a doorbell interrupt needs interrupt_mode = \"emu\" (or irq_id 0)", m->irq);
+    }
+}
+
 int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *host, struct diag *diag)
 {
     struct diag quiet = {0};
@@ -586,6 +617,7 @@ int vm_config_validate(const struct vm_config *cfg, const struct vm_host_info *h
     if (d->errors == before_cpus)
         check_passthrough_cpus(cfg, host, d);
     check_devices(cfg, host, d);
+    check_shmem(cfg, d);
     check_ipa_range(cfg, host, d);
     check_guest_overlaps(cfg, d);
     vm_config_check_host(cfg, host, d);
@@ -635,6 +667,28 @@ static bool check_host_ranges(const struct vm_config *a, const struct vm_config 
     return clean;
 }
 
+/* A shared region has one size, whoever names it. */
+static bool check_shmem_sizes(const struct vm_config *a, const struct vm_config *b, struct diag *diag)
+{
+    char field[FIELD_MAX];
+    bool clean = true;
+    for (size_t j = 0; j < b->shmem_count; j++) {
+        const struct vm_shmem_decl *mb = &b->shmem[j];
+        for (size_t i = 0; i < a->shmem_count; i++) {
+            const struct vm_shmem_decl *ma = &a->shmem[i];
+            if (strcmp(ma->name, mb->name) || ma->size == mb->size)
+                continue;
+            fmt_snprintf(field, sizeof(field), "devices.shmem_regions[%zu]", j);
+            diag_error(diag, b->file, mb->line, field,
+                       "shared region '%s' is 0x%llx bytes here but 0x%llx bytes in devices.shmem_regions[%zu] "
+                       "of %s",
+                       mb->name, ULL(mb->size), ULL(ma->size), i, a->file);
+            clean = false;
+        }
+    }
+    return clean;
+}
+
 void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok[], struct diag *diag)
 {
     for (size_t j = 0; j < n; j++) {
@@ -644,8 +698,11 @@ void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok
         }
         bool clean = check_ids(cfgs, j, ok, diag);
         for (size_t i = 0; i < j; i++)
-            if (ok[i] && !check_host_ranges(cfgs[i], cfgs[j], diag))
-                clean = false;
+            if (ok[i]) {
+                bool hosts = check_host_ranges(cfgs[i], cfgs[j], diag);
+                bool sizes = check_shmem_sizes(cfgs[i], cfgs[j], diag);
+                clean = clean && hosts && sizes;
+            }
         ok[j] = clean;
     }
 }

@@ -21,6 +21,8 @@ struct fdt;
 #define VM_MAX_PT_ADDRESSES 16
 #define VM_MAX_EXCLUDED 16
 #define VM_EMU_CFG_MAX 8
+#define VM_MAX_SHMEM 8
+#define VM_SHMEM_NAME_MAX 32
 
 /* memory_regions flags bits (axvisor): R W X U. */
 #define VM_MEM_READ 0x1u
@@ -106,6 +108,16 @@ struct vm_passthrough_device {
     int line;
 };
 
+/* [devices] shmem_regions entry (cvisor): a memory region shared by every VM that names it,
+ * mapped here at gpa; irq (0: none) is raised in this VM when a peer rings the doorbell. */
+struct vm_shmem_decl {
+    char name[VM_SHMEM_NAME_MAX];
+    gpa_t gpa;
+    u64 size;
+    u32 irq;
+    int line;
+};
+
 struct vm_passthrough_address {
     gpa_t base; /* gpa == hpa */
     u64 length;
@@ -152,6 +164,8 @@ struct vm_config {
     size_t pt_address_count;
     char excluded[VM_MAX_EXCLUDED][VM_PATH_MAX]; /* device-tree paths */
     size_t excluded_count;
+    struct vm_shmem_decl shmem[VM_MAX_SHMEM];
+    size_t shmem_count;
     enum vm_irq_mode irq_mode;
     int irq_mode_line;
     int devices_line; /* 0 when there is no [devices] table */
@@ -217,8 +231,8 @@ int vm_config_check_pt_paths(const struct vm_config *cfg, const struct fdt *host
 int vm_config_check_image(const struct vm_config *cfg, const char *what, gpa_t load_gpa, u64 size,
                           struct diag *diag);
 
-/* Cross-VM checks over a set: duplicate ids, and host ranges claimed by two VMs (Identical /
- * Reserved regions, passthrough ranges). A config already marked invalid (ok[i] false) is
+/* Cross-VM checks over a set: duplicate ids, host ranges claimed by two VMs (Identical /
+ * Reserved regions, passthrough ranges), and shared regions of one name with different sizes. A config already marked invalid (ok[i] false) is
  * ignored; a config found in conflict with an earlier valid one gets ok[i] = false. */
 void vm_config_check_set(const struct vm_config *const cfgs[], size_t n, bool ok[], struct diag *diag);
 

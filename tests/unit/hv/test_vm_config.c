@@ -1195,6 +1195,83 @@ static void set_host_range_conflicts(void **state)
     assert_int_equal(diag.errors, 3);
 }
 
+/* Shared regions: decoded, and checked like every other guest range (overlaps, the address
+ * space, alignment), plus what only they have (one entry per name, a doorbell needs "emu"). */
+static void shmem_regions_decoded(void **state)
+{
+    (void)state;
+    int rc = load(MINIMAL "[devices]\n"
+                          "interrupt_mode = \"emu\"\n"
+                          "shmem_regions = [[\"ring\", 0x5000_0000, 0x4_0000, 48], [\"log\", 0x5100_0000, 0x1000, 0]]\n");
+    EXPECT_CLEAN(rc, 0);
+    assert_int_equal(cfg.shmem_count, 2);
+    assert_string_equal(cfg.shmem[0].name, "ring");
+    assert_int_equal(cfg.shmem[0].gpa.val, 0x50000000);
+    assert_int_equal(cfg.shmem[0].size, 0x40000);
+    assert_int_equal(cfg.shmem[0].irq, 48);
+    assert_int_equal(cfg.shmem[1].irq, 0);
+    assert_int_equal(cfg.shmem[1].line, 12);
+    EXPECT_CLEAN(validate(), 0);
+}
+
+static void shmem_regions_bad_entries(void **state)
+{
+    (void)state;
+    int rc = load(MINIMAL "[devices]\n"
+                          "shmem_regions = [[\"\", 0x5000_0800, 0x1800, 0], [\"x\", 1]]\n");
+    assert_int_equal(rc, -1);
+    EXPECT_ERROR("devices.shmem_regions[0]", 11, "name is empty");
+    EXPECT_ERROR("devices.shmem_regions[0]", 11, "gpa 0x50000800 is not 4 KiB aligned");
+    EXPECT_ERROR("devices.shmem_regions[0]", 11, "size 0x1800 is not a multiple of 4 KiB");
+    EXPECT_ERROR("devices.shmem_regions[1]", 11, "[name, gpa, size, irq_id]");
+}
+
+static void shmem_regions_validated(void **state)
+{
+    (void)state;
+    struct vm_host_info h = host;
+    h.ipa_limit = 1ull << 39;
+    int rc = load(MINIMAL "[devices]\n"
+                          "interrupt_mode = \"no_irq\"\n"
+                          "shmem_regions = [\n"
+                          "  [\"a\", 0x4280_0000, 0x1000, 0],\n"      /* inside the RAM region */
+                          "  [\"b\", 0x80_0000_0000, 0x1000, 0],\n"   /* past the guest space */
+                          "  [\"c\", 0x5000_0000, 0x1000, 48],\n"     /* doorbell, interrupt_mode not emu */
+                          "  [\"c\", 0x5100_0000, 0x1000, 7],\n"      /* same name twice, and no SPI */
+                          "]\n");
+    EXPECT_CLEAN(rc, 0);
+    assert_int_equal(vm_config_validate(&cfg, &h, &diag), -1);
+    EXPECT_ERROR("devices.shmem_regions[0]", 13,
+                 "[0x42800000, 0x42801000) overlaps kernel.memory_regions[0] [0x42000000, 0x43000000)");
+    EXPECT_ERROR("devices.shmem_regions[1]", 14, "lies beyond the guest-physical address space");
+    EXPECT_ERROR("devices.shmem_regions[2]", 15, "irq_id 48: a doorbell interrupt needs interrupt_mode = \"emu\"");
+    EXPECT_ERROR("devices.shmem_regions[3]", 16, "region 'c' is already mapped by devices.shmem_regions[2]");
+    EXPECT_ERROR("devices.shmem_regions[3]", 16, "irq_id 7: a doorbell needs a shared interrupt line (32..1019)");
+    assert_int_equal(diag.errors, 5);
+}
+
+static void set_shmem_size_mismatch(void **state)
+{
+    (void)state;
+    load_set(0, "a.toml", "[base]\nid = 1\nname = \"a\"\ncpu_num = 1\n" KERNEL "[devices]\n"
+                          "shmem_regions = [[\"ring\", 0x5000_0000, 0x2000, 0]]\n");
+    load_set(1, "b.toml", "[base]\nid = 2\nname = \"b\"\ncpu_num = 1\n" KERNEL "[devices]\n"
+                          "shmem_regions = [[\"ring\", 0x6000_0000, 0x2000, 0]]\n"); /* same: fine */
+    load_set(2, "c.toml", "[base]\nid = 3\nname = \"c\"\ncpu_num = 1\n" KERNEL "[devices]\n"
+                          "shmem_regions = [[\"other\", 0x5000_0000, 0x1000, 0],\n"
+                          "  [\"ring\", 0x5100_0000, 0x1000, 0]]\n");
+    const struct vm_config *const cfgs[] = {&set_cfgs[0], &set_cfgs[1], &set_cfgs[2]};
+    bool ok[] = {true, true, true};
+    vm_config_check_set(cfgs, 3, ok, &diag);
+    assert_true(ok[0]);
+    assert_true(ok[1]); /* the same guest address in two VMs is no conflict, nor are its host pages */
+    assert_false(ok[2]);
+    EXPECT_ERROR("devices.shmem_regions[1]", 12,
+                 "shared region 'ring' is 0x1000 bytes here but 0x2000 bytes in devices.shmem_regions[0] of a.toml");
+    EXPECT_ERROR("devices.shmem_regions[1]", 12, "of b.toml");
+    assert_int_equal(diag.errors, 2);
+}
+
 static void set_skips_invalid_configs(void **state)
 {
     (void)state;
@@ -1287,6 +1364,10 @@ int main(void)
         cmocka_unit_test_setup(set_duplicate_ids, reset),
         cmocka_unit_test_setup(set_host_range_conflicts, reset),
         cmocka_unit_test_setup(set_skips_invalid_configs, reset),
+        cmocka_unit_test_setup(shmem_regions_decoded, reset),
+        cmocka_unit_test_setup(shmem_regions_bad_entries, reset),
+        cmocka_unit_test_setup(shmem_regions_validated, reset),
+        cmocka_unit_test_setup(set_shmem_size_mismatch, reset),
         cmocka_unit_test_setup(affinity_default, reset),
         cmocka_unit_test_setup(affinity_from_ids, reset),
         cmocka_unit_test_setup(affinity_sets_win, reset),
