@@ -1,6 +1,7 @@
 /* Generic hypercalls: the architecture layer decodes the call, this executes it. */
 #include <base/log.h>
 #include <hv/hypercall.h>
+#include <hv/shmem.h>
 #include <hv/vm.h>
 
 #define CONSOLE_WRITE_MAX 4096
@@ -35,6 +36,12 @@ long hypercall_dispatch(struct vcpu *vcpu, unsigned long nr, const unsigned long
     case HC_SHUTDOWN:
         vm_request_end(vcpu->vm, VM_END_SHUTDOWN, "shutdown hypercall (code %lu) from vcpu%u", args[0], vcpu->id);
         return HC_OK;
+    case HC_SHMEM_DOORBELL:
+        return vm_shmem_doorbell(vcpu->vm, args[0]);
+    case HC_SHMEM_BASE:
+        return vm_shmem_base(vcpu->vm, args[0]);
+    case HC_SHMEM_SIZE:
+        return vm_shmem_size(vcpu->vm, args[0]);
     case HC_IVC_PUBLISH:
     case HC_IVC_SUBSCRIBE:
     case HC_IVC_UNPUBLISH:

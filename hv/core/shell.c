@@ -6,6 +6,7 @@
 #include <base/timer.h>
 #include <hv/sched.h>
 #include <hv/shell.h>
+#include <hv/shmem.h>
 #include <hv/vconsole.h>
 #include <hv/virq.h>
 #include <hv/virtio_dev.h>
@@ -269,6 +270,7 @@ static void cmd_help(void)
         "  vm create PATH       a VM from a config file on the disk (APP_FEATURES=fs)\n"
         "  vm pause ID / vm resume ID\n"
         "  mem                  free and used host pages\n"
+        "  shmem                shared memory regions and their users\n"
         "  help\n"
         "Ctrl-] moves the console to the next VM, then back to this shell.\n");
 }
@@ -316,6 +318,8 @@ static void run_command(char *cmd)
         return cmd_help();
     if (!strcmp(words[0], "mem"))
         return cmd_mem();
+    if (!strcmp(words[0], "shmem"))
+        return shmem_list(out);
     if (strcmp(words[0], "vm") != 0)
         return out("unknown command '%s' (try help)\n", words[0]);
     if (!*words[1])

@@ -8,6 +8,7 @@
 #include <hv/image.h>
 #include <hv/vmfs.h>
 #include <hv/sched.h>
+#include <hv/shmem.h>
 #include <hv/vconsole.h>
 #include <hv/virq.h>
 #include <hv/virtio_dev.h>
@@ -288,6 +289,8 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     for (size_t i = 0; i < cfg->region_count; i++)
         if (setup_region(vm, i, d) != 0)
             return -1;
+    if (vm_shmem_attach(vm, d) != 0)
+        return -1;
     if (load_images(vm, d) != 0 || create_vcpus(vm, host, d) != 0 || vm_setup_devices(vm, d) != 0 ||
         vm_setup_passthrough(vm, d) != 0 || vm_setup_dtb(vm, d) != 0)
         return -1;
@@ -339,6 +342,7 @@ void vm_release(struct vm *vm)
     u32 ngone;
     spin_lock(&vm->lock); /* a vm_request_end still at work on this VM finishes first */
     spin_unlock(&vm->lock);
+    vm_shmem_quiesce(vm); /* no peer's doorbell reaches it from now on */
     /* Console input must not reach the VM while it comes apart (it would raise an interrupt
      * in a vCPU about to be freed). */
     vconsole_detach(vm);
@@ -361,6 +365,7 @@ void vm_release(struct vm *vm)
     }
     vm_arch_destroy(vm);
     vm_mem_release(vm); /* what it touched is scrubbed */
+    vm_shmem_detach(vm); /* a shared region goes with its last user */
     dev_release_all(vm); /* reserved ranges and devices may go to another VM now, scrubbed */
     for (int space = 0; space < 2; space++) {
         for (struct vdev *dev = space ? vm->pio_devices : vm->devices, *next; dev; dev = next) {

@@ -4,4 +4,4 @@
 GUEST_BASE := 0x40080000
 GUEST_ARCH_CFLAGS := -mgeneral-regs-only -mstrict-align -march=armv8-a
 GUEST_ARCH_RT := guests/rt/aarch64/start.S guests/rt/aarch64/rt_arch.c
-GUESTS_ARCH := gicv2 bench-gicv2 levels
+GUESTS_ARCH := gicv2 bench-gicv2 levels shmem

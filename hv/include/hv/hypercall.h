@@ -23,6 +23,10 @@
 #define HC_VM_ID 0x103         /* returns the VM id from its config */
 #define HC_VCPU_ID 0x104       /* returns the calling vCPU's index */
 #define HC_SHUTDOWN 0x105      /* (code): stops the VM; it ends as "shutdown (code N)" */
+/* Shared regions (docs/shmem.md); index = position in the caller's [devices] shmem_regions. */
+#define HC_SHMEM_DOORBELL 0x110 /* (index): raises each peer's doorbell interrupt; returns how many */
+#define HC_SHMEM_BASE 0x111     /* (index): the region's guest-physical address in the caller */
+#define HC_SHMEM_SIZE 0x112     /* (index): its size in bytes */
 
 #define HC_OK 0
 #define HC_ENOSYS (-1)

@@ -38,7 +38,9 @@ struct vm_mem {
     u64 *populated; /* ondemand: one bit per chunk, set once it is zeroed and mapped */
 };
 
-#define VM_MAX_MEMS (VM_MAX_REGIONS + VM_MAX_PT_DEVICES + VM_MAX_PT_ADDRESSES)
+#define VM_MAX_MEMS (VM_MAX_REGIONS + VM_MAX_PT_DEVICES + VM_MAX_PT_ADDRESSES + VM_MAX_SHMEM)
+
+struct shmem_region;
 
 struct vm {
     u32 index;              /* slot in the VM table */
@@ -76,6 +78,8 @@ struct vm {
     u64 demand_lo, demand_hi; /* bounds of the on-demand regions: MMIO exits skip them cheaply */
     spinlock_t mm_lock;     /* on-demand RAM and stage-2 changes while vCPUs run */
     bool mem_revoked;       /* vm_mem_revoke: nothing enters stage 2 any more */
+    struct shmem_region *shmem[VM_MAX_SHMEM]; /* its shared regions, as its config lists them */
+    u32 shmem_count;
     int pt_nodes[VM_MAX_PT_NODES]; /* host DTB nodes passed through by path (for the guest DTB) */
     u32 pt_node_count;
 };

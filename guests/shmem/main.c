@@ -1,0 +1,171 @@
+/* Test guest for shared memory between VMs (docs/shmem.md), one binary in three roles chosen by
+ * the VM id its config gives:
+ *
+ *  - vm1 "ping" and vm2 "pong" share the region of their configs' shmem_regions[0] (each at its
+ *    own guest address, learnt with HC_SHMEM_BASE). ping writes message i and rings the
+ *    doorbell; pong, woken by its doorbell interrupt, checks it, writes reply i and rings back;
+ *    ping checks the reply. After MESSAGES round trips both print what they counted, then keep
+ *    reading the region (a heartbeat line every 250 ms) until the shell stops them: the test
+ *    stops one and watches the other still read the data.
+ *  - vm3 "intruder" rings regions that are not its own and reads another VM's region address;
+ *    each must fail for it alone.
+ *
+ * The doorbell is a shared interrupt of the VM's vGICv3 (INTID from the config); IRQs stay
+ * masked in PSTATE and the guest waits with WFI and takes interrupts by acknowledging them
+ * (ICC_IAR1_EL1), so it needs no exception vectors. */
+#include "guest.h"
+
+#define MESSAGES 10000
+#define GICD_BASE 0x08000000ul
+#define GICD_CTLR 0x000
+#define GICD_ISENABLER 0x100
+#define GICD_IPRIORITYR 0x400
+#define GICD_IROUTER 0x6000
+#define GICR_BASE 0x080a0000ul
+#define GICR_WAKER 0x0014
+#define SPURIOUS 1023u
+
+#define READ_SYSREG(name)                                                                          \
+    ({                                                                                             \
+        u64 v_;                                                                                    \
+        __asm__ volatile("mrs %0, " name : "=r"(v_));                                              \
+        v_;                                                                                        \
+    })
+#define WRITE_SYSREG(name, v) __asm__ volatile("msr " name ", %0\n isb" ::"r"((u64)(v)) : "memory")
+
+struct channel { /* at the start of the shared region */
+    volatile u64 ready[3]; /* by VM id: its doorbell is set up */
+    volatile u64 ping_seq, ping_val;
+    volatile u64 pong_seq, pong_val;
+    volatile u64 heartbeat[3];
+};
+
+static u32 doorbell_irq;
+static u64 doorbells, other_irqs;
+
+static inline void wr32(u64 a, u32 v) { *(volatile u32 *)a = v; }
+static inline void barrier(void) { __asm__ volatile("dsb sy" ::: "memory"); }
+
+static void gic_init(u32 irq)
+{
+    wr32(GICD_BASE + GICD_CTLR, 0x12); /* ARE, EnableGrp1 */
+    wr32(GICR_BASE + GICR_WAKER, 0);
+    *(volatile u8 *)(GICD_BASE + GICD_IPRIORITYR + irq) = 0xa0;
+    *(volatile u64 *)(GICD_BASE + GICD_IROUTER + 8 * irq) = 0; /* to vCPU 0 */
+    wr32(GICD_BASE + GICD_ISENABLER + irq / 32 * 4, 1u << (irq % 32));
+    WRITE_SYSREG("s3_0_c12_c12_5", READ_SYSREG("s3_0_c12_c12_5") | 1); /* ICC_SRE_EL1 */
+    WRITE_SYSREG("s3_0_c4_c6_0", 0xff);                               /* ICC_PMR_EL1 */
+    WRITE_SYSREG("s3_0_c12_c12_7", 1);                                /* ICC_IGRPEN1_EL1 */
+}
+
+/* Until the doorbell interrupt has been taken (acknowledged and ended) once. */
+static void wait_doorbell(void)
+{
+    for (;;) {
+        u32 iar = (u32)READ_SYSREG("s3_0_c12_c12_0") & 0xffffff; /* ICC_IAR1_EL1 */
+        if (iar == SPURIOUS) {
+            __asm__ volatile("wfi" ::: "memory");
+            continue;
+        }
+        WRITE_SYSREG("s3_0_c12_c12_1", iar); /* ICC_EOIR1_EL1 */
+        if (iar == doorbell_irq) {
+            doorbells++;
+            return;
+        }
+        other_irqs++;
+    }
+}
+
+static long ring(u64 index) { return hypercall(HC_SHMEM_DOORBELL, index, 0); }
+
+static void hold(struct channel *ch, long id, const char *role)
+{
+    for (u64 beat = 1;; beat++) {
+        ch->heartbeat[id] = beat;
+        gprintf("shmem(vm%ld): %s holds the region: ping_seq %llu, pong_seq %llu, beat %llu, doorbells %llu\n", id,
+                role, (unsigned long long)ch->ping_seq, (unsigned long long)ch->pong_seq, (unsigned long long)beat,
+                (unsigned long long)doorbells);
+        guest_delay_ms(250);
+    }
+}
+
+static void ping(struct channel *ch, long id)
+{
+    u64 bad = 0;
+    while (!ch->ready[2])
+        guest_delay_ms(1);
+    u64 t0 = guest_counter();
+    for (u64 i = 1; i <= MESSAGES; i++) {
+        ch->ping_val = i * 3 + 1;
+        barrier();
+        ch->ping_seq = i;
+        barrier();
+        if (ring(0) != 1)
+            bad++;
+        wait_doorbell();
+        barrier();
+        if (ch->pong_seq != i || ch->pong_val != i * 5 + 2)
+            bad++;
+    }
+    u64 ms = (guest_counter() - t0) * 1000 / guest_counter_freq();
+    gprintf("shmem(vm%ld): ping done: %d messages sent, %llu replies checked bad, %llu doorbells received, "
+            "%llu other interrupts, %llu ms\n",
+            id, MESSAGES, (unsigned long long)bad, (unsigned long long)doorbells, (unsigned long long)other_irqs,
+            (unsigned long long)ms);
+    hold(ch, id, "ping");
+}
+
+static void pong(struct channel *ch, long id)
+{
+    u64 bad = 0;
+    barrier();
+    ch->ready[2] = 1;
+    for (u64 i = 1; i <= MESSAGES; i++) {
+        wait_doorbell();
+        barrier();
+        if (ch->ping_seq != i || ch->ping_val != i * 3 + 1)
+            bad++;
+        ch->pong_val = i * 5 + 2;
+        barrier();
+        ch->pong_seq = i;
+        barrier();
+        if (ring(0) != 1)
+            bad++;
+    }
+    gprintf("shmem(vm%ld): pong done: %d messages answered, %llu bad, %llu doorbells received, %llu other "
+            "interrupts\n",
+            id, MESSAGES, (unsigned long long)bad, (unsigned long long)doorbells, (unsigned long long)other_irqs);
+    hold(ch, id, "pong");
+}
+
+static void intruder(long id)
+{
+    /* Its own region (index 0) has no peer: ringing it reaches nobody. Anything else is not its. */
+    gprintf("shmem(vm%ld): intruder: own region -> %ld, index 1 -> %ld, index -1 -> %ld, base of 1 -> %ld\n", id,
+            ring(0), ring(1), ring(~0ul), hypercall(HC_SHMEM_BASE, 1, 0));
+    /* ping's region is at 0x5000_0000 in ping's space; in this VM nothing is there. */
+    gprintf("shmem(vm%ld): intruder: reading gpa 0x50000000\n", id);
+    u64 v = *(volatile u64 *)0x50000000ul;
+    gprintf("shmem(vm%ld): intruder: READ %#llx from another VM's region\n", id, (unsigned long long)v);
+    guest_system_off();
+}
+
+void guest_main(u64 dtb)
+{
+    (void)dtb;
+    long id = hypercall(HC_VM_ID, 0, 0);
+    if (id == 3)
+        intruder(id);
+    long base = hypercall(HC_SHMEM_BASE, 0, 0), size = hypercall(HC_SHMEM_SIZE, 0, 0);
+    doorbell_irq = id == 1 ? 48 : 49;
+    gprintf("shmem(vm%ld): region 0 at %#lx, %ld bytes, doorbell INTID %u\n", id, base, size, doorbell_irq);
+    if (base < 0 || size < (long)sizeof(struct channel)) {
+        gprintf("shmem(vm%ld): no shared region\n", id);
+        guest_system_off();
+    }
+    gic_init(doorbell_irq);
+    if (id == 1)
+        ping((struct channel *)base, id);
+    else
+        pong((struct channel *)base, id);
+}
