@@ -48,6 +48,7 @@ BENCH_CONFIG = "configs/vms/bench-aarch64.toml"
 BENCH_GICV2_EMU_CONFIG = "configs/vms/bench-gicv2-emu-aarch64.toml"
 BENCH_GICV2_PT_CONFIG = "configs/vms/bench-gicv2-pt-aarch64.toml"
 LINUX_CONFIG = "configs/vms/linux-aarch64.toml"
+SHMEM_CONFIGS = "configs/vms/shmem-ping-aarch64.toml:configs/vms/shmem-pong-aarch64.toml"
 LINUX_APPEND = "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init"
 
 
@@ -139,6 +140,10 @@ def build_all(build, cache_dir, jobs):
          "the GICv2 emu bench image", build, cache_dir, jobs)
     make(["APP=hv", f"VM_CONFIGS={BENCH_GICV2_PT_CONFIG}", f"IMAGE_DIR={out / 'hv-gicv2-pt'}", "build"],
          "the GICv2 passthrough bench image", build, cache_dir, jobs)
+    log("building: cvisor with the shared-memory pair (guests/shmem)")
+    make(["APP=hv", f"VM_CONFIGS={SHMEM_CONFIGS}", f"IMAGE_DIR={out / 'shmem'}", "build"],
+         "the shared-memory image", build, cache_dir, jobs)
+    images["shmem"] = out / "shmem" / "cvisor.bin"
     log("building: cvisor with the Linux VM")
     make(["APP=hv", f"VM_CONFIGS={LINUX_CONFIG}", f"IMAGE_DIR={out / 'linux'}", "build"],
          "the Linux image", build, cache_dir, jobs)
@@ -226,6 +231,17 @@ def run_disk_load(images, logs, timeout):
         raise BenchError(f"no image-load line from the disk run (see {logs / 'disk-load.log'})")
     kib, ms = int(m.group(1)), int(m.group(2))
     return kib * 1024 / 1e6 / (ms / 1000) if ms else None
+
+
+def run_doorbell(images, logs, timeout):
+    """Doorbell round trip between two VMs on their own pCPUs (guests/shmem: ping rings, pong's
+    interrupt, pong rings back, ping's interrupt), averaged over the pair's 10,000 messages."""
+    pattern = re.compile(r"shmem\(vm1\): doorbell round trip (\d+\.\d) ns")
+    text, _, _ = run_qemu(qemu_hv(images["shmem"]), timeout, until=pattern, log_path=logs / "doorbell.log")
+    m = pattern.search(text)
+    if not m or "0 replies checked bad" not in text:
+        raise BenchError(f"no doorbell round trip from the shared-memory pair (see {logs / 'doorbell.log'})")
+    return float(m.group(1))
 
 
 def run_footprint(images, logs, timeout):
@@ -411,6 +427,7 @@ TABLE = [
     ("linux_boot to /init (s)", "linux_boot_seconds", "linux_boot_bare_seconds", 3, "linux_boot_ratio"),
     ("hv_binary_bytes (no VM)", "hv_binary_bytes", None, 0, "hv_binary_bytes"),
     ("kernel load from FAT disk (MB/s)", "disk_image_load_mb_per_s", None, 1, None),
+    ("doorbell round trip, VM to VM and back", "doorbell_roundtrip_instructions", None, 1, None),
     ("hv RAM per VM (bytes, 256 MiB VM)", "hv_bytes_per_vm", None, 0, None),
     ("hv RAM per vCPU (bytes)", "hv_bytes_per_vcpu", None, 0, None),
 ]
@@ -482,6 +499,8 @@ README_ROWS = [
     ("Debian Linux boot to /init (guest time; cvisor includes its own setup)", "linux_boot_seconds", "seconds",
      "linux_boot_bare_seconds", "linux_boot_ratio"),
     ("hypervisor binary, no VM embedded", "hv_binary_bytes", "bytes", "—", "hv_binary_bytes"),
+    ("shared-memory doorbell round trip, VM to VM and back (two pCPUs, both machine CPUs counted)",
+     "doorbell_roundtrip_instructions", "instr", "—", None),
     ("32 MiB kernel load from the FAT disk (guest-visible time; ~200 MB/s wall clock under TCG)",
      "disk_image_load_mb_per_s", "mbps", "—", None),
 ]
@@ -574,6 +593,8 @@ def main():
         log("running: Linux kernel image load from the FAT disk")
         disk_mbps = run_disk_load(images, logs, linux_timeout)
         footprint = run_footprint(images, logs, linux_timeout)
+        log("running: doorbell round trip between two VMs (shared memory)")
+        doorbell = run_doorbell(images, logs, linux_timeout)
     except BenchError as e:
         print(f"bench: error: {e}", file=sys.stderr)
         return 1
@@ -592,6 +613,7 @@ def main():
         "linux_boot_ratio": ratio(boot_cv, boot_bare),
         "hv_binary_bytes": hv_bytes,
         "disk_image_load_mb_per_s": disk_mbps,
+        "doorbell_roundtrip_instructions": doorbell,
         **footprint,
         "svc_roundtrip_instructions": cv["svc_roundtrip"],
         "svc_roundtrip_bare_instructions": bare["svc_roundtrip"],
@@ -645,7 +667,7 @@ def main():
                 "ipi_latency_instructions", "linux_boot_ratio", "hv_binary_bytes",
                 "timer_irq_latency_gicv2_bare_instructions", "timer_irq_latency_gicv2_emu_instructions",
                 "timer_irq_latency_gicv2_passthrough_instructions", "ipi_latency_gicv2_bare_instructions",
-                "ipi_latency_gicv2_emu_instructions"]
+                "ipi_latency_gicv2_emu_instructions", "doorbell_roundtrip_instructions"]
     bad = [k for k in required if not isinstance(res[k], (int, float)) or res[k] != res[k] or res[k] < 0]
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / ("results-quick.json" if args.quick else "results.json")

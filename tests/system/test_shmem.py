@@ -25,8 +25,8 @@ def free_pages(m):
 
 def pong_beat(m):
     """The next heartbeat of pong after now: what it reads in the region."""
-    g = m.expect(r"\[vm2\] shmem\(vm2\): pong holds the region: ping_seq (\d+), pong_seq (\d+), beat (\d+), "
-                 r"doorbells (\d+)")
+    g = m.expect(r"\[vm2\] shmem\(vm2\): pong holds the region: ping_seq (\d+), pong_seq (\d+), ping boots (\d+), "
+                 r"beat (\d+), doorbells (\d+)")
     return [int(x) for x in g.groups()]
 
 
@@ -62,16 +62,16 @@ def test_shmem_pair_doorbells_intruder_and_last_user_frees():
         free1 = free_pages(m)
         beat = pong_beat(m)
         later = pong_beat(m)
-        assert beat[:2] == [10000, 10000] and later[:2] == [10000, 10000] and later[2] > beat[2], (beat, later)
-        assert later[3] == 10000
+        assert beat[:3] == [10000, 10000, 1] and later[:3] == [10000, 10000, 1] and later[3] > beat[3], (beat, later)
+        assert later[4] == 10000
 
-        # ping restarts: it joins the existing region (not created, not zeroed again) and starts
-        # over with message 1, which pong, never remapped, reads in the same pages.
+        # ping restarts: it joins the existing region (not created, not zeroed again: its boot
+        # count goes from 1 to 2), which pong, never remapped, reads in the same pages.
         shell(m, "vm start 1", r"vm1 I: shared region 'pingpong' \(256 KiB\) at gpa 0x50000000, 2 users")
         m.expect(r"\[vm1\] shmem\(vm1\): region 0 at 0x50000000")
         shell(m, "vm stop 1", r"shared region 'pingpong': released, 1 user left")
-        pong_beat(m)  # may have been printed before ping's first write
-        assert pong_beat(m)[:2] == [1, 10000]
+        pong_beat(m)  # may have been printed before ping's write
+        assert pong_beat(m)[:3] == [10000, 10000, 2]
         assert free_pages(m) == free1
 
         # pong, the last user, stops: now the region's pages are freed. The two VMs are alike
