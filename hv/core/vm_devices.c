@@ -114,6 +114,13 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
         p->virtio[p->virtio_count].size = VIRTIO_MMIO_SIZE;
         p->virtio[p->virtio_count++].irq = e->irq;
     }
+    for (size_t i = 0; i < c->shmem_count; i++) {
+        p->shmem[i].base = c->shmem[i].gpa.val;
+        p->shmem[i].size = c->shmem[i].size;
+        p->shmem[i].irq = c->shmem[i].irq;
+        p->shmem[i].name = c->shmem[i].name;
+    }
+    p->shmem_count = c->shmem_count;
     p->bootargs = c->has_cmdline ? c->cmdline : NULL;
     p->host = &boot_info.fdt;
     p->host_nodes = vm->pt_nodes;

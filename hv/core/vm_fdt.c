@@ -34,6 +34,12 @@ static bool valid_common(const struct vm_fdt_params *p)
     for (size_t i = 0; i < p->virtio_count; i++)
         if (!vm_fdt_arch_device_irq_ok(p->virtio[i].irq) || !vm_fdt_valid_range(p->virtio[i].base, p->virtio[i].size))
             return false;
+    if (p->shmem_count > VM_MAX_SHMEM)
+        return false;
+    for (size_t i = 0; i < p->shmem_count; i++)
+        if ((p->shmem[i].irq && !vm_fdt_arch_device_irq_ok(p->shmem[i].irq)) || !p->shmem[i].name ||
+            !vm_fdt_valid_range(p->shmem[i].base, p->shmem[i].size))
+            return false;
     return true;
 }
 
@@ -78,6 +84,27 @@ static void gen_virtio(struct fdt_writer *w, const struct vm_fdt_params *p)
         vm_fdt_write_reg(w, 2, 2, p->virtio[i].base, p->virtio[i].size);
         vm_fdt_arch_write_device_irq(w, p->virtio[i].irq);
         fdt_property_empty(w, "dma-coherent");
+        fdt_end_node(w);
+    }
+}
+
+/* Shared regions (docs/shmem.md): not RAM (no memory node covers them), so Linux leaves them
+ * alone; "generic-uio" lets uio_pdrv_genirq (of_id=generic-uio) hand one to user space with
+ * its doorbell interrupt, and /dev/mem reaches it too. cvisor,index is what the HC_SHMEM_*
+ * hypercalls take. */
+static void gen_shmem(struct fdt_writer *w, const struct vm_fdt_params *p)
+{
+    static const char *const compatible[] = {"cvisor,shmem", "generic-uio"};
+    char name[VM_FDT_NAME_MAX];
+    for (size_t i = 0; i < p->shmem_count; i++) {
+        vm_fdt_unit_name(name, "shmem", p->shmem[i].base);
+        fdt_begin_node(w, name);
+        fdt_property_strings(w, "compatible", compatible, 2);
+        vm_fdt_write_reg(w, 2, 2, p->shmem[i].base, p->shmem[i].size);
+        if (p->shmem[i].irq)
+            vm_fdt_arch_write_device_irq(w, p->shmem[i].irq);
+        fdt_property_string(w, "cvisor,region", p->shmem[i].name);
+        fdt_property_u32(w, "cvisor,index", (u32)i);
         fdt_end_node(w);
     }
 }
@@ -222,6 +249,7 @@ int vm_fdt_generate(const struct vm_fdt_params *p, void *buf, size_t cap)
     if (p->has_uart)
         vm_fdt_arch_gen_console(&w, p, console, sizeof(console));
     gen_virtio(&w, p);
+    gen_shmem(&w, p);
     if (p->host_node_count)
         gen_host_devices(&w, p);
 

@@ -41,6 +41,8 @@ def test_shmem_pair_doorbells_intruder_and_last_user_frees():
         m.expect(r"\[vm1\] shmem\(vm1\): ping done: 10000 messages sent, 0 replies checked bad, 10000 doorbells "
                  r"received, 0 other interrupts")
         out = m.text()
+        # ping's generated device tree describes the region (docs/shmem.md).
+        assert "[vm1] shmem(vm1): device tree: cvisor,shmem yes, generic-uio yes, region pingpong yes" in out
         assert re.search(r"\[vm2\] shmem\(vm2\): pong done: 10000 messages answered, 0 bad, 10000 doorbells "
                          r"received, 0 other interrupts", out), out
         # The intruder: its own region has no peer (0 rung); any other index is refused; ping's

@@ -32,6 +32,12 @@ struct vm_fdt_params {
         u32 irq; /* its virtual interrupt (<hv/virq.h> numbering) */
     } virtio[VM_FDT_MAX_VIRTIO]; /* generate only: virtio-mmio transports ("virtio,mmio") */
     size_t virtio_count;
+    struct {
+        u64 base, size;
+        u32 irq;          /* doorbell interrupt (<hv/virq.h> numbering), 0 for none */
+        const char *name; /* the region's name in the configs */
+    } shmem[VM_MAX_SHMEM]; /* generate only: shared regions ("cvisor,shmem", docs/shmem.md) */
+    size_t shmem_count;
     const char *bootargs; /* NULL or "" = none (patch: the source's bootargs stay) */
     bool has_initrd;      /* initrd_start < initrd_end required */
     u64 initrd_start, initrd_end;

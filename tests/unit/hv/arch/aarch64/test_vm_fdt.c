@@ -448,6 +448,47 @@ static void gen_virtio_devices(void **state)
     free(buf);
 }
 
+/* Shared regions appear as "cvisor,shmem" + "generic-uio" nodes with their reg, their doorbell
+ * interrupt when they have one, their name and their index for the HC_SHMEM_* calls; no memory
+ * node covers them. */
+static void gen_shmem_regions(void **state)
+{
+    (void)state;
+    struct vm_fdt_params p = base_params(1, VM_FDT_GICV3);
+    p.shmem_count = 2;
+    p.shmem[0].base = 0x50000000;
+    p.shmem[0].size = 0x40000;
+    p.shmem[0].irq = 48;
+    p.shmem[0].name = "pingpong";
+    p.shmem[1].base = 0x51000000;
+    p.shmem[1].size = 0x1000;
+    p.shmem[1].name = "log";
+    u8 *buf = malloc(BUF_CAP);
+    struct fdt f;
+    int n = generate(&p, buf, &f);
+    int s0 = node_at(&f, "/shmem@50000000");
+    const char *const compatible[] = {"cvisor,shmem", "generic-uio"};
+    assert_strings(&f, s0, "compatible", compatible, 2);
+    const u32 reg0[] = {0, 0x50000000, 0, 0x40000};
+    assert_cells(&f, s0, "reg", reg0, 4);
+    const u32 irq0[] = {0, 16, 4};
+    assert_cells(&f, s0, "interrupts", irq0, 3);
+    assert_string(&f, s0, "cvisor,region", "pingpong");
+    assert_u32(&f, s0, "cvisor,index", 0);
+    int s1 = node_at(&f, "/shmem@51000000");
+    assert_no_prop(&f, s1, "interrupts");
+    assert_u32(&f, s1, "cvisor,index", 1);
+    assert_no_node(&f, "/memory@50000000");
+    assert_dtc_clean(buf, n);
+    struct vm_fdt_params q = p;
+    q.shmem[0].irq = 31; /* not a shared interrupt */
+    assert_int_equal(vm_fdt_generate(&q, buf, BUF_CAP), -1);
+    q = p;
+    q.shmem[1].name = NULL;
+    assert_int_equal(vm_fdt_generate(&q, buf, BUF_CAP), -1);
+    free(buf);
+}
+
 static void gen_v3_two_cpus_bare(void **state)
 {
     (void)state;
@@ -1291,6 +1332,7 @@ int main(void)
         cmocka_unit_test(gen_v3_one_cpu_full),
         cmocka_unit_test(gen_v3_two_cpus_bare),
         cmocka_unit_test(gen_virtio_devices),
+        cmocka_unit_test(gen_shmem_regions),
         cmocka_unit_test(gen_v2_two_cpus),
         cmocka_unit_test(gen_mpidr_layouts),
         cmocka_unit_test(gen_bad_params),
