@@ -12,6 +12,9 @@
 /* ---- per architecture (guests/rt/<arch>/rt_arch.c) ---- */
 
 long hypercall(unsigned long nr, unsigned long a1, unsigned long a2);
+long hypercall4(unsigned long nr, u64 a1, u64 a2, u64 a3, u64 a4);
+/* The call with the first register as given (aarch64: x0), e.g. axvisor's bare code. */
+long hypercall_raw(u64 x0, u64 a1, u64 a2, u64 a3, u64 a4);
 u64 guest_counter(void);      /* the guest-visible free-running counter */
 u64 guest_counter_freq(void); /* its ticks per second */
 void guest_system_off(void) __attribute__((noreturn)); /* firmware: power the VM off */

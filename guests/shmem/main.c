@@ -51,20 +51,37 @@ static u64 doorbells, other_irqs;
 static inline void wr32(u64 a, u32 v) { *(volatile u32 *)a = v; }
 static inline void barrier(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 
+static void gic_enable(u32 irq)
+{
+    *(volatile u8 *)(GICD_BASE + GICD_IPRIORITYR + irq) = 0xa0;
+    *(volatile u64 *)(GICD_BASE + GICD_IROUTER + 8 * irq) = 0; /* to vCPU 0 */
+    wr32(GICD_BASE + GICD_ISENABLER + irq / 32 * 4, 1u << (irq % 32));
+}
+
 static void gic_init(u32 irq)
 {
     wr32(GICD_BASE + GICD_CTLR, 0x12); /* ARE, EnableGrp1 */
     wr32(GICR_BASE + GICR_WAKER, 0);
-    *(volatile u8 *)(GICD_BASE + GICD_IPRIORITYR + irq) = 0xa0;
-    *(volatile u64 *)(GICD_BASE + GICD_IROUTER + 8 * irq) = 0; /* to vCPU 0 */
-    wr32(GICD_BASE + GICD_ISENABLER + irq / 32 * 4, 1u << (irq % 32));
+    gic_enable(irq);
     WRITE_SYSREG("s3_0_c12_c12_5", READ_SYSREG("s3_0_c12_c12_5") | 1); /* ICC_SRE_EL1 */
     WRITE_SYSREG("s3_0_c4_c6_0", 0xff);                               /* ICC_PMR_EL1 */
     WRITE_SYSREG("s3_0_c12_c12_7", 1);                                /* ICC_IGRPEN1_EL1 */
 }
 
+
+static u32 wait_irq(u32 want);
+
 /* Until the doorbell interrupt has been taken (acknowledged and ended) once. */
 static void wait_doorbell(void)
+{
+    wait_irq(doorbell_irq);
+    doorbells++;
+}
+
+static u64 ivc_irqs;
+
+/* Until interrupt `want` has been taken once; others are counted. */
+static u32 wait_irq(u32 want)
 {
     for (;;) {
         u32 iar = (u32)READ_SYSREG("s3_0_c12_c12_0") & 0xffffff; /* ICC_IAR1_EL1 */
@@ -73,10 +90,8 @@ static void wait_doorbell(void)
             continue;
         }
         WRITE_SYSREG("s3_0_c12_c12_1", iar); /* ICC_EOIR1_EL1 */
-        if (iar == doorbell_irq) {
-            doorbells++;
-            return;
-        }
+        if (iar == want)
+            return iar;
         other_irqs++;
     }
 }
@@ -93,6 +108,66 @@ static void hold(struct channel *ch, long id, const char *role)
                 (unsigned long long)ch->boots[1], (unsigned long long)beat, (unsigned long long)doorbells);
         guest_delay_ms(250);
     }
+}
+
+/* ---- axvisor's IVC calls: a channel ping publishes and pong subscribes to ---- */
+#define IVC_KEY 0x42
+#define IVC_MAGIC 0xc0ffeeull
+#define IVC_REPLY 0xbeefull
+#define IVC_IRQ_PING 50 /* the configs' IVC windows (emu_type 0xA) */
+static u64 ivc_base, ivc_size; /* what the calls write back (guest RAM, 8-byte aligned) */
+
+static void ivc_publisher(long id)
+{
+    ivc_size = 0x2800; /* rounded up to whole pages */
+    long r = hypercall4(HC_IVC_PUBLISH, IVC_KEY, (u64)&ivc_base, (u64)&ivc_size, 0);
+    u64 base = ivc_base, size = ivc_size;
+    long again = hypercall4(HC_IVC_PUBLISH, IVC_KEY, (u64)&ivc_base, (u64)&ivc_size, 0);
+    volatile u64 *chan = (volatile u64 *)base;
+    if (r == 0) {
+        chan[0] = IVC_MAGIC;
+        barrier();
+    }
+    gprintf("shmem(vm%ld): ivc: publish key %#x -> %ld, gpa %#llx, %llu bytes; again -> %ld\n", id, IVC_KEY, r,
+            (unsigned long long)base, (unsigned long long)size, again);
+    gic_enable(IVC_IRQ_PING);
+    wait_irq(IVC_IRQ_PING); /* pong has read the magic and replied */
+    ivc_irqs++;
+    barrier();
+    u64 reply = chan[1];
+    long unpub = hypercall(HC_IVC_UNPUBLISH, IVC_KEY, 0);
+    gprintf("shmem(vm%ld): ivc: reply %#llx after %llu doorbell; unpublish -> %ld, again -> %ld, ring -> %ld\n", id,
+            (unsigned long long)reply, (unsigned long long)ivc_irqs, unpub, hypercall(HC_IVC_UNPUBLISH, IVC_KEY, 0),
+            hypercall(HC_IVC_DOORBELL, (u64)id, IVC_KEY));
+}
+
+static void ivc_subscriber(long id)
+{
+    long r = -1;
+    /* Subscribed with axvisor's bare form (x0 = 4), until ping has published. */
+    for (int tries = 0; tries < 2000 && r != 0; tries++) {
+        r = hypercall_raw(HC_IVC_SUBSCRIBE, 1, IVC_KEY, (u64)&ivc_base, (u64)&ivc_size);
+        if (r != 0)
+            guest_delay_ms(5);
+    }
+    volatile u64 *chan = (volatile u64 *)ivc_base;
+    for (int tries = 0; r == 0 && chan[0] != IVC_MAGIC && tries < 1000; tries++)
+        guest_delay_ms(1); /* ping writes it just after its publish returns */
+    u64 magic = r == 0 ? chan[0] : 0;
+    if (r == 0) {
+        chan[1] = IVC_REPLY;
+        barrier();
+    }
+    long rung = hypercall(HC_IVC_DOORBELL, 1, IVC_KEY);
+    gprintf("shmem(vm%ld): ivc: subscribe -> %ld, gpa %#llx, %llu bytes, magic %#llx, ring -> %ld\n", id, r,
+            (unsigned long long)ivc_base, (unsigned long long)ivc_size, (unsigned long long)magic, rung);
+    guest_delay_ms(300); /* ping unpublishes meanwhile */
+    u64 still = r == 0 ? chan[0] : 0;
+    u64 b2, s2;
+    long resub = hypercall4(HC_IVC_SUBSCRIBE, 1, IVC_KEY, (u64)&b2, (u64)&s2);
+    long unsub = hypercall(HC_IVC_UNSUBSCRIBE, 1, IVC_KEY);
+    gprintf("shmem(vm%ld): ivc: after unpublish reads %#llx, subscribe -> %ld, unsubscribe -> %ld, again -> %ld\n",
+            id, (unsigned long long)still, resub, unsub, hypercall(HC_IVC_UNSUBSCRIBE, 1, IVC_KEY));
 }
 
 static void ping(struct channel *ch, long id)
@@ -128,6 +203,7 @@ static void ping(struct channel *ch, long id)
             (unsigned long long)(ticks * 1000 / guest_counter_freq()));
     gprintf("shmem(vm%ld): doorbell round trip %llu.%llu ns\n", id, (unsigned long long)(tenths / 10),
             (unsigned long long)(tenths % 10));
+    ivc_publisher(id);
     hold(ch, id, "ping");
 }
 
@@ -153,6 +229,7 @@ static void pong(struct channel *ch, long id)
     gprintf("shmem(vm%ld): pong done: %d messages answered, %llu bad, %llu doorbells received, %llu other "
             "interrupts\n",
             id, MESSAGES, (unsigned long long)bad, (unsigned long long)doorbells, (unsigned long long)other_irqs);
+    ivc_subscriber(id);
     hold(ch, id, "pong");
 }
 
@@ -161,6 +238,18 @@ static void intruder(long id)
     /* Its own region (index 0) has no peer: ringing it reaches nobody. Anything else is not its. */
     gprintf("shmem(vm%ld): intruder: own region -> %ld, index 1 -> %ld, index -1 -> %ld, base of 1 -> %ld\n", id,
             ring(0), ring(1), ring(~0ul), hypercall(HC_SHMEM_BASE, 1, 0));
+    /* IVC: nothing of ping's is its to drop or ring; pointers outside its RAM, sizes beyond its
+     * window and channels that do not exist are refused. */
+    static u64 b, sz;
+    sz = 0x100000;
+    long big = hypercall4(HC_IVC_PUBLISH, 7, (u64)&b, (u64)&sz, 0);
+    long wild = hypercall4(HC_IVC_PUBLISH, 7, (u64)&b, 0x100000000ul, 0);
+    long none = hypercall4(HC_IVC_SUBSCRIBE, 1, 0x9999, (u64)&b, (u64)&sz);
+    long own = hypercall4(HC_IVC_SUBSCRIBE, (u64)id, 7, (u64)&b, (u64)&sz);
+    gprintf("shmem(vm%ld): intruder: ivc unpublish ping's -> %ld, unsubscribe -> %ld, ring -> %ld, publish too big "
+            "-> %ld, wild pointer -> %ld, subscribe missing -> %ld, own -> %ld\n",
+            id, hypercall(HC_IVC_UNPUBLISH, IVC_KEY, 0), hypercall(HC_IVC_UNSUBSCRIBE, 1, IVC_KEY),
+            hypercall(HC_IVC_DOORBELL, 1, IVC_KEY), big, wild, none, own);
     /* ping's region is at 0x5000_0000 in ping's space; in this VM nothing is there. */
     gprintf("shmem(vm%ld): intruder: reading gpa 0x50000000\n", id);
     u64 v = *(volatile u64 *)0x50000000ul;

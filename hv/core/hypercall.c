@@ -43,9 +43,15 @@ long hypercall_dispatch(struct vcpu *vcpu, unsigned long nr, const unsigned long
     case HC_SHMEM_SIZE:
         return vm_shmem_size(vcpu->vm, args[0]);
     case HC_IVC_PUBLISH:
+        return vm_ivc_publish(vcpu->vm, args[0], args[1], args[2]);
     case HC_IVC_SUBSCRIBE:
+        return vm_ivc_subscribe(vcpu->vm, args[0], args[1], args[2], args[3]);
     case HC_IVC_UNPUBLISH:
+        return vm_ivc_unpublish(vcpu->vm, args[0]);
     case HC_IVC_UNSUBSCRIBE:
+        return vm_ivc_unsubscribe(vcpu->vm, args[0], args[1]);
+    case HC_IVC_DOORBELL:
+        return vm_ivc_doorbell(vcpu->vm, args[0], args[1]);
     default: /* axvisor's 0-2 (disable the hypervisor, debug) are never offered to a guest */
         LOG_AT(LOG_DEBUG, (long)vcpu->vm->id, "vcpu%u: unknown hypercall %lu", vcpu->id, nr);
         return HC_ENOSYS;

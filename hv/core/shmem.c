@@ -32,8 +32,9 @@ static void pages_free(hpa_t base, u64 size)
 }
 
 static const struct shmem_ops page_ops = {pages_alloc, pages_free};
-static struct shmem_table table = {.ops = &page_ops};
-static spinlock_t shmem_lock = SPINLOCK_INIT;
+struct shmem_table shmem_global = {.ops = &page_ops};
+spinlock_t shmem_lock = SPINLOCK_INIT;
+#define table shmem_global
 
 int vm_shmem_attach(struct vm *vm, struct diag *d)
 {
@@ -44,7 +45,7 @@ int vm_shmem_attach(struct vm *vm, struct diag *d)
         fmt_snprintf(field, sizeof(field), "devices.shmem_regions[%zu]", i);
         struct shmem_region *r = NULL;
         spin_lock(&shmem_lock);
-        int err = shmem_attach(&table, s->name, s->size, vm->index, vm, s->irq, &r);
+        int err = shmem_attach(&table, s->name, false, s->size, vm->index, vm, s->irq, &r);
         bool created = !err && r->refs == 1;
         spin_unlock(&shmem_lock);
         if (err) {
@@ -71,14 +72,17 @@ void vm_shmem_quiesce(struct vm *vm)
     spin_lock(&shmem_lock);
     for (u32 i = 0; i < vm->shmem_count; i++)
         shmem_quiesce(vm->shmem[i], vm->index);
+    for (u32 i = 0; i < vm->ivc_count; i++)
+        shmem_quiesce(vm->ivc[i].region, vm->index);
     spin_unlock(&shmem_lock);
 }
 
 void vm_shmem_detach(struct vm *vm)
 {
+    vm_ivc_release(vm);
     for (u32 i = 0; i < vm->shmem_count; i++) {
         struct shmem_region *r = vm->shmem[i];
-        char name[VM_SHMEM_NAME_MAX];
+        char name[SHMEM_NAME_MAX];
         u64 pages = r->size / PAGE_SIZE;
         str_copy(name, r->name, sizeof(name));
         spin_lock(&shmem_lock);
@@ -136,7 +140,8 @@ void shmem_list(void (*out)(const char *fmt, ...))
             if (r->members[s].owner)
                 len += (size_t)fmt_snprintf(users + len, sizeof(users) - len, " vm%llu",
                                             (unsigned long long)((struct vm *)r->members[s].owner)->id);
-        out("shmem '%s': %llu pages at %#llx, %u user%s:%s\n", r->name, (unsigned long long)(r->size / PAGE_SIZE),
+        out("%s '%s'%s: %llu pages at %#llx, %u user%s:%s\n", r->ivc ? "ivc channel" : "shmem", r->name,
+            r->unlisted ? " (unpublished)" : "", (unsigned long long)(r->size / PAGE_SIZE),
             (unsigned long long)r->hpa.val, r->refs, r->refs == 1 ? "" : "s", users);
         any = true;
     }

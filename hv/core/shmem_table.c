@@ -4,20 +4,24 @@
 #include <hv/shmem.h>
 #include <lib/string.h>
 
-static struct shmem_region *find(struct shmem_table *t, const char *name)
+struct shmem_region *shmem_lookup(struct shmem_table *t, const char *name, bool ivc)
 {
-    for (size_t i = 0; i < SHMEM_MAX; i++)
-        if (t->regions[i].name[0] && !strcmp(t->regions[i].name, name))
-            return &t->regions[i];
+    for (size_t i = 0; i < SHMEM_MAX; i++) {
+        struct shmem_region *r = &t->regions[i];
+        if (r->name[0] && !r->unlisted && r->ivc == ivc && !strcmp(r->name, name))
+            return r;
+    }
     return NULL;
 }
 
-int shmem_attach(struct shmem_table *t, const char *name, u64 size, u32 slot, void *owner, u32 irq,
+void shmem_unlist(struct shmem_region *r) { r->unlisted = true; }
+
+int shmem_attach(struct shmem_table *t, const char *name, bool ivc, u64 size, u32 slot, void *owner, u32 irq,
                  struct shmem_region **out)
 {
     if (!name[0] || !size || slot >= SHMEM_MAX_MEMBERS || !owner)
         return SHMEM_EMEMBER;
-    struct shmem_region *r = find(t, name);
+    struct shmem_region *r = shmem_lookup(t, name, ivc);
     if (r) {
         if (r->size != size)
             return SHMEM_ESIZE;
@@ -32,7 +36,7 @@ int shmem_attach(struct shmem_table *t, const char *name, u64 size, u32 slot, vo
         hpa_t h;
         if (t->ops->alloc(size, &h) != 0)
             return SHMEM_ENOMEM;
-        *r = (struct shmem_region){.hpa = h, .size = size};
+        *r = (struct shmem_region){.hpa = h, .size = size, .ivc = ivc};
         str_copy(r->name, name, sizeof(r->name));
     }
     r->members[slot] = (struct shmem_member){.owner = owner, .irq = irq, .ringable = true};

@@ -396,7 +396,7 @@ static void dec_regions(struct dec *d, const struct toml_value *v, const char *f
 static const struct vm_emu_type emu_types[] = {
     {VM_EMU_DUMMY, "dummy", VM_EMU_NOT_EMULATED},
     {VM_EMU_CONSOLE, "console", VM_EMU_KIND_CONSOLE},
-    {VM_EMU_IVC, "IVC channel", VM_EMU_NOT_EMULATED},
+    {VM_EMU_IVC, "IVC channel", VM_EMU_KIND_IVC},
     {VM_EMU_VIRTIO_BLK, "virtio-blk", VM_EMU_KIND_VIRTIO},
     {VM_EMU_VIRTIO_NET, "virtio-net", VM_EMU_KIND_VIRTIO},
     {VM_EMU_VIRTIO_CONSOLE, "virtio-console", VM_EMU_KIND_VIRTIO},

@@ -532,6 +532,33 @@ static void check_net(const struct vm_config *cfg, struct diag *diag, const char
     }
 }
 
+/* A doorbell interrupt (shared regions, IVC channels): 0 for none, else a shared line the
+ * VM's emulated interrupt controller delivers. */
+static void check_doorbell_irq(const struct vm_config *cfg, struct diag *diag, int line, const char *field, u32 irq)
+{
+    if (!irq)
+        return;
+    if (irq < 32 || irq > 1019)
+        diag_error(diag, cfg->file, line, field,
+                   "irq_id %u: a doorbell needs a shared interrupt line (32..1019), or 0 for none", irq);
+    else if (cfg->irq_mode != VM_IRQ_EMULATED)
+        diag_error(diag, cfg->file, line, field,
+                   "irq_id %u: a doorbell interrupt needs interrupt_mode = \"emu\" (or irq_id 0)", irq);
+}
+
+/* The IVC window (emu_type 0xA): whole pages of guest addresses, one per VM. */
+static void check_ivc_window(const struct vm_config *cfg, struct diag *diag, const struct vm_emu_device *e,
+                             const char *field, unsigned nth)
+{
+    if (nth > 1)
+        diag_error(diag, cfg->file, e->line, field, "one IVC window (emu_type 0xA) per VM");
+    if (!IS_ALIGNED(e->base.val, VM_CONFIG_ALIGN) || !IS_ALIGNED(e->length, VM_CONFIG_ALIGN))
+        diag_error(diag, cfg->file, e->line, field,
+                   "an IVC window must be whole 4 KiB pages: base_gpa 0x%llx, length 0x%llx", ULL(e->base.val),
+                   ULL(e->length));
+    check_doorbell_irq(cfg, diag, e->line, field, e->irq);
+}
+
 static void check_devices(const struct vm_config *cfg, const struct vm_host_info *h, struct diag *diag)
 {
     char field[FIELD_MAX];
@@ -547,7 +574,7 @@ static void check_devices(const struct vm_config *cfg, const struct vm_host_info
         fmt_snprintf(field, sizeof(field), "devices.passthrough_addresses[%zu]", i);
         check_pt_window(cfg, h, diag, field, a->line, a->base.val, a->base.val, a->length);
     }
-    unsigned blk = 0, net = 0;
+    unsigned blk = 0, net = 0, ivc = 0;
     for (size_t i = 0; i < cfg->emu_device_count; i++) {
         const struct vm_emu_device *e = &cfg->emu_devices[i];
         const struct vm_emu_type *t = vm_emu_type_find(e->emu_type);
@@ -564,6 +591,8 @@ static void check_devices(const struct vm_config *cfg, const struct vm_host_info
         }
         if (e->emu_type == VM_EMU_VIRTIO_NET)
             check_net(cfg, diag, field, e, ++net);
+        if (e->emu_type == VM_EMU_IVC)
+            check_ivc_window(cfg, diag, e, field, ++ivc);
         if (e->length == 0)
             diag_error(diag, cfg->file, e->line, field,
                        "length is 0; an emulated device needs an MMIO window");
@@ -591,14 +620,7 @@ static void check_shmem(const struct vm_config *cfg, struct diag *diag)
                            "region '%s' is already mapped by devices.shmem_regions[%zu]; a VM maps a "
                            "shared region once",
                            m->name, i);
-        if (!m->irq)
-            continue;
-        if (m->irq < 32 || m->irq > 1019)
-            diag_error(diag, cfg->file, m->line, field,
-                       "irq_id %u: a doorbell needs a shared interrupt line (32..1019), or 0 for none", m->irq);
-        else if (cfg->irq_mode != VM_IRQ_EMULATED)
-            diag_error(diag, cfg->file, m->line, field,
-                       "irq_id %u: a doorbell interrupt needs interrupt_mode = \"emu\" (or irq_id 0)", m->irq);
+        check_doorbell_irq(cfg, diag, m->line, field, m->irq);
     }
 }
 

@@ -1,6 +1,7 @@
 """Shared memory between VMs (docs/shmem.md) with the guests/shmem pair: ping and pong map one
-region (each at its own guest address) and exchange 10,000 messages with doorbell interrupts;
-an intruder VM rings what is not its own and reads another VM's region address. Then the shell
+region (each at its own guest address) and exchange 10,000 messages with doorbell interrupts,
+then share an IVC channel through axvisor's publish/subscribe calls; an intruder VM rings and
+drops what is not its own and reads another VM's region address. Then the shell
 stops and restarts ping while pong keeps reading the region, and the region's pages go back
 only when its last user stops."""
 import re
@@ -48,10 +49,28 @@ def test_shmem_pair_doorbells_intruder_and_last_user_frees():
         # The intruder: its own region has no peer (0 rung); any other index is refused; ping's
         # region address is nothing in its space, and reading it ends the intruder alone.
         assert "[vm3] shmem(vm3): intruder: own region -> 0, index 1 -> -2, index -1 -> -2, base of 1 -> -2" in out
+        assert ("[vm3] shmem(vm3): intruder: ivc unpublish ping's -> -2, unsubscribe -> -2, ring -> -2, publish too big "
+                "-> -2, wild pointer -> -3, subscribe missing -> -2, own -> -2") in out
         assert re.search(r"vm3 E: vm3 'intruder' ended: fault \(vcpu0: read at guest-physical 0x50000000 outside "
                          r"its memory", out), out
         assert "intruder: READ" not in out
         assert re.search(r"vm3 I: shared region 'lonely': last user gone, 1 pages scrubbed and freed", out), out
+
+        # axvisor's IVC calls: ping publishes (cvisor maps 3 pages in its IVC window and says
+        # where), pong subscribes with axvisor's bare call form and finds ping's data, rings back;
+        # after ping unpublishes, pong still reads the channel, cannot subscribe anew, and its
+        # unsubscribe frees the pages.
+        m.expect(r"\[vm2\] shmem\(vm2\): ivc: after unpublish reads 0xc0ffee, subscribe -> -2, unsubscribe -> 0, "
+                 r"again -> -2")
+        out = m.text()
+        for line in (r"vm1 I: ivc channel 1:42 published: 12 KiB at gpa 0x58000000, 1 user",
+                     r"vm2 I: ivc channel 1:42 subscribed: 12 KiB at gpa 0x68000000, 2 users",
+                     r"\[vm1\] shmem\(vm1\): ivc: publish key 0x42 -> 0, gpa 0x58000000, 12288 bytes; again -> -2",
+                     r"\[vm2\] shmem\(vm2\): ivc: subscribe -> 0, gpa 0x68000000, 12288 bytes, magic 0xc0ffee, ring -> 1",
+                     r"\[vm1\] shmem\(vm1\): ivc: reply 0xbeef after 1 doorbell; unpublish -> 0, again -> -2, ring -> -2",
+                     r"vm1 I: ivc channel 1:42 unpublished\r?\n",
+                     r"vm2 I: ivc channel 1:42 unsubscribed, last user gone: freed"):
+            assert re.search(line, out), line
 
         m.send(ESC)
         m.expect(r"cvisor> ")

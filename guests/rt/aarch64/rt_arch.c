@@ -19,6 +19,19 @@ static long smccc(u64 x0, u64 x1, u64 x2, u64 x3)
 }
 
 long hypercall(unsigned long nr, unsigned long a1, unsigned long a2) { return smccc(HC_FID(nr), a1, a2, 0); }
+
+long hypercall_raw(u64 x0, u64 a1, u64 a2, u64 a3, u64 a4)
+{
+    register u64 r0 __asm__("x0") = x0;
+    register u64 r1 __asm__("x1") = a1;
+    register u64 r2 __asm__("x2") = a2;
+    register u64 r3 __asm__("x3") = a3;
+    register u64 r4 __asm__("x4") = a4;
+    __asm__ volatile("hvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4)::"memory");
+    return (long)r0;
+}
+
+long hypercall4(unsigned long nr, u64 a1, u64 a2, u64 a3, u64 a4) { return hypercall_raw(HC_FID(nr), a1, a2, a3, a4); }
 long psci(u64 fid, u64 a1, u64 a2, u64 a3) { return smccc(fid, a1, a2, a3); }
 
 void guest_uart_putc(char c)

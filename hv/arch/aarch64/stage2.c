@@ -118,6 +118,13 @@ int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
     return r;
 }
 
+void vm_arch_unmap(struct vm *vm, gpa_t gpa, u64 size)
+{
+    pt_unmap(&vm->arch.s2, gpa.val, size);
+    dsb(ishst);
+    flush_vmid(vm); /* its vCPUs may run on other pCPUs right now */
+}
+
 /* VTCR_EL2: T0SZ=25 (39-bit IPA), SL0=1 (start at level 1), inner/outer WB, inner shareable,
  * 4 KiB granule, PS from the CPU's physical address range. */
 u64 stage2_vtcr(void)

@@ -144,4 +144,11 @@ int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
     return r;
 }
 
+void vm_arch_unmap(struct vm *vm, gpa_t gpa, u64 size)
+{
+    pt_unmap(&vm->arch.g, gpa.val, size);
+    __asm__ volatile("fence rw, rw" ::: "memory");
+    flush_vmid(vm); /* its vCPUs may run on other harts right now */
+}
+
 size_t vm_arch_table_pages(const struct vm *vm) { return vm->arch.g.tables; }

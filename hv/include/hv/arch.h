@@ -22,6 +22,8 @@ int vm_arch_init(struct vm *vm);           /* empty stage-2 tables, VMID, arch s
 u64 vm_arch_ipa_limit(void);               /* stage 2 maps guest-physical addresses below this */
 void vm_arch_destroy(struct vm *vm);       /* frees tables, flushes the VMID from the TLBs */
 int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags);
+/* Removes [gpa, gpa+size) from stage 2 and flushes it from every CPU's TLBs. */
+void vm_arch_unmap(struct vm *vm, gpa_t gpa, u64 size);
 /* Takes every mapping away at once (until vm_arch_destroy): a vCPU running without traps
  * faults out at its next access. */
 void vm_arch_revoke(struct vm *vm);

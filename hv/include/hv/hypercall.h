@@ -27,6 +27,7 @@
 #define HC_SHMEM_DOORBELL 0x110 /* (index): raises each peer's doorbell interrupt; returns how many */
 #define HC_SHMEM_BASE 0x111     /* (index): the region's guest-physical address in the caller */
 #define HC_SHMEM_SIZE 0x112     /* (index): its size in bytes */
+#define HC_IVC_DOORBELL 0x113   /* (publisher vm id, key): rings the other members of that IVC channel */
 
 #define HC_OK 0
 #define HC_ENOSYS (-1)

@@ -6,6 +6,7 @@
 #ifndef HV_SHMEM_H
 #define HV_SHMEM_H
 
+#include <arch/spinlock.h>
 #include <hv/vm_config.h>
 #include <lib/addr.h>
 #include <lib/types.h>
@@ -19,8 +20,12 @@ struct shmem_member {
     bool ringable; /* false once the VM starts coming apart: no doorbell reaches it */
 };
 
+#define SHMEM_NAME_MAX 48 /* a config's name (VM_SHMEM_NAME_MAX), or "<publisher id>:<key>" */
+
 struct shmem_region {
-    char name[VM_SHMEM_NAME_MAX]; /* "" for a free table entry */
+    char name[SHMEM_NAME_MAX]; /* "" for a free table entry */
+    bool ivc;                  /* an IVC channel (a namespace of its own), not a config's region */
+    bool unlisted;             /* unpublished: its members keep it, nobody new finds it */
     hpa_t hpa;
     u64 size;
     u32 refs; /* member slots in use */
@@ -47,10 +52,14 @@ enum shmem_err {
     SHMEM_EMEMBER = -4, /* that slot is already a member / slot out of range / bad arguments */
 };
 
-/* Joins slot to region `name`, creating it (zeroed pages) if it does not exist. *out is the
- * region. Nothing changes on error. */
-int shmem_attach(struct shmem_table *t, const char *name, u64 size, u32 slot, void *owner, u32 irq,
+/* Joins slot to the listed region `name` (of the config or IVC namespace), creating it (zeroed
+ * pages) if it does not exist. *out is the region. Nothing changes on error. */
+int shmem_attach(struct shmem_table *t, const char *name, bool ivc, u64 size, u32 slot, void *owner, u32 irq,
                  struct shmem_region **out);
+/* The listed region `name` of that namespace, or NULL. */
+struct shmem_region *shmem_lookup(struct shmem_table *t, const char *name, bool ivc);
+/* Nobody new finds it (its members keep it until they detach). */
+void shmem_unlist(struct shmem_region *r);
 /* No doorbell reaches slot's owner any more (it keeps its reference). */
 void shmem_quiesce(struct shmem_region *r, u32 slot);
 /* Drops slot's reference; the last one frees the pages and the entry. Returns true when freed. */
@@ -72,8 +81,20 @@ void vm_shmem_detach(struct vm *vm);
 /* Hypercalls: ring the peers of the VM's region `index` (its position in shmem_regions);
  * the region's guest address and size. Negative HC_ errors. */
 long vm_shmem_doorbell(struct vm *vm, u64 index);
+/* axvisor's IVC calls (docs/shmem.md), over the VM's IVC window (emu_type 0xA), and the
+ * doorbell of an IVC channel the VM is a member of. */
+long vm_ivc_publish(struct vm *vm, u64 key, u64 base_ptr, u64 size_ptr);
+long vm_ivc_subscribe(struct vm *vm, u64 publisher, u64 key, u64 base_ptr, u64 size_ptr);
+long vm_ivc_unpublish(struct vm *vm, u64 key);
+long vm_ivc_unsubscribe(struct vm *vm, u64 publisher, u64 key);
+long vm_ivc_doorbell(struct vm *vm, u64 publisher, u64 key);
 long vm_shmem_base(struct vm *vm, u64 index);
 long vm_shmem_size(struct vm *vm, u64 index);
+/* Drops the VM's IVC channels (vm_shmem_detach calls it): those it published are unlisted. */
+void vm_ivc_release(struct vm *vm);
+/* The machine's table and the lock over it and every VM's shmem and IVC lists (shmem.c). */
+extern struct shmem_table shmem_global;
+extern spinlock_t shmem_lock;
 /* The shell's listing, one line per region through out. */
 void shmem_list(void (*out)(const char *fmt, ...));
 

@@ -14,6 +14,7 @@
 
 #define VM_MAX 16
 #define VM_MAX_PT_NODES 64
+#define VM_MAX_IVC 8 /* IVC channels a VM holds at once */
 
 enum vm_state {
     VM_CREATED, /* memory and images in place, vCPUs not started */
@@ -80,6 +81,13 @@ struct vm {
     bool mem_revoked;       /* vm_mem_revoke: nothing enters stage 2 any more */
     struct shmem_region *shmem[VM_MAX_SHMEM]; /* its shared regions, as its config lists them */
     u32 shmem_count;
+    struct vm_ivc_map {      /* IVC channels it published or subscribed to (hv/core/ivc.c) */
+        struct shmem_region *region;
+        gpa_t gpa;
+        u64 size, publisher, key;
+        bool published;
+    } ivc[VM_MAX_IVC];
+    u32 ivc_count;
     int pt_nodes[VM_MAX_PT_NODES]; /* host DTB nodes passed through by path (for the guest DTB) */
     u32 pt_node_count;
 };

@@ -50,7 +50,13 @@ struct fdt;
 
 /* How an emu_type is set up: not at all (accepted with a warning), as the VM's console UART
  * (generic), or as part of the interrupt controller the arch creates (vm_arch_setup_devices). */
-enum vm_emu_kind { VM_EMU_NOT_EMULATED, VM_EMU_KIND_CONSOLE, VM_EMU_KIND_IRQCHIP, VM_EMU_KIND_VIRTIO };
+enum vm_emu_kind {
+    VM_EMU_NOT_EMULATED,
+    VM_EMU_KIND_CONSOLE,
+    VM_EMU_KIND_IRQCHIP,
+    VM_EMU_KIND_VIRTIO,
+    VM_EMU_KIND_IVC, /* a window of guest addresses where IVC channels get mapped (docs/shmem.md) */
+};
 struct vm_emu_type {
     u32 code;
     const char *name;

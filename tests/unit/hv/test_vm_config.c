@@ -311,11 +311,11 @@ static void every_field_decodes(void **state)
                       "emu_devices = [\n"
                       "  [\"gicd\", 0x0800_0000, 0x1_0000, 0, 0x21, []],\n"
                       "  [\"con\", 0x0a00_0000, 0x200, 33, 0x2],\n"
-                      "  [\"ivc\", 0x0b00_0000, 0x1000, 34, 0xA, [1, 0x2, 3]],\n"
+                      "  [\"dummy\", 0x0b00_0000, 0x1000, 34, 0x0, [1, 0x2, 3]],\n"
                       "]\n"
                       "passthrough_addresses = [[0x0901_0000, 0x1000]]\n"
                       "excluded_devices = [\"/pl061@9030000\", [\"/fw-cfg@9020000\"]]\n"),
-                 1); /* only the IVC channel warns: the GICv3 distributor and console are emulated */
+                 1); /* only the dummy device warns: the GICv3 distributor and console are emulated */
     assert_int_equal(cfg.id, 0x7fffffffffffffffull);
     assert_int_equal(cfg.vm_type, 2);
     assert_int_equal(cfg.phys_cpu_ids[0], 1);
@@ -344,8 +344,8 @@ static void every_field_decodes(void **state)
     assert_int_equal(cfg.emu_devices[2].cfg_count, 3);
     assert_int_equal(cfg.emu_devices[2].cfg[1], 2);
     assert_int_equal(cfg.emu_devices[2].line, 24);
-    /* The GICv3 distributor and the console are emulated; an IVC channel is accepted with a warning. */
-    EXPECT_WARN("devices.emu_devices[2]", 24, "0xa (IVC channel) is accepted but not emulated yet");
+    /* The GICv3 distributor and the console are emulated; a dummy device is accepted with a warning. */
+    EXPECT_WARN("devices.emu_devices[2]", 24, "0x0 (dummy) is accepted but not emulated yet");
     assert_int_equal(cfg.pt_addresses[0].base.val, 0x09010000);
     assert_int_equal(cfg.pt_addresses[0].length, 0x1000);
     assert_int_equal(cfg.excluded_count, 2);
@@ -1250,6 +1250,29 @@ static void shmem_regions_validated(void **state)
     assert_int_equal(diag.errors, 5);
 }
 
+/* The IVC window (emu_type 0xA) is emulated (no warning): whole pages, one per VM, and its
+ * doorbell interrupt follows the shared regions' rules. */
+static void ivc_window_validated(void **state)
+{
+    (void)state;
+    int rc = load(MINIMAL "[devices]\n"
+                          "interrupt_mode = \"emu\"\n"
+                          "emu_devices = [[\"ivc\", 0x5000_0000, 0x10_0000, 50, 0xA, []]]\n");
+    EXPECT_CLEAN(rc, 0);
+    EXPECT_CLEAN(validate(), 0);
+    reset(NULL);
+    rc = load(MINIMAL "[devices]\n"
+                      "interrupt_mode = \"emu\"\n"
+                      "emu_devices = [[\"ivc\", 0x5000_0800, 0x1000, 20, 0xA, []],\n"
+                      "  [\"ivc2\", 0x6000_0000, 0x1000, 0, 0xA, []]]\n");
+    EXPECT_CLEAN(rc, 0);
+    assert_int_equal(validate(), -1);
+    EXPECT_ERROR("devices.emu_devices[0]", 12, "an IVC window must be whole 4 KiB pages: base_gpa 0x50000800");
+    EXPECT_ERROR("devices.emu_devices[0]", 12, "irq_id 20: a doorbell needs a shared interrupt line");
+    EXPECT_ERROR("devices.emu_devices[1]", 13, "one IVC window (emu_type 0xA) per VM");
+    assert_int_equal(diag.errors, 3);
+}
+
 static void set_shmem_size_mismatch(void **state)
 {
     (void)state;
@@ -1368,6 +1391,7 @@ int main(void)
         cmocka_unit_test_setup(shmem_regions_bad_entries, reset),
         cmocka_unit_test_setup(shmem_regions_validated, reset),
         cmocka_unit_test_setup(set_shmem_size_mismatch, reset),
+        cmocka_unit_test_setup(ivc_window_validated, reset),
         cmocka_unit_test_setup(affinity_default, reset),
         cmocka_unit_test_setup(affinity_from_ids, reset),
         cmocka_unit_test_setup(affinity_sets_win, reset),
