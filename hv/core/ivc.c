@@ -72,13 +72,13 @@ static long join(struct vm *vm, const struct vm_ivc_map *want, u64 *base_out, u6
     if (!gpa_val)
         return HC_EINVAL; /* the window is full */
     struct shmem_region *r;
-    if (shmem_attach(&shmem_global, name, true, want->size, vm->index, vm, w->irq, &r) != SHMEM_OK)
+    if (shmem_attach(shmem_table_get(), name, true, want->size, vm->index, vm, w->irq, &r) != SHMEM_OK)
         return HC_EINVAL;
     spin_lock(&vm->mm_lock);
     int mapped = vm_arch_map(vm, gpa(gpa_val), r->hpa, want->size, S2_READ | S2_WRITE);
     spin_unlock(&vm->mm_lock);
     if (mapped != 0) {
-        shmem_detach(&shmem_global, r, vm->index);
+        shmem_detach(shmem_table_get(), r, vm->index);
         return HC_EINVAL;
     }
     struct vm_ivc_map *m = &vm->ivc[vm->ivc_count++];
@@ -103,7 +103,7 @@ static void leave(struct vm *vm, struct vm_ivc_map *m, bool unmap)
         vm_arch_unmap(vm, m->gpa, m->size);
         spin_unlock(&vm->mm_lock);
     }
-    bool freed = shmem_detach(&shmem_global, m->region, vm->index);
+    bool freed = shmem_detach(shmem_table_get(), m->region, vm->index);
     LOG_AT(LOG_INFO, (long)vm->id, "ivc channel %llu:%llx %s%s", (unsigned long long)m->publisher,
            (unsigned long long)m->key, m->published ? "unpublished" : "unsubscribed",
            freed ? ", last user gone: freed" : "");
@@ -135,7 +135,7 @@ long vm_ivc_publish(struct vm *vm, u64 key, u64 base_ptr, u64 size_ptr)
     channel_name(name, vm->id, key);
     u64 b, s;
     spin_lock(&shmem_lock);
-    long r = shmem_lookup(&shmem_global, name, true) ? HC_EINVAL : join(vm, &m, &b, &s); /* published already */
+    long r = shmem_lookup(shmem_table_get(), name, true) ? HC_EINVAL : join(vm, &m, &b, &s); /* published already */
     spin_unlock(&shmem_lock);
     if (r == HC_OK) {
         *base = b;
@@ -156,7 +156,7 @@ long vm_ivc_subscribe(struct vm *vm, u64 publisher, u64 key, u64 base_ptr, u64 s
     u64 b, s;
     long r = HC_EINVAL;
     spin_lock(&shmem_lock);
-    const struct shmem_region *ch = shmem_lookup(&shmem_global, name, true);
+    const struct shmem_region *ch = shmem_lookup(shmem_table_get(), name, true);
     if (ch && !find_map(vm, publisher, key, false)) {
         struct vm_ivc_map m = {.size = ch->size, .publisher = publisher, .key = key};
         r = join(vm, &m, &b, &s);

@@ -32,9 +32,16 @@ static void pages_free(hpa_t base, u64 size)
 }
 
 static const struct shmem_ops page_ops = {pages_alloc, pages_free};
-struct shmem_table shmem_global = {.ops = &page_ops};
+static struct shmem_table shmem_global; /* zero-initialised: in .bss, not in the image (5 KiB) */
 spinlock_t shmem_lock = SPINLOCK_INIT;
-#define table shmem_global
+
+struct shmem_table *shmem_table_get(void)
+{
+    shmem_global.ops = &page_ops;
+    return &shmem_global;
+}
+
+#define table (*shmem_table_get())
 
 int vm_shmem_attach(struct vm *vm, struct diag *d)
 {

@@ -93,7 +93,7 @@ long vm_shmem_size(struct vm *vm, u64 index);
 /* Drops the VM's IVC channels (vm_shmem_detach calls it): those it published are unlisted. */
 void vm_ivc_release(struct vm *vm);
 /* The machine's table and the lock over it and every VM's shmem and IVC lists (shmem.c). */
-extern struct shmem_table shmem_global;
+struct shmem_table *shmem_table_get(void);
 extern spinlock_t shmem_lock;
 /* The shell's listing, one line per region through out. */
 void shmem_list(void (*out)(const char *fmt, ...));
