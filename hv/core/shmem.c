@@ -86,7 +86,6 @@ void vm_shmem_quiesce(struct vm *vm)
 
 void vm_shmem_detach(struct vm *vm)
 {
-    vm_ivc_release(vm);
     for (u32 i = 0; i < vm->shmem_count; i++) {
         struct shmem_region *r = vm->shmem[i];
         char name[SHMEM_NAME_MAX];

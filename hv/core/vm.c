@@ -365,6 +365,7 @@ void vm_release(struct vm *vm)
     }
     vm_arch_destroy(vm);
     vm_mem_release(vm); /* what it touched is scrubbed */
+    vm_ivc_release(vm);  /* its IVC channels, as if unpublished or unsubscribed */
     vm_shmem_detach(vm); /* a shared region goes with its last user */
     dev_release_all(vm); /* reserved ranges and devices may go to another VM now, scrubbed */
     for (int space = 0; space < 2; space++) {

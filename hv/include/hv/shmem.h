@@ -90,7 +90,7 @@ long vm_ivc_unsubscribe(struct vm *vm, u64 publisher, u64 key);
 long vm_ivc_doorbell(struct vm *vm, u64 publisher, u64 key);
 long vm_shmem_base(struct vm *vm, u64 index);
 long vm_shmem_size(struct vm *vm, u64 index);
-/* Drops the VM's IVC channels (vm_shmem_detach calls it): those it published are unlisted. */
+/* After its stage 2 is gone: drops the VM's IVC channels; those it published are unlisted. */
 void vm_ivc_release(struct vm *vm);
 /* The machine's table and the lock over it and every VM's shmem and IVC lists (shmem.c). */
 struct shmem_table *shmem_table_get(void);
