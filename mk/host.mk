@@ -28,7 +28,7 @@ include $(sort $(wildcard tests/unit/*/*.mk tests/unit/*/arch/*/*.mk))
 include $(sort $(wildcard tests/fuzz/*.mk tests/fuzz/arch/*/*.mk))
 
 HOST_OUT := $(BUILD)/host
-HOST_HEADERS := $(wildcard lib/include/lib/*.h base/include/base/*.h base/include/drivers/*.h hv/include/hv/*.h \
+HOST_HEADERS := $(wildcard lib/include/lib/*.h base/include/base/*.h base/include/drivers/*.h hv/include/hv/*.h hv/arch/*/include/arch/*.h \
   tests/unit/hostarch/arch/*.h)
 UNIT_BINS := $(addprefix $(HOST_OUT)/unit/,$(UNIT_TESTS))
 FUZZ_BINS := $(addprefix $(HOST_OUT)/fuzz/,$(FUZZERS))

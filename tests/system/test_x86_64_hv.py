@@ -1,0 +1,67 @@
+"""The hypervisor on x86_64 (issue 15, first step): AMD SVM under QEMU's TCG (`-cpu EPYC`) with
+nested paging, multiboot guests entered in flat 32-bit protected mode, an emulated 16550 per VM
+on port 0x3f8 feeding the VM's console, the ACPI power-off port, CPUID's hypervisor leaf, and the
+hostile cases: a guest reading outside its memory (nested page fault, the instruction fetched
+through the guest's paging and decoded in software) and a triple-faulting guest, each ended alone
+with a report while the hypervisor and another VM live on."""
+import re
+
+from cvisor import Machine, build_image, run_to_completion
+
+ARCH = "x86_64"
+HELLO = "configs/vms/hello-x86_64.toml"
+ECHO = "configs/vms/echo-x86_64.toml"
+MEMPROBE = "configs/vms/memprobe-x86_64.toml"
+TRIPLE = "configs/vms/triple-x86_64.toml"
+
+
+def test_hello_guest_runs_under_svm():
+    out = run_to_completion("x86-hello", [HELLO], smp=1, timeout=60, arch=ARCH)
+    # SVM on the pCPU, as TCG has it: nested paging, no next-RIP saving.
+    assert "svm: revision 1, 16 ASIDs, nested paging, next-RIP saving absent" in out, out
+    assert "vm1 'hello': 1 vCPU on pCPU 0, 16 MiB RAM, kernel 'hello.bin'" in out
+    # Multiboot entry: EBX = the information, in the last page of the 16 MiB of RAM; EAX = magic.
+    assert "[vm1] hello: running in vm1 on vcpu0, EBX=0xfff000" in out
+    assert ('[vm1] hello: multiboot magic 0x2badb002, CPUID hypervisor bit 1, leaf 0x40000000 "cvisorcvisor" '
+            "up to 0x40000010, unknown hypercall -> -1") in out
+    # The memory map: the RAM less the information's page, which is reserved.
+    assert "[vm1] hello: memory map: [0, 0xfff000) type 1" in out
+    assert "[vm1] hello: memory map: [0xfff000, 0x1000000) type 2" in out
+    # The emulated 16550 (port I/O exits, next RIP from EXITINFO2) prints straight to the console.
+    assert re.search(r"(?m)^hello: vm1 writes straight to its 16550\r?$", out), out
+    # The TSC frequency from the hypervisor leaf is the one the base measured.
+    tsc_mhz = float(re.search(r"timer: TSC (\d+\.\d+) MHz", out).group(1))
+    guest_hz = int(re.search(r"hello: counter runs at (\d+) Hz", out).group(1))
+    assert abs(guest_hz / 1e6 - tsc_mhz) < 0.01 * tsc_mhz, (guest_hz, tsc_mhz)
+    # Power-off through PM1a control ends the VM as a shutdown, and cvisor with it.
+    assert "vm1 'hello' ended: shutdown (ACPI power-off (PM1a control 0x2000) from vcpu0)" in out
+    assert "cvisor: powering off" in out
+
+
+def test_hostile_guests_end_alone_while_another_vm_serves_its_console():
+    """memprobe reads guest-physical 16 MiB (outside its RAM), triple triple-faults; both are on
+    pCPU 1 and end with a report each; echo on pCPU 0 then still answers console input through
+    its emulated 16550, and powers off when told."""
+    image, _ = build_image("x86-hostile", [ECHO, MEMPROBE, TRIPLE], arch=ARCH)
+    m = Machine(image, "x86-hostile", smp=2, timeout=60, arch=ARCH)
+    try:
+        m.expect(r"vm3 'memprobe' ended: fault \(vcpu0: read at guest-physical 0x1000000 outside its memory, "
+                 r"pc 0x[0-9a-f]+\)", timeout=40)
+        m.expect(r"vm4 'triple' ended: fault \(vcpu0: triple fault: the guest's CPU shut down, pc 0x[0-9a-f]+\)",
+                 timeout=40)
+        # (echo's first prompt may have come before either end)
+        m.send("svm works\r")
+        m.expect(r"SVM WORKS", timeout=20)
+        m.expect(r"echo> ", timeout=20)
+        m.send("exit\r")
+        m.expect(r"vm2 'echo' ended: shutdown \(ACPI power-off", timeout=20)
+        assert m.wait_exit(30) == 0
+        out = m.text()
+    finally:
+        m.close()
+    assert "vcpu0: read of 8 bytes at guest-physical 0x1000000, outside the VM's memory" in out
+    assert "[vm3] memprobe: reading guest-physical 0x1000000, outside my memory" in out
+    assert "[vm4] triple: loading an empty IDT and executing ud2" in out
+    assert "UNREACHABLE" not in out
+    # The summary: each VM's own end.
+    assert re.search(r"vm2 'echo': shutdown .*\s+.*vm3 'memprobe': fault .*\s+.*vm4 'triple': fault", out), out
