@@ -5,6 +5,6 @@
 # hostile probes, the virtio-mmio probe, and benchmark) are not built here; triple faults on purpose.
 GUEST_BASE := 0x200000
 GUEST_ARCH_CFLAGS := -mgeneral-regs-only -mno-red-zone -fno-pie
-GUEST_ARCH_RT := guests/rt/x86_64/start.S guests/rt/x86_64/rt_arch.c lib/src/multiboot.c
-GUESTS_ARCH := triple
+GUEST_ARCH_RT := guests/rt/x86_64/start.S guests/rt/x86_64/rt_arch.c
+GUESTS_ARCH := triple mmioprobe
 GUESTS_NOT_PORTED := smp ticker bench hostile vhostile
