@@ -91,3 +91,18 @@ def test_mmio_instructions_are_decoded_and_completed_as_the_cpu_would():
     assert "[vm5] mmioprobe: 255 probes of [16 MiB, 4 GiB): 0 not all ones" in out
     assert "[vm5] mmioprobe: done, 0 wrong" in out
     assert "vm5 'mmioprobe' ended: shutdown (ACPI power-off" in out
+
+
+TICKER = "configs/vms/ticker-x86_64.toml"
+
+
+def test_two_vms_time_share_one_pcpu():
+    """hello and ticker are both on pCPU 0 of a 1-CPU machine: the scheduler's time slice (the
+    host's local APIC timer) ends ticker's run with an INTR exit, so hello runs and finishes
+    while ticker still ticks; ticker's 100 ms delays are measured with its TSC, whose frequency it
+    reads from cvisor's CPUID leaf."""
+    out = run_to_completion("x86-share-pcpu", [TICKER, HELLO], smp=1, timeout=90, arch=ARCH)
+    assert "1 pCPUs" in out
+    assert "vm1 'hello' ended: shutdown" in out
+    assert "ticker(vm4): tick 20" in out and "vm4 'ticker' ended: shutdown" in out
+    assert out.index("'hello' ended") < out.index("ticker(vm4): tick 20")
