@@ -143,3 +143,24 @@ def test_vm_stop_start_twenty_times_frees_everything():
         m.expect(r"vm2 'echo': \d+ exits")
     finally:
         m.close()
+
+
+APICTIMER = "configs/vms/apictimer-x86_64.toml"
+
+
+def test_virtual_local_apic_timer_ipi_and_tpr():
+    """interrupt_mode = "emu": apictimer programs its virtual local APIC through MMIO (every
+    access decoded in software) and takes interrupts through injection: a self-IPI, 20 periodic
+    timer ticks waited for with HLT (the vCPU halts until its timer, checked against the host
+    counter, fires), one one-shot tick and no more, a vector held back by the TPR until it is
+    lowered. ticker shares the pCPU: the timer keeps time while the vCPU is switched out."""
+    out = run_to_completion("x86-apictimer", [APICTIMER, TICKER], smp=1, timeout=90, arch=ARCH)
+    assert "[vm6] apictimer: CPUID APIC bit 1, APIC id 0, version 0x50014, timer 62500 kHz" in out
+    assert "[vm6] apictimer: self-IPI taken 1 time(s)" in out
+    assert "[vm6] apictimer: current count runs down: yes (initial 39062)" in out
+    ms = int(re.search(r"\[vm6\] apictimer: 20 periodic ticks in (\d+) ms", out).group(1))
+    assert 190 <= ms <= 2000, out  # 10 ms periods: never early
+    assert "[vm6] apictimer: one-shot fired, ticks now 21" in out
+    assert "[vm6] apictimer: with TPR 0x40 vector 0x31 waits (1 taken), then is taken (2)" in out
+    assert "vm6 'apictimer' ended: shutdown (ACPI power-off" in out
+    assert "ticker(vm4): tick 20" in out and "vm4 'ticker' ended: shutdown" in out

@@ -18,6 +18,12 @@ u64 svm_enter(u64 vmcb_pa, u64 *gpr, u64 host_vmcb_pa); /* svm_entry.S */
 
 /* Intercepts beyond <arch/svm.h>'s (APM vol. 2, appendix B, table B-1). */
 #define SVM_INTERCEPT_INVLPGA (1u << 26)
+#define SVM_INTERCEPT_VINTR (1u << 4)
+#define SVM_EXIT_VINTR 0x64
+#define VMCB_INT_SHADOW 0x068
+#define VINTR_V_IRQ (1u << 8)
+#define VINTR_V_IGN_TPR (1u << 20)
+#define RFLAGS_IF_BIT (1ull << 9)
 #define SVM_INTERCEPT2_VMLOAD (1u << 2)
 #define SVM_INTERCEPT2_VMSAVE (1u << 3)
 #define SVM_INTERCEPT2_STGI (1u << 4)
@@ -180,6 +186,9 @@ static void svm_run_vcpu(struct vcpu *v, bool flush, struct x86_exit *e)
     case SVM_EXIT_NMI:
         e->kind = X86_EXIT_INTR;
         break;
+    case SVM_EXIT_VINTR:
+        e->kind = X86_EXIT_IRQ_WINDOW;
+        break;
     case SVM_EXIT_CPUID:
         e->kind = X86_EXIT_CPUID;
         break;
@@ -238,6 +247,7 @@ static const u16 state_offset[X86_STATE_COUNT] = {
     [X86_LSTAR] = VMCB_LSTAR, [X86_CSTAR] = VMCB_CSTAR, [X86_SFMASK] = VMCB_SFMASK,
     [X86_SYSENTER_CS] = VMCB_SYSENTER_CS, [X86_SYSENTER_ESP] = VMCB_SYSENTER_ESP,
     [X86_SYSENTER_EIP] = VMCB_SYSENTER_EIP, [X86_TSC_OFFSET] = VMCB_TSC_OFFSET,
+    [X86_INT_SHADOW] = VMCB_INT_SHADOW,
 };
 
 static u64 svm_get(struct vcpu *v, enum x86_state r) { return vmcb_read(v->arch.vmcb, state_offset[r]); }
@@ -273,6 +283,35 @@ static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 
     vmcb_write(v->arch.vmcb, VMCB_EVENTINJ, ev | ((u64)error << 32));
 }
 
+static bool svm_can_inject_irq(struct vcpu *v)
+{
+    void *vmcb = v->arch.vmcb;
+    return (vmcb_read(vmcb, VMCB_RFLAGS) & RFLAGS_IF_BIT) && !(vmcb_read(vmcb, VMCB_INT_SHADOW) & 1) &&
+           !(vmcb_read(vmcb, VMCB_EVENTINJ) & EVENTINJ_VALID);
+}
+
+static void svm_inject_irq(struct vcpu *v, u8 vector)
+{
+    vmcb_write(v->arch.vmcb, VMCB_EVENTINJ, vector | EVENTINJ_VALID); /* type 0: external interrupt */
+}
+
+/* A virtual interrupt request (V_IRQ, priority ignored) with the VINTR intercept: the CPU exits
+ * as soon as the guest would take it (IF set, no shadow). */
+static void svm_irq_window(struct vcpu *v, bool on)
+{
+    void *vmcb = v->arch.vmcb;
+    u32 vintr = vmcb_read32(vmcb, VMCB_VINTR), misc1 = vmcb_read32(vmcb, VMCB_INTERCEPT_MISC1);
+    if (on) {
+        vintr |= VINTR_V_IRQ | VINTR_V_IGN_TPR;
+        misc1 |= SVM_INTERCEPT_VINTR;
+    } else {
+        vintr &= ~(VINTR_V_IRQ | VINTR_V_IGN_TPR);
+        misc1 &= ~SVM_INTERCEPT_VINTR;
+    }
+    vmcb_write32(vmcb, VMCB_VINTR, vintr);
+    vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, misc1);
+}
+
 const struct x86_vendor svm_vendor = {
     .name = "AMD SVM",
     .cpu_init = svm_cpu_init,
@@ -286,4 +325,7 @@ const struct x86_vendor svm_vendor = {
     .gpr_set = svm_gpr_set,
     .code_mode = svm_code_mode,
     .inject_exception = svm_inject_exception,
+    .can_inject_irq = svm_can_inject_irq,
+    .inject_irq = svm_inject_irq,
+    .irq_window = svm_irq_window,
 };

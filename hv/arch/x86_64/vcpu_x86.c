@@ -9,6 +9,7 @@
 #include <arch/cpu.h>
 #include <arch/guest_walk.h>
 #include <arch/insn_decode.h>
+#include <arch/vlapic.h>
 #include <arch/x86.h>
 #include <arch/x86_vendor.h>
 #include <base/log.h>
@@ -39,7 +40,13 @@ static struct vcpu *last_vcpu[MAX_CPUS];
 
 static u64 rget(struct vcpu *v, unsigned r) { return x86_vendor->gpr_get(v, r); }
 static void rset(struct vcpu *v, unsigned r, u64 val) { x86_vendor->gpr_set(v, r, val); }
-static void skip(struct vcpu *v, u64 len) { x86_vendor->set(v, X86_RIP, x86_vendor->get(v, X86_RIP) + len); }
+/* Completes an emulated instruction: RIP past it, and the interrupt shadow of a STI or MOV SS
+ * before it over (it covered this instruction; STI; HLT must take the interrupt after HLT). */
+static void skip(struct vcpu *v, u64 len)
+{
+    x86_vendor->set(v, X86_RIP, x86_vendor->get(v, X86_RIP) + len);
+    x86_vendor->set(v, X86_INT_SHADOW, 0);
+}
 
 void hv_arch_cpu_init(void)
 {
@@ -72,6 +79,7 @@ void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
         return;
     x86_vendor->vcpu_reset(v, entry.val);
     rset(v, X86_RAX, arg);
+    vlapic_reset(v);
 }
 
 void vcpu_arch_load(struct vcpu *v) { (void)v; }
@@ -86,7 +94,7 @@ u64 vcpu_arch_pc(const struct vcpu *v) { return v->arch.vmcb ? x86_vendor->get((
 
 void vcpu_arch_set_return(struct vcpu *v, u64 value) { rset(v, X86_RAX, value); }
 
-u64 vcpu_arch_timer_poll(struct vcpu *v, u64 now) { return (void)v, (void)now, 0; }
+u64 vcpu_arch_timer_poll(struct vcpu *v, u64 now) { return v->vm->arch.lapic ? vlapic_timer_poll(v, now) : 0; }
 
 void vcpu_arch_complete_mmio_read(struct vcpu *v, u64 value)
 {
@@ -140,6 +148,7 @@ static void emulate_cpuid(struct vcpu *v)
         memcpy(&r.edx, "isor", 4);
     } else if (leaf == CPUID_HV_FREQ) {
         r.eax = (u32)(timer_freq() / 1000);
+        r.ebx = v->vm->arch.lapic ? (u32)(VLAPIC_TIMER_HZ / 1000) : 0;
     } else if ((leaf >> 28) != 4 && leaf != 0xd && leaf != 0x8000000a) {
         /* The host's, less what the guest does not get: nested SVM, VMX, MONITOR, XSAVE (XCR0
          * is the host's), x2APIC, TSC-deadline, and the local APIC and MTRRs, which it has no
@@ -148,7 +157,7 @@ static void emulate_cpuid(struct vcpu *v)
         if (leaf == 1) {
             r.ecx &= ~((1u << 3) | (1u << 5) | (1u << 21) | (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28));
             r.ecx |= 1u << 31; /* running under a hypervisor */
-            r.edx &= ~((1u << 9) | (1u << 12));
+            r.edx &= ~((v->vm->arch.lapic ? 0 : (1u << 9)) | (1u << 12)); /* APIC only with a virtual one */
             r.ebx = (r.ebx & 0x0000ffffu) | (1u << 16) | ((u32)v->hwid << 24);
         } else if (leaf == 7 && sub == 0) {
             r.ebx &= ~((1u << 5) | (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31)); /* AVX2, AVX-512 */
@@ -200,6 +209,8 @@ static bool emulate_rdmsr(struct vcpu *v, u32 msr, u64 *val)
     enum x86_state s;
     if (msr == MSR_EFER)
         *val = x86_vendor->get(v, X86_EFER) & (EFER_GUEST_BITS | EFER_LMA);
+    else if (msr == MSR_APIC_BASE && v->vm->arch.lapic) /* enabled, at its xAPIC address; vCPU 0 boots */
+        *val = VLAPIC_BASE | (1u << 11) | (v->id == 0 ? 1u << 8 : 0);
     else if (msr == MSR_TSC)
         *val = rdtsc() + x86_vendor->get(v, X86_TSC_OFFSET);
     else if (msr_state(msr, &s))
@@ -221,6 +232,9 @@ static bool emulate_wrmsr(struct vcpu *v, u32 msr, u64 val)
         v->arch.efer = val & EFER_GUEST_BITS;
     } else if (msr == MSR_TSC) {
         x86_vendor->set(v, X86_TSC_OFFSET, val - rdtsc());
+    } else if (msr == MSR_APIC_BASE && v->vm->arch.lapic) {
+        if ((val & ~0x900ull) != VLAPIC_BASE)
+            return false; /* moving or disabling it, or x2APIC mode: not offered */
     } else if (msr_state(msr, &s)) {
         if ((s == X86_FS_BASE || s == X86_GS_BASE || s == X86_KERNEL_GS_BASE || s == X86_LSTAR || s == X86_CSTAR ||
              s == X86_SYSENTER_ESP || s == X86_SYSENTER_EIP) && !canonical(val))
@@ -344,6 +358,7 @@ static void handle_io(struct vcpu *v, const struct x86_exit *e, struct vcpu_exit
         return;
     }
     x86_vendor->set(v, X86_RIP, e->io.next_rip);
+    x86_vendor->set(v, X86_INT_SHADOW, 0);
     exit->reason = VCPU_EXIT_PIO;
     exit->pio.port = e->io.port;
     exit->pio.width = e->io.width;
@@ -373,6 +388,9 @@ void vcpu_arch_run(struct vcpu *v, struct vcpu_exit *exit)
     switch (e.kind) {
     case X86_EXIT_INTR:
         exit->reason = VCPU_EXIT_IRQ;
+        break;
+    case X86_EXIT_IRQ_WINDOW: /* the run loop's pre-entry hook injects it */
+        x86_vendor->irq_window(v, false);
         break;
     case X86_EXIT_CPUID:
         emulate_cpuid(v);

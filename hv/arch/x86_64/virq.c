@@ -1,13 +1,52 @@
-/* The virtual-interrupt seam (<hv/virq.h>) on x86_64, first step: no virtual interrupt
- * controller yet (no virtual local APIC, I/O APIC or 8259; configs with interrupt_mode "emu" or
- * "passthrough" are refused by vm_arch_config_check). Device lines go nowhere, nothing is ever
- * pending; the arch devices a VM gets are the ACPI power-off port (vpower.c). */
+/* The virtual-interrupt seam (<hv/virq.h>) on x86_64: the virtual local APIC of each vCPU
+ * (vlapic.c) for a VM with interrupt_mode = "emu", delivered through the vendor's injection.
+ * No virtual I/O APIC or 8259 yet: a device's line (the 16550's) goes nowhere; interrupts come
+ * from the local APIC's own sources (its timer, self-IPIs). */
+#include <arch/vlapic.h>
+#include <arch/x86_vendor.h>
 #include <hv/virq.h>
 
 void virq_set_level(struct vm *vm, struct vcpu *vcpu, u32 irq, bool level) { (void)vm, (void)vcpu, (void)irq, (void)level; }
-void virq_raise(struct vm *vm, struct vcpu *vcpu, u32 irq) { (void)vm, (void)vcpu, (void)irq; }
+
+/* irq: the vector, on vcpu (vCPU 0 when NULL). */
+void virq_raise(struct vm *vm, struct vcpu *vcpu, u32 irq)
+{
+    if (!vm->arch.lapic || irq > 0xff || (!vcpu && !vm->vcpu_count))
+        return;
+    vlapic_raise(vcpu ? vcpu : vm->vcpus[0], (u8)irq);
+}
+
 void virq_give_host_irq(struct vm *vm, u32 host_irq, bool edge) { (void)vm, (void)host_irq, (void)edge; }
-bool virq_pending(struct vcpu *vcpu) { return (void)vcpu, false; }
-bool vcpu_arch_halt_unless_pending(struct vcpu *vcpu) { return (void)vcpu, false; }
-u64 virq_injected(const struct vm *vm) { return (void)vm, 0; }
+
+bool virq_pending(struct vcpu *vcpu) { return vcpu->vm->arch.lapic && vlapic_deliverable(vcpu) >= 0; }
+
+/* HLT: halted first, then checked, so that a vector raised meanwhile (vlapic_raise sets IRR,
+ * then wakes a halted vCPU) is never missed. */
+bool vcpu_arch_halt_unless_pending(struct vcpu *vcpu)
+{
+    __atomic_store_n(&vcpu->state, VCPU_HALTED, __ATOMIC_SEQ_CST);
+    if (vlapic_deliverable(vcpu) >= 0) {
+        __atomic_store_n(&vcpu->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
+        return false;
+    }
+    return true;
+}
+
+u64 virq_injected(const struct vm *vm) { return vm->arch.injected; }
+
 void virq_release(struct vm *vm) { (void)vm; }
+
+void x86_virq_deliver(struct vcpu *v)
+{
+    int vec = vlapic_deliverable(v);
+    if (vec < 0) {
+        x86_vendor->irq_window(v, false);
+    } else if (x86_vendor->can_inject_irq(v)) {
+        x86_vendor->inject_irq(v, (u8)vec);
+        vlapic_accept(v, (u8)vec);
+        __atomic_add_fetch(&v->vm->arch.injected, 1, __ATOMIC_RELAXED);
+        x86_vendor->irq_window(v, false);
+    } else {
+        x86_vendor->irq_window(v, true); /* exit as soon as the guest can take it */
+    }
+}

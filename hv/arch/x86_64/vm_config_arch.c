@@ -16,10 +16,10 @@ int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *h
 {
     (void)h;
     unsigned errors = d->errors;
-    if (c->irq_mode != VM_IRQ_NONE)
+    if (c->irq_mode == VM_IRQ_PASSTHROUGH)
         diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
-                   "x86_64 VMs have no virtual interrupt controller yet (no virtual local APIC or I/O APIC); "
-                   "use \"no_irq\"");
+                   "\"passthrough\" is not offered on x86_64 yet; use \"emu\" (a virtual local APIC) or "
+                   "\"no_irq\"");
     if (c->cpu_num > 1)
         diag_error(d, c->file, c->cpu_num_line, "base.cpu_num",
                    "x86_64 VMs have one vCPU for now (secondary vCPUs start by INIT/SIPI through a virtual "

@@ -1,8 +1,10 @@
 /* The ACPI power-off port every x86 VM gets: PM1a control at I/O port 0x604, as on QEMU's q35
  * (where NimbOS, ArceOS and cvisor's test guests write SLP_TYP | SLP_EN = 0x2000 to power off).
- * A write with SLP_EN set ends the VM as a shutdown; reads return 0. */
+ * A write with SLP_EN set ends the VM as a shutdown; reads return 0. vm_arch_setup_devices adds
+ * it, and the virtual local APICs for interrupt_mode = "emu" (vlapic.c). */
 #include <base/log.h>
 #include <base/mm.h>
+#include <arch/vlapic.h>
 #include <hv/virq.h>
 #include <hv/vm.h>
 
@@ -39,5 +41,6 @@ int vm_arch_setup_devices(struct vm *vm, struct diag *d)
     *dev = (struct vdev){.name = "acpi-pm1a", .space = VDEV_SPACE_PIO, .base = gpa(PM1A_CNT_PORT), .size = 2,
                          .ops = &pm_ops};
     vm_add_vdev(vm, dev);
-    return 0;
+    vm->arch.lapic = false;
+    return vm->config->irq_mode == VM_IRQ_EMULATED ? vlapic_create(vm, d) : 0;
 }

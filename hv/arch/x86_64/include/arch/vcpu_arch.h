@@ -4,6 +4,7 @@
 #define ARCH_VCPU_ARCH_H
 
 #include <arch/insn_decode.h>
+#include <arch/vlapic.h>
 #include <lib/types.h>
 
 /* General registers in the encoding's order (0 RAX .. 15 R15). On SVM, RAX and RSP live in the
@@ -25,6 +26,7 @@ struct vcpu_arch {
     struct x86_mmio_insn mmio; /* the pending load's decoded instruction */
     u8 pio_width;
     u64 fault_rip;          /* RIP of the instruction of the last MMIO exit */
+    struct vlapic lapic;    /* its virtual local APIC (interrupt_mode = "emu") */
 };
 
 #endif

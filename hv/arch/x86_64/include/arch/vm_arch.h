@@ -15,6 +15,8 @@ struct vm_arch {
     u32 revoked;                 /* vm_arch_revoke: generation the vCPUs compare before entering */
     void *revoked_root;          /* ... the root's entries, put back before freeing */
     void *vmcb[VM_MAX_VCPUS]; /* per vCPU, a page each (SVM's VMCB), kept across restarts */
+    bool lapic;                  /* virtual local APICs (interrupt_mode = "emu") */
+    u64 injected;                /* interrupts delivered to its vCPUs */
 };
 
 #endif

@@ -14,6 +14,7 @@ struct vcpu;
 
 enum x86_exit_kind {
     X86_EXIT_INTR,      /* a host interrupt (or NMI) is pending */
+    X86_EXIT_IRQ_WINDOW, /* the guest can take an interrupt now (asked by irq_window) */
     X86_EXIT_CPUID,
     X86_EXIT_RDMSR,
     X86_EXIT_WRMSR,
@@ -48,7 +49,7 @@ struct x86_exit {
 /* Registers of the guest the generic part reads and writes besides the general ones. */
 enum x86_state { X86_RIP, X86_RFLAGS, X86_CR0, X86_CR3, X86_CR4, X86_EFER, X86_PAT, X86_FS_BASE, X86_GS_BASE,
                  X86_KERNEL_GS_BASE, X86_STAR, X86_LSTAR, X86_CSTAR, X86_SFMASK, X86_SYSENTER_CS,
-                 X86_SYSENTER_ESP, X86_SYSENTER_EIP, X86_TSC_OFFSET, X86_STATE_COUNT };
+                 X86_SYSENTER_ESP, X86_SYSENTER_EIP, X86_TSC_OFFSET, X86_INT_SHADOW, X86_STATE_COUNT };
 
 struct x86_vendor {
     const char *name;
@@ -72,6 +73,11 @@ struct x86_vendor {
     void (*code_mode)(struct vcpu *vcpu, bool *long64, bool *default32, u64 *cs_base);
     /* Delivers an exception to the guest at its next entry. */
     void (*inject_exception)(struct vcpu *vcpu, u8 vector, bool has_error, u32 error);
+    /* External interrupts: whether the guest can take one at the next entry (IF set, no
+     * interrupt shadow, no event already being injected); inject one; exit when it can. */
+    bool (*can_inject_irq)(struct vcpu *vcpu);
+    void (*inject_irq)(struct vcpu *vcpu, u8 vector);
+    void (*irq_window)(struct vcpu *vcpu, bool on);
 };
 
 /* The vendor found on this machine (set by hv_arch_cpu_init), and SVM's. */
