@@ -164,3 +164,24 @@ def test_virtual_local_apic_timer_ipi_and_tpr():
     assert "[vm6] apictimer: with TPR 0x40 vector 0x31 waits (1 taken), then is taken (2)" in out
     assert "vm6 'apictimer' ended: shutdown (ACPI power-off" in out
     assert "ticker(vm4): tick 20" in out and "vm4 'ticker' ended: shutdown" in out
+
+
+X86HOSTILE = "configs/vms/x86hostile-x86_64.toml"
+
+
+def test_hostile_guest_gets_ud_gp_and_is_ended_alone():
+    """x86hostile on pCPU 1: every SVM instruction (host-physical addresses, the host's GIF),
+    MONITOR/MWAIT and XSETBV give it #UD; the host save area's MSR, VM_CR, EFER.SVME, a
+    non-canonical GS base, moving the APIC or x2APIC mode and an MSR it has not give #GP; its own
+    FS/GS bases survive exits (swapped by VMLOAD/VMSAVE around VMRUN); every register of its
+    virtual local APIC takes all ones; a 1-byte APIC read is refused and ends the VM with a
+    report, while ticker on pCPU 0 runs to its end."""
+    out = run_to_completion("x86-hostile-insn", [X86HOSTILE, TICKER], smp=2, timeout=60, arch=ARCH)
+    assert "[vm7] x86hostile: 10 of 10 privileged instructions (vmrun ... xsetbv) gave #UD" in out
+    assert "[vm7] x86hostile: 8 of 8 MSR accesses refused with #GP" in out
+    assert "[vm7] x86hostile: its own FS/GS bases across exits: 0xbeef0000/0xdead0000" in out
+    assert "[vm7] x86hostile: every APIC register written and read back" in out
+    assert "vcpu0: read of 1 bytes at guest-physical 0xfee00020, outside the VM's memory (rejected by vlapic)" in out
+    assert re.search(r"vm7 'x86hostile' ended: fault \(vcpu0: read at guest-physical 0xfee00020", out), out
+    assert "UNREACHABLE" not in out
+    assert "ticker(vm4): tick 20" in out and "vm4 'ticker' ended: shutdown" in out

@@ -333,11 +333,12 @@ static void handle_npf(struct vcpu *v, const struct x86_exit *e, struct vcpu_exi
     size_t n = fetch_insn(v, bytes, &mode, &linear);
     struct x86_mmio_insn *in = &v->arch.mmio;
     if (x86_decode_mmio(bytes, n, mode, in) != 0) {
-        char hex[3 * 8 + 1] = "";
-        for (size_t i = 0; i < n && i < 8; i++)
-            fmt_snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", bytes[i]);
-        fault(exit, e->npf.gpa, true, "%s outside the VM's memory by an instruction not emulated (%s)",
-              e->npf.write ? "write" : "read", n ? hex : "not fetchable");
+        /* (the report ends up in a 128-byte line with the address and pc: 6 bytes say enough) */
+        char hex[3 * 6] = "";
+        for (size_t i = 0, at = 0; i < n && i < 6; i++)
+            at += (size_t)fmt_snprintf(hex + at, sizeof(hex) - at, i ? " %02x" : "%02x", bytes[i]);
+        fault(exit, e->npf.gpa, true, "%s by an instruction not emulated (%s)", e->npf.write ? "write" : "read",
+              n ? hex : "not fetchable");
         return;
     }
     v->arch.fault_rip = x86_vendor->get(v, X86_RIP);
