@@ -185,3 +185,22 @@ def test_hostile_guest_gets_ud_gp_and_is_ended_alone():
     assert re.search(r"vm7 'x86hostile' ended: fault \(vcpu0: read at guest-physical 0xfee00020", out), out
     assert "UNREACHABLE" not in out
     assert "ticker(vm4): tick 20" in out and "vm4 'ticker' ended: shutdown" in out
+
+
+FPU8 = "configs/vms/fpusecret8-x86_64.toml"
+FPU9 = "configs/vms/fpusecret9-x86_64.toml"
+
+
+def test_fpu_and_sse_state_is_per_vm():
+    """Two VMs on one pCPU fill XMM0-15 and the x87 control word with their own values: each
+    finds them clear at start (nothing of the other's), and keeps exactly its own through about a
+    second of time slices (FXSAVE/FXRSTOR when another vCPU takes the pCPU). Without the switch
+    the second VM starts with the first one's registers and both see the other's."""
+    out = run_to_completion("x86-fpu", [FPU8, FPU9], smp=1, timeout=60, arch=ARCH)
+    for vm in (8, 9):
+        m = re.search(rf"\[vm{vm}\] fpusecret\(vm{vm}\): (\d+) XMM registers not clear at start, (\d+) mismatches "
+                      rf"in (\d+) rounds, x87 control word (\w+)", out)
+        assert m, out
+        assert m.group(1) == "0" and m.group(2) == "0" and m.group(4) == "kept", m.group(0)
+        assert int(m.group(3)) > 1000, m.group(0)
+        assert f"vm{vm} 'fpusecret{vm}' ended: shutdown" in out

@@ -53,7 +53,7 @@ void vm_arch_destroy(struct vm *vm)
     pt_destroy(&vm->arch.npt);
     for (u32 i = 0; i < VM_MAX_VCPUS; i++) {
         if (vm->arch.vmcb[i]) {
-            mm_free_pages(ptr_to_hpa(vm->arch.vmcb[i]), 1);
+            mm_free_pages(ptr_to_hpa(vm->arch.vmcb[i]), VCPU_X86_PAGES);
             vm->arch.vmcb[i] = NULL;
         }
     }

@@ -48,8 +48,32 @@ static void skip(struct vcpu *v, u64 len)
     x86_vendor->set(v, X86_INT_SHADOW, 0);
 }
 
+/* The FPU/SSE registers are the guest's while it runs (the hypervisor is built without them):
+ * they are saved and loaded only when another vCPU takes the pCPU, so no VM sees another's, and
+ * each finds its own again. FXSAVE needs CR4.OSFXSR on the host to include the SSE registers. */
+#define CR4_OSFXSR (1ull << 9)
+#define FXSAVE_FCW 0
+#define FXSAVE_MXCSR 24
+
+static void fpu_reset(u8 *area)
+{
+    memset(area, 0, 512);
+    u16 fcw = 0x37f;     /* x87 reset: all exceptions masked, extended precision */
+    u32 mxcsr = 0x1f80;  /* SSE reset: all exceptions masked */
+    memcpy(area + FXSAVE_FCW, &fcw, 2);
+    memcpy(area + FXSAVE_MXCSR, &mxcsr, 4);
+}
+
+static void fpu_switch(struct vcpu *from, struct vcpu *to)
+{
+    if (from)
+        __asm__ volatile("fxsave64 (%0)" ::"r"(from->arch.fpu) : "memory");
+    __asm__ volatile("fxrstor64 (%0)" ::"r"(to->arch.fpu) : "memory");
+}
+
 void hv_arch_cpu_init(void)
 {
+    write_cr(4, read_cr(4) | CR4_OSFXSR);
     if (x86_vendor->cpu_init() != 0)
         panic("x86: the hypervisor needs %s with nested paging on every CPU (QEMU: -cpu EPYC); Intel VMX is "
               "not supported yet", x86_vendor->name);
@@ -61,10 +85,13 @@ void vcpu_arch_init(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     hpa_t pa;
-    if (!vm->arch.vmcb[v->id])
-        vm->arch.vmcb[v->id] = mm_alloc_zeroed_page(&pa);
+    if (!vm->arch.vmcb[v->id] && mm_alloc_pages(VCPU_X86_PAGES, PAGE_SIZE, &pa) == 0) {
+        memset(hpa_to_ptr(pa), 0, VCPU_X86_PAGES * PAGE_SIZE);
+        vm->arch.vmcb[v->id] = hpa_to_ptr(pa);
+    }
     v->arch.vmcb = vm->arch.vmcb[v->id];
     v->arch.vmcb_pa = v->arch.vmcb ? ptr_to_hpa(v->arch.vmcb).val : 0;
+    v->arch.fpu = v->arch.vmcb ? (u8 *)v->arch.vmcb + PAGE_SIZE : NULL;
 }
 
 void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
@@ -80,10 +107,13 @@ void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
     x86_vendor->vcpu_reset(v, entry.val);
     rset(v, X86_RAX, arg);
     vlapic_reset(v);
+    fpu_reset(a->fpu);
+    a->fpu_reset = true;
 }
 
 void vcpu_arch_load(struct vcpu *v) { (void)v; }
 
+/* It stops for good: its FPU state dies with it (the next vCPU here loads its own over it). */
 void vcpu_arch_unload(struct vcpu *v)
 {
     if (last_vcpu[cpu_id()] == v)
@@ -381,6 +411,9 @@ void vcpu_arch_run(struct vcpu *v, struct vcpu_exit *exit)
     u32 cpu = cpu_id();
     u32 gen = __atomic_load_n(&v->vm->arch.revoked, __ATOMIC_ACQUIRE);
     bool flush = last_vcpu[cpu] != v || a->last_cpu != cpu + 1 || a->revoked_seen != gen;
+    if (last_vcpu[cpu] != v || a->fpu_reset)
+        fpu_switch(last_vcpu[cpu] != v ? last_vcpu[cpu] : NULL, v);
+    a->fpu_reset = false;
     last_vcpu[cpu] = v;
     a->last_cpu = cpu + 1;
     a->revoked_seen = gen;

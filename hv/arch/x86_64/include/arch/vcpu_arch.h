@@ -17,6 +17,8 @@ enum x86_pending { X86_PENDING_NONE, X86_PENDING_MMIO_LOAD, X86_PENDING_PIO_IN }
 struct vcpu_arch {
     u64 gpr[X86_GPR_COUNT]; /* the guest's; gpr[RAX], gpr[RSP] are in the VMCB on SVM */
     void *vmcb;             /* SVM: the vCPU's VMCB (a page of vm_arch.vmcb) */
+    u8 *fpu;                /* its x87/SSE state while another vCPU has the pCPU (FXSAVE format) */
+    bool fpu_reset;         /* fpu was reset: load it even where its old state is live */
     u64 vmcb_pa;
     u32 last_cpu;           /* pCPU it last ran on (+1; 0: never ran): its TLB entries are there */
     u32 revoked_seen;       /* vm_arch.revoked when it last entered */
