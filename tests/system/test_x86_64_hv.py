@@ -204,3 +204,19 @@ def test_fpu_and_sse_state_is_per_vm():
         assert m.group(1) == "0" and m.group(2) == "0" and m.group(4) == "kept", m.group(0)
         assert int(m.group(3)) > 1000, m.group(0)
         assert f"vm{vm} 'fpusecret{vm}' ended: shutdown" in out
+
+
+SMPX = "configs/vms/smpx-x86_64.toml"
+
+
+def test_second_vcpu_starts_by_init_sipi_and_ipis_go_both_ways():
+    """A 2-vCPU VM on pCPUs 0 and 1: vCPU 1 starts in real mode at the startup IPI's vector (the
+    guest's trampoline takes it to long mode), and a fixed IPI through the virtual local APIC
+    reaches each vCPU from the other, across pCPUs, while it waits in HLT."""
+    out = run_to_completion("x86-smpx", [SMPX], smp=2, timeout=60, arch=ARCH)
+    assert "vm2 'smpx': 2 vCPUs on pCPU 0,1" in out
+    assert "[vm2] smpx: vcpu1 up (APIC id 1), context 42" in out
+    assert "[vm2] smpx: started vcpu1 by INIT/SIPI: 0, it says context 42" in out
+    assert "[vm2] smpx: vcpu1 took 1 IPI(s) from vcpu0" in out
+    assert "[vm2] smpx: vcpu0 took 1 IPI(s) from vcpu1" in out
+    assert "vm2 'smpx' ended: shutdown" in out

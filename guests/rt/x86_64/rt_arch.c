@@ -62,10 +62,43 @@ void guest_cpu_off(void)
 
 void guest_exit_off(void) { guest_system_off(); }
 
+/* start.S: the real-mode trampoline and its parameters. */
+extern char ap_trampoline[], ap_trampoline_end[];
+volatile u64 ap_stack, ap_context;
+volatile u32 ap_arrived;
+
+#define AP_TRAMPOLINE 0x8000ul
+#define AP_STACK 16384
+#define AP_MAX 16
+#define LAPIC 0xfee00000ul
+static u8 ap_stacks[AP_MAX][AP_STACK] __attribute__((aligned(16)));
+
+static void lapic_icr(u32 dest, u32 lo)
+{
+    *(volatile u32 *)(LAPIC + 0x310) = dest << 24;
+    *(volatile u32 *)(LAPIC + 0x300) = lo;
+}
+
+/* INIT, then a startup IPI at the trampoline, as a PC's firmware starts a CPU (the delays the
+ * MP specification asks for between them are not needed under cvisor). Waits up to 100 ms for
+ * the vCPU to arrive; 0, or -1 if it did not. */
 long guest_cpu_on(u64 hwid, u64 context)
 {
-    (void)hwid, (void)context;
-    return -1; /* INIT/SIPI needs a virtual local APIC: not yet */
+    if (hwid >= AP_MAX)
+        return -1;
+    u8 *dst = (u8 *)AP_TRAMPOLINE;
+    for (const char *s = ap_trampoline; s < ap_trampoline_end; s++)
+        *dst++ = (u8)*s;
+    ap_stack = (u64)(unsigned long)&ap_stacks[hwid][AP_STACK];
+    ap_context = context;
+    ap_arrived = 0;
+    lapic_icr((u32)hwid, 0x4500);                           /* INIT, level assert */
+    lapic_icr((u32)hwid, 0x0600 | (AP_TRAMPOLINE >> 12));   /* startup */
+    u64 end = guest_counter() + guest_counter_freq() / 10;
+    while (!ap_arrived)
+        if (guest_counter() > end)
+            return -1;
+    return 0;
 }
 
 /* A PC has no firmware call that says whether a CPU is on. */

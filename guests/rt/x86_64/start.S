@@ -81,12 +81,67 @@ start64:
     call    guest_main
     jmp     guest_exit_off
 
+/* The other vCPUs: guest_cpu_on copies this real-mode trampoline to AP_TRAMPOLINE and starts the
+ * vCPU there by INIT and a startup IPI (vector AP_TRAMPOLINE >> 12); it goes through protected
+ * mode onto the boot CPU's page tables into long mode, then calls
+ * guest_secondary_main(ap_context) on the stack ap_stack. */
+#define AP_TRAMPOLINE 0x8000
+    .code16
+    .global ap_trampoline, ap_trampoline_end
+ap_trampoline:
+    cli
+    cld
+    lgdtl   %cs:(ap_gdt_desc - ap_trampoline)
+    mov     %cr0, %eax
+    or      $1, %eax
+    mov     %eax, %cr0
+    ljmpl   $0x18, $(AP_TRAMPOLINE + ap32 - ap_trampoline)
+    .code32
+ap32:
+    mov     $0x20, %ax
+    mov     %ax, %ds
+    mov     %ax, %es
+    mov     %ax, %ss
+    mov     %cr4, %eax
+    or      $(1 << 5), %eax
+    mov     %eax, %cr4
+    mov     $pml4, %eax
+    mov     %eax, %cr3
+    mov     $0xc0000080, %ecx
+    rdmsr
+    or      $(1 << 8), %eax
+    wrmsr
+    mov     %cr0, %eax
+    or      $(1 << 31), %eax
+    mov     %eax, %cr0
+    ljmp    $0x08, $ap64
+    .balign 4
+ap_gdt_desc:
+    .word   gdt_end - gdt - 1
+    .long   gdt
+ap_trampoline_end:
+
+    .code64
+    .text
+ap64:
+    mov     $0x10, %ax
+    mov     %ax, %ds
+    mov     %ax, %es
+    mov     %ax, %ss
+    mov     ap_stack(%rip), %rsp
+    mov     ap_context(%rip), %rdi
+    movl    $1, ap_arrived(%rip)
+    call    guest_secondary_main
+    jmp     guest_cpu_off
+
     .section .rodata
     .balign 8
 gdt:
     .quad   0
     .quad   0x00209a0000000000      /* 0x08: 64-bit code */
     .quad   0x0000920000000000      /* 0x10: data */
+    .quad   0x00cf9a000000ffff      /* 0x18: 32-bit code (the trampoline) */
+    .quad   0x00cf92000000ffff      /* 0x20: 32-bit data */
 gdt_end:
 gdt_desc:
     .word   gdt_end - gdt - 1

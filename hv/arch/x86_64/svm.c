@@ -169,6 +169,20 @@ static void svm_vcpu_reset(struct vcpu *v, u64 rip)
     vmcb_write(vmcb, VMCB_G_PAT, PAT_POWER_ON);
 }
 
+#define SVM_SEG_CODE16 0x09b /* present, code exec/read accessed: real mode */
+#define SVM_SEG_DATA16 0x093
+
+static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vector)
+{
+    void *vmcb = v->arch.vmcb;
+    svm_vcpu_reset(v, 0);
+    vmcb_set_segment(vmcb, VMCB_CS, (u16)(vector << 8), SVM_SEG_CODE16, 0xffff, (u64)vector << 12);
+    for (u32 seg = VMCB_ES; seg <= VMCB_GS; seg += 16)
+        if (seg != VMCB_CS)
+            vmcb_set_segment(vmcb, seg, 0, SVM_SEG_DATA16, 0xffff, 0);
+    vmcb_write(vmcb, VMCB_CR0, 1ull << 4); /* ET; PE off: real mode */
+}
+
 static void svm_run_vcpu(struct vcpu *v, bool flush, struct x86_exit *e)
 {
     void *vmcb = v->arch.vmcb;
@@ -318,6 +332,7 @@ const struct x86_vendor svm_vendor = {
     .vm_init = svm_vm_init,
     .vm_destroy = svm_vm_destroy,
     .vcpu_reset = svm_vcpu_reset,
+    .vcpu_reset_sipi = svm_vcpu_reset_sipi,
     .run = svm_run_vcpu,
     .get = svm_get,
     .set = svm_set,

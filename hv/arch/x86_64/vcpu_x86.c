@@ -92,6 +92,7 @@ void vcpu_arch_init(struct vcpu *v)
     v->arch.vmcb = vm->arch.vmcb[v->id];
     v->arch.vmcb_pa = v->arch.vmcb ? ptr_to_hpa(v->arch.vmcb).val : 0;
     v->arch.fpu = v->arch.vmcb ? (u8 *)v->arch.vmcb + PAGE_SIZE : NULL;
+    v->arch.sipi_vector = -1;
 }
 
 void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
@@ -104,7 +105,12 @@ void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
     a->tsc_offset = -rdtsc(); /* the guest's TSC starts near 0 */
     if (!a->vmcb)
         return;
-    x86_vendor->vcpu_reset(v, entry.val);
+    if (a->sipi_vector >= 0) {
+        x86_vendor->vcpu_reset_sipi(v, (u8)a->sipi_vector);
+        a->sipi_vector = -1;
+    } else {
+        x86_vendor->vcpu_reset(v, entry.val);
+    }
     rset(v, X86_RAX, arg);
     vlapic_reset(v);
     fpu_reset(a->fpu);

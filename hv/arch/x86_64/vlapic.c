@@ -156,6 +156,46 @@ u64 vlapic_timer_poll(struct vcpu *v, u64 now)
     return next;
 }
 
+/* INIT: the target waits for a startup IPI (a running vCPU of this first step is not reset:
+ * the report says so). SIPI: a waiting vCPU starts in real mode at vector:0000. */
+static void deliver_ipi(struct vcpu *from, struct vcpu *to, u32 mode, u8 vector)
+{
+    struct vm *vm = from->vm;
+    if (mode == 0) {
+        vlapic_raise(to, vector);
+    } else if (mode == 5) {
+        if (to->state == VCPU_OFF)
+            to->arch.wait_sipi = true;
+        else if (to != from)
+            LOG_AT(LOG_WARN, (long)vm->id, "vcpu%u: INIT to running vcpu%u ignored", from->id, to->id);
+    } else if (mode == 6) {
+        if (to->state == VCPU_OFF && to->arch.wait_sipi) {
+            to->arch.wait_sipi = false;
+            to->arch.sipi_vector = vector;
+            if (vcpu_power_on(to, gpa((u64)vector << 12), 0) == 0)
+                LOG_AT(LOG_DEBUG, (long)vm->id, "vcpu%u: started by vcpu%u at %#x:0000", to->id, from->id,
+                       (unsigned)vector << 8);
+        }
+    }
+}
+
+static void send_ipi(struct vcpu *from, u32 icr, u32 dest)
+{
+    struct vm *vm = from->vm;
+    u32 shorthand = (icr >> 18) & 3, mode = (icr >> 8) & 7;
+    bool logical = icr & (1u << 11);
+    for (u32 i = 0; i < vm->vcpu_count; i++) {
+        struct vcpu *to = vm->vcpus[i];
+        bool hit = shorthand == 1   ? to == from
+                   : shorthand == 2 ? true
+                   : shorthand == 3 ? to != from
+                   : logical        ? (dest & (to->arch.lapic.ldr >> 24)) != 0 /* flat model */
+                                    : dest == 0xff || dest == to->hwid;
+        if (hit)
+            deliver_ipi(from, to, mode, (u8)icr);
+    }
+}
+
 static u32 current_count(const struct vlapic *l, u64 now)
 {
     if (!l->timer_deadline || now >= l->timer_deadline)
@@ -210,7 +250,7 @@ static bool lapic_write(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64
         return false;
     struct vlapic *l = lapic(v);
     u32 val = (u32)val64;
-    bool rearm = false;
+    bool rearm = false, ipi = false;
     spin_lock(&lapic_lock);
     if (off >= REG_LVT0 && off <= REG_LVT_ERROR) {
         u32 i = (u32)(off - REG_LVT0) / 16;
@@ -238,14 +278,10 @@ static bool lapic_write(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64
             break;
         case REG_ESR: l->esr = 0; break; /* a write latches (here: clears) the errors */
         case REG_ICR_HI: l->icr_hi = val & 0xff000000u; break;
-        case REG_ICR_LO: {
+        case REG_ICR_LO:
             l->icr_lo = val & ~(1u << 12); /* delivered at once: never "send pending" */
-            u32 shorthand = (val >> 18) & 3, mode = (val >> 8) & 7;
-            bool to_self = shorthand == 1 || shorthand == 2 || (shorthand == 0 && (l->icr_hi >> 24) == v->hwid);
-            if (mode == 0 && to_self) /* fixed; the only vCPU is this one (one vCPU per VM for now) */
-                raise_locked(v, (u8)val);
+            ipi = true;
             break;
-        }
         case REG_TIMER_INIT:
             l->timer_initial = val;
             timer_load(l, timer_ticks());
@@ -259,6 +295,8 @@ static bool lapic_write(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64
     spin_unlock(&lapic_lock);
     if (rearm)
         sched_request_exit(v->pcpu); /* the run loop re-arms its timer for the new deadline */
+    if (ipi)
+        send_ipi(v, val, l->icr_hi >> 24);
     return true;
 }
 

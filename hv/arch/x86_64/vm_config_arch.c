@@ -20,10 +20,10 @@ int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *h
         diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
                    "\"passthrough\" is not offered on x86_64 yet; use \"emu\" (a virtual local APIC) or "
                    "\"no_irq\"");
-    if (c->cpu_num > 1)
+    if (c->cpu_num > 1 && c->irq_mode != VM_IRQ_EMULATED)
         diag_error(d, c->file, c->cpu_num_line, "base.cpu_num",
-                   "x86_64 VMs have one vCPU for now (secondary vCPUs start by INIT/SIPI through a virtual "
-                   "local APIC, not there yet), not %u", c->cpu_num);
+                   "%u vCPUs need interrupt_mode = \"emu\": the others start by INIT and startup IPIs through "
+                   "the virtual local APIC", c->cpu_num);
     if (c->dtb.has_load_addr)
         diag_error(d, c->file, c->dtb.line, "kernel.dtb_load_addr",
                    "x86_64 guests boot with multiboot information, not a device tree");

@@ -19,6 +19,8 @@ struct vcpu_arch {
     void *vmcb;             /* SVM: the vCPU's VMCB (a page of vm_arch.vmcb) */
     u8 *fpu;                /* its x87/SSE state while another vCPU has the pCPU (FXSAVE format) */
     bool fpu_reset;         /* fpu was reset: load it even where its old state is live */
+    bool wait_sipi;         /* INIT received: a startup IPI starts it */
+    int sipi_vector;        /* the startup IPI's vector for the next reset, or -1 */
     u64 vmcb_pa;
     u32 last_cpu;           /* pCPU it last ran on (+1; 0: never ran): its TLB entries are there */
     u32 revoked_seen;       /* vm_arch.revoked when it last entered */

@@ -61,6 +61,8 @@ struct x86_vendor {
     /* The vCPU's control block (allocated by the generic part: one page, zeroed) at reset: flat
      * 32-bit protected mode without paging at rip, as multiboot enters a kernel. */
     void (*vcpu_reset)(struct vcpu *vcpu, u64 rip);
+    /* ... or in real mode at vector:0000 (CS = vector << 8), as a startup IPI starts a CPU. */
+    void (*vcpu_reset_sipi)(struct vcpu *vcpu, u8 vector);
     /* Runs the guest until an exit the generic part handles. flush: the guest's TLB entries
      * must be dropped first (first run here, moved pCPUs, nested tables changed). */
     void (*run)(struct vcpu *vcpu, bool flush, struct x86_exit *exit);

@@ -85,7 +85,8 @@ static void test_refused_for_now(void **state)
     assert_int_equal(check(CONFIG("1", "passthrough", "")), -1);
     assert_true(reported("devices.interrupt_mode", "\"passthrough\" is not offered on x86_64 yet"));
     assert_int_equal(check(CONFIG("2", "no_irq", "")), -1);
-    assert_true(reported("base.cpu_num", "one vCPU for now"));
+    assert_true(reported("base.cpu_num", "2 vCPUs need interrupt_mode = \"emu\""));
+    assert_int_equal(check(CONFIG("2", "emu", "")), 0);
     assert_int_equal(check(CONFIG("1", "no_irq", "dtb_load_addr = 0x10_0000\n")), -1);
     assert_true(reported("kernel.dtb_load_addr", "multiboot information, not a device tree"));
 }
