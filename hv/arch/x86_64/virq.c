@@ -1,7 +1,7 @@
 /* The virtual-interrupt seam (<hv/virq.h>) on x86_64: the virtual local APIC of each vCPU
  * (vlapic.c) for a VM with interrupt_mode = "emu", delivered through the vendor's injection.
  * No virtual I/O APIC or 8259 yet: a device's line (the 16550's) goes nowhere; interrupts come
- * from the local APIC's own sources (its timer, self-IPIs). */
+ * from the local APICs' own sources (their timers, IPIs). */
 #include <arch/vlapic.h>
 #include <arch/x86_vendor.h>
 #include <hv/virq.h>

@@ -1,5 +1,6 @@
-/* The x86_64 facts of VM configs: what this first step of the port runs (one vCPU, no virtual
- * interrupt controller, multiboot instead of a device tree), checked with a clear message, and
+/* The x86_64 facts of VM configs: what this first step of the port runs (several vCPUs only with
+ * virtual local APICs to start them, no interrupt passthrough, multiboot instead of a device
+ * tree), checked with a clear message, and
  * the emu_devices codes of other architectures' interrupt controllers, named but not emulated.
  * Pure logic, host-testable. */
 #include <hv/vm_config.h>

@@ -1,6 +1,6 @@
 /* A VM's virtual local APIC (xAPIC registers at 0xFEE00000, one per vCPU behind one MMIO
  * window, as on a PC where every CPU sees its own at the same address): ID, version, TPR, PPR,
- * EOI, LDR/DFR, SVR, ISR/TMR/IRR, ESR, ICR (fixed self-IPIs), the LVTs and the timer (one-shot
+ * EOI, LDR/DFR, SVR, ISR/TMR/IRR, ESR, ICR (fixed IPIs, INIT, startup), the LVTs and the timer (one-shot
  * and periodic; the TSC-deadline mode is not offered: CPUID says so). Interrupts are delivered
  * by priority (vector class against the TPR and what is in service) through the vendor's
  * injection around each entry, with an interrupt-window exit while the guest cannot take one.
