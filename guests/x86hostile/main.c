@@ -11,12 +11,13 @@
 #define LAPIC 0xfee00000ul
 
 volatile u64 skip_len;
-volatile unsigned ud_count, gp_count;
+volatile unsigned ud_count, gp_count, timer_count;
 __asm__(".text\n.global isr_ud\nisr_ud:\n"
         "push %rax\nmov skip_len(%rip), %rax\nadd %rax, 8(%rsp)\nincl ud_count(%rip)\npop %rax\niretq\n"
         ".global isr_gp\nisr_gp:\nadd $8, %rsp\n"
-        "push %rax\nmov skip_len(%rip), %rax\nadd %rax, 8(%rsp)\nincl gp_count(%rip)\npop %rax\niretq\n");
-extern char isr_ud[], isr_gp[];
+        "push %rax\nmov skip_len(%rip), %rax\nadd %rax, 8(%rsp)\nincl gp_count(%rip)\npop %rax\niretq\n"
+        ".global isr_timer\nisr_timer:\nincl timer_count(%rip)\npush %rax\nmov $0xfee000b0, %eax\nmovl $0, (%rax)\npop %rax\niretq\n");
+extern char isr_ud[], isr_gp[], isr_timer[];
 static u64 idt[256 * 2] __attribute__((aligned(16)));
 
 static void set_gate(unsigned vec, void *fn)
@@ -53,6 +54,7 @@ void guest_main(u64 boot_arg)
     } idtr = {sizeof(idt) - 1, (u64)(unsigned long)idt};
     set_gate(6, isr_ud);
     set_gate(13, isr_gp);
+    set_gate(0x40, isr_timer);
     __asm__ volatile("lidt %0" ::"m"(idtr));
 
     /* vmrun, vmload, vmsave, stgi, clgi, skinit, invlpga (rax = an address in the host's
@@ -93,6 +95,19 @@ void guest_main(u64 boot_arg)
     kept = kept && try_rdmsr(0xc0000101, &gs) && try_rdmsr(0xc0000100, &fs);
     gprintf("x86hostile: its own FS/GS bases across exits: %#llx/%#llx\n", (unsigned long long)fs,
             (unsigned long long)gs);
+
+    /* The shortest periodic timer there is (count 1, divide by 1: 16 ns), for 200 ms. */
+    *(volatile u32 *)(LAPIC + 0xf0) = 0x1ff;
+    *(volatile u32 *)(LAPIC + 0x3e0) = 0xb;
+    *(volatile u32 *)(LAPIC + 0x320) = 0x40 | (1u << 17);
+    *(volatile u32 *)(LAPIC + 0x380) = 1;
+    u64 end = guest_counter() + guest_counter_freq() / 5;
+    __asm__ volatile("sti" ::: "memory");
+    while (guest_counter() < end)
+        ;
+    __asm__ volatile("cli" ::: "memory");
+    *(volatile u32 *)(LAPIC + 0x320) = 0x40 | (1u << 16);
+    gprintf("x86hostile: a 16 ns periodic timer for 200 ms: %u interrupts\n", timer_count);
 
     for (u32 off = 0; off < 0x1000; off += 0x10)
         if (off != 0xb0 && off != 0x300) /* (an EOI and an IPI each are tried on their own) */

@@ -121,14 +121,24 @@ static u32 divisor(u32 div)
     return v == 7 ? 1 : 2u << v;
 }
 
+/* a * num / den without overflowing 64 bits (num, den < 2^32; a up to 2^39 here). */
+static u64 scale(u64 a, u64 num, u64 den) { return a / den * num + a % den * num / den; }
+
+/* A periodic timer fires at most every 100 us (as KVM clamps it): a guest asking for a period of
+ * a few nanoseconds would otherwise keep its pCPU in the timer path. */
+#define MIN_PERIOD_NS 100000ull
+
 /* Loads the count: the timer runs from now for initial * divisor APIC timer ticks. */
 static void timer_load(struct vlapic *l, u64 now)
 {
     u64 ticks = (u64)l->timer_initial * divisor(l->timer_divide);
     l->timer_start = now;
-    l->timer_period = ticks ? ticks * timer_freq() / VLAPIC_TIMER_HZ : 0;
-    if (l->timer_period == 0 && ticks)
+    l->timer_period = ticks ? scale(ticks, timer_freq(), VLAPIC_TIMER_HZ) : 0;
+    if (ticks && l->timer_period == 0)
         l->timer_period = 1;
+    u64 min = scale(MIN_PERIOD_NS, timer_freq(), 1000000000ull);
+    if (ticks && (l->lvt[0] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC && l->timer_period < min)
+        l->timer_period = min;
     l->timer_deadline = l->timer_period ? now + l->timer_period : 0;
 }
 
@@ -201,7 +211,7 @@ static u32 current_count(const struct vlapic *l, u64 now)
     if (!l->timer_deadline || now >= l->timer_deadline)
         return 0;
     u64 left = l->timer_deadline - now; /* host ticks */
-    return (u32)(left * VLAPIC_TIMER_HZ / timer_freq() / divisor(l->timer_divide));
+    return (u32)(scale(left, VLAPIC_TIMER_HZ, timer_freq()) / divisor(l->timer_divide));
 }
 
 static bool lapic_read(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64 *val)
