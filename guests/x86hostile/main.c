@@ -120,6 +120,14 @@ void guest_main(u64 boot_arg)
     }
     *(volatile u32 *)(LAPIC + 0xb0) = 0;
     gprintf("x86hostile: every APIC register written and read back (xor %#x)\n", sum);
+    for (u32 sel = 0; sel < 0x100; sel++) { /* every I/O APIC register index, all ones */
+        *(volatile u32 *)0xfec00000ul = sel;
+        *(volatile u32 *)0xfec00010ul = 0xffffffffu;
+        u32 r;
+        __asm__ volatile("movl (%1), %0" : "=r"(r) : "r"(0xfec00010ul) : "memory");
+        sum ^= r;
+    }
+    gprintf("x86hostile: every I/O APIC register written and read back\n");
     gprintf("x86hostile: a 1-byte APIC read next\n");
     u8 b = *(volatile u8 *)(LAPIC + 0x20);
     gprintf("x86hostile: UNREACHABLE after the 1-byte read (%u)\n", b);

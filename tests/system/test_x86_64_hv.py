@@ -184,6 +184,7 @@ def test_hostile_guest_gets_ud_gp_and_is_ended_alone():
     n = int(re.search(r"x86hostile: a 16 ns periodic timer for 200 ms: (\d+) interrupts", out).group(1))
     assert 50 <= n <= 2100, out  # at most one per 100 us
     assert "[vm7] x86hostile: every APIC register written and read back" in out
+    assert "[vm7] x86hostile: every I/O APIC register written and read back" in out
     assert "vcpu0: read of 1 bytes at guest-physical 0xfee00020, outside the VM's memory (rejected by vlapic)" in out
     assert re.search(r"vm7 'x86hostile' ended: fault \(vcpu0: read at guest-physical 0xfee00020", out), out
     assert "UNREACHABLE" not in out
@@ -223,3 +224,26 @@ def test_second_vcpu_starts_by_init_sipi_and_ipis_go_both_ways():
     assert "[vm2] smpx: vcpu1 took 1 IPI(s) from vcpu0" in out
     assert "[vm2] smpx: vcpu0 took 1 IPI(s) from vcpu1" in out
     assert "vm2 'smpx' ended: shutdown" in out
+
+
+ECHOIRQ = "configs/vms/echoirq-x86_64.toml"
+
+
+def test_uart_input_by_interrupt_through_the_virtual_io_apic():
+    """echoirq routes its 16550's IRQ 4 through its virtual I/O APIC (pin 4, vector 0x24) to its
+    virtual local APIC and waits for input in HLT: console input reaches it by interrupt."""
+    image, _ = build_image("x86-echoirq", [ECHOIRQ], arch=ARCH)
+    m = Machine(image, "x86-echoirq", smp=2, timeout=60, arch=ARCH)
+    try:
+        m.expect(r"echoirq: I/O APIC version 0x11, 24 pins; ready", timeout=40)
+        m.expect(r"echoirq> ")
+        m.send("by interrupt\r")
+        m.expect(r"BY INTERRUPT")
+        m.expect(r"echoirq> ")
+        m.send("exit\r")
+        n = int(m.expect(r"\[vm3\] echoirq: (\d+) receive interrupts").group(1))
+        assert n >= 2, n  # at least one per line typed (a line may come in one FIFO's worth)
+        m.expect(r"vm3 'echoirq' ended: shutdown")
+        assert m.wait_exit(30) == 0
+    finally:
+        m.close()

@@ -1,12 +1,18 @@
 /* The virtual-interrupt seam (<hv/virq.h>) on x86_64: the virtual local APIC of each vCPU
  * (vlapic.c) for a VM with interrupt_mode = "emu", delivered through the vendor's injection.
- * No virtual I/O APIC or 8259 yet: a device's line (the 16550's) goes nowhere; interrupts come
- * from the local APICs' own sources (their timers, IPIs). */
+ * A device's line (the 16550's IRQ 4) is a pin of the VM's virtual I/O APIC (vioapic.c); no
+ * virtual 8259 yet. */
+#include <arch/vioapic.h>
 #include <arch/vlapic.h>
 #include <arch/x86_vendor.h>
 #include <hv/virq.h>
 
-void virq_set_level(struct vm *vm, struct vcpu *vcpu, u32 irq, bool level) { (void)vm, (void)vcpu, (void)irq, (void)level; }
+/* A device's line: a pin of the VM's I/O APIC (irq: the ISA IRQ / GSI, as on a PC). */
+void virq_set_level(struct vm *vm, struct vcpu *vcpu, u32 irq, bool level)
+{
+    (void)vcpu;
+    vioapic_set_level(vm, irq, level);
+}
 
 /* irq: the vector, on vcpu (vCPU 0 when NULL). */
 void virq_raise(struct vm *vm, struct vcpu *vcpu, u32 irq)

@@ -1,6 +1,7 @@
 /* The virtual local APIC (<arch/vlapic.h>). Register layout and semantics: AMD64 APM vol. 2,
  * chapter 16 (local APIC), and Intel SDM vol. 3, 11 (xAPIC). */
 #include <arch/spinlock.h>
+#include <arch/vioapic.h>
 #include <arch/vlapic.h>
 #include <base/log.h>
 #include <base/mm.h>
@@ -87,6 +88,13 @@ static void wake(struct vcpu *v)
         __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_RELEASE);
         sched_kick(v->pcpu);
     }
+}
+
+void vlapic_set_tmr(struct vcpu *v, u8 vector)
+{
+    spin_lock(&lapic_lock);
+    lapic(v)->tmr[vector / 32] |= 1u << (vector % 32);
+    spin_unlock(&lapic_lock);
 }
 
 void vlapic_raise(struct vcpu *v, u8 vector)
@@ -261,6 +269,7 @@ static bool lapic_write(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64
     struct vlapic *l = lapic(v);
     u32 val = (u32)val64;
     bool rearm = false, ipi = false;
+    int eoi_level = -1;
     spin_lock(&lapic_lock);
     if (off >= REG_LVT0 && off <= REG_LVT_ERROR) {
         u32 i = (u32)(off - REG_LVT0) / 16;
@@ -274,8 +283,13 @@ static bool lapic_write(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64
         case REG_TPR: l->tpr = val & 0xff; break;
         case REG_EOI: {
             int vec = highest(l->isr);
-            if (vec >= 0)
+            if (vec >= 0) {
                 l->isr[vec / 32] &= ~(1u << (vec % 32));
+                if (l->tmr[vec / 32] & (1u << (vec % 32))) {
+                    l->tmr[vec / 32] &= ~(1u << (vec % 32));
+                    eoi_level = vec;
+                }
+            }
             break;
         }
         case REG_LDR: l->ldr = val & 0xff000000u; break;
@@ -307,6 +321,8 @@ static bool lapic_write(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64
         sched_request_exit(v->pcpu); /* the run loop re-arms its timer for the new deadline */
     if (ipi)
         send_ipi(v, val, l->icr_hi >> 24);
+    if (eoi_level >= 0)
+        vioapic_eoi(v->vm, (u8)eoi_level);
     return true;
 }
 

@@ -4,6 +4,7 @@
  * it, and the virtual local APICs for interrupt_mode = "emu" (vlapic.c). */
 #include <base/log.h>
 #include <base/mm.h>
+#include <arch/vioapic.h>
 #include <arch/vlapic.h>
 #include <hv/virq.h>
 #include <hv/vm.h>
@@ -41,6 +42,8 @@ int vm_arch_setup_devices(struct vm *vm, struct diag *d)
     *dev = (struct vdev){.name = "acpi-pm1a", .space = VDEV_SPACE_PIO, .base = gpa(PM1A_CNT_PORT), .size = 2,
                          .ops = &pm_ops};
     vm_add_vdev(vm, dev);
-    vm->arch.lapic = false;
-    return vm->config->irq_mode == VM_IRQ_EMULATED ? vlapic_create(vm, d) : 0;
+    vm->arch.lapic = vm->arch.ioapic_present = false;
+    if (vm->config->irq_mode != VM_IRQ_EMULATED)
+        return 0;
+    return vlapic_create(vm, d) == 0 && vioapic_create(vm, d) == 0 ? 0 : -1;
 }

@@ -33,6 +33,8 @@ struct diag;
 /* The VM's window at VLAPIC_BASE (interrupt_mode = "emu"); each vCPU's state reset. */
 int vlapic_create(struct vm *vm, struct diag *d);
 void vlapic_reset(struct vcpu *v);
+/* The next delivery of vector is level-triggered (TMR): its EOI goes to the I/O APIC. */
+void vlapic_set_tmr(struct vcpu *v, u8 vector);
 /* Makes vector pending (IRR) and wakes the vCPU if it halted. */
 void vlapic_raise(struct vcpu *v, u8 vector);
 /* The highest pending vector deliverable now (priority above PPR, APIC enabled), or -1. */

@@ -1,6 +1,7 @@
 #ifndef ARCH_VM_ARCH_H
 #define ARCH_VM_ARCH_H
 
+#include <arch/vioapic.h>
 #include <hv/vm_config.h>
 #include <lib/pgtable.h>
 #include <lib/types.h>
@@ -19,6 +20,8 @@ struct vm_arch {
     void *vmcb[VM_MAX_VCPUS]; /* per vCPU: its control block (SVM's VMCB) and FPU area, VCPU_X86_PAGES */
     bool lapic;                  /* virtual local APICs (interrupt_mode = "emu") */
     u64 injected;                /* interrupts delivered to its vCPUs */
+    bool ioapic_present;         /* its virtual I/O APIC (interrupt_mode = "emu") */
+    struct vioapic ioapic;
 };
 
 #endif
