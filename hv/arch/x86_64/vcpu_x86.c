@@ -377,7 +377,6 @@ static void handle_npf(struct vcpu *v, const struct x86_exit *e, struct vcpu_exi
               n ? hex : "not fetchable");
         return;
     }
-    v->arch.fault_rip = x86_vendor->get(v, X86_RIP);
     skip(v, in->len);
     exit->reason = VCPU_EXIT_MMIO;
     exit->mmio.addr = gpa(e->npf.gpa);

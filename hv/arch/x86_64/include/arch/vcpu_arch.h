@@ -29,7 +29,6 @@ struct vcpu_arch {
     enum x86_pending pending;
     struct x86_mmio_insn mmio; /* the pending load's decoded instruction */
     u8 pio_width;
-    u64 fault_rip;          /* RIP of the instruction of the last MMIO exit */
     struct vlapic lapic;    /* its virtual local APIC (interrupt_mode = "emu") */
 };
 
