@@ -6,6 +6,6 @@
 # mmioprobe (the MMIO instruction decoder end to end).
 GUEST_BASE := 0x200000
 GUEST_ARCH_CFLAGS := -mgeneral-regs-only -mno-red-zone -fno-pie
-GUEST_ARCH_RT := guests/rt/x86_64/start.S guests/rt/x86_64/rt_arch.c
+GUEST_ARCH_RT := guests/rt/x86_64/start.S guests/rt/x86_64/rt_arch.c lib/src/multiboot.c
 GUESTS_ARCH := triple mmioprobe apictimer x86hostile fpusecret smpx echoirq
 GUESTS_NOT_PORTED := smp bench hostile vhostile
