@@ -184,7 +184,9 @@ def test_hostile_guest_gets_ud_gp_and_is_ended_alone():
     assert "[vm7] x86hostile: 8 of 8 MSR accesses refused with #GP" in out
     assert "[vm7] x86hostile: its own FS/GS bases across exits: 0xbeef0000/0xdead0000" in out
     n = int(re.search(r"x86hostile: a 16 ns periodic timer for 200 ms: (\d+) interrupts", out).group(1))
-    assert 50 <= n <= 2100, out  # at most one per 100 us
+    # at most one per 100 us; how many below that depends on the machine's load (the guest shares
+    # its pCPU), so only the bound is checked
+    assert 1 <= n <= 2100, out
     assert "[vm7] x86hostile: every APIC register written and read back" in out
     assert "[vm7] x86hostile: every I/O APIC register written and read back" in out
     assert "vcpu0: read of 1 bytes at guest-physical 0xfee00020, outside the VM's memory (rejected by vlapic)" in out

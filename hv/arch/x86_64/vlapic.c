@@ -219,7 +219,8 @@ static u32 current_count(const struct vlapic *l, u64 now)
     if (!l->timer_deadline || now >= l->timer_deadline)
         return 0;
     u64 left = l->timer_deadline - now; /* host ticks */
-    return (u32)(scale(left, VLAPIC_TIMER_HZ, timer_freq()) / divisor(l->timer_divide));
+    u64 count = scale(left, VLAPIC_TIMER_HZ, timer_freq()) / divisor(l->timer_divide);
+    return count < l->timer_initial ? (u32)count : l->timer_initial; /* (a clamped period runs longer) */
 }
 
 static bool lapic_read(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64 *val)
