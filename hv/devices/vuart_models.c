@@ -33,3 +33,9 @@ const struct vuart_model vns16550_console_model = {
     "vns16550", VDEV_SPACE_PIO, VNS16550_REGS, sizeof(struct vns16550), ns16550_init, ns16550_read, ns16550_write,
     ns16550_rx, ns16550_rx_space,
 };
+
+/* The same 16550 over MMIO with one-byte registers (reg-shift 0), as on QEMU's riscv64 virt. */
+const struct vuart_model vns16550_mmio_console_model = {
+    "vns16550", VDEV_SPACE_MMIO, VNS16550_REGS, sizeof(struct vns16550), ns16550_init, ns16550_read, ns16550_write,
+    ns16550_rx, ns16550_rx_space,
+};

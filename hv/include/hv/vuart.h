@@ -2,7 +2,7 @@
  * MMIO or port I/O (hv/devices/), behind one small interface, so the console's input buffering,
  * focus and output routing stay generic. The architecture picks its model
  * (vm_arch_console_uart in <hv/arch.h>): aarch64 the PL011 over MMIO, x86_64 the 16550 over
- * port I/O. */
+ * port I/O, riscv64 the 16550 over MMIO. */
 #ifndef HV_VUART_H
 #define HV_VUART_H
 
@@ -29,5 +29,6 @@ struct vuart_model {
 
 extern const struct vuart_model vpl011_console_model;
 extern const struct vuart_model vns16550_console_model;
+extern const struct vuart_model vns16550_mmio_console_model;
 
 #endif
