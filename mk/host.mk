@@ -12,8 +12,11 @@ HOST_CC ?= clang
 # The hypervisor's generic code is tested with the arch headers and tables of ARCH's hv port (or,
 # for an ARCH whose hypervisor is not ported yet, aarch64's).
 HV_HOST_ARCH := $(if $(wildcard hv/arch/$(ARCH)/include),$(ARCH),aarch64)
-HOST_INC := -Ilib/include -Ibase/include -Ihv/include -Itests/unit/hostarch -Ihv/arch/$(HV_HOST_ARCH)/include
-HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -DCVISOR_HOSTED -Wall -Wextra -Werror -g -O1 $(HOST_INC)
+# A test of one architecture's code sets HV_ARCH_INC for its target to that architecture's headers
+# (target-specific), so they come before ARCH's: both define <arch/vm_arch.h> and the like.
+HV_ARCH_INC = -Ihv/arch/$(HV_HOST_ARCH)/include
+HOST_INC = -Ilib/include -Ibase/include -Ihv/include -Itests/unit/hostarch $(HV_ARCH_INC)
+HOST_CFLAGS = -std=c11 -D_GNU_SOURCE -DCVISOR_HOSTED -Wall -Wextra -Werror -g -O1 $(HOST_INC)
 HOST_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 20
 
@@ -25,7 +28,7 @@ include $(sort $(wildcard tests/unit/*/*.mk tests/unit/*/arch/*/*.mk))
 include $(sort $(wildcard tests/fuzz/*.mk tests/fuzz/arch/*/*.mk))
 
 HOST_OUT := $(BUILD)/host
-HOST_HEADERS := $(wildcard lib/include/lib/*.h base/include/base/*.h base/include/drivers/*.h hv/include/hv/*.h \
+HOST_HEADERS := $(wildcard lib/include/lib/*.h base/include/base/*.h base/include/drivers/*.h hv/include/hv/*.h hv/arch/*/include/arch/*.h \
   tests/unit/hostarch/arch/*.h)
 UNIT_BINS := $(addprefix $(HOST_OUT)/unit/,$(UNIT_TESTS))
 FUZZ_BINS := $(addprefix $(HOST_OUT)/fuzz/,$(FUZZERS))

@@ -1,19 +1,7 @@
-/* Interactive bare-metal test guest on its own (emulated) PL011: prints a prompt, reads a line,
+/* Interactive bare-metal test guest on its own (emulated) console UART: prints a prompt, reads a line,
  * answers it in upper case; "exit" powers the VM off. Shows console input reaching a VM that is
  * not Linux, and output kept while the VM does not have the console's focus. */
 #include "guest.h"
-
-#define UART 0x09000000ul
-#define UARTFR 0x18
-#define FR_RXFE (1u << 4)
-
-static char uart_getc(void)
-{
-    volatile u32 *dr = (volatile u32 *)UART, *fr = (volatile u32 *)(UART + UARTFR);
-    while (*fr & FR_RXFE)
-        __asm__ volatile("yield");
-    return (char)(*dr & 0xff);
-}
 
 void guest_main(u64 dtb)
 {
@@ -24,7 +12,7 @@ void guest_main(u64 dtb)
         size_t n = 0;
         uart_printf("echo> ");
         for (;;) {
-            char c = uart_getc();
+            char c = guest_uart_getc();
             if (c == '\r' || c == '\n')
                 break;
             if (n < sizeof(line) - 1) {

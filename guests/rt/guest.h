@@ -26,6 +26,7 @@ long guest_cpu_on(u64 hwid, u64 context);
  * names the call: GUEST_CPU_STATUS_NAME, and the start call: GUEST_CPU_ON_NAME). */
 long guest_cpu_status(u64 hwid);
 void guest_uart_putc(char c); /* the board's UART (it must be passed through or emulated) */
+char guest_uart_getc(void);   /* ... waits for an input byte */
 
 /* ---- generic (guests/rt/rt.c) ---- */
 

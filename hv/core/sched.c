@@ -238,9 +238,9 @@ static void handle_mmio(struct vcpu *v, struct vcpu_exit *e)
         vcpu_arch_inject_abort(v, e->mmio.va, false);
         return;
     }
-    LOG_AT(LOG_ERROR, (long)vm->id, "vcpu%u: %s of %u bytes at guest-physical %#llx, outside the VM's memory%s%s",
+    LOG_AT(LOG_ERROR, (long)vm->id, "vcpu%u: %s of %u bytes at guest-physical %#llx, outside the VM's memory%s%s%s",
            v->id, e->mmio.write ? "write" : "read", e->mmio.width, (unsigned long long)e->mmio.addr.val,
-           dev ? " (rejected by " : "", dev ? dev->name : "");
+           dev ? " (rejected by " : "", dev ? dev->name : "", dev ? ")" : "");
     vm_request_end(vm, VM_END_FAULT, "vcpu%u: %s at guest-physical %#llx outside its memory, pc %#llx", v->id,
                    e->mmio.write ? "write" : "read", (unsigned long long)e->mmio.addr.val,
                    (unsigned long long)vcpu_arch_pc(v));

@@ -1,11 +1,12 @@
-/* Emulated PL011 per VM: transmit goes to the hypervisor console, input comes from the physical
- * UART's receive interrupt and goes to the VM with the input focus (for now: the first VM
+/* Emulated console UART per VM (the arch's model, <hv/vuart.h>: a PL011, a 16550): transmit goes
+ * to the hypervisor console, input comes from the physical UART's receive interrupt and goes to the VM with the input focus (for now: the first VM
  * with an emulated console that is still running). */
 #include <base/boot.h>
 #include <base/console.h>
 #include <base/irq.h>
 #include <base/log.h>
 #include <base/mm.h>
+#include <hv/arch.h>
 #include <hv/shell.h>
 #include <hv/vconsole.h>
 #include <hv/virq.h>
@@ -27,8 +28,8 @@ static void vuart_irq(void *ctx, bool level)
 /* Moves waiting input into the UART as its FIFO frees up; called with vc->lock held. */
 static void refill(struct vconsole *vc)
 {
-    while (vc->pending_head != vc->pending_tail && vpl011_rx_space(&vc->uart) > 0) {
-        if (!vpl011_rx(&vc->uart, vc->pending[vc->pending_head % sizeof(vc->pending)]))
+    while (vc->pending_head != vc->pending_tail && vc->model->rx_space(vc->uart) > 0) {
+        if (!vc->model->rx(vc->uart, vc->pending[vc->pending_head % sizeof(vc->pending)]))
             break;
         vc->pending_head++;
     }
@@ -39,9 +40,8 @@ static bool vuart_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
     struct vconsole *vc = dev->priv;
     (void)vcpu;
     spin_lock(&vc->lock);
-    bool ok = vpl011_read(&vc->uart, off, width, val);
-    if (off == VPL011_DR)
-        refill(vc);
+    bool ok = vc->model->read(vc->uart, off, width, val);
+    refill(vc); /* a read of the data register makes room */
     spin_unlock(&vc->lock);
     return ok;
 }
@@ -51,7 +51,7 @@ static bool vuart_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, 
     struct vconsole *vc = dev->priv;
     (void)vcpu;
     spin_lock(&vc->lock);
-    bool ok = vpl011_write(&vc->uart, off, width, val);
+    bool ok = vc->model->write(vc->uart, off, width, val);
     refill(vc); /* enabling RXE or the FIFO makes room */
     spin_unlock(&vc->lock);
     return ok;
@@ -102,16 +102,20 @@ void vconsole_detach(struct vm *vm)
 
 int vconsole_create(struct vm *vm, gpa_t base, u32 intid)
 {
-    struct vconsole *vc = kzalloc(sizeof(*vc));
+    const struct vuart_model *model = vm_arch_console_uart();
+    struct vconsole *vc = kzalloc(sizeof(*vc) + model->state_size);
     if (!vc)
         return -1;
     vc->vm = vm;
     vc->intid = intid;
     vc->port.vm = vm;
     vc->port.input = vuart_input;
-    struct vpl011_host host = {vuart_tx, vuart_irq, vc};
-    vpl011_init(&vc->uart, &host);
-    vc->dev = (struct vdev){.name = "vpl011", .base = base, .size = VPL011_SIZE, .ops = &vuart_ops, .priv = vc};
+    vc->model = model;
+    vc->uart = vc + 1;
+    struct vuart_host host = {vuart_tx, vuart_irq, vc};
+    model->init(vc->uart, &host);
+    vc->dev = (struct vdev){.name = model->name, .space = model->space, .base = base, .size = model->size,
+                            .ops = &vuart_ops, .priv = vc};
     vm_add_vdev(vm, &vc->dev);
     vm->console = vc;
     return 0;

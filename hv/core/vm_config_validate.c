@@ -131,7 +131,8 @@ static void span_set(struct span *s, const char *list, size_t index, u64 base, u
 
 /* The k-th range of a VM in the guest (host=false) or host (host=true) address space. Returns
  * false for entries without such a range: device-tree-path passthrough (resolved later from the
- * host DTB), and, on the host side, allocated regions and emulated devices. */
+ * host DTB), and, on the host side, allocated regions and emulated devices (on neither side, a
+ * console in the port I/O space). */
 static bool span_at(const struct vm_config *c, size_t k, bool host, struct span *s)
 {
     if (k < c->region_count) {
@@ -142,8 +143,10 @@ static bool span_at(const struct vm_config *c, size_t k, bool host, struct span 
     k -= c->region_count;
     if (k < c->emu_device_count) {
         const struct vm_emu_device *e = &c->emu_devices[k];
+        const struct vm_emu_type *t = vm_emu_type_find(e->emu_type);
         span_set(s, "devices.emu_devices", k, e->base.val, e->length, e->line);
-        return !host;
+        /* a console in the port I/O space takes no guest-physical addresses */
+        return !host && !(VM_ARCH_CONSOLE_PORT_IO && t && t->kind == VM_EMU_KIND_CONSOLE);
     }
     k -= c->emu_device_count;
     if (k < c->pt_device_count) {

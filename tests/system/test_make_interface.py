@@ -41,7 +41,6 @@ def print_run(*args):
 
 MISTAKES = [
     (["ARCH=arm65"], r"ARCH='arm65': ARCH must be one of aarch64, riscv64, x86_64"),
-    (["ARCH=x86_64"], r"the hypervisor is not ported to ARCH=x86_64 yet"),
     (["GIC=4"], r"GIC='4': GIC must be 2 \(GICv2\) or 3 \(GICv3\)"),
     (["GIC=v4"], r"GIC='v4': GIC must be 2 \(GICv2\) or 3 \(GICv3\)"),
     (["LOG=verbose"], r"LOG='verbose': LOG must be one of error, warn, info, debug, trace"),

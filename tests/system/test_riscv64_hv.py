@@ -35,6 +35,7 @@ def test_hello_guest_on_riscv64(timer):
     # (hart 0, which the config names, is pCPU 0 or 1: OpenSBI boots cvisor on either hart)
     assert re.search(r"vm1 'hello': 1 vCPU on pCPU [01], 16 MiB RAM, kernel 'hello.bin' \(built in\)", out), out
     assert "[vm1] hello: running in vm1 on vcpu0, a1=0x80f00000" in out  # boot protocol: a1 = DTB
+    assert "hello: vm1 writes straight to its NS16550" in out  # the emulated UART (its MMIO, decoded)
     assert "[vm1] hello: vm1 writes through the legacy SBI console" in out
     assert "[vm1] hello: and through SBI DBCN" in out
     assert "[vm1] hello: DBCN wrote 28 bytes (error 0); SBI spec 2.0, impl 0x43565352" in out

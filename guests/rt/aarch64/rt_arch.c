@@ -7,6 +7,7 @@
 #define UARTDR 0x00
 #define UARTFR 0x18
 #define UARTFR_TXFF (1u << 5)
+#define UARTFR_RXFE (1u << 4)
 
 static long smccc(u64 x0, u64 x1, u64 x2, u64 x3)
 {
@@ -40,6 +41,14 @@ void guest_uart_putc(char c)
     while (*fr & UARTFR_TXFF)
         ;
     *dr = (u8)c;
+}
+
+char guest_uart_getc(void)
+{
+    volatile u32 *dr = (volatile u32 *)(UART_BASE + UARTDR), *fr = (volatile u32 *)(UART_BASE + UARTFR);
+    while (*fr & UARTFR_RXFE)
+        __asm__ volatile("yield");
+    return (char)(*dr & 0xff);
 }
 
 u64 guest_counter(void)

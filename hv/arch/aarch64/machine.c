@@ -4,6 +4,7 @@
 #include <hv/arch.h>
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
+#include <hv/vuart.h>
 
 void vm_arch_host_info(struct vm_host_info *h) { h->arch.gic_version = gic_version(); }
 
@@ -32,3 +33,6 @@ void vm_arch_fdt_params(struct vm *vm, struct vm_fdt_params *p)
         p->arch.gicc_size = VGIC_V2_CPU_SIZE;
     }
 }
+
+/* The console UART of QEMU's virt board, which Arm guests expect. */
+const struct vuart_model *vm_arch_console_uart(void) { return &vpl011_console_model; }

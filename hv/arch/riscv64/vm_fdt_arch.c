@@ -26,7 +26,7 @@ bool vm_fdt_arch_valid(const struct vm_fdt_params *p, bool generate)
             if (p->cpu_hwid[i] == p->cpu_hwid[j])
                 return false;
     }
-    return p->arch.timebase_hz != 0 && !p->has_uart; /* no UART model to describe yet */
+    return p->arch.timebase_hz != 0;
 }
 
 void vm_fdt_arch_gen_firmware(struct fdt_writer *w, const struct vm_fdt_params *p) { (void)w, (void)p; }
@@ -61,11 +61,21 @@ static void write_cpus(struct fdt_writer *w, const struct vm_fdt_params *p)
 
 void vm_fdt_arch_gen_machine(struct fdt_writer *w, const struct vm_fdt_params *p) { write_cpus(w, p); }
 
+/* The emulated NS16550 (vm_arch_console_uart): byte registers, polled (no interrupt until the
+ * vPLIC lands, so the node has none and Linux's 8250 driver polls it). */
 void vm_fdt_arch_gen_console(struct fdt_writer *w, const struct vm_fdt_params *p, char *path, size_t size)
 {
-    (void)w, (void)p; /* never called: vm_fdt_arch_valid refuses a UART */
-    if (size)
-        path[0] = '\0';
+    char name[VM_FDT_NAME_MAX];
+    vm_fdt_unit_name(name, "serial", p->uart_base);
+    fdt_begin_node(w, name);
+    fdt_property_string(w, "compatible", "ns16550a");
+    vm_fdt_write_reg(w, 2, 2, p->uart_base, VM_FDT_UART_SIZE);
+    fdt_property_u32(w, "clock-frequency", 3686400); /* QEMU virt's */
+    fdt_end_node(w);
+    if (size > 1) {
+        path[0] = '/';
+        vm_fdt_unit_name(path + 1, "serial", p->uart_base);
+    }
 }
 
 /* A user's /cpus is replaced by the VM's (its vCPUs are not the source's harts). */

@@ -11,6 +11,7 @@ struct vcpu;
 struct vcpu_exit;
 struct vm_fdt_params;
 struct vm_host_info;
+struct vuart_model;
 
 /* Stage-2 access bits for vm_arch_map. */
 #define S2_READ 0x1u
@@ -69,6 +70,8 @@ void vcpu_arch_trap_wfx(struct vcpu *vcpu, bool trap);
 /* The pCPU is about to idle in WFI: nothing of the last vCPU that ran here may keep it awake (a
  * virtual IRQ line left high wakes WFI at once on QEMU, whatever the exception level). */
 void vcpu_arch_before_idle(void);
+/* The model of a VM's emulated console UART (<hv/vuart.h>): aarch64's PL011, x86's 16550. */
+const struct vuart_model *vm_arch_console_uart(void);
 /* Called once per pCPU before it runs any vCPU. */
 void hv_arch_cpu_init(void);
 

@@ -1,15 +1,15 @@
-/* A VM's emulated console UART (a PL011) and the routing of hypervisor console input to it. */
+/* A VM's emulated console UART (the arch's model, <hv/vuart.h>) and the routing of hypervisor console input to it. */
 #ifndef HV_VCONSOLE_H
 #define HV_VCONSOLE_H
 
 #include <arch/spinlock.h>
 #include <hv/vdev.h>
-#include <hv/vpl011.h>
+#include <hv/vuart.h>
 
 struct vm;
 
-/* One console of a VM that the input focus can move to (hv/core/shell.c): its PL011, or its
- * virtio console (hvc0). */
+/* One console of a VM that the input focus can move to (hv/core/shell.c): its console UART, or
+ * its virtio console (hvc0). */
 struct console_port {
     struct vm *vm;
     const char *label; /* NULL for the UART; "hvc0" is shown in the focus banner */
@@ -26,7 +26,8 @@ struct console_port *vm_console_port(struct vm *vm, u32 i);
 struct vconsole {
     struct console_port port;
     struct vdev dev;
-    struct vpl011 uart;
+    const struct vuart_model *model;
+    void *uart; /* the model's state, right after this struct */
     spinlock_t lock; /* MMIO from any vCPU and console input from the input CPU */
     struct vm *vm;
     u32 intid;

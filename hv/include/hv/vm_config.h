@@ -4,6 +4,12 @@
 #define HV_VM_CONFIG_H
 
 #include <arch/vm_config_arch.h>
+
+/* Whether the console's emu_devices entry names I/O ports (an arch with a port space) rather than
+ * guest-physical addresses: set by <arch/vm_config_arch.h>, else guest-physical. */
+#ifndef VM_ARCH_CONSOLE_PORT_IO
+#define VM_ARCH_CONSOLE_PORT_IO 0
+#endif
 #include <lib/addr.h>
 #include <lib/diag.h>
 #include <lib/toml.h>

@@ -11,3 +11,4 @@ VGIC_FUZZ_INC := -Ihv/arch/aarch64/include -Itests/unit/hv/arch/aarch64
 $(BUILD)/host/fuzz/fuzz_vgic: HOST_CFLAGS += $(VGIC_FUZZ_INC) -fno-sanitize-recover=undefined
 $(BUILD)/host/fuzz/fuzz_vgic: hv/arch/aarch64/vgic/vgic_regs.h tests/unit/hv/arch/aarch64/vgic_fake_hw.h \
 	$(wildcard hv/arch/aarch64/include/arch/*.h)
+$(BUILD)/host/fuzz/fuzz_vgic: HV_ARCH_INC := -Ihv/arch/aarch64/include

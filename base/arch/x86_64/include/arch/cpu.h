@@ -22,6 +22,8 @@ static inline void arch_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; c
 /* x86 keeps stores in order (TSO) and I/O accesses are serialising: a compiler barrier suffices. */
 static inline void arch_wmb(void) { __asm__ volatile("" ::: "memory"); }
 static inline void arch_io_barrier(void) { __asm__ volatile("mfence" ::: "memory"); }
+/* The counter without ordering against surrounding code (statistics): RDTSC is not serialising. */
+static inline u64 arch_counter_relaxed(void) { return rdtsc(); }
 static inline __attribute__((noreturn)) void arch_cpu_halt(void)
 {
     for (;;)

@@ -8,8 +8,8 @@
 
 #define VM_ARCH_HWID_NAME "hart id"
 #define VM_ARCH_IRQCHIP_NAME "PLIC"
-/* vconsole.c emulates a PL011 only; riscv64 has no NS16550 model yet, so say what the VM gets. */
-#define VM_ARCH_CONSOLE_UART_NAME "PL011 (no NS16550 model yet)"
+/* What the VM gets where the host UART is (vm_arch_console_uart): its registers, no interrupt yet. */
+#define VM_ARCH_CONSOLE_UART_NAME "NS16550 (no interrupt until the vPLIC)"
 
 static inline bool vm_arch_hwid_equal(u64 a, u64 b) { return a == b; }
 

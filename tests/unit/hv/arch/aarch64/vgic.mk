@@ -12,3 +12,4 @@ VGIC_ARCH_INC := -Ihv/arch/aarch64/include
 $(BUILD)/host/unit/test_vgic: HOST_CFLAGS += $(VGIC_ARCH_INC)
 $(BUILD)/host/unit/test_vgic: $(wildcard hv/arch/aarch64/include/arch/*.h hv/arch/aarch64/vgic/vgic_regs.h \
 	tests/unit/hv/arch/aarch64/*.h)
+$(BUILD)/host/unit/test_vgic: HV_ARCH_INC := -Ihv/arch/aarch64/include

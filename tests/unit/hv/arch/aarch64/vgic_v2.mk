@@ -9,3 +9,4 @@ test_vgic_v2_SRCS := tests/unit/hv/arch/aarch64/test_vgic_v2.c tests/unit/hv/arc
 $(BUILD)/host/unit/test_vgic_v2: HOST_CFLAGS += -Ihv/arch/aarch64/include
 $(BUILD)/host/unit/test_vgic_v2: $(wildcard hv/arch/aarch64/include/arch/*.h hv/arch/aarch64/vgic/vgic_regs.h \
 	tests/unit/hv/arch/aarch64/*.h)
+$(BUILD)/host/unit/test_vgic_v2: HV_ARCH_INC := -Ihv/arch/aarch64/include

@@ -19,3 +19,4 @@ $(VM_FDT_FIXTURE_OUT)/qemu-virt-smp4.dtb: | bootstrap
 $(BUILD)/host/unit/test_vm_fdt: $(VM_FDT_FIXTURE_OUT)/qemu-virt-smp4.dtb
 $(BUILD)/host/unit/test_vm_fdt: HOST_CFLAGS += -Ihv/arch/aarch64/include
 $(BUILD)/host/unit/test_vm_fdt: HOST_CFLAGS += -DVM_FDT_FIXTURE_DIR='"$(abspath $(VM_FDT_FIXTURE_OUT))"'
+$(BUILD)/host/unit/test_vm_fdt: HV_ARCH_INC := -Ihv/arch/aarch64/include

@@ -182,10 +182,25 @@ static void refused(void **state)
     p = params(1, true);
     p.arch.timebase_hz = 0;
     assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
-    p = params(1, true);
-    p.has_uart = true; /* no UART model to describe yet */
+}
+
+/* The emulated NS16550: a serial node with no interrupt (no vPLIC yet), and stdout-path to it. */
+static void console_uart(void **state)
+{
+    (void)state;
+    static u8 buf[BUF_CAP];
+    struct vm_fdt_params p = params(1, true);
+    p.has_uart = true;
     p.uart_base = 0x10000000;
-    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+    int n = vm_fdt_generate(&p, buf, sizeof(buf));
+    assert_true(n > 0);
+    assert_dtc_clean(buf, n);
+    struct fdt f;
+    assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+    int uart = node(&f, "/serial@10000000");
+    assert_string_equal(prop_str(&f, uart, "compatible"), "ns16550a");
+    assert_null(fdt_prop(&f, uart, "interrupts", NULL));
+    assert_string_equal(prop_str(&f, node(&f, "/chosen"), "stdout-path"), "/serial@10000000");
 }
 
 static const char user_dts[] = "/dts-v1/;\n"
@@ -230,6 +245,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(generate_one_and_four_harts),
         cmocka_unit_test(refused),
+        cmocka_unit_test(console_uart),
         cmocka_unit_test(patch_replaces_cpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

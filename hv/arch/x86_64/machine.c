@@ -1,0 +1,117 @@
+/* The x86_64 parts of a guest's machine: the multiboot (v1) boot protocol, by which NimbOS,
+ * ArceOS and cvisor's test guests start (EAX = 0x2BADB002, EBX = the guest-physical address of
+ * the multiboot information, with the memory map of the VM's RAM), and no device tree. */
+#include <arch/x86_vendor.h>
+#include <base/log.h>
+#include <base/mm.h>
+#include <hv/arch.h>
+#include <hv/vm.h>
+#include <hv/vm_fdt.h>
+#include <lib/multiboot.h>
+#include <lib/string.h>
+
+#define BOOT_INFO_BYTES PAGE_SIZE
+#define LOADER_NAME "cvisor"
+
+void vm_arch_host_info(struct vm_host_info *h) { (void)h; }
+
+void vm_arch_fdt_params(struct vm *vm, struct vm_fdt_params *p) { (void)vm, (void)p; }
+
+/* The multiboot information goes in the last page of the VM's largest RAM region, which the
+ * memory map then shows as reserved: the kernel (loaded low, at its load address) does not
+ * overwrite it, and does not take it for free memory. */
+static int boot_info_place(const struct vm_config *c, size_t *region)
+{
+    int best = -1;
+    for (size_t i = 0; i < c->region_count; i++) {
+        if (c->regions[i].flags & VM_MEM_DEVICE || c->regions[i].size < 2 * PAGE_SIZE ||
+            c->regions[i].gpa.val + c->regions[i].size > 0x100000000ull)
+            continue;
+        if (best < 0 || c->regions[i].size > c->regions[best].size)
+            best = (int)i;
+    }
+    if (best < 0)
+        return -1;
+    *region = (size_t)best;
+    return 0;
+}
+
+struct mb_writer {
+    u8 *base;
+    u32 gpa;
+    u32 used;
+};
+
+static void mmap_add(struct mb_writer *w, struct multiboot_info *mi, u64 base, u64 len, u32 type)
+{
+    if (!len || w->used + 24 > BOOT_INFO_BYTES - 64)
+        return;
+    u8 *e = w->base + w->used;
+    u32 size = 20;
+    memcpy(e, &size, 4);
+    memcpy(e + 4, &base, 8);
+    memcpy(e + 12, &len, 8);
+    memcpy(e + 20, &type, 4);
+    w->used += 24;
+    mi->mmap_length += 24;
+}
+
+static u32 put_string(struct mb_writer *w, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (w->used + n > BOOT_INFO_BYTES)
+        return 0;
+    memcpy(w->base + w->used, s, n);
+    u32 at = w->gpa + w->used;
+    w->used += (u32)n;
+    return at;
+}
+
+void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot)
+{
+    const struct vm_config *c = vm->config;
+    size_t ri;
+    /* (vm_arch_config_check refused configs without room for it) */
+    if (boot_info_place(c, &ri) != 0)
+        return;
+    const struct vm_mem_region *r = &c->regions[ri];
+    u64 info = r->gpa.val + r->size - BOOT_INFO_BYTES;
+    u8 *p = vm_gpa_to_hva(vm, gpa(info), BOOT_INFO_BYTES);
+    if (!p || info + BOOT_INFO_BYTES > 0x100000000ull) {
+        LOG_AT(LOG_ERROR, (long)vm->id, "multiboot: no room below 4 GiB for the boot information; EBX = 0");
+        return;
+    }
+    memset(p, 0, BOOT_INFO_BYTES);
+    struct multiboot_info *mi = (struct multiboot_info *)p;
+    struct mb_writer w = {p, (u32)info, 128}; /* the info struct's full v1 size, then the map */
+    mi->flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_MEM_MAP | (1u << 9) /* boot loader name */;
+    mi->mmap_addr = (u32)info + w.used;
+    u64 lower = 0, upper = 0;
+    for (size_t i = 0; i < c->region_count; i++) {
+        const struct vm_mem_region *m = &c->regions[i];
+        if (m->flags & VM_MEM_DEVICE)
+            continue;
+        u64 b = m->gpa.val, e = b + m->size;
+        if (i == ri) {
+            mmap_add(&w, mi, b, m->size - BOOT_INFO_BYTES, MULTIBOOT_MEMORY_AVAILABLE);
+            mmap_add(&w, mi, info, BOOT_INFO_BYTES, MULTIBOOT_MEMORY_RESERVED);
+        } else {
+            mmap_add(&w, mi, b, m->size, MULTIBOOT_MEMORY_AVAILABLE);
+        }
+        if (b == 0)
+            lower = (e < 0xa0000 ? e : 0xa0000) / 1024;
+        if (b <= 0x100000 && e > 0x100000)
+            upper = ((i == ri ? info : e) - 0x100000) / 1024;
+    }
+    mi->mem_lower = (u32)lower;
+    mi->mem_upper = (u32)upper;
+    u32 name = put_string(&w, LOADER_NAME);
+    memcpy(p + 64, &name, 4); /* boot_loader_name, after the v1 fields struct multiboot_info names */
+    if (c->has_cmdline) {
+        mi->cmdline = put_string(&w, c->cmdline);
+        if (mi->cmdline)
+            mi->flags |= MULTIBOOT_INFO_CMDLINE;
+    }
+    x86_vendor->gpr_set(boot, X86_RAX, MULTIBOOT_BOOT_MAGIC);
+    x86_vendor->gpr_set(boot, X86_RBX, info);
+}

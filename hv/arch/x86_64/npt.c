@@ -1,0 +1,77 @@
+/* The VM's guest-physical space on x86: nested page tables (4 levels, 48-bit guest-physical
+ * addresses, 2 MiB pages where alignment allows) in the same entry format as the host's own
+ * paging (<arch/pte.h>, built by lib/pgtable), and the vendor's address-space id. Nested
+ * paging treats every guest access as a user access: leaves carry the user bit. */
+#include <arch/pte.h>
+#include <arch/x86_vendor.h>
+#include <base/heap.h>
+#include <base/mm.h>
+#include <hv/arch.h>
+#include <hv/vm.h>
+#include <lib/string.h>
+
+static const struct pt_format npt_format = X86_PT_FORMAT(3, 1);
+
+u64 vm_arch_ipa_limit(void) { return 1ull << VM_ARCH_IPA_BITS; }
+
+int vm_arch_init(struct vm *vm)
+{
+    vm->arch.asid = 0;
+    if (pt_init(&vm->arch.npt, &npt_format, &mm_pt_mem, VM_ARCH_IPA_BITS) != 0)
+        return -1;
+    if (x86_vendor->vm_init(vm) != 0) {
+        pt_destroy(&vm->arch.npt);
+        return -1;
+    }
+    return 0;
+}
+
+/* Every vCPU flushes its TLB before it enters again (vcpu_x86.c compares the generation), and
+ * the tables are emptied: the next access of a vCPU that is running exits. */
+void vm_arch_revoke(struct vm *vm)
+{
+    if (!vm->arch.asid || vm->arch.revoked_root)
+        return;
+    vm->arch.revoked_root = kmalloc(PAGE_SIZE);
+    if (!vm->arch.revoked_root)
+        return;
+    memcpy(vm->arch.revoked_root, vm->arch.npt.root, PAGE_SIZE);
+    memset(vm->arch.npt.root, 0, PAGE_SIZE);
+    __atomic_add_fetch(&vm->arch.revoked, 1, __ATOMIC_RELEASE);
+}
+
+void vm_arch_destroy(struct vm *vm)
+{
+    if (!vm->arch.asid)
+        return;
+    x86_vendor->vm_destroy(vm);
+    if (vm->arch.revoked_root) { /* the tables below the root are freed through it */
+        memcpy(vm->arch.npt.root, vm->arch.revoked_root, PAGE_SIZE);
+        kfree(vm->arch.revoked_root);
+        vm->arch.revoked_root = NULL;
+    }
+    pt_destroy(&vm->arch.npt);
+    for (u32 i = 0; i < VM_MAX_VCPUS; i++) {
+        if (vm->arch.vmcb[i]) {
+            mm_free_pages(ptr_to_hpa(vm->arch.vmcb[i]), VCPU_X86_PAGES);
+            vm->arch.vmcb[i] = NULL;
+        }
+    }
+}
+
+int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
+{
+    u64 attr = PTE_US;
+    if (s2flags & S2_WRITE)
+        attr |= PTE_RW;
+    if (!(s2flags & S2_EXEC) || (s2flags & S2_DEVICE))
+        attr |= PTE_NX;
+    if (s2flags & S2_DEVICE)
+        attr |= PTE_PCD | PTE_PWT;
+    if (gpa.val + size > vm_arch_ipa_limit() || gpa.val + size < gpa.val)
+        return -1;
+    /* A new mapping needs no flush: x86 TLBs do not cache not-present entries. */
+    return pt_map(&vm->arch.npt, gpa.val, hpa.val, size, attr);
+}
+
+size_t vm_arch_table_pages(const struct vm *vm) { return vm->arch.npt.tables; }
