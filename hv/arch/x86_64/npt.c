@@ -7,6 +7,8 @@
 #include <base/heap.h>
 #include <base/mm.h>
 #include <hv/arch.h>
+#include <hv/sched.h>
+#include <hv/vcpu.h>
 #include <hv/vm.h>
 #include <lib/string.h>
 
@@ -72,6 +74,25 @@ int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
         return -1;
     /* A new mapping needs no flush: x86 TLBs do not cache not-present entries. */
     return pt_map(&vm->arch.npt, gpa.val, hpa.val, size, attr);
+}
+
+/* Removes a range (a shared region a VM leaves) and returns only when no vCPU of the VM can
+ * still reach it through its TLB: the generation makes every later entry flush, and a vCPU in
+ * the guest now is kicked out and waited for (x86 has no broadcast TLB invalidation). */
+void vm_arch_unmap(struct vm *vm, gpa_t gpa, u64 size)
+{
+    pt_unmap(&vm->arch.npt, gpa.val, size);
+    u32 gen = __atomic_add_fetch(&vm->arch.revoked, 1, __ATOMIC_SEQ_CST);
+    for (u32 i = 0; i < vm->vcpu_count; i++) {
+        struct vcpu_arch *a = &vm->vcpus[i]->arch;
+        for (u32 spins = 0; __atomic_load_n(&a->in_guest, __ATOMIC_SEQ_CST) &&
+                            __atomic_load_n(&a->revoked_seen, __ATOMIC_ACQUIRE) != gen;
+             spins++) {
+            if (spins % 65536 == 0) /* once, and again should the kick have crossed an entry */
+                sched_kick(vm->vcpus[i]->pcpu);
+            arch_cpu_relax();
+        }
+    }
 }
 
 size_t vm_arch_table_pages(const struct vm *vm) { return vm->arch.npt.tables; }

@@ -414,16 +414,20 @@ void vcpu_arch_run(struct vcpu *v, struct vcpu_exit *exit)
         return;
     }
     u32 cpu = cpu_id();
-    u32 gen = __atomic_load_n(&v->vm->arch.revoked, __ATOMIC_ACQUIRE);
+    /* In the guest from here (before the generation is read): an unmap either sees this flag
+     * and waits for the exit, or bumped the generation first and this entry flushes. */
+    __atomic_store_n(&a->in_guest, true, __ATOMIC_SEQ_CST);
+    u32 gen = __atomic_load_n(&v->vm->arch.revoked, __ATOMIC_SEQ_CST);
     bool flush = last_vcpu[cpu] != v || a->last_cpu != cpu + 1 || a->revoked_seen != gen;
     if (last_vcpu[cpu] != v || a->fpu_reset)
         fpu_switch(last_vcpu[cpu] != v ? last_vcpu[cpu] : NULL, v);
     a->fpu_reset = false;
     last_vcpu[cpu] = v;
     a->last_cpu = cpu + 1;
-    a->revoked_seen = gen;
+    __atomic_store_n(&a->revoked_seen, gen, __ATOMIC_RELEASE);
     struct x86_exit e;
     x86_vendor->run(v, flush, &e);
+    __atomic_store_n(&a->in_guest, false, __ATOMIC_RELEASE);
     switch (e.kind) {
     case X86_EXIT_INTR:
         exit->reason = VCPU_EXIT_IRQ;

@@ -24,6 +24,7 @@ struct vcpu_arch {
     u64 vmcb_pa;
     u32 last_cpu;           /* pCPU it last ran on (+1; 0: never ran): its TLB entries are there */
     u32 revoked_seen;       /* vm_arch.revoked when it last entered */
+    bool in_guest;          /* between reading vm_arch.revoked and the exit (vm_arch_unmap waits) */
     u64 efer;               /* the guest's EFER as it wrote it (SVM keeps SVME set underneath) */
     u64 tsc_offset;         /* guest TSC = host TSC + offset (starts near 0) */
     enum x86_pending pending;
