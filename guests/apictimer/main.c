@@ -99,8 +99,10 @@ void guest_main(u64 boot_arg)
     gprintf("apictimer: current count runs down: %s (initial %u)\n", c1 <= count && c2 < c1 ? "yes" : "NO", count);
     gprintf("apictimer: 20 periodic ticks in %llu ms\n", (unsigned long long)ms);
 
-    /* A periodic tick accepted before the mask (the vCPU may have been switched out after the
-     * 20th) is still pending, as on hardware: take it before counting the one-shot's. */
+    /* Stop the count first: a running count that reaches zero after the mode changes fires in
+     * the new mode too, as on hardware. A periodic tick accepted before the mask (the vCPU may
+     * have been switched out after the 20th) is still pending: take it before counting. */
+    wr(REG_TIMER_INIT, 0);
     __asm__ volatile("sti; nop; nop; cli" ::: "memory");
     u32 before = ticks;
     wr(REG_LVT_TIMER, VEC_TIMER); /* one-shot */
