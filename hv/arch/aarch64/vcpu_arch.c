@@ -321,20 +321,6 @@ void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value)
         a->regs.x[a->mmio_reg] = value;
 }
 
-static void fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
-{
-    va_list ap;
-    exit->reason = VCPU_EXIT_FAULT;
-    exit->fault.addr = gpa(addr);
-    exit->fault.has_addr = has_addr;
-    exit->fault.abortable = false;
-    va_start(ap, fmt);
-    fmt_vsnprintf(exit->fault.what, sizeof(exit->fault.what), fmt, ap);
-    va_end(ap);
-}
-
 /* Stage-2 data abort: an access outside the VM's RAM. With a valid syndrome (ISV) it is an
  * MMIO access the generic code dispatches; otherwise it cannot be emulated. */
 static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
@@ -349,11 +335,11 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
         return;
     }
     if (iss & (1u << 7)) {
-        fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
+        vcpu_exit_fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
         return;
     }
     if ((dfsc & 0x3c) != 0x04) { /* not a translation fault: the page is mapped */
-        fault(exit, ipa, true, "%s %s (DFSC %#x)", write ? "write" : "read",
+        vcpu_exit_fault(exit, ipa, true, "%s %s (DFSC %#x)", write ? "write" : "read",
               (dfsc & 0x3c) == 0x0c ? "not permitted by the region's flags" : "fault in mapped memory", dfsc);
         return;
     }
@@ -362,7 +348,7 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
     a->abort_write = write;
     if (!(iss & (1u << 24))) {
         /* Nothing to emulate it with; a machine answers an access to nothing with an abort. */
-        fault(exit, ipa, true, "%s access that cannot be emulated (no syndrome: load/store pair or writeback)",
+        vcpu_exit_fault(exit, ipa, true, "%s access that cannot be emulated (no syndrome: load/store pair or writeback)",
               write ? "write" : "read");
         exit->fault.abortable = true;
         exit->fault.instruction = false;
@@ -417,7 +403,7 @@ static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
     } else if ((key == ICC_SGI0R_KEY || key == ICC_ASGI1R_KEY) && !read) {
         /* Group 0 and alternate-group SGIs do not exist for a Group-1-only vGIC: ignored. */
     } else {
-        fault(exit, 0, false, "trapped %s of system register op0=%u op1=%u CRn=%u CRm=%u op2=%u",
+        vcpu_exit_fault(exit, 0, false, "trapped %s of system register op0=%u op1=%u CRn=%u CRm=%u op2=%u",
               read ? "read" : "write", (iss >> 20) & 3, (iss >> 14) & 7, (iss >> 10) & 0xf, (iss >> 1) & 0xf,
               (iss >> 17) & 7);
         return;
@@ -486,7 +472,7 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
             exit->reason = VCPU_EXIT_RETRY;
             return;
         }
-        fault(exit, ipa, true, "instruction fetch outside guest memory");
+        vcpu_exit_fault(exit, ipa, true, "instruction fetch outside guest memory");
         if ((esr & 0x3c) == 0x04 && !(esr & (1u << 7))) { /* nothing mapped there (not a table walk) */
             vcpu->arch.abort_pc = vcpu->arch.regs.pc;
             exit->fault.abortable = true;
@@ -499,7 +485,7 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
         decode_sysreg(vcpu, esr, exit);
         return;
     default:
-        fault(exit, 0, false, "unexpected trap: EC %#x, ESR %#llx", ec, (unsigned long long)esr);
+        vcpu_exit_fault(exit, 0, false, "unexpected trap: EC %#x, ESR %#llx", ec, (unsigned long long)esr);
         return;
     }
 }
@@ -516,7 +502,7 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
         exit->reason = VCPU_EXIT_IRQ;
         break;
     default:
-        fault(exit, 0, false, "%s taken to EL2 (ESR %#llx)", kind == 2 ? "FIQ" : "SError",
+        vcpu_exit_fault(exit, 0, false, "%s taken to EL2 (ESR %#llx)", kind == 2 ? "FIQ" : "SError",
               (unsigned long long)read_sysreg(esr_el2));
         break;
     }

@@ -168,20 +168,6 @@ void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction)
     a->regs.sstatus |= SSTATUS_SPP;
 }
 
-static void fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
-{
-    va_list ap;
-    exit->reason = VCPU_EXIT_FAULT;
-    exit->fault.addr = gpa(addr);
-    exit->fault.has_addr = has_addr;
-    exit->fault.abortable = false;
-    va_start(ap, fmt);
-    fmt_vsnprintf(exit->fault.what, sizeof(exit->fault.what), fmt, ap);
-    va_end(ap);
-}
-
 /* The guest's instruction at its pc, read through its own translation (HLVX): false when the
  * read faults (the guest changed its page tables, or the pc is not executable). */
 static bool fetch_insn(u64 pc, u32 *insn, unsigned *len)
@@ -218,18 +204,18 @@ static void guest_page_fault(struct vcpu *vcpu, u64 cause, u64 stval, struct vcp
     }
     a->abort_cause = write ? 7 : 5; /* store/AMO or load access fault */
     if (cause == CAUSE_FETCH_GUEST_PAGE_FAULT) {
-        fault(exit, addr, true, "instruction fetch outside guest memory");
+        vcpu_exit_fault(exit, addr, true, "instruction fetch outside guest memory");
         exit->fault.abortable = true;
         exit->fault.instruction = true;
         exit->fault.va = stval;
         return;
     }
     if (riscv_htinst_is_walk(htinst)) { /* (QEMU 7.2 leaves htinst 0: it cannot tell) */
-        fault(exit, addr, true, "guest-page fault on a guest page-table walk");
+        vcpu_exit_fault(exit, addr, true, "guest-page fault on a guest page-table walk");
         return;
     }
     if (vm_gpa_in_ram(vcpu->vm, gpa(addr), 1)) {
-        fault(exit, addr, true, "%s not permitted by the region's flags", write ? "write" : "read");
+        vcpu_exit_fault(exit, addr, true, "%s not permitted by the region's flags", write ? "write" : "read");
         return;
     }
     struct riscv_mmio_insn d;
@@ -238,13 +224,13 @@ static void guest_page_fault(struct vcpu *vcpu, u64 cause, u64 stval, struct vcp
     bool ok = riscv_mmio_decode_htinst(htinst, &d);
     if (!ok) {
         if (!fetch_insn(a->regs.sepc, &insn, &len)) {
-            fault(exit, addr, true, "%s whose instruction at pc cannot be read", write ? "write" : "read");
+            vcpu_exit_fault(exit, addr, true, "%s whose instruction at pc cannot be read", write ? "write" : "read");
             return;
         }
         ok = riscv_mmio_decode(insn, len, &d);
     }
     if (!ok || d.write != write) {
-        fault(exit, addr, true, "%s access that cannot be emulated (instruction %#x)",
+        vcpu_exit_fault(exit, addr, true, "%s access that cannot be emulated (instruction %#x)",
               write ? "write" : "read", insn);
         exit->fault.abortable = true;
         exit->fault.instruction = false;
@@ -280,7 +266,7 @@ static void virtual_instruction(struct vcpu *vcpu, u64 stval, struct vcpu_exit *
         exit->reason = VCPU_EXIT_HALT;
         return;
     }
-    fault(exit, 0, false, "virtual instruction exception (instruction %#x)", insn);
+    vcpu_exit_fault(exit, 0, false, "virtual instruction exception (instruction %#x)", insn);
 }
 
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
@@ -313,7 +299,7 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
         virtual_instruction(vcpu, stval, exit);
         return;
     default:
-        fault(exit, 0, false, "unexpected trap: scause %#llx, stval %#llx", (unsigned long long)scause,
+        vcpu_exit_fault(exit, 0, false, "unexpected trap: scause %#llx, stval %#llx", (unsigned long long)scause,
               (unsigned long long)stval);
         return;
     }

@@ -159,20 +159,6 @@ void vcpu_arch_inject_abort(struct vcpu *v, u64 va, bool instruction)
         vcpu_arch_complete_mmio_read(v, ~0ull);
 }
 
-static void fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
-{
-    va_list ap;
-    memset(&exit->fault, 0, sizeof(exit->fault));
-    exit->reason = VCPU_EXIT_FAULT;
-    va_start(ap, fmt);
-    fmt_vsnprintf(exit->fault.what, sizeof(exit->fault.what), fmt, ap);
-    va_end(ap);
-    exit->fault.addr = gpa(addr);
-    exit->fault.has_addr = has_addr;
-}
-
 static void emulate_cpuid(struct vcpu *v)
 {
     u32 leaf = (u32)rget(v, X86_RAX), sub = (u32)rget(v, X86_RCX);
@@ -360,7 +346,7 @@ static void handle_npf(struct vcpu *v, const struct x86_exit *e, struct vcpu_exi
         return;
     }
     if (e->npf.fetch) {
-        fault(exit, e->npf.gpa, true, "instruction fetch outside the VM's memory");
+        vcpu_exit_fault(exit, e->npf.gpa, true, "instruction fetch outside the VM's memory");
         return;
     }
     u8 bytes[X86_INSN_MAX];
@@ -373,7 +359,7 @@ static void handle_npf(struct vcpu *v, const struct x86_exit *e, struct vcpu_exi
         char hex[3 * 6] = "";
         for (size_t i = 0, at = 0; i < n && i < 6; i++)
             at += (size_t)fmt_snprintf(hex + at, sizeof(hex) - at, i ? " %02x" : "%02x", bytes[i]);
-        fault(exit, e->npf.gpa, true, "%s by an instruction not emulated (%s)", e->npf.write ? "write" : "read",
+        vcpu_exit_fault(exit, e->npf.gpa, true, "%s by an instruction not emulated (%s)", e->npf.write ? "write" : "read",
               n ? hex : "not fetchable");
         return;
     }
@@ -390,7 +376,7 @@ static void handle_npf(struct vcpu *v, const struct x86_exit *e, struct vcpu_exi
 static void handle_io(struct vcpu *v, const struct x86_exit *e, struct vcpu_exit *exit)
 {
     if (e->io.string) {
-        fault(exit, 0, false, "string port I/O (INS/OUTS) at port %#x is not emulated", e->io.port);
+        vcpu_exit_fault(exit, 0, false, "string port I/O (INS/OUTS) at port %#x is not emulated", e->io.port);
         return;
     }
     x86_vendor->set(v, X86_RIP, e->io.next_rip);
@@ -410,7 +396,7 @@ void vcpu_arch_run(struct vcpu *v, struct vcpu_exit *exit)
     struct vcpu_arch *a = &v->arch;
     exit->reason = VCPU_EXIT_NONE;
     if (!a->vmcb) {
-        fault(exit, 0, false, "no memory for the vCPU's control block");
+        vcpu_exit_fault(exit, 0, false, "no memory for the vCPU's control block");
         return;
     }
     u32 cpu = cpu_id();
@@ -461,7 +447,7 @@ void vcpu_arch_run(struct vcpu *v, struct vcpu_exit *exit)
         exit->hypercall.args[4] = rget(v, 8);
         break;
     case X86_EXIT_SHUTDOWN:
-        fault(exit, 0, false, "triple fault: the guest's CPU shut down");
+        vcpu_exit_fault(exit, 0, false, "triple fault: the guest's CPU shut down");
         break;
     case X86_EXIT_NPF:
         handle_npf(v, &e, exit);
@@ -472,10 +458,10 @@ void vcpu_arch_run(struct vcpu *v, struct vcpu_exit *exit)
         x86_vendor->inject_exception(v, VECTOR_UD, false, 0);
         break;
     case X86_EXIT_INVALID:
-        fault(exit, 0, false, "the CPU refused the guest state (%s: invalid control block)", x86_vendor->name);
+        vcpu_exit_fault(exit, 0, false, "the CPU refused the guest state (%s: invalid control block)", x86_vendor->name);
         break;
     case X86_EXIT_OTHER:
-        fault(exit, 0, false, "unhandled exit %#llx (%s)", (unsigned long long)e.code, x86_vendor->name);
+        vcpu_exit_fault(exit, 0, false, "unhandled exit %#llx (%s)", (unsigned long long)e.code, x86_vendor->name);
         break;
     }
 }

@@ -54,4 +54,9 @@ struct vcpu_exit {
     };
 };
 
+/* Fills exit as a fault that ends the VM: the report (printf-style) and the guest address, if
+ * there is one. Shared by every architecture's exit decoding. */
+void vcpu_exit_fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif
