@@ -32,13 +32,14 @@ static void put(struct out *o, char c)
     o->pos++;
 }
 
-static void put_padded(struct out *o, const char *s, size_t len, int width, bool left, char pad)
+/* s[0..prefix) is a sign or "0x": zero padding goes after it ("-007", "0x00ff"), as in C. */
+static void put_padded(struct out *o, const char *s, size_t len, size_t prefix, int width, bool left,
+                       char pad)
 {
     int fill = width > (int)len ? width - (int)len : 0;
-    if (!left && pad == '0' && len && (*s == '-')) {
-        put(o, *s++);
-        len--;
-    }
+    if (!left && pad == '0')
+        for (; prefix && len; prefix--, len--)
+            put(o, *s++);
     if (!left)
         while (fill--)
             put(o, pad);
@@ -118,7 +119,7 @@ static void format(struct out *o, const char *fmt, va_list ap)
             u64 mag = neg ? (u64)0 - (u64)v : (u64)v;
             tmp[0] = '-';
             len = utoa(mag, 10, false, tmp + neg) + neg;
-            put_padded(o, tmp, len, width, left, pad);
+            put_padded(o, tmp, len, neg, width, left, pad);
             break;
         }
         case 'u':
@@ -132,7 +133,7 @@ static void format(struct out *o, const char *fmt, va_list ap)
                 pre = 2;
             }
             len = utoa(v, *fmt == 'u' ? 10 : 16, *fmt == 'X', tmp + pre) + pre;
-            put_padded(o, tmp, len, width, left, pad);
+            put_padded(o, tmp, len, pre, width, left, pad);
             break;
         }
         case 'p': {
@@ -140,7 +141,7 @@ static void format(struct out *o, const char *fmt, va_list ap)
             tmp[0] = '0';
             tmp[1] = 'x';
             len = utoa(v, 16, false, tmp + 2) + 2;
-            put_padded(o, tmp, len, width, left, pad);
+            put_padded(o, tmp, len, 2, width, left, pad);
             break;
         }
         case 's': {
@@ -148,12 +149,12 @@ static void format(struct out *o, const char *fmt, va_list ap)
             if (!s)
                 s = "(null)";
             len = prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s);
-            put_padded(o, s, len, width, left, ' ');
+            put_padded(o, s, len, 0, width, left, ' ');
             break;
         }
         case 'c':
             tmp[0] = (char)va_arg(ap, int);
-            put_padded(o, tmp, 1, width, left, ' ');
+            put_padded(o, tmp, 1, 0, width, left, ' ');
             break;
         case '%':
             put(o, '%');

@@ -17,6 +17,9 @@ static void formats_integers(void **state)
     assert_string_equal(b, "fedcba9876543210 18446744073709551615 3");
     fmt_snprintf(b, sizeof(b), "%#x %#llx %#x", 0x1fu, 0x40000000ull, 0u);
     assert_string_equal(b, "0x1f 0x40000000 0");
+    /* Zero padding goes after the "0x" prefix, and the width counts it, as in C. */
+    fmt_snprintf(b, sizeof(b), "%#018llx|%#06x|%#6x|%-#6x", 0xffull, 0xau, 0xau, 0xau);
+    assert_string_equal(b, "0x00000000000000ff|0x000a|   0xa|0xa   ");
     fmt_snprintf(b, sizeof(b), "%lld", (long long)INT64_MIN);
     assert_string_equal(b, "-9223372036854775808");
 }
