@@ -12,7 +12,7 @@ VM_CONFIGS ?= $(if $(filter fs,$(APP_FEATURES)),,$(firstword $(wildcard configs/
   configs/vms/hello-$(ARCH).toml))
 VM_CONFIG_LIST := $(subst :, ,$(VM_CONFIGS))
 GUEST_OUT := $(BUILD)/guests/$(ARCH)
-IMAGE_SEARCH := $(GUEST_OUT):$(CACHE_DIR)/images/$(ARCH)
+IMAGE_SEARCH = $(GUEST_OUT):$(GUEST_IMAGES_DIR)
 include guests/guests.mk
 
 $(IMAGE_DIR)/embed.S: $(VM_CONFIG_LIST) scripts/gen_embed.py guests FORCE | bootstrap

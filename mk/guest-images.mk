@@ -4,7 +4,9 @@
 #   make guest-images                         fetch/build what is missing or out of date
 #   make guest-images GUEST_IMAGES_REFRESH=1  also refresh the package index first
 
-GUEST_IMAGES_DIR := $(CACHE_DIR)/images/$(ARCH)
+# The cache holds every checkout's products; GUEST_IMAGES_DIR holds links to the ones this build
+# tree asked for (scripts/guest-images.sh LINK_DIR), and is what the image search path reads.
+GUEST_IMAGES_DIR ?= $(BUILD)/guest-images/$(ARCH)
 # The files it makes (scripts/guest-images.sh), so that a build missing one says how to get it.
 GUEST_IMAGE_NAMES := linux-$(ARCH).Image initramfs-$(ARCH).cpio.gz \
   u-boot-qemu-$(patsubst aarch64,arm64,$(patsubst x86_64,amd64,$(ARCH))).bin
@@ -12,5 +14,5 @@ GUEST_IMAGES_REFRESH ?=
 
 .PHONY: guest-images
 guest-images: bootstrap
-	@CACHE_DIR='$(CACHE_DIR)' ARCH='$(ARCH)' sh scripts/guest-images.sh \
+	@CACHE_DIR='$(CACHE_DIR)' ARCH='$(ARCH)' LINK_DIR='$(GUEST_IMAGES_DIR)' sh scripts/guest-images.sh \
 	  $(if $(filter 1 yes true,$(GUEST_IMAGES_REFRESH)),--refresh)

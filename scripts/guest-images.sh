@@ -272,8 +272,17 @@ INITRAMFS_KEY=$({
     echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA $KERNEL_PKG_KEY $INITRAMFS_MODULES"
     init_script
 } | sha256sum | cut -d' ' -f1)
-if [ -f "$INITRAMFS_OUT" ] && stamp_is "$INITRAMFS_STAMP" "$INITRAMFS_KEY"; then
+# Checkouts with different init scripts or module lists (branches, CI clones) share this cache:
+# each build is kept under its key, so switching between them neither rebuilds nor hands one
+# checkout the other's initramfs (the per-build links below name the key this checkout asked for).
+INITRAMFS_KEYED=$IMAGES/initramfs-$ARCH-$(echo "$INITRAMFS_KEY" | cut -c1-16).cpio.gz
+if [ -f "$INITRAMFS_KEYED" ]; then
     say "initramfs up to date ($PKG $VER)"
+    touch "$INITRAMFS_KEYED"
+    if ! [ "$INITRAMFS_OUT" -ef "$INITRAMFS_KEYED" ]; then
+        ln -f "$INITRAMFS_KEYED" "$INITRAMFS_OUT.tmp" && mv "$INITRAMFS_OUT.tmp" "$INITRAMFS_OUT"
+        echo "$INITRAMFS_KEY" >"$INITRAMFS_STAMP"
+    fi
 else
     fetch_deb "$@"
     mkdir -p "$TMP/bb"
@@ -332,8 +341,10 @@ else
         cpio -o -H newc -R 0:0 --reproducible --quiet) >"$TMP/initramfs.cpio" ||
         die "building the initramfs (cpio) failed"
     gzip -9n <"$TMP/initramfs.cpio" >"$INITRAMFS_OUT.tmp" || die "compressing the initramfs failed"
-    mv "$INITRAMFS_OUT.tmp" "$INITRAMFS_OUT"
+    ln -f "$INITRAMFS_OUT.tmp" "$INITRAMFS_KEYED" && mv "$INITRAMFS_OUT.tmp" "$INITRAMFS_OUT"
     echo "$INITRAMFS_KEY" >"$INITRAMFS_STAMP"
+    # Builds for other keys not asked for in two weeks are dropped.
+    find "$IMAGES" -name "initramfs-$ARCH-*.cpio.gz" -mtime +14 -delete
     say "initramfs built from $PKG $VER ($n applets)"
 fi
 
@@ -359,6 +370,19 @@ if [ -f "$UBOOT_OUT" ] && cmp -s "$UBOOT_SRC" "$UBOOT_OUT"; then
 else
     cp "$UBOOT_SRC" "$UBOOT_OUT.tmp" && mv "$UBOOT_OUT.tmp" "$UBOOT_OUT"
     say "u-boot copied from $UBOOT_SRC"
+fi
+
+# ---- this build's view -------------------------------------------------------------------------
+# LINK_DIR (make passes $(BUILD)/guest-images/$(ARCH)): symbolic links to exactly the products
+# this run chose, so what a build embeds does not change when another checkout runs this script.
+if [ -n "${LINK_DIR:-}" ]; then
+    mkdir -p "$LINK_DIR"
+    abs_images=$(cd "$IMAGES" && pwd) # a relative CACHE_DIR would make the links dangle
+    for pair in "$KERNEL_OUT:${KERNEL_OUT##*/}" "$INITRAMFS_KEYED:${INITRAMFS_OUT##*/}" \
+        "$UBOOT_OUT:${UBOOT_OUT##*/}"; do
+        target=${pair%%:*}
+        ln -sfn "$abs_images/${target##*/}" "$LINK_DIR/${pair#*:}" || die "cannot link ${pair#*:} into $LINK_DIR"
+    done
 fi
 
 # ---- summary ----------------------------------------------------------------------------------

@@ -75,8 +75,8 @@ def test_arm64_and_v3_are_synonyms():
 def test_a_fresh_machines_build_says_run_make_guest_images(tmp_path):
     """Without the downloaded guest images (an empty CACHE_DIR), the default VM's images are
     missing: the build says which, that the VM will not start, and how to get them."""
-    status, out = make(f"BUILD={BUILD}", f"CACHE_DIR={tmp_path}", f"IMAGE_DIR={SYSTEST / 'fresh-machine'}",
-                       "build")
+    status, out = make(f"BUILD={BUILD}", f"CACHE_DIR={tmp_path}", f"GUEST_IMAGES_DIR={tmp_path / 'links'}",
+                       f"IMAGE_DIR={SYSTEST / 'fresh-machine'}", "build")
     assert status == 0, out
     for name in ("linux-aarch64.Image", "initramfs-aarch64.cpio.gz"):
         assert re.search(rf"'{re.escape(name)}' not found; that VM will not start; run `make guest-images` to "
