@@ -17,14 +17,6 @@
 
 #define DTB_MAX KiB(64)
 
-/* Emulated devices' interrupt lines, through the VM's virtual interrupt controller; without
- * one (interrupt_mode "no_irq"), drivers poll. */
-void vdev_irq_set_level(struct vm *vm, u32 irq, bool level)
-{
-    if (virq_present(vm))
-        virq_set_level(vm, NULL, irq, level);
-}
-
 /* pCPUs given to a VM with interrupt_mode = "passthrough" are its alone (sched_claim_pcpus). */
 static int claim_pcpus(struct vm *vm, struct diag *d)
 {
