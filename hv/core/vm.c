@@ -52,13 +52,6 @@ static bool in_host_ram(hpa_t base, u64 size)
     return false;
 }
 
-static struct vm_mem *add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size, bool owned, bool is_ram)
-{
-    struct vm_mem *m = &vm->mems[vm->mem_count++];
-    *m = (struct vm_mem){.gpa = g, .hpa = h, .size = size, .owned = owned, .is_ram = is_ram};
-    return m;
-}
-
 /* Host memory for one memory_regions entry, mapped into stage-2. */
 static int setup_region(struct vm *vm, size_t i, struct diag *d)
 {
@@ -115,7 +108,7 @@ static int setup_region(struct vm *vm, size_t i, struct diag *d)
         break;
     }
     }
-    struct vm_mem *m = add_mem(vm, r->gpa, host, r->size, owned, ram);
+    struct vm_mem *m = vm_mem_add(vm, r->gpa, host, r->size, owned, ram);
     m->scrub = ram && !owned; /* reserved RAM: no VM sees what the one before left there */
     m->s2flags = region_s2_flags(r->flags);
     if (ram)
@@ -131,15 +124,6 @@ static int setup_region(struct vm *vm, size_t i, struct diag *d)
         diag_error(d, c->file, r->line, field, "cannot build stage-2 mapping (out of memory or bad range)");
         return -1;
     }
-    return 0;
-}
-
-/* A passed-through device range, for lookups by guest address (not scrubbed or freed). */
-int vm_add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size)
-{
-    if (vm->mem_count == VM_MAX_MEMS)
-        return -1;
-    add_mem(vm, g, h, size, false, false);
     return 0;
 }
 

@@ -208,3 +208,19 @@ void vm_mem_release(struct vm *vm)
     }
     vm->mem_count = 0;
 }
+
+struct vm_mem *vm_mem_add(struct vm *vm, gpa_t g, hpa_t h, u64 size, bool owned, bool is_ram)
+{
+    struct vm_mem *m = &vm->mems[vm->mem_count++];
+    *m = (struct vm_mem){.gpa = g, .hpa = h, .size = size, .owned = owned, .is_ram = is_ram};
+    return m;
+}
+
+/* A passed-through device range, for lookups by guest address (not scrubbed or freed). */
+int vm_add_mem(struct vm *vm, gpa_t g, hpa_t h, u64 size)
+{
+    if (vm->mem_count == VM_MAX_MEMS)
+        return -1;
+    vm_mem_add(vm, g, h, size, false, false);
+    return 0;
+}

@@ -102,7 +102,6 @@ int vm_restart(struct vm *vm, const struct vm_host_info *host, struct diag *diag
 int vm_setup_devices(struct vm *vm, struct diag *diag);
 /* Passthrough devices and addresses (after vm_setup_devices: interrupts go to the vGIC). */
 int vm_setup_passthrough(struct vm *vm, struct diag *diag);
-int vm_add_mem(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size);
 int vm_setup_dtb(struct vm *vm, struct diag *diag);
 void vm_console_flush(struct vm *vm);
 void vm_destroy(struct vm *vm);
@@ -126,6 +125,10 @@ int vm_mem_ondemand_init(struct vm *vm, struct vm_mem *m, bool lazy);
 void vm_mem_revoke(struct vm *vm);
 /* Scrubs and frees the VM's memory, after its stage 2 is gone. */
 void vm_mem_release(struct vm *vm);
+/* Records a range of guest-physical space (not mapped here): the next of vm->mems. */
+struct vm_mem *vm_mem_add(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, bool owned, bool is_ram);
+/* A passed-through device range, for lookups by guest address; -1 when vm->mems is full. */
+int vm_add_mem(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size);
 struct vcpu *vm_find_vcpu_by_hwid(struct vm *vm, u64 hwid);
 /* A stage-2 translation fault at addr: brings in (zeroed) the chunk of on-demand RAM holding it.
  * Returns true when the access can simply be retried. */
