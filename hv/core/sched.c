@@ -8,147 +8,12 @@
 #include <hv/arch.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
-#include <hv/shell.h>
+#include <hv/sched_upcalls.h>
 #include <hv/virq.h>
 #include <hv/vm.h>
-#include <hv/vm_lifecycle.h>
+#include "sched_queue.h"
 
-/* Room for every vCPU there can be: all VMs at their largest, pinned to one pCPU. A run queue
- * can then never refuse a vCPU (which would leave its VM counting a vCPU that never runs, so
- * the VM would never end). */
-#define RQ_MAX (VM_MAX * VM_MAX_VCPUS)
 #define SLICE_NS 10000000ull /* 10 ms: time slice when several vCPUs share a pCPU */
-
-struct run_queue {
-    spinlock_t lock;
-    struct vcpu *vcpus[RQ_MAX];
-    u32 count;
-    u32 next; /* round-robin position */
-};
-
-static struct run_queue rqs[MAX_CPUS];
-static volatile bool need_resched[MAX_CPUS];
-static volatile bool need_reap[MAX_CPUS]; /* a VM with a vCPU here is ending */
-static volatile bool pt_in_guest[MAX_CPUS]; /* running a vCPU that owns the pCPU's interrupt controller */
-
-void sched_add(struct vcpu *vcpu)
-{
-    struct run_queue *rq = &rqs[vcpu->pcpu];
-    spin_lock(&rq->lock);
-    if (rq->count < RQ_MAX) {
-        rq->vcpus[rq->count++] = vcpu;
-        /* A vCPU that ran alone there (WFI not trapped, no time slice) now shares its pCPU. */
-        if (rq->count > 1)
-            sched_request_exit(vcpu->pcpu);
-    } else /* cannot happen: RQ_MAX is every vCPU of every VM */
-        panic("sched: run queue of pCPU %u is full (vm%llu '%s' vcpu%u)", vcpu->pcpu,
-              (unsigned long long)vcpu->vm->id, vcpu->vm->name, vcpu->id);
-    spin_unlock(&rq->lock);
-}
-
-void sched_remove(struct vcpu *vcpu)
-{
-    struct run_queue *rq = &rqs[vcpu->pcpu];
-    spin_lock(&rq->lock);
-    for (u32 i = 0; i < rq->count; i++) {
-        if (rq->vcpus[i] == vcpu) {
-            rq->vcpus[i] = rq->vcpus[--rq->count];
-            break;
-        }
-    }
-    spin_unlock(&rq->lock);
-}
-
-/* pCPUs given to a VM with interrupt_mode = "passthrough": no other vCPU may run there. */
-static struct vm *pcpu_owner[MAX_CPUS];
-static spinlock_t owner_lock;
-static volatile u32 shell_cpu; /* sched_shell_cpu(), kept up to date under owner_lock */
-
-/* CPU 0 runs shell commands, or the first pCPU not given to a passthrough VM. */
-static u32 first_unowned_cpu(void)
-{
-    for (u32 c = 0; c < cpu_count(); c++)
-        if (!pcpu_owner[c])
-            return c;
-    return 0;
-}
-
-int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct vm **conflict_vm)
-{
-    int r = 0;
-    spin_lock(&owner_lock);
-    for (u32 i = 0; i < vm->vcpu_count && !r; i++) {
-        u32 p = vm->vcpus[i]->pcpu;
-        struct vm *other = pcpu_owner[p] != vm ? pcpu_owner[p] : NULL;
-        if (!other && exclusive) {
-            /* any other VM's vCPU there, or two of this VM's? */
-            for (u32 k = 0; k < VM_MAX && !other; k++) {
-                struct vm *o = vm_table[k];
-                /* (under its lock: that VM may be restarting itself on another pCPU) */
-                if (o && o != vm && (vm_vcpu_pcpus(o) >> p) & 1)
-                    other = o;
-            }
-            for (u32 j = 0; j < i && !other; j++)
-                if (vm->vcpus[j]->pcpu == p)
-                    other = vm;
-        }
-        if (other) {
-            *conflict_pcpu = p;
-            *conflict_vm = other;
-            r = -1;
-        }
-    }
-    if (!r && exclusive) { /* one pCPU stays the hypervisor's: console input, Ctrl-], shell */
-        u32 unowned = 0;
-        for (u32 c = 0; c < cpu_count(); c++) {
-            bool mine = false;
-            for (u32 i = 0; i < vm->vcpu_count && !mine; i++)
-                mine = vm->vcpus[i]->pcpu == c;
-            unowned += !pcpu_owner[c] && !mine;
-        }
-        if (!unowned) {
-            *conflict_pcpu = 0;
-            *conflict_vm = NULL;
-            r = -1;
-        }
-    }
-    for (u32 i = 0; i < vm->vcpu_count && !r && exclusive; i++)
-        pcpu_owner[vm->vcpus[i]->pcpu] = vm;
-    shell_cpu = first_unowned_cpu();
-    spin_unlock(&owner_lock);
-    return r;
-}
-
-void sched_release_pcpus(struct vm *vm)
-{
-    spin_lock(&owner_lock);
-    for (u32 i = 0; i < MAX_CPUS; i++)
-        if (pcpu_owner[i] == vm)
-            pcpu_owner[i] = NULL;
-    shell_cpu = first_unowned_cpu();
-    spin_unlock(&owner_lock);
-}
-
-u32 sched_shell_cpu(void) { return shell_cpu; }
-
-u32 sched_this_cpu(void) { return cpu_id(); }
-
-void sched_kick(u32 cpu)
-{
-    /* While a passthrough vCPU runs, the pCPU's interrupts go to its guest: it notices
-     * requests at its next exit. */
-    if (cpu != cpu_id() && !pt_in_guest[cpu])
-        irq_send_ipi(cpu, IRQ_IPI_WAKEUP);
-}
-
-void sched_vm_ending(u32 cpu)
-{
-    need_reap[cpu] = true;
-    /* Even to a passthrough vCPU: its VM's stage 2 is revoked, so the interrupt's vector fetch
-     * (or any access) brings it out. */
-    if (cpu != cpu_id())
-        irq_send_ipi(cpu, IRQ_IPI_WAKEUP);
-}
 
 /* Stops this pCPU's vCPUs of VMs that are ending; finishing a VM happens outside the lock. */
 static void reap_ending(void)
@@ -445,12 +310,6 @@ bool sched_wait_ended(struct vm *vm, u64 timeout_ns)
             return false;
     }
     return true;
-}
-
-void sched_request_exit(u32 cpu)
-{
-    need_resched[cpu] = true;
-    sched_kick(cpu);
 }
 
 void sched_loop(void)

@@ -6,6 +6,7 @@
 #ifndef HV_SHELL_H
 #define HV_SHELL_H
 
+#include <hv/sched_upcalls.h>
 #include <lib/types.h>
 
 #define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
@@ -14,9 +15,7 @@ struct vm;
 
 /* One byte of console input (CPU 0, interrupt context). */
 void shell_input(char c);
-/* Runs a pending shell command; called by CPU 0's run loop outside interrupt context. */
-void shell_poll(void);
-bool shell_pending(void);
+/* shell_poll and shell_pending, which the run loop calls: <hv/sched_upcalls.h>. */
 /* The VM whose console has the input focus, or NULL (the shell has it). */
 struct vm *console_focus(void);
 /* A console port's output: printed raw when it has focus, else kept in its buffer (shown

@@ -3,6 +3,7 @@
 #ifndef HV_VM_LIFECYCLE_H
 #define HV_VM_LIFECYCLE_H
 
+#include <hv/sched_upcalls.h>
 #include <lib/types.h>
 
 struct vm;
@@ -10,9 +11,7 @@ struct vm;
 /* Creates the VMs of the boot-time configs (invalid ones are reported and skipped); returns
  * how many were created. */
 u32 vm_lifecycle_create_all(void);
-/* Called on the pCPU that stopped a VM's last vCPU: restarts it (SYSTEM_RESET) or reports its
- * end and releases it; when it was the last VM, powers the machine off. */
-void vm_finish(struct vm *vm);
+/* vm_finish, which the run loop calls when a VM's last vCPU stopped: <hv/sched_upcalls.h>. */
 
 /* Shell: a new VM from a config file on the disk, checked like the boot-time ones. */
 int vm_shell_create(const char *path);
