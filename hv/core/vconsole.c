@@ -7,7 +7,7 @@
 #include <base/log.h>
 #include <base/mm.h>
 #include <hv/arch.h>
-#include <hv/shell.h>
+#include <hv/console_upcalls.h>
 #include <hv/vconsole.h>
 #include <hv/virq.h>
 #include <hv/vm.h>

@@ -2,7 +2,7 @@
  * joined to the console focus (Ctrl-]) beside its UART. Queue 0 (receiveq) carries console input
  * to the guest, queue 1 (transmitq) its output. */
 #include <base/mm.h>
-#include <hv/shell.h>
+#include <hv/console_upcalls.h>
 #include <hv/vconsole.h>
 #include <hv/virtio_dev.h>
 #include <hv/vm.h>

@@ -6,6 +6,7 @@
 #ifndef HV_SHELL_H
 #define HV_SHELL_H
 
+#include <hv/console_upcalls.h>
 #include <hv/sched_upcalls.h>
 #include <lib/types.h>
 
@@ -13,16 +14,10 @@
 
 struct vm;
 
-/* One byte of console input (CPU 0, interrupt context). */
-void shell_input(char c);
-/* shell_poll and shell_pending, which the run loop calls: <hv/sched_upcalls.h>. */
+/* shell_poll and shell_pending, which the run loop calls: <hv/sched_upcalls.h>; shell_input,
+ * console_port_output and console_vm_detached, which console ports call: <hv/console_upcalls.h>. */
+
 /* The VM whose console has the input focus, or NULL (the shell has it). */
 struct vm *console_focus(void);
-/* A console port's output: printed raw when it has focus, else kept in its buffer (shown
- * filtered to printable text when it gets the focus back). */
-struct console_port;
-void console_port_output(struct console_port *p, char c);
-/* The VM's console goes away: if its raw output drove the terminal last, reset the terminal. */
-void console_vm_detached(struct vm *vm);
 
 #endif
