@@ -1,8 +1,8 @@
 /* The virtual local APIC (<arch/vlapic.h>). Register layout and semantics: AMD64 APM vol. 2,
  * chapter 16 (local APIC), and Intel SDM vol. 3, 11 (xAPIC). */
 #include <arch/spinlock.h>
-#include <arch/vioapic.h>
 #include <arch/vlapic.h>
+#include <arch/vlapic_upcalls.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/timer.h>

@@ -3,6 +3,7 @@
 #ifndef ARCH_VCPU_PARTS_H
 #define ARCH_VCPU_PARTS_H
 
+#include <arch/vtimer_upcalls.h>
 #include <lib/types.h>
 
 struct vcpu;
@@ -13,8 +14,7 @@ u64 stage2_vtcr(void);
 bool vpsci_handle(struct vcpu *vcpu, u64 fid);
 /* id_regs.c: the guest's view of an ID register (op0 3, op1 0, CRn 0). */
 u64 vcpu_arch_id_reg(u32 crm, u32 op2, bool gic_sysregs);
-/* vcpu_arch.c: the vCPU whose EL1 state is live on pCPU cpu, or NULL. */
-struct vcpu *vcpu_arch_loaded(u32 cpu);
+/* vcpu_arch.c: vcpu_arch_loaded, which the timers ask: <arch/vtimer_upcalls.h>. */
 /* vtimer.c: the virtual and emulated physical timers. */
 void vtimer_load(struct vcpu *v);
 void vtimer_deactivated(struct vcpu *v);

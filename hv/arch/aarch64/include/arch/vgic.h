@@ -8,6 +8,7 @@
 #define ARCH_VGIC_H
 
 #include <arch/spinlock.h>
+#include <arch/vgic_upcalls.h>
 #include <hv/vdev.h>
 #include <lib/addr.h>
 #include <lib/types.h>
@@ -130,8 +131,7 @@ void vgic_deactivated_locked(struct vm *vm, struct vcpu *vcpu, u32 intid);
  * vgic_release undoes every forwarding when the VM goes. */
 int vgic_forward_spi(struct vm *vm, u32 intid, bool edge);
 void vgic_release(struct vm *vm);
-/* Software GICv2 CPU interface: raises or lowers the vCPU's virtual IRQ line to match. */
-void vgic_soft_update_line(struct vcpu *vcpu);
+/* vgic_soft_update_line (the software GICv2 CPU interface): <arch/vgic_upcalls.h>. */
 
 /* Resamples the hw (timer) lines of vcpu's private interrupts; with the vgic lock held. */
 void vgic_resample_locked(struct vm *vm, struct vcpu *vcpu);
@@ -145,20 +145,5 @@ void vgic_sync(struct vcpu *vcpu);
 bool vgic_has_pending(struct vcpu *vcpu);
 /* WFI: marks the vCPU halted unless an interrupt is pending; returns true when it halted. */
 bool vgic_halt_unless_pending(struct vcpu *vcpu);
-
-/* What the vGIC needs from the aarch64 vCPU code (vcpu_arch.c, vtimer.c). */
-/* For a vGIC without system registers (GICv2): the guest is told there are none. */
-void vcpu_arch_hide_gic_sysregs(struct vcpu *vcpu);
-/* interrupt_mode = "passthrough": physical interrupts and the EL1 timers go straight to the
- * vCPU (no IMO/FMO routing, no WFI trap, EL1 physical timer not trapped). */
-void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu);
-/* The virtual IRQ line of the vCPU (for a vGIC without list registers). */
-void vcpu_arch_set_virq(struct vcpu *vcpu, bool level);
-/* The guest deactivated (or no longer has pending) private interrupt intid of an architecture
- * source (the timer, a hw interrupt): release the physical interrupt held for it. */
-void vcpu_arch_irq_deactivated(struct vcpu *vcpu, u32 intid);
-/* The line of a hardware source of the vCPU's private interrupt intid (the virtual timer) as
- * it is now; false when it cannot be read here (the source is live on another pCPU). */
-bool vcpu_arch_irq_line(struct vcpu *vcpu, u32 intid, bool *level);
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef ARCH_VIOAPIC_H
 #define ARCH_VIOAPIC_H
 
+#include <arch/vlapic_upcalls.h>
 #include <lib/types.h>
 
 #define VIOAPIC_BASE 0xfec00000ull
@@ -22,7 +23,6 @@ struct diag;
 
 int vioapic_create(struct vm *vm, struct diag *d);
 void vioapic_set_level(struct vm *vm, u32 pin, bool level);
-/* The local APIC ended a level-triggered vector. */
-void vioapic_eoi(struct vm *vm, u8 vector);
+/* vioapic_eoi, which the local APICs call: <arch/vlapic_upcalls.h>. */
 
 #endif
