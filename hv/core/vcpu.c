@@ -3,9 +3,6 @@
 #include <hv/arch.h>
 #include <hv/sched.h>
 #include <hv/vm.h>
-#include <lib/fmt.h>
-#include <lib/string.h>
-#include <stdarg.h>
 
 struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 pcpu)
 {
@@ -56,16 +53,4 @@ void vcpu_power_off(struct vcpu *vcpu)
         vcpu->state = VCPU_OFF;
     spin_unlock(&vcpu->vm->lock);
     LOG_AT(LOG_DEBUG, (long)vcpu->vm->id, "vcpu%u off", vcpu->id);
-}
-
-void vcpu_exit_fault(struct vcpu_exit *exit, u64 addr, bool has_addr, const char *fmt, ...)
-{
-    va_list ap;
-    memset(&exit->fault, 0, sizeof(exit->fault));
-    exit->reason = VCPU_EXIT_FAULT;
-    exit->fault.addr = gpa(addr);
-    exit->fault.has_addr = has_addr;
-    va_start(ap, fmt);
-    fmt_vsnprintf(exit->fault.what, sizeof(exit->fault.what), fmt, ap);
-    va_end(ap);
 }
