@@ -11,16 +11,26 @@ Left out on purpose:
   * assembly (.S): entry code is the root of the graph (boot.S calls base_primary_main; the
     address of secondary_entry given to firmware is not a call);
   * the upcalls a lower layer declares for the layer above (base/include/base/app.h: app_main,
-    app_secondary_main): that is the seam of "the hypervisor is an app of the base".
+    app_secondary_main): that is the seam of "the hypervisor is an app of the base". Inside a
+    layer, a header named <lower module>_upcalls.h is the same seam: the lower module declares
+    there what it tells (or asks) the module above it, which defines those functions (e.g.
+    hv/include/hv/sched_upcalls.h: the run loop calls vm_finish of the VM life cycle, which
+    calls down into the scheduler);
+  * the hooks the hypervisor's generic code declares for each architecture to implement
+    (hv/include/hv/arch.h, hv/include/hv/virq.h, and the hot-path inlines of their twin
+    <arch/virq_arch.h>): an interface the core owns, as Bao's core owns vcpu_arch_init. A module outside hv/arch/ calling a hook depends on the interface,
+    not on the module that implements it; the implementing module depends on the core (it
+    includes the core's header, and calls core services), so its edges stay. What an arch
+    module calls in the core must then be services below every caller of a hook, or the graph
+    has a cycle through the implementation (docs/architecture.md, "Layers of hv/").
 
 Also reported (and, for the strict directories, an error): a module of a lower layer using a
 higher one (lib -> base/hv, base -> hv, other than through the upcalls), and prototypes written
 inside a .c file for functions another file defines (they belong in that file's header).
 
-usage: scripts/include_graph.py [--strict DIR ...] [--report DIR ...] [-v]
+usage: scripts/include_graph.py [--strict DIR ...] [--report DIR ...] [--arch A] [--root DIR] [-v]
   Directories given to --strict fail the run (exit 1) when they hold a cycle, a layering
-  violation or a cross-file prototype; --report only prints. Default: strict base lib,
-  report hv.
+  violation or a cross-file prototype; --report only prints. Default: strict base lib hv.
 """
 import argparse
 import re
@@ -32,7 +42,10 @@ REPO = Path(__file__).resolve().parents[1]
 LAYERS = {"lib": 0, "base": 1, "hv": 2, "apps": 2}
 # Include roots as the target build passes them (-I), in order; <arch/...> resolves per arch.
 INCLUDE_ROOTS = ["lib/include", "base/include", "hv/include"]
-UPCALL_HEADERS = ["base/include/base/app.h"]
+UPCALL_HEADERS = ["base/include/base/app.h"]  # and every header named *_upcalls.h (see the docstring)
+# Interfaces hv/core owns and each architecture implements (see the docstring).
+HOOK_HEADERS = ["hv/include/hv/arch.h", "hv/include/hv/virq.h"]
+HOOK_TWINS = ["arch/virq_arch.h"]  # the arch's inline hooks, as hook headers include them
 
 KEYWORDS = set("""if for while switch return sizeof do else case default goto break continue
 typedef struct union enum static inline extern const volatile unsigned signed void char short int
@@ -154,10 +167,14 @@ def main():
     ap.add_argument("--strict", nargs="*", default=None, help="directories whose findings fail the run")
     ap.add_argument("--report", nargs="*", default=None, help="directories whose findings are only printed")
     ap.add_argument("--arch", default="aarch64")
+    ap.add_argument("--root", default=None, help="the tree to read (default: this repository)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every dependency edge")
     args = ap.parse_args()
-    strict = args.strict if args.strict is not None else ["base", "lib"]
-    report = args.report if args.report is not None else ["hv"]
+    global REPO
+    if args.root:
+        REPO = Path(args.root).resolve()
+    strict = args.strict if args.strict is not None else ["base", "lib", "hv"]
+    report = args.report if args.report is not None else []
     dirs = strict + [d for d in report if d not in strict]
 
     files = {}
@@ -173,9 +190,18 @@ def main():
             files[rel] = Source(p)
 
     upcalls = set()
-    for h in UPCALL_HEADERS:
-        if h in files:
+    for h in files:
+        if h in UPCALL_HEADERS or h.endswith("_upcalls.h"):
             upcalls |= files[h].declared
+    hooks = set()
+    for h in HOOK_HEADERS:
+        if h in files:
+            hooks |= files[h].declared
+    twins = {resolve_include(t, REPO / HOOK_HEADERS[0], args.arch) for t in HOOK_TWINS}
+
+    def is_arch(rel):
+        parts = rel.split("/")
+        return len(parts) > 2 and parts[1] == "arch"
 
     # Which module defines each symbol (a symbol defined twice, e.g. a weak default, keeps both).
     definers = defaultdict(set)
@@ -187,19 +213,21 @@ def main():
     # Uses a module makes through the headers it includes (transitively: inlines and macros).
     header_uses = {}
 
-    def uses_via(rel, seen):
-        """(identifiers used by inline bodies, macros) of a header and the headers it includes."""
-        if rel in header_uses:
-            return header_uses[rel]
+    def uses_via(rel, seen, skip):
+        """(identifiers used by inline bodies, macros) of a header and the headers it includes,
+        but none of the headers in skip."""
+        key = (rel, skip)
+        if key in header_uses:
+            return header_uses[key]
         s = files[rel]
         u, macros = set(s.uses), dict(s.macros)
         for inc in s.includes:
             r = resolve_include(inc, REPO / rel, args.arch)
-            if r and r in files and r not in seen:
-                iu, im = uses_via(r, seen | {r})
+            if r and r in files and r not in seen and r not in skip:
+                iu, im = uses_via(r, seen | {r}, skip)
                 u |= iu
                 macros.update(im)
-        header_uses[rel] = (u, macros)
+        header_uses[key] = (u, macros)
         return u, macros
 
     def expand(used, macros):
@@ -222,16 +250,18 @@ def main():
         if not rel.endswith(".c"):
             continue
         used, macros = set(s.uses), dict(s.macros)
+        # Outside the arch, the bodies of the arch's inline hooks are the arch's, not the caller's.
+        skip = frozenset() if is_arch(rel) or not rel.startswith("hv/") else frozenset(twins)
         for inc in s.includes:
             r = resolve_include(inc, REPO / rel, args.arch)
-            if r and r in files:
-                iu, im = uses_via(r, {r})
+            if r and r in files and r not in skip:
+                iu, im = uses_via(r, {r}, skip)
                 used |= iu
                 macros.update(im)
         used = expand(used, macros)
         used -= s.local_static
         for sym in used:
-            if sym in upcalls:
+            if sym in upcalls or (sym in hooks and not is_arch(rel) and rel.startswith("hv/")):
                 continue
             for d in definers.get(sym, ()):
                 if d != rel and sym not in s.defined:
