@@ -61,12 +61,18 @@ def strip_comments_and_strings(text):
     return text
 
 
+TYPE_HEAD = re.compile(r"\b(struct|union|enum)\b[^=();]*$")
+
+
 def top_level(text):
-    """The text outside any braces (declarations and definitions' heads), and the bodies."""
-    outside, bodies, depth, cur = [], [], 0, []
+    """The text outside any braces (declarations and definitions' heads), and the bodies of
+    functions and initialisers (a struct, union or enum definition's members use nothing)."""
+    outside, bodies, depth, cur, type_body = [], [], 0, [], False
     for ch in text:
         if ch == "{":
             if depth == 0:
+                head = "".join(outside)
+                type_body = bool(TYPE_HEAD.search(head[max(head.rfind(";"), head.rfind("}")) + 1:]))
                 outside.append("{}")
                 cur = []
             else:
@@ -75,7 +81,8 @@ def top_level(text):
         elif ch == "}":
             depth = max(depth - 1, 0)
             if depth == 0:
-                bodies.append("".join(cur))
+                if not type_body:
+                    bodies.append("".join(cur))
                 outside.append(";")
             else:
                 cur.append(ch)
@@ -87,6 +94,11 @@ def top_level(text):
 
 
 IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
+MEMBER = re.compile(r"(\.|->)\s*[A-Za-z_]\w*")  # a struct member's name is no use of a global
+
+
+def idents(text):
+    return IDENT.findall(MEMBER.sub(" ", text))
 DEF_FN = re.compile(r"\b([A-Za-z_]\w*)\s*\(([^;{}()]|\([^;{}]*?\))*\)\s*(__attribute__\s*\(\(.*?\)\)\s*)*\{\}")
 DECL_FN = re.compile(r"\b([A-Za-z_]\w*)\s*\(([^;{}()]|\([^;{}]*?\))*\)\s*(__attribute__\s*\(\(.*?\)\)\s*)*;")
 
@@ -104,7 +116,7 @@ class Source:
         self.includes = re.findall(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', raw, flags=re.M)
         text = strip_comments_and_strings(raw)
         # A macro's body counts as a use for whoever uses the macro.
-        self.macros = {m.group(1): set(IDENT.findall(m.group(2))) for m in
+        self.macros = {m.group(1): set(idents(m.group(2))) for m in
                        re.finditer(r"^\s*#\s*define\s+(\w+)(?:\([^)]*\))?(.*(?:\\\n.*)*)", text, flags=re.M)}
         text = re.sub(r"^\s*#.*(?:\\\n.*)*", "", text, flags=re.M)
         outside, bodies = top_level(text)
@@ -139,11 +151,11 @@ class Source:
                 if re.search(r"\w[\s*]+[A-Za-z_]\w*\s*(\[[^\]]*\]\s*)*(=.*)?$", stmt):
                     self.defined.add(name.group(1))
         for b in bodies:
-            self.uses.update(IDENT.findall(b))
+            self.uses.update(idents(b))
         # initialisers of tables of function pointers are uses too
         for stmt in statements(flat):
             if "=" in stmt:
-                self.uses.update(IDENT.findall(stmt.split("=", 1)[1]))
+                self.uses.update(idents(stmt.split("=", 1)[1]))
 
 
 def resolve_include(name, src_path, arch):

@@ -83,3 +83,21 @@ def test_core_calling_arch_internals_is_a_cycle(tmp_path):
     status, out = graph(tmp_path, files)
     assert status == 1, out
     assert "cycle of 2 modules: hv/arch/aarch64/vgic.c, hv/core/sched.c" in out
+
+
+def test_a_struct_member_named_like_a_function_is_no_use(tmp_path):
+    files = {
+        "hv/include/hv/vm.h": "struct vm;\nvoid vm_destroy(struct vm *vm);\n",
+        "hv/include/hv/ops.h": "struct vm;\nstruct ops { void (*vm_destroy)(struct vm *vm); };\n"
+                               "extern const struct ops *ops;\n",
+        "hv/core/vm.c": '#include <hv/vm.h>\n#include <hv/npt.h>\nvoid vm_destroy(struct vm *vm) { npt_free(vm); }\n',
+        "hv/include/hv/npt.h": "struct vm;\nvoid npt_free(struct vm *vm);\n",
+        "hv/core/npt.c": '#include <hv/npt.h>\n#include <hv/ops.h>\n'
+                         'void npt_free(struct vm *vm) { ops->vm_destroy(vm); }\n',
+    }
+    status, out = graph(tmp_path, files)
+    assert status == 0, out
+    # the same name called as the function is a use, and a cycle
+    files["hv/core/npt.c"] += '#include <hv/vm.h>\nvoid npt_gone(struct vm *vm) { vm_destroy(vm); }\n'
+    status, out = graph(tmp_path, files)
+    assert status == 1 and "cycle of 2 modules: hv/core/npt.c, hv/core/vm.c" in out, out
