@@ -18,11 +18,14 @@ Left out on purpose:
     calls down into the scheduler);
   * the hooks the hypervisor's generic code declares for each architecture to implement
     (hv/include/hv/arch.h, hv/include/hv/virq.h, and the hot-path inlines of their twin
-    <arch/virq_arch.h>): an interface the core owns, as Bao's core owns vcpu_arch_init. A module outside hv/arch/ calling a hook depends on the interface,
-    not on the module that implements it; the implementing module depends on the core (it
-    includes the core's header, and calls core services), so its edges stay. What an arch
-    module calls in the core must then be services below every caller of a hook, or the graph
-    has a cycle through the implementation (docs/architecture.md, "Layers of hv/").
+    <arch/virq_arch.h>): an interface the core owns, as Bao's core owns vcpu_arch_init. A
+    module outside hv/arch/ calling a hook depends on the interface, not on the module that
+    implements it; the implementing module depends on the core (it includes the core's
+    header, and calls core services), so its edges stay. What an arch module calls in the
+    core must then be services below every caller of a hook, or the graph has a cycle through
+    the implementation (docs/architecture.md, "Layers of hv/");
+  * the names of struct members (a->f, .f = ..., the member list of a struct definition):
+    they are no use of a global of the same name.
 
 Also reported (and, for the strict directories, an error): a module of a lower layer using a
 higher one (lib -> base/hv, base -> hv, other than through the upcalls), and prototypes written
@@ -99,6 +102,8 @@ MEMBER = re.compile(r"(\.|->)\s*[A-Za-z_]\w*")  # a struct member's name is no u
 
 def idents(text):
     return IDENT.findall(MEMBER.sub(" ", text))
+
+
 DEF_FN = re.compile(r"\b([A-Za-z_]\w*)\s*\(([^;{}()]|\([^;{}]*?\))*\)\s*(__attribute__\s*\(\(.*?\)\)\s*)*\{\}")
 DECL_FN = re.compile(r"\b([A-Za-z_]\w*)\s*\(([^;{}()]|\([^;{}]*?\))*\)\s*(__attribute__\s*\(\(.*?\)\)\s*)*;")
 
