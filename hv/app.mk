@@ -12,7 +12,9 @@ VM_CONFIGS ?= $(if $(filter fs,$(APP_FEATURES)),,$(firstword $(wildcard configs/
   configs/vms/hello-$(ARCH).toml))
 VM_CONFIG_LIST := $(subst :, ,$(VM_CONFIGS))
 GUEST_OUT := $(BUILD)/guests/$(ARCH)
-IMAGE_SEARCH = $(GUEST_OUT):$(GUEST_IMAGES_DIR)
+# The cache itself last: a build tree that never ran `make guest-images` (a test run by hand)
+# still finds the products the last run in any checkout made.
+IMAGE_SEARCH = $(GUEST_OUT):$(GUEST_IMAGES_DIR):$(CACHE_DIR)/images/$(ARCH)
 include guests/guests.mk
 
 $(IMAGE_DIR)/embed.S: $(VM_CONFIG_LIST) scripts/gen_embed.py guests FORCE | bootstrap
