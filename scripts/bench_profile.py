@@ -8,7 +8,7 @@ sums, per function, the instructions executed in each measured window:
   hypercall / mmio: on CPU 0, from the guest block holding the HVC (the load) in its timing
                     loop up to the next guest block;
   timer:            from the EL2 interrupt entry that brought the timer interrupt (the last one
-                    before `vtimer_irq`) up to the guest handler's `bench_stamp` (every CPU
+                    before `vtimer_irq` or the direct list-register write) up to the guest handler's `bench_stamp` (every CPU
                     counts: icount is round robin);
   ipi:              from the guest's SGI write (`bench_edge_sgi`) up to vCPU 1's `bench_stamp`;
   fault:            on CPU 0, from a guest block whose access brings RAM into stage 2 (an exit
@@ -140,7 +140,7 @@ def main():
                 pick = min if args.what == "ipi" else max
                 limit = len(buf)
                 if args.what == "timer":  # (the exit that brought the timer interrupt in)
-                    limit = max((i for i, e in enumerate(buf) if e[1] and lookup(hv, e[2]) == "vtimer_irq"),
+                    limit = max((i for i, e in enumerate(buf) if e[1] and lookup(hv, e[2]) in ("vtimer_irq", "vgic_hw_line_raised_direct")),
                                 default=0)
                 idx = pick((i for i, e in enumerate(buf[:limit]) if start(e)), default=None)
                 if idx is not None:

@@ -6,6 +6,7 @@
 #include <base/log.h>
 #include <base/percpu.h>
 #include <drivers/gic.h>
+#include <drivers/gic_regs.h>
 #include <drivers/gicv3.h>
 #include <lib/fmt.h>
 
@@ -146,22 +147,60 @@ void gic_set_private_active(u32 intid, bool active) { gic->set_private_active(in
 
 /* GICv3: EOImode 1, so after the handler the priority drop (EOIR) and the deactivation (DIR),
  * unless the interrupt's consumer ends it later. GICv2: EOImode 0, the EOIR does both. */
+static inline __attribute__((always_inline)) void handle_one(u32 iar, void (*eoi)(u32), void (*deactivate)(u32))
+{
+    u32 intid = iar & 0x3ff;
+    irq_handle(intid);
+    eoi(iar);
+    if (deactivate && !((keep_active[intid / 32] >> (intid % 32)) & 1))
+        deactivate(iar);
+}
+
 static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void), void (*eoi)(u32),
                                                                void (*deactivate)(u32))
 {
     unsigned handled = 0;
     for (;;) {
         u32 iar = ack();
-        u32 intid = iar & 0x3ff;
-        if (intid >= GIC_SPURIOUS_FIRST)
+        if ((iar & 0x3ff) >= GIC_SPURIOUS_FIRST)
             break;
-        irq_handle(intid);
-        eoi(iar);
-        if (deactivate && !((keep_active[intid / 32] >> (intid % 32)) & 1))
-            deactivate(iar);
+        handle_one(iar, eoi, deactivate);
         handled++;
     }
     return handled;
+}
+
+u32 gic_take(u32 intid)
+{
+    bool v3 = gic == &gicv3_ops;
+    /* A look first: any other interrupt is left to irq_dispatch. */
+    if ((gic_highest_pending() & 0x3ff) != intid)
+        return GIC_SPURIOUS_FIRST;
+    u32 iar = v3 ? gicv3_ack() : gic->ack();
+    if ((iar & 0x3ff) == intid)
+        return iar;
+    if ((iar & 0x3ff) < GIC_SPURIOUS_FIRST) {
+        if (v3)
+            handle_one(iar, gicv3_eoi, gicv3_deactivate);
+        else
+            handle_one(iar, gic->eoi, NULL);
+    }
+    return GIC_SPURIOUS_FIRST;
+}
+
+u32 gic_highest_pending(void)
+{
+    if (gic == &gicv3_ops)
+        return (u32)read_sysreg_s("S3_0_C12_C12_2") & 0xffffff; /* ICC_HPPIR1_EL1 */
+    return *(volatile u32 *)(uintptr_t)(gic_v2_cpu_base() + GICC_HPPIR) & 0x3ff;
+}
+
+void gic_eoi(u32 iar)
+{
+    if (gic == &gicv3_ops)
+        gicv3_eoi(iar);
+    else
+        gic->eoi(iar);
 }
 
 unsigned irq_dispatch(void)

@@ -565,6 +565,20 @@ static void op_timer(struct in *in)
      * a level linked to it. */
     fake_hw.hw_line_readable[k] = true;
     fake_hw.hw_line[k] = true;
+    if ((b & 0x40) && F.in_guest[k] && F.vm.arch.vgic.delivery == VGIC_DELIVER_LR) {
+        /* As vtimer_irq_direct, the tick of a running vCPU: straight into a list register, or
+         * else the full exit path (sync, the level, flush). */
+        on_cpu(k);
+        if (vgic_hw_line_raised_direct(v, 27))
+            return;
+        do_exit(k);
+        spin_lock(&F.vm.arch.vgic.lock);
+        v->arch.vgic.priv[27].hw = true;
+        spin_unlock(&F.vm.arch.vgic.lock);
+        vgic_set_level(&F.vm, v, 27, true);
+        do_enter(k);
+        return;
+    }
     spin_lock(&F.vm.arch.vgic.lock);
     v->arch.vgic.priv[27].hw = true;
     spin_unlock(&F.vm.arch.vgic.lock);

@@ -499,6 +499,14 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
         decode_sync(vcpu, exit);
         break;
     case 1:
+        /* The virtual timer's tick for this vCPU needs no run-loop pass (vtimer_irq_direct). */
+        if (gic_highest_pending() == VTIMER_INTID && vcpu->vm->arch.vgic.present &&
+            vcpu->vm->arch.vgic.delivery == VGIC_DELIVER_LR && !vcpu->vm->arch.vgic.passthrough &&
+            vtimer_irq_direct(vcpu)) {
+            vcpu->stats.irqs++;
+            exit->reason = VCPU_EXIT_RETRY;
+            break;
+        }
         exit->reason = VCPU_EXIT_IRQ;
         break;
     default:

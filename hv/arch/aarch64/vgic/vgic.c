@@ -432,6 +432,56 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
     spin_unlock(&vm->arch.vgic.lock);
 }
 
+/* A hw line of the vCPU running here rose at EL2 (its timer fired) and goes straight into a
+ * list register, without the run loop's sync and flush, where that is exactly what they would
+ * do: the interrupt is enabled, neither pending nor active, and either a list register is free
+ * (then every other candidate is in one already: no priority order to keep) or the last one
+ * held this interrupt, linked, and the guest has taken and deactivated it (what the sync would
+ * record: not active, its pending state and the sampled line consumed). Anything else returns
+ * false with nothing changed, for the full path. */
+bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid)
+{
+    struct vm *vm = vcpu->vm;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
+    struct vgic_irq *irq = &c->priv[intid];
+    bool done = false;
+    spin_lock(&vm->arch.vgic.lock);
+    u32 entered_with = c->lr_used, i = entered_with;
+    if (!irq->enabled || !irq->hw)
+        goto out;
+    if (irq->in_lr) {
+        i--;
+        if (!entered_with || c->lr_intid[i] != intid || !irq->lr_pending || irq->repend ||
+            ((c->lr_unlinked >> i) & 1) || vgic_lr_state(i) != LR_INVALID)
+            goto out;
+    } else if (i >= vgic_lr_count() || irq->active || irq_pending(irq)) {
+        goto out;
+    }
+    irq->active = false;
+    irq->pending_latch = irq->edge;
+    irq->level = true;
+    track_hw_line(vcpu, intid, irq);
+    update_hot(vm, vcpu, intid, irq);
+    vm->arch.vgic.injected++;
+    bool link = vgic_lr_hw_link_ok();
+    vgic_lr_write(i, intid, irq->priority, LR_PENDING, !link, link);
+    c->lr_unlinked = (u16)(link ? c->lr_unlinked & ~(1u << i) : c->lr_unlinked | 1u << i);
+    c->lr_intid[i] = (u16)intid;
+    irq->in_lr = true;
+    irq->lr_holder = (u8)vcpu->id;
+    irq->lr_pending = true;
+    irq->repend = false;
+    c->lr_used = i + 1;
+    /* Entered with no list register in use, the flush may have left the interface as it was
+     * (ICH_HCR_EL2.En): a flush that fills any writes it, without underflow unless full. */
+    if (!entered_with)
+        vgic_hcr_write(true, false);
+    done = true;
+out:
+    spin_unlock(&vm->arch.vgic.lock);
+    return done;
+}
+
 void vgic_sync(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;

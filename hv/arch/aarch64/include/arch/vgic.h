@@ -141,6 +141,9 @@ void vgic_hw_acked_locked(struct vcpu *vcpu, u32 intid, struct vgic_irq *irq);
 /* Around each guest entry on the vCPU's pCPU. */
 void vgic_flush(struct vcpu *vcpu);
 void vgic_sync(struct vcpu *vcpu);
+/* A hw line of the vCPU running here rose: straight into a free list register when nothing
+ * else has to be reordered (vgic.c says when); false: nothing changed, take the full path. */
+bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid);
 /* True when an interrupt is pending and enabled for vcpu (a WFI must not sleep). */
 bool vgic_has_pending(struct vcpu *vcpu);
 /* WFI: marks the vCPU halted unless an interrupt is pending; returns true when it halted. */

@@ -1151,6 +1151,84 @@ static void vtimer_hw_line_follows_the_timer(void **state)
     check_hw_ok(&t->vm);
 }
 
+/* The timer's tick while its vCPU runs goes straight into a list register
+ * (vgic_hw_line_raised_direct) exactly where the sync and flush would put it; anything else is
+ * refused with nothing changed, for the full path. */
+static void vtimer_direct_list_register_write(void **state)
+{
+    struct tvm *t = *state;
+    struct vcpu *v = &t->v[1];
+    u32 k = v->id;
+    fake_hw.hw_line_readable[k] = true;
+    fake_hw.hw_line[k] = true;
+    v->arch.vgic.priv[VTIMER].hw = true;
+    /* Disabled: refused (the full path keeps it pending, undelivered). */
+    enter(v);
+    assert_false(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_false(priv_pending(t, 1, VTIMER));
+    enable_priv(t, 1, VTIMER);
+    prio_priv(t, 1, VTIMER, 0xa0);
+    enter(v);
+    /* A free list register: written pending, linked, and the interface enabled. */
+    fake_cur()->hcr_enable = false;
+    assert_true(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_lr(0, VTIMER, 0xa0, LR_PENDING);
+    assert_true(fake_cur()->lr[0].hw);
+    assert_false(fake_cur()->lr[0].eoi);
+    assert_true(fake_cur()->hcr_enable);
+    assert_true(priv_pending(t, 1, VTIMER));
+    /* Still pending, then taken but not deactivated: refused, the list register untouched. */
+    assert_false(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_int_equal(fake_guest_ack(), VTIMER);
+    assert_false(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_lr(0, VTIMER, 0xa0, LR_ACTIVE);
+    /* Deactivated: the next tick reuses the list register, as sync and flush would. */
+    assert_true(fake_guest_eoi(VTIMER));
+    assert_true(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_lr(0, VTIMER, 0xa0, LR_PENDING);
+    assert_int_equal(v->arch.vgic.lr_used, 1);
+    /* The exit's sync sees it untaken with the line up: still pending, flushed again. */
+    leave(v);
+    assert_true(priv_pending(t, 1, VTIMER));
+    enter(v);
+    assert_lr(0, VTIMER, 0xa0, LR_PENDING);
+    assert_int_equal(fake_guest_ack(), VTIMER);
+    assert_true(fake_guest_eoi(VTIMER));
+    /* Not the last list register in use (an SGI was flushed after it): refused, nothing
+     * changed; the full path (sync, then the level) delivers it. */
+    leave(v);
+    enable_priv(t, 1, 3);
+    prio_priv(t, 1, 3, 0xb0);
+    fake_hw.hw_line[k] = true;
+    vgic_set_level(&t->vm, v, VTIMER, true);
+    vgic_raise(&t->vm, v, 3);
+    enter(v);
+    assert_lr(0, VTIMER, 0xa0, LR_PENDING);
+    assert_lr(1, 3, 0xb0, LR_PENDING);
+    assert_true(fake_guest_ack_intid(VTIMER));
+    assert_true(fake_guest_eoi(VTIMER));
+    assert_false(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_int_equal(fake_cur()->lr[0].state, LR_INVALID);
+    assert_int_equal(v->arch.vgic.lr_used, 2);
+    leave(v);
+    vgic_set_level(&t->vm, v, VTIMER, true);
+    enter(v);
+    assert_true(fake_lr_find(VTIMER) >= 0);
+    assert_true(fake_lr_find(3) >= 0);
+    leave(v);
+    /* Every list register taken by other interrupts: refused. */
+    for (u32 sgi = 4; sgi < 8; sgi++) {
+        enable_priv(t, 1, sgi);
+        vgic_raise(&t->vm, v, sgi);
+    }
+    enter(v);
+    assert_int_equal(fake_lr_valid_count(), 4);
+    assert_int_equal(fake_lr_find(VTIMER), -1);
+    assert_false(vgic_hw_line_raised_direct(v, VTIMER));
+    leave(v);
+    check_hw_ok(&t->vm);
+}
+
 /* A level SPI whose line drops while pending in a running vCPU's list register is taken back:
  * that vCPU is kicked (or, on this pCPU, the run loop sees `retracted` and resyncs). */
 static void level_drop_retracts_from_list_register(void **state)
@@ -1710,6 +1788,7 @@ int main(void)
         T(pending_while_descheduled),
         T(vtimer_ppi_delivered_once),
         T(vtimer_hw_line_follows_the_timer),
+    T(vtimer_direct_list_register_write),
         T(level_drop_retracts_from_list_register),
         T(spi_retargeted_while_in_a_list_register_is_handed_over),
         T(sgi_target_list),
