@@ -173,9 +173,6 @@ static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void),
 u32 gic_take(u32 intid)
 {
     bool v3 = gic == &gicv3_ops;
-    /* A look first: any other interrupt is left to irq_dispatch. */
-    if ((gic_highest_pending() & 0x3ff) != intid)
-        return GIC_SPURIOUS_FIRST;
     u32 iar = v3 ? gicv3_ack() : gic->ack();
     if ((iar & 0x3ff) == intid)
         return iar;

@@ -46,16 +46,14 @@ bool gic_can_keep_active(void);
 void gic_set_keep_active(u32 intid, bool keep);
 void gic_deactivate(u32 intid);
 /* The hot path of one interrupt served without irq_dispatch (the virtual timer while its vCPU
- * runs): if this CPU's highest-priority pending interrupt is intid, gic_take acknowledges it
- * and returns its IAR value, for the caller to end with gic_eoi after its work (and to leave
- * active or deactivate as irq_dispatch would). Otherwise it returns GIC_SPURIOUS_FIRST and
- * leaves the interrupt to irq_dispatch (or handles it as irq_dispatch would, if another one
- * won the acknowledge). */
+ * runs). gic_highest_pending: this CPU's highest-priority pending interrupt, not acknowledged
+ * (GIC_SPURIOUS_FIRST or above: none). Having seen intid there, gic_take acknowledges it and
+ * returns its IAR value, for the caller to end with gic_eoi after its work (and to leave active
+ * or deactivate as irq_dispatch would); if another interrupt won the acknowledge meanwhile, it
+ * handles that one as irq_dispatch would and returns GIC_SPURIOUS_FIRST. */
+u32 gic_highest_pending(void);
 u32 gic_take(u32 intid);
 void gic_eoi(u32 iar);
-/* This CPU's highest-priority pending interrupt, not acknowledged (GIC_SPURIOUS_FIRST or above:
- * none), for a hot path to look before it calls gic_take. */
-u32 gic_highest_pending(void);
 /* Active state of this CPU's SGI/PPI intid (switched with the vCPU that owns the source). */
 bool gic_private_active(u32 intid);
 void gic_set_private_active(u32 intid, bool active);

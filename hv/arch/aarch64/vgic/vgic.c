@@ -443,6 +443,8 @@ bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid)
 {
     struct vm *vm = vcpu->vm;
     struct vgic_cpu *c = &vcpu->arch.vgic;
+    if (intid >= VGIC_NR_PRIVATE)
+        return false;
     struct vgic_irq *irq = &c->priv[intid];
     bool done = false;
     spin_lock(&vm->arch.vgic.lock);
@@ -460,8 +462,8 @@ bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid)
     irq->active = false;
     irq->pending_latch = irq->edge;
     irq->level = true;
-    track_hw_line(vcpu, intid, irq);
-    update_hot(vm, vcpu, intid, irq);
+    c->hw_high |= 1u << intid;  /* (track_hw_line) */
+    c->priv_hot |= 1u << intid; /* enabled and pending (update_hot) */
     vm->arch.vgic.injected++;
     bool link = vgic_lr_hw_link_ok();
     vgic_lr_write(i, intid, irq->priority, LR_PENDING, !link, link);
