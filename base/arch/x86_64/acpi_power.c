@@ -20,6 +20,7 @@ static struct {
     bool has_reset;
     struct acpi_gas reset;
     u8 reset_value;
+    struct acpi_gas pm_timer;
 } power;
 
 void acpi_power_init(const struct acpi_fadt *fadt, bool has_s5, u8 slp_typa, u8 slp_typb)
@@ -32,6 +33,15 @@ void acpi_power_init(const struct acpi_fadt *fadt, bool has_s5, u8 slp_typa, u8 
     power.has_reset = fadt->has_reset;
     power.reset = fadt->reset_reg;
     power.reset_value = fadt->reset_value;
+    power.pm_timer = fadt->pm_timer;
+}
+
+bool acpi_pm_timer_port(u16 *port)
+{
+    if (power.pm_timer.space != ACPI_GAS_IO || !power.pm_timer.address || power.pm_timer.address > 0xfffc)
+        return false;
+    *port = (u16)power.pm_timer.address;
+    return true;
 }
 
 static void sleep_write(const struct acpi_gas *blk, u8 typ)

@@ -3,6 +3,7 @@
  * paging (<arch/pte.h>, built by lib/pgtable), and the vendor's address-space id. Nested
  * paging treats every guest access as a user access: leaves carry the user bit. */
 #include <arch/pte.h>
+#include <arch/x86.h>
 #include <arch/x86_vendor.h>
 #include <base/heap.h>
 #include <base/mm.h>
@@ -19,6 +20,7 @@ u64 vm_arch_ipa_limit(void) { return 1ull << VM_ARCH_IPA_BITS; }
 int vm_arch_init(struct vm *vm)
 {
     vm->arch.asid = 0;
+    vm->arch.tsc_offset = -rdtsc(); /* the guest's TSC starts near 0 */
     if (pt_init(&vm->arch.npt, &npt_format, &mm_pt_mem, VM_ARCH_IPA_BITS) != 0)
         return -1;
     if (x86_vendor->vm_init(vm) != 0) {

@@ -3,6 +3,8 @@
  * ASID and the nested page tables' root; per vCPU a VMCB with its intercepts, guest state and
  * the shared I/O and MSR permission maps (every port and every MSR intercepted). Facts from the
  * AMD64 APM vol. 2, chapter 15 and appendix B. */
+#include <arch/acpi_power.h>
+#include <arch/acpi_tables.h>
 #include <arch/cpu.h>
 #include <arch/spinlock.h>
 #include <arch/svm.h>
@@ -15,6 +17,16 @@
 #include <lib/string.h>
 
 u64 svm_enter(u64 vmcb_pa, u64 *gpr, u64 host_vmcb_pa); /* svm_entry.S */
+
+/* The ports every guest reads without an exit (a bit per port, clear: not intercepted): the
+ * ACPI PM timer, when the host's is where a VM's FADT puts it (vpower.c). */
+static void x86_iopm_passthrough(u8 *iopm)
+{
+    u16 port;
+    if (acpi_pm_timer_port(&port) && port == ACPI_PM_TMR_PORT)
+        for (u16 p = port; p < port + 4; p++)
+            iopm[p / 8] &= (u8)~(1u << (p % 8));
+}
 
 /* Intercepts beyond <arch/svm.h>'s (APM vol. 2, appendix B, table B-1). */
 #define SVM_INTERCEPT_INVLPGA (1u << 26)
@@ -87,6 +99,7 @@ static int svm_cpu_init(void)
         hpa_t io, msr;
         if (mm_alloc_pages(IOPM_PAGES, PAGE_SIZE, &io) == 0 && mm_alloc_pages(MSRPM_PAGES, PAGE_SIZE, &msr) == 0) {
             memset(hpa_to_ptr(io), 0xff, IOPM_PAGES * PAGE_SIZE);
+            x86_iopm_passthrough(hpa_to_ptr(io));
             memset(hpa_to_ptr(msr), 0xff, MSRPM_PAGES * PAGE_SIZE);
             iopm_pa = io.val;
             msrpm_pa = msr.val;

@@ -10,6 +10,7 @@
 #include <arch/guest_walk.h>
 #include <arch/insn_decode.h>
 #include <arch/vlapic.h>
+#include <arch/vplatform.h>
 #include <arch/x86.h>
 #include <arch/x86_vendor.h>
 #include <base/log.h>
@@ -102,7 +103,7 @@ void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
     a->pending = X86_PENDING_NONE;
     a->efer = 0;
     a->last_cpu = 0;
-    a->tsc_offset = -rdtsc(); /* the guest's TSC starts near 0 */
+    a->tsc_offset = v->vm->arch.tsc_offset; /* one TSC for the VM, starting near 0 at its build */
     if (!a->vmcb)
         return;
     if (a->sipi_vector >= 0) {
@@ -130,7 +131,17 @@ u64 vcpu_arch_pc(const struct vcpu *v) { return v->arch.vmcb ? x86_vendor->get((
 
 void vcpu_arch_set_return(struct vcpu *v, u64 value) { rset(v, X86_RAX, value); }
 
-u64 vcpu_arch_timer_poll(struct vcpu *v, u64 now) { return v->vm->arch.lapic ? vlapic_timer_poll(v, now) : 0; }
+/* Its local APIC timer; vCPU 0 also polls the VM's PIT (channel 0 raises IRQ 0). */
+u64 vcpu_arch_timer_poll(struct vcpu *v, u64 now)
+{
+    u64 next = v->vm->arch.lapic ? vlapic_timer_poll(v, now) : 0;
+    if (v->id == 0) {
+        u64 pit = vplatform_timer_poll(v->vm, now);
+        if (pit && (!next || pit < next))
+            next = pit;
+    }
+    return next;
+}
 
 void vcpu_arch_complete_mmio_read(struct vcpu *v, u64 value)
 {
@@ -171,20 +182,38 @@ static void emulate_cpuid(struct vcpu *v)
     } else if (leaf == CPUID_HV_FREQ) {
         r.eax = (u32)(timer_freq() / 1000);
         r.ebx = v->vm->arch.lapic ? (u32)(VLAPIC_TIMER_HZ / 1000) : 0;
-    } else if ((leaf >> 28) != 4 && leaf != 0xd && leaf != 0x8000000a) {
+    } else if ((leaf >> 28) != 4 && leaf != 0xd && leaf != 0x8000000a && leaf != 0xb && leaf != 0x1f) {
         /* The host's, less what the guest does not get: nested SVM, VMX, MONITOR, XSAVE (XCR0
          * is the host's), x2APIC, TSC-deadline, and the local APIC and MTRRs, which it has no
-         * virtual form of yet. XSAVE's leaf 0xD and SVM's 0x8000000A read as zeros. */
+         * virtual form of yet. XSAVE's leaf 0xD, SVM's 0x8000000A and the x2APIC topology leaves
+         * 0xB and 0x1F (they name the host's APIC ids) read as zeros. */
         r = cpuid(leaf, sub);
         if (leaf == 1) {
             r.ecx &= ~((1u << 3) | (1u << 5) | (1u << 21) | (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28));
             r.ecx |= 1u << 31; /* running under a hypervisor */
-            r.edx &= ~((v->vm->arch.lapic ? 0 : (1u << 9)) | (1u << 12)); /* APIC only with a virtual one */
-            r.ebx = (r.ebx & 0x0000ffffu) | (1u << 16) | ((u32)v->hwid << 24);
+            /* APIC only with a virtual one; no MTRRs, no machine-check architecture (MCE, MCA: its
+             * MSRs are not offered) */
+            r.edx &= ~((v->vm->arch.lapic ? 0 : (1u << 9)) | (1u << 12) | (1u << 7) | (1u << 14));
+            /* One package of the VM's vCPUs (HTT: more than one logical processor in it). */
+            u32 n = v->vm->vcpu_count ? v->vm->vcpu_count : 1;
+            r.ebx = (r.ebx & 0x0000ffffu) | ((n & 0xff) << 16) | ((u32)v->hwid << 24);
+            r.edx = n > 1 ? r.edx | (1u << 28) : r.edx & ~(1u << 28);
         } else if (leaf == 7 && sub == 0) {
             r.ebx &= ~((1u << 5) | (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31)); /* AVX2, AVX-512 */
+            r.ecx &= ~(1u << 22); /* RDPID: it would read the host's TSC_AUX */
         } else if (leaf == 0x80000001) {
-            r.ecx &= ~(1u << 2); /* SVM */
+            r.ecx &= ~(1u << 2);  /* SVM */
+            r.edx &= ~(1u << 27); /* RDTSCP: it would read the host's TSC_AUX */
+        } else if (leaf == 0x80000007) {
+            /* Invariant TSC: cvisor requires one of the host (docs/x86_64.md) and gives each VM
+             * one TSC offset, so the guest's TSCs run at a constant rate and in step. */
+            r.edx |= 1u << 8;
+        } else if (leaf == 0x80000008) {
+            /* Cores in the package: the VM's vCPUs (NC), and the APIC id bits that count them. */
+            u32 n = v->vm->vcpu_count ? v->vm->vcpu_count : 1, bits = 0;
+            while ((1u << bits) < n)
+                bits++;
+            r.ecx = (r.ecx & ~0xf0ffu) | (bits << 12) | (n - 1);
         }
     }
     rset(v, X86_RAX, r.eax);
@@ -204,6 +233,13 @@ static void emulate_cpuid(struct vcpu *v)
 #define MSR_SFMASK 0xc0000084u
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
+/* AMD's northbridge configuration: Linux sets its "I/O extended configuration space" bit on AMD
+ * CPUs; no northbridge here, so reads 0 and writes go nowhere (as KVM has it). */
+#define MSR_AMD64_NB_CFG 0xc001001fu
+/* AMD's hardware configuration: TscFreqSel (bit 24) says the TSC counts at the P0 frequency, i.e.
+ * at a constant rate, as the invariant TSC of CPUID 0x80000007 says too; writes are ignored. */
+#define MSR_K7_HWCR 0xc0010015u
+#define HWCR_TSC_FREQ_SEL (1ull << 24)
 
 /* The MSRs a guest has, kept in the control block (the vendor's VMLOAD/VMSAVE state). */
 static bool msr_state(u32 msr, enum x86_state *s)
@@ -235,6 +271,10 @@ static bool emulate_rdmsr(struct vcpu *v, u32 msr, u64 *val)
         *val = VLAPIC_BASE | (1u << 11) | (v->id == 0 ? 1u << 8 : 0);
     else if (msr == MSR_TSC)
         *val = rdtsc() + x86_vendor->get(v, X86_TSC_OFFSET);
+    else if (msr == MSR_AMD64_NB_CFG)
+        *val = 0;
+    else if (msr == MSR_K7_HWCR)
+        *val = HWCR_TSC_FREQ_SEL;
     else if (msr_state(msr, &s))
         *val = x86_vendor->get(v, s);
     else
@@ -254,6 +294,8 @@ static bool emulate_wrmsr(struct vcpu *v, u32 msr, u64 val)
         v->arch.efer = val & EFER_GUEST_BITS;
     } else if (msr == MSR_TSC) {
         x86_vendor->set(v, X86_TSC_OFFSET, val - rdtsc());
+    } else if (msr == MSR_AMD64_NB_CFG || msr == MSR_K7_HWCR) {
+        /* (ignored) */
     } else if (msr == MSR_APIC_BASE && v->vm->arch.lapic) {
         if ((val & ~0x900ull) != VLAPIC_BASE)
             return false; /* moving or disabling it, or x2APIC mode: not offered */

@@ -1,28 +1,56 @@
-/* The ACPI power-off port every x86 VM gets: PM1a control at I/O port 0x604, as on QEMU's q35
- * (where NimbOS, ArceOS and cvisor's test guests write SLP_TYP | SLP_EN = 0x2000 to power off).
- * A write with SLP_EN set ends the VM as a shutdown; reads return 0. vm_arch_setup_devices adds
- * it, and the virtual local APICs for interrupt_mode = "emu" (vlapic.c). */
-#include <base/log.h>
-#include <base/mm.h>
+/* The ACPI PM block every x86 VM gets, where QEMU's q35 has it (and the FADT cvisor writes for
+ * a VM says so, acpi_tables.c): PM1a event block at I/O port 0x600 (status, enable: no event is
+ * ever raised), PM1a control at 0x604 (SCI_EN reads set: the VM is in ACPI mode from the start;
+ * a write with SLP_EN ends the VM as a shutdown, as NimbOS, ArceOS, cvisor's test guests and
+ * Linux's ACPI power-off do) and the PM timer at 0x608 (24 bits at 3.579545 MHz, from the host's
+ * counter). vm_arch_setup_devices adds it with the other PC devices (vplatform.c), and the
+ * virtual local and I/O APICs for interrupt_mode = "emu" (vlapic.c, vioapic.c). */
+#include <arch/acpi_tables.h>
 #include <arch/vioapic.h>
 #include <arch/vlapic.h>
+#include <arch/vplatform.h>
+#include <base/log.h>
+#include <base/mm.h>
+#include <base/timer.h>
 #include <hv/virq.h>
 #include <hv/vm.h>
 
-#define PM1A_CNT_PORT 0x604
+#define PM1_EVT_STS 0
+#define PM1_EVT_EN 2
+#define PM1_CNT 4
+#define PM_TMR 8
+#define PM1_SCI_EN (1u << 0)
 #define PM1_SLP_EN (1u << 13)
+
+static u32 pm_timer(struct vm *vm)
+{
+    u64 t = timer_ticks() - vm->arch.platform.pm_start, hz = timer_freq();
+    return (u32)(t / hz * ACPI_PM_TIMER_HZ + t % hz * ACPI_PM_TIMER_HZ / hz) & 0xffffffu;
+}
 
 static bool pm_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
-    (void)dev, (void)vcpu, (void)off, (void)width;
-    *val = 0;
+    (void)dev;
+    struct vm *vm = vcpu->vm;
+    u64 v;
+    if (off >= PM_TMR)
+        v = (u64)pm_timer(vm) >> (8 * (off - PM_TMR));
+    else if (off >= PM1_CNT)
+        v = PM1_SCI_EN >> (8 * (off - PM1_CNT));
+    else if (off >= PM1_EVT_EN)
+        v = (u64)vm->arch.platform.pm1_enable >> (8 * (off - PM1_EVT_EN));
+    else
+        v = 0; /* no status bit is ever set */
+    *val = v & (width >= 4 ? 0xffffffffu : (1u << (8 * width)) - 1);
     return true;
 }
 
 static bool pm_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
 {
-    (void)dev, (void)width;
-    if (off == 0 && (val & PM1_SLP_EN))
+    (void)dev;
+    if (off == PM1_EVT_EN && width >= 2)
+        vcpu->vm->arch.platform.pm1_enable = (u16)val;
+    if (off == PM1_CNT && (val & PM1_SLP_EN))
         vm_request_end(vcpu->vm, VM_END_SHUTDOWN, "ACPI power-off (PM1a control %#llx) from vcpu%u",
                        (unsigned long long)val, vcpu->id);
     return true;
@@ -32,18 +60,27 @@ static void pm_destroy(struct vdev *dev) { kfree(dev); }
 
 static const struct vdev_ops pm_ops = {pm_read, pm_write, pm_destroy};
 
-int vm_arch_setup_devices(struct vm *vm, struct diag *d)
+int vpower_create(struct vm *vm, struct diag *d)
 {
     struct vdev *dev = kzalloc(sizeof(*dev));
     if (!dev) {
-        diag_error(d, vm->config->file, vm->config->base_line, NULL, "out of memory for the power-off port");
+        diag_error(d, vm->config->file, vm->config->base_line, NULL, "out of memory for the ACPI PM block");
         return -1;
     }
-    *dev = (struct vdev){.name = "acpi-pm1a", .space = VDEV_SPACE_PIO, .base = gpa(PM1A_CNT_PORT), .size = 2,
-                         .ops = &pm_ops};
+    vm->arch.platform.pm_start = timer_ticks();
+    vm->arch.platform.pm1_enable = 0;
+    *dev = (struct vdev){.name = "acpi-pm", .space = VDEV_SPACE_PIO, .base = gpa(ACPI_PM_BASE_PORT),
+                         .size = ACPI_PM_PORTS, .ops = &pm_ops};
     vm_add_vdev(vm, dev);
+    return 0;
+}
+
+int vm_arch_setup_devices(struct vm *vm, struct diag *d)
+{
+    if (vplatform_create(vm, d) != 0)
+        return -1;
     vm->arch.lapic = vm->arch.ioapic_present = false;
     if (vm->config->irq_mode != VM_IRQ_EMULATED)
         return 0;
-    return vlapic_create(vm, d) == 0 && vioapic_create(vm, d) == 0 ? 0 : -1;
+    return vlapic_create(vm, d) == 0 && vioapic_create(vm, d) == 0 && vplatform_hpet_create(vm, d) == 0 ? 0 : -1;
 }

@@ -2,6 +2,7 @@
 #define ARCH_VM_ARCH_H
 
 #include <arch/vioapic.h>
+#include <arch/vplatform.h>
 #include <hv/vm_config.h>
 #include <lib/pgtable.h>
 #include <lib/types.h>
@@ -22,6 +23,8 @@ struct vm_arch {
     u64 injected;                /* interrupts delivered to its vCPUs */
     bool ioapic_present;         /* its virtual I/O APIC (interrupt_mode = "emu") */
     struct vioapic ioapic;
+    struct vplatform platform;   /* PIT, 8259, CMOS, PCI configuration, reset, ACPI PM */
+    u64 tsc_offset;              /* guest TSC = host TSC + this, the same on every vCPU */
 };
 
 #endif
