@@ -8,7 +8,7 @@
 # tree asked for (scripts/guest-images.sh LINK_DIR), and is what the image search path reads.
 GUEST_IMAGES_DIR ?= $(BUILD)/guest-images/$(ARCH)
 # The files it makes (scripts/guest-images.sh), so that a build missing one says how to get it.
-GUEST_IMAGE_NAMES := linux-$(ARCH).Image initramfs-$(ARCH).cpio.gz \
+GUEST_IMAGE_NAMES := linux-$(ARCH).$(if $(filter x86_64,$(ARCH)),bzImage,Image) initramfs-$(ARCH).cpio.gz \
   u-boot-qemu-$(patsubst aarch64,arm64,$(patsubst x86_64,amd64,$(ARCH))).bin
 GUEST_IMAGES_REFRESH ?=
 

@@ -53,8 +53,21 @@ aarch64 | arm64)
     APT_SOURCES_FILE=                    # empty: the host's own sources (bookworm)
     UBOOT_SRC=/usr/lib/u-boot/qemu_arm64/u-boot.bin
     ;;
+x86_64 | amd64)
+    ARCH=x86_64
+    DEB_ARCH=amd64
+    KERNEL_META=linux-image-amd64
+    KERNEL_PKG_RE='^linux-image-[0-9].*-amd64$'
+    KERNEL_IN_DEB='./boot/vmlinuz-*'     # a bzImage (cvisor reads its setup header)
+    KERNEL_MAGIC_OFF=514                 # x86 boot protocol: "HdrS" at 0x202
+    KERNEL_MAGIC=48647253
+    KERNEL_NAME=linux-x86_64.bzImage
+    INITRAMFS_MODULES=                   # no virtio-mmio on x86; cvisor gives no virtio device here yet
+    APT_SOURCES_FILE=
+    UBOOT_SRC=                           # no U-Boot for x86 guests
+    ;;
 *)
-    die "ARCH '$ARCH' is not supported yet (supported: aarch64)"
+    die "ARCH '$ARCH' is not supported yet (supported: aarch64, x86_64)"
     ;;
 esac
 
@@ -62,7 +75,7 @@ IMAGES=$CACHE_DIR/images/$ARCH
 DEBS=$CACHE_DIR/debs/$ARCH
 STATE=$CACHE_DIR/state/$ARCH           # stamps and the resolved package set
 APTDIR=$CACHE_DIR/apt/$DEB_ARCH         # private apt index, cache and (empty) status
-KERNEL_OUT=$IMAGES/linux-$ARCH.Image
+KERNEL_OUT=$IMAGES/${KERNEL_NAME:-linux-$ARCH.Image}
 INITRAMFS_OUT=$IMAGES/initramfs-$ARCH.cpio.gz
 UBOOT_OUT=$IMAGES/u-boot-qemu-$DEB_ARCH.bin
 
@@ -72,8 +85,8 @@ INITRAMFS_LAYOUT=2
 # these virtio drivers as modules, and cvisor's emulated virtio devices need them. /init loads
 # them in name order, which puts each after what it needs (virtio_net needs net_failover, which
 # needs failover).
-INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
-net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"
+INITRAMFS_MODULES=${INITRAMFS_MODULES-"drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
+net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"}
 # Applets the init script and the tests rely on; the build fails if busybox lacks one.
 REQUIRED_APPLETS="sh mount echo cat ls sleep nproc poweroff reboot dmesg uname date grep setsid
 cttyhack insmod ip ping nc md5sum dd"
@@ -318,19 +331,21 @@ else
     init_script >"$root/init"
     chmod 0755 "$root/init"
     # The modules, from the kernel package (fetched again if only its Image was kept).
-    lookup kernel
-    fetch_deb "$@"
-    mkdir -p "$TMP/mods" "$root/lib/modules"
-    paths=
-    for mod in $INITRAMFS_MODULES; do
-        paths="$paths ./lib/modules/$KERNEL_VERSION/kernel/$mod"
-    done
-    # shellcheck disable=SC2086  # one argument per path
-    dpkg-deb --fsys-tarfile "$KERNEL_DEB" | tar -x -C "$TMP/mods" $paths 2>"$TMP/mods.err" ||
-        die "$PKG: cannot extract the modules $INITRAMFS_MODULES: $(cat "$TMP/mods.err")"
-    for mod in $INITRAMFS_MODULES; do
-        cp "$TMP/mods/lib/modules/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
-    done
+    if [ -n "$INITRAMFS_MODULES" ]; then
+        lookup kernel
+        fetch_deb "$@"
+        mkdir -p "$TMP/mods" "$root/lib/modules"
+        paths=
+        for mod in $INITRAMFS_MODULES; do
+            paths="$paths ./lib/modules/$KERNEL_VERSION/kernel/$mod"
+        done
+        # shellcheck disable=SC2086  # one argument per path
+        dpkg-deb --fsys-tarfile "$KERNEL_DEB" | tar -x -C "$TMP/mods" $paths 2>"$TMP/mods.err" ||
+            die "$PKG: cannot extract the modules $INITRAMFS_MODULES: $(cat "$TMP/mods.err")"
+        for mod in $INITRAMFS_MODULES; do
+            cp "$TMP/mods/lib/modules/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
+        done
+    fi
     lookup busybox
     # No /dev/console node: making one needs root, and the kernel's built-in initramfs
     # (unpacked before this one) already provides it.
@@ -349,27 +364,29 @@ else
 fi
 
 # ---- U-Boot ------------------------------------------------------------------------------------
-if [ ! -f "$UBOOT_SRC" ]; then
-    say "installing the host package u-boot-qemu (for $UBOOT_SRC)"
-    SUDO=
-    [ "$(id -u)" = 0 ] || SUDO=sudo
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get install -y -qq --no-install-recommends u-boot-qemu >"$TMP/uboot.log" 2>&1 || {
-        # The host's index may be missing or stale: refresh it once and retry.
-        $SUDO apt-get update -qq >>"$TMP/uboot.log" 2>&1 &&
-            $SUDO apt-get install -y -qq --no-install-recommends u-boot-qemu \
-                >>"$TMP/uboot.log" 2>&1
-    } || {
-        sed 's/^/    /' "$TMP/uboot.log" >&2
-        die "installing u-boot-qemu failed (see above)"
-    }
-    [ -f "$UBOOT_SRC" ] || die "u-boot-qemu is installed but has no $UBOOT_SRC"
-fi
-if [ -f "$UBOOT_OUT" ] && cmp -s "$UBOOT_SRC" "$UBOOT_OUT"; then
-    say "u-boot up to date"
-else
-    cp "$UBOOT_SRC" "$UBOOT_OUT.tmp" && mv "$UBOOT_OUT.tmp" "$UBOOT_OUT"
-    say "u-boot copied from $UBOOT_SRC"
+if [ -n "$UBOOT_SRC" ]; then
+    if [ ! -f "$UBOOT_SRC" ]; then
+        say "installing the host package u-boot-qemu (for $UBOOT_SRC)"
+        SUDO=
+        [ "$(id -u)" = 0 ] || SUDO=sudo
+        export DEBIAN_FRONTEND=noninteractive
+        $SUDO apt-get install -y -qq --no-install-recommends u-boot-qemu >"$TMP/uboot.log" 2>&1 || {
+            # The host's index may be missing or stale: refresh it once and retry.
+            $SUDO apt-get update -qq >>"$TMP/uboot.log" 2>&1 &&
+                $SUDO apt-get install -y -qq --no-install-recommends u-boot-qemu \
+                    >>"$TMP/uboot.log" 2>&1
+        } || {
+            sed 's/^/    /' "$TMP/uboot.log" >&2
+            die "installing u-boot-qemu failed (see above)"
+        }
+        [ -f "$UBOOT_SRC" ] || die "u-boot-qemu is installed but has no $UBOOT_SRC"
+    fi
+    if [ -f "$UBOOT_OUT" ] && cmp -s "$UBOOT_SRC" "$UBOOT_OUT"; then
+        say "u-boot up to date"
+    else
+        cp "$UBOOT_SRC" "$UBOOT_OUT.tmp" && mv "$UBOOT_OUT.tmp" "$UBOOT_OUT"
+        say "u-boot copied from $UBOOT_SRC"
+    fi
 fi
 
 # ---- this build's view -------------------------------------------------------------------------
@@ -386,10 +403,10 @@ if [ -n "${LINK_DIR:-}" ]; then
 fi
 
 # ---- summary ----------------------------------------------------------------------------------
-uboot_ver=$(dpkg-query -W -f='${Version}' u-boot-qemu 2>/dev/null || echo '?')
+[ -z "$UBOOT_SRC" ] || uboot_ver=$(dpkg-query -W -f='${Version}' u-boot-qemu 2>/dev/null || echo '?')
 lookup busybox
 say "guest images for $ARCH in $IMAGES:"
-for f in "$KERNEL_OUT" "$INITRAMFS_OUT" "$UBOOT_OUT"; do
+for f in "$KERNEL_OUT" "$INITRAMFS_OUT" ${UBOOT_SRC:+"$UBOOT_OUT"}; do
     case $f in
     "$KERNEL_OUT") what="Linux $KERNEL_VERSION" ;;
     "$INITRAMFS_OUT") what="busybox $VER" ;;

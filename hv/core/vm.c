@@ -194,6 +194,8 @@ static int load_image(struct vm *vm, const struct vm_image *img, const char *wha
     mm_sync_for_exec(dst, size);
     if (img == &c->ramdisk)
         vm->ramdisk_size = size;
+    if (img == &c->kernel)
+        vm->kernel_size = size;
     LOG_AT(LOG_DEBUG, (long)vm->id, "loaded %s '%s' (%llu bytes) at gpa %#llx", what, img->path,
            (unsigned long long)size, (unsigned long long)img->load_gpa.val);
     return 0;
@@ -262,7 +264,7 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     vm->ram_bytes = 0;
     vm->demand_lo = vm->demand_hi = 0;
     vm->mem_revoked = false;
-    vm->ramdisk_size = 0;
+    vm->ramdisk_size = vm->kernel_size = 0;
     vm->pt_node_count = 0;
     if (vm_arch_init(vm) != 0) {
         diag_error(d, cfg->file, cfg->base_line, NULL, "no stage-2 tables or VMID left");

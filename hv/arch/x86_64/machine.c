@@ -67,10 +67,15 @@ static u32 put_string(struct mb_writer *w, const char *s)
     return at;
 }
 
+bool x86_linux_boot(struct vm *vm, struct vcpu *boot); /* linux_guest.c */
+
+/* A bzImage boots by the Linux protocol (linux_guest.c); anything else by multiboot. */
 void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot)
 {
     const struct vm_config *c = vm->config;
     size_t ri;
+    if (x86_linux_boot(vm, boot))
+        return;
     /* (vm_arch_config_check refused configs without room for it) */
     if (boot_info_place(c, &ri) != 0)
         return;

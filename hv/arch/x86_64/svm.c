@@ -196,6 +196,27 @@ static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vector)
     vmcb_write(vmcb, VMCB_CR0, 1ull << 4); /* ET; PE off: real mode */
 }
 
+#define SVM_SEG_CODE64 0xa9b /* present, DPL 0, code exec/read accessed, L, G */
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
+#define EFER_LMA (1ull << 10)
+
+static void svm_vcpu_reset_long64(struct vcpu *v, u64 rip, u64 cr3, u64 gdt_base, u16 gdt_limit)
+{
+    void *vmcb = v->arch.vmcb;
+    svm_vcpu_reset(v, rip);
+    vmcb_set_segment(vmcb, VMCB_CS, 0x10, SVM_SEG_CODE64, 0xffffffff, 0);
+    for (u32 seg = VMCB_ES; seg <= VMCB_GS; seg += 16)
+        if (seg != VMCB_CS)
+            vmcb_set_segment(vmcb, seg, 0x18, SVM_SEG_DATA32, 0xffffffff, 0);
+    vmcb_set_segment(vmcb, VMCB_GDTR, 0, 0, gdt_limit, gdt_base);
+    vmcb_write(vmcb, VMCB_CR0, CR0_PE | CR0_ET | CR0_NE | CR0_PG);
+    vmcb_write(vmcb, VMCB_CR3, cr3);
+    vmcb_write(vmcb, VMCB_CR4, CR4_PAE);
+    vmcb_write(vmcb, VMCB_EFER, EFER_SVME | EFER_LME | EFER_LMA);
+    v->arch.efer = EFER_LME;
+}
+
 static void svm_run_vcpu(struct vcpu *v, bool flush, struct x86_exit *e)
 {
     void *vmcb = v->arch.vmcb;
@@ -345,6 +366,7 @@ const struct x86_vendor svm_vendor = {
     .vm_init = svm_vm_init,
     .vm_destroy = svm_vm_destroy,
     .vcpu_reset = svm_vcpu_reset,
+    .vcpu_reset_long64 = svm_vcpu_reset_long64,
     .vcpu_reset_sipi = svm_vcpu_reset_sipi,
     .run = svm_run_vcpu,
     .get = svm_get,

@@ -65,6 +65,7 @@ struct vm {
     struct console_port *hvc; /* virtio console (hvc0), if any */
     struct vnet *net;       /* virtio-net device (a switch port), if any; under its lock */
     u64 ramdisk_size;       /* bytes loaded at ramdisk_load_addr */
+    u64 kernel_size;        /* bytes loaded at kernel_load_addr */
 
     struct vcpu *vcpus[VM_MAX_VCPUS];
     u32 vcpu_count;

@@ -61,6 +61,10 @@ struct x86_vendor {
     /* The vCPU's control block (allocated by the generic part: one page, zeroed) at reset: flat
      * 32-bit protected mode without paging at rip, as multiboot enters a kernel. */
     void (*vcpu_reset)(struct vcpu *vcpu, u64 rip);
+    /* ... or in 64-bit mode at rip on the guest's page tables at cr3 (paging, PAE, long mode on),
+     * CS = 0x10 (64-bit code) and the data segments 0x18 of the guest's GDT at gdt_base, as the
+     * Linux boot protocol enters a 64-bit kernel. */
+    void (*vcpu_reset_long64)(struct vcpu *vcpu, u64 rip, u64 cr3, u64 gdt_base, u16 gdt_limit);
     /* ... or in real mode at vector:0000 (CS = vector << 8), as a startup IPI starts a CPU. */
     void (*vcpu_reset_sipi)(struct vcpu *vcpu, u8 vector);
     /* Runs the guest until an exit the generic part handles. flush: the guest's TLB entries

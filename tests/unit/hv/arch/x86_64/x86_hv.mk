@@ -6,6 +6,11 @@ test_x86_config_SRCS := tests/unit/hv/arch/x86_64/test_x86_config.c hv/core/vm_c
 	hv/core/vm_config_host.c hv/arch/x86_64/vm_config_arch.c lib/src/fdt.c lib/src/fdt_pt.c lib/src/fdt_irq.c \
 	lib/src/toml.c lib/src/diag.c lib/src/fmt.c lib/src/string.c
 $(BUILD)/host/unit/test_x86_config: HV_ARCH_INC := -Ihv/arch/x86_64/include
+# The Linux boot protocol (bzImage header, boot_params) and the ACPI tables for a VM, parsed back.
+UNIT_TESTS += test_linux_boot
+test_linux_boot_SRCS := tests/unit/hv/arch/x86_64/test_linux_boot.c hv/arch/x86_64/linux_boot.c \
+	hv/arch/x86_64/acpi_tables.c lib/src/acpi.c lib/src/string.c
+$(BUILD)/host/unit/test_linux_boot: HV_ARCH_INC := -Ihv/arch/x86_64/include
 # The PC devices of a VM: PIT, 8259 pair, CMOS RTC, PCI configuration ports, HPET.
 UNIT_TESTS += test_vplatform
 test_vplatform_SRCS := tests/unit/hv/arch/x86_64/test_vplatform.c hv/arch/x86_64/vpit.c hv/arch/x86_64/vpic.c \
