@@ -396,7 +396,7 @@ if [ -n "${LINK_DIR:-}" ]; then
     mkdir -p "$LINK_DIR"
     abs_images=$(cd "$IMAGES" && pwd) # a relative CACHE_DIR would make the links dangle
     for pair in "$KERNEL_OUT:${KERNEL_OUT##*/}" "$INITRAMFS_KEYED:${INITRAMFS_OUT##*/}" \
-        "$UBOOT_OUT:${UBOOT_OUT##*/}"; do
+        ${UBOOT_SRC:+"$UBOOT_OUT:${UBOOT_OUT##*/}"}; do
         target=${pair%%:*}
         ln -sfn "$abs_images/${target##*/}" "$LINK_DIR/${pair#*:}" || die "cannot link ${pair#*:} into $LINK_DIR"
     done

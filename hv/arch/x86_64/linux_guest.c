@@ -9,6 +9,7 @@
  *   0x8000 boot_params, 0x9000 the command line, 0xe0000 the ACPI tables (E820 reserved). */
 #include <arch/acpi_tables.h>
 #include <arch/linux_boot.h>
+#include <arch/linux_guest.h>
 #include <arch/vhpet.h>
 #include <arch/vioapic.h>
 #include <arch/vlapic.h>

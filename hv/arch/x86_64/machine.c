@@ -1,6 +1,7 @@
 /* The x86_64 parts of a guest's machine: the multiboot (v1) boot protocol, by which NimbOS,
  * ArceOS and cvisor's test guests start (EAX = 0x2BADB002, EBX = the guest-physical address of
  * the multiboot information, with the memory map of the VM's RAM), and no device tree. */
+#include <arch/linux_guest.h>
 #include <arch/x86_vendor.h>
 #include <base/log.h>
 #include <base/mm.h>
@@ -66,8 +67,6 @@ static u32 put_string(struct mb_writer *w, const char *s)
     w->used += (u32)n;
     return at;
 }
-
-bool x86_linux_boot(struct vm *vm, struct vcpu *boot); /* linux_guest.c */
 
 /* A bzImage boots by the Linux protocol (linux_guest.c); anything else by multiboot. */
 void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot)

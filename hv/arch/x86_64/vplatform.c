@@ -251,3 +251,4 @@ int vplatform_create(struct vm *vm, struct diag *d)
     }
     return vpower_create(vm, d);
 }
+

@@ -3,16 +3,12 @@
  * ever raised), PM1a control at 0x604 (SCI_EN reads set: the VM is in ACPI mode from the start;
  * a write with SLP_EN ends the VM as a shutdown, as NimbOS, ArceOS, cvisor's test guests and
  * Linux's ACPI power-off do) and the PM timer at 0x608 (24 bits at 3.579545 MHz, from the host's
- * counter). vm_arch_setup_devices adds it with the other PC devices (vplatform.c), and the
- * virtual local and I/O APICs for interrupt_mode = "emu" (vlapic.c, vioapic.c). */
+ * counter). vplatform.c adds it with the other PC devices. */
 #include <arch/acpi_tables.h>
-#include <arch/vioapic.h>
-#include <arch/vlapic.h>
 #include <arch/vplatform.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/timer.h>
-#include <hv/virq.h>
 #include <hv/vm.h>
 
 #define PM1_EVT_STS 0
@@ -73,14 +69,4 @@ int vpower_create(struct vm *vm, struct diag *d)
                          .size = ACPI_PM_PORTS, .ops = &pm_ops};
     vm_add_vdev(vm, dev);
     return 0;
-}
-
-int vm_arch_setup_devices(struct vm *vm, struct diag *d)
-{
-    if (vplatform_create(vm, d) != 0)
-        return -1;
-    vm->arch.lapic = vm->arch.ioapic_present = false;
-    if (vm->config->irq_mode != VM_IRQ_EMULATED)
-        return 0;
-    return vlapic_create(vm, d) == 0 && vioapic_create(vm, d) == 0 && vplatform_hpet_create(vm, d) == 0 ? 0 : -1;
 }
