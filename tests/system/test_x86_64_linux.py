@@ -118,13 +118,15 @@ def test_one_vcpu_shell_console_input_and_devices(linux1):
 
 
 def test_one_vcpu_timer_and_sleep(linux1):
-    """`sleep 2` lasts 2 s of the guest's clock (within 10 %, the shell's own reads around it),
-    and the guest's clock runs at the host's rate (within 10 % since the boot)."""
+    """`sleep 2` lasts 2 s of the guest's clock (within 10 %, beyond what starting `sleep 0`
+    takes: TCG's fork and exec are slow under load), and the guest's clock runs at the host's rate
+    (within 10 % since the boot)."""
     m = linux1
     before = interrupt_counts(run(m, "cat /proc/interrupts"), r"^\s*LOC:")
-    out = run(m, "read a x </proc/uptime; sleep 2; read b x </proc/uptime; echo $a $b")
-    a, b = (float(x) for x in out.split())
-    assert 2.0 <= b - a <= 2.2, out
+    out = run(m, "read a x </proc/uptime; sleep 0; read b x </proc/uptime; sleep 2; read c x </proc/uptime; "
+                 "echo $a $b $c")
+    a, b, c = (float(x) for x in out.split())
+    assert 2.0 <= c - b <= 2.2 + (b - a), out
     after = interrupt_counts(run(m, "cat /proc/interrupts"), r"^\s*LOC:")
     assert after[0] > before[0], (before, after)
     uptime = float(run(m, "cat /proc/uptime").split()[0])
