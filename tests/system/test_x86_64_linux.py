@@ -61,11 +61,18 @@ def interrupt_counts(text, label_pattern):
 
 
 def problems(m):
-    """dmesg lines about timers, APICs, ACPI, the TSC, SMP or the console that report a problem."""
+    """dmesg lines about timers, APICs, ACPI, the TSC, SMP or the console that report a problem.
+    One exception: Linux's first check that IRQ 0 ticks (5 ticks within 80 ms of TSC time) can
+    miss when the host starves QEMU (seen once at a load average of 12 on 2 cores); its retry on
+    the same I/O APIC pin then says `works`, and that is accepted."""
     out = run(m, "dmesg | grep -iE 'apic|timer|acpi|hpet|tsc|clocksource|pit|smp|8250|ttyS|rtc|pci' "
                  "| grep -iE 'error|fail|warn|firmware bug|BUG:|unable|unstable|invalid|stuck|broken|unsynchron' "
-                 f"| grep -vE '{TCG_TSC_LINES}' || true")
-    return out.strip()
+                 f"| grep -vE '{TCG_TSC_LINES}' || true").strip()
+    lines = [line for line in out.splitlines() if line.strip()]
+    retry = run(m, "dmesg | grep -A3 'MP-BIOS bug: 8254 timer not connected' || true")
+    if re.search(r"\(found apic 0 pin 2\) \.\.\.\s*\n.*\.\.\.\.\.\.\. works\.", retry):
+        lines = [line for line in lines if "MP-BIOS bug: 8254 timer not connected to IO-APIC" not in line]
+    return "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
