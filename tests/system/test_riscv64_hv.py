@@ -190,3 +190,20 @@ def test_riscv64_configs_are_checked_with_riscv64_facts(tmp_path):
     assert re.search(r"^E: \S*bad-irq.toml:\d+: devices\.interrupt_mode: \"passthrough\" is not supported on riscv64",
                      out, re.M), out
     assert "cvisor-check: 0 of 2 VMs would start" in out, out
+
+
+def test_echo_guest_reads_console_input_through_sbi():
+    """Console input reaches a riscv64 VM that drives no UART: the echo guest polls SBI DBCN's
+    console read, which takes the bytes its emulated NS16550 received (before this, it read
+    nothing). "exit" ends it with SBI SRST, and cvisor with it."""
+    image, _ = build_image("hv-riscv64-echo", ["configs/vms/echo-riscv64.toml"], arch=ARCH)
+    m = Machine(image, "hv-riscv64-echo", smp=2, mem="1G", timeout=40, arch=ARCH)
+    try:
+        m.expect(r"\[vm1\] echo guest ready")
+        m.sendline("hello riscv")
+        m.expect(r"\[vm1\] HELLO RISCV")
+        m.sendline("exit")
+        assert m.wait_exit(40) == 0
+        assert "vm1 'echo' ended: shutdown (SBI system reset (shutdown, reason 0) from vcpu0)" in m.text()
+    finally:
+        m.close()
