@@ -46,7 +46,7 @@ test: bootstrap
 host-checks: $(HOST_CHECKS)
 
 # ARCH and PLATFORM are the default of the tests that do not name their own (tests/system/cvisor.py).
-systest: bootstrap guest-images
+systest: bootstrap guest-images-all
 	CVISOR_ARCH=$(ARCH) CVISOR_PLATFORM=$(PLATFORM) $(PYTEST) -q tests/system
 
 .PHONY: clean distclean
