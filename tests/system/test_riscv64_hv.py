@@ -177,6 +177,16 @@ def test_riscv64_configs_are_checked_with_riscv64_facts(tmp_path):
 
     status, out = check(["configs/vms/hello-riscv64.toml", "configs/vms/smp-riscv64.toml"])
     assert status == 0 and "cvisor-check: 2 of 2 VMs would start; 0 errors, 0 warnings" in out, out
+    # Linux's configs: their PLIC (emu_type 0x30) and images (make guest-images ARCH=riscv64)
+    status, out = check(["configs/vms/linux-riscv64.toml"])
+    assert status == 0 and "cvisor-check: 1 of 1 VMs would start; 0 errors, 0 warnings" in out, out
+    small_plic = tmp_path / "small-plic.toml"
+    small_plic.write_text((REPO / "configs/vms/linux-riscv64-smp2.toml").read_text()
+                          .replace("0x0c00_0000, 0x40_0000", "0x0c00_0000, 0x20_2000"))
+    status, out = check([str(small_plic)])
+    assert status != 0 and re.search(
+        r"^E: \S*small-plic.toml:\d+: devices\.emu_devices: the PLIC's window \(length 0x202000\) must hold its 4 "
+        r"contexts \(two per vCPU\): length 0x204000 or more", out, re.M), out
     text = (REPO / "configs/vms/hello-riscv64.toml").read_text()
     bad_hart = tmp_path / "bad-hart.toml"
     bad_hart.write_text(text.replace("phys_cpu_ids = [0]", "phys_cpu_ids = [7]"))
