@@ -1,7 +1,8 @@
 """Debian's riscv64 Linux under cvisor (issue 14): the vPLIC (its S-mode contexts delivering
 through hvip.VSEIP), the NS16550 with its interrupt and console input, the Sstc timer, SBI HSM,
 IPI, SRST reboot and shutdown. One boot per config, several assertions each. Needs `make
-guest-images ARCH=riscv64` (make systest fetches it)."""
+guest-images ARCH=riscv64` (make systest fetches it). U-Boot qemu-riscv64_smode to its prompt.
+"""
 import re
 
 from cvisor import Machine, build_image
@@ -70,5 +71,21 @@ def test_two_vcpus_timer_and_ipis_on_both_harts():
         m.sendline("poweroff -f")
         assert m.wait_exit(60) == 0
         assert "vm1 'linux-smp2' ended: shutdown" in m.text()
+    finally:
+        m.close()
+
+
+def test_uboot_smode_reaches_prompt_and_answers_version():
+    image, _ = build_image("riscv64-uboot", ["configs/vms/uboot-riscv64.toml"], arch=ARCH)
+    m = Machine(image, "riscv64-uboot", smp=2, mem="1G", timeout=120, arch=ARCH)
+    try:
+        m.expect(r"In:\s+serial@10000000")  # its console is the VM's NS16550, found in the generated DTB
+        m.expect(r"=> ")
+        m.sendline("version")
+        m.expect(r"U-Boot 20\d\d\.\d\d")
+        m.expect(r"=> ")
+        m.sendline("poweroff")  # SBI SRST
+        assert m.wait_exit(60) == 0
+        assert "vm1 'u-boot' ended: shutdown (SBI system reset (shutdown, reason 0) from vcpu0)" in m.text()
     finally:
         m.close()
