@@ -41,11 +41,18 @@ def test_one_vcpu_shell_console_plic_timer_reboot_and_poweroff():
         problems = run(m, "dmesg | grep -iE 'plic|timer|serial|sbi|irq' | "
                           "grep -iE 'error|fail|warn|bug|stuck|spurious' || true")
         assert problems.strip() == "", problems
-        # sleep 2 takes 2 s of guest time, within 10 % (uptime read by the shell itself: a cat
-        # forked on this TCG-emulated VM adds a tenth of a second when the host is busy)
-        out = run(m, "read a b </proc/uptime; sleep 2; read c d </proc/uptime; echo $a; echo $c")
-        t = [float(l.split()[0]) for l in out.strip().splitlines()]
-        assert 1.8 <= t[1] - t[0] <= 2.2, out
+        # sleep 2 takes 2 s of guest time, within 10 %, and never less than 2 s. The uptime is read
+        # by the shell itself, and the best of three tries counts for the upper bound: on a host
+        # busy with other work this TCG-emulated guest may run late after any wake-up.
+        took = []
+        for _ in range(3):
+            out = run(m, "read a b </proc/uptime; sleep 2; read c d </proc/uptime; echo $a; echo $c")
+            t = [float(l.split()[0]) for l in out.strip().splitlines()]
+            took.append(t[1] - t[0])
+            assert took[-1] >= 1.99, out
+            if took[-1] <= 2.2:
+                break
+        assert min(took) <= 2.2, took
         # SBI SRST reboot restarts the VM; shutdown ends it, and cvisor (its only VM) with status 0
         m.sendline("reboot -f")
         m.expect(r"vm1 'linux' is restarting \(SBI system reset \((cold|warm) reboot\) from vcpu0\)")
