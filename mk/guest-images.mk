@@ -20,5 +20,6 @@ guest-images: bootstrap
 # The system tests boot the Linux of each of these architectures, whatever ARCH is.
 GUEST_IMAGE_ARCHES := aarch64 riscv64
 guest-images-all: bootstrap
-	@for a in $(GUEST_IMAGE_ARCHES); do CACHE_DIR='$(CACHE_DIR)' ARCH=$$a sh scripts/guest-images.sh \
+	@for a in $(GUEST_IMAGE_ARCHES); do CACHE_DIR='$(CACHE_DIR)' ARCH=$$a LINK_DIR='$(BUILD)'/guest-images/$$a \
+	  sh scripts/guest-images.sh \
 	  $(if $(filter 1 yes true,$(GUEST_IMAGES_REFRESH)),--refresh) || exit 1; done
