@@ -208,9 +208,10 @@ def test_riscv64_configs_are_checked_with_riscv64_facts(tmp_path):
 
 
 def test_echo_guest_reads_console_input_through_sbi():
-    """Console input reaches a riscv64 VM that drives no UART: the echo guest polls SBI DBCN's
-    console read, which takes the bytes its emulated NS16550 received (before this, it read
-    nothing). "exit" ends it with SBI SRST, and cvisor with it."""
+    """Console input reaches a riscv64 VM that drives no UART: the echo guest polls SBI for the
+    bytes its emulated NS16550 received, every other byte through DBCN's console read and the
+    legacy console_getchar (before this, both read nothing). "exit" ends it with SBI SRST, and
+    cvisor with it."""
     image, _ = build_image("hv-riscv64-echo", ["configs/vms/echo-riscv64.toml"], arch=ARCH)
     m = Machine(image, "hv-riscv64-echo", smp=2, mem="1G", timeout=40, arch=ARCH)
     try:
