@@ -73,8 +73,11 @@ def test_two_vcpus_timer_and_ipis_on_both_harts():
         first, problems = timer_and_ipis_rise_on_both_cpus(m, r"riscv-timer")
         assert problems == "", problems
         # both harts' S-mode contexts: the PLIC driver took a handler for each
-        dmesg = run(m, "dmesg | grep -i plic")
+        dmesg = run(m, "dmesg | grep -iE 'plic|rtc'")
         assert "mapped 96 interrupts with 2 handlers for 4 contexts" in dmesg, dmesg
+        # the host's RTC passed through by path (a node under /soc, copied): Linux drives it
+        assert "goldfish_rtc 101000.rtc: registered as rtc0" in dmesg, dmesg
+        assert re.search(r"PLIC\s+11\s.*101000\.rtc", run(m, "cat /proc/interrupts")), dmesg
         m.sendline("poweroff -f")
         assert m.wait_exit(60) == 0
         assert "vm1 'linux-smp2' ended: shutdown" in m.text()

@@ -1,12 +1,16 @@
 /* The virtual-interrupt seam (<hv/virq.h>) on riscv64: each vCPU's hart-local interrupts of
  * VS-mode (software, timer, external), pending in hvip, and the VM's virtual PLIC (vplic.c has
  * its register logic) whose S-mode context of each hart drives that hart's VSEIP. A device line
- * is a PLIC source. Host interrupts of passed-through devices are not forwarded yet. */
+ * is a PLIC source. A passed-through device's host interrupt (host PLIC source n) is forwarded
+ * to the VM's source n: masked on the host while the guest handles it, unmasked when the guest
+ * completes it. */
 #include <arch/hcsr.h>
 #include <arch/timer.h>
 #include <arch/vcpu_parts.h>
 #include <arch/vplic.h>
+#include <base/irq.h>
 #include <base/log.h>
+#include <drivers/riscv_plic.h>
 #include <base/mm.h>
 #include <base/percpu.h>
 #include <hv/arch.h>
@@ -19,8 +23,19 @@ _Static_assert(VPLIC_MAX_HARTS >= VM_MAX_VCPUS, "a context pair for every vCPU")
 /* QEMU virt's PLIC address, used when interrupt_mode = "emu" lists no PLIC (emu_type 0x30). */
 #define DEFAULT_PLIC 0x0c000000ull
 
+#define PLIC_FORWARDS 8 /* host interrupts forwarded into one VM */
+
+struct vplic_dev;
+struct plic_forward {
+    struct vplic_dev *plic;
+    u32 host_irq; /* the host's number (RISCV_IRQ_PLIC + source) */
+    u32 src;      /* the VM's source: the same PLIC source number */
+};
+
 struct vplic_dev {
     struct vdev dev;
+    struct plic_forward fwd[PLIC_FORWARDS];
+    u32 fwd_count;
     spinlock_t lock; /* MMIO from any vCPU, device lines from any pCPU */
     struct vm *vm;
     bool released;   /* virq_release: the vCPUs are going, nothing is delivered */
@@ -60,9 +75,20 @@ static bool plic_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
 static bool plic_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 value)
 {
     struct vplic_dev *d = dev->priv;
+    bool was[PLIC_FORWARDS];
     (void)vcpu;
     spin_lock(&d->lock);
+    for (u32 i = 0; i < d->fwd_count; i++)
+        was[i] = vplic_in_service(&d->state, d->fwd[i].src);
     bool ok = vplic_write(&d->state, off, width, value);
+    /* A forwarded source the guest completed: the device has been served (or still asserts, and
+     * the host takes its interrupt again once unmasked). */
+    for (u32 i = 0; i < d->fwd_count; i++) {
+        if (was[i] && !vplic_in_service(&d->state, d->fwd[i].src) && !d->released) {
+            vplic_set_level(&d->state, d->fwd[i].src, false);
+            irq_enable(d->fwd[i].host_irq);
+        }
+    }
     plic_deliver(d);
     spin_unlock(&d->lock);
     return ok;
@@ -108,11 +134,44 @@ void virq_raise(struct vm *vm, struct vcpu *vcpu, u32 irq)
     spin_unlock(&d->lock);
 }
 
+/* The host's PLIC took a forwarded source: masked there until the guest completes it, raised in
+ * the VM's PLIC (as a level: it stays until the completion). */
+static void plic_forward_irq(irq_t irq, void *arg)
+{
+    struct plic_forward *f = arg;
+    struct vplic_dev *d = f->plic;
+    irq_disable(irq);
+    spin_lock(&d->lock);
+    if (!d->released) {
+        vplic_set_level(&d->state, f->src, true);
+        plic_deliver(d);
+    }
+    spin_unlock(&d->lock);
+}
+
 void virq_give_host_irq(struct vm *vm, u32 host_irq, bool edge)
 {
-    (void)edge;
-    LOG_AT(LOG_WARN, (long)vm->id, "host interrupt %u not forwarded: riscv64 does not forward host interrupts yet",
-           host_irq);
+    struct vplic_dev *d = vm->arch.plic;
+    u32 src = host_irq - RISCV_IRQ_PLIC;
+    (void)edge; /* level and edge alike: one request per host interrupt, masked until completed */
+    if (!d || host_irq < RISCV_IRQ_PLIC || src == 0 || src >= VPLIC_SOURCES || d->fwd_count == PLIC_FORWARDS ||
+        irq_has_handler(host_irq)) {
+        LOG_AT(LOG_WARN, (long)vm->id, "host interrupt %u not forwarded (%s)", host_irq,
+               !d ? "the VM has no PLIC"
+               : host_irq < RISCV_IRQ_PLIC || src == 0 || src >= VPLIC_SOURCES ? "not a source its PLIC has"
+               : d->fwd_count == PLIC_FORWARDS ? "too many forwarded"
+                                               : "the hypervisor or another VM takes it");
+        return;
+    }
+    struct plic_forward *f = &d->fwd[d->fwd_count];
+    *f = (struct plic_forward){d, host_irq, src};
+    spin_lock(&d->lock);
+    d->fwd_count++;
+    spin_unlock(&d->lock);
+    irq_set_handler(host_irq, plic_forward_irq, f);
+    irq_set_target(host_irq, vm->vcpus[0]->pcpu);
+    irq_enable(host_irq);
+    LOG_AT(LOG_DEBUG, (long)vm->id, "host interrupt %u forwarded to PLIC source %u", host_irq, src);
 }
 
 /* Pending and enabled VS-level interrupts. Live in hip/vsie when the vCPU is loaded here (hip
@@ -188,6 +247,10 @@ void virq_release(struct vm *vm)
     struct vplic_dev *d = vm->arch.plic;
     if (!d)
         return;
+    for (u32 i = 0; i < d->fwd_count; i++) {
+        irq_disable(d->fwd[i].host_irq);
+        irq_set_handler(d->fwd[i].host_irq, NULL, NULL);
+    }
     spin_lock(&d->lock);
     d->released = true;
     spin_unlock(&d->lock);

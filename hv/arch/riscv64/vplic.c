@@ -58,6 +58,8 @@ static u32 best_source(const struct vplic *p, u32 context)
     return best;
 }
 
+bool vplic_in_service(const struct vplic *p, u32 src) { return source_ok(src) && bit(p->claimed, src); }
+
 bool vplic_context_output(const struct vplic *p, u32 context)
 {
     return context < p->contexts && best_source(p, context) != 0;

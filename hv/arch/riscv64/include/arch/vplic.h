@@ -55,6 +55,8 @@ bool vplic_raise(struct vplic *p, u32 src);
  * ignore writes. A read of a claim register claims. */
 bool vplic_read(struct vplic *p, u64 offset, u8 width, u64 *value);
 bool vplic_write(struct vplic *p, u64 offset, u8 width, u64 value);
+/* Whether the source is claimed and not yet completed. */
+bool vplic_in_service(const struct vplic *p, u32 src);
 /* The context's interrupt output: a pending, enabled source above its threshold. */
 bool vplic_context_output(const struct vplic *p, u32 context);
 

@@ -275,6 +275,52 @@ static void plic_and_uart_interrupt(void **state)
     assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
 }
 
+/* A host device below a bus that maps its addresses 1:1 (an empty ranges, as QEMU riscv virt's
+ * /soc) is copied as a root child with its reg as is and the VM's PLIC as its interrupt parent;
+ * one below a bus that translates addresses is not (its reg would need the translation). */
+static const char host_dts[] = "/dts-v1/;\n"
+                               "/ { #address-cells = <2>; #size-cells = <2>;\n"
+                               "  soc { #address-cells = <2>; #size-cells = <2>; compatible = \"simple-bus\"; ranges;\n"
+                               "    plic: plic@c000000 { #interrupt-cells = <1>; interrupt-controller;\n"
+                               "      reg = <0 0xc000000 0 0x600000>; };\n"
+                               "    rtc@101000 { compatible = \"google,goldfish-rtc\"; reg = <0 0x101000 0 0x1000>;\n"
+                               "      interrupts = <11>; interrupt-parent = <&plic>; };\n"
+                               "  };\n"
+                               "  bus { #address-cells = <2>; #size-cells = <2>; ranges = <0 0 0 0x20000000 0 0x100000>;\n"
+                               "    dev@0 { reg = <0 0 0 0x1000>; };\n"
+                               "  };\n"
+                               "};\n";
+
+static void host_device_below_identity_bus(void **state)
+{
+    (void)state;
+    static u8 host_blob[BUF_CAP], buf[BUF_CAP];
+    size_t hn = compile_dts(host_dts, host_blob, sizeof(host_blob));
+    struct fdt host;
+    assert_int_equal(fdt_open(&host, host_blob, hn), 0);
+    int nodes[2] = {fdt_path_lookup(&host, "/soc/rtc@101000"), fdt_path_lookup(&host, "/bus/dev@0")};
+    assert_true(nodes[0] >= 0 && nodes[1] >= 0);
+    struct vm_fdt_params p = params(1, true);
+    p.arch.plic_base = 0xc000000;
+    p.arch.plic_size = 0x202000;
+    p.host = &host;
+    p.host_nodes = nodes;
+    p.host_node_count = 2;
+    assert_int_equal(vm_fdt_host_nodes_copyable(&p), 1);
+    int n = vm_fdt_generate(&p, buf, sizeof(buf));
+    assert_true(n > 0);
+    assert_dtc_clean(buf, n);
+    struct fdt f;
+    assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+    int rtc = node(&f, "/rtc@101000");
+    u64 base = 0, size = 0;
+    assert_true(fdt_reg(&f, rtc, 0, &base, &size));
+    assert_true(base == 0x101000 && size == 0x1000);
+    assert_int_equal(prop_u32(&f, rtc, "interrupts"), 11);
+    assert_int_equal(prop_u32(&f, rtc, "interrupt-parent"), prop_u32(&f, node(&f, "/plic@c000000"), "phandle"));
+    assert_true(fdt_path_lookup(&f, "/dev@0") < 0);
+}
+
 static const char user_dts[] = "/dts-v1/;\n"
                                "/ {\n"
                                "  #address-cells = <2>; #size-cells = <2>;\n"
@@ -319,6 +365,7 @@ int main(void)
         cmocka_unit_test(refused),
         cmocka_unit_test(console_uart),
         cmocka_unit_test(plic_and_uart_interrupt),
+        cmocka_unit_test(host_device_below_identity_bus),
         cmocka_unit_test(patch_replaces_cpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
