@@ -175,8 +175,11 @@ def test_riscv64_configs_are_checked_with_riscv64_facts(tmp_path):
     from cvisor import BUILD, REPO, SYSTEST
 
     def check(configs):
+        # configs written under tmp_path get an image directory there too: its dependency file
+        # names them, and a later run must not find it after pytest removed them
+        image_dir = tmp_path / "check" if str(tmp_path) in configs[0] else SYSTEST / "hv-riscv64-check"
         r = subprocess.run(["make", "-s", "CONFIG_MK=", f"BUILD={BUILD}", "ARCH=riscv64",
-                            f"IMAGE_DIR={SYSTEST / 'hv-riscv64-check'}", "VM_CONFIGS=" + ":".join(configs),
+                            f"IMAGE_DIR={image_dir}", "VM_CONFIGS=" + ":".join(configs),
                             "check-config"], cwd=REPO, capture_output=True, text=True, timeout=300)
         return r.returncode, r.stdout + r.stderr
 
