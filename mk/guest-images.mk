@@ -12,7 +12,14 @@ GUEST_IMAGE_NAMES := linux-$(ARCH).$(if $(filter x86_64,$(ARCH)),bzImage,Image) 
   u-boot-qemu-$(patsubst aarch64,arm64,$(patsubst x86_64,amd64,$(ARCH))).bin
 GUEST_IMAGES_REFRESH ?=
 
-.PHONY: guest-images
+.PHONY: guest-images guest-images-all
 guest-images: bootstrap
 	@CACHE_DIR='$(CACHE_DIR)' ARCH='$(ARCH)' LINK_DIR='$(GUEST_IMAGES_DIR)' sh scripts/guest-images.sh \
 	  $(if $(filter 1 yes true,$(GUEST_IMAGES_REFRESH)),--refresh)
+
+# The system tests boot the Linux of each of these architectures, whatever ARCH is.
+GUEST_IMAGE_ARCHES := aarch64 riscv64 x86_64
+guest-images-all: bootstrap
+	@for a in $(GUEST_IMAGE_ARCHES); do CACHE_DIR='$(CACHE_DIR)' ARCH=$$a LINK_DIR='$(BUILD)'/guest-images/$$a \
+	  sh scripts/guest-images.sh \
+	  $(if $(filter 1 yes true,$(GUEST_IMAGES_REFRESH)),--refresh) || exit 1; done

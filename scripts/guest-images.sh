@@ -35,12 +35,10 @@ done
 
 # ---- per-architecture facts ---------------------------------------------------------------
 # Everything that differs between guest architectures lives here; the steps below only use
-# these variables. To add riscv64: Debian bookworm has no riscv64 port, so it needs a private
-# sources list naming forky or sid with [arch=riscv64] (APT_SOURCES_FILE, passed with
-# -oDir::Etc::SourceList=... -oDir::Etc::SourceParts=/dev/null), a kernel step that follows
-# linux-image-<ver>-riscv64 -> linux-binary-<ver>-riscv64 (the Image is
-# usr/lib/modules/<ver>/vmlinuz there), KERNEL_MAGIC "RSC\x05" at offset 0x38, console ttyS0,
-# and U-Boot /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin.
+# these variables.
+KERNEL_HOP_RE=                           # a second package the versioned kernel depends on
+KERNEL_MODULES_DIR=./lib/modules         # where the kernel package keeps its modules
+APT_SUITE=                               # non-empty: a private sources list naming this suite
 case $ARCH in
 aarch64 | arm64)
     ARCH=aarch64
@@ -50,7 +48,6 @@ aarch64 | arm64)
     KERNEL_IN_DEB='./boot/vmlinuz-*'     # path of the Image inside the kernel .deb
     KERNEL_MAGIC_OFF=56                  # arm64 Image header: magic "ARM\x64" at 0x38
     KERNEL_MAGIC=41524d64
-    APT_SOURCES_FILE=                    # empty: the host's own sources (bookworm)
     UBOOT_SRC=/usr/lib/u-boot/qemu_arm64/u-boot.bin
     ;;
 x86_64 | amd64)
@@ -62,12 +59,25 @@ x86_64 | amd64)
     KERNEL_MAGIC_OFF=514                 # x86 boot protocol: "HdrS" at 0x202
     KERNEL_MAGIC=48647253
     KERNEL_NAME=linux-x86_64.bzImage
-    INITRAMFS_MODULES=                   # no virtio-mmio on x86; cvisor gives no virtio device here yet
-    APT_SOURCES_FILE=
     UBOOT_SRC=                           # no U-Boot for x86 guests
     ;;
+riscv64)
+    # Debian bookworm has no riscv64 port: forky serves it (the trixie riscv64 index was seen
+    # failing its size check). linux-image-<ver>-riscv64 is small and depends on
+    # linux-binary-<ver>-riscv64, which holds the Image and the modules under /usr/lib/modules.
+    DEB_ARCH=riscv64
+    APT_SUITE=forky
+    KERNEL_META=linux-image-riscv64
+    KERNEL_PKG_RE='^linux-image-[0-9].*-riscv64$'
+    KERNEL_HOP_RE='^linux-binary-[0-9].*-riscv64$'
+    KERNEL_IN_DEB='./usr/lib/modules/*/vmlinuz'
+    KERNEL_MODULES_DIR=./usr/lib/modules
+    KERNEL_MAGIC_OFF=56                  # riscv Image header: magic2 "RSC\x05" at 0x38
+    KERNEL_MAGIC=52534305
+    UBOOT_SRC=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
+    ;;
 *)
-    die "ARCH '$ARCH' is not supported yet (supported: aarch64, x86_64)"
+    die "ARCH '$ARCH' is not supported yet (supported: aarch64, riscv64, x86_64)"
     ;;
 esac
 
@@ -85,8 +95,11 @@ INITRAMFS_LAYOUT=2
 # these virtio drivers as modules, and cvisor's emulated virtio devices need them. /init loads
 # them in name order, which puts each after what it needs (virtio_net needs net_failover, which
 # needs failover).
-INITRAMFS_MODULES=${INITRAMFS_MODULES-"drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
-net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"}
+# riscv64 carries none: its modules are a separate package of ~100 MB (linux-modules-<ver>), and
+# cvisor gives riscv64 VMs no virtio device yet; nor x86_64 (no virtio-mmio there, no virtio device yet).
+INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
+net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"
+[ "$ARCH" = aarch64 ] || INITRAMFS_MODULES=
 # Applets the init script and the tests rely on; the build fails if busybox lacks one.
 REQUIRED_APPLETS="sh mount echo cat ls sleep nproc poweroff reboot dmesg uname date grep setsid
 cttyhack insmod ip ping nc md5sum dd"
@@ -116,6 +129,12 @@ trap 'exit 130' HUP INT PIPE TERM
 set -- -oAPT::Architecture="$DEB_ARCH" -oAPT::Architectures="$DEB_ARCH" \
     -oDir::State::Lists="$APTDIR/lists" -oDir::State::status="$APTDIR/status" \
     -oDir::Cache="$APTDIR/cache" -oDir::Cache::pkgcache= -oDir::Cache::srcpkgcache=
+APT_SOURCES_FILE=
+if [ -n "$APT_SUITE" ]; then
+    # The host's mirror, another suite, this architecture only; nothing else is listed.
+    APT_SOURCES_FILE=$APTDIR/sources.list
+    echo "deb [arch=$DEB_ARCH signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $APT_SUITE main" >"$APT_SOURCES_FILE"
+fi
 if [ -n "$APT_SOURCES_FILE" ]; then
     set -- "$@" -oDir::Etc::SourceList="$APT_SOURCES_FILE" -oDir::Etc::SourceParts=/dev/null
 fi
@@ -163,6 +182,17 @@ resolve() {
         grep -E "$KERNEL_PKG_RE" | head -n 1) || true
     [ -n "$kpkg" ] || die "cannot find the versioned kernel in $KERNEL_META's Depends: \
 $(field Depends "$TMP/meta")"
+    if [ -n "$KERNEL_HOP_RE" ]; then
+        # The versioned package holds no Image: the package it depends on does.
+        apt-cache "$@" show --no-all-versions "$kpkg" >"$TMP/meta" 2>"$TMP/err" ||
+            die "$kpkg ($DEB_ARCH) not found in the index: $(cat "$TMP/err")"
+        # shellcheck disable=SC2020  # (both separators become newlines)
+        hop=$(field Depends "$TMP/meta" | tr ',|' '\n\n' | sed 's/^ *//; s/[ (].*//' |
+            grep -E "$KERNEL_HOP_RE" | head -n 1) || true
+        [ -n "$hop" ] || die "cannot find the kernel binary package in $kpkg's Depends: \
+$(field Depends "$TMP/meta")"
+        kpkg=$hop
+    fi
     : >"$TMP/resolved"
     echo "key $RESOLVE_KEY" >>"$TMP/resolved"
     for role_pkg in "kernel $kpkg" "busybox busybox-static"; do
@@ -242,6 +272,7 @@ else
     say "kernel installed from $PKG $VER"
 fi
 KERNEL_VERSION=${PKG#linux-image-}
+KERNEL_VERSION=${KERNEL_VERSION#linux-binary-}
 
 # ---- initramfs ---------------------------------------------------------------------------------
 # The guest's /init. Tests match the two banner lines and the "~ # " prompt exactly.
@@ -331,19 +362,19 @@ else
     init_script >"$root/init"
     chmod 0755 "$root/init"
     # The modules, from the kernel package (fetched again if only its Image was kept).
+    mkdir -p "$TMP/mods" "$root/lib/modules"
     if [ -n "$INITRAMFS_MODULES" ]; then
         lookup kernel
         fetch_deb "$@"
-        mkdir -p "$TMP/mods" "$root/lib/modules"
         paths=
         for mod in $INITRAMFS_MODULES; do
-            paths="$paths ./lib/modules/$KERNEL_VERSION/kernel/$mod"
+            paths="$paths $KERNEL_MODULES_DIR/$KERNEL_VERSION/kernel/$mod"
         done
         # shellcheck disable=SC2086  # one argument per path
         dpkg-deb --fsys-tarfile "$KERNEL_DEB" | tar -x -C "$TMP/mods" $paths 2>"$TMP/mods.err" ||
             die "$PKG: cannot extract the modules $INITRAMFS_MODULES: $(cat "$TMP/mods.err")"
         for mod in $INITRAMFS_MODULES; do
-            cp "$TMP/mods/lib/modules/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
+            cp "$TMP/mods/$KERNEL_MODULES_DIR/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
         done
     fi
     lookup busybox

@@ -121,6 +121,24 @@ int vconsole_create(struct vm *vm, gpa_t base, u32 intid)
     return 0;
 }
 
+size_t vconsole_read(struct vm *vm, char *buf, size_t n)
+{
+    struct vconsole *vc = vm->console; /* destroyed only with the VM, whose vCPU calls this */
+    size_t got = 0;
+    if (!vc || !vc->model->getc)
+        return 0;
+    spin_lock(&vc->lock);
+    while (got < n) {
+        int c = vc->model->getc(vc->uart);
+        if (c < 0)
+            break;
+        buf[got++] = (char)c;
+        refill(vc);
+    }
+    spin_unlock(&vc->lock);
+    return got;
+}
+
 static void vuart_input(struct console_port *p, char c)
 {
     struct vconsole *vc = (struct vconsole *)p; /* port is its first member */

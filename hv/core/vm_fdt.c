@@ -121,11 +121,20 @@ struct host_copy {
     size_t nclk;
 };
 
+/* A root child of a 2/2-cell tree, or a node below buses that map their addresses 1:1 (an
+ * empty "ranges", as QEMU riscv virt's /soc): its reg reads the same as a root child's. */
 static bool host_node_copyable(const struct vm_fdt_params *p, int node)
 {
     const struct fdt *f = p->host;
-    /* (the cell counts of a root child are the root's) */
-    return f && fdt_parent(f, node) == fdt_root(f) && fdt_address_cells(f, node) == 2 && fdt_size_cells(f, node) == 2;
+    if (!f || fdt_address_cells(f, node) != 2 || fdt_size_cells(f, node) != 2)
+        return false;
+    int depth = 0;
+    for (int bus = fdt_parent(f, node); bus != fdt_root(f); bus = fdt_parent(f, bus)) {
+        size_t len = 1;
+        if (bus < 0 || ++depth > 4 || !fdt_prop(f, bus, "ranges", &len) || len != 0)
+            return false;
+    }
+    return true;
 }
 
 size_t vm_fdt_host_nodes_copyable(const struct vm_fdt_params *p)

@@ -45,6 +45,17 @@ bool vns16550_rx(struct vns16550 *u, char c)
 
 size_t vns16550_rx_space(const struct vns16550 *u) { return VNS16550_FIFO - u->rx_count; }
 
+int vns16550_getc(struct vns16550 *u)
+{
+    if (!u->rx_count)
+        return -1;
+    u8 c = u->rx_fifo[u->rx_head];
+    u->rx_head = (u8)((u->rx_head + 1) % VNS16550_FIFO);
+    u->rx_count--;
+    update_irq(u);
+    return c;
+}
+
 bool vns16550_read(struct vns16550 *u, u64 reg, u8 width, u64 *value)
 {
     if (width != 1 || reg >= VNS16550_REGS)

@@ -1,6 +1,7 @@
 /* The riscv64 parts of a guest's machine description: the device tree parameters (the nodes are
  * written by vm_fdt_arch.c) and the boot protocol. */
 #include <arch/timer.h>
+#include <arch/vcpu_parts.h>
 #include <hv/arch.h>
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
@@ -17,7 +18,8 @@ void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot)
 
 void vm_arch_fdt_params(struct vm *vm, struct vm_fdt_params *p)
 {
-    (void)vm;
     p->arch.timebase_hz = (u32)riscv_timebase_hz;
     p->arch.sstc = riscv_has_sstc;
+    if (!riscv_vm_plic(vm, &p->arch.plic_base, &p->arch.plic_size))
+        p->arch.plic_size = 0;
 }

@@ -21,6 +21,17 @@ void riscv_vcpu_raise(struct vcpu *vcpu, u64 hvip_bits)
     sched_kick(vcpu->pcpu);
 }
 
+/* A running vCPU keeps the bits in its live hvip until its next exit (whose fast path sees its
+ * pending bits changed, virq_unchanged): at worst it takes the interrupt once more and finds
+ * nothing to claim. */
+void riscv_vcpu_lower(struct vcpu *vcpu, u64 hvip_bits)
+{
+    struct vm *vm = vcpu->vm;
+    spin_lock(&vm->arch.irq_lock);
+    __atomic_fetch_and(&vcpu->arch.hvip, ~hvip_bits, __ATOMIC_ACQ_REL);
+    spin_unlock(&vm->arch.irq_lock);
+}
+
 void riscv_vcpu_remote_fence(struct vcpu *vcpu)
 {
     __atomic_store_n(&vcpu->arch.fence_pending, true, __ATOMIC_SEQ_CST);

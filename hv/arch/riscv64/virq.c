@@ -1,29 +1,177 @@
 /* The virtual-interrupt seam (<hv/virq.h>) on riscv64: each vCPU's hart-local interrupts of
- * VS-mode (software, timer, external), pending in hvip. There is no emulated PLIC yet, so no
- * device line and no host interrupt reaches a VM: those calls report and refuse. */
+ * VS-mode (software, timer, external), pending in hvip, and the VM's virtual PLIC (vplic.c has
+ * its register logic) whose S-mode context of each hart drives that hart's VSEIP. A device line
+ * is a PLIC source. A passed-through device's host interrupt (host PLIC source n) is forwarded
+ * to the VM's source n: masked on the host while the guest handles it, unmasked when the guest
+ * completes it. */
 #include <arch/hcsr.h>
 #include <arch/timer.h>
 #include <arch/vcpu_parts.h>
+#include <arch/vplic.h>
+#include <base/irq.h>
 #include <base/log.h>
+#include <drivers/riscv_plic.h>
+#include <base/mm.h>
 #include <base/percpu.h>
 #include <hv/arch.h>
+#include <hv/vdev.h>
 #include <hv/virq.h>
 #include <hv/vm.h>
 
-/* Device lines are PLIC sources, which riscv64 VMs do not have yet. */
-void virq_set_level(struct vm *vm, struct vcpu *vcpu, u32 irq, bool level)
+_Static_assert(VPLIC_MAX_HARTS >= VM_MAX_VCPUS, "a context pair for every vCPU");
+
+/* QEMU virt's PLIC address, used when interrupt_mode = "emu" lists no PLIC (emu_type 0x30). */
+#define DEFAULT_PLIC 0x0c000000ull
+
+#define PLIC_FORWARDS 8 /* host interrupts forwarded into one VM */
+
+struct vplic_dev;
+struct plic_forward {
+    struct vplic_dev *plic;
+    u32 host_irq; /* the host's number (RISCV_IRQ_PLIC + source) */
+    u32 src;      /* the VM's source: the same PLIC source number */
+};
+
+struct vplic_dev {
+    struct vdev dev;
+    struct plic_forward fwd[PLIC_FORWARDS];
+    u32 fwd_count;
+    spinlock_t lock; /* MMIO from any vCPU, device lines from any pCPU */
+    struct vm *vm;
+    bool released;   /* virq_release: the vCPUs are going, nothing is delivered */
+    u32 asserted;    /* harts whose VSEIP the PLIC holds high */
+    struct vplic state;
+};
+
+/* Each hart's S-mode context output to its VSEIP; with the lock held. */
+static void plic_deliver(struct vplic_dev *d)
 {
-    (void)vcpu;
-    if (level)
-        LOG_AT(LOG_DEBUG, (long)vm->id, "interrupt %u dropped: no emulated PLIC on riscv64 yet", irq);
+    struct vm *vm = d->vm;
+    if (d->released)
+        return;
+    for (u32 h = 0; h < vm->vcpu_count; h++) {
+        bool out = vplic_context_output(&d->state, VPLIC_CONTEXT_S(h));
+        if (out == ((d->asserted >> h) & 1u))
+            continue;
+        d->asserted ^= 1u << h;
+        if (out)
+            riscv_vcpu_raise(vm->vcpus[h], HVIP_VSEIP);
+        else
+            riscv_vcpu_lower(vm->vcpus[h], HVIP_VSEIP);
+    }
 }
 
-void virq_raise(struct vm *vm, struct vcpu *vcpu, u32 irq) { virq_set_level(vm, vcpu, irq, true); }
+static bool plic_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *value)
+{
+    struct vplic_dev *d = dev->priv;
+    (void)vcpu;
+    spin_lock(&d->lock);
+    bool ok = vplic_read(&d->state, off, width, value);
+    plic_deliver(d); /* a claim lowers the output */
+    spin_unlock(&d->lock);
+    return ok;
+}
+
+static bool plic_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 value)
+{
+    struct vplic_dev *d = dev->priv;
+    bool was[PLIC_FORWARDS];
+    (void)vcpu;
+    spin_lock(&d->lock);
+    for (u32 i = 0; i < d->fwd_count; i++)
+        was[i] = vplic_in_service(&d->state, d->fwd[i].src);
+    bool ok = vplic_write(&d->state, off, width, value);
+    /* A forwarded source the guest completed: the device has been served (or still asserts, and
+     * the host takes its interrupt again once unmasked). */
+    for (u32 i = 0; i < d->fwd_count; i++) {
+        if (was[i] && !vplic_in_service(&d->state, d->fwd[i].src) && !d->released) {
+            vplic_set_level(&d->state, d->fwd[i].src, false);
+            irq_enable(d->fwd[i].host_irq);
+        }
+    }
+    plic_deliver(d);
+    spin_unlock(&d->lock);
+    return ok;
+}
+
+static void plic_destroy(struct vdev *dev)
+{
+    struct vplic_dev *d = dev->priv;
+    d->vm->arch.plic = NULL;
+    kfree(d);
+}
+
+static const struct vdev_ops plic_ops = {plic_read, plic_write, plic_destroy};
+
+/* A device line: a PLIC source (1..95). Without a vPLIC (interrupt_mode "no_irq"), or for a
+ * source the PLIC lacks, there is nothing to deliver to. */
+void virq_set_level(struct vm *vm, struct vcpu *vcpu, u32 irq, bool level)
+{
+    struct vplic_dev *d = vm->arch.plic;
+    (void)vcpu;
+    if (!d) {
+        if (level)
+            LOG_AT(LOG_DEBUG, (long)vm->id, "interrupt %u dropped: the VM has no PLIC", irq);
+        return;
+    }
+    spin_lock(&d->lock);
+    if (vplic_set_level(&d->state, irq, level))
+        plic_deliver(d);
+    else if (level)
+        LOG_AT(LOG_DEBUG, (long)vm->id, "interrupt %u dropped: not a source of the VM's PLIC", irq);
+    spin_unlock(&d->lock);
+}
+
+void virq_raise(struct vm *vm, struct vcpu *vcpu, u32 irq)
+{
+    struct vplic_dev *d = vm->arch.plic;
+    (void)vcpu;
+    if (!d)
+        return;
+    spin_lock(&d->lock);
+    if (vplic_raise(&d->state, irq))
+        plic_deliver(d);
+    spin_unlock(&d->lock);
+}
+
+/* The host's PLIC took a forwarded source: masked there until the guest completes it, raised in
+ * the VM's PLIC (as a level: it stays until the completion). */
+static void plic_forward_irq(irq_t irq, void *arg)
+{
+    struct plic_forward *f = arg;
+    struct vplic_dev *d = f->plic;
+    irq_disable(irq);
+    spin_lock(&d->lock);
+    if (!d->released) {
+        vplic_set_level(&d->state, f->src, true);
+        plic_deliver(d);
+    }
+    spin_unlock(&d->lock);
+}
 
 void virq_give_host_irq(struct vm *vm, u32 host_irq, bool edge)
 {
-    (void)edge;
-    LOG_AT(LOG_WARN, (long)vm->id, "host interrupt %u not forwarded: no emulated PLIC on riscv64 yet", host_irq);
+    struct vplic_dev *d = vm->arch.plic;
+    u32 src = host_irq - RISCV_IRQ_PLIC;
+    (void)edge; /* level and edge alike: one request per host interrupt, masked until completed */
+    if (!d || host_irq < RISCV_IRQ_PLIC || src == 0 || src >= VPLIC_SOURCES || d->fwd_count == PLIC_FORWARDS ||
+        irq_has_handler(host_irq)) {
+        LOG_AT(LOG_WARN, (long)vm->id, "host interrupt %u not forwarded (%s)", host_irq,
+               !d ? "the VM has no PLIC"
+               : host_irq < RISCV_IRQ_PLIC || src == 0 || src >= VPLIC_SOURCES ? "not a source its PLIC has"
+               : d->fwd_count == PLIC_FORWARDS ? "too many forwarded"
+                                               : "the hypervisor or another VM takes it");
+        return;
+    }
+    struct plic_forward *f = &d->fwd[d->fwd_count];
+    *f = (struct plic_forward){d, host_irq, src};
+    spin_lock(&d->lock);
+    d->fwd_count++;
+    spin_unlock(&d->lock);
+    irq_set_handler(host_irq, plic_forward_irq, f);
+    irq_set_target(host_irq, vm->vcpus[0]->pcpu);
+    irq_enable(host_irq);
+    LOG_AT(LOG_DEBUG, (long)vm->id, "host interrupt %u forwarded to PLIC source %u", host_irq, src);
 }
 
 /* Pending and enabled VS-level interrupts. Live in hip/vsie when the vCPU is loaded here (hip
@@ -57,10 +205,63 @@ bool vcpu_arch_halt_unless_pending(struct vcpu *vcpu)
 
 u64 virq_injected(const struct vm *vm) { return vm->arch.injected; }
 
-/* The VM's arch devices: none yet (the config checks refused what riscv64 cannot give). */
-int vm_arch_setup_devices(struct vm *vm, struct diag *d)
+static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)
 {
-    return vm_arch_config_check(vm->config, NULL, d);
+    for (size_t i = 0; i < c->emu_device_count; i++)
+        if (c->emu_devices[i].emu_type == type)
+            return &c->emu_devices[i];
+    return NULL;
 }
 
-void virq_release(struct vm *vm) { (void)vm; }
+/* The VM's PLIC: where emu_type 0x30 puts it, else at QEMU virt's address with interrupt_mode =
+ * "emu"; none with "no_irq" and no entry. Two contexts per vCPU. */
+int vm_arch_setup_devices(struct vm *vm, struct diag *d)
+{
+    const struct vm_config *c = vm->config;
+    if (vm_arch_config_check(c, NULL, d) != 0)
+        return -1;
+    const struct vm_emu_device *e = find_emu(c, VM_EMU_PLIC);
+    if (!e && c->irq_mode != VM_IRQ_EMULATED)
+        return 0;
+    struct vplic_dev *p = kzalloc(sizeof(*p));
+    if (!p) {
+        diag_error(d, c->file, e ? e->line : c->irq_mode_line, e ? "devices.emu_devices" : "devices.interrupt_mode",
+                   "out of memory for the PLIC");
+        return -1;
+    }
+    p->vm = vm;
+    vplic_init(&p->state, vm->vcpu_count);
+    p->dev = (struct vdev){.name = "vplic", .space = VDEV_SPACE_MMIO, .base = gpa(e ? e->base.val : DEFAULT_PLIC),
+                           .size = VPLIC_SIZE(p->state.contexts), .ops = &plic_ops, .priv = p};
+    vm_add_vdev(vm, &p->dev);
+    vm->arch.plic = p;
+    LOG_AT(LOG_DEBUG, (long)vm->id, "vPLIC at %#llx, %u contexts", (unsigned long long)p->dev.base.val,
+           p->state.contexts);
+    return 0;
+}
+
+/* Before the vCPUs go: the PLIC no longer delivers to them (the device itself goes with the
+ * VM's other devices). */
+void virq_release(struct vm *vm)
+{
+    struct vplic_dev *d = vm->arch.plic;
+    if (!d)
+        return;
+    for (u32 i = 0; i < d->fwd_count; i++) {
+        irq_disable(d->fwd[i].host_irq);
+        irq_set_handler(d->fwd[i].host_irq, NULL, NULL);
+    }
+    spin_lock(&d->lock);
+    d->released = true;
+    spin_unlock(&d->lock);
+}
+
+bool riscv_vm_plic(const struct vm *vm, u64 *base, u64 *size)
+{
+    const struct vplic_dev *d = vm->arch.plic;
+    if (!d)
+        return false;
+    *base = d->dev.base.val;
+    *size = d->dev.size;
+    return true;
+}

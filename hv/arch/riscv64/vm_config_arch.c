@@ -1,6 +1,7 @@
-/* The riscv64 facts of VM configs: the emu_devices table (axvisor's codes; riscv64 emulates no
- * interrupt controller yet, so its PLIC code and the Arm ones are named but not emulated) and the
- * checks of a config against what riscv64 offers. Pure logic, host-testable. */
+/* The riscv64 facts of VM configs: the emu_devices table (axvisor's codes: the PLIC, 0x30, is the
+ * vPLIC of virq.c; the Arm ones are named but not emulated) and the checks of a config against
+ * what riscv64 offers. Pure logic, host-testable. */
+#include <arch/vplic.h>
 #include <hv/vm_config.h>
 #include <lib/fdt.h>
 #include <lib/types.h>
@@ -10,7 +11,7 @@ const struct vm_emu_type vm_arch_emu_types[] = {
     {0x20u, "GICv3 redistributor (an Arm interrupt controller)", VM_EMU_NOT_EMULATED},
     {0x21u, "GICv3 distributor (an Arm interrupt controller)", VM_EMU_NOT_EMULATED},
     {0x22u, "GICv3 ITS (an Arm interrupt controller)", VM_EMU_NOT_EMULATED},
-    {VM_EMU_PLIC, "PLIC (no vPLIC on riscv64 yet)", VM_EMU_NOT_EMULATED},
+    {VM_EMU_PLIC, "PLIC (emulated: the vPLIC)", VM_EMU_KIND_IRQCHIP},
 };
 
 const size_t vm_arch_emu_type_count = ARRAY_SIZE(vm_arch_emu_types);
@@ -19,12 +20,19 @@ const size_t vm_arch_emu_type_count = ARRAY_SIZE(vm_arch_emu_types);
 int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *host, struct diag *d)
 {
     (void)host;
-    if (c->irq_mode == VM_IRQ_PASSTHROUGH) {
+    unsigned errors = d->errors;
+    if (c->irq_mode == VM_IRQ_PASSTHROUGH)
         diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
                    "\"passthrough\" is not supported on riscv64 (use \"emu\" or \"no_irq\")");
-        return -1;
+    for (size_t i = 0; i < c->emu_device_count; i++) {
+        const struct vm_emu_device *e = &c->emu_devices[i];
+        u64 need = VPLIC_SIZE((u64)c->cpu_num * VPLIC_CONTEXTS_PER_HART);
+        if (e->emu_type == VM_EMU_PLIC && e->length < need)
+            diag_error(d, c->file, e->line, "devices.emu_devices",
+                       "the PLIC's window (length %#llx) must hold its %u contexts (two per vCPU): length %#llx or more",
+                       (unsigned long long)e->length, c->cpu_num * VPLIC_CONTEXTS_PER_HART, (unsigned long long)need);
     }
-    return 0;
+    return d->errors == errors ? 0 : -1;
 }
 
 void vm_arch_host_from_fdt(const struct fdt *f, struct vm_host_arch *h)

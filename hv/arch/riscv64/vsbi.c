@@ -7,6 +7,7 @@
 #include <arch/vsbi.h>
 #include <base/log.h>
 #include <hv/arch.h>
+#include <hv/vconsole.h>
 #include <hv/vm.h>
 
 #define A0 10
@@ -131,11 +132,18 @@ static long dbcn(struct vcpu *vcpu, u64 fid, const u64 *a, long *value)
         *value = (long)n;
         return SBI_SUCCESS;
     }
-    case SBI_DBCN_READ:
-        if (a[2] || (a[0] && !vm_gpa_in_ram(vm, gpa(a[1]), a[0])))
+    case SBI_DBCN_READ: {
+        /* What the VM's console UART received and the guest has not read; a short read (0:
+         * nothing waits) is allowed. */
+        u64 n = a[0] > DBCN_WRITE_MAX ? DBCN_WRITE_MAX : a[0];
+        if (a[2])
             return SBI_ERR_INVALID_PARAM;
-        *value = 0; /* no console input is routed to SBI yet: nothing to read */
+        char *p = vm_ram_for_write(vm, gpa(a[1]), n);
+        if (!p && n)
+            return SBI_ERR_INVALID_PARAM;
+        *value = (long)vconsole_read(vm, p, n);
         return SBI_SUCCESS;
+    }
     case SBI_DBCN_WRITE_BYTE:
         vm_console_put(vm, (char)a[0]);
         return SBI_SUCCESS;
@@ -163,9 +171,11 @@ void vsbi_handle(struct vcpu *vcpu, struct vcpu_exit *exit)
         vm_console_put(vm, (char)a[0]);
         x[A0] = 0;
         return;
-    case SBI_EXT_LEGACY_GETCHAR:
-        x[A0] = (u64)-1; /* no console input is routed to SBI yet */
+    case SBI_EXT_LEGACY_GETCHAR: {
+        char c;
+        x[A0] = vconsole_read(vm, &c, 1) ? (u64)(u8)c : (u64)-1; /* what the VM's UART received */
         return;
+    }
     case SBI_EXT_LEGACY_SHUTDOWN:
         vm_request_end(vm, VM_END_SHUTDOWN, "SBI legacy shutdown from vcpu%u", vcpu->id);
         return;

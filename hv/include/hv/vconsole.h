@@ -43,6 +43,9 @@ void vconsole_input_init(void);
 /* The VM is going away: console input no longer reaches it (returns once input already on its
  * way has arrived). Its console devices stay until the VM's devices are destroyed. */
 void vconsole_detach(struct vm *vm);
+/* Console input for the VM's firmware console (riscv64's SBI getchar and DBCN read): up to n
+ * bytes the console UART received and its guest has not read, oldest first. Returns how many. */
+size_t vconsole_read(struct vm *vm, char *buf, size_t n);
 /* A console port goes away (its device is destroyed): input no longer reaches it. */
 void vconsole_port_gone(struct vm *vm, struct console_port *p);
 

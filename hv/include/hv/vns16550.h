@@ -60,5 +60,7 @@ bool vns16550_read(struct vns16550 *u, u64 reg, u8 width, u64 *value);
 bool vns16550_write(struct vns16550 *u, u64 reg, u8 width, u64 value);
 bool vns16550_rx(struct vns16550 *u, char c); /* input byte; false when the FIFO is full */
 size_t vns16550_rx_space(const struct vns16550 *u);
+/* Takes the oldest received byte as the firmware's console would (SBI getchar): -1 when none. */
+int vns16550_getc(struct vns16550 *u);
 
 #endif

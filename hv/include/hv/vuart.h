@@ -25,6 +25,7 @@ struct vuart_model {
     bool (*write)(void *uart, u64 offset, u8 width, u64 value);
     bool (*rx)(void *uart, char c);         /* input byte; false when its FIFO is full */
     size_t (*rx_space)(const void *uart);
+    int (*getc)(void *uart); /* takes a received byte (-1: none); NULL: firmware reads no input */
 };
 
 extern const struct vuart_model vpl011_console_model;

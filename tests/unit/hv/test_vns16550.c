@@ -139,6 +139,29 @@ static void test_loopback(void **state)
     assert_int_equal(rd(&u, VNS16550_SCR), 0xa5);
 }
 
+/* The firmware console's read (SBI getchar, DBCN read on riscv64): the oldest byte first, as
+ * RBR would give it, then -1; taking the last one lowers the received-data interrupt. */
+static void test_getc(void **state)
+{
+    (void)state;
+    struct vns16550 u;
+    struct rec r;
+    setup(&u, &r);
+    assert_int_equal(vns16550_getc(&u), -1);
+    assert_true(vns16550_write(&u, VNS16550_IER, 1, VNS16550_IER_RDI));
+    assert_true(vns16550_write(&u, VNS16550_MCR, 1, VNS16550_MCR_OUT2));
+    vns16550_rx(&u, 'a');
+    vns16550_rx(&u, (char)0xff);
+    assert_true(r.line);
+    assert_int_equal(vns16550_getc(&u), 'a');
+    assert_true(r.line);
+    assert_int_equal(vns16550_getc(&u), 0xff); /* a byte, not -1 */
+    assert_false(r.line);
+    assert_int_equal(vns16550_getc(&u), -1);
+    assert_int_equal(rd(&u, VNS16550_LSR) & VNS16550_LSR_DR, 0);
+    assert_int_equal(vns16550_rx_space(&u), VNS16550_FIFO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_receive_fifo),
         cmocka_unit_test(test_interrupts),
         cmocka_unit_test(test_loopback),
+        cmocka_unit_test(test_getc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

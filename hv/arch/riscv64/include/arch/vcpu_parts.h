@@ -6,6 +6,7 @@
 #include <lib/types.h>
 
 struct vcpu;
+struct vm;
 struct guest_regs;
 struct fp_state;
 
@@ -23,10 +24,15 @@ void vcpu_live_set(u32 cpu, struct vcpu *vcpu);
 void vsbi_handle(struct vcpu *vcpu, struct vcpu_exit *exit);
 /* vcpu_remote.c: makes VS-level interrupts (HVIP_*) pending for vcpu and wakes it. */
 void riscv_vcpu_raise(struct vcpu *vcpu, u64 hvip_bits);
+/* ... and no longer pending (a level the guest cannot clear itself: VSEIP). */
+void riscv_vcpu_lower(struct vcpu *vcpu, u64 hvip_bits);
 /* vtimer.c: the SBI timer of a vCPU without Sstc (host counter value; ~0 = none). */
 void riscv_vcpu_set_timer(struct vcpu *vcpu, u64 deadline);
 /* vcpu_remote.c: remote fence (SBI RFENCE): the vCPU flushes its VS-stage translations and
  * instruction cache before it next runs guest code; returns once it has, or is not running. */
 void riscv_vcpu_remote_fence(struct vcpu *vcpu);
+
+/* virq.c: the VM's PLIC window for its device tree; false without one. */
+bool riscv_vm_plic(const struct vm *vm, u64 *base, u64 *size);
 
 #endif

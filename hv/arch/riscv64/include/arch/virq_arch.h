@@ -31,6 +31,9 @@ static inline void vcpu_arch_post_exit(struct vcpu *v)
     }
 }
 
+/* Changed: an interrupt was raised in the VM, or this vCPU's pending bits differ from those it
+ * was entered with (the PLIC withdrew its VSEIP after a claim, here or from another vCPU): hvip
+ * must be written again before the guest runs. */
 struct virq_mark {
     u64 injected;
 };
@@ -38,7 +41,8 @@ struct virq_mark {
 static inline void virq_mark(const struct vcpu *v, struct virq_mark *m) { m->injected = v->vm->arch.injected; }
 static inline bool virq_unchanged(const struct vcpu *v, const struct virq_mark *m)
 {
-    return v->vm->arch.injected == m->injected;
+    return v->vm->arch.injected == m->injected &&
+           __atomic_load_n(&v->arch.hvip, __ATOMIC_ACQUIRE) == v->arch.hvip_entered;
 }
 
 #endif

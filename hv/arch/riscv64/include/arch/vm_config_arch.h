@@ -8,8 +8,8 @@
 
 #define VM_ARCH_HWID_NAME "hart id"
 #define VM_ARCH_IRQCHIP_NAME "PLIC"
-/* What the VM gets where the host UART is (vm_arch_console_uart): its registers, no interrupt yet. */
-#define VM_ARCH_CONSOLE_UART_NAME "NS16550 (no interrupt until the vPLIC)"
+/* What the VM gets where the host UART is (vm_arch_console_uart). */
+#define VM_ARCH_CONSOLE_UART_NAME "NS16550"
 
 static inline bool vm_arch_hwid_equal(u64 a, u64 b) { return a == b; }
 

@@ -7,6 +7,8 @@
 struct vm_fdt_arch_params {
     u32 timebase_hz; /* /cpus/timebase-frequency: the host's */
     bool sstc;       /* the guest may use stimecmp (riscv,isa names sstc) */
+    u64 plic_base;   /* the VM's PLIC (two contexts per hart: M, S) */
+    u64 plic_size;   /* 0: none (devices get no interrupt) */
 };
 
 #endif

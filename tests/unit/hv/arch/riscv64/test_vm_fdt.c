@@ -93,6 +93,8 @@ static struct vm_fdt_params params(u32 cpus, bool sstc)
     return p;
 }
 
+static u32 be32_at(const u8 *p) { return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3]; }
+
 static int node(const struct fdt *f, const char *path)
 {
     int n = fdt_path_lookup(f, path);
@@ -119,13 +121,13 @@ static const char *prop_str(const struct fdt *f, int n, const char *name)
 
 #define ISA "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs"
 
-static void check_cpus(const struct fdt *f, u32 cpus, bool sstc)
+/* Returns the harts' interrupt-controller phandles in phandles (8 at most). */
+static void check_cpus_phandles(const struct fdt *f, u32 cpus, bool sstc, u32 *phandles)
 {
     int c = node(f, "/cpus");
     assert_int_equal(prop_u32(f, c, "timebase-frequency"), 10000000);
     assert_int_equal(prop_u32(f, c, "#address-cells"), 1);
     assert_int_equal(prop_u32(f, c, "#size-cells"), 0);
-    u32 phandles[8];
     for (u32 i = 0; i < cpus; i++) {
         char path[64];
         snprintf(path, sizeof(path), "/cpus/cpu@%x", i);
@@ -145,7 +147,13 @@ static void check_cpus(const struct fdt *f, u32 cpus, bool sstc)
         for (u32 j = 0; j < i; j++)
             assert_int_not_equal(phandles[i], phandles[j]);
     }
-    /* the root's interrupt-parent is the boot hart's controller */
+}
+
+static void check_cpus(const struct fdt *f, u32 cpus, bool sstc)
+{
+    u32 phandles[8];
+    check_cpus_phandles(f, cpus, sstc, phandles);
+    /* without a PLIC, the root's interrupt-parent is the boot hart's controller */
     assert_int_equal(prop_u32(f, node(f, "/"), "interrupt-parent"), phandles[0]);
 }
 
@@ -184,7 +192,8 @@ static void refused(void **state)
     assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
 }
 
-/* The emulated NS16550: a serial node with no interrupt (no vPLIC yet), and stdout-path to it. */
+/* The emulated NS16550 of a VM without a PLIC: a serial node with no interrupt (Linux polls it),
+ * and stdout-path to it. */
 static void console_uart(void **state)
 {
     (void)state;
@@ -192,6 +201,7 @@ static void console_uart(void **state)
     struct vm_fdt_params p = params(1, true);
     p.has_uart = true;
     p.uart_base = 0x10000000;
+    p.uart_irq = 10; /* nothing to deliver it through */
     int n = vm_fdt_generate(&p, buf, sizeof(buf));
     assert_true(n > 0);
     assert_dtc_clean(buf, n);
@@ -201,6 +211,114 @@ static void console_uart(void **state)
     assert_string_equal(prop_str(&f, uart, "compatible"), "ns16550a");
     assert_null(fdt_prop(&f, uart, "interrupts", NULL));
     assert_string_equal(prop_str(&f, node(&f, "/chosen"), "stdout-path"), "/serial@10000000");
+}
+
+/* A VM with a PLIC: the node Linux's irq-sifive-plic probes (two contexts per hart, M then S, in
+ * interrupts-extended), the root's interrupt-parent, and the UART's source. */
+static void plic_and_uart_interrupt(void **state)
+{
+    (void)state;
+    static u8 buf[BUF_CAP];
+    for (u32 cpus = 1; cpus <= 4; cpus += 3) {
+        struct vm_fdt_params p = params(cpus, true);
+        p.arch.plic_base = 0xc000000;
+        p.arch.plic_size = 0x200000 + 0x1000 * 2 * cpus;
+        p.has_uart = true;
+        p.uart_base = 0x10000000;
+        p.uart_irq = 10;
+        int n = vm_fdt_generate(&p, buf, sizeof(buf));
+        assert_true(n > 0);
+        assert_dtc_clean(buf, n);
+        struct fdt f;
+        assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+        u32 intc[8];
+        check_cpus_phandles(&f, cpus, true, intc);
+        int plic = node(&f, "/plic@c000000");
+        size_t len = 0;
+        const u8 *compat = fdt_prop(&f, plic, "compatible", &len);
+        assert_non_null(compat);
+        assert_int_equal(len, sizeof("sifive,plic-1.0.0") + sizeof("riscv,plic0"));
+        assert_memory_equal(compat, "sifive,plic-1.0.0\0riscv,plic0", len);
+        assert_non_null(fdt_prop(&f, plic, "interrupt-controller", NULL));
+        assert_int_equal(prop_u32(&f, plic, "#interrupt-cells"), 1);
+        assert_int_equal(prop_u32(&f, plic, "riscv,ndev"), 95);
+        u32 ph = prop_u32(&f, plic, "phandle");
+        assert_int_equal(prop_u32(&f, node(&f, "/"), "interrupt-parent"), ph);
+        const u8 *reg = fdt_prop(&f, plic, "reg", &len);
+        assert_int_equal(len, 16);
+        assert_int_equal(be32_at(reg + 4), 0xc000000);
+        assert_int_equal(be32_at(reg + 12), 0x200000 + 0x1000 * 2 * cpus);
+        const u8 *ext = fdt_prop(&f, plic, "interrupts-extended", &len);
+        assert_int_equal(len, 16 * cpus);
+        for (u32 i = 0; i < cpus; i++) {
+            assert_int_not_equal(intc[i], ph);
+            assert_int_equal(be32_at(ext + 16 * i), intc[i]);
+            assert_int_equal(be32_at(ext + 16 * i + 4), 11); /* M-mode external: context 2i */
+            assert_int_equal(be32_at(ext + 16 * i + 8), intc[i]);
+            assert_int_equal(be32_at(ext + 16 * i + 12), 9); /* S-mode external: context 2i+1 */
+        }
+        assert_int_equal(prop_u32(&f, node(&f, "/serial@10000000"), "interrupts"), 10);
+    }
+    /* a UART interrupt the PLIC does not have is left out; a PLIC window that wraps is refused */
+    struct vm_fdt_params p = params(1, true);
+    p.arch.plic_base = 0xc000000;
+    p.arch.plic_size = 0x202000;
+    p.has_uart = true;
+    p.uart_base = 0x10000000;
+    p.uart_irq = 96;
+    int n = vm_fdt_generate(&p, buf, sizeof(buf));
+    assert_true(n > 0);
+    struct fdt f;
+    assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+    assert_null(fdt_prop(&f, node(&f, "/serial@10000000"), "interrupts", NULL));
+    p.arch.plic_base = ~0xfffull;
+    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+}
+
+/* A host device below a bus that maps its addresses 1:1 (an empty ranges, as QEMU riscv virt's
+ * /soc) is copied as a root child with its reg as is and the VM's PLIC as its interrupt parent;
+ * one below a bus that translates addresses is not (its reg would need the translation). */
+static const char host_dts[] = "/dts-v1/;\n"
+                               "/ { #address-cells = <2>; #size-cells = <2>;\n"
+                               "  soc { #address-cells = <2>; #size-cells = <2>; compatible = \"simple-bus\"; ranges;\n"
+                               "    plic: plic@c000000 { #interrupt-cells = <1>; interrupt-controller;\n"
+                               "      reg = <0 0xc000000 0 0x600000>; };\n"
+                               "    rtc@101000 { compatible = \"google,goldfish-rtc\"; reg = <0 0x101000 0 0x1000>;\n"
+                               "      interrupts = <11>; interrupt-parent = <&plic>; };\n"
+                               "  };\n"
+                               "  bus { #address-cells = <2>; #size-cells = <2>; ranges = <0 0 0 0x20000000 0 0x100000>;\n"
+                               "    dev@0 { reg = <0 0 0 0x1000>; };\n"
+                               "  };\n"
+                               "};\n";
+
+static void host_device_below_identity_bus(void **state)
+{
+    (void)state;
+    static u8 host_blob[BUF_CAP], buf[BUF_CAP];
+    size_t hn = compile_dts(host_dts, host_blob, sizeof(host_blob));
+    struct fdt host;
+    assert_int_equal(fdt_open(&host, host_blob, hn), 0);
+    int nodes[2] = {fdt_path_lookup(&host, "/soc/rtc@101000"), fdt_path_lookup(&host, "/bus/dev@0")};
+    assert_true(nodes[0] >= 0 && nodes[1] >= 0);
+    struct vm_fdt_params p = params(1, true);
+    p.arch.plic_base = 0xc000000;
+    p.arch.plic_size = 0x202000;
+    p.host = &host;
+    p.host_nodes = nodes;
+    p.host_node_count = 2;
+    assert_int_equal(vm_fdt_host_nodes_copyable(&p), 1);
+    int n = vm_fdt_generate(&p, buf, sizeof(buf));
+    assert_true(n > 0);
+    assert_dtc_clean(buf, n);
+    struct fdt f;
+    assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+    int rtc = node(&f, "/rtc@101000");
+    u64 base = 0, size = 0;
+    assert_true(fdt_reg(&f, rtc, 0, &base, &size));
+    assert_true(base == 0x101000 && size == 0x1000);
+    assert_int_equal(prop_u32(&f, rtc, "interrupts"), 11);
+    assert_int_equal(prop_u32(&f, rtc, "interrupt-parent"), prop_u32(&f, node(&f, "/plic@c000000"), "phandle"));
+    assert_true(fdt_path_lookup(&f, "/dev@0") < 0);
 }
 
 static const char user_dts[] = "/dts-v1/;\n"
@@ -246,6 +364,8 @@ int main(void)
         cmocka_unit_test(generate_one_and_four_harts),
         cmocka_unit_test(refused),
         cmocka_unit_test(console_uart),
+        cmocka_unit_test(plic_and_uart_interrupt),
+        cmocka_unit_test(host_device_below_identity_bus),
         cmocka_unit_test(patch_replaces_cpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

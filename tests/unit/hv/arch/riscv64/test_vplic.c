@@ -1,0 +1,231 @@
+/* The riscv64 virtual PLIC (hv/arch/riscv64/vplic.c): the register map as QEMU virt's PLIC and
+ * Linux's irq-sifive-plic driver use it, the interrupt state (level and edge sources, claim and
+ * complete, priorities and thresholds per context), and what a hostile guest may do. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <arch/vplic.h>
+
+#define S0 VPLIC_CONTEXT_S(0) /* hart 0's S-mode context */
+#define S1 VPLIC_CONTEXT_S(1)
+#define M0 0u                 /* hart 0's M-mode context */
+
+static u64 rd(struct vplic *p, u64 off)
+{
+    u64 v = 0xdeadbeef;
+    assert_true(vplic_read(p, off, 4, &v));
+    return v;
+}
+
+static void wr(struct vplic *p, u64 off, u64 v) { assert_true(vplic_write(p, off, 4, v)); }
+
+static u64 prio_reg(u32 src) { return VPLIC_PRIORITY + 4u * src; }
+static u64 enable_reg(u32 ctx, u32 src) { return VPLIC_ENABLE + VPLIC_ENABLE_STRIDE * ctx + 4u * (src / 32); }
+static u64 threshold_reg(u32 ctx) { return VPLIC_CONTEXT + (u64)VPLIC_CONTEXT_STRIDE * ctx; }
+static u64 claim_reg(u32 ctx) { return threshold_reg(ctx) + 4; }
+
+/* What Linux does for one source on one context: priority 1, enabled, threshold 0. */
+static void linux_setup(struct vplic *p, u32 ctx, u32 src)
+{
+    wr(p, prio_reg(src), 1);
+    wr(p, enable_reg(ctx, src), rd(p, enable_reg(ctx, src)) | (1u << (src % 32)));
+    wr(p, threshold_reg(ctx), 0);
+}
+
+static void test_layout(void **state)
+{
+    (void)state;
+    struct vplic p;
+    vplic_init(&p, 2);
+    assert_int_equal(p.contexts, 4);
+    assert_int_equal(VPLIC_SIZE(4), 0x204000);
+    /* priorities: 3 bits, source 0 hardwired to 0 */
+    wr(&p, prio_reg(10), 0xff);
+    assert_int_equal(rd(&p, prio_reg(10)), 7);
+    wr(&p, prio_reg(0), 5);
+    assert_int_equal(rd(&p, prio_reg(0)), 0);
+    wr(&p, prio_reg(95), 3);
+    assert_int_equal(rd(&p, prio_reg(95)), 3);
+    /* enables per context; bit 0 (source 0) cannot be set */
+    wr(&p, enable_reg(S1, 0), 0xffffffff);
+    assert_int_equal(rd(&p, enable_reg(S1, 0)), 0xfffffffe);
+    assert_int_equal(rd(&p, enable_reg(S0, 0)), 0);
+    wr(&p, enable_reg(M0, 64), 0x80000000u);
+    assert_int_equal(rd(&p, enable_reg(M0, 95)), 0x80000000u);
+    /* thresholds */
+    wr(&p, threshold_reg(S0), 0x1f);
+    assert_int_equal(rd(&p, threshold_reg(S0)), 7);
+    assert_int_equal(rd(&p, threshold_reg(S1)), 0);
+    /* 32-bit aligned words only */
+    u64 v;
+    assert_false(vplic_read(&p, prio_reg(1), 8, &v));
+    assert_false(vplic_read(&p, prio_reg(1) + 1, 4, &v));
+    assert_false(vplic_write(&p, prio_reg(1), 1, 1));
+    assert_false(vplic_write(&p, threshold_reg(S0) + 2, 4, 0));
+}
+
+static void test_level_claim_complete(void **state)
+{
+    (void)state;
+    struct vplic p;
+    vplic_init(&p, 1);
+    linux_setup(&p, S0, 10);
+    assert_false(vplic_context_output(&p, S0));
+    assert_int_equal(rd(&p, claim_reg(S0)), 0); /* nothing to claim */
+
+    assert_true(vplic_set_level(&p, 10, true));
+    assert_true(vplic_context_output(&p, S0));
+    assert_false(vplic_context_output(&p, M0)); /* not enabled there */
+    assert_int_equal(rd(&p, VPLIC_PENDING), 1u << 10);
+
+    assert_int_equal(rd(&p, claim_reg(S0)), 10);
+    /* in service: no longer pending, no output, a second claim finds nothing */
+    assert_false(vplic_context_output(&p, S0));
+    assert_int_equal(rd(&p, VPLIC_PENDING), 0);
+    assert_int_equal(rd(&p, claim_reg(S0)), 0);
+
+    /* completed with the line still high: pending again */
+    wr(&p, claim_reg(S0), 10);
+    assert_true(vplic_context_output(&p, S0));
+    assert_int_equal(rd(&p, claim_reg(S0)), 10);
+    /* the device lowers its line while in service, then completion: nothing pending */
+    assert_true(vplic_set_level(&p, 10, false));
+    wr(&p, claim_reg(S0), 10);
+    assert_false(vplic_context_output(&p, S0));
+    assert_int_equal(rd(&p, VPLIC_PENDING), 0);
+
+    /* a line that drops before it is claimed is no longer pending */
+    vplic_set_level(&p, 10, true);
+    assert_true(vplic_context_output(&p, S0));
+    vplic_set_level(&p, 10, false);
+    assert_false(vplic_context_output(&p, S0));
+}
+
+static void test_edge(void **state)
+{
+    (void)state;
+    struct vplic p;
+    vplic_init(&p, 1);
+    linux_setup(&p, S0, 33);
+    assert_true(vplic_raise(&p, 33));
+    assert_int_equal(rd(&p, VPLIC_PENDING + 4), 1u << 1);
+    assert_true(vplic_context_output(&p, S0));
+    assert_int_equal(rd(&p, claim_reg(S0)), 33);
+    /* an edge while in service waits for the completion */
+    vplic_raise(&p, 33);
+    assert_false(vplic_context_output(&p, S0));
+    wr(&p, claim_reg(S0), 33);
+    assert_true(vplic_context_output(&p, S0));
+    assert_int_equal(rd(&p, claim_reg(S0)), 33);
+    wr(&p, claim_reg(S0), 33);
+    assert_false(vplic_context_output(&p, S0)); /* one edge, one claim */
+}
+
+static void test_priority_threshold_enable(void **state)
+{
+    (void)state;
+    struct vplic p;
+    vplic_init(&p, 2);
+    linux_setup(&p, S0, 5);
+    linux_setup(&p, S0, 7);
+    linux_setup(&p, S0, 40);
+    wr(&p, prio_reg(7), 3);
+    vplic_set_level(&p, 5, true);
+    vplic_set_level(&p, 7, true);
+    vplic_set_level(&p, 40, true);
+    /* the highest priority first, then the lowest number among equals */
+    assert_int_equal(rd(&p, claim_reg(S0)), 7);
+    assert_int_equal(rd(&p, claim_reg(S0)), 5);
+    assert_int_equal(rd(&p, claim_reg(S0)), 40);
+    assert_int_equal(rd(&p, claim_reg(S0)), 0);
+    wr(&p, claim_reg(S0), 5);
+    wr(&p, claim_reg(S0), 7);
+    wr(&p, claim_reg(S0), 40);
+
+    /* a threshold masks priorities at or below it */
+    wr(&p, threshold_reg(S0), 3);
+    assert_false(vplic_context_output(&p, S0));
+    assert_int_equal(rd(&p, claim_reg(S0)), 0);
+    wr(&p, threshold_reg(S0), 2);
+    assert_true(vplic_context_output(&p, S0));
+    assert_int_equal(rd(&p, claim_reg(S0)), 7);
+    wr(&p, claim_reg(S0), 7);
+    wr(&p, threshold_reg(S0), 0);
+
+    /* priority 0 never interrupts */
+    wr(&p, prio_reg(5), 0);
+    wr(&p, prio_reg(7), 0);
+    wr(&p, prio_reg(40), 0);
+    assert_false(vplic_context_output(&p, S0));
+    wr(&p, prio_reg(40), 1);
+
+    /* contexts are independent: only hart 1's S context has source 40 enabled now */
+    wr(&p, enable_reg(S0, 40), 0);
+    assert_false(vplic_context_output(&p, S0));
+    wr(&p, enable_reg(S1, 40), 1u << (40 % 32));
+    assert_true(vplic_context_output(&p, S1));
+    /* completing from a context where it is not enabled is ignored */
+    assert_int_equal(rd(&p, claim_reg(S1)), 40);
+    wr(&p, claim_reg(S0), 40);
+    assert_int_equal(rd(&p, VPLIC_PENDING + 4), 0); /* still in service */
+    wr(&p, claim_reg(S1), 40);
+    assert_int_equal(rd(&p, VPLIC_PENDING + 4), 1u << (40 % 32));
+}
+
+/* Everything a guest can write to a PLIC window, out of range or not, is taken or ignored. */
+static void test_hostile(void **state)
+{
+    (void)state;
+    struct vplic p;
+    vplic_init(&p, 1);
+    linux_setup(&p, S0, 10);
+    vplic_set_level(&p, 10, true);
+    struct vplic before = p;
+    /* sources and contexts the PLIC lacks */
+    assert_false(vplic_set_level(&p, 0, true));
+    assert_false(vplic_set_level(&p, VPLIC_SOURCES, true));
+    assert_false(vplic_raise(&p, 0xffffffffu));
+    wr(&p, prio_reg(VPLIC_SOURCES), 7);
+    wr(&p, prio_reg(1023), 7);
+    wr(&p, enable_reg(2, 10), ~0u);                       /* context 2: hart 1, which it lacks */
+    wr(&p, enable_reg(S0, 96), ~0u);                      /* word 3: sources 96..127 */
+    wr(&p, VPLIC_ENABLE + VPLIC_ENABLE_STRIDE * 15871 + 0x7c, ~0u);
+    wr(&p, threshold_reg(2), 1);
+    wr(&p, threshold_reg(15871), 1);
+    wr(&p, claim_reg(2), 10);
+    wr(&p, claim_reg(S0) + 4, 1);                         /* reserved word of a context */
+    wr(&p, VPLIC_PENDING, ~0u);                           /* pending is read-only */
+    wr(&p, claim_reg(S0), 0);                             /* completing nothing */
+    wr(&p, claim_reg(S0), 10);                            /* completing what is not claimed */
+    wr(&p, claim_reg(S0), 0xffffffffu);
+    wr(&p, 0x3fffffc, ~0u);                               /* the end of the 64 MiB map */
+    wr(&p, ~3ull, ~0u);
+    assert_memory_equal(&before, &p, sizeof(p));
+    /* reads there are zero, and claim nothing */
+    assert_int_equal(rd(&p, claim_reg(2)), 0);
+    assert_int_equal(rd(&p, enable_reg(2, 10)), 0);
+    assert_int_equal(rd(&p, VPLIC_PENDING + 12), 0);
+    assert_int_equal(rd(&p, prio_reg(VPLIC_SOURCES)), 0);
+    assert_int_equal(rd(&p, ~3ull), 0);
+    assert_memory_equal(&before, &p, sizeof(p));
+    assert_int_equal(rd(&p, claim_reg(S0)), 10);
+    /* more harts than a PLIC holds are cut to its maximum */
+    vplic_init(&p, 1000);
+    assert_int_equal(p.contexts, VPLIC_MAX_CONTEXTS);
+    assert_false(vplic_context_output(&p, VPLIC_MAX_CONTEXTS));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_level_claim_complete),
+        cmocka_unit_test(test_edge),
+        cmocka_unit_test(test_priority_threshold_enable),
+        cmocka_unit_test(test_hostile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
