@@ -121,12 +121,20 @@ static u32 handle(struct vdisk *d, struct virtq_chain *c)
     } else if (type == T_FLUSH) {
         st = S_OK; /* every write completed on the host disk before it was used */
     } else if (type == T_GET_ID) {
+        /* The id goes into the writable bytes before the status byte, whether they share its
+         * buffer or (as Linux sends them) come in one of their own. */
         static const char id[20] = "cvisor-vdisk";
-        if (status_seg->len > 1 && c->writable > 1) {
-            u32 n = MIN((u32)sizeof(id), status_seg->len - 1);
-            memcpy(status_seg->hva, id, n);
-            written += n;
+        u32 done = 0;
+        for (u32 s = 0; s < c->nseg && done < sizeof(id); s++) {
+            struct virtq_seg *g = &c->seg[s];
+            u32 len = g == status_seg ? g->len - 1 : g->len;
+            if (!g->write || !len)
+                continue;
+            u32 n = MIN(len, (u32)sizeof(id) - done);
+            memcpy(g->hva, id + done, n);
+            done += n;
         }
+        written += done;
     } else {
         st = S_UNSUPP;
     }

@@ -91,6 +91,7 @@ def test_linux_root_on_cvisors_virtio_blk_over_a_file_survives_a_cvisor_restart(
         m.expect(rf"virtio-blk: '{ROOTFS_ON_FAT}', {ROOTFS.stat().st_size // 512} sectors in \d+ extents")
         boot_to_the_disk(m)
         the_guest_runs_on_the_disk(m, ROOTFS)
+        assert run(m, "cat /sys/block/vda/serial").strip() == "cvisor-vdisk"  # cvisor's device
         run(m, f"echo {token} > /root/from-the-guest")
         m.sendline("exit")
         m.expect(r"vm1 'linux-rootfs' ended: shutdown")
