@@ -52,6 +52,7 @@ def the_guest_runs_on_the_disk(m, image):
 LINUX_ROOTFS = "configs/vms/linux-rootfs-aarch64.toml"
 LINUX_HOSTDISK = "configs/vms/linux-hostdisk-aarch64.toml"
 HELLO = "configs/vms/hello-aarch64.toml"
+SHMEM_PONG = "configs/vms/shmem-pong-aarch64.toml"
 
 
 def partitioned_disk(name, parts, total_sectors):
@@ -159,10 +160,15 @@ def test_linux_root_on_cvisors_virtio_blk_over_a_file_and_on_host_disk_partition
         m.close()
     # cvisor again with the same disks: partition 1 read-only to one VM, its root (mounted ro).
     p1_after = parts.read_bytes()[p1 * 512:p1 * 512 + len(root)]
+    # The same boot carries docs/shmem.md's Linux example: the VM also maps region "pingpong"
+    # (no doorbell), which guests/shmem's echo role (VM 4) shares and polls.
     p1_ro = variant(LINUX_HOSTDISK, "hostdisk-p1-ro", name=('"linux-hostdisk"', '"linux-ro"'),
                     cmdline=(" root=/dev/vda", " root=/dev/vda ro"), ro=("0xE1, []]", "0xE1, [1]]"),
-                    disk=('"virtio-blk0p1"', '"virtio-blk1p1"'))
-    image, _ = build_image("rootfs-fat-again", [p1_ro], extra=["APP_FEATURES=fs"])
+                    disk=('"virtio-blk0p1"', '"virtio-blk1p1"'),
+                    shmem=('interrupt_mode = "emu"', 'shmem_regions = [["pingpong", 0x5000_0000, 0x4_0000, 0]]\n'
+                                                     'interrupt_mode = "emu"'))
+    echo = variant(SHMEM_PONG, "shmem-echo", id=("id = 2", "id = 4"), name=('name = "pong"', 'name = "echo"'))
+    image, _ = build_image("rootfs-fat-again", [p1_ro, echo], extra=["APP_FEATURES=fs"])
     m = Machine(image, "rootfs-fat-again", timeout=240, extra=drives)
     try:
         m.expect(rf"virtio-blk: 'virtio-blk1p1', {len(root) // 512} sectors from sector {p1} of host disk "
@@ -178,6 +184,17 @@ def test_linux_root_on_cvisors_virtio_blk_over_a_file_and_on_host_disk_partition
                      "echo x | dd of=/dev/vda bs=512 seek=3 conv=fsync; echo status=$?")
         statuses = re.findall(r"status=(\d+)", out)
         assert len(statuses) == 3 and "0" not in statuses, out  # no remount rw, no file, no raw write
+        # Linux and a bare-metal VM exchange messages through the shared region, Linux by
+        # /dev/mem (devmem) at the address its device tree gives; the peer polls and answers
+        # (struct channel in guests/shmem/main.c: ping_seq at 0x18, ping_val 0x20, pong_seq
+        # 0x28, pong_val 0x30).
+        assert "cvisor,shmem" in run(m, "cat /proc/device-tree/shmem@50000000/compatible")
+        assert run(m, "cat /proc/device-tree/shmem@50000000/cvisor,region").strip("\x00\n") == "pingpong"
+        for seq, value in [(1, 0x1234), (2, 0xabcdef)]:
+            out = run(m, f"devmem 0x50000020 64 {value:#x}; devmem 0x50000018 64 {seq}; "
+                         f"while [ $(($(devmem 0x50000028 64))) != {seq} ]; do sleep 0.05; done; devmem 0x50000030 64")
+            assert int(out.split()[-1], 16) == value * 5 + 2, out
+            assert f"shmem(vm4): echo: message {seq}, value {value:#x} answered" in m.text()
         m.sendline("exit")
         m.expect(r"vm1 'linux-ro' ended: shutdown")
     finally:
