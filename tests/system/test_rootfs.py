@@ -4,19 +4,17 @@ passed through to the VM and once on cvisor's own virtio-blk over a file on the 
 (docs/virtio.md). The initramfs loads virtio_mmio, virtio_blk and ext4, mounts the disk and
 switches to it."""
 import hashlib
-import os
 import random
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
-from cvisor import ARCH, REPO, SYSTEST, Machine, build_image
+from cvisor import ARCH, BUILD, REPO, SYSTEST, Machine, build_image
 from test_virtio import MT, PROMPT, fat_disk_with, file_on_disk, run
 from test_virtio_net import focus
 
-CACHE_DIR = Path(os.environ.get("CACHE_DIR") or Path.home() / ".cache" / "cvisor")
-ROOTFS = CACHE_DIR / "images" / ARCH / f"rootfs-{ARCH}.ext4"
+# This build tree's link to the image `make guest-images` built for this checkout.
+ROOTFS = BUILD / "guest-images" / ARCH / f"rootfs-{ARCH}.ext4"
 ROOTFS_ON_FAT = f"/guest/images/rootfs-{ARCH}.ext4"
 
 
