@@ -72,13 +72,15 @@ UBOOT_OUT=$IMAGES/u-boot-qemu-$DEB_ARCH.bin
 INITRAMFS_LAYOUT=3
 # Kernel modules (from the kernel package) the initramfs carries and /init loads: Debian builds
 # these virtio drivers and ext4 as modules; cvisor's emulated virtio devices need the first,
-# a root file system on a disk (root=/dev/vda) the second. /init loads them in this order
-# (/lib/modules/load-order), each after what it needs: virtio_net needs net_failover, which
-# needs failover; ext4 needs jbd2, mbcache and crc16, and crc32c (a soft dependency, for its
-# metadata checksums) from crc32c_generic.
+# a root file system on a disk (root=/dev/vda) the second. /init loads each list in its order
+# (/lib/modules/load-order, load-order-root), each module after what it needs: virtio_net needs
+# net_failover, which needs failover; ext4 needs jbd2, mbcache and crc16, and crc32c (a soft
+# dependency, for its metadata checksums) from crc32c_generic.
 INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
-net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko
-lib/crc16.ko crypto/crc32c_generic.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko"
+net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"
+# ... and those /init loads only for root= (/lib/modules/load-order-root), so that a boot without
+# a disk root does not pay for them.
+INITRAMFS_ROOT_MODULES="lib/crc16.ko crypto/crc32c_generic.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko"
 # The root file system image for root=/dev/vda: its size (ext4, 1 KiB blocks) and the bump for
 # layout changes the inputs do not show.
 ROOTFS_SIZE_KIB=16384
@@ -249,8 +251,8 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=vt100
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-# Drivers for the virtio devices cvisor may give this VM (none given: they load and stay idle)
-# and ext4, in dependency order.
+# Drivers for the virtio devices cvisor may give this VM (none given: they load and stay idle),
+# in dependency order.
 while read -r m; do insmod "/lib/modules/$m" 2>/dev/null; done </lib/modules/load-order
 read -r up idle </proc/uptime
 echo "cvisor-guest: init started, uptime $up"
@@ -267,6 +269,8 @@ for arg in $(cat /proc/cmdline); do
     esac
 done
 if [ -n "$root" ]; then
+    # ext4 and what it needs, in dependency order (also for a data disk: run this loop by hand).
+    while read -r m; do insmod "/lib/modules/$m" 2>/dev/null; done </lib/modules/load-order-root
     # The disk's driver probed it when it was loaded; give a slow probe two seconds more.
     n=0
     while [ ! -b "$root" ] && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
@@ -336,7 +340,7 @@ KERNEL_DEB=$DEB KERNEL_PKG_KEY="$PKG $VER $SHA"
 lookup busybox
 INITRAMFS_STAMP=$STATE/initramfs.stamp
 INITRAMFS_KEY=$({
-    echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA $KERNEL_PKG_KEY $INITRAMFS_MODULES"
+    echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA $KERNEL_PKG_KEY $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES"
     init_script
 } | sha256sum | cut -d' ' -f1)
 # Checkouts with different init scripts or module lists (branches, CI clones) share this cache:
@@ -361,15 +365,19 @@ else
     fetch_deb "$@"
     mkdir -p "$TMP/mods" "$root/lib/modules"
     paths=
-    for mod in $INITRAMFS_MODULES; do
+    for mod in $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES; do
         paths="$paths ./lib/modules/$KERNEL_VERSION/kernel/$mod"
     done
     # shellcheck disable=SC2086  # one argument per path
     dpkg-deb --fsys-tarfile "$KERNEL_DEB" | tar -x -C "$TMP/mods" $paths 2>"$TMP/mods.err" ||
-        die "$PKG: cannot extract the modules $INITRAMFS_MODULES: $(cat "$TMP/mods.err")"
+        die "$PKG: cannot extract the modules $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES: $(cat "$TMP/mods.err")"
     for mod in $INITRAMFS_MODULES; do
         cp "$TMP/mods/lib/modules/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
         echo "${mod##*/}" >>"$root/lib/modules/load-order"
+    done
+    for mod in $INITRAMFS_ROOT_MODULES; do
+        cp "$TMP/mods/lib/modules/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
+        echo "${mod##*/}" >>"$root/lib/modules/load-order-root"
     done
     lookup busybox
     # No /dev/console node: making one needs root, and the kernel's built-in initramfs
