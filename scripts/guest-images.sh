@@ -422,8 +422,8 @@ EOF
 }
 
 # An ext4 image of busybox and that init, made without root privileges: mkfs.ext4 -d copies a
-# directory tree into the new file system. Fixed UUID, hash seed and times, so the same inputs
-# give the same image.
+# directory tree into the new file system. Fixed UUID, hash seed and file times (two builds still
+# differ in bytes mke2fs varies: the image is not reproducible, unlike the initramfs).
 lookup busybox
 ROOTFS_STAMP=$STATE/rootfs.stamp
 ROOTFS_KEY=$({
