@@ -11,7 +11,10 @@ of instructions):
     bare, under cvisor with the emulated vGICv2 (hardware GICV frame), and under cvisor with
     interrupt_mode = "passthrough";
   * Debian's Linux booting to /init, under cvisor and bare;
-  * the size of the hypervisor image built with no VM config.
+  * the size of the hypervisor image built with no VM config;
+  * full runs only (not --quick, so not in `make test`): virtio-blk sequential read and write in
+    Debian's Linux under cvisor and on bare QEMU, and VM-to-VM network throughput
+    (scripts/bench_io.py). These run without -icount and are MB/s of wall-clock time.
 
 Prints a table and writes BUILD/bench/results.json (results-quick.json with --quick). Exits
 non-zero when a value is missing or unparseable, never because a goal is missed.
@@ -36,6 +39,7 @@ import sys
 import time
 from pathlib import Path
 
+import bench_io  # the wall-clock I/O throughput runs
 import qemu  # the platform's QEMU command line (scripts/qemu.py)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -430,6 +434,11 @@ TABLE = [
     ("doorbell round trip, VM to VM and back", "doorbell_roundtrip_instructions", None, 1, None),
     ("hv RAM per VM (bytes, 256 MiB VM)", "hv_bytes_per_vm", None, 0, None),
     ("hv RAM per vCPU (bytes)", "hv_bytes_per_vcpu", None, 0, None),
+    ("virtio-blk seq. write, Linux dd (MB/s, WALL CLOCK)", "blk_write_mb_per_s", "blk_write_bare_mb_per_s", 1,
+     None, True),
+    ("virtio-blk seq. read, Linux dd (MB/s, WALL CLOCK)", "blk_read_mb_per_s", "blk_read_bare_mb_per_s", 1, None,
+     True),
+    ("VM-to-VM TCP over virtio-net, nc (MB/s, WALL CLOCK)", "vm_to_vm_net_mb_per_s", None, 2, None, True),
 ]
 
 
@@ -466,6 +475,11 @@ def print_table(res):
     print("GICv2 host rows: QEMU gic-version=2, the guest's GICv2 build (GICC MMIO); bare is that build on "
           "bare QEMU gic-version=2. vGICv2: emulated distributor, hardware GICV CPU interface; passthrough: "
           "interrupt_mode = \"passthrough\" (2 vCPUs on their own pCPUs).")
+    if res.get("blk_read_mb_per_s") is not None:
+        print(f"WALL CLOCK rows: no -icount (with it, guest time stops while QEMU does the I/O), so MB/s of "
+              f"host time under TCG, varying with the host's load; virtio-blk: {bench_io.DISK_MIB} MiB written "
+              f"(fsync) then read (page cache dropped) on /dev/vda, cvisor's virtio-blk over a file on the FAT "
+              f"disk, bare: QEMU's virtio-blk; network: {bench_io.NET_MIB} MiB from one Linux VM to another.")
     if res.get("linux_boot_ratio_printk") is not None:
         print(f"Linux boot ratio from the kernel's 'Run /init' timestamp (microsecond resolution): "
               f"{res['linux_boot_ratio_printk']:.4f}")
@@ -503,6 +517,12 @@ README_ROWS = [
      "doorbell_roundtrip_instructions", "instr", "—", None),
     ("32 MiB kernel load from the FAT disk (guest-visible time; ~200 MB/s wall clock under TCG)",
      "disk_image_load_mb_per_s", "mbps", "—", None),
+    ("virtio-blk sequential write in Linux, dd 32 MiB + fsync (**wall clock**, TCG; bare: QEMU's virtio-blk)",
+     "blk_write_mb_per_s", "mbps1", "blk_write_bare_mb_per_s", None),
+    ("virtio-blk sequential read in Linux, dd 32 MiB, cache dropped (**wall clock**, TCG; bare: QEMU's virtio-blk)",
+     "blk_read_mb_per_s", "mbps1", "blk_read_bare_mb_per_s", None),
+    ("VM-to-VM TCP over virtio-net, nc 16 MiB (**wall clock**, TCG; varies with host load)",
+     "vm_to_vm_net_mb_per_s", "mbps1", "—", None),
 ]
 
 
@@ -526,6 +546,9 @@ def readme_table(res):
             cell = f"{num(v)} B"
         elif kind == "mbps":
             cell = f"{num(v)} MB/s"
+        elif kind == "mbps1":
+            cell = f"{num(v, 1)} MB/s"
+            bare_text = f"{b:.1f} MB/s" if b is not None else bare_text
         elif kind == "added" and b is not None:
             cell = f"{num(v, 1 if v != int(v) else 0)} instr (+{num(v - b, 1 if v - b != int(v - b) else 0)})"
         else:
@@ -595,7 +618,12 @@ def main():
         footprint = run_footprint(images, logs, linux_timeout)
         log("running: doorbell round trip between two VMs (shared memory)")
         doorbell = run_doorbell(images, logs, linux_timeout)
-    except BenchError as e:
+        io = {}
+        if not args.quick:
+            def io_make(a, what):
+                make(a, what, build, cache_dir, max(1, args.jobs))
+            io = bench_io.run_all(build, cache_dir, io_make, logs, log=log)
+    except (BenchError, bench_io.IoBenchError) as e:
         print(f"bench: error: {e}", file=sys.stderr)
         return 1
 
@@ -615,6 +643,7 @@ def main():
         "disk_image_load_mb_per_s": disk_mbps,
         "doorbell_roundtrip_instructions": doorbell,
         **footprint,
+        **io,
         "svc_roundtrip_instructions": cv["svc_roundtrip"],
         "svc_roundtrip_bare_instructions": bare["svc_roundtrip"],
         "mmio_read_bare_instructions": bare["mmio_read_bare"],

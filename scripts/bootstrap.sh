@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="clang lld llvm make qemu-system-arm qemu-system-misc qemu-system-x86 seabios device-tree-compiler libcmocka-dev libclang-rt-14-dev
-python3 python3-pytest python3-pytest-timeout python3-pexpect mtools dosfstools cpio u-boot-qemu"
+python3 python3-pytest python3-pytest-timeout python3-pexpect mtools dosfstools cpio u-boot-qemu e2fsprogs"
 
 missing=""
 for p in $PACKAGES; do

@@ -4,6 +4,7 @@
 #
 #   $CACHE_DIR/images/$ARCH/linux-$ARCH.Image          Debian's kernel (uncompressed Image)
 #   $CACHE_DIR/images/$ARCH/initramfs-$ARCH.cpio.gz    busybox + /init, built here
+#   $CACHE_DIR/images/$ARCH/rootfs-$ARCH.ext4          ext4 root file system for root=/dev/vda
 #   $CACHE_DIR/images/$ARCH/u-boot-qemu-<debarch>.bin  U-Boot for QEMU virt, from u-boot-qemu
 #
 # usage: CACHE_DIR=~/.cache/cvisor ARCH=aarch64 scripts/guest-images.sh [--refresh]
@@ -87,24 +88,37 @@ STATE=$CACHE_DIR/state/$ARCH           # stamps and the resolved package set
 APTDIR=$CACHE_DIR/apt/$DEB_ARCH         # private apt index, cache and (empty) status
 KERNEL_OUT=$IMAGES/${KERNEL_NAME:-linux-$ARCH.Image}
 INITRAMFS_OUT=$IMAGES/initramfs-$ARCH.cpio.gz
+ROOTFS_OUT=$IMAGES/rootfs-$ARCH.ext4
 UBOOT_OUT=$IMAGES/u-boot-qemu-$DEB_ARCH.bin
 
 # Bump when the initramfs layout built below changes in a way the inputs do not show.
-INITRAMFS_LAYOUT=2
+INITRAMFS_LAYOUT=3
 # Kernel modules (from the kernel package) the initramfs carries and /init loads: Debian builds
-# these virtio drivers as modules, and cvisor's emulated virtio devices need them. /init loads
-# them in name order, which puts each after what it needs (virtio_net needs net_failover, which
-# needs failover).
-# riscv64 carries none: its modules are a separate package of ~100 MB (linux-modules-<ver>), and
-# cvisor gives riscv64 VMs no virtio device yet; nor x86_64 (no virtio-mmio there, no virtio device yet).
+# these virtio drivers and ext4 as modules; cvisor's emulated virtio devices need the first,
+# a root file system on a disk (root=/dev/vda) the second. /init loads each list in its order
+# (/lib/modules/load-order, load-order-root), each module after what it needs: virtio_net needs
+# net_failover, which needs failover; ext4 needs jbd2, mbcache and crc16, and crc32c (a soft
+# dependency, for its metadata checksums) from crc32c_generic.
 INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
 net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"
-[ "$ARCH" = aarch64 ] || INITRAMFS_MODULES=
+# ... and those /init loads only for root= (/lib/modules/load-order-root), so that a boot without
+# a disk root does not pay for them.
+INITRAMFS_ROOT_MODULES="lib/crc16.ko crypto/crc32c_generic.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko"
+# The root file system image for root=/dev/vda: its size (ext4, 1 KiB blocks) and the bump for
+# layout changes the inputs do not show.
+# riscv64 carries none: its modules are a separate package of ~100 MB (linux-modules-<ver>);
+# nor x86_64 (no virtio-mmio there): cvisor gives their VMs no virtio device yet.
+if [ "$ARCH" != aarch64 ]; then
+    INITRAMFS_MODULES=
+    INITRAMFS_ROOT_MODULES=
+fi
+ROOTFS_SIZE_KIB=16384
+ROOTFS_LAYOUT=1
 # Applets the init script and the tests rely on; the build fails if busybox lacks one.
 REQUIRED_APPLETS="sh mount echo cat ls sleep nproc poweroff reboot dmesg uname date grep setsid
-cttyhack insmod ip ping nc md5sum dd"
+cttyhack insmod ip ping nc md5sum dd switch_root sync umount"
 
-for tool in apt-get apt-cache dpkg-deb tar cpio gzip sha256sum od flock; do
+for tool in apt-get apt-cache dpkg-deb tar cpio gzip sha256sum od flock mkfs.ext4 debugfs; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (run 'make bootstrap')"
 done
 
@@ -284,11 +298,39 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=vt100
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-# Drivers for the virtio devices cvisor may give this VM (none given: they load and stay idle).
-for m in /lib/modules/*.ko; do insmod "$m" 2>/dev/null; done
+# Drivers for the virtio devices cvisor may give this VM (none given: they load and stay idle),
+# in dependency order.
+while read -r m; do insmod "/lib/modules/$m" 2>/dev/null; done </lib/modules/load-order
 read -r up idle </proc/uptime
 echo "cvisor-guest: init started, uptime $up"
 echo "cvisor-guest: $(uname -r) $(nproc) CPUs"
+# root=DEV on the kernel command line (with rootfstype=, default ext4, and ro or rw, default
+# rw): mount that disk and hand over to its /sbin/init. Without it, or if it cannot be
+# mounted, the shell runs here, in the initramfs.
+root= fstype=ext4 mode=rw
+for arg in $(cat /proc/cmdline); do
+    case $arg in
+    root=*) root=${arg#root=} ;;
+    rootfstype=*) fstype=${arg#rootfstype=} ;;
+    ro | rw) mode=$arg ;;
+    esac
+done
+if [ -n "$root" ]; then
+    # ext4 and what it needs, in dependency order (also for a data disk: run this loop by hand).
+    while read -r m; do insmod "/lib/modules/$m" 2>/dev/null; done </lib/modules/load-order-root
+    # The disk's driver probed it when it was loaded; give a slow probe two seconds more.
+    n=0
+    while [ ! -b "$root" ] && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
+    mkdir -p /newroot
+    if mount -t "$fstype" -o "$mode" "$root" /newroot && [ -x /newroot/sbin/init ]; then
+        echo "cvisor-guest: switching to the root file system on $root ($fstype, $mode)"
+        mount -o move /dev /newroot/dev
+        umount /sys /proc
+        exec switch_root /newroot /sbin/init
+    fi
+    umount /newroot 2>/dev/null
+    echo "cvisor-guest: cannot mount $root ($fstype) with a /sbin/init; staying in the initramfs"
+fi
 export PS1='~ # '
 # A session of its own with the console as controlling tty, so job control and ^C work.
 setsid cttyhack sh
@@ -308,28 +350,10 @@ applets() {
     tail -c +"$((off + 1))" "$1" | tr '\0' '\n' | sed '/^$/q' | sed '/^$/d' | head -n 1000
 }
 
-lookup kernel
-KERNEL_DEB=$DEB KERNEL_PKG_KEY="$PKG $VER $SHA"
-lookup busybox
-INITRAMFS_STAMP=$STATE/initramfs.stamp
-INITRAMFS_KEY=$({
-    echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA $KERNEL_PKG_KEY $INITRAMFS_MODULES"
-    init_script
-} | sha256sum | cut -d' ' -f1)
-# Checkouts with different init scripts or module lists (branches, CI clones) share this cache:
-# each build is kept under its key, so switching between them neither rebuilds nor hands one
-# checkout the other's initramfs (the per-build links below name the key this checkout asked for).
-INITRAMFS_KEYED=$IMAGES/initramfs-$ARCH-$(echo "$INITRAMFS_KEY" | cut -c1-16).cpio.gz
-if [ -f "$INITRAMFS_KEYED" ]; then
-    say "initramfs up to date ($PKG $VER)"
-    touch "$INITRAMFS_KEYED"
-    if ! [ "$INITRAMFS_OUT" -ef "$INITRAMFS_KEYED" ]; then
-        ln -f "$INITRAMFS_KEYED" "$INITRAMFS_OUT.tmp" && mv "$INITRAMFS_OUT.tmp" "$INITRAMFS_OUT"
-        echo "$INITRAMFS_KEY" >"$INITRAMFS_STAMP"
-    fi
-else
-    fetch_deb "$@"
-    mkdir -p "$TMP/bb"
+# busybox_tree DIR: a root directory with busybox (from the fetched package $DEB), a symlink
+# per applet and the empty directories a root needs. Sets n to the number of applets.
+busybox_tree() {
+    rm -rf "$TMP/bb" && mkdir -p "$TMP/bb"
     dpkg-deb -x "$DEB" "$TMP/bb"
     bb=
     for p in bin/busybox usr/bin/busybox; do
@@ -345,36 +369,65 @@ else
     for a in $REQUIRED_APPLETS; do
         grep -qx "$a" "$TMP/applets" || die "$PKG's busybox lacks the '$a' applet"
     done
-
-    root=$TMP/root
-    mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/root" \
-        "$root/etc" "$root/usr" "$root/mnt"
-    chmod 1777 "$root/tmp"
-    chmod 0700 "$root/root"
-    ln -s bin "$root/sbin"
-    ln -s ../bin "$root/usr/bin"
-    ln -s ../bin "$root/usr/sbin"
-    cp "$bb" "$root/bin/busybox"
-    chmod 0755 "$root/bin/busybox"
+    mkdir -p "$1/bin" "$1/dev" "$1/proc" "$1/sys" "$1/tmp" "$1/root" "$1/etc" "$1/usr" "$1/mnt"
+    chmod 1777 "$1/tmp"
+    chmod 0700 "$1/root"
+    ln -s bin "$1/sbin"
+    ln -s ../bin "$1/usr/bin"
+    ln -s ../bin "$1/usr/sbin"
+    cp "$bb" "$1/bin/busybox"
+    chmod 0755 "$1/bin/busybox"
     while read -r a; do
-        [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
+        [ "$a" = busybox ] || ln -s busybox "$1/bin/$a"
     done <"$TMP/applets"
+}
+
+lookup kernel
+KERNEL_DEB=$DEB KERNEL_PKG_KEY="$PKG $VER $SHA"
+lookup busybox
+INITRAMFS_STAMP=$STATE/initramfs.stamp
+INITRAMFS_KEY=$({
+    echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA $KERNEL_PKG_KEY $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES"
+    init_script
+} | sha256sum | cut -d' ' -f1)
+# Checkouts with different init scripts or module lists (branches, CI clones) share this cache:
+# each build is kept under its key, so switching between them neither rebuilds nor hands one
+# checkout the other's initramfs (the per-build links below name the key this checkout asked for).
+INITRAMFS_KEYED=$IMAGES/initramfs-$ARCH-$(echo "$INITRAMFS_KEY" | cut -c1-16).cpio.gz
+if [ -f "$INITRAMFS_KEYED" ]; then
+    say "initramfs up to date ($PKG $VER)"
+    touch "$INITRAMFS_KEYED"
+    if ! [ "$INITRAMFS_OUT" -ef "$INITRAMFS_KEYED" ]; then
+        ln -f "$INITRAMFS_KEYED" "$INITRAMFS_OUT.tmp" && mv "$INITRAMFS_OUT.tmp" "$INITRAMFS_OUT"
+        echo "$INITRAMFS_KEY" >"$INITRAMFS_STAMP"
+    fi
+else
+    fetch_deb "$@"
+    root=$TMP/root
+    busybox_tree "$root"
     init_script >"$root/init"
     chmod 0755 "$root/init"
     # The modules, from the kernel package (fetched again if only its Image was kept).
     mkdir -p "$TMP/mods" "$root/lib/modules"
-    if [ -n "$INITRAMFS_MODULES" ]; then
+    : >"$root/lib/modules/load-order"
+    : >"$root/lib/modules/load-order-root"
+    if [ -n "$INITRAMFS_MODULES$INITRAMFS_ROOT_MODULES" ]; then
         lookup kernel
         fetch_deb "$@"
         paths=
-        for mod in $INITRAMFS_MODULES; do
+        for mod in $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES; do
             paths="$paths $KERNEL_MODULES_DIR/$KERNEL_VERSION/kernel/$mod"
         done
         # shellcheck disable=SC2086  # one argument per path
         dpkg-deb --fsys-tarfile "$KERNEL_DEB" | tar -x -C "$TMP/mods" $paths 2>"$TMP/mods.err" ||
-            die "$PKG: cannot extract the modules $INITRAMFS_MODULES: $(cat "$TMP/mods.err")"
+            die "$PKG: cannot extract the modules $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES: $(cat "$TMP/mods.err")"
         for mod in $INITRAMFS_MODULES; do
             cp "$TMP/mods/$KERNEL_MODULES_DIR/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
+            echo "${mod##*/}" >>"$root/lib/modules/load-order"
+        done
+        for mod in $INITRAMFS_ROOT_MODULES; do
+            cp "$TMP/mods/$KERNEL_MODULES_DIR/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
+            echo "${mod##*/}" >>"$root/lib/modules/load-order-root"
         done
     fi
     lookup busybox
@@ -392,6 +445,79 @@ else
     # Builds for other keys not asked for in two weeks are dropped.
     find "$IMAGES" -name "initramfs-$ARCH-*.cpio.gz" -mtime +14 -delete
     say "initramfs built from $PKG $VER ($n applets)"
+fi
+
+# ---- root file system ---------------------------------------------------------------------------
+# The /sbin/init of the root file system image, run by the initramfs's /init after switch_root
+# (root=/dev/vda). Tests match the banner line and the "~ # " prompt exactly.
+rootfs_init() {
+    cat <<'EOF'
+#!/bin/sh
+# cvisor test root file system init (generated by cvisor scripts/guest-images.sh)
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=vt100
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+# The initramfs moved its devtmpfs here; mount one if it did not.
+[ -c /dev/null ] || mount -t devtmpfs devtmpfs /dev 2>/dev/null
+read -r up idle </proc/uptime
+echo "cvisor-rootfs: init started on the disk, uptime $up"
+export PS1='~ # '
+setsid cttyhack sh
+# The shell exited: everything written reaches the disk before the power goes.
+sync
+mount -o remount,ro /
+poweroff -f
+sleep 1
+reboot -f
+EOF
+}
+
+# An ext4 image of busybox and that init, made without root privileges: mkfs.ext4 -d copies a
+# directory tree into the new file system. Fixed UUID, hash seed and file times (two builds still
+# differ in bytes mke2fs varies: the image is not reproducible, unlike the initramfs).
+lookup busybox
+ROOTFS_STAMP=$STATE/rootfs.stamp
+ROOTFS_KEY=$({
+    echo "layout $ROOTFS_LAYOUT $ROOTFS_SIZE_KIB $PKG $VER $SHA"
+    rootfs_init
+} | sha256sum | cut -d' ' -f1)
+# Kept under its key like the initramfs, for the same reason.
+ROOTFS_KEYED=$IMAGES/rootfs-$ARCH-$(echo "$ROOTFS_KEY" | cut -c1-16).ext4
+if [ -f "$ROOTFS_KEYED" ]; then
+    say "root file system up to date ($PKG $VER)"
+    touch "$ROOTFS_KEYED"
+    if ! [ "$ROOTFS_OUT" -ef "$ROOTFS_KEYED" ]; then
+        ln -f "$ROOTFS_KEYED" "$ROOTFS_OUT.tmp" && mv "$ROOTFS_OUT.tmp" "$ROOTFS_OUT"
+        echo "$ROOTFS_KEY" >"$ROOTFS_STAMP"
+    fi
+else
+    fetch_deb "$@"
+    rfs=$TMP/rootfs
+    busybox_tree "$rfs"
+    rm -f "$rfs/bin/init" # busybox's own init applet: the script below takes its place
+    rootfs_init >"$rfs/bin/init"
+    chmod 0755 "$rfs/bin/init"
+    echo "cvisor test root file system: $PKG $VER" >"$rfs/etc/cvisor-rootfs"
+    echo cvisor >"$rfs/etc/hostname"
+    find "$rfs" -exec touch -h -d @0 {} +
+    uuid=6376736f-7200-4000-8000-726f6f746673
+    rm -f "$ROOTFS_OUT.tmp"
+    E2FSPROGS_FAKE_TIME=1 mkfs.ext4 -q -F -L cvisor-root -U "$uuid" -E "root_owner=0:0,hash_seed=$uuid" \
+        -d "$rfs" "$ROOTFS_OUT.tmp" "${ROOTFS_SIZE_KIB}k" >"$TMP/mkfs.log" 2>&1 || {
+        sed 's/^/    /' "$TMP/mkfs.log" >&2
+        die "making the root file system (mkfs.ext4 -d) failed"
+    }
+    # mkfs.ext4 -d gives each file the owner it has here: make them root's, as on a real root.
+    if [ "$(id -u)" != 0 ]; then
+        (cd "$rfs" && find . -mindepth 1) | sed 's|^\.||' |
+            while read -r f; do printf 'sif %s uid 0\nsif %s gid 0\n' "$f" "$f"; done >"$TMP/owners"
+        E2FSPROGS_FAKE_TIME=1 debugfs -w -f "$TMP/owners" "$ROOTFS_OUT.tmp" >"$TMP/owners.log" 2>&1 ||
+            die "setting the owners in the root file system (debugfs) failed"
+    fi
+    ln -f "$ROOTFS_OUT.tmp" "$ROOTFS_KEYED" && mv "$ROOTFS_OUT.tmp" "$ROOTFS_OUT"
+    echo "$ROOTFS_KEY" >"$ROOTFS_STAMP"
+    find "$IMAGES" -name "rootfs-$ARCH-*.ext4" -mtime +14 -delete
+    say "root file system built from $PKG $VER (ext4, $((ROOTFS_SIZE_KIB / 1024)) MiB)"
 fi
 
 # ---- U-Boot ------------------------------------------------------------------------------------
@@ -427,7 +553,7 @@ if [ -n "${LINK_DIR:-}" ]; then
     mkdir -p "$LINK_DIR"
     abs_images=$(cd "$IMAGES" && pwd) # a relative CACHE_DIR would make the links dangle
     for pair in "$KERNEL_OUT:${KERNEL_OUT##*/}" "$INITRAMFS_KEYED:${INITRAMFS_OUT##*/}" \
-        ${UBOOT_SRC:+"$UBOOT_OUT:${UBOOT_OUT##*/}"}; do
+        "$ROOTFS_KEYED:${ROOTFS_OUT##*/}" ${UBOOT_SRC:+"$UBOOT_OUT:${UBOOT_OUT##*/}"}; do
         target=${pair%%:*}
         ln -sfn "$abs_images/${target##*/}" "$LINK_DIR/${pair#*:}" || die "cannot link ${pair#*:} into $LINK_DIR"
     done
@@ -437,10 +563,11 @@ fi
 [ -z "$UBOOT_SRC" ] || uboot_ver=$(dpkg-query -W -f='${Version}' u-boot-qemu 2>/dev/null || echo '?')
 lookup busybox
 say "guest images for $ARCH in $IMAGES:"
-for f in "$KERNEL_OUT" "$INITRAMFS_OUT" ${UBOOT_SRC:+"$UBOOT_OUT"}; do
+for f in "$KERNEL_OUT" "$INITRAMFS_OUT" "$ROOTFS_OUT" ${UBOOT_SRC:+"$UBOOT_OUT"}; do
     case $f in
     "$KERNEL_OUT") what="Linux $KERNEL_VERSION" ;;
     "$INITRAMFS_OUT") what="busybox $VER" ;;
+    "$ROOTFS_OUT") what="busybox $VER, ext4" ;;
     *) what="u-boot-qemu $uboot_ver" ;;
     esac
     printf '  %-28s %10s bytes  %s\n' "${f##*/}" "$(wc -c <"$f")" "$what"

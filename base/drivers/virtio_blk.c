@@ -325,11 +325,18 @@ static void probe_one(const struct fdt *fdt, int node, u64 base)
         pr_warn("virtio-blk at %#llx: no usable interrupt in the DTB", (unsigned long long)base);
         return;
     }
+    /* A disk already given to a VM by passthrough (probing comes when the first user asks,
+     * possibly after VMs were built) stays that VM's alone. */
+    const struct dev_claim *held = dev_claim_find(base, 0x200);
+    if (held && held->owner != DEVCLAIM_HYPERVISOR) {
+        pr_info("virtio-blk at %#llx: given to a VM by passthrough; not probed", (unsigned long long)base);
+        return;
+    }
     m->t = (struct virtio_transport){.ops = &mmio_ops, .legacy = version == 1, .irq = irq.irq, .where = base};
     if (virtio_blk_attach(&m->t) != 0)
         return;
-    mmio_count++;
     dev_claim(base, 0x200, DEVCLAIM_HYPERVISOR, "hypervisor disk (virtio-blk)", NULL);
+    mmio_count++;
 }
 
 /* Finds virtio-mmio block devices in the host DTB; interrupts must be routed to CPU 0, which

@@ -11,6 +11,8 @@
  *    stops one and watches the other still read the data.
  *  - vm3 "intruder" rings regions that are not its own and reads another VM's region address;
  *    each must fail for it alone.
+ *  - vm4 "echo" is the peer of a guest that cannot ring (Linux through /dev/mem, docs/shmem.md):
+ *    it polls ping_seq every 10 ms and answers each new message as pong does, then rings.
  *
  * The doorbell is a shared interrupt of the VM's vGICv3 (INTID from the config); IRQs stay
  * masked in PSTATE and the guest waits with WFI and takes interrupts by acknowledging them
@@ -233,6 +235,27 @@ static void pong(struct channel *ch, long id)
     hold(ch, id, "pong");
 }
 
+static void echo(struct channel *ch, long id)
+{
+    u64 seen = ch->ping_seq;
+    gprintf("shmem(vm%ld): echo: polling for messages\n", id);
+    for (;;) {
+        u64 seq = ch->ping_seq;
+        if (seq != seen) {
+            barrier();
+            u64 v = ch->ping_val;
+            ch->pong_val = v * 5 + 2;
+            barrier();
+            ch->pong_seq = seq;
+            barrier();
+            seen = seq;
+            gprintf("shmem(vm%ld): echo: message %llu, value %#llx answered (doorbell: %ld)\n", id,
+                    (unsigned long long)seq, (unsigned long long)v, ring(0));
+        }
+        guest_delay_ms(10);
+    }
+}
+
 static void intruder(long id)
 {
     /* Its own region (index 0) has no peer: ringing it reaches nobody. Anything else is not its. */
@@ -286,8 +309,11 @@ void guest_main(u64 dtb)
         gprintf("shmem(vm%ld): no shared region\n", id);
         guest_system_off();
     }
-    ((struct channel *)base)->boots[id]++;
+    if (id < 3)
+        ((struct channel *)base)->boots[id]++;
     gic_init(doorbell_irq);
+    if (id == 4)
+        echo((struct channel *)base, id);
     if (id == 1)
         ping((struct channel *)base, id);
     else

@@ -38,6 +38,11 @@ __attribute__((weak)) int vmfs_disk_io(bool write, u64 lba, u32 count, void *buf
     return -1;
 }
 __attribute__((weak)) bool vmfs_disk_read_only(void) { return true; }
+__attribute__((weak)) bool vmfs_on_disk(const struct blockdev *disk)
+{
+    (void)disk;
+    return false;
+}
 __attribute__((weak)) const char *vmfs_strerror(int err)
 {
     (void)err;

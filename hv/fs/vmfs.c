@@ -124,6 +124,8 @@ int vmfs_disk_io(bool write, u64 lba, u32 count, void *buf)
     return write ? the_disk->write(the_disk, lba, count, buf) : the_disk->read(the_disk, lba, count, buf);
 }
 
+bool vmfs_on_disk(const struct blockdev *disk) { return mounted && disk == the_disk; }
+
 bool vmfs_disk_read_only(void) { return !the_disk || the_disk->read_only || !the_disk->write; }
 
 int vmfs_size(const char *path, u64 *size)

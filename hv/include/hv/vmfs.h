@@ -29,5 +29,8 @@ int vmfs_extents(const char *path, struct vmfs_extent *out, u32 max, u32 *n, u64
  * mapped). 0 or a negative error. */
 int vmfs_disk_io(bool write, u64 lba, u32 count, void *buf);
 bool vmfs_disk_read_only(void);
+struct blockdev;
+/* Whether the volume is on disk (which no VM may then be given whole or in part). */
+bool vmfs_on_disk(const struct blockdev *disk);
 
 #endif
