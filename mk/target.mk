@@ -42,7 +42,7 @@ TARGET_OBJS := $(patsubst %,$(OUT)/obj/%.o,$(TARGET_SRCS)) $(APP_GEN_OBJS)
 COLD_SRCS := lib/src/toml.c lib/src/fdt.c lib/src/fdt_irq.c lib/src/fdt_pt.c lib/src/acpi.c \
   lib/src/fmt.c hv/core/vm_config.c hv/core/vm_config_validate.c hv/core/vm_fdt.c hv/core/shell.c \
   hv/core/main.c hv/core/vm_lifecycle.c hv/core/vm_devices.c hv/core/vm_passthrough.c hv/core/shmem_table.c \
-  hv/core/ivc.c lib/src/fdt_write.c \
+  hv/core/ivc.c lib/src/fdt_write.c hv/core/vm.c hv/core/image.c lib/src/mbr.c \
   hv/arch/$(ARCH)/vm_fdt_arch.c base/core/machine.c base/core/heap.c base/core/console_select.c \
   base/arch/aarch64/trap.c
 $(patsubst %,$(OUT)/obj/%.o,$(filter $(COLD_SRCS),$(TARGET_SRCS))): private SIZE_CFLAGS := -Os
