@@ -145,6 +145,10 @@ def main():
             f.write(text)
     with open(depfile, "w") as f:
         f.write(deptarget + ": " + " ".join(p for _, _, p in files) + "\n")
+        # An empty rule per file (as `cc -MP` writes): a config deleted since (a test's temporary
+        # file) makes the next build re-embed instead of stopping with "No rule to make target".
+        for _, _, p in files:
+            f.write(p + ":\n")
 
 
 if __name__ == "__main__":
