@@ -15,27 +15,13 @@
  * GICD_PIDR2 (0xfe8 reads 0x2b on a GICv2; reserved, zero, on a GICv3). Results are printed one
  * line each through the console hypercall; the test (tests/system/test_levels.py) asserts. */
 #include "guest.h"
+#include <drivers/gic_regs.h>
 
 #define GICD_BASE 0x08000000ul
-#define GICD_CTLR 0x000
-#define GICD_ISENABLER 0x100
-#define GICD_ISPENDR 0x200
-#define GICD_ICPENDR 0x280
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR 0x800
-#define GICD_PIDR2_V2 0xfe8
-#define GICD_IROUTER 0x6000
 
 #define GICR_BASE 0x080a0000ul
-#define GICR_WAKER 0x0014
-#define GICR_SGI 0x10000ul
 
 #define GICC_BASE 0x08010000ul
-#define GICC_CTLR 0x00
-#define GICC_PMR 0x04
-#define GICC_IAR 0x0c
-#define GICC_EOIR 0x10
-#define GICC_HPPIR 0x18
 
 #define UART_BASE 0x09000000ul
 #define UART_DR 0x000

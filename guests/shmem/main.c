@@ -18,17 +18,13 @@
  * masked in PSTATE and the guest waits with WFI and takes interrupts by acknowledging them
  * (ICC_IAR1_EL1), so it needs no exception vectors. */
 #include "guest.h"
+#include <drivers/gic_regs.h>
 
 #include <lib/string.h>
 
 #define MESSAGES 10000
 #define GICD_BASE 0x08000000ul
-#define GICD_CTLR 0x000
-#define GICD_ISENABLER 0x100
-#define GICD_IPRIORITYR 0x400
-#define GICD_IROUTER 0x6000
 #define GICR_BASE 0x080a0000ul
-#define GICR_WAKER 0x0014
 #define SPURIOUS 1023u
 
 #define READ_SYSREG(name)                                                                          \
@@ -69,7 +65,6 @@ static void gic_init(u32 irq)
     WRITE_SYSREG("s3_0_c4_c6_0", 0xff);                               /* ICC_PMR_EL1 */
     WRITE_SYSREG("s3_0_c12_c12_7", 1);                                /* ICC_IGRPEN1_EL1 */
 }
-
 
 static u32 wait_irq(u32 want);
 

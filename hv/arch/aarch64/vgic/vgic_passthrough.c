@@ -15,13 +15,6 @@
 
 #include "vgic_regs.h"
 
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_ITARGETSR 0x800
-#define GICD_SGIR 0xf00
-#define GICD_SGI_PENDING 0xf10 /* CPENDSGIR, SPENDSGIR: 0xf10-0xf2f */
-#define GICD_ID_REGS 0xfd0
-
 #define HYP_MAINTENANCE_PPI 25
 #define HYP_TIMER_PPI 26
 
@@ -92,9 +85,9 @@ static bool pt_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 
         for (u32 i = 0; i < 16; i++)
             if (owned(g, first + i))
                 *val |= hw & (3u << (2 * i));
-    } else if (off >= GICD_SGI_PENDING && off < GICD_SGI_PENDING + 0x20) {
+    } else if (off >= GICD_CPENDSGIR && off < GICD_CPENDSGIR + 0x20) {
         *val = irq_dist_read((u32)off, width); /* banked: this pCPU's SGIs, all the VM's */
-    } else if (off >= GICD_ID_REGS && off < 0x1000 && width == 4) {
+    } else if (off >= GICD_ID_REGS_V2 && off < 0x1000 && width == 4) {
         *val = irq_dist_read((u32)off, 4);
     }
     return true;
@@ -141,7 +134,7 @@ static bool pt_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64
                 mask |= 3u << (2 * i);
         if (mask)
             irq_dist_write((u32)off, 4, (hw & ~mask) | ((u32)val & mask));
-    } else if (off >= GICD_SGI_PENDING && off < GICD_SGI_PENDING + 0x20) {
+    } else if (off >= GICD_CPENDSGIR && off < GICD_CPENDSGIR + 0x20) {
         irq_dist_write((u32)off, width, (u32)val);
     }
     /* GICD_CTLR, IGROUPR and everything not owned: ignored */

@@ -4,16 +4,8 @@
 #define HV_VGIC_REGS_H
 
 #include <arch/vgic.h>
+#include <drivers/gic_regs.h>
 
-#define GICD_IGROUPR 0x0080
-#define GICD_ISENABLER 0x0100
-#define GICD_ICENABLER 0x0180
-#define GICD_ISPENDR 0x0200
-#define GICD_ICPENDR 0x0280
-#define GICD_ISACTIVER 0x0300
-#define GICD_ICACTIVER 0x0380
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ICFGR 0x0c00
 
 /* irqs[0] is INTID first, nirqs of them. With the vgic lock held. Return false when off is not
  * one of these blocks. */

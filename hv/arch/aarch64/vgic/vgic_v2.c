@@ -15,32 +15,7 @@
 
 #include "vgic_regs.h"
 
-#define GICD_SIZE 0x1000
-
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_IIDR 0x008
-#define GICD_ITARGETSR 0x800
-#define GICD_SGIR 0xf00
-#define GICD_CPENDSGIR 0xf10
-#define GICD_SPENDSGIR 0xf20
-#define GICD_PIDR2 0xfe8
-
-#define GICC_CTLR 0x00
-#define GICC_PMR 0x04
-#define GICC_BPR 0x08
-#define GICC_IAR 0x0c
-#define GICC_EOIR 0x10
-#define GICC_RPR 0x14
-#define GICC_HPPIR 0x18
-#define GICC_ABPR 0x1c
-#define GICC_AIAR 0x20
-#define GICC_AHPPIR 0x28
-#define GICC_IIDR 0xfc
-#define GICC_DIR 0x1000
-
-#define GICC_CTLR_ENABLE 0x3u /* EnableGrp0 | EnableGrp1: either enables signalling */
-#define GICC_CTLR_EOIMODE (1u << 9)
+#define GICC_CTLR_ENABLE_ANY 0x3u /* EnableGrp0 | EnableGrp1: either enables signalling */
 #define GICC_CTLR_MASK 0x263u /* Enable bits, FIQEn/AckCtl ignored, EOImode(NS) */
 #define SPURIOUS 1023u
 #define IDLE_PRIORITY 0x100u
@@ -110,7 +85,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
         *val = ((VGIC_NR_IRQS / 32) - 1) | ((MIN(vm->vcpu_count, 8u) - 1) << 5);
     } else if (off == GICD_IIDR) {
         *val = IIDR_GICV2;
-    } else if (off == GICD_PIDR2) {
+    } else if (off == GICD_PIDR2_V2) {
         *val = PIDR2_GICV2;
     } else if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80) {
         *val = 0; /* group 0 */
@@ -223,7 +198,7 @@ static u32 best_pending_locked(struct vm *vm, struct vcpu *vcpu, bool signalled)
     u32 best = SPURIOUS, best_prio = IDLE_PRIORITY;
     u32 limit = IDLE_PRIORITY, pmr = IDLE_PRIORITY;
     if (signalled) {
-        if (!(c->cc_ctlr & GICC_CTLR_ENABLE) || !(vm->arch.vgic.ctlr & 1))
+        if (!(c->cc_ctlr & GICC_CTLR_ENABLE_ANY) || !(vm->arch.vgic.ctlr & 1))
             return SPURIOUS;
         u32 rp = running_priority(vm, vcpu);
         u8 gm = group_mask(c);
@@ -394,7 +369,7 @@ int vgic_v2_create(struct vm *vm, gpa_t gicd, gpa_t gicc, bool soft_cpuif)
     g->version = 2;
     g->gicc_base = gicc;
     g->delivery = soft_cpuif ? VGIC_DELIVER_SOFT : VGIC_DELIVER_LR;
-    g->gicd = (struct vdev){.name = "vgicv2-dist", .base = gicd, .size = GICD_SIZE, .ops = &gicd_ops};
+    g->gicd = (struct vdev){.name = "vgicv2-dist", .base = gicd, .size = GICD_SIZE_V2, .ops = &gicd_ops};
     vm_add_vdev(vm, &g->gicd);
     if (soft_cpuif) {
         g->gicr = (struct vdev){.name = "vgicv2-cpu", .base = gicc, .size = VGIC_V2_CPU_SIZE, .ops = &gicc_ops};

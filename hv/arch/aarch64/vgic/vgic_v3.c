@@ -8,22 +8,6 @@
 
 #include "vgic_regs.h"
 
-#define GICD_SIZE 0x10000
-#define GICR_STRIDE 0x20000
-#define SGI_FRAME 0x10000
-
-#define GICD_CTLR 0x0000
-#define GICD_TYPER 0x0004
-#define GICD_IIDR 0x0008
-#define GICD_IGRPMODR 0x0d00
-#define GICD_IROUTER 0x6000
-#define GICD_PIDR2 0xffe8
-
-#define GICR_CTLR 0x0000
-#define GICR_IIDR 0x0004
-#define GICR_TYPER 0x0008
-#define GICR_WAKER 0x0014
-
 #define CTLR_ENABLE_G1 (1u << 1)
 #define CTLR_ARE (1u << 4)
 #define CTLR_DS (1u << 6)
@@ -121,9 +105,9 @@ static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
         *val = owner->arch.vgic.sleep ? 0x6 : 0; /* ProcessorSleep and ChildrenAsleep */
     } else if (r == GICD_PIDR2) {
         *val = PIDR2_GICV3;
-    } else if (r >= SGI_FRAME) {
+    } else if (r >= GICR_SGI) {
         vgic_resample_locked(vm, owner); /* ISPENDR0 shows the timer line as it is now */
-        if (!vgic_regs_read(owner->arch.vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val))
+        if (!vgic_regs_read(owner->arch.vgic.priv, 0, VGIC_NR_PRIVATE, r - GICR_SGI, width, val))
             *val = 0;
     } else {
         *val = 0;
@@ -144,8 +128,8 @@ static bool gicr_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
     spin_lock(&vm->arch.vgic.lock);
     if (r == GICR_WAKER)
         owner->arch.vgic.sleep = val & 0x2;
-    else if (r >= SGI_FRAME)
-        vgic_regs_write(vm, owner, owner->arch.vgic.priv, 0, VGIC_NR_PRIVATE, r - SGI_FRAME, width, val);
+    else if (r >= GICR_SGI)
+        vgic_regs_write(vm, owner, owner->arch.vgic.priv, 0, VGIC_NR_PRIVATE, r - GICR_SGI, width, val);
     spin_unlock(&vm->arch.vgic.lock);
     return true;
 }
@@ -171,7 +155,7 @@ int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
     }
     g->version = 3;
     g->delivery = VGIC_DELIVER_LR;
-    g->gicd = (struct vdev){.name = "vgicv3-dist", .base = gicd, .size = GICD_SIZE, .ops = &gicd_ops};
+    g->gicd = (struct vdev){.name = "vgicv3-dist", .base = gicd, .size = GICD_SIZE_V3, .ops = &gicd_ops};
     g->gicr = (struct vdev){.name = "vgicv3-redist", .base = gicr, .size = (u64)GICR_STRIDE * vm->vcpu_count,
                             .ops = &gicr_ops};
     vm_add_vdev(vm, &g->gicd);
