@@ -227,6 +227,8 @@ def test_second_vcpu_starts_by_init_sipi_and_ipis_go_both_ways():
     assert "[vm2] smpx: started vcpu1 by INIT/SIPI: 0, it says context 42" in out
     assert "[vm2] smpx: vcpu1 took 1 IPI(s) from vcpu0" in out
     assert "[vm2] smpx: vcpu0 took 1 IPI(s) from vcpu1" in out
+    # One TSC per VM (KVM and a PC alike): the started vCPU's clock is its VM's, not one from 0.
+    assert "[vm2] smpx: vcpu1's TSC on arrival is just after vcpu0's before the start" in out
     assert "vm2 'smpx' ended: shutdown" in out
 
 
