@@ -12,10 +12,13 @@ GUEST_RT_DEPS := $(GUEST_RT) guests/rt/guest.h $(wildcard guests/rt/$(ARCH)/*.h)
   $(wildcard guests/*/$(ARCH).c)
 GUEST_LDFLAGS = -fuse-ld=lld -static -Wl,--defsym=GUEST_BASE=$(GUEST_BASE) -Wl,-T,guests/rt/$(ARCH)/link.ld
 
-$(GUEST_OUT)/%.elf: guests/%/main.c $(GUEST_RT_DEPS) | bootstrap
+# A guest whose code is all architecture-specific has guests/<guest>/main-<arch>.c instead of
+# main.c there (bench: its loops and interrupt paths are each architecture's own).
+.SECONDEXPANSION:
+$(GUEST_OUT)/%.elf: $$(or $$(wildcard guests/$$*/main-$(ARCH).c),guests/$$*/main.c) $(GUEST_RT_DEPS) | bootstrap
 	@mkdir -p $(@D)
 	@echo "  GUEST $*"
-	@$(TARGET_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(wildcard guests/$*/$(ARCH).c) $(GUEST_RT) -o $@
+	@$(TARGET_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(if $(findstring main-$(ARCH),$<),,$(wildcard guests/$*/$(ARCH).c)) $(GUEST_RT) -o $@
 
 # Build variants: another guest from an existing guest's source, with extra flags.
 # bench-gicv2: the benchmark guest driving a GICv2 through GICD/GICC MMIO (docs/bench.md).

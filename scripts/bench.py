@@ -22,8 +22,8 @@ non-zero when a value is missing or unparseable, never because a goal is missed.
 usage: /usr/bin/python3 scripts/bench.py [--arch ARCH] [--quick] [--build DIR] [--cache-dir DIR] [--jobs N]
 
 An architecture is benchmarked once it has its bench VM config (configs/vms/bench-<arch>.toml)
-and bench guest; today that is aarch64 only, and other architectures are refused with a clear
-"not ported yet".
+and bench guest; today that is aarch64, x86_64 and riscv64 (their suites: scripts/bench_ports.py),
+and other architectures are refused with a clear "not ported yet".
 """
 import argparse
 import concurrent.futures
@@ -586,9 +586,14 @@ def main():
     args = ap.parse_args()
     if not ported(args.arch):
         print(f"bench: ARCH={args.arch} is not ported yet: there is no configs/vms/bench-{args.arch}.toml "
-              f"(and no bench guest for it); benchmarks exist for aarch64 only", file=sys.stderr)
+              f"(and no bench guest for it); benchmarks exist for aarch64, x86_64 and riscv64", file=sys.stderr)
         return 2
-    if args.arch != ARCH:  # every name below is aarch64's: a new port adds its own suite here
+    if args.arch in ("x86_64", "riscv64") and not args.check:
+        import bench_ports
+        build = Path(args.build)
+        return bench_ports.main(args, build if build.is_absolute() else REPO / build,
+                                Path(args.cache_dir).expanduser())
+    if args.arch not in (ARCH, "x86_64", "riscv64"):  # every name below is aarch64's: a new port adds its own suite here
         print(f"bench: ARCH={args.arch} has a bench config but no suite in scripts/bench.py yet", file=sys.stderr)
         return 2
     if args.check:

@@ -14,7 +14,18 @@ sums, per function, the instructions executed in each measured window:
   fault:            on CPU 0, from a guest block whose access brings RAM into stage 2 (an exit
                     that maps: the lazy pages of the stage-2 fault-in benchmark), to the next.
 
-usage: scripts/bench_profile.py TRACE HV_ELF GUEST_ELF {hypercall,mmio,timer,ipi,fault} [--last N]
+x86_64 (--arch x86_64; hypervisor and guest told apart by the SVM guest-mode bit of QEMU's TB
+flags, HF_GUEST 0x200000):
+
+  hypercall / pio / mmio: on CPU 0, from the guest block of bench_loop_vmmcall / bench_loop_pio /
+                    bench_loop_mmio up to the next guest block;
+  timer:            from the host interrupt entry (x86_vector_stubs) that brought the host timer
+                    interrupt (timer_irq) before the guest's isr_timer on CPU 0, up to it;
+  ipi:              from the first block of the round in the guest's bench_ipi (the ICR write)
+                    up to vCPU 1's isr_ping.
+
+usage: scripts/bench_profile.py TRACE HV_ELF GUEST_ELF {hypercall,mmio,pio,timer,ipi,fault} [--last N]
+                                [--arch aarch64|x86_64]
 
 Typical trace (deterministic, so small counts suffice):
   qemu-system-aarch64 <machine> -smp 2 -m 2G -icount shift=0,sleep=off \\
@@ -52,8 +63,8 @@ TRACE = re.compile(r"^Trace (\d+): \S+ \[([0-9a-f]+)/([0-9a-f]+)/([0-9a-f]+)/")
 INSN = re.compile(r"^0x([0-9a-f]+):\s")
 
 
-def read_trace(path):
-    """[(cpu, el2, pc, ninsn)] in execution order."""
+def read_trace(path, x86=False):
+    """[(cpu, hypervisor, pc, ninsn)] in execution order."""
     ninsn = {}
     pending = []
     events = []
@@ -72,7 +83,11 @@ def read_trace(path):
                 ninsn[key] = len(pending)
             pending = []
             # TB flags: bit 6 set for EL2 code here (0x61 EL2, 0x21 EL1 seen on cortex-a72).
-            events.append((cpu, bool(flags & 0x40), pc, ninsn.get(key, 1)))
+            # x86: HF_GUEST (0x200000) is set while the CPU runs an SVM guest.
+            hyp = not (flags & 0x200000) if x86 else bool(flags & 0x40)
+            if x86 and not events and hyp:
+                continue  # (the hypervisor's boot: not kept, its blocks' sizes are)
+            events.append((cpu, hyp, pc, ninsn.get(key, 1)))
     return events
 
 
@@ -90,22 +105,70 @@ def report(windows, title, last):
         print(f"  {cnt / n:8.1f}  {name}")
 
 
+def x86_windows(what, events, hv, guest, name):
+    """The measured windows of the x86_64 bench guest (guests/bench/main-x86_64.c)."""
+    windows = []
+    if what in ("hypercall", "pio", "mmio"):
+        loop = {"hypercall": "bench_loop_vmmcall", "pio": "bench_loop_pio", "mmio": "bench_loop_mmio"}[what]
+        cur = None
+        for ev in events:
+            if ev[0] != 0:
+                continue
+            if not ev[1]:
+                if cur:
+                    windows.append(cur)
+                cur = collections.Counter() if lookup(guest, ev[2]) == loop else None
+                continue
+            if cur is not None:
+                cur[name(ev)] += ev[3]
+        return windows
+    end_fn, end_cpu = ("isr_timer", 0) if what == "timer" else ("isr_ping", 1)
+    buf = []
+    for ev in events:
+        if not ev[1] and ev[0] == end_cpu and lookup(guest, ev[2]) == end_fn:
+            if what == "timer":
+                irq = max((i for i, e in enumerate(buf) if e[1] and e[0] == 0 and lookup(hv, e[2]) == "timer_irq"),
+                          default=None)
+                idx = None if irq is None else max(
+                    (i for i, e in enumerate(buf[:irq]) if e[1] and e[0] == 0 and lookup(hv, e[2]) == "x86_vector_stubs"),
+                    default=None)
+            else:
+                idx = min((i for i, e in enumerate(buf) if not e[1] and e[0] == 0 and lookup(guest, e[2]) == "bench_ipi"),
+                          default=None)
+            if idx is not None:
+                w = collections.Counter()
+                for e in buf[idx:]:
+                    w[f"cpu{e[0]} " + name(e)] += e[3]
+                windows.append(w)
+            buf = []
+            continue
+        buf.append(ev)
+        if len(buf) > 200000:
+            buf = buf[-100000:]
+    return windows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("trace")
     ap.add_argument("hv_elf")
     ap.add_argument("guest_elf")
-    ap.add_argument("what", choices=["hypercall", "mmio", "timer", "ipi", "fault"])
+    ap.add_argument("what", choices=["hypercall", "mmio", "pio", "timer", "ipi", "fault"])
     ap.add_argument("--last", type=int, default=10, help="average the last N windows (0: all)")
+    ap.add_argument("--arch", default="aarch64", choices=["aarch64", "x86_64"])
     args = ap.parse_args()
     hv, guest = symbols(args.hv_elf), symbols(args.guest_elf)
-    events = read_trace(args.trace)
+    x86 = args.arch == "x86_64"
+    events = read_trace(args.trace, x86)
+    hv_tag = "hv " if x86 else "EL2 "
 
     def name(ev):
-        return ("EL2 " + lookup(hv, ev[2])) if ev[1] else ("guest " + lookup(guest, ev[2]))
+        return (hv_tag + lookup(hv, ev[2])) if ev[1] else ("guest " + lookup(guest, ev[2]))
 
     windows = []
-    if args.what in ("hypercall", "mmio", "fault"):
+    if x86:
+        windows = x86_windows(args.what, events, hv, guest, name)
+    elif args.what in ("hypercall", "mmio", "fault"):
         loop = {"hypercall": "bench_loop_hvc", "mmio": "bench_loop_mmio", "fault": None}[args.what]
         cur = None
         for ev in events:

@@ -1,6 +1,7 @@
 /* I/O APIC driver: indirect registers (IOREGSEL at +0, IOWIN at +0x10); redirection entry n is
  * registers 0x10 + 2n (low: vector, delivery, polarity, trigger, mask) and 0x11 + 2n (high:
  * destination APIC id in bits 31-24). */
+#include <base/devclaim.h>
 #include <base/log.h>
 #include <drivers/ioapic.h>
 
@@ -86,6 +87,8 @@ int ioapic_init(void)
             wr(c, REDIR_LO(pin), REDIR_MASKED);
             wr(c, REDIR_HI(pin), 0);
         }
+        /* The machine's interrupt routing: never a VM's to map (its own is a virtual one). */
+        dev_claim(c->base, 0x1000, DEVCLAIM_HYPERVISOR, "I/O APIC", NULL);
         pr_debug("ioapic: id %u at %#llx, GSIs %u-%u", c->id, (unsigned long long)c->base, c->gsi_base,
                  c->gsi_base + c->inputs - 1);
     }

@@ -8,7 +8,7 @@
 #define VEC_IPI 0x41
 
 static volatile unsigned ipis[2];
-static volatile u64 arrived;
+static volatile u64 arrived, tsc_before, tsc_arrived;
 
 static u32 lapic_id(void) { return *(volatile u32 *)(LAPIC + 0x20) >> 24; }
 static void lapic_wr(u32 off, u32 v) { *(volatile u32 *)(LAPIC + off) = v; }
@@ -47,6 +47,7 @@ static void send_ipi(u32 dest) { *(volatile u32 *)(LAPIC + 0x310) = dest << 24; 
 
 void guest_secondary_main(u64 context)
 {
+    tsc_arrived = guest_counter();
     cpu_setup();
     gprintf("smpx: vcpu%ld up (APIC id %u), context %llu\n", hypercall(HC_VCPU_ID, 0, 0), lapic_id(),
             (unsigned long long)context);
@@ -65,10 +66,15 @@ void guest_main(u64 boot_arg)
     idt[VEC_IPI * 2] = (a & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((a >> 16) & 0xffff) << 48;
     idt[VEC_IPI * 2 + 1] = a >> 32;
     cpu_setup();
+    tsc_before = guest_counter();
     long r = guest_cpu_on(1, 42);
     for (u64 end = guest_counter() + guest_counter_freq(); !arrived && guest_counter() < end;)
         ;
     gprintf("smpx: started vcpu1 by INIT/SIPI: %ld, it says context %llu\n", r, (unsigned long long)arrived);
+    /* One TSC per VM: vCPU 1's first reading comes after vCPU 0's, within the 100 ms of the start. */
+    u64 after = tsc_arrived - tsc_before;
+    gprintf("smpx: vcpu1's TSC on arrival is %s vcpu0's before the start\n",
+            tsc_arrived > tsc_before && after < guest_counter_freq() / 10 ? "just after" : "NOT just after");
     send_ipi(1);
     wait_ipi(0, 2000);
     gprintf("smpx: vcpu0 took %u IPI(s) from vcpu1\n", ipis[0]);

@@ -153,7 +153,7 @@ static bool span_at(const struct vm_config *c, size_t k, bool host, struct span 
         const struct vm_passthrough_device *p = &c->pt_devices[k];
         span_set(s, "devices.passthrough_devices", k, host ? p->base_hpa.val : p->base_gpa.val, p->length,
                  p->line);
-        return !p->by_path;
+        return !p->by_path && !vm_config_pt_served(c, p);
     }
     k -= c->pt_device_count;
     if (k < c->pt_address_count) {
@@ -570,6 +570,12 @@ static void check_devices(const struct vm_config *cfg, const struct vm_host_info
         if (p->by_path)
             continue;
         fmt_snprintf(field, sizeof(field), "devices.passthrough_devices[%zu]", i);
+        const char *served = vm_config_pt_served(cfg, p);
+        if (served) {
+            diag_warn(diag, cfg->file, p->line, field, "'%s' [0x%llx, 0x%llx) is served by the VM's %s, not passed through",
+                      p->name, ULL(p->base_gpa.val), ULL(range_end(p->base_gpa.val, p->length)), served);
+            continue;
+        }
         check_pt_window(cfg, h, diag, field, p->line, p->base_gpa.val, p->base_hpa.val, p->length);
     }
     for (size_t i = 0; i < cfg->pt_address_count; i++) {

@@ -193,8 +193,8 @@ int vm_setup_passthrough(struct vm *vm, struct diag *d)
     char field[48];
     for (size_t i = 0; i < c->pt_device_count; i++) {
         const struct vm_passthrough_device *p = &c->pt_devices[i];
-        if (p->by_path)
-            continue;
+        if (p->by_path || vm_config_pt_served(c, p))
+            continue; /* (an emulated device of the VM answers there: the config check said so) */
         fmt_snprintf(field, sizeof(field), "devices.passthrough_devices[%zu]", i);
         int r = claim_range(vm, d, p->line, field, p->name, p->base_gpa, p->base_hpa, p->length,
                             p->irq >= 32 && p->irq < 1020 ? p->irq : 0);

@@ -227,6 +227,8 @@ def test_second_vcpu_starts_by_init_sipi_and_ipis_go_both_ways():
     assert "[vm2] smpx: started vcpu1 by INIT/SIPI: 0, it says context 42" in out
     assert "[vm2] smpx: vcpu1 took 1 IPI(s) from vcpu0" in out
     assert "[vm2] smpx: vcpu0 took 1 IPI(s) from vcpu1" in out
+    # One TSC per VM (KVM and a PC alike): the started vCPU's clock is its VM's, not one from 0.
+    assert "[vm2] smpx: vcpu1's TSC on arrival is just after vcpu0's before the start" in out
     assert "vm2 'smpx' ended: shutdown" in out
 
 
@@ -251,3 +253,53 @@ def test_uart_input_by_interrupt_through_the_virtual_io_apic():
         assert m.wait_exit(30) == 0
     finally:
         m.close()
+
+
+NIMBOS_HELLO = "configs/vms/nimbos-form-hello-x86_64.toml"
+NIMBOS_APICTIMER = "configs/vms/nimbos-form-apictimer-x86_64.toml"
+IOAPIC_THIEF = "tests/configs/x86_64/ioapic-elsewhere.toml"
+
+
+def test_original_nimbos_config_form_boots_through_the_built_in_stub():
+    """The original's x86_64 NimbOS config form (entry_point 0x8000 without bios_path, the kernel
+    at 2 MiB, 16 MiB MapAlloc at 0, interrupt_mode "passthrough" with the I/O APIC, local APIC
+    and HPET passed through, emu_devices = []), with hello as the kernel: it starts in real mode
+    in cvisor's own boot stub, which enters hello with the multiboot state; "passthrough" runs as
+    "emu" with its warnings (the APIC pages served by the virtual APICs), COM1 is an emulated
+    16550, and the pCPU is the VM's alone: ticker, named for the same pCPU, is refused. A config
+    passing the machine's I/O APIC through elsewhere is refused (it is the hypervisor's)."""
+    out = run_to_completion("x86-nimbos-form", [NIMBOS_HELLO, TICKER, IOAPIC_THIEF], smp=2, timeout=60, arch=ARCH)
+    assert re.search(r"W: configs/vms/nimbos-form-hello-x86_64\.toml:\d+: devices\.interrupt_mode: \"passthrough\" "
+                     r"runs as \"emu\" on x86_64", out), out
+    assert re.search(r"W: configs/vms/nimbos-form-hello-x86_64\.toml:\d+: devices\.passthrough_devices\[1\]: "
+                     r"'Local APIC' \[0xfee00000, 0xfee01000\) is served by the VM's virtual local APIC", out), out
+    assert re.search(r"devices\.passthrough_devices\[2\]: 'HPET' \[0xfed00000, 0xfed01000\) is served by the VM's "
+                     r"virtual HPET", out), out
+    assert re.search(r"E: tests/configs/x86_64/ioapic-elsewhere\.toml:\d+: devices\.passthrough_devices\[0\]: host "
+                     r"range \[0xfec00000, 0xfec01000\) overlaps the I/O APIC", out), out
+    assert re.search(r"E: configs/vms/ticker-x86_64\.toml:\d+: base\.phys_cpu_ids: pCPU 0 belongs to vm1 'nimbos' "
+                     r"\(interrupt_mode = \"passthrough\"\)", out), out
+    assert "vm1 I: boot stub: cvisor's own at 0x8000 (real mode), multiboot kernel at 0x200000" in out
+    # The stub's hand-over: the multiboot magic and information, as a multiboot loader leaves them.
+    assert "[vm1] hello: running in vm1 on vcpu0, EBX=0xfff000" in out
+    assert '[vm1] hello: multiboot magic 0x2badb002, CPUID hypervisor bit 1' in out
+    assert "[vm1] hello: memory map: [0xfff000, 0x1000000) type 2" in out
+    # COM1 without an emu_devices entry: the emulated 16550.
+    assert "vm1 I: COM1 (port 0x3f8) is the hypervisor's console: the VM gets an emulated 16550 there" in out
+    assert re.search(r"(?m)^hello: vm1 writes straight to its 16550\r*$", out), out
+    assert "vm1 'nimbos' ended: shutdown (ACPI power-off" in out
+    ended = out.split("all VMs have ended")[1]
+    assert "vm4 " not in ended and "vm7 " not in ended
+
+
+def test_nimbos_config_form_gets_virtual_apics_for_passthrough():
+    """apictimer in the same form: its local APIC timer (periodic and one-shot), self-IPI and TPR
+    work on the virtual local APIC that "passthrough" gets on x86_64."""
+    out = run_to_completion("x86-nimbos-form-apic", [NIMBOS_APICTIMER], smp=2, timeout=60, arch=ARCH)
+    assert "vm6 I: boot stub: cvisor's own at 0x8000 (real mode), multiboot kernel at 0x200000" in out
+    assert "[vm6] apictimer: CPUID APIC bit 1, APIC id 0, version 0x50014, timer 62500 kHz" in out
+    assert "[vm6] apictimer: self-IPI taken 1 time(s)" in out
+    assert "[vm6] apictimer: current count runs down: yes" in out
+    assert "[vm6] apictimer: one-shot fired, 1 tick(s) after it was armed" in out
+    assert "[vm6] apictimer: with TPR 0x40 vector 0x31 waits (1 taken), then is taken (2)" in out
+    assert "vm6 'apictimer' ended: shutdown (ACPI power-off" in out

@@ -68,6 +68,31 @@ static u32 put_string(struct mb_writer *w, const char *s)
     return at;
 }
 
+extern const u8 x86_boot_stub[], x86_boot_stub_end[];
+
+/* The boot-stub form (vm_x86_boot_stub): the boot vCPU starts in real mode at entry_point, a
+ * 4 KiB page below 1 MiB (as a startup IPI starts a CPU: CS = entry >> 4, IP = 0), where the
+ * config's bios_path image was loaded, or else cvisor's own stub (boot_stub.S) is put; ESI
+ * holds the kernel's entry for cvisor's stub (an image of its own knows where it jumps). */
+static void boot_stub_setup(struct vm *vm, struct vcpu *boot)
+{
+    const struct vm_config *c = vm->config;
+    u64 entry = c->entry_point.val, size = (u64)(x86_boot_stub_end - x86_boot_stub);
+    if (!c->bios.present) {
+        u8 *p = vm_gpa_to_hva(vm, gpa(entry), size);
+        if (!p) { /* (vm_arch_config_check: inside its RAM) */
+            LOG_AT(LOG_ERROR, (long)vm->id, "boot stub: no RAM at entry_point %#llx", (unsigned long long)entry);
+            return;
+        }
+        memcpy(p, x86_boot_stub, size);
+    }
+    x86_vendor->vcpu_reset_sipi(boot, (u8)(entry >> 12));
+    x86_vendor->gpr_set(boot, X86_RSI, c->kernel.load_gpa.val);
+    LOG_AT(LOG_INFO, (long)vm->id, "boot stub: %s at %#llx (real mode), multiboot kernel at %#llx",
+           c->bios.present ? c->bios.path : "cvisor's own", (unsigned long long)entry,
+           (unsigned long long)c->kernel.load_gpa.val);
+}
+
 /* A bzImage boots by the Linux protocol (linux_guest.c); anything else by multiboot. */
 void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot)
 {
@@ -116,6 +141,8 @@ void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot)
         if (mi->cmdline)
             mi->flags |= MULTIBOOT_INFO_CMDLINE;
     }
+    if (vm_x86_boot_stub(c))
+        boot_stub_setup(vm, boot); /* (its reset first: RAX lives in the control block) */
     x86_vendor->gpr_set(boot, X86_RAX, MULTIBOOT_BOOT_MAGIC);
     x86_vendor->gpr_set(boot, X86_RBX, info);
 }

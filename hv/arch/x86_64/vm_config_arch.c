@@ -1,10 +1,12 @@
-/* The x86_64 facts of VM configs: what this first step of the port runs (several vCPUs only with
- * virtual local APICs to start them, no interrupt passthrough, multiboot instead of a device
- * tree), checked with a clear message, and
- * the emu_devices codes of other architectures' interrupt controllers, named but not emulated.
- * Pure logic, host-testable. */
+/* The x86_64 facts of VM configs: several vCPUs only with virtual local APICs to start them,
+ * interrupt passthrough run as "emu" (with a warning saying why), the boot-stub form of the
+ * original's NimbOS config, multiboot instead of a device tree, checked with a clear message,
+ * and the emu_devices codes of other architectures' interrupt controllers, named but not
+ * emulated. Pure logic, host-testable. */
 #include <hv/vm_config.h>
 #include <lib/types.h>
+
+#define REAL_MODE_END 0x100000ull
 
 const struct vm_emu_type vm_arch_emu_types[] = {
     {0x1u, "interrupt controller (vGICv2)", VM_EMU_NOT_EMULATED},
@@ -13,15 +15,72 @@ const struct vm_emu_type vm_arch_emu_types[] = {
 
 const size_t vm_arch_emu_type_count = ARRAY_SIZE(vm_arch_emu_types);
 
+bool vm_x86_virtual_apics(const struct vm_config *c)
+{
+    return c->irq_mode == VM_IRQ_EMULATED || c->irq_mode == VM_IRQ_PASSTHROUGH;
+}
+
+bool vm_x86_boot_stub(const struct vm_config *c)
+{
+    return c->kernel.has_load_addr && c->entry_point.val != c->kernel.load_gpa.val && c->entry_point.val < REAL_MODE_END;
+}
+
+const char *vm_arch_pt_served(const struct vm_config *c, u64 gpa, u64 hpa, u64 len)
+{
+    if (!vm_x86_virtual_apics(c) || gpa != hpa || len != 0x1000)
+        return NULL;
+    if (gpa == VM_X86_LAPIC_GPA)
+        return "virtual local APIC";
+    if (gpa == VM_X86_IOAPIC_GPA)
+        return "virtual I/O APIC";
+    if (gpa == VM_X86_HPET_GPA)
+        return "virtual HPET";
+    return NULL;
+}
+
+/* The real-mode start of the boot-stub form: the startup-IPI form of CS:IP (vector << 8 : 0),
+ * so a 4 KiB page below 1 MiB, inside the VM's RAM, apart from the kernel. */
+static void check_boot_stub(const struct vm_config *c, struct diag *d)
+{
+    u64 entry = c->entry_point.val, kernel = c->kernel.load_gpa.val;
+    int line = c->entry_point_line ? c->entry_point_line : c->kernel_line;
+    if (!IS_ALIGNED(entry, 0x1000) || entry < 0x1000)
+        diag_error(d, c->file, line, "kernel.entry_point",
+                   "0x%llx: a real-mode entry below 1 MiB (the boot-stub form) must be a 4 KiB page from 0x1000 on "
+                   "(the vCPU starts there as a startup IPI starts a CPU)", (unsigned long long)entry);
+    bool in_ram = false;
+    for (size_t i = 0; i < c->region_count; i++)
+        in_ram |= !(c->regions[i].flags & VM_MEM_DEVICE) && c->regions[i].gpa.val <= entry &&
+                  entry + 0x1000 <= c->regions[i].gpa.val + c->regions[i].size;
+    if (!in_ram)
+        diag_error(d, c->file, line, "kernel.entry_point",
+                   "0x%llx: the boot stub's page is not inside the VM's RAM", (unsigned long long)entry);
+    if (entry < kernel + 0x1000 && kernel < entry + 0x1000)
+        diag_error(d, c->file, line, "kernel.entry_point",
+                   "0x%llx: the boot stub's page overlaps the kernel at 0x%llx", (unsigned long long)entry,
+                   (unsigned long long)kernel);
+    if (c->bios.present && (!c->bios.has_load_addr || c->bios.load_gpa.val != entry))
+        diag_error(d, c->file, c->bios.line, "kernel.bios_load_addr",
+                   "the boot stub (bios_path) must be loaded at entry_point 0x%llx, where the vCPU starts",
+                   (unsigned long long)entry);
+}
+
 int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *h, struct diag *d)
 {
     (void)h;
     unsigned errors = d->errors;
     if (c->irq_mode == VM_IRQ_PASSTHROUGH)
-        diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
-                   "\"passthrough\" is not offered on x86_64 yet; use \"emu\" (a virtual local APIC) or "
-                   "\"no_irq\"");
-    if (c->cpu_num > 1 && c->irq_mode != VM_IRQ_EMULATED)
+        diag_warn(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
+                  "\"passthrough\" runs as \"emu\" on x86_64 (virtual local and I/O APICs, on pCPUs of its "
+                  "own): the physical local APIC cannot be handed over, as its page holds the ICR, by which a "
+                  "guest would INIT or interrupt any pCPU, and this CPU has neither x2APIC nor AVIC to split it");
+    if (c->bios.present && !vm_x86_boot_stub(c))
+        diag_error(d, c->file, c->bios.line, "kernel.bios_path",
+                   "a boot stub runs at entry_point, in real mode below 1 MiB and apart from kernel_load_addr: "
+                   "entry_point 0x%llx is not", (unsigned long long)c->entry_point.val);
+    if (vm_x86_boot_stub(c))
+        check_boot_stub(c, d);
+    if (c->cpu_num > 1 && !vm_x86_virtual_apics(c))
         diag_error(d, c->file, c->cpu_num_line, "base.cpu_num",
                    "%u vCPUs need interrupt_mode = \"emu\": the others start by INIT and startup IPIs through "
                    "the virtual local APIC", c->cpu_num);

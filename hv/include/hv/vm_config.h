@@ -262,6 +262,19 @@ const struct vm_emu_type *vm_emu_type_find(u32 emu_type);
 const char *vm_emu_type_name(u32 emu_type);
 bool vm_emu_type_supported(u32 emu_type);
 
+/* A passthrough_devices entry that an emulated device of the VM serves instead of the host's
+ * (an architecture's hook, VM_ARCH_PT_SERVED: x86_64's local and I/O APIC pages); NULL: the
+ * entry is passed through. The checks and the mapping skip such an entry. */
+static inline const char *vm_config_pt_served(const struct vm_config *c, const struct vm_passthrough_device *p)
+{
+#ifdef VM_ARCH_PT_SERVED
+    return p->by_path ? NULL : vm_arch_pt_served(c, p->base_gpa.val, p->base_hpa.val, p->length);
+#else
+    (void)c, (void)p;
+    return NULL;
+#endif
+}
+
 /* vCPU -> pCPU index placement: phys_cpu_sets wins, then phys_cpu_ids (matched against
  * host->cpu_hwid), else vCPU n on pCPU n. Returns a pCPU-index bitmask (never 0 for a valid config). */
 u64 vm_config_vcpu_affinity(const struct vm_config *cfg, const struct vm_host_info *host, u32 vcpu);

@@ -21,10 +21,10 @@ struct vm_arch {
     void *vmcb[VM_MAX_VCPUS]; /* per vCPU: its control block (SVM's VMCB) and FPU area, VCPU_X86_PAGES */
     bool lapic;                  /* virtual local APICs (interrupt_mode = "emu") */
     u64 injected;                /* interrupts delivered to its vCPUs */
+    u64 tsc_offset;              /* guest TSC = host TSC + this, the same on every vCPU */
     bool ioapic_present;         /* its virtual I/O APIC (interrupt_mode = "emu") */
     struct vioapic ioapic;
     struct vplatform platform;   /* PIT, 8259, CMOS, PCI configuration, reset, ACPI PM */
-    u64 tsc_offset;              /* guest TSC = host TSC + this, the same on every vCPU */
 };
 
 #endif

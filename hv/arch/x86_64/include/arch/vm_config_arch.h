@@ -19,4 +19,27 @@ struct vm_host_arch {
     char none;
 };
 
+/* The guest-physical windows of a VM's virtual local APIC, I/O APIC and HPET (a PC's addresses). */
+#define VM_X86_LAPIC_GPA 0xfee00000ull
+#define VM_X86_IOAPIC_GPA 0xfec00000ull
+#define VM_X86_HPET_GPA 0xfed00000ull
+
+struct vm_config;
+/* A passthrough_devices entry that the VM's own emulated device serves instead of the host's:
+ * the local APIC, I/O APIC and HPET pages of the original's NimbOS config (gpa == hpa == the
+ * PC address, one page) when the VM has virtual APICs (and with them a virtual HPET). Returns the device's name, or NULL for an
+ * entry to pass through. The generic checks and the mapping skip such an entry
+ * (VM_ARCH_PT_SERVED: the hook exists). */
+const char *vm_arch_pt_served(const struct vm_config *c, u64 gpa, u64 hpa, u64 len);
+#define VM_ARCH_PT_SERVED 1
+
+/* The VM has virtual local and I/O APICs: interrupt_mode "emu", or "passthrough", which x86_64
+ * runs the same way (docs/x86_64.md, "Interrupt passthrough"). */
+bool vm_x86_virtual_apics(const struct vm_config *c);
+
+/* The boot-stub form (the original's NimbOS config): the boot vCPU starts in real mode at
+ * entry_point, below 1 MiB, where bios_path's image, or cvisor's own stub, takes it to the
+ * multiboot kernel at kernel_load_addr. */
+bool vm_x86_boot_stub(const struct vm_config *c);
+
 #endif

@@ -1,7 +1,8 @@
 /* x86_64's VM config rules (hv/arch/x86_64/vm_config_arch.c, with the generic parser and
  * validator): the in-tree x86 configs' shape validates, the console's I/O ports are not taken
- * for guest-physical addresses (they lie inside RAM at 0), and what this first step of the port
- * cannot run is refused with the field and line named. */
+ * for guest-physical addresses (they lie inside RAM at 0), the original's NimbOS config loads
+ * unchanged (interrupt passthrough run as "emu", the APIC pages served by the virtual APICs, the
+ * boot-stub form), and what the port cannot run is refused with the field and line named. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,13 +17,18 @@ struct report {
     int line;
     char msg[256];
 };
-static struct report reports[32];
-static size_t nreports;
+static struct report reports[32], warnings[32];
+static size_t nreports, nwarnings;
 static struct diag diag;
 
 static void record(void *ctx, enum diag_level level, const char *file, int line, const char *field, const char *msg)
 {
     (void)ctx, (void)file;
+    if (level == DIAG_WARN && nwarnings < 32) {
+        str_copy(warnings[nwarnings].field, field ? field : "", sizeof(warnings[0].field));
+        warnings[nwarnings].line = line;
+        str_copy(warnings[nwarnings++].msg, msg, sizeof(warnings[0].msg));
+    }
     if (level != DIAG_ERROR || nreports == 32)
         return;
     str_copy(reports[nreports].field, field ? field : "", sizeof(reports[0].field));
@@ -53,7 +59,7 @@ static const struct vm_host_info host = {
 
 static int check(const char *text)
 {
-    nreports = 0;
+    nreports = nwarnings = 0;
     diag = (struct diag){.report = record};
     if (vm_config_parse(&cfg, "x86.toml", text, strlen(text), arena, sizeof(arena), &diag) != 0)
         return -2;
@@ -68,6 +74,14 @@ static bool reported(const char *field, const char *text)
     return false;
 }
 
+static bool warned(const char *field, const char *text)
+{
+    for (size_t i = 0; i < nwarnings; i++)
+        if (!strcmp(warnings[i].field, field) && strstr(warnings[i].msg, text))
+            return true;
+    return false;
+}
+
 static void test_hello_config_validates(void **state)
 {
     (void)state;
@@ -78,12 +92,72 @@ static void test_hello_config_validates(void **state)
     assert_int_equal(nreports, 0);
 }
 
+/* axvisor's configs/vms/nimbos-x86_64.toml as it is (comments left out), with REFERENCE.md's
+ * phys_cpu_sets [1] and interrupt_mode "passthrough": it loads unchanged, with warnings for what
+ * x86_64 runs otherwise. */
+static const char nimbos_original[] =
+    "[base]\nid = 1\nname = \"nimbos\"\nvm_type = 1\ncpu_num = 1\nphys_cpu_sets = [1]\n"
+    "[kernel]\nentry_point = 0x8000\nimage_location = \"memory\"\nkernel_path = \"nimbos.bin\"\n"
+    "kernel_load_addr = 0x20_0000\nbios_path = \"axvm-bios.bin\"\nbios_load_addr = 0x8000\n"
+    "memory_regions = [\n    [0x0000_0000, 0x100_0000, 0x7, 0], # Low RAM\t\t16M\t0b111   R|W|EXECUTE\n]\n"
+    "[devices]\ninterrupt_mode = \"passthrough\"\nemu_devices = []\npassthrough_devices = [\n"
+    "    [\n        \"IO APIC\",\n        0xfec0_0000,\n        0xfec0_0000,\n        0x1000,\n        0x1,\n    ],\n"
+    "    [\n        \"Local APIC\",\n        0xfee0_0000,\n        0xfee0_0000,\n        0x1000,\n        0x1,\n    ],\n"
+    "    [\n        \"HPET\",\n        0xfed0_0000,\n        0xfed0_0000,\n        0x1000,\n        0x1,\n    ],\n"
+    "]\n";
+
+static void test_original_nimbos_config_loads(void **state)
+{
+    (void)state;
+    int rc = check(nimbos_original);
+    for (size_t i = 0; i < nreports; i++)
+        print_message("  %s:%d %s\n", reports[i].field, reports[i].line, reports[i].msg);
+    assert_int_equal(rc, 0);
+    assert_true(cfg.bios.present && cfg.bios.load_gpa.val == 0x8000 && cfg.entry_point.val == 0x8000);
+    assert_true(vm_x86_boot_stub(&cfg) && vm_x86_virtual_apics(&cfg));
+    assert_true(warned("devices.interrupt_mode", "\"passthrough\" runs as \"emu\" on x86_64"));
+    assert_true(warned("devices.passthrough_devices[0]", "'IO APIC' [0xfec00000, 0xfec01000) is served by the "
+                                                          "VM's virtual I/O APIC"));
+    assert_true(warned("devices.passthrough_devices[1]", "served by the VM's virtual local APIC"));
+    assert_true(warned("devices.passthrough_devices[2]", "'HPET' [0xfed00000, 0xfed01000) is served by the VM's "
+                                                          "virtual HPET"));
+    assert_string_equal(vm_arch_pt_served(&cfg, 0xfee00000, 0xfee00000, 0x1000), "virtual local APIC");
+    assert_null(vm_arch_pt_served(&cfg, 0x10000000, 0xfee00000, 0x1000)); /* elsewhere: the real one */
+    assert_null(vm_arch_pt_served(&cfg, 0xfed00000, 0xfed00000, 0x2000)); /* not the page */
+}
+
+/* The boot-stub form: a real-mode start on a page of RAM below 1 MiB, away from the kernel;
+ * bios_path at entry_point. */
+#define STUB_CONFIG(entry, kernel, bios)                                                                   \
+    "[base]\nid = 1\nname = \"n\"\nvm_type = 1\ncpu_num = 1\n"                                            \
+    "[kernel]\nentry_point = " entry "\nimage_location = \"memory\"\nkernel_path = \"hello.bin\"\n"          \
+    "kernel_load_addr = " kernel "\n" bios "memory_regions = [[0x0, 0x100_0000, 0x7, 0]]\n"                  \
+    "[devices]\nemu_devices = []\npassthrough_devices = []\ninterrupt_mode = \"passthrough\"\n"
+
+static void test_boot_stub_form(void **state)
+{
+    (void)state;
+    assert_int_equal(check(STUB_CONFIG("0x8000", "0x20_0000", "")), 0); /* cvisor's own stub */
+    assert_true(warned("devices.interrupt_mode", "\"passthrough\" runs as \"emu\" on x86_64"));
+    assert_int_equal(check(STUB_CONFIG("0x8010", "0x20_0000", "")), -1);
+    assert_true(reported("kernel.entry_point", "must be a 4 KiB page from 0x1000 on"));
+    assert_int_equal(check(STUB_CONFIG("0x8000", "0x8800", "")), -1);
+    assert_true(reported("kernel.entry_point", "overlaps the kernel at 0x8800"));
+    assert_int_equal(check(STUB_CONFIG("0x8000", "0x20_0000", "bios_path = \"hello.bin\"\nbios_load_addr = 0x9000\n")), -1);
+    assert_true(reported("kernel.bios_load_addr", "must be loaded at entry_point 0x8000"));
+    assert_int_equal(check(STUB_CONFIG("0x20_0000", "0x20_0000", "bios_path = \"hello.bin\"\nbios_load_addr = 0x8000\n")), -1);
+    assert_true(reported("kernel.bios_path", "a boot stub runs at entry_point"));
+}
+
 static void test_refused_for_now(void **state)
 {
     (void)state;
     assert_int_equal(check(CONFIG("1", "emu", "")), 0); /* a virtual local APIC */
-    assert_int_equal(check(CONFIG("1", "passthrough", "")), -1);
-    assert_true(reported("devices.interrupt_mode", "\"passthrough\" is not offered on x86_64 yet"));
+    assert_int_equal(check(CONFIG("1", "passthrough", "")), 0); /* runs as "emu", with a warning */
+    assert_true(warned("devices.interrupt_mode", "cannot be handed over"));
+    /* its pCPUs are its own, and one must stay the hypervisor's */
+    assert_int_equal(check(CONFIG("2", "passthrough", "")), -1);
+    assert_true(reported("devices.interrupt_mode", "would take all 2 pCPUs of this machine"));
     assert_int_equal(check(CONFIG("2", "no_irq", "")), -1);
     assert_true(reported("base.cpu_num", "2 vCPUs need interrupt_mode = \"emu\""));
     assert_int_equal(check(CONFIG("2", "emu", "")), 0);
@@ -96,6 +170,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hello_config_validates),
         cmocka_unit_test(test_refused_for_now),
+        cmocka_unit_test(test_original_nimbos_config_loads),
+        cmocka_unit_test(test_boot_stub_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,247 @@
+/* Guest microbenchmarks for `make ARCH=riscv64 bench` (docs/bench.md, "riscv64"): the riscv64 form
+ * of guests/bench/main.c, with the same output. The same binary runs under cvisor
+ * (configs/vms/bench-riscv64.toml, bench.bin, VS-mode, cvisor its SBI) and on bare QEMU in
+ * S-mode above OpenSBI (`-bios default -kernel bench.bin`), where OpenSBI answers the same SBI
+ * calls: the baselines. Under `-icount shift=0` one instruction is 1 ns; the time CSR ticks at
+ * 10 MHz (100 instructions), so latencies are stamped below the tick (bench_stamp).
+ *
+ * The benchmarks: the SBI null call (BASE get_spec_version) round trip, cvisor's own HC_NULL,
+ * and the supervisor timer interrupt with Sstc (stimecmp written by the guest, the vCPU waiting
+ * in WFI) from its deadline to the handler. */
+#include "guest.h"
+
+#define CSR_STIMECMP "0x14d"
+#define SIE_STIE (1ul << 5)
+#define SSTATUS_SIE (1ul << 1)
+#define SCAUSE_STI ((1ul << 63) | 5)
+#define TICK_NS 100 /* 10 MHz timebase */
+
+static bool under_cvisor;
+static unsigned errors;
+
+static const char *env_name(void) { return under_cvisor ? "cvisor" : "bare"; }
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char buf[200];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (under_cvisor)
+        gprintf("%s", buf);
+    else
+        uart_printf("%s", buf);
+}
+
+static void fail(const char *what)
+{
+    errors++;
+    say("BENCH-ERROR env=%s %s\n", env_name(), what);
+}
+
+static void result(const char *name, u64 tenths, const char *extra)
+{
+    say("BENCH name=%s value=%llu.%llu unit=instructions env=%s %s\n", name, (unsigned long long)(tenths / 10),
+        (unsigned long long)(tenths % 10), env_name(), extra);
+}
+
+/* Loops of n iterations (n >= 1) with the same frame (a7/a6 loaded, the counter) with or without
+ * the call, so the empty loop can be subtracted. */
+__asm__("    .text\n"
+        "    .global bench_loop_empty\n"
+        "bench_loop_empty:\n"
+        "    mv t0, a0\n"
+        "1:  li a7, 0x10\n"
+        "    li a6, 0\n"
+        "    addi t0, t0, -1\n"
+        "    bnez t0, 1b\n"
+        "    ret\n"
+        "    .global bench_loop_sbi\n" /* SBI BASE get_spec_version */
+        "bench_loop_sbi:\n"
+        "    mv t0, a0\n"
+        "1:  li a7, 0x10\n"
+        "    li a6, 0\n"
+        "    ecall\n"
+        "    addi t0, t0, -1\n"
+        "    bnez t0, 1b\n"
+        "    ret\n"
+        /* Sub-tick stamp: reads time (read 0), then reads it in a 3-instruction loop until it
+         * changes; a0 = the first value, a1 = the loop reads K. Read k executes 3k - 1
+         * instructions after read 0, so the edge E = (value + 1) ticks lies in (T0 + 3K - 4,
+         * T0 + 3K - 1]: T0 = E - 3K + 2.5 +- 1.5. */
+        "    .global bench_stamp\n"
+        "bench_stamp:\n"
+        "    rdtime a0\n"
+        "    li a1, 0\n"
+        "1:  rdtime a2\n"
+        "    addi a1, a1, 1\n"
+        "    beq a2, a0, 1b\n"
+        "    ret\n"
+        /* The trap vector: the caller-saved registers around bench_trap. */
+        "    .balign 4\n"
+        "    .global bench_vector\n"
+        "bench_vector:\n"
+        "    addi sp, sp, -128\n"
+        "    sd ra, 0(sp)\n    sd t0, 8(sp)\n    sd t1, 16(sp)\n    sd t2, 24(sp)\n"
+        "    sd a0, 32(sp)\n    sd a1, 40(sp)\n    sd a2, 48(sp)\n    sd a3, 56(sp)\n"
+        "    sd a4, 64(sp)\n    sd a5, 72(sp)\n    sd a6, 80(sp)\n    sd a7, 88(sp)\n"
+        "    sd t3, 96(sp)\n    sd t4, 104(sp)\n    sd t5, 112(sp)\n    sd t6, 120(sp)\n"
+        "    call bench_trap\n"
+        "    ld ra, 0(sp)\n    ld t0, 8(sp)\n    ld t1, 16(sp)\n    ld t2, 24(sp)\n"
+        "    ld a0, 32(sp)\n    ld a1, 40(sp)\n    ld a2, 48(sp)\n    ld a3, 56(sp)\n"
+        "    ld a4, 64(sp)\n    ld a5, 72(sp)\n    ld a6, 80(sp)\n    ld a7, 88(sp)\n"
+        "    ld t3, 96(sp)\n    ld t4, 104(sp)\n    ld t5, 112(sp)\n    ld t6, 120(sp)\n"
+        "    addi sp, sp, 128\n"
+        "    sret\n");
+
+struct stamp {
+    u64 ticks, reads;
+};
+
+void bench_loop_empty(u64 n);
+void bench_loop_sbi(u64 n);
+struct stamp bench_stamp(void);
+extern char bench_vector[];
+void bench_trap(void);
+
+static inline u64 now(void)
+{
+    u64 v;
+    __asm__ volatile("rdtime %0" : "=r"(v));
+    return v;
+}
+
+/* ns (instructions) of the stamp's first read (see bench_stamp), times 10. */
+static u64 stamp_ns10(struct stamp s) { return (s.ticks + 1) * TICK_NS * 10 - s.reads * 30 + 25; }
+
+static volatile u32 timer_hits;
+static volatile u64 timer_hit_ns10;
+
+void bench_trap(void)
+{
+    u64 cause;
+    __asm__ volatile("csrr %0, scause" : "=r"(cause));
+    if (cause != SCAUSE_STI) {
+        u64 epc, tval;
+        __asm__ volatile("csrr %0, sepc; csrr %1, stval" : "=r"(epc), "=r"(tval));
+        say("BENCH-ERROR env=%s unexpected trap: scause %#llx sepc %#llx stval %#llx\n", env_name(),
+            (unsigned long long)cause, (unsigned long long)epc, (unsigned long long)tval);
+        say("BENCH-END env=%s errors=%u\n", env_name(), errors + 1);
+        guest_system_off();
+    }
+    struct stamp s = bench_stamp();
+    __asm__ volatile("csrw " CSR_STIMECMP ", %0" ::"r"(~0ul)); /* the line drops */
+    timer_hit_ns10 = stamp_ns10(s);
+    timer_hits = timer_hits + 1;
+}
+
+struct stats {
+    u64 sum, min, max, n;
+};
+
+static void stats_add(struct stats *s, u64 v)
+{
+    if (!s->n || v < s->min)
+        s->min = v;
+    if (!s->n || v > s->max)
+        s->max = v;
+    s->sum += v;
+    s->n++;
+}
+
+/* v in tenths of instructions. */
+static void stats_report(const char *name, const struct stats *s)
+{
+    char extra[96];
+    if (!s->n) {
+        fail("no samples");
+        return;
+    }
+    fmt_snprintf(extra, sizeof(extra), "min=%llu max=%llu n=%llu", (unsigned long long)(s->min / 10),
+                 (unsigned long long)(s->max / 10), (unsigned long long)s->n);
+    result(name, (s->sum + s->n / 2) / s->n, extra);
+}
+
+static u64 time_loop_ns(void (*loop)(u64), u64 n)
+{
+    u64 t0 = now();
+    loop(n);
+    return (now() - t0) * TICK_NS;
+}
+
+static void report_loop(const char *name, void (*loop)(u64), u64 n, u64 empty_ns)
+{
+    loop(n < 100 ? n : 100);
+    u64 ns = time_loop_ns(loop, n);
+    u64 extra_ns = ns > empty_ns ? ns - empty_ns : 0;
+    char extra[64];
+    fmt_snprintf(extra, sizeof(extra), "n=%llu", (unsigned long long)n);
+    result(name, (extra_ns * 10 + n / 2) / n, extra);
+}
+
+static void loop_hc_null(u64 n)
+{
+    for (u64 i = 0; i < n; i++)
+        hypercall(HC_NULL, 0, 0);
+}
+
+static void loop_empty_c(u64 n)
+{
+    for (u64 i = 0; i < n; i++)
+        __asm__ volatile("" ::: "memory");
+}
+
+static void bench_loops(u64 n)
+{
+    bench_loop_empty(100);
+    u64 empty_ns = time_loop_ns(bench_loop_empty, n);
+    result("empty_loop", (empty_ns * 10 + n / 2) / n, "");
+    report_loop(under_cvisor ? "sbi_null_call" : "sbi_null_call_bare", bench_loop_sbi, n, empty_ns);
+    if (under_cvisor) /* (the C loop's frame differs: its own empty loop) */
+        report_loop("hypercall", loop_hc_null, n, time_loop_ns(loop_empty_c, n));
+}
+
+/* Sstc: stimecmp 50 us ahead (plus r % 7 ticks), the vCPU in WFI with SIE set; the handler's
+ * stamp against the deadline. */
+static void bench_timer(u64 rounds)
+{
+    struct stats st = {0};
+    __asm__ volatile("csrw stvec, %0" ::"r"(bench_vector));
+    __asm__ volatile("csrs sie, %0" ::"r"(SIE_STIE));
+    for (u64 r = 0; r < rounds; r++) {
+        u32 want = timer_hits + 1;
+        u64 cmp = now() + 500 + r % 7;
+        __asm__ volatile("csrw " CSR_STIMECMP ", %0" ::"r"(cmp));
+        u64 limit = cmp + GUEST_TIMEBASE_HZ;
+        while (timer_hits != want && now() < limit)
+            __asm__ volatile("csrs sstatus, %0; wfi; csrc sstatus, %0" ::"r"(SSTATUS_SIE) : "memory");
+        if (timer_hits != want) {
+            fail("timer_irq_latency: no timer interrupt");
+            return;
+        }
+        u64 deadline10 = cmp * TICK_NS * 10;
+        if (r > 0)
+            stats_add(&st, timer_hit_ns10 > deadline10 ? timer_hit_ns10 - deadline10 : 0);
+    }
+    __asm__ volatile("csrc sie, %0" ::"r"(SIE_STIE));
+    stats_report("timer_irq_latency", &st);
+}
+
+void guest_main(u64 dtb)
+{
+    (void)dtb;
+    /* cvisor answers HC_NULL with 0; OpenSBI does not know its extension (SBI_ERR_NOT_SUPPORTED). */
+    struct sbiret r = sbi(SBI_EXT_CVISOR, HC_NULL, 0, 0, 0);
+    under_cvisor = r.error == 0 && r.value == 0;
+    u64 iters = 20000, rounds = 200;
+    say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu\n", env_name(), (unsigned long long)GUEST_TIMEBASE_HZ,
+        (unsigned long long)iters, (unsigned long long)rounds);
+    bench_loops(iters);
+    bench_timer(rounds);
+    say("BENCH-END env=%s errors=%u\n", env_name(), errors);
+    guest_system_off();
+}

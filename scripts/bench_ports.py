@@ -1,0 +1,243 @@
+"""`make ARCH=x86_64 bench` and `make ARCH=riscv64 bench` (docs/bench.md, "x86_64", "riscv64"):
+scripts/bench.py's suites for the other ports, with the same method (-icount shift=0,sleep=off:
+every number is a count of instructions) and the same helpers (building through make, running
+QEMU). Each suite runs its bench guest (guests/bench/main-<arch>.c) under cvisor and on bare QEMU.
+
+x86_64, AMD SVM (QEMU q35, -cpu EPYC, TCG):
+
+The bench guest (guests/bench/main-x86_64.c) runs under cvisor (configs/vms/bench-x86_64.toml,
+2 vCPUs on pCPUs 0 and 1, virtual local and I/O APICs) and on bare QEMU (`-kernel bench.bin`,
+QEMU's multiboot loader). Its iteration counts travel on the multiboot command line: `-append`
+bare, and the VM config's cmdline under cvisor, so this script writes a copy of the config with
+the counts in it (build/bench/x86_64/bench-x86_64.toml).
+
+Rows: VMMCALL round trip (bare: INT/IRETQ), port-I/O exit round trip (a read of the 16550's
+scratch register), emulated MMIO read (local APIC version register), APIC timer interrupt
+latency and IPI latency beside bare, and the size of the hypervisor built without VMs. A full
+run writes README.md's x86_64 table (its own markers) and build/bench/x86_64/results.json.
+
+riscv64 (QEMU virt, H extension, Sstc): the guest in VS-mode under cvisor (configs/vms/
+bench-riscv64.toml, one vCPU) and in S-mode above OpenSBI bare (`-bios default -kernel
+bench.bin`): the SBI null call (BASE get_spec_version) answered by cvisor against the same call
+answered by OpenSBI, cvisor's HC_NULL, and the Sstc timer interrupt latency beside bare.
+"""
+import datetime
+import json
+import re
+import time
+
+import bench  # scripts/bench.py: make, run_qemu, parse helpers, README handling
+
+
+class Suite:
+    """One port's benchmarks: its bench VM config, how bare QEMU runs the guest, the results the
+    guest must print, README's rows (label, key of the cvisor value, kind, key of the bare
+    value), and how the iteration counts reach the guest (params: through the config's cmdline
+    and -append; else the guest's defaults, the same in quick runs)."""
+
+    def __init__(self, arch, config, bare_smp, bare_params, required, rows, results, title, goals=None):
+        self.arch, self.config, self.bare_smp, self.bare_params = arch, config, bare_smp, bare_params
+        self.goals = goals or {}  # key: the largest ratio to bare issue 17 allows
+        self.hv_smp = max(bare_smp, 1)  # the bench VM's vCPUs, one pCPU each
+        self.required, self.rows, self.results, self.title = required, rows, results, title
+        self.begin = f"<!-- bench-table {arch}: written by `make ARCH={arch} bench` (scripts/bench_ports.py) -->"
+        self.end = f"<!-- bench-table {arch} end -->"
+
+
+X86_64 = Suite(
+    "x86_64", "configs/vms/bench-x86_64.toml", 2, True,
+    {"cvisor": ["empty_loop", "hypercall", "int_roundtrip", "pio_read", "mmio_read", "timer_irq_latency",
+                "ipi_latency", "ipi_roundtrip"],
+     "bare": ["empty_loop", "int_roundtrip", "pio_read_bare", "mmio_read_bare", "timer_irq_latency", "ipi_latency",
+              "ipi_roundtrip"]},
+    [("null hypercall round trip (HC_NULL over VMMCALL; bare: INT 0x80 and IRETQ)", "hypercall_instructions",
+      "instr", "int_roundtrip_bare_instructions"),
+     ("port-I/O exit round trip (IN from the emulated 16550's scratch register)", "pio_read_instructions", "instr",
+      "pio_read_bare_instructions"),
+     ("emulated MMIO read (virtual local APIC version register, decoded in software)", "mmio_read_instructions",
+      "instr", "mmio_read_bare_instructions"),
+     ("APIC timer IRQ latency, one-shot: initial-count write + count to guest handler",
+      "timer_irq_latency_instructions", "added", "timer_irq_latency_bare_instructions"),
+     ("IPI latency, ICR write to handler on the other vCPU", "ipi_latency_instructions", "added",
+      "ipi_latency_bare_instructions"),
+     ("IPI round trip, ICR write to the answer's handler", "ipi_roundtrip_instructions", "added",
+      "ipi_roundtrip_bare_instructions"),
+     ("hypervisor binary, no VM embedded", "hv_binary_bytes", "bytes", None)],
+    {"hypercall_instructions": ("cvisor", "hypercall"),
+     "int_roundtrip_instructions": ("cvisor", "int_roundtrip"),
+     "int_roundtrip_bare_instructions": ("bare", "int_roundtrip"),
+     "pio_read_instructions": ("cvisor", "pio_read"), "pio_read_bare_instructions": ("bare", "pio_read_bare"),
+     "mmio_read_instructions": ("cvisor", "mmio_read"), "mmio_read_bare_instructions": ("bare", "mmio_read_bare"),
+     "timer_irq_latency_instructions": ("cvisor", "timer_irq_latency"),
+     "timer_irq_latency_bare_instructions": ("bare", "timer_irq_latency"),
+     "ipi_latency_instructions": ("cvisor", "ipi_latency"), "ipi_latency_bare_instructions": ("bare", "ipi_latency"),
+     "ipi_roundtrip_instructions": ("cvisor", "ipi_roundtrip"),
+     "ipi_roundtrip_bare_instructions": ("bare", "ipi_roundtrip"),
+     "empty_loop_instructions": ("cvisor", "empty_loop"), "empty_loop_bare_instructions": ("bare", "empty_loop")},
+    "-cpu EPYC (AMD SVM, nested paging, no decode assists)")
+
+RISCV64 = Suite(
+    "riscv64", "configs/vms/bench-riscv64.toml", 1, False,
+    {"cvisor": ["empty_loop", "sbi_null_call", "hypercall", "timer_irq_latency"],
+     "bare": ["empty_loop", "sbi_null_call_bare", "timer_irq_latency"]},
+    [("SBI null call round trip (BASE get_spec_version; bare: answered by OpenSBI 1.1)", "sbi_null_call_instructions",
+      "ratio", "sbi_null_call_bare_instructions"),
+     ("cvisor's HC_NULL over SBI", "hypercall_instructions", "instr", None),
+     ("supervisor timer IRQ latency with Sstc (stimecmp deadline to guest handler, vCPU in WFI)",
+      "timer_irq_latency_instructions", "ratio", "timer_irq_latency_bare_instructions"),
+     ("hypervisor binary, no VM embedded", "hv_binary_bytes", "bytes", None)],
+    {"sbi_null_call_instructions": ("cvisor", "sbi_null_call"),
+     "sbi_null_call_bare_instructions": ("bare", "sbi_null_call_bare"),
+     "hypercall_instructions": ("cvisor", "hypercall"),
+     "timer_irq_latency_instructions": ("cvisor", "timer_irq_latency"),
+     "timer_irq_latency_bare_instructions": ("bare", "timer_irq_latency"),
+     "empty_loop_instructions": ("cvisor", "empty_loop"), "empty_loop_bare_instructions": ("bare", "empty_loop")},
+    "-cpu rv64 (H, Sstc), OpenSBI 1.1 for bare",
+    # Issue 17's goals for riscv64: the SBI null call <= 1.5x OpenSBI's, the Sstc timer <= 1.2x bare.
+    {"sbi_null_call_instructions": 1.5, "timer_irq_latency_instructions": 1.2})
+
+SUITES = {s.arch: s for s in (X86_64, RISCV64)}
+
+
+def config_with_counts(suite, out, iters, rounds):
+    """The bench VM config with the iteration counts in its cmdline."""
+    text = (bench.REPO / suite.config).read_text(encoding="utf-8")
+    text, n = re.subn(r'(?m)^cmdline = ".*"$', f'cmdline = "iters={iters} rounds={rounds}"', text)
+    if n != 1:
+        raise bench.BenchError(f"{suite.config}: no cmdline line to put the iteration counts in")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"bench-{suite.arch}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def build_all(suite, build, cache_dir, jobs, iters, rounds):
+    out = build / "bench" / suite.arch
+    config = config_with_counts(suite, out, iters, rounds) if suite.bare_params else bench.REPO / suite.config
+    images = {"bench": out / "hv" / "cvisor.bin", "guest": build / "guests" / suite.arch / "bench.bin",
+              "empty": out / "empty" / "cvisor.bin"}
+    bench.log(f"building: cvisor with the {suite.arch} bench VM, the bench guest")
+    bench.make(["APP=hv", f"VM_CONFIGS={config}", f"IMAGE_DIR={out / 'hv'}", "build", str(images["guest"])],
+               "the bench image", build, cache_dir, jobs)
+    bench.log("building: cvisor with no VM config")
+    bench.make(["APP=hv", "VM_CONFIGS=", f"IMAGE_DIR={out / 'empty'}", "build"], "the empty image", build,
+               cache_dir, jobs)
+    for name, path in images.items():
+        if not path.is_file():
+            raise bench.BenchError(f"the build did not produce {path} ({name})")
+    return images
+
+
+def run_micro(suite, env, images, iters, rounds, logs, timeout):
+    machine = bench.qemu.machine(suite.arch, bare=(env == "bare"))
+    if env == "cvisor":
+        cmd = machine + ["-smp", str(suite.hv_smp), "-m", bench.HV_MEM, "-icount", bench.ICOUNT, "-kernel",
+                         str(images["bench"])]
+    else:
+        cmd = machine + ["-smp", str(suite.bare_smp), "-m", "256M", "-icount", bench.ICOUNT, "-kernel",
+                         str(images["guest"])]
+        if suite.bare_params:
+            cmd += ["-append", f"iters={iters} rounds={rounds}"]
+    log_path = logs / f"micro-{suite.arch}-{env}.log"
+    text, status, timed_out = bench.run_qemu(cmd, timeout, log_path=log_path)
+    if timed_out:
+        raise bench.BenchError(f"{env} microbenchmarks: QEMU did not finish in {timeout} s (see {log_path})")
+    if status != 0:
+        raise bench.BenchError(f"{env} microbenchmarks: QEMU exited with status {status} (see {log_path})")
+    saved = bench.REQUIRED_MICRO.get(env)
+    bench.REQUIRED_MICRO[env] = suite.required[env]
+    try:
+        return bench.parse_micro(text, env, log_path)
+    finally:
+        bench.REQUIRED_MICRO[env] = saved
+
+
+def readme_table(suite, res):
+    def num(v):
+        return "-" if v is None else f"{round(v):,}" if v == int(v) else f"{v:,.1f}"
+
+    goals = bool(suite.goals)
+    lines = [f"{suite.arch} (`make ARCH={suite.arch} bench`), latest run: {res['date'][:10]}, "
+             f"{res.get('qemu_version') or 'QEMU ?'}, {suite.title}, commit {(res.get('git_commit') or '?')[:12]}"
+             f"{' (with local changes)' if res.get('git_dirty') else ''}.", ""]
+    lines += ["| benchmark | cvisor | bare QEMU | goal (issue 17) | met |", "|---|---|---|---|---|"] if goals else \
+        ["| benchmark | cvisor | bare QEMU |", "|---|---|---|"]
+    for label, key, kind, bare_key in suite.rows:
+        v, b = res.get(key), res.get(bare_key) if bare_key else None
+        if v is None:
+            continue
+        if kind == "bytes":
+            cell = f"{num(v)} B"
+        elif kind == "added" and b is not None:
+            cell = f"{num(v)} instr (+{num(v - b)})"
+        elif kind == "ratio" and b:
+            cell = f"{num(v)} instr ({v / b:.2f}×)"
+        else:
+            cell = f"{num(v)} instr"
+        row = f"| {label} | {cell} | {num(b) if bare_key else '—'} |"
+        if goals:
+            g = suite.goals.get(key)
+            met = "—" if g is None or not b else "yes" if v / b <= g else "no"
+            row += f" {'—' if g is None else f'≤ {g}× bare'} | {met} |"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def update_readme(suite, res):
+    text = bench.README.read_text(encoding="utf-8")
+    begin, end = text.find(suite.begin), text.find(suite.end)
+    if begin < 0 or end < begin:
+        return False
+    bench.README.write_text(text[:begin + len(suite.begin)] + "\n" + readme_table(suite, res) + "\n" + text[end:],
+                            encoding="utf-8")
+    return True
+
+
+def main(args, build, cache_dir):
+    suite = SUITES[args.arch]
+    bench.ARCH = suite.arch  # bench.make() passes it to make
+    out = build / "bench" / suite.arch
+    logs = out / "logs"
+    iters, rounds = (2000, 20) if args.quick and suite.bare_params else (20000, 200)
+    t0 = time.monotonic()
+    try:
+        images = build_all(suite, build, cache_dir, max(1, args.jobs), iters, rounds)
+        bench.log(f"running: {suite.arch} microbenchmarks under cvisor and bare QEMU (iters={iters}, rounds={rounds})")
+        micro = {env: run_micro(suite, env, images, iters, rounds, logs, 120) for env in ("cvisor", "bare")}
+    except bench.BenchError as e:
+        print(f"bench: error: {e}", flush=True)
+        return 1
+    res = {"arch": suite.arch}
+    for key, (env, name) in suite.results.items():
+        res[key] = micro[env][name]
+    res.update({
+        "hv_binary_bytes": images["empty"].stat().st_size,
+        "micro_iterations": iters,
+        "micro_rounds": rounds,
+        "quick": args.quick,
+        "icount": bench.ICOUNT,
+        "qemu_version": bench.qemu_version(),
+        "git_commit": bench.git_commit(),
+        "git_dirty": bench.git_dirty(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    })
+    for key in ("timer_irq_latency", "ipi_latency", "ipi_roundtrip", "sbi_null_call"):
+        if f"{key}_instructions" in res and f"{key}_bare_instructions" in res:
+            res[f"{key}_added_instructions"] = res[f"{key}_instructions"] - res[f"{key}_bare_instructions"]
+            res[f"{key}_ratio"] = res[f"{key}_instructions"] / res[f"{key}_bare_instructions"] \
+                if res[f"{key}_bare_instructions"] else None
+    res["goals"] = {k: {"goal": f"<= {g}x bare", "met": res.get(k.replace("_instructions", "_ratio")) is not None
+                        and res[k.replace("_instructions", "_ratio")] <= g}
+                    for k, g in suite.goals.items() if k in res}
+    json_path = out / ("results-quick.json" if args.quick else "results.json")
+    json_path.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    print()
+    print(readme_table(suite, res))
+    print()
+    print("Values are instructions (QEMU -icount shift=0: one instruction per ns of guest time), means over the "
+          "iterations or rounds; bare is the same guest on QEMU without cvisor.")
+    if not args.quick:
+        print(f"README.md: {suite.arch} performance table updated" if update_readme(suite, res)
+              else f"README.md: no {suite.arch} bench-table markers, table not written")
+    print(f"results: {json_path}; QEMU logs: {logs}; {time.monotonic() - t0:.0f} s")
+    return 0
