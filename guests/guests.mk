@@ -27,6 +27,12 @@ $(GUEST_OUT)/bench-gicv2.elf: guests/bench/main.c $(GUEST_RT_DEPS) | bootstrap
 	@echo "  GUEST bench-gicv2"
 	@$(TARGET_CC) $(GUEST_CFLAGS) -DBENCH_GICV2 $(GUEST_LDFLAGS) $< $(GUEST_RT) -o $@
 
+# tickerloop: the ticker that never ends (a test guest beside Linux, tests/system/test_x86_64_linux.py).
+$(GUEST_OUT)/tickerloop.elf: guests/ticker/main.c $(GUEST_RT_DEPS) | bootstrap
+	@mkdir -p $(@D)
+	@echo "  GUEST tickerloop"
+	@$(TARGET_CC) $(GUEST_CFLAGS) -DTICKER_TICKS=0 $(GUEST_LDFLAGS) $< $(GUEST_RT) -o $@
+
 $(GUEST_OUT)/%.bin: $(GUEST_OUT)/%.elf
 	@llvm-objcopy -O binary $< $@
 

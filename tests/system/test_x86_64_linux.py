@@ -6,6 +6,8 @@ several assertions each. Needs `make guest-images ARCH=x86_64` (make test runs i
 import re
 import time
 
+import pexpect
+
 import cvisor
 import pytest
 from cvisor import Machine, build_image
@@ -15,6 +17,8 @@ LINUX1 = "configs/vms/linux-x86_64.toml"
 LINUX2 = "configs/vms/linux-x86_64-smp2.toml"
 MEMPROBE = "configs/vms/memprobe-x86_64.toml"  # hostile multiboot guests on pCPU 1
 TRIPLE = "configs/vms/triple-x86_64.toml"
+TICKERLOOP = "configs/vms/tickerloop-x86_64.toml"  # a multiboot guest on pCPU 1 that never ends
+ESC = "\x1d"  # Ctrl-]: the console focus to the next VM, then the hypervisor shell
 PROMPT = "~ # "
 _seq = 0
 
@@ -77,7 +81,7 @@ def problems(m):
 
 @pytest.fixture(scope="module")
 def linux1():
-    m = boot("x86-linux1", [LINUX1, MEMPROBE, TRIPLE], smp=2)
+    m = boot("x86-linux1", [LINUX1, MEMPROBE, TRIPLE, TICKERLOOP], smp=2)
     yield m
     m.close()
 
@@ -139,6 +143,54 @@ def test_one_vcpu_timer_and_sleep(linux1):
     uptime = float(run(m, "cat /proc/uptime").split()[0])
     guest, host = uptime - m.clock0[0], time.monotonic() - m.clock0[1]
     assert abs(guest - host) <= 0.1 * host, (guest, host)
+
+
+STATS = (r"vcpu0 on pCPU (\d+): (\d+) exits \(hypercalls (\d+), MMIO (\d+), WFI (\d+), IRQ (\d+)\)")
+REASONS = ("exits", "hypercalls", "MMIO", "WFI", "IRQ")
+
+
+def vm_stats(m, vm):
+    """vcpu0's counts from the shell's `vm stats` (the shell has the focus), by reason."""
+    m.sendline(f"vm stats {vm}")
+    match = m.expect(STATS)
+    m.expect(r"cvisor> ")
+    return dict(zip(REASONS, (int(x) for x in match.groups()[1:])))
+
+
+def test_one_vcpu_exits_by_reason_beside_a_running_multiboot_guest(linux1):
+    """A multiboot guest (the never-ending ticker, pCPU 1) keeps ticking after Linux's shell has
+    answered, and Linux still answers after; the shell's `vm stats` counts x86 exits by reason
+    (VMMCALL as hypercalls, port I/O and MMIO, HLT as WFI, host interrupts as IRQ), and measures
+    the exit rate of the idle Linux (printed; docs/x86_64.md)."""
+    m = linux1
+    assert run(m, "echo $((6*7))").strip() == "42"
+    m.send(ESC)  # Linux (vm1) -> the ticker (vm5; memprobe and triple have ended)
+    m.expect(r"--- console of vm5 'tickerloop' \(Ctrl-\] switches\) ---")
+    m.child.expect(pexpect.TIMEOUT, timeout=2)  # its buffered ticks, replayed; the ticks it prints live come next
+    seen = max(int(n) for n in re.findall(r"ticker\(vm5\): tick (\d+)", m.text().split("'tickerloop' (Ctrl")[-1]))
+    assert seen > 20, seen  # (the ticker of ticker-x86_64.toml ends at 20)
+    m.expect(rf"ticker\(vm5\): tick {seen + 10}\r*\n", timeout=60)
+    m.send(ESC)
+    m.expect(r"--- cvisor shell \(help for commands, Ctrl-\] switches\) ---")
+    m.expect(r"cvisor> ")
+    # The idle Linux: two readings some seconds apart while it waits at its prompt.
+    first, t0 = vm_stats(m, 1), time.monotonic()
+    time.sleep(8)
+    second, t1 = vm_stats(m, 1), time.monotonic()
+    rate = {k: (second[k] - first[k]) / (t1 - t0) for k in REASONS}
+    print("idle Linux (1 vCPU) exits per second of host time: " + ", ".join(f"{k} {v:.1f}" for k, v in rate.items()))
+    for stats in (first, second):
+        assert stats["exits"] >= stats["hypercalls"] + stats["MMIO"] + stats["WFI"] + stats["IRQ"], stats
+        assert all(stats[k] > 0 for k in ("exits", "MMIO", "WFI", "IRQ")), stats
+    assert second["exits"] > first["exits"] and second["WFI"] > first["WFI"], (first, second)
+    ticker = vm_stats(m, 5)  # VMMCALL (its VM id) and its UART's port I/O
+    assert ticker["hypercalls"] >= 1 and ticker["MMIO"] > 0 and ticker["exits"] > ticker["MMIO"], ticker
+    # Linux answers again after all this.
+    m.send(ESC)
+    m.expect(r"--- console of vm1 'linux' \(Ctrl-\] switches\) ---")
+    m.sendline("")
+    m.expect(re.escape(PROMPT))
+    assert run(m, "echo $((6*7))").strip() == "42"
 
 
 def test_one_vcpu_reboot_restarts_the_vm(linux1):

@@ -3,9 +3,10 @@
 # configs load them there, as NimbOS is). The generic guests that need what this first step of the
 # hypervisor lacks (smp: INIT/SIPI through a virtual local APIC) or that are Arm-specific (the
 # hostile probes) are not built here; the benchmark has its own x86 code (guests/bench/main-x86_64.c).
-# x86-only: triple (triple-faults on purpose), mmioprobe (the MMIO instruction decoder end to end).
+# x86-only: triple (triple-faults on purpose), mmioprobe (the MMIO instruction decoder end to end),
+# tickerloop (the ticker without an end, beside Linux).
 GUEST_BASE := 0x200000
 GUEST_ARCH_CFLAGS := -mgeneral-regs-only -mno-red-zone -fno-pie
 GUEST_ARCH_RT := guests/rt/x86_64/start.S guests/rt/x86_64/rt_arch.c lib/src/multiboot.c
-GUESTS_ARCH := triple mmioprobe apictimer x86hostile fpusecret smpx echoirq
+GUESTS_ARCH := triple mmioprobe apictimer x86hostile fpusecret smpx echoirq tickerloop
 GUESTS_NOT_PORTED := smp hostile vhostile

@@ -456,6 +456,9 @@ void vcpu_arch_run(struct vcpu *v, struct vcpu_exit *exit)
     struct x86_exit e;
     x86_vendor->run(v, flush, &e);
     __atomic_store_n(&a->in_guest, false, __ATOMIC_RELEASE);
+    /* Every exit counts, those handled here too (CPUID, MSRs, the interrupt window, RAM brought
+     * in); the run loop counts the reasons it sees (hypercall, MMIO and port I/O, HLT, IRQ). */
+    v->stats.exits++;
     switch (e.kind) {
     case X86_EXIT_INTR:
         exit->reason = VCPU_EXIT_IRQ;
