@@ -11,6 +11,7 @@ import pexpect
 import cvisor
 import pytest
 from cvisor import Machine, build_image
+from test_linux import run  # the guest-shell command runner the aarch64 and riscv64 Linux tests share
 
 ARCH = "x86_64"
 LINUX1 = "configs/vms/linux-x86_64.toml"
@@ -20,7 +21,6 @@ TRIPLE = "configs/vms/triple-x86_64.toml"
 TICKERLOOP = "configs/vms/tickerloop-x86_64.toml"  # a multiboot guest on pCPU 1 that never ends
 ESC = "\x1d"  # Ctrl-]: the console focus to the next VM, then the hypervisor shell
 PROMPT = "~ # "
-_seq = 0
 
 # Lines Linux prints under QEMU's TCG on bare QEMU too (its port I/O is too slow for the PIT
 # loops; it then calibrates the TSC against the PM timer): not problems of cvisor's devices.
@@ -38,17 +38,6 @@ def boot(name, configs, smp):
     # console's output can lag behind the guest by seconds under load).
     m.clock0 = (float(run(m, "cat /proc/uptime").split()[0]), time.monotonic())
     return m
-
-
-def run(m, cmd, timeout=60):
-    """Runs cmd in the guest shell; returns its output. The end marker is computed by the shell
-    so the echoed command line cannot match it."""
-    global _seq
-    _seq += 1
-    m.sendline(f"echo B{_seq}$((1+1)); {cmd}; echo E{_seq}$((2+2))")
-    match = m.expect(rf"(?s)B{_seq}2\s*?\n(.*?)E{_seq}4", timeout=timeout)
-    m.expect(re.escape(PROMPT))
-    return match.group(1).replace("\r", "")
 
 
 def interrupt_counts(text, label_pattern):
