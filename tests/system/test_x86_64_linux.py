@@ -11,7 +11,7 @@ import pexpect
 import cvisor
 import pytest
 from cvisor import Machine, build_image
-from test_linux import run  # the guest-shell command runner the aarch64 and riscv64 Linux tests share
+from test_linux import interrupt_counts, run  # shared with the aarch64 and riscv64 Linux tests
 
 ARCH = "x86_64"
 LINUX1 = "configs/vms/linux-x86_64.toml"
@@ -38,19 +38,6 @@ def boot(name, configs, smp):
     # console's output can lag behind the guest by seconds under load).
     m.clock0 = (float(run(m, "cat /proc/uptime").split()[0]), time.monotonic())
     return m
-
-
-def interrupt_counts(text, label_pattern):
-    """Per-CPU counts of the /proc/interrupts lines whose text matches, summed."""
-    lines = text.strip().splitlines()
-    ncpu = len(lines[0].split())
-    total = [0] * ncpu
-    for line in lines[1:]:
-        if re.search(label_pattern, line):
-            fields = line.split()
-            for i in range(ncpu):
-                total[i] += int(fields[1 + i])
-    return total
 
 
 def problems(m):
