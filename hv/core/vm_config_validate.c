@@ -541,9 +541,10 @@ static void check_doorbell_irq(const struct vm_config *cfg, struct diag *diag, i
 {
     if (!irq)
         return;
-    if (irq < 32 || irq > 1019)
-        diag_error(diag, cfg->file, line, field,
-                   "irq_id %u: a doorbell needs a shared interrupt line (32..1019), or 0 for none", irq);
+    const struct vm_device_irqs *r = &vm_arch_device_irqs;
+    if (irq < r->first || irq > r->last)
+        diag_error(diag, cfg->file, line, field, "irq_id %u: a doorbell needs %s (%u..%u), or 0 for none", irq,
+                   r->name, r->first, r->last);
     else if (cfg->irq_mode != VM_IRQ_EMULATED)
         diag_error(diag, cfg->file, line, field,
                    "irq_id %u: a doorbell interrupt needs interrupt_mode = \"emu\" (or irq_id 0)", irq);
@@ -609,9 +610,9 @@ static void check_devices(const struct vm_config *cfg, const struct vm_host_info
             diag_error(diag, cfg->file, e->line, field,
                        "length %#llx is below the 0x200 bytes of a virtio-mmio device",
                        (unsigned long long)e->length);
-        if (virtio && (e->irq < 32 || e->irq > 1019))
-            diag_error(diag, cfg->file, e->line, field,
-                       "irq_id %u: a virtio device needs a shared interrupt line (32..1019)", e->irq);
+        if (virtio && (e->irq < vm_arch_device_irqs.first || e->irq > vm_arch_device_irqs.last))
+            diag_error(diag, cfg->file, e->line, field, "irq_id %u: a virtio device needs %s (%u..%u)", e->irq,
+                       vm_arch_device_irqs.name, vm_arch_device_irqs.first, vm_arch_device_irqs.last);
     }
 }
 

@@ -82,7 +82,7 @@ static void gen_virtio(struct fdt_writer *w, const struct vm_fdt_params *p)
         fdt_begin_node(w, name);
         fdt_property_string(w, "compatible", "virtio,mmio");
         vm_fdt_write_reg(w, 2, 2, p->virtio[i].base, p->virtio[i].size);
-        vm_fdt_arch_write_device_irq(w, p->virtio[i].irq);
+        vm_fdt_arch_write_device_irq(w, p, p->virtio[i].irq);
         fdt_property_empty(w, "dma-coherent");
         fdt_end_node(w);
     }
@@ -102,7 +102,7 @@ static void gen_shmem(struct fdt_writer *w, const struct vm_fdt_params *p)
         fdt_property_strings(w, "compatible", compatible, 2);
         vm_fdt_write_reg(w, 2, 2, p->shmem[i].base, p->shmem[i].size);
         if (p->shmem[i].irq)
-            vm_fdt_arch_write_device_irq(w, p->shmem[i].irq);
+            vm_fdt_arch_write_device_irq(w, p, p->shmem[i].irq);
         fdt_property_string(w, "cvisor,region", p->shmem[i].name);
         fdt_property_u32(w, "cvisor,index", (u32)i);
         fdt_end_node(w);

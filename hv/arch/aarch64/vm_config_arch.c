@@ -16,6 +16,9 @@ const struct vm_emu_type vm_arch_emu_types[] = {
 
 const size_t vm_arch_emu_type_count = ARRAY_SIZE(vm_arch_emu_types);
 
+/* Devices get the GIC's shared peripheral interrupts (SPIs). */
+const struct vm_device_irqs vm_arch_device_irqs = {32, 1019, "a shared interrupt line"};
+
 #define GICR_FRAME_SIZE 0x20000ull /* one GICv3 redistributor: RD_base + SGI_base frames */
 
 static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)

@@ -61,8 +61,9 @@ static bool gic_valid(const struct vm_fdt_params *p, struct gic_layout *g)
 /* Devices get SPIs (the tree numbers them from 0: INTID - 32). */
 bool vm_fdt_arch_device_irq_ok(u32 irq) { return irq >= GIC_SPI_BASE && irq <= GIC_SPI_LAST; }
 
-void vm_fdt_arch_write_device_irq(struct fdt_writer *w, u32 irq)
+void vm_fdt_arch_write_device_irq(struct fdt_writer *w, const struct vm_fdt_params *p, u32 irq)
 {
+    (void)p;
     const u32 cells[3] = {GIC_SPI, irq - GIC_SPI_BASE, IRQ_TYPE_LEVEL_HIGH};
     fdt_property_cells(w, "interrupts", cells, ARRAY_SIZE(cells));
 }
@@ -198,7 +199,7 @@ void vm_fdt_arch_gen_console(struct fdt_writer *w, const struct vm_fdt_params *p
     fdt_begin_node(w, name);
     fdt_property_strings(w, "compatible", compat, ARRAY_SIZE(compat));
     vm_fdt_write_reg(w, 2, 2, p->uart_base, VM_FDT_UART_SIZE);
-    vm_fdt_arch_write_device_irq(w, p->uart_irq);
+    vm_fdt_arch_write_device_irq(w, p, p->uart_irq);
     const u32 clocks[2] = {VM_FDT_PHANDLE_CLK, VM_FDT_PHANDLE_CLK};
     fdt_property_cells(w, "clocks", clocks, ARRAY_SIZE(clocks));
     fdt_property_strings(w, "clock-names", clock_names, ARRAY_SIZE(clock_names));

@@ -16,6 +16,9 @@ const struct vm_emu_type vm_arch_emu_types[] = {
 
 const size_t vm_arch_emu_type_count = ARRAY_SIZE(vm_arch_emu_types);
 
+/* Devices get the vPLIC's sources (0 means "no interrupt" there). */
+const struct vm_device_irqs vm_arch_device_irqs = {1, VPLIC_SOURCES - 1, "a PLIC source"};
+
 /* host may be NULL (where a VM is created: nothing of the host to check). */
 int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *host, struct diag *d)
 {

@@ -111,8 +111,8 @@ void vm_fdt_arch_gen_console(struct fdt_writer *w, const struct vm_fdt_params *p
     fdt_property_string(w, "compatible", "ns16550a");
     vm_fdt_write_reg(w, 2, 2, p->uart_base, VM_FDT_UART_SIZE);
     fdt_property_u32(w, "clock-frequency", 3686400); /* QEMU virt's */
-    if (p->arch.plic_size && vm_fdt_arch_device_irq_ok(p->uart_irq))
-        vm_fdt_arch_write_device_irq(w, p->uart_irq); /* the root's interrupt-parent: the PLIC */
+    if (vm_fdt_arch_device_irq_ok(p->uart_irq))
+        vm_fdt_arch_write_device_irq(w, p, p->uart_irq);
     fdt_end_node(w);
     if (size > 1) {
         path[0] = '/';
@@ -143,7 +143,16 @@ void vm_fdt_arch_patch_finish(struct vm_fdt_patch_ctx *c)
         write_cpus(c->w, c->p, false);
 }
 
-/* A device's interrupt is a PLIC source, level-triggered (the PLIC has no trigger cell). */
+/* A device's interrupt is a PLIC source, level-triggered (the PLIC has no trigger cell). The
+ * PLIC is named as its parent (it is the root's interrupt-parent too, but a reader need not look
+ * up). Without a PLIC the root's interrupt-parent is a hart's own controller, whose numbers mean
+ * the hart's software, timer and external interrupts: no device line is described then. */
 bool vm_fdt_arch_device_irq_ok(u32 irq) { return irq >= 1 && irq <= PLIC_NDEV; }
 
-void vm_fdt_arch_write_device_irq(struct fdt_writer *w, u32 irq) { fdt_property_u32(w, "interrupts", irq); }
+void vm_fdt_arch_write_device_irq(struct fdt_writer *w, const struct vm_fdt_params *p, u32 irq)
+{
+    if (!p->arch.plic_size)
+        return;
+    fdt_property_u32(w, "interrupt-parent", VM_FDT_PHANDLE_INTC);
+    fdt_property_u32(w, "interrupts", irq);
+}

@@ -15,6 +15,9 @@ const struct vm_emu_type vm_arch_emu_types[] = {
 
 const size_t vm_arch_emu_type_count = ARRAY_SIZE(vm_arch_emu_types);
 
+/* The numbering shared with the other architectures' configs (no virtio-mmio device here yet). */
+const struct vm_device_irqs vm_arch_device_irqs = {32, 1019, "a shared interrupt line"};
+
 bool vm_x86_virtual_apics(const struct vm_config *c)
 {
     return c->irq_mode == VM_IRQ_EMULATED || c->irq_mode == VM_IRQ_PASSTHROUGH;

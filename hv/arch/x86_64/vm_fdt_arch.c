@@ -15,4 +15,7 @@ bool vm_fdt_arch_patch_node(struct vm_fdt_patch_ctx *c, int node) { return (void
 bool vm_fdt_arch_patch_props(struct vm_fdt_patch_ctx *c, int node) { return (void)c, (void)node, false; }
 void vm_fdt_arch_patch_finish(struct vm_fdt_patch_ctx *c) { (void)c; }
 bool vm_fdt_arch_device_irq_ok(u32 irq) { return (void)irq, false; }
-void vm_fdt_arch_write_device_irq(struct fdt_writer *w, u32 irq) { (void)w, (void)irq; }
+void vm_fdt_arch_write_device_irq(struct fdt_writer *w, const struct vm_fdt_params *p, u32 irq)
+{
+    (void)w, (void)p, (void)irq;
+}

@@ -72,6 +72,13 @@ struct vm_emu_type {
  * other architectures' codes it does not emulate (so a config meant for them reads clearly). */
 extern const struct vm_emu_type vm_arch_emu_types[];
 extern const size_t vm_arch_emu_type_count;
+/* The interrupt lines an emulated device (virtio-mmio, a doorbell) may be given: those the
+ * architecture's emulated interrupt controller has for devices (hv/arch/<arch>/vm_config_arch.c). */
+struct vm_device_irqs {
+    u32 first, last;
+    const char *name; /* what they are, for messages, e.g. "a shared interrupt line" */
+};
+extern const struct vm_device_irqs vm_arch_device_irqs;
 
 enum vm_map_type {
     VM_MAP_ALLOC = 0,     /* allocate host memory anywhere, map at gpa */

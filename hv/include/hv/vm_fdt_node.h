@@ -53,9 +53,10 @@ void vm_fdt_arch_gen_firmware(struct fdt_writer *w, const struct vm_fdt_params *
 void vm_fdt_arch_gen_machine(struct fdt_writer *w, const struct vm_fdt_params *p);
 void vm_fdt_arch_gen_console(struct fdt_writer *w, const struct vm_fdt_params *p, char *path, size_t size);
 /* A device's level-triggered interrupt: whether irq (<hv/virq.h> numbering) can be one, and its
- * "interrupts" property in the interrupt controller's specifier. */
+ * "interrupts" property in the interrupt controller's specifier (nothing when the VM's
+ * controller has no device lines: its drivers poll). */
 bool vm_fdt_arch_device_irq_ok(u32 irq);
-void vm_fdt_arch_write_device_irq(struct fdt_writer *w, u32 irq);
+void vm_fdt_arch_write_device_irq(struct fdt_writer *w, const struct vm_fdt_params *p, u32 irq);
 /* Patching: a root child the arch rewrites (true when it wrote or dropped it); the properties
  * of a node anywhere the arch rewrites (true when it wrote them); at the end of the root, the
  * arch's nodes the source lacked. */

@@ -275,6 +275,69 @@ static void plic_and_uart_interrupt(void **state)
     assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
 }
 
+/* virtio-mmio transports and a shared region's doorbell: a PLIC source each, with the PLIC named
+ * as their interrupt parent; without a PLIC, no interrupt at all (the hart's own controller
+ * numbers mean its software, timer and external interrupts: a driver polls instead). */
+static void virtio_and_doorbell_interrupts(void **state)
+{
+    (void)state;
+    static u8 buf[BUF_CAP];
+    for (int with_plic = 1; with_plic >= 0; with_plic--) {
+        struct vm_fdt_params p = params(2, true);
+        if (with_plic) {
+            p.arch.plic_base = 0xc000000;
+            p.arch.plic_size = 0x204000;
+        }
+        p.virtio[0].base = 0x10001000;
+        p.virtio[0].size = 0x200;
+        p.virtio[0].irq = 1;
+        p.virtio[1].base = 0x10002000;
+        p.virtio[1].size = 0x200;
+        p.virtio[1].irq = 95;
+        p.virtio_count = 2;
+        p.shmem[0].base = 0x90000000;
+        p.shmem[0].size = 0x1000;
+        p.shmem[0].irq = 20;
+        p.shmem[0].name = "ring";
+        p.shmem_count = 1;
+        int n = vm_fdt_generate(&p, buf, sizeof(buf));
+        assert_true(n > 0);
+        assert_dtc_clean(buf, n);
+        struct fdt f;
+        assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+        static const char *const paths[] = {"/virtio_mmio@10001000", "/virtio_mmio@10002000", "/shmem@90000000"};
+        static const u32 irqs[] = {1, 95, 20};
+        for (int i = 0; i < 3; i++) {
+            int dev = node(&f, paths[i]);
+            if (i < 2) {
+                assert_string_equal(prop_str(&f, dev, "compatible"), "virtio,mmio");
+                u64 base = 0, size = 0;
+                assert_true(fdt_reg(&f, dev, 0, &base, &size));
+                assert_true(base == p.virtio[i].base && size == 0x200);
+            }
+            if (with_plic) {
+                assert_int_equal(prop_u32(&f, dev, "interrupts"), irqs[i]);
+                assert_int_equal(prop_u32(&f, dev, "interrupt-parent"),
+                                 prop_u32(&f, node(&f, "/plic@c000000"), "phandle"));
+            } else {
+                assert_null(fdt_prop(&f, dev, "interrupts", NULL));
+                assert_null(fdt_prop(&f, dev, "interrupt-parent", NULL));
+            }
+        }
+    }
+    /* a source the PLIC does not have is refused */
+    struct vm_fdt_params p = params(1, true);
+    p.arch.plic_base = 0xc000000;
+    p.arch.plic_size = 0x202000;
+    p.virtio[0].base = 0x10001000;
+    p.virtio[0].size = 0x200;
+    p.virtio[0].irq = 96;
+    p.virtio_count = 1;
+    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+    p.virtio[0].irq = 0;
+    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+}
+
 /* A host device below a bus that maps its addresses 1:1 (an empty ranges, as QEMU riscv virt's
  * /soc) is copied as a root child with its reg as is and the VM's PLIC as its interrupt parent;
  * one below a bus that translates addresses is not (its reg would need the translation). */
@@ -365,6 +428,7 @@ int main(void)
         cmocka_unit_test(refused),
         cmocka_unit_test(console_uart),
         cmocka_unit_test(plic_and_uart_interrupt),
+        cmocka_unit_test(virtio_and_doorbell_interrupts),
         cmocka_unit_test(host_device_below_identity_bus),
         cmocka_unit_test(patch_replaces_cpus),
     };
