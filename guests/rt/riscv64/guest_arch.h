@@ -12,6 +12,14 @@
 #define GUEST_CPU_ON_NAME "hart_start"
 #define GUEST_CPU_STATUS_OFF SBI_HSM_STOPPED
 #define GUEST_TIMEBASE_HZ 10000000ull /* QEMU virt's timebase (the DTB's timebase-frequency) */
+#define GUEST_VIRTIO_MMIO 0x10001000ul  /* where the configs put a virtio-mmio device (QEMU virt's first) */
+#define GUEST_UART_GPA 0x10000000ul     /* the board's UART (the NS16550) */
+#define GUEST_PLIC 0x0c000000ul         /* the VM's PLIC (QEMU virt's address) */
+
+/* Ordering of guest-memory writes a device reads: before publishing an index, and before
+ * notifying it (an MMIO store). */
+#define guest_wmb() __asm__ volatile("fence w, w" ::: "memory")
+#define guest_mb() __asm__ volatile("fence iorw, iorw" ::: "memory")
 
 struct sbiret {
     long error;
