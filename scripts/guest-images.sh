@@ -65,7 +65,7 @@ x86_64 | amd64)
 riscv64)
     # Debian bookworm has no riscv64 port: forky serves it (the trixie riscv64 index was seen
     # failing its size check). linux-image-<ver>-riscv64 is small and depends on
-    # linux-binary-<ver>-riscv64, which holds the Image and the modules under /usr/lib/modules.
+    # linux-binary-<ver>-riscv64, which holds the Image alone (as /usr/lib/modules/<ver>/vmlinuz).
     DEB_ARCH=riscv64
     APT_SUITE=forky
     KERNEL_META=linux-image-riscv64
@@ -106,8 +106,9 @@ net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"
 INITRAMFS_ROOT_MODULES="lib/crc16.ko crypto/crc32c_generic.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko"
 # The root file system image for root=/dev/vda: its size (ext4, 1 KiB blocks) and the bump for
 # layout changes the inputs do not show.
-# riscv64 carries none: its modules are a separate package of ~100 MB (linux-modules-<ver>);
-# nor x86_64 (no virtio-mmio there): cvisor gives their VMs no virtio device yet.
+# riscv64 carries none: its modules (virtio_mmio and virtio_blk are modules there too) are a
+# separate package of ~117 MB (linux-modules-<ver>-riscv64), not fetched (docs/virtio.md);
+# nor x86_64 (no virtio-mmio there).
 if [ "$ARCH" != aarch64 ]; then
     INITRAMFS_MODULES=
     INITRAMFS_ROOT_MODULES=
