@@ -3,7 +3,7 @@
  *
  *  - vm1 "ping" and vm2 "pong" share the region of their configs' shmem_regions[0] (each at its
  *    own guest address, learnt with HC_SHMEM_BASE). pong rings once when it is ready (ping's
- *    interrupt may be pending before ping enables it: it waits in the vGIC). ping writes message
+ *    interrupt may be pending before ping enables it: it waits in the controller). ping writes message
  *    i and rings the
  *    doorbell; pong, woken by its doorbell interrupt, checks it, writes reply i and rings back;
  *    ping checks the reply. After MESSAGES round trips both print what they counted, then keep
@@ -14,26 +14,22 @@
  *  - vm4 "echo" is the peer of a guest that cannot ring (Linux through /dev/mem, docs/shmem.md):
  *    it polls ping_seq every 10 ms and answers each new message as pong does, then rings.
  *
- * The doorbell is a shared interrupt of the VM's vGICv3 (INTID from the config); IRQs stay
- * masked in PSTATE and the guest waits with WFI and takes interrupts by acknowledging them
- * (ICC_IAR1_EL1), so it needs no exception vectors. */
+ * The doorbell is a shared interrupt of the VM's emulated interrupt controller (the number
+ * from the config: a vGICv3 INTID on aarch64, a vPLIC source on riscv64), driven by the
+ * architecture part (guests/shmem/<arch>.c); interrupts stay masked in the CPU and the guest
+ * waits with WFI and takes them by acknowledging them at the controller, so it needs no
+ * exception vectors. */
 #include "guest.h"
-#include <drivers/gic_regs.h>
 
 #include <lib/string.h>
 
 #define MESSAGES 10000
-#define GICD_BASE 0x08000000ul
-#define GICR_BASE 0x080a0000ul
-#define SPURIOUS 1023u
 
-#define READ_SYSREG(name)                                                                          \
-    ({                                                                                             \
-        u64 v_;                                                                                    \
-        __asm__ volatile("mrs %0, " name : "=r"(v_));                                              \
-        v_;                                                                                        \
-    })
-#define WRITE_SYSREG(name, v) __asm__ volatile("msr " name ", %0\n isb" ::"r"((u64)(v)) : "memory")
+/* The VM's interrupt controller (guests/shmem/<arch>.c): set up with line irq enabled for vCPU
+ * 0; another line enabled; the next interrupt, waited for in WFI, acknowledged and ended. */
+void irq_init(u32 irq);
+void irq_enable(u32 irq);
+u32 irq_next(void);
 
 struct channel { /* at the start of the shared region */
     volatile u64 ready[3]; /* by VM id: its doorbell is set up */
@@ -46,25 +42,7 @@ struct channel { /* at the start of the shared region */
 static u32 doorbell_irq;
 static u64 doorbells, other_irqs;
 
-static inline void wr32(u64 a, u32 v) { *(volatile u32 *)a = v; }
-static inline void barrier(void) { __asm__ volatile("dsb sy" ::: "memory"); }
-
-static void gic_enable(u32 irq)
-{
-    *(volatile u8 *)(GICD_BASE + GICD_IPRIORITYR + irq) = 0xa0;
-    *(volatile u64 *)(GICD_BASE + GICD_IROUTER + 8 * irq) = 0; /* to vCPU 0 */
-    wr32(GICD_BASE + GICD_ISENABLER + irq / 32 * 4, 1u << (irq % 32));
-}
-
-static void gic_init(u32 irq)
-{
-    wr32(GICD_BASE + GICD_CTLR, 0x12); /* ARE, EnableGrp1 */
-    wr32(GICR_BASE + GICR_WAKER, 0);
-    gic_enable(irq);
-    WRITE_SYSREG("s3_0_c12_c12_5", READ_SYSREG("s3_0_c12_c12_5") | 1); /* ICC_SRE_EL1 */
-    WRITE_SYSREG("s3_0_c4_c6_0", 0xff);                               /* ICC_PMR_EL1 */
-    WRITE_SYSREG("s3_0_c12_c12_7", 1);                                /* ICC_IGRPEN1_EL1 */
-}
+static inline void barrier(void) { guest_mb(); }
 
 static u32 wait_irq(u32 want);
 
@@ -81,14 +59,9 @@ static u64 ivc_irqs;
 static u32 wait_irq(u32 want)
 {
     for (;;) {
-        u32 iar = (u32)READ_SYSREG("s3_0_c12_c12_0") & 0xffffff; /* ICC_IAR1_EL1 */
-        if (iar == SPURIOUS) {
-            __asm__ volatile("wfi" ::: "memory");
-            continue;
-        }
-        WRITE_SYSREG("s3_0_c12_c12_1", iar); /* ICC_EOIR1_EL1 */
-        if (iar == want)
-            return iar;
+        u32 irq = irq_next();
+        if (irq == want)
+            return irq;
         other_irqs++;
     }
 }
@@ -127,7 +100,7 @@ static void ivc_publisher(long id)
     }
     gprintf("shmem(vm%ld): ivc: publish key %#x -> %ld, gpa %#llx, %llu bytes; again -> %ld\n", id, IVC_KEY, r,
             (unsigned long long)base, (unsigned long long)size, again);
-    gic_enable(IVC_IRQ_PING);
+    irq_enable(IVC_IRQ_PING);
     wait_irq(IVC_IRQ_PING); /* pong has read the magic and replied */
     ivc_irqs++;
     barrier();
@@ -299,14 +272,15 @@ void guest_main(u64 dtb)
         intruder(id);
     long base = hypercall(HC_SHMEM_BASE, 0, 0), size = hypercall(HC_SHMEM_SIZE, 0, 0);
     doorbell_irq = id == 1 ? 48 : 49;
-    gprintf("shmem(vm%ld): region 0 at %#lx, %ld bytes, doorbell INTID %u\n", id, base, size, doorbell_irq);
+    gprintf("shmem(vm%ld): region 0 at %#lx, %ld bytes, doorbell %s %u\n", id, base, size, GUEST_IRQ_NAME,
+            doorbell_irq);
     if (base < 0 || size < (long)sizeof(struct channel)) {
         gprintf("shmem(vm%ld): no shared region\n", id);
         guest_system_off();
     }
     if (id < 3)
         ((struct channel *)base)->boots[id]++;
-    gic_init(doorbell_irq);
+    irq_init(doorbell_irq);
     if (id == 4)
         echo((struct channel *)base, id);
     if (id == 1)

@@ -21,6 +21,7 @@ long psci(u64 fid, u64 a1, u64 a2, u64 a3);
 #define GUEST_BOOT_ARG "x0"          /* where the DTB's address arrives */
 #define GUEST_VIRTIO_MMIO 0x0a000000ul /* where the configs put a virtio-mmio device (QEMU virt's) */
 #define GUEST_UART_GPA 0x09000000ul    /* the board's UART (the PL011) */
+#define GUEST_IRQ_NAME "INTID"         /* what the configs' irq_id numbers are */
 
 /* Ordering of guest-memory writes a device reads: before publishing an index, and before
  * notifying it. */

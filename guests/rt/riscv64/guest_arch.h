@@ -15,6 +15,7 @@
 #define GUEST_VIRTIO_MMIO 0x10001000ul  /* where the configs put a virtio-mmio device (QEMU virt's first) */
 #define GUEST_UART_GPA 0x10000000ul     /* the board's UART (the NS16550) */
 #define GUEST_PLIC 0x0c000000ul         /* the VM's PLIC (QEMU virt's address) */
+#define GUEST_IRQ_NAME "PLIC source"    /* what the configs' irq_id numbers are */
 
 /* Ordering of guest-memory writes a device reads: before publishing an index, and before
  * notifying it (an MMIO store). */

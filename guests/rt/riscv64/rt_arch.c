@@ -2,21 +2,34 @@
  * and harts, the time CSR as the counter. There is no UART: the console is SBI's. */
 #include "guest.h"
 
-struct sbiret sbi(u64 ext, u64 fid, u64 a0, u64 a1, u64 a2)
+static struct sbiret sbi5(u64 ext, u64 fid, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4)
 {
     register u64 r0 __asm__("a0") = a0;
     register u64 r1 __asm__("a1") = a1;
     register u64 r2 __asm__("a2") = a2;
+    register u64 r3 __asm__("a3") = a3;
+    register u64 r4 __asm__("a4") = a4;
     register u64 r6 __asm__("a6") = fid;
     register u64 r7 __asm__("a7") = ext;
-    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r6), "r"(r7) : "memory");
+    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r3), "r"(r4), "r"(r6), "r"(r7) : "memory");
     return (struct sbiret){(long)r0, (long)r1};
 }
+
+struct sbiret sbi(u64 ext, u64 fid, u64 a0, u64 a1, u64 a2) { return sbi5(ext, fid, a0, a1, a2, 0, 0); }
 
 long hypercall(unsigned long nr, unsigned long a1, unsigned long a2)
 {
     return sbi(SBI_EXT_CVISOR, nr, a1, a2, 0).value;
 }
+
+long hypercall4(unsigned long nr, u64 a1, u64 a2, u64 a3, u64 a4)
+{
+    return sbi5(SBI_EXT_CVISOR, nr, a1, a2, a3, a4, 0).value;
+}
+
+/* There is no other calling form on riscv64: the number is the function id of cvisor's SBI
+ * extension, as for hypercall4. */
+long hypercall_raw(u64 x0, u64 a1, u64 a2, u64 a3, u64 a4) { return hypercall4(x0, a1, a2, a3, a4); }
 
 /* The legacy console call (the guests drive no UART of their own on riscv64). */
 void guest_uart_putc(char c) { sbi(SBI_EXT_LEGACY_PUTCHAR, 0, (u8)c, 0, 0); }
