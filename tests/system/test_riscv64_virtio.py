@@ -81,8 +81,9 @@ def test_shmem_pair_ping_pongs_through_vplic_doorbells_on_riscv64():
     """guests/shmem on riscv64: ping and pong map region "pingpong" (each at its own address),
     exchange 10,000 messages, each doorbell a source of the peer's vPLIC (48, 49) claimed and
     completed, then share an IVC channel (axvisor's publish/subscribe, its doorbell source 50).
-    QEMU runs single-threaded here: with its default multi-threaded TCG a doorbell round trip
-    between the two pCPUs takes about 10 ms instead of about 1 ms (docs/shmem.md)."""
+    QEMU runs single-threaded here: with its default multi-threaded TCG on a loaded host a
+    doorbell round trip between the two pCPUs took about 10 ms instead of about 1.3 ms, which
+    would make this test take minutes (docs/shmem.md)."""
     image, _ = build_image("riscv64-shmem", SHMEM_CONFIGS, arch=ARCH)
     m = Machine(image, "riscv64-shmem", smp=2, mem="1G", timeout=90, arch=ARCH, extra=["-accel", "tcg,thread=single"])
     try:
