@@ -94,6 +94,7 @@ void vcpu_arch_init(struct vcpu *v)
     v->arch.vmcb_pa = v->arch.vmcb ? ptr_to_hpa(v->arch.vmcb).val : 0;
     v->arch.fpu = v->arch.vmcb ? (u8 *)v->arch.vmcb + PAGE_SIZE : NULL;
     v->arch.sipi_vector = -1;
+    x86_code_cache_clear(&v->arch.code_cache);
 }
 
 void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
@@ -104,6 +105,7 @@ void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
     a->efer = 0;
     a->last_cpu = 0;
     a->tsc_offset = v->vm->arch.tsc_offset; /* one TSC for the VM, starting near 0 at its build */
+    x86_code_cache_clear(&a->code_cache); /* a restarted VM's RAM is new */
     if (!a->vmcb)
         return;
     if (a->sipi_vector >= 0) {
@@ -335,6 +337,7 @@ static void handle_msr(struct vcpu *v, bool write)
 
 struct read_ctx {
     struct vm *vm;
+    struct x86_walk_record record; /* where each entry read lies, for the code-page cache */
 };
 
 static bool read_guest(void *ctx, u64 addr, unsigned bytes, u64 *value)
@@ -345,6 +348,7 @@ static bool read_guest(void *ctx, u64 addr, unsigned bytes, u64 *value)
         return false;
     *value = 0;
     memcpy(value, p, bytes);
+    x86_walk_record_add(&c->record, p, *value, bytes);
     return true;
 }
 
@@ -360,20 +364,30 @@ static size_t fetch_insn(struct vcpu *v, u8 *buf, struct x86_cpu_mode *mode, u64
     if (!mode->long64)
         la &= 0xffffffffull;
     *linear = la;
-    struct read_ctx ctx = {v->vm};
+    u32 gen = __atomic_load_n(&v->vm->arch.revoked, __ATOMIC_ACQUIRE);
     size_t n = 0;
     while (n < X86_INSN_MAX) {
-        u64 g;
-        if (x86_guest_translate(&pg, la + n, read_guest, &ctx, &g) != 0)
-            break;
-        size_t chunk = PAGE_SIZE - (g & (PAGE_SIZE - 1));
+        /* The instruction's first page, as the last walk found it if that still holds. */
+        const u8 *p = n ? NULL : x86_code_cache_lookup(&v->arch.code_cache, &pg, gen, la);
+        size_t chunk = PAGE_SIZE - ((la + n) & (PAGE_SIZE - 1));
         if (chunk > X86_INSN_MAX - n)
             chunk = X86_INSN_MAX - n;
-        if (!vm_gpa_in_ram(v->vm, gpa(g), chunk))
-            break;
-        const u8 *p = vm_gpa_to_hva(v->vm, gpa(g), chunk);
-        if (!p)
-            break;
+        if (!p) {
+            struct read_ctx ctx = {.vm = v->vm};
+            u64 g;
+            if (x86_guest_translate(&pg, la + n, read_guest, &ctx, &g) != 0)
+                break;
+            if (!vm_gpa_in_ram(v->vm, gpa(g), chunk))
+                break;
+            p = vm_gpa_to_hva(v->vm, gpa(g), chunk);
+            if (!p)
+                break;
+            /* Its page is RAM of the VM (a RAM region holds whole pages): keep the walk. */
+            u64 page = g & ~(u64)(PAGE_SIZE - 1);
+            if (!n && vm_gpa_in_ram(v->vm, gpa(page), PAGE_SIZE))
+                x86_code_cache_fill(&v->arch.code_cache, &pg, gen, la, &ctx.record,
+                                    vm_gpa_to_hva(v->vm, gpa(page), PAGE_SIZE));
+        }
         memcpy(buf + n, p, chunk);
         n += chunk;
     }
