@@ -33,6 +33,7 @@ struct vcpu_arch {
     u8 pio_width;
     struct vlapic lapic;    /* its virtual local APIC (interrupt_mode = "emu") */
     struct x86_code_cache code_cache; /* the MMIO instruction fetch's last code page */
+    bool lapic_pt_owned;    /* it holds its pCPU's local APIC (lapic_pt.c) */
 };
 
 #endif

@@ -5,7 +5,7 @@ test_guest_walk_SRCS := tests/unit/hv/arch/x86_64/test_guest_walk.c hv/arch/x86_
 	lib/src/string.c
 $(BUILD)/host/unit/test_guest_walk: HV_ARCH_INC := -Ihv/arch/x86_64/include
 test_x86_config_SRCS := tests/unit/hv/arch/x86_64/test_x86_config.c hv/core/vm_config.c hv/core/vm_config_validate.c \
-	hv/core/vm_config_host.c hv/arch/x86_64/vm_config_arch.c lib/src/fdt.c lib/src/fdt_pt.c lib/src/fdt_irq.c \
+	hv/core/vm_config_host.c hv/arch/x86_64/vm_config_arch.c hv/arch/x86_64/lapic_pt_check.c lib/src/fdt.c lib/src/fdt_pt.c lib/src/fdt_irq.c \
 	lib/src/toml.c lib/src/diag.c lib/src/fmt.c lib/src/string.c
 $(BUILD)/host/unit/test_x86_config: HV_ARCH_INC := -Ihv/arch/x86_64/include
 # The Linux boot protocol (bzImage header, boot_params) and the ACPI tables for a VM, parsed back.
