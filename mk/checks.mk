@@ -55,7 +55,8 @@ $(call check_one_of,BUS,mmio pci,mmio or pci)
 $(call check_one_of,BLK,y n,y or n)
 $(call check_one_of,NET,y n,y or n)
 $(call check_one_of,ACCEL,y n,y or n)
-ifeq ($(BUS)$(filter fs,$(APP_FEATURES)),pcifs)
+# (x86_64's q35 has only PCI: its disk is always virtio-pci, whatever BUS says.)
+ifeq ($(filter x86_64,$(ARCH))$(BUS)$(filter fs,$(APP_FEATURES)),pcifs)
 $(error APP_FEATURES=fs: cvisor reads its disk over virtio-mmio; use BUS=mmio (the default))
 endif
 

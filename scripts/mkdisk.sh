@@ -15,7 +15,7 @@ mmd -i "$tmp" ::/guest ::/guest/vm_default ::/guest/images
 for cfg in "$@"; do
     mcopy -i "$tmp" "$cfg" "::/guest/vm_default/$(basename "$cfg")"
 done
-for f in "$images"/linux-*.Image "$images"/initramfs-*.cpio.gz "$images"/rootfs-*.ext4 "$guests"/*.bin "$guests"/*.dtb; do
+for f in "$images"/linux-*.Image "$images"/linux-*.bzImage "$images"/initramfs-*.cpio.gz "$images"/rootfs-*.ext4 "$guests"/*.bin "$guests"/*.dtb; do
     [ -f "$f" ] && mcopy -i "$tmp" "$f" "::/guest/images/$(basename "$f")"
 done
 mv "$tmp" "$out"

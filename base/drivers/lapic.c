@@ -8,6 +8,7 @@
 #define ICR_LEVEL_ASSERT (1u << 14)
 #define ICR_INIT (5u << 8)
 #define ICR_STARTUP (6u << 8)
+#define ICR_NMI (4u << 8)
 #define ICR_POLLS 100000
 
 static u64 base = LAPIC_DEFAULT_BASE;
@@ -49,3 +50,4 @@ static bool icr_send(u32 apic_id, u32 lo)
 bool lapic_send_ipi(u32 apic_id, u8 vector) { return icr_send(apic_id, vector); }
 bool lapic_send_init(u32 apic_id) { return icr_send(apic_id, ICR_INIT | ICR_LEVEL_ASSERT); }
 bool lapic_send_startup(u32 apic_id, u8 page) { return icr_send(apic_id, ICR_STARTUP | ICR_LEVEL_ASSERT | page); }
+bool lapic_send_nmi(u32 apic_id) { return icr_send(apic_id, ICR_NMI | ICR_LEVEL_ASSERT); }

@@ -3,8 +3,6 @@
 #include <base/log.h>
 #include <drivers/pci.h>
 
-#define MAX_CAPABILITIES 48
-
 static u64 ecam_base;
 static u8 first_bus, last_bus;
 static struct pci_dev devices[PCI_MAX_DEVICES];
@@ -31,20 +29,6 @@ u16 pci_read16(const struct pci_dev *d, u16 off) { return *(volatile u16 *)cfg(d
 u32 pci_read32(const struct pci_dev *d, u16 off) { return rd32(d->bus, d->dev, d->fn, off); }
 void pci_write16(const struct pci_dev *d, u16 off, u16 v) { *(volatile u16 *)cfg(d->bus, d->dev, d->fn, off) = v; }
 void pci_write32(const struct pci_dev *d, u16 off, u32 v) { wr32(d->bus, d->dev, d->fn, off, v); }
-
-u8 pci_find_capability(const struct pci_dev *d, u8 cap, u8 from)
-{
-    if (!(pci_read16(d, PCI_STATUS) & PCI_STATUS_CAPABILITIES))
-        return 0;
-    u8 at = from ? pci_read8(d, (u16)(from + 1)) : pci_read8(d, PCI_CAPABILITIES);
-    for (int i = 0; i < MAX_CAPABILITIES && at >= 0x40; i++) {
-        at &= 0xfc;
-        if (pci_read8(d, at) == cap)
-            return at;
-        at = pci_read8(d, (u16)(at + 1));
-    }
-    return 0;
-}
 
 /* Sizes the BARs of a function (type 0 header: 6, bridge: 2) with decoding off meanwhile. */
 static void size_bars(struct pci_dev *d, unsigned bars)

@@ -9,22 +9,12 @@
 #include <drivers/pci.h>
 #include <drivers/virtio.h>
 #include <drivers/virtio_pci.h>
+#include <drivers/virtio_pci_caps.h>
 
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_MODERN_BASE 0x1040
 #define VIRTIO_PCI_TRANSITIONAL_FIRST 0x1000
 #define VIRTIO_PCI_TRANSITIONAL_LAST 0x103f
-
-/* struct virtio_pci_cap: cap_vndr, cap_next, cap_len, cfg_type, bar, id, padding[2], offset, length */
-#define CAP_CFG_TYPE 3
-#define CAP_BAR 4
-#define CAP_OFFSET 8
-#define CAP_LENGTH 12
-#define CAP_NOTIFY_MULTIPLIER 16
-#define CFG_COMMON 1
-#define CFG_NOTIFY 2
-#define CFG_ISR 3
-#define CFG_DEVICE 4
 
 /* struct virtio_pci_common_cfg */
 #define COMMON_DFSELECT 0x00
@@ -44,23 +34,21 @@
 #define COMMON_Q_AVAILHI 0x2c
 #define COMMON_Q_USEDLO 0x30
 #define COMMON_Q_USEDHI 0x34
-#define COMMON_SIZE 0x38
 #define NO_VECTOR 0xffff
 
-/* MSI-X capability: message control at +2 (table size - 1 in bits 10-0, function mask bit 14,
- * enable bit 15), table offset | BIR at +4; a table entry: address low, high, data, control. */
-#define MSIX_CONTROL 2
-#define MSIX_TABLE 4
+/* MSI-X message control: function mask bit 14, enable bit 15; a table entry: address low, high,
+ * data, control. */
 #define MSIX_ENABLE (1u << 15)
 #define MSIX_FUNCTION_MASK (1u << 14)
 #define RESET_POLLS 100000
 #define MAX_VIRTIO_PCI 4
+#define MAX_QUEUES 1 /* virtio-blk: one request queue */
 
 struct virtio_pci {
     struct virtio_transport t;
     const struct pci_dev *pci;
-    u64 common, notify, device;
-    u32 notify_multiplier;
+    struct virtio_pci_layout l;
+    u64 queue_notify[MAX_QUEUES]; /* each queue's notify address, checked when it is set up */
 };
 
 static struct virtio_pci devs[MAX_VIRTIO_PCI];
@@ -73,35 +61,39 @@ static inline volatile u32 *r32(u64 a) { return (volatile u32 *)(uintptr_t)a; }
 
 static u32 pci_features(struct virtio_transport *t, u32 word)
 {
-    *r32(vp(t)->common + COMMON_DFSELECT) = word;
-    return *r32(vp(t)->common + COMMON_DF);
+    *r32(vp(t)->l.common + COMMON_DFSELECT) = word;
+    return *r32(vp(t)->l.common + COMMON_DF);
 }
 
 static void pci_set_features(struct virtio_transport *t, u32 word, u32 value)
 {
-    *r32(vp(t)->common + COMMON_GFSELECT) = word;
-    *r32(vp(t)->common + COMMON_GF) = value;
+    *r32(vp(t)->l.common + COMMON_GFSELECT) = word;
+    *r32(vp(t)->l.common + COMMON_GF) = value;
 }
 
-static u8 pci_status(struct virtio_transport *t) { return *r8(vp(t)->common + COMMON_STATUS); }
+static u8 pci_status(struct virtio_transport *t) { return *r8(vp(t)->l.common + COMMON_STATUS); }
 
 static void pci_set_status(struct virtio_transport *t, u8 status)
 {
-    *r8(vp(t)->common + COMMON_STATUS) = status;
-    for (int i = 0; status == 0 && *r8(vp(t)->common + COMMON_STATUS) != 0 && i < RESET_POLLS; i++)
+    *r8(vp(t)->l.common + COMMON_STATUS) = status;
+    for (int i = 0; status == 0 && *r8(vp(t)->l.common + COMMON_STATUS) != 0 && i < RESET_POLLS; i++)
         arch_cpu_relax(); /* a reset completes when the status reads back 0 */
 }
 
 static u16 pci_queue_max(struct virtio_transport *t, u16 queue)
 {
-    *r16(vp(t)->common + COMMON_Q_SELECT) = queue;
-    return *r16(vp(t)->common + COMMON_Q_SIZE);
+    *r16(vp(t)->l.common + COMMON_Q_SELECT) = queue;
+    return *r16(vp(t)->l.common + COMMON_Q_SIZE);
 }
 
 static bool pci_queue_setup(struct virtio_transport *t, u16 queue, u16 size, u64 desc, u64 avail, u64 used)
 {
-    u64 c = vp(t)->common;
+    u64 c = vp(t)->l.common;
+    if (queue >= ARRAY_SIZE(vp(t)->queue_notify))
+        return false;
     *r16(c + COMMON_Q_SELECT) = queue;
+    if (!virtio_pci_queue_notify_addr(&vp(t)->l, *r16(c + COMMON_Q_NOFF), &vp(t)->queue_notify[queue]))
+        return false; /* the device's notify offset lies outside its notify structure */
     *r16(c + COMMON_Q_SIZE) = size;
     *r32(c + COMMON_Q_DESCLO) = (u32)desc;
     *r32(c + COMMON_Q_DESCHI) = (u32)(desc >> 32);
@@ -118,13 +110,11 @@ static bool pci_queue_setup(struct virtio_transport *t, u16 queue, u16 size, u64
 
 static void pci_notify(struct virtio_transport *t, u16 queue)
 {
-    struct virtio_pci *d = vp(t);
-    *r16(d->common + COMMON_Q_SELECT) = queue;
-    u16 off = *r16(d->common + COMMON_Q_NOFF);
-    *r16(d->notify + (u64)off * d->notify_multiplier) = queue;
+    if (queue < ARRAY_SIZE(vp(t)->queue_notify) && vp(t)->queue_notify[queue])
+        *r16(vp(t)->queue_notify[queue]) = queue;
 }
 
-static u32 pci_config32(struct virtio_transport *t, u32 offset) { return *r32(vp(t)->device + offset); }
+static u32 pci_config32(struct virtio_transport *t, u32 offset) { return *r32(vp(t)->l.device + offset); }
 static void pci_ack_irq(struct virtio_transport *t) { (void)t; } /* MSI-X: nothing to acknowledge */
 
 static const struct virtio_transport_ops pci_ops = {
@@ -139,57 +129,21 @@ static const struct virtio_transport_ops pci_ops = {
     .ack_irq = pci_ack_irq,
 };
 
-/* The address of a structure a capability names: inside a memory BAR of the device. */
-static bool cap_address(const struct pci_dev *p, u8 cap, u32 min_len, u64 *out)
-{
-    u8 bar = pci_read8(p, (u16)(cap + CAP_BAR));
-    u32 off = pci_read32(p, (u16)(cap + CAP_OFFSET)), len = pci_read32(p, (u16)(cap + CAP_LENGTH));
-    if (bar >= PCI_BARS || p->bar[bar].io || !p->bar[bar].base || len < min_len || off > p->bar[bar].size ||
-        len > p->bar[bar].size - off)
-        return false;
-    *out = p->bar[bar].base + off;
-    return true;
-}
-
-static bool find_structures(struct virtio_pci *d)
-{
-    const struct pci_dev *p = d->pci;
-    bool common = false, notify = false, device = false;
-    for (u8 cap = pci_find_capability(p, PCI_CAP_VENDOR, 0); cap; cap = pci_find_capability(p, PCI_CAP_VENDOR, cap)) {
-        u8 type = pci_read8(p, (u16)(cap + CAP_CFG_TYPE));
-        if (type == CFG_COMMON && !common)
-            common = cap_address(p, cap, COMMON_SIZE, &d->common);
-        else if (type == CFG_NOTIFY && !notify) {
-            notify = cap_address(p, cap, 2, &d->notify);
-            d->notify_multiplier = pci_read32(p, (u16)(cap + CAP_NOTIFY_MULTIPLIER));
-        } else if (type == CFG_DEVICE && !device)
-            device = cap_address(p, cap, 8, &d->device);
-    }
-    return common && notify && device;
-}
-
 /* One MSI-X vector (table entry 0) to CPU 0; the function's other entries stay masked. */
 static bool setup_msix(struct virtio_pci *d)
 {
     const struct pci_dev *p = d->pci;
-    u8 cap = pci_find_capability(p, PCI_CAP_MSIX, 0);
-    if (!cap)
-        return false;
-    u32 table = pci_read32(p, (u16)(cap + MSIX_TABLE));
-    const struct pci_bar *bar = &p->bar[table & 7];
-    if ((table & 7) >= PCI_BARS || bar->io || !bar->base || (table & ~7u) + 16 > bar->size)
-        return false;
     u64 address;
     u32 data;
     if (irq_msi_alloc(0, &d->t.irq, &address, &data) != 0)
         return false;
-    u64 entry = bar->base + (table & ~7u);
+    u64 entry = d->l.msix_table;
     *r32(entry + 0) = (u32)address;
     *r32(entry + 4) = (u32)(address >> 32);
     *r32(entry + 8) = data;
     *r32(entry + 12) = 0; /* unmasked */
-    u16 ctl = pci_read16(p, (u16)(cap + MSIX_CONTROL));
-    pci_write16(p, (u16)(cap + MSIX_CONTROL), (u16)((ctl | MSIX_ENABLE) & ~MSIX_FUNCTION_MASK));
+    u16 control = (u16)(d->l.msix_cap + PCI_MSIX_CONTROL), ctl = pci_read16(p, control);
+    pci_write16(p, control, (u16)((ctl | MSIX_ENABLE) & ~MSIX_FUNCTION_MASK));
     return true;
 }
 
@@ -202,8 +156,15 @@ static void probe_one(const struct pci_dev *p)
     struct virtio_pci *d = &devs[dev_count];
     *d = (struct virtio_pci){.pci = p};
     d->t = (struct virtio_transport){.ops = &pci_ops, .where = (u64)p->bus << 8 | (u64)p->dev << 3 | p->fn};
-    if (!find_structures(d)) {
-        pr_warn("virtio-pci %02x:%02x.%u: no usable modern configuration structures", p->bus, p->dev, p->fn);
+    u8 cfg[PCI_CFG_STD_BYTES];
+    for (u16 off = 0; off < PCI_CFG_STD_BYTES; off += 4) {
+        u32 v = pci_read32(p, off);
+        for (unsigned i = 0; i < 4; i++)
+            cfg[off + i] = (u8)(v >> 8 * i);
+    }
+    const char *why = virtio_pci_parse(cfg, p->bar, &d->l);
+    if (why) {
+        pr_warn("virtio-pci %02x:%02x.%u: %s; device ignored", p->bus, p->dev, p->fn, why);
         return;
     }
     pci_write16(p, PCI_COMMAND, (u16)(pci_read16(p, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
@@ -212,7 +173,7 @@ static void probe_one(const struct pci_dev *p)
         pr_warn("virtio-pci %02x:%02x.%u: no MSI-X vector", p->bus, p->dev, p->fn);
         return;
     }
-    *r16(d->common + COMMON_MSIX) = NO_VECTOR; /* no configuration-change interrupt */
+    *r16(d->l.common + COMMON_MSIX) = NO_VECTOR; /* no configuration-change interrupt */
     if (virtio_blk_attach(&d->t) != 0)
         return;
     dev_count++;

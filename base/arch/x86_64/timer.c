@@ -73,6 +73,8 @@ void x86_timer_calibrate(void)
             (unsigned long long)(apic_hz / 1000000), (unsigned long long)(apic_hz / 1000 % 1000));
 }
 
+u64 x86_apic_timer_hz(void) { return apic_hz * 16; } /* measured at divide by 16 */
+
 /* Arms the one-shot APIC timer for the TSC value `when` (at least one APIC tick; at most the
  * 32-bit counter, re-armed on expiry until `when` is reached). */
 static void program(u64 when)
@@ -98,19 +100,32 @@ static void timer_irq(irq_t irq, void *arg)
     fn(deadline[cpu].arg);
 }
 
+/* CPUs whose local APIC timer a guest drives (x86_timer_lend): deadlines are kept, not armed. */
+static bool lent[MAX_CPUS];
+
 void timer_set_deadline(u64 ticks, void (*fn)(void *), void *arg)
 {
     u32 cpu = cpu_id();
     deadline[cpu].fn = fn;
     deadline[cpu].arg = arg;
     deadline[cpu].deadline = ticks;
-    program(ticks);
+    if (!lent[cpu])
+        program(ticks);
 }
 
 void timer_cancel(void)
 {
-    lapic_write(LAPIC_TIMER_INIT, 0);
+    if (!lent[cpu_id()])
+        lapic_write(LAPIC_TIMER_INIT, 0);
     deadline[cpu_id()].fn = NULL;
+}
+
+void x86_timer_lend(bool to_guest)
+{
+    u32 cpu = cpu_id();
+    lent[cpu] = to_guest;
+    if (!to_guest && deadline[cpu].fn)
+        program(deadline[cpu].deadline);
 }
 
 void timer_cpu_init(void)

@@ -73,6 +73,8 @@ void x86_trap(struct trap_frame *f)
         apic_handle_vector((u8)f->vector);
         return;
     }
+    if (f->vector == 2)
+        return; /* an NMI: another CPU's way in (lapic_send_nmi); arriving here it has done its part */
     report(f);
     panic("unrecoverable exception in the hypervisor");
 }

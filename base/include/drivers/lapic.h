@@ -12,10 +12,15 @@
 #define LAPIC_TPR 0x080
 #define LAPIC_EOI 0x0b0
 #define LAPIC_SVR 0x0f0
+#define LAPIC_LDR 0x0d0
+#define LAPIC_DFR 0x0e0
+#define LAPIC_ISR0 0x100
 #define LAPIC_ESR 0x280
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
 #define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_THERMAL 0x330
+#define LAPIC_LVT_PERF 0x340
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
@@ -42,5 +47,8 @@ static inline void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
 bool lapic_send_ipi(u32 apic_id, u8 vector);
 bool lapic_send_init(u32 apic_id);
 bool lapic_send_startup(u32 apic_id, u8 page);
+/* An NMI: the way into a CPU whose maskable interrupts a guest takes itself (local-APIC
+ * passthrough), which an intercepted NMI brings out; on the host, an NMI does nothing. */
+bool lapic_send_nmi(u32 apic_id);
 
 #endif

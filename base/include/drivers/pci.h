@@ -53,9 +53,6 @@ u16 pci_read16(const struct pci_dev *d, u16 off);
 u32 pci_read32(const struct pci_dev *d, u16 off);
 void pci_write16(const struct pci_dev *d, u16 off, u16 v);
 void pci_write32(const struct pci_dev *d, u16 off, u32 v);
-/* The config-space offset of the first capability with id cap at or after the one at `from`
- * (0: from the start of the list); 0 when there is none. The walk is bounded (a looping list
- * ends it). */
-u8 pci_find_capability(const struct pci_dev *d, u8 cap, u8 from);
+/* The capabilities are parsed from a copy of configuration space: <drivers/virtio_pci_caps.h>. */
 
 #endif

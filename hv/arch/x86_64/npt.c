@@ -2,6 +2,7 @@
  * addresses, 2 MiB pages where alignment allows) in the same entry format as the host's own
  * paging (<arch/pte.h>, built by lib/pgtable), and the vendor's address-space id. Nested
  * paging treats every guest access as a user access: leaves carry the user bit. */
+#include <arch/lapic_pt.h>
 #include <arch/pte.h>
 #include <arch/x86.h>
 #include <arch/x86_vendor.h>
@@ -42,6 +43,8 @@ void vm_arch_revoke(struct vm *vm)
     memcpy(vm->arch.revoked_root, vm->arch.npt.root, PAGE_SIZE);
     memset(vm->arch.npt.root, 0, PAGE_SIZE);
     __atomic_add_fetch(&vm->arch.revoked, 1, __ATOMIC_RELEASE);
+    if (vm->arch.lapic_pt)
+        lapic_pt_bring_out(vm);
 }
 
 void vm_arch_destroy(struct vm *vm)

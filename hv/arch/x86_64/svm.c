@@ -149,8 +149,12 @@ static void svm_vcpu_reset(struct vcpu *v, u64 rip)
 {
     void *vmcb = v->arch.vmcb;
     memset(vmcb, 0, VMCB_SIZE);
-    vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID |
-                                                 SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
+    /* A VM driving its pCPU's local APIC takes the physical interrupts itself (no INTR
+     * intercept, RFLAGS.IF masks them: V_INTR_MASKING off) and halts natively; an NMI still
+     * brings it out (lapic_pt.c). */
+    bool pt = v->vm->arch.lapic_pt;
+    vmcb_write32(vmcb, VMCB_INTERCEPT_MISC1, (pt ? 0 : SVM_INTERCEPT_INTR | SVM_INTERCEPT_HLT) | SVM_INTERCEPT_NMI |
+                                                 SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
                                                  SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVLPGA);
     /* The SVM instructions act on host-physical addresses and the host's GIF: none for a guest. */
     vmcb_write32(vmcb, VMCB_INTERCEPT_MISC2, SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT2_VMLOAD |
@@ -161,7 +165,7 @@ static void svm_vcpu_reset(struct vcpu *v, u64 rip)
     vmcb_write(vmcb, VMCB_MSRPM_BASE, msrpm_pa);
     vmcb_write(vmcb, VMCB_TSC_OFFSET, v->arch.tsc_offset);
     vmcb_write32(vmcb, VMCB_ASID, v->vm->arch.asid);
-    vmcb_write32(vmcb, VMCB_VINTR, SVM_VINTR_MASKING);
+    vmcb_write32(vmcb, VMCB_VINTR, pt ? 0 : SVM_VINTR_MASKING);
     vmcb_write(vmcb, VMCB_NP_ENABLE, 1);
     vmcb_write(vmcb, VMCB_NCR3, v->vm->arch.npt.root_pa);
     /* Flat 32-bit protected mode without paging, as a multiboot loader leaves it. */

@@ -9,6 +9,8 @@
 #include <arch/cpu.h>
 #include <arch/guest_walk.h>
 #include <arch/insn_decode.h>
+#include <arch/lapic_pt.h>
+#include <arch/timer.h>
 #include <arch/vlapic.h>
 #include <arch/vplatform.h>
 #include <arch/x86.h>
@@ -94,6 +96,7 @@ void vcpu_arch_init(struct vcpu *v)
     v->arch.vmcb_pa = v->arch.vmcb ? ptr_to_hpa(v->arch.vmcb).val : 0;
     v->arch.fpu = v->arch.vmcb ? (u8 *)v->arch.vmcb + PAGE_SIZE : NULL;
     v->arch.sipi_vector = -1;
+    x86_code_cache_clear(&v->arch.code_cache);
 }
 
 void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
@@ -104,6 +107,7 @@ void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
     a->efer = 0;
     a->last_cpu = 0;
     a->tsc_offset = v->vm->arch.tsc_offset; /* one TSC for the VM, starting near 0 at its build */
+    x86_code_cache_clear(&a->code_cache); /* a restarted VM's RAM is new */
     if (!a->vmcb)
         return;
     if (a->sipi_vector >= 0) {
@@ -118,13 +122,25 @@ void vcpu_arch_reset(struct vcpu *v, gpa_t entry, u64 arg)
     a->fpu_reset = true;
 }
 
-void vcpu_arch_load(struct vcpu *v) { (void)v; }
+/* A vCPU driving its pCPU's local APIC gets it clean when it first runs there (after a reset). */
+void vcpu_arch_load(struct vcpu *v)
+{
+    if (v->vm->arch.lapic_pt && !v->arch.lapic_pt_owned) {
+        lapic_pt_enter(v);
+        v->arch.lapic_pt_owned = true;
+    }
+}
 
-/* It stops for good: its FPU state dies with it (the next vCPU here loads its own over it). */
+/* It stops for good: its FPU state dies with it (the next vCPU here loads its own over it); the
+ * local APIC it drove is the host's again. */
 void vcpu_arch_unload(struct vcpu *v)
 {
     if (last_vcpu[cpu_id()] == v)
         last_vcpu[cpu_id()] = NULL;
+    if (v->arch.lapic_pt_owned) {
+        lapic_pt_leave(v);
+        v->arch.lapic_pt_owned = false;
+    }
 }
 
 u64 vcpu_arch_pc(const struct vcpu *v) { return v->arch.vmcb ? x86_vendor->get((struct vcpu *)v, X86_RIP) : 0; }
@@ -181,7 +197,9 @@ static void emulate_cpuid(struct vcpu *v)
         memcpy(&r.edx, "isor", 4);
     } else if (leaf == CPUID_HV_FREQ) {
         r.eax = (u32)(timer_freq() / 1000);
-        r.ebx = v->vm->arch.lapic ? (u32)(VLAPIC_TIMER_HZ / 1000) : 0;
+        r.ebx = v->vm->arch.lapic      ? (u32)(VLAPIC_TIMER_HZ / 1000)
+                : v->vm->arch.lapic_pt ? (u32)(x86_apic_timer_hz() / 1000) /* the real one's input clock */
+                                       : 0;
     } else if ((leaf >> 28) != 4 && leaf != 0xd && leaf != 0x8000000a && leaf != 0xb && leaf != 0x1f) {
         /* The host's, less what the guest does not get: nested SVM, VMX, MONITOR, XSAVE (XCR0
          * is the host's), x2APIC, TSC-deadline, and the local APIC and MTRRs, which it has no
@@ -193,10 +211,13 @@ static void emulate_cpuid(struct vcpu *v)
             r.ecx |= 1u << 31; /* running under a hypervisor */
             /* APIC only with a virtual one; no MTRRs, no machine-check architecture (MCE, MCA: its
              * MSRs are not offered) */
-            r.edx &= ~((v->vm->arch.lapic ? 0 : (1u << 9)) | (1u << 12) | (1u << 7) | (1u << 14));
-            /* One package of the VM's vCPUs (HTT: more than one logical processor in it). */
+            bool apic = v->vm->arch.lapic || v->vm->arch.lapic_pt;
+            r.edx &= ~((apic ? 0 : (1u << 9)) | (1u << 12) | (1u << 7) | (1u << 14));
+            /* One package of the VM's vCPUs (HTT: more than one logical processor in it); the
+             * initial APIC id is the vCPU's, or its pCPU's for the APIC it drives itself. */
             u32 n = v->vm->vcpu_count ? v->vm->vcpu_count : 1;
-            r.ebx = (r.ebx & 0x0000ffffu) | ((n & 0xff) << 16) | ((u32)v->hwid << 24);
+            u32 apic_id = v->vm->arch.lapic_pt ? (r.ebx >> 24) : (u32)v->hwid;
+            r.ebx = (r.ebx & 0x0000ffffu) | ((n & 0xff) << 16) | (apic_id << 24);
             r.edx = n > 1 ? r.edx | (1u << 28) : r.edx & ~(1u << 28);
         } else if (leaf == 7 && sub == 0) {
             r.ebx &= ~((1u << 5) | (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31)); /* AVX2, AVX-512 */
@@ -267,7 +288,7 @@ static bool emulate_rdmsr(struct vcpu *v, u32 msr, u64 *val)
     enum x86_state s;
     if (msr == MSR_EFER)
         *val = x86_vendor->get(v, X86_EFER) & (EFER_GUEST_BITS | EFER_LMA);
-    else if (msr == MSR_APIC_BASE && v->vm->arch.lapic) /* enabled, at its xAPIC address; vCPU 0 boots */
+    else if (msr == MSR_APIC_BASE && (v->vm->arch.lapic || v->vm->arch.lapic_pt)) /* enabled, xAPIC; vCPU 0 boots */
         *val = VLAPIC_BASE | (1u << 11) | (v->id == 0 ? 1u << 8 : 0);
     else if (msr == MSR_TSC)
         *val = rdtsc() + x86_vendor->get(v, X86_TSC_OFFSET);
@@ -296,7 +317,7 @@ static bool emulate_wrmsr(struct vcpu *v, u32 msr, u64 val)
         x86_vendor->set(v, X86_TSC_OFFSET, val - rdtsc());
     } else if (msr == MSR_AMD64_NB_CFG || msr == MSR_K7_HWCR) {
         /* (ignored) */
-    } else if (msr == MSR_APIC_BASE && v->vm->arch.lapic) {
+    } else if (msr == MSR_APIC_BASE && (v->vm->arch.lapic || v->vm->arch.lapic_pt)) {
         if ((val & ~0x900ull) != VLAPIC_BASE)
             return false; /* moving or disabling it, or x2APIC mode: not offered */
     } else if (msr_state(msr, &s)) {
@@ -335,6 +356,7 @@ static void handle_msr(struct vcpu *v, bool write)
 
 struct read_ctx {
     struct vm *vm;
+    struct x86_walk_record record; /* where each entry read lies, for the code-page cache */
 };
 
 static bool read_guest(void *ctx, u64 addr, unsigned bytes, u64 *value)
@@ -345,6 +367,7 @@ static bool read_guest(void *ctx, u64 addr, unsigned bytes, u64 *value)
         return false;
     *value = 0;
     memcpy(value, p, bytes);
+    x86_walk_record_add(&c->record, p, *value, bytes);
     return true;
 }
 
@@ -360,20 +383,30 @@ static size_t fetch_insn(struct vcpu *v, u8 *buf, struct x86_cpu_mode *mode, u64
     if (!mode->long64)
         la &= 0xffffffffull;
     *linear = la;
-    struct read_ctx ctx = {v->vm};
+    u32 gen = __atomic_load_n(&v->vm->arch.revoked, __ATOMIC_ACQUIRE);
     size_t n = 0;
     while (n < X86_INSN_MAX) {
-        u64 g;
-        if (x86_guest_translate(&pg, la + n, read_guest, &ctx, &g) != 0)
-            break;
-        size_t chunk = PAGE_SIZE - (g & (PAGE_SIZE - 1));
+        /* The instruction's first page, as the last walk found it if that still holds. */
+        const u8 *p = n ? NULL : x86_code_cache_lookup(&v->arch.code_cache, &pg, gen, la);
+        size_t chunk = PAGE_SIZE - ((la + n) & (PAGE_SIZE - 1));
         if (chunk > X86_INSN_MAX - n)
             chunk = X86_INSN_MAX - n;
-        if (!vm_gpa_in_ram(v->vm, gpa(g), chunk))
-            break;
-        const u8 *p = vm_gpa_to_hva(v->vm, gpa(g), chunk);
-        if (!p)
-            break;
+        if (!p) {
+            struct read_ctx ctx = {.vm = v->vm};
+            u64 g;
+            if (x86_guest_translate(&pg, la + n, read_guest, &ctx, &g) != 0)
+                break;
+            if (!vm_gpa_in_ram(v->vm, gpa(g), chunk))
+                break;
+            p = vm_gpa_to_hva(v->vm, gpa(g), chunk);
+            if (!p)
+                break;
+            /* Its page is RAM of the VM (a RAM region holds whole pages): keep the walk. */
+            u64 page = g & ~(u64)(PAGE_SIZE - 1);
+            if (!n && vm_gpa_in_ram(v->vm, gpa(page), PAGE_SIZE))
+                x86_code_cache_fill(&v->arch.code_cache, &pg, gen, la, &ctx.record,
+                                    vm_gpa_to_hva(v->vm, gpa(page), PAGE_SIZE));
+        }
         memcpy(buf + n, p, chunk);
         n += chunk;
     }
@@ -461,7 +494,9 @@ void vcpu_arch_run(struct vcpu *v, struct vcpu_exit *exit)
     v->stats.exits++;
     switch (e.kind) {
     case X86_EXIT_INTR:
-        exit->reason = VCPU_EXIT_IRQ;
+        /* With the local APIC passed through, only an NMI exits here (lapic_pt.c): enabling
+         * interrupts would hand the guest's pending vectors to the host's handlers. */
+        exit->reason = v->vm->arch.lapic_pt ? VCPU_EXIT_RETRY : VCPU_EXIT_IRQ;
         break;
     case X86_EXIT_IRQ_WINDOW: /* the run loop's pre-entry hook injects it */
         x86_vendor->irq_window(v, false);

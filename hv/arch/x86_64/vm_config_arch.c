@@ -1,5 +1,5 @@
 /* The x86_64 facts of VM configs: several vCPUs only with virtual local APICs to start them,
- * interrupt passthrough run as "emu" (with a warning saying why), the boot-stub form of the
+ * interrupt passthrough as the pCPU's own local APIC for one vCPU, the boot-stub form of the
  * original's NimbOS config, multiboot instead of a device tree, checked with a clear message,
  * and the emu_devices codes of other architectures' interrupt controllers, named but not
  * emulated. Pure logic, host-testable. */
@@ -18,9 +18,18 @@ const size_t vm_arch_emu_type_count = ARRAY_SIZE(vm_arch_emu_types);
 /* The numbering shared with the other architectures' configs (no virtio-mmio device here yet). */
 const struct vm_device_irqs vm_arch_device_irqs = {32, 1019, "a shared interrupt line"};
 
+bool vm_x86_lapic_passthrough(const struct vm_config *c)
+{
+    if (c->irq_mode != VM_IRQ_PASSTHROUGH)
+        return false;
+    if (c->has_phys_cpu_sets)
+        return !(c->phys_cpu_sets[0] & 1);
+    return c->has_phys_cpu_ids && c->phys_cpu_ids[0] != 0;
+}
+
 bool vm_x86_virtual_apics(const struct vm_config *c)
 {
-    return c->irq_mode == VM_IRQ_EMULATED || c->irq_mode == VM_IRQ_PASSTHROUGH;
+    return c->irq_mode == VM_IRQ_EMULATED || (c->irq_mode == VM_IRQ_PASSTHROUGH && !vm_x86_lapic_passthrough(c));
 }
 
 bool vm_x86_boot_stub(const struct vm_config *c)
@@ -30,12 +39,13 @@ bool vm_x86_boot_stub(const struct vm_config *c)
 
 const char *vm_arch_pt_served(const struct vm_config *c, u64 gpa, u64 hpa, u64 len)
 {
-    if (!vm_x86_virtual_apics(c) || gpa != hpa || len != 0x1000)
+    bool pt = vm_x86_lapic_passthrough(c);
+    if ((!vm_x86_virtual_apics(c) && !pt) || gpa != hpa || len != 0x1000)
         return NULL;
     if (gpa == VM_X86_LAPIC_GPA)
-        return "virtual local APIC";
-    if (gpa == VM_X86_IOAPIC_GPA)
-        return "virtual I/O APIC";
+        return pt ? "own pCPU's local APIC (read directly, written through cvisor's checks)" : "virtual local APIC";
+    if (gpa == VM_X86_IOAPIC_GPA) /* the machine's is the hypervisor's; a passthrough VM has none */
+        return pt ? "local APIC alone (no I/O APIC: the machine's is the hypervisor's)" : "virtual I/O APIC";
     if (gpa == VM_X86_HPET_GPA)
         return "virtual HPET";
     return NULL;
@@ -72,11 +82,11 @@ int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *h
 {
     (void)h;
     unsigned errors = d->errors;
-    if (c->irq_mode == VM_IRQ_PASSTHROUGH)
+    if (c->irq_mode == VM_IRQ_PASSTHROUGH && !vm_x86_lapic_passthrough(c))
         diag_warn(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
-                  "\"passthrough\" runs as \"emu\" on x86_64 (virtual local and I/O APICs, on pCPUs of its "
-                  "own): the physical local APIC cannot be handed over, as its page holds the ICR, by which a "
-                  "guest would INIT or interrupt any pCPU, and this CPU has neither x2APIC nor AVIC to split it");
+                  "\"passthrough\" runs as \"emu\" on pCPU 0 (virtual local and I/O APICs): pCPU 0 takes the "
+                  "machine's device interrupts (console input, the disk), which a guest driving its local APIC "
+                  "would receive; on another pCPU (phys_cpu_sets) the VM drives that pCPU's local APIC");
     if (c->bios.present && !vm_x86_boot_stub(c))
         diag_error(d, c->file, c->bios.line, "kernel.bios_path",
                    "a boot stub runs at entry_point, in real mode below 1 MiB and apart from kernel_load_addr: "
@@ -86,7 +96,7 @@ int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *h
     if (c->cpu_num > 1 && !vm_x86_virtual_apics(c))
         diag_error(d, c->file, c->cpu_num_line, "base.cpu_num",
                    "%u vCPUs need interrupt_mode = \"emu\": the others start by INIT and startup IPIs through "
-                   "the virtual local APIC", c->cpu_num);
+                   "the virtual local APIC (\"passthrough\" gives one vCPU its pCPU's local APIC)", c->cpu_num);
     if (c->dtb.has_load_addr)
         diag_error(d, c->file, c->dtb.line, "kernel.dtb_load_addr",
                    "x86_64 guests boot with multiboot information, not a device tree");

@@ -1,6 +1,8 @@
 /* The devices of an x86 VM (vm_arch_setup_devices, <hv/virq.h>): the PC devices every VM has
- * (vplatform.c) and, with interrupt_mode = "emu" (or "passthrough", which x86_64 runs the same
- * way: vm_config_arch.c), the virtual local APICs, I/O APIC and HPET; the passthrough form's COM1. */
+ * (vplatform.c) and, with interrupt_mode = "emu" (or "passthrough" on pCPU 0), the virtual local
+ * APICs, I/O APIC and HPET; with "passthrough" elsewhere, its pCPU's local APIC (lapic_pt.c) and
+ * the virtual HPET; the passthrough form's COM1. */
+#include <arch/lapic_pt.h>
 #include <arch/vioapic.h>
 #include <arch/vlapic.h>
 #include <arch/vplatform.h>
@@ -35,10 +37,20 @@ int vm_arch_setup_devices(struct vm *vm, struct diag *d)
 {
     if (vplatform_create(vm, d) != 0)
         return -1;
-    vm->arch.lapic = vm->arch.ioapic_present = false;
-    if (!vm_x86_virtual_apics(vm->config))
+    vm->arch.lapic = vm->arch.ioapic_present = vm->arch.lapic_pt = false;
+    const struct vm_config *c = vm->config;
+    if (vm_x86_lapic_passthrough(c)) {
+        if (vm->vcpus[0]->pcpu == 0) { /* (phys_cpu_ids named the boot CPU by another APIC id than 0) */
+            diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
+                       "\"passthrough\" would give the VM pCPU 0's local APIC, which takes the machine's device "
+                       "interrupts: name another pCPU");
+            return -1;
+        }
+        return lapic_pt_create(vm, d) != 0 || vplatform_hpet_create(vm, d) != 0 ? -1 : passthrough_com1(vm, d);
+    }
+    if (!vm_x86_virtual_apics(c))
         return 0;
     if (vlapic_create(vm, d) != 0 || vioapic_create(vm, d) != 0 || vplatform_hpet_create(vm, d) != 0)
         return -1;
-    return vm->config->irq_mode == VM_IRQ_PASSTHROUGH ? passthrough_com1(vm, d) : 0;
+    return c->irq_mode == VM_IRQ_PASSTHROUGH ? passthrough_com1(vm, d) : 0;
 }

@@ -13,5 +13,11 @@ static inline u64 arch_timer_freq(void) { return x86_tsc_hz; }
 
 /* Boot CPU: measures the TSC and the local APIC timer against the PIT. */
 void x86_timer_calibrate(void);
+/* The local APIC timer's input clock (divide by 1), as measured: what a guest driving the APIC
+ * itself (local-APIC passthrough) is told. */
+u64 x86_apic_timer_hz(void);
+/* This CPU's local APIC timer lent to a guest (true) or given back: while lent, timer deadlines
+ * are kept but not armed (a guest drives the hardware); given back, the pending one is armed. */
+void x86_timer_lend(bool to_guest);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef ARCH_VCPU_ARCH_H
 #define ARCH_VCPU_ARCH_H
 
+#include <arch/code_cache.h>
 #include <arch/insn_decode.h>
 #include <arch/vlapic.h>
 #include <lib/types.h>
@@ -31,6 +32,8 @@ struct vcpu_arch {
     struct x86_mmio_insn mmio; /* the pending load's decoded instruction */
     u8 pio_width;
     struct vlapic lapic;    /* its virtual local APIC (interrupt_mode = "emu") */
+    struct x86_code_cache code_cache; /* the MMIO instruction fetch's last code page */
+    bool lapic_pt_owned;    /* it holds its pCPU's local APIC (lapic_pt.c) */
 };
 
 #endif

@@ -1,6 +1,7 @@
 /* The hot-path hooks of the virtual-interrupt seam (<hv/virq.h>) on x86_64: a VM with
  * interrupt_mode = "emu" has a virtual local APIC per vCPU (<arch/vlapic.h>), whose deliverable
- * interrupt is injected before each entry (or an interrupt window asked for); a VM without one
+ * interrupt is injected before each entry (or an interrupt window asked for); a VM with
+ * interrupt_mode = "passthrough" drives its pCPU's local APIC (lapic_pt.c); a VM with neither
  * runs with its interrupts off. */
 #ifndef ARCH_VIRQ_ARCH_H
 #define ARCH_VIRQ_ARCH_H
@@ -8,7 +9,7 @@
 #include <hv/vm.h>
 
 static inline bool virq_present(const struct vm *vm) { return vm->arch.lapic; }
-static inline bool virq_passthrough(const struct vm *vm) { return (void)vm, false; }
+static inline bool virq_passthrough(const struct vm *vm) { return vm->arch.lapic_pt; }
 
 /* virq.c: injects the vCPU's deliverable interrupt, or asks for an interrupt window. */
 void x86_virq_deliver(struct vcpu *v);

@@ -20,6 +20,7 @@ struct vm_arch {
     void *revoked_root;          /* ... the root's entries, put back before freeing */
     void *vmcb[VM_MAX_VCPUS]; /* per vCPU: its control block (SVM's VMCB) and FPU area, VCPU_X86_PAGES */
     bool lapic;                  /* virtual local APICs (interrupt_mode = "emu") */
+    bool lapic_pt;               /* its vCPU drives its pCPU's local APIC ("passthrough", lapic_pt.c) */
     u64 injected;                /* interrupts delivered to its vCPUs */
     u64 tsc_offset;              /* guest TSC = host TSC + this, the same on every vCPU */
     bool ioapic_present;         /* its virtual I/O APIC (interrupt_mode = "emu") */

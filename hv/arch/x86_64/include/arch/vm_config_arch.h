@@ -33,8 +33,14 @@ struct vm_config;
 const char *vm_arch_pt_served(const struct vm_config *c, u64 gpa, u64 hpa, u64 len);
 #define VM_ARCH_PT_SERVED 1
 
-/* The VM has virtual local and I/O APICs: interrupt_mode "emu", or "passthrough", which x86_64
- * runs the same way (docs/x86_64.md, "Interrupt passthrough"). */
+/* interrupt_mode "passthrough" with its vCPU on a pCPU other than the boot CPU (pCPU 0, which
+ * takes the machine's device interrupts: console input, the disk): the vCPU drives that pCPU's
+ * local APIC (lapic_pt.c). On pCPU 0 (phys_cpu_sets bit 0, phys_cpu_ids APIC id 0, or neither:
+ * vCPU 0 on pCPU 0), "passthrough" runs as "emu", with a warning. */
+bool vm_x86_lapic_passthrough(const struct vm_config *c);
+
+/* The VM has virtual local and I/O APICs: interrupt_mode "emu", or "passthrough" on pCPU 0
+ * (docs/x86_64.md, "Interrupt passthrough"). */
 bool vm_x86_virtual_apics(const struct vm_config *c);
 
 /* The boot-stub form (the original's NimbOS config): the boot vCPU starts in real mode at

@@ -1,9 +1,11 @@
-# x86_64 hypervisor logic that needs no hardware: the guest page-table walk and the config rules.
+# x86_64 hypervisor logic that needs no hardware: the guest page-table walk (and its code-page
+# cache) and the config rules.
 UNIT_TESTS += test_guest_walk test_x86_config
-test_guest_walk_SRCS := tests/unit/hv/arch/x86_64/test_guest_walk.c hv/arch/x86_64/guest_walk.c lib/src/string.c
+test_guest_walk_SRCS := tests/unit/hv/arch/x86_64/test_guest_walk.c hv/arch/x86_64/guest_walk.c hv/arch/x86_64/code_cache.c \
+	lib/src/string.c
 $(BUILD)/host/unit/test_guest_walk: HV_ARCH_INC := -Ihv/arch/x86_64/include
 test_x86_config_SRCS := tests/unit/hv/arch/x86_64/test_x86_config.c hv/core/vm_config.c hv/core/vm_config_validate.c \
-	hv/core/vm_config_host.c hv/arch/x86_64/vm_config_arch.c lib/src/fdt.c lib/src/fdt_pt.c lib/src/fdt_irq.c \
+	hv/core/vm_config_host.c hv/arch/x86_64/vm_config_arch.c hv/arch/x86_64/lapic_pt_check.c lib/src/fdt.c lib/src/fdt_pt.c lib/src/fdt_irq.c \
 	lib/src/toml.c lib/src/diag.c lib/src/fmt.c lib/src/string.c
 $(BUILD)/host/unit/test_x86_config: HV_ARCH_INC := -Ihv/arch/x86_64/include
 # The Linux boot protocol (bzImage header, boot_params) and the ACPI tables for a VM, parsed back.
