@@ -39,6 +39,8 @@ done
 # these variables.
 KERNEL_HOP_RE=                           # a second package the versioned kernel depends on
 KERNEL_MODULES_DIR=./lib/modules         # where the kernel package keeps its modules
+MODULES_PKG_RE=                          # non-empty: the modules are in this package, named in the
+                                         # versioned kernel's Depends (else in the kernel package)
 APT_SUITE=                               # non-empty: a private sources list naming this suite
 case $ARCH in
 aarch64 | arm64)
@@ -73,6 +75,9 @@ riscv64)
     KERNEL_HOP_RE='^linux-binary-[0-9].*-riscv64$'
     KERNEL_IN_DEB='./usr/lib/modules/*/vmlinuz'
     KERNEL_MODULES_DIR=./usr/lib/modules
+    # ... and linux-image-<ver>-riscv64 also depends on linux-modules-<ver>-riscv64 (~117 MB),
+    # which holds the modules, each xz-compressed (.ko.xz).
+    MODULES_PKG_RE='^linux-modules-[0-9].*-riscv64$'
     KERNEL_MAGIC_OFF=56                  # riscv Image header: magic2 "RSC\x05" at 0x38
     KERNEL_MAGIC=52534305
     UBOOT_SRC=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
@@ -99,27 +104,39 @@ INITRAMFS_LAYOUT=3
 # (/lib/modules/load-order, load-order-root), each module after what it needs: virtio_net needs
 # net_failover, which needs failover; ext4 needs jbd2, mbcache and crc16, and crc32c (a soft
 # dependency, for its metadata checksums) from crc32c_generic.
-INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
+# The build checks each module's own dependency list (depends= in its .modinfo) against the
+# modules listed before it, so a kernel update that adds a dependency fails here, not in the guest.
+# A .ko.xz is stored decompressed (busybox's insmod reads plain .ko files).
+case $ARCH in
+aarch64)
+    INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
 net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko"
-# ... and those /init loads only for root= (/lib/modules/load-order-root), so that a boot without
-# a disk root does not pay for them.
-INITRAMFS_ROOT_MODULES="lib/crc16.ko crypto/crc32c_generic.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko"
-# The root file system image for root=/dev/vda: its size (ext4, 1 KiB blocks) and the bump for
-# layout changes the inputs do not show.
-# riscv64 carries none: its modules (virtio_mmio and virtio_blk are modules there too) are a
-# separate package of ~117 MB (linux-modules-<ver>-riscv64), not fetched (docs/virtio.md);
-# nor x86_64 (no virtio-mmio there).
-if [ "$ARCH" != aarch64 ]; then
+    # ... and those /init loads only for root= (/lib/modules/load-order-root), so that a boot
+    # without a disk root does not pay for them.
+    INITRAMFS_ROOT_MODULES="lib/crc16.ko crypto/crc32c_generic.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko"
+    ;;
+riscv64)
+    # virtio_console is built in there; ext4's crc32c is the kernel's built-in crc32c library
+    # (Linux >= 6.15), so no crypto module either.
+    INITRAMFS_MODULES="drivers/virtio/virtio_mmio.ko.xz drivers/block/virtio_blk.ko.xz
+net/core/failover.ko.xz drivers/net/net_failover.ko.xz drivers/net/virtio_net.ko.xz"
+    INITRAMFS_ROOT_MODULES="lib/crc/crc16.ko.xz fs/mbcache.ko.xz fs/jbd2/jbd2.ko.xz fs/ext4/ext4.ko.xz"
+    ;;
+*)
+    # x86_64: no virtio-mmio there.
     INITRAMFS_MODULES=
     INITRAMFS_ROOT_MODULES=
-fi
+    ;;
+esac
+# The root file system image for root=/dev/vda: its size (ext4, 1 KiB blocks) and the bump for
+# layout changes the inputs do not show.
 ROOTFS_SIZE_KIB=16384
 ROOTFS_LAYOUT=1
 # Applets the init script and the tests rely on; the build fails if busybox lacks one.
 REQUIRED_APPLETS="sh mount echo cat ls sleep nproc poweroff reboot dmesg uname date grep setsid
 cttyhack insmod ip ping nc md5sum dd switch_root sync umount"
 
-for tool in apt-get apt-cache dpkg-deb tar cpio gzip sha256sum od flock mkfs.ext4 debugfs; do
+for tool in apt-get apt-cache dpkg-deb tar cpio gzip xz sha256sum od flock mkfs.ext4 debugfs; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (run 'make bootstrap')"
 done
 
@@ -183,7 +200,7 @@ fi
 # Asking apt-cache costs seconds (it parses the whole index), so the answer is kept in
 # $STATE/resolved and only recomputed when the index changed.
 RESOLVED=$STATE/resolved
-RESOLVE_KEY="$DEB_ARCH $KERNEL_META busybox-static $APT_SOURCES_FILE"
+RESOLVE_KEY="$DEB_ARCH $KERNEL_META busybox-static $APT_SOURCES_FILE modules:$MODULES_PKG_RE"
 
 # field NAME FILE: the value of "NAME:" in one apt-cache show stanza.
 field() { sed -n "s/^$1: //p" "$2" | head -n 1; }
@@ -208,9 +225,17 @@ $(field Depends "$TMP/meta")"
 $(field Depends "$TMP/meta")"
         kpkg=$hop
     fi
+    mpkg=$kpkg
+    if [ -n "$MODULES_PKG_RE" ]; then
+        # shellcheck disable=SC2020  # (both separators become newlines)
+        mpkg=$(field Depends "$TMP/meta" | tr ',|' '\n\n' | sed 's/^ *//; s/[ (].*//' |
+            grep -E "$MODULES_PKG_RE" | head -n 1) || true
+        [ -n "$mpkg" ] || die "cannot find the kernel modules package ($MODULES_PKG_RE) in the \
+versioned kernel's Depends: $(field Depends "$TMP/meta")"
+    fi
     : >"$TMP/resolved"
     echo "key $RESOLVE_KEY" >>"$TMP/resolved"
-    for role_pkg in "kernel $kpkg" "busybox busybox-static"; do
+    for role_pkg in "kernel $kpkg" "modules $mpkg" "busybox busybox-static"; do
         role=${role_pkg% *} pkg=${role_pkg#* }
         apt-cache "$@" show --no-all-versions "$pkg" >"$TMP/pkg" 2>"$TMP/err" ||
             die "$pkg ($DEB_ARCH) not found in the index: $(cat "$TMP/err")"
@@ -383,12 +408,12 @@ busybox_tree() {
     done <"$TMP/applets"
 }
 
-lookup kernel
-KERNEL_DEB=$DEB KERNEL_PKG_KEY="$PKG $VER $SHA"
+lookup modules
+MODULES_DEB=$DEB MODULES_PKG_KEY="$PKG $VER $SHA"
 lookup busybox
 INITRAMFS_STAMP=$STATE/initramfs.stamp
 INITRAMFS_KEY=$({
-    echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA $KERNEL_PKG_KEY $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES"
+    echo "layout $INITRAMFS_LAYOUT $PKG $VER $SHA $MODULES_PKG_KEY $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES"
     init_script
 } | sha256sum | cut -d' ' -f1)
 # Checkouts with different init scripts or module lists (branches, CI clones) share this cache:
@@ -408,27 +433,43 @@ else
     busybox_tree "$root"
     init_script >"$root/init"
     chmod 0755 "$root/init"
-    # The modules, from the kernel package (fetched again if only its Image was kept).
+    # The modules, from the package holding them (the kernel package, fetched again if only its
+    # Image was kept, or the separate modules package).
     mkdir -p "$TMP/mods" "$root/lib/modules"
     : >"$root/lib/modules/load-order"
     : >"$root/lib/modules/load-order-root"
     if [ -n "$INITRAMFS_MODULES$INITRAMFS_ROOT_MODULES" ]; then
-        lookup kernel
+        lookup modules
         fetch_deb "$@"
         paths=
         for mod in $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES; do
             paths="$paths $KERNEL_MODULES_DIR/$KERNEL_VERSION/kernel/$mod"
         done
+        say "extracting the initramfs's modules from $PKG $VER"
         # shellcheck disable=SC2086  # one argument per path
-        dpkg-deb --fsys-tarfile "$KERNEL_DEB" | tar -x -C "$TMP/mods" $paths 2>"$TMP/mods.err" ||
+        dpkg-deb --fsys-tarfile "$MODULES_DEB" | tar -x -C "$TMP/mods" $paths 2>"$TMP/mods.err" ||
             die "$PKG: cannot extract the modules $INITRAMFS_MODULES $INITRAMFS_ROOT_MODULES: $(cat "$TMP/mods.err")"
-        for mod in $INITRAMFS_MODULES; do
-            cp "$TMP/mods/$KERNEL_MODULES_DIR/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
-            echo "${mod##*/}" >>"$root/lib/modules/load-order"
-        done
-        for mod in $INITRAMFS_ROOT_MODULES; do
-            cp "$TMP/mods/$KERNEL_MODULES_DIR/$KERNEL_VERSION/kernel/$mod" "$root/lib/modules/"
-            echo "${mod##*/}" >>"$root/lib/modules/load-order-root"
+        have=" "
+        for list_mod in "load-order $INITRAMFS_MODULES" "load-order-root $INITRAMFS_ROOT_MODULES"; do
+            list=${list_mod%% *}
+            for mod in ${list_mod#* }; do
+                src=$TMP/mods/$KERNEL_MODULES_DIR/$KERNEL_VERSION/kernel/$mod
+                name=${mod##*/} && name=${name%.xz}
+                case $mod in
+                *.xz) xz -dc "$src" >"$root/lib/modules/$name" || die "$PKG: cannot decompress $mod" ;;
+                *) cp "$src" "$root/lib/modules/$name" ;;
+                esac
+                # Its dependencies (module names, "-" and "_" alike) must be loaded before it.
+                deps=$(tr '\0' '\n' <"$root/lib/modules/$name" | sed -n 's/^depends=//p' | head -n 1)
+                for dep in $(echo "$deps" | tr ',-' ' _'); do
+                    case $have in
+                    *" $dep "*) ;;
+                    *) die "$PKG: module ${name%.ko} needs $dep, which is not listed before it" ;;
+                    esac
+                done
+                have="$have$(echo "${name%.ko}" | tr - _) "
+                echo "$name" >>"$root/lib/modules/$list"
+            done
         done
     fi
     lookup busybox
