@@ -155,7 +155,12 @@ def test_virtual_local_apic_timer_ipi_and_tpr():
     access decoded in software) and takes interrupts through injection: a self-IPI, 20 periodic
     timer ticks waited for with HLT (the vCPU halts until its timer, checked against the host
     counter, fires), one one-shot tick and no more, a vector held back by the TPR until it is
-    lowered. ticker shares the pCPU: the timer keeps time while the vCPU is switched out."""
+    lowered. ticker shares the pCPU: the timer keeps time while the vCPU is switched out.
+    TSC-deadline mode (issue 16): CPUID.1:ECX[24] set; the IA32_TSC_DEADLINE MSR ignores writes in
+    one-shot mode; after the guest moved its TSC to 2^44 (the control block's TSC offset), 10
+    deadlines 10 ms apart fire each once, never early, the MSR reading back each deadline and 0
+    once fired, the initial count ignored; hostile deadlines: 0 disarms, 1 (the past) fires at
+    once and once, 2^64-1 never fires (no wrap), a mode switch disarms and clears the MSR."""
     out = run_to_completion("x86-apictimer", [APICTIMER, TICKER], smp=1, timeout=90, arch=ARCH)
     assert "[vm6] apictimer: CPUID APIC bit 1, APIC id 0, version 0x50014, timer 62500 kHz" in out
     assert "[vm6] apictimer: self-IPI taken 1 time(s)" in out
@@ -164,6 +169,15 @@ def test_virtual_local_apic_timer_ipi_and_tpr():
     assert 190 <= ms <= 2000, out  # 10 ms periods: never early
     assert "[vm6] apictimer: one-shot fired, 1 tick(s) after it was armed" in out
     assert "[vm6] apictimer: with TPR 0x40 vector 0x31 waits (1 taken), then is taken (2)" in out
+    assert "[vm6] apictimer: CPUID TSC-deadline bit 1" in out
+    assert "[vm6] apictimer: TSC deadline write in one-shot mode: reads 0, 0 tick(s) in 30 ms" in out
+    tsc = re.search(r"\[vm6\] apictimer: 10 TSC-deadline ticks in (\d+) ms, none early, the MSR read back 10 "
+                    r"time\(s\), 0 after: yes, initial count reads 0", out)
+    assert tsc and 95 <= int(tsc.group(1)) <= 1500, out  # 10 ms apart: never early
+    assert "[vm6] apictimer: TSC deadline 0 disarms: 0 tick(s) in 40 ms" in out
+    assert "[vm6] apictimer: TSC deadline in the past: 1 tick(s) at once, 0 more in 30 ms" in out
+    assert "[vm6] apictimer: TSC deadline 2^64-1: reads 0xffffffffffffffff, 0 tick(s) in 30 ms" in out
+    assert "[vm6] apictimer: mode switch disarms: reads 0, 0 tick(s) in 40 ms" in out
     assert "vm6 'apictimer' ended: shutdown (ACPI power-off" in out
     assert "ticker(vm4): tick 20" in out and "vm4 'ticker' ended: shutdown" in out
 

@@ -202,12 +202,14 @@ static void emulate_cpuid(struct vcpu *v)
                                        : 0;
     } else if ((leaf >> 28) != 4 && leaf != 0xd && leaf != 0x8000000a && leaf != 0xb && leaf != 0x1f) {
         /* The host's, less what the guest does not get: nested SVM, VMX, MONITOR, XSAVE (XCR0
-         * is the host's), x2APIC, TSC-deadline, and the local APIC and MTRRs, which it has no
-         * virtual form of yet. XSAVE's leaf 0xD, SVM's 0x8000000A and the x2APIC topology leaves
+         * is the host's), x2APIC, and the local APIC with its TSC-deadline timer where the VM has
+         * no virtual one, and MTRRs. XSAVE's leaf 0xD, SVM's 0x8000000A and the x2APIC topology leaves
          * 0xB and 0x1F (they name the host's APIC ids) read as zeros. */
         r = cpuid(leaf, sub);
         if (leaf == 1) {
             r.ecx &= ~((1u << 3) | (1u << 5) | (1u << 21) | (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28));
+            if (v->vm->arch.lapic)
+                r.ecx |= 1u << 24; /* TSC-deadline: the virtual one has it (the host's APIC need not) */
             r.ecx |= 1u << 31; /* running under a hypervisor */
             /* APIC only with a virtual one; no MTRRs, no machine-check architecture (MCE, MCA: its
              * MSRs are not offered) */
@@ -248,6 +250,7 @@ static void emulate_cpuid(struct vcpu *v)
 #define MSR_SYSENTER_ESP 0x175u
 #define MSR_SYSENTER_EIP 0x176u
 #define MSR_PAT 0x277u
+#define MSR_TSC_DEADLINE 0x6e0u
 #define MSR_STAR 0xc0000081u
 #define MSR_LSTAR 0xc0000082u
 #define MSR_CSTAR 0xc0000083u
@@ -292,6 +295,8 @@ static bool emulate_rdmsr(struct vcpu *v, u32 msr, u64 *val)
         *val = VLAPIC_BASE | (1u << 11) | (v->id == 0 ? 1u << 8 : 0);
     else if (msr == MSR_TSC)
         *val = rdtsc() + x86_vendor->get(v, X86_TSC_OFFSET);
+    else if (msr == MSR_TSC_DEADLINE && v->vm->arch.lapic)
+        *val = vlapic_tsc_deadline_read(v);
     else if (msr == MSR_AMD64_NB_CFG)
         *val = 0;
     else if (msr == MSR_K7_HWCR)
@@ -315,6 +320,10 @@ static bool emulate_wrmsr(struct vcpu *v, u32 msr, u64 val)
         v->arch.efer = val & EFER_GUEST_BITS;
     } else if (msr == MSR_TSC) {
         x86_vendor->set(v, X86_TSC_OFFSET, val - rdtsc());
+        if (v->vm->arch.lapic)
+            vlapic_tsc_offset_changed(v, x86_vendor->get(v, X86_TSC_OFFSET));
+    } else if (msr == MSR_TSC_DEADLINE && v->vm->arch.lapic) {
+        vlapic_tsc_deadline_write(v, val, x86_vendor->get(v, X86_TSC_OFFSET));
     } else if (msr == MSR_AMD64_NB_CFG || msr == MSR_K7_HWCR) {
         /* (ignored) */
     } else if (msr == MSR_APIC_BASE && (v->vm->arch.lapic || v->vm->arch.lapic_pt)) {

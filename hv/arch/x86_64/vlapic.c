@@ -33,6 +33,7 @@
 #define LVT_MASKED (1u << 16)
 #define LVT_TIMER_PERIODIC (1u << 17)
 #define LVT_TIMER_MODE (3u << 17)
+#define LVT_TIMER_TSC_DEADLINE (2u << 17)
 #define SVR_ENABLE (1u << 8)
 #define VERSION 0x00050014u /* version 0x14 (integrated xAPIC), 6 LVT entries */
 
@@ -123,6 +124,8 @@ void vlapic_accept(struct vcpu *v, u8 vector)
     spin_unlock(&lapic_lock);
 }
 
+static bool tsc_mode(const struct vlapic *l) { return (l->lvt[0] & LVT_TIMER_MODE) == LVT_TIMER_TSC_DEADLINE; }
+
 static u32 divisor(u32 div)
 {
     u32 v = (div & 3) | ((div >> 1) & 4);
@@ -165,6 +168,7 @@ u64 vlapic_timer_poll(struct vcpu *v, u64 now)
             l->timer_deadline = l->timer_start + l->timer_period;
         } else {
             l->timer_deadline = 0;
+            l->tsc_deadline = 0; /* TSC-deadline: the MSR reads 0 once it fired */
         }
     }
     u64 next = l->timer_deadline;
@@ -214,9 +218,59 @@ static void send_ipi(struct vcpu *from, u32 icr, u32 dest)
     }
 }
 
+/* Converts the armed guest TSC deadline into host counter ticks, the guest's TSC being the host's
+ * plus tsc_offset (the control block's, which the guest moves by writing its TSC): compared as a
+ * distance from the guest's now, so that neither a deadline in the past nor one near 2^64 wraps.
+ * A deadline already reached fires at the next poll, before the guest runs again. */
+static void tsc_arm(struct vlapic *l, u64 tsc_offset)
+{
+    if (!l->tsc_deadline) {
+        l->timer_deadline = 0;
+        return;
+    }
+    u64 now = timer_ticks(), guest_now = now + tsc_offset;
+    u64 ahead = l->tsc_deadline > guest_now ? l->tsc_deadline - guest_now : 0;
+    l->timer_deadline = ahead > ~0ull - now ? ~0ull : now + ahead; /* (never 0: now is not) */
+}
+
+u64 vlapic_tsc_deadline_read(struct vcpu *v)
+{
+    spin_lock(&lapic_lock);
+    u64 val = tsc_mode(lapic(v)) ? lapic(v)->tsc_deadline : 0;
+    spin_unlock(&lapic_lock);
+    return val;
+}
+
+void vlapic_tsc_deadline_write(struct vcpu *v, u64 deadline, u64 tsc_offset)
+{
+    struct vlapic *l = lapic(v);
+    spin_lock(&lapic_lock);
+    bool armed = tsc_mode(l); /* in the other modes the MSR ignores writes (SDM vol. 3, 11.5.4.1) */
+    if (armed) {
+        l->tsc_deadline = deadline; /* 0 disarms */
+        tsc_arm(l, tsc_offset);
+        changed(v);
+    }
+    spin_unlock(&lapic_lock);
+    if (armed)
+        sched_request_exit(v->pcpu); /* the run loop polls (a past deadline fires) and re-arms */
+}
+
+void vlapic_tsc_offset_changed(struct vcpu *v, u64 tsc_offset)
+{
+    struct vlapic *l = lapic(v);
+    spin_lock(&lapic_lock);
+    bool armed = tsc_mode(l) && l->tsc_deadline;
+    if (armed)
+        tsc_arm(l, tsc_offset);
+    spin_unlock(&lapic_lock);
+    if (armed)
+        sched_request_exit(v->pcpu);
+}
+
 static u32 current_count(const struct vlapic *l, u64 now)
 {
-    if (!l->timer_deadline || now >= l->timer_deadline)
+    if (tsc_mode(l) || !l->timer_deadline || now >= l->timer_deadline)
         return 0;
     u64 left = l->timer_deadline - now; /* host ticks */
     u64 count = scale(left, VLAPIC_TIMER_HZ, timer_freq()) / divisor(l->timer_divide);
@@ -251,7 +305,7 @@ static bool lapic_read(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64 
         case REG_ESR: r = l->esr; break;
         case REG_ICR_LO: r = l->icr_lo; break;
         case REG_ICR_HI: r = l->icr_hi; break;
-        case REG_TIMER_INIT: r = l->timer_initial; break;
+        case REG_TIMER_INIT: r = tsc_mode(l) ? 0 : l->timer_initial; break;
         case REG_TIMER_CUR: r = current_count(l, timer_ticks()); break;
         case REG_TIMER_DIV: r = l->timer_divide; break;
         default: r = 0; break; /* APR, EOI and reserved read as 0 */
@@ -274,8 +328,15 @@ static bool lapic_write(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64
     spin_lock(&lapic_lock);
     if (off >= REG_LVT0 && off <= REG_LVT_ERROR) {
         u32 i = (u32)(off - REG_LVT0) / 16;
+        bool was_tsc = tsc_mode(l);
         /* timer: vector, mask, mode; the others: vector, delivery mode, polarity, trigger, mask */
         l->lvt[i] = val & (i == 0 ? 0x700ffu : 0x1a7ffu);
+        if (i == 0 && was_tsc != tsc_mode(l)) {
+            /* Into or out of TSC-deadline mode: the timer is disarmed, the count stopped and the
+             * deadline forgotten (SDM vol. 3, 11.5.4.1). */
+            l->timer_deadline = 0;
+            l->tsc_deadline = 0;
+        }
         if (!(l->svr & SVR_ENABLE))
             l->lvt[i] |= LVT_MASKED;
         rearm = i == 0;
@@ -308,6 +369,8 @@ static bool lapic_write(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64
             ipi = true;
             break;
         case REG_TIMER_INIT:
+            if (tsc_mode(l))
+                break; /* ignored in TSC-deadline mode */
             l->timer_initial = val;
             timer_load(l, timer_ticks());
             rearm = true;

@@ -1,7 +1,7 @@
 /* A VM's virtual local APIC (xAPIC registers at 0xFEE00000, one per vCPU behind one MMIO
  * window, as on a PC where every CPU sees its own at the same address): ID, version, TPR, PPR,
- * EOI, LDR/DFR, SVR, ISR/TMR/IRR, ESR, ICR (fixed IPIs, INIT, startup), the LVTs and the timer (one-shot
- * and periodic; the TSC-deadline mode is not offered: CPUID says so). Interrupts are delivered
+ * EOI, LDR/DFR, SVR, ISR/TMR/IRR, ESR, ICR (fixed IPIs, INIT, startup), the LVTs and the timer (one-shot,
+ * periodic, and TSC-deadline through the IA32_TSC_DEADLINE MSR). Interrupts are delivered
  * by priority (vector class against the TPR and what is in service) through the vendor's
  * injection around each entry, with an interrupt-window exit while the guest cannot take one.
  * The timer counts at VLAPIC_TIMER_HZ (CPUID leaf 0x40000010 EBX gives it in kHz) and is
@@ -23,6 +23,7 @@ struct vlapic {
     u64 timer_start;   /* host counter when the count was loaded */
     u64 timer_deadline; /* host counter at which it reaches 0; 0: not counting */
     u64 timer_period;  /* host counter ticks of one count-down */
+    u64 tsc_deadline;  /* TSC-deadline mode: the guest TSC value armed (IA32_TSC_DEADLINE); 0: disarmed */
     u64 gen;           /* bumped on every change that may need delivery or re-arming */
 };
 
@@ -44,5 +45,12 @@ void vlapic_accept(struct vcpu *v, u8 vector);
 /* The timer at host counter now: fires (raises its vector) what expired, returns the next
  * deadline or 0. */
 u64 vlapic_timer_poll(struct vcpu *v, u64 now);
+/* IA32_TSC_DEADLINE (the guest's TSC is the host counter plus tsc_offset): reads 0 outside
+ * TSC-deadline mode or once fired; a write arms the timer at that guest TSC value (0 disarms, a
+ * past value fires at once), and is ignored outside TSC-deadline mode. */
+u64 vlapic_tsc_deadline_read(struct vcpu *v);
+void vlapic_tsc_deadline_write(struct vcpu *v, u64 deadline, u64 tsc_offset);
+/* The guest wrote its TSC: an armed deadline is converted again with the new offset. */
+void vlapic_tsc_offset_changed(struct vcpu *v, u64 tsc_offset);
 
 #endif
