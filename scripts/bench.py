@@ -306,12 +306,13 @@ def run_micro(env, images, iters, rounds, logs, timeout):
     return parse_micro(text, env, log_path)
 
 
-def linux_boot_once(env, images, linux_image, initramfs, logs, index, timeout):
-    """Seconds of guest-visible time to /init, or raises."""
+def linux_boot_once(env, images, linux_image, initramfs, logs, index, timeout, append=None):
+    """Seconds of guest-visible time to /init, or raises. append: bare QEMU's kernel command line
+    (the Linux VM config's; LINUX_APPEND by default)."""
     if env == "cvisor":
         cmd = qemu_hv(images["linux"])
     else:
-        cmd = qemu_bare(linux_image, 1, "256M", ["-initrd", str(initramfs), "-append", LINUX_APPEND])
+        cmd = qemu_bare(linux_image, 1, "256M", ["-initrd", str(initramfs), "-append", append or LINUX_APPEND])
     log_path = logs / f"linux-{env}-{index}.log"
     text, _, timed_out = run_qemu(cmd, timeout, until=INIT_LINE, log_path=log_path)
     m = INIT_LINE.search(text)
@@ -335,16 +336,18 @@ def linux_boot_once(env, images, linux_image, initramfs, logs, index, timeout):
     return run
 
 
-def run_linux(images, cache_dir, runs, logs, timeout, jobs):
+def run_linux(images, cache_dir, runs, logs, timeout, jobs, kernel=None, append=None):
+    """runs boots to /init each under cvisor (images["linux"]) and bare QEMU (the same kernel, from
+    the guest-image cache: kernel names the file, linux-ARCH.Image by default, and initramfs)."""
     img_dir = cache_dir / "images" / ARCH
-    linux_image, initramfs = img_dir / f"linux-{ARCH}.Image", img_dir / f"initramfs-{ARCH}.cpio.gz"
+    linux_image, initramfs = img_dir / (kernel or f"linux-{ARCH}.Image"), img_dir / f"initramfs-{ARCH}.cpio.gz"
     for f in (linux_image, initramfs):
         if not f.is_file():
             raise BenchError(f"{f} is missing (run `make guest-images`)")
     tasks = [(env, i) for i in range(runs) for env in ("cvisor", "bare")]
     # Virtual time does not depend on host load (icount, sleep=off), so runs may overlap.
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futs = {t: pool.submit(linux_boot_once, t[0], images, linux_image, initramfs, logs, t[1], timeout)
+        futs = {t: pool.submit(linux_boot_once, t[0], images, linux_image, initramfs, logs, t[1], timeout, append)
                 for t in tasks}
         results = {t: f.result() for t, f in futs.items()}
     out = {}
@@ -387,6 +390,24 @@ def difference(a, b):
 
 def ratio(a, b):
     return a / b if a is not None and b else None
+
+
+def linux_results(linux):
+    """The Linux boot keys from run_linux's runs: guest seconds to /init (medians), their ratio,
+    the same from the kernel's 'Run /init' timestamps, cvisor's own setup, the samples."""
+    med = {env: statistics.median(r["to_init"] for r in linux[env]) for env in ("cvisor", "bare")}
+    printk = {env: [r["to_init_printk"] for r in linux[env] if r["to_init_printk"] is not None]
+              for env in ("cvisor", "bare")}
+    return {
+        "linux_boot_ratio": ratio(med["cvisor"], med["bare"]),
+        "linux_boot_seconds": med["cvisor"],
+        "linux_boot_bare_seconds": med["bare"],
+        "linux_hv_setup_seconds": statistics.median(r["hv_setup"] for r in linux["cvisor"]),
+        "linux_boot_ratio_printk": ratio(statistics.median(printk["cvisor"]), statistics.median(printk["bare"]))
+        if printk["cvisor"] and printk["bare"] else None,
+        "linux_boot_runs": len(linux["cvisor"]),
+        "linux_boot_samples": linux,
+    }
 
 
 def goal_met(key, value):
@@ -634,16 +655,11 @@ def main():
 
     cv, bare = micro["cvisor"], micro["bare"]
     v2_bare, v2_emu, v2_pt = micro["gicv2-bare"], micro["gicv2-emu"], micro["gicv2-passthrough"]
-    boot_cv = statistics.median(r["to_init"] for r in linux["cvisor"])
-    boot_bare = statistics.median(r["to_init"] for r in linux["bare"])
-    printk_cv = [r["to_init_printk"] for r in linux["cvisor"] if r["to_init_printk"] is not None]
-    printk_bare = [r["to_init_printk"] for r in linux["bare"] if r["to_init_printk"] is not None]
     res = {
         "hypercall_instructions": cv["hypercall"],
         "mmio_read_instructions": cv["mmio_read"],
         "timer_irq_latency_ratio": ratio(cv["timer_irq_latency"], bare["timer_irq_latency"]),
         "ipi_latency_instructions": cv["ipi_latency"],
-        "linux_boot_ratio": ratio(boot_cv, boot_bare),
         "hv_binary_bytes": hv_bytes,
         "disk_image_load_mb_per_s": disk_mbps,
         "doorbell_roundtrip_instructions": doorbell,
@@ -674,13 +690,7 @@ def main():
         "mmio_read_gicv2_bare_instructions": v2_bare["mmio_read_bare"],
         "mmio_read_gicv2_emu_instructions": v2_emu["mmio_read"],
         "mmio_read_gicv2_passthrough_instructions": v2_pt["mmio_read"],
-        "linux_boot_seconds": boot_cv,
-        "linux_boot_bare_seconds": boot_bare,
-        "linux_hv_setup_seconds": statistics.median(r["hv_setup"] for r in linux["cvisor"]),
-        "linux_boot_ratio_printk": ratio(statistics.median(printk_cv), statistics.median(printk_bare))
-        if printk_cv and printk_bare else None,
-        "linux_boot_runs": linux_runs,
-        "linux_boot_samples": linux,
+        **linux_results(linux),
         "micro_iterations": iters,
         "micro_rounds": rounds,
         "quick": args.quick,

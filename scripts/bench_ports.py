@@ -13,7 +13,10 @@ the counts in it (build/bench/x86_64/bench-x86_64.toml).
 
 Rows: VMMCALL round trip (bare: INT/IRETQ), port-I/O exit round trip (a read of the 16550's
 scratch register), emulated MMIO read (local APIC version register), APIC timer interrupt
-latency and IPI latency beside bare, and the size of the hypervisor built without VMs. A full
+latency and IPI latency beside bare, Debian's Linux booting to /init under cvisor
+(configs/vms/linux-x86_64.toml) beside the same bzImage and initramfs under bare QEMU's
+`-kernel` (same machine and -cpu, the config's command line; scripts/bench.py's Linux runs: guest
+time, median of 5, one in quick runs), and the size of the hypervisor built without VMs. A full
 run writes README.md's x86_64 table (its own markers) and build/bench/x86_64/results.json.
 
 riscv64 (QEMU virt, H extension, Sstc): the guest in VS-mode under cvisor (configs/vms/
@@ -35,9 +38,12 @@ class Suite:
     value), and how the iteration counts reach the guest (params: through the config's cmdline
     and -append; else the guest's defaults, the same in quick runs)."""
 
-    def __init__(self, arch, config, bare_smp, bare_params, required, rows, results, title, goals=None):
+    def __init__(self, arch, config, bare_smp, bare_params, required, rows, results, title, goals=None,
+                 linux=None):
         self.arch, self.config, self.bare_smp, self.bare_params = arch, config, bare_smp, bare_params
         self.goals = goals or {}  # key: the largest ratio to bare issue 17 allows
+        # The Linux boot to /init: (VM config, kernel file in the guest-image cache), or None.
+        self.linux = linux
         self.hv_smp = max(bare_smp, 1)  # the bench VM's vCPUs, one pCPU each
         self.required, self.rows, self.results, self.title = required, rows, results, title
         self.begin = f"<!-- bench-table {arch}: written by `make ARCH={arch} bench` (scripts/bench_ports.py) -->"
@@ -62,6 +68,8 @@ X86_64 = Suite(
       "ipi_latency_bare_instructions"),
      ("IPI round trip, ICR write to the answer's handler", "ipi_roundtrip_instructions", "added",
       "ipi_roundtrip_bare_instructions"),
+     ("Debian Linux boot to /init (guest time, median; cvisor includes its own setup; bare: QEMU -kernel)",
+      "linux_boot_seconds", "seconds", "linux_boot_bare_seconds"),
      ("hypervisor binary, no VM embedded", "hv_binary_bytes", "bytes", None)],
     {"hypercall_instructions": ("cvisor", "hypercall"),
      "int_roundtrip_instructions": ("cvisor", "int_roundtrip"),
@@ -74,7 +82,8 @@ X86_64 = Suite(
      "ipi_roundtrip_instructions": ("cvisor", "ipi_roundtrip"),
      "ipi_roundtrip_bare_instructions": ("bare", "ipi_roundtrip"),
      "empty_loop_instructions": ("cvisor", "empty_loop"), "empty_loop_bare_instructions": ("bare", "empty_loop")},
-    "-cpu EPYC (AMD SVM, nested paging, no decode assists)")
+    "-cpu EPYC (AMD SVM, nested paging, no decode assists)",
+    linux=("configs/vms/linux-x86_64.toml", "linux-x86_64.bzImage"))
 
 RISCV64 = Suite(
     "riscv64", "configs/vms/bench-riscv64.toml", 1, False,
@@ -111,6 +120,14 @@ def config_with_counts(suite, out, iters, rounds):
     return path
 
 
+def config_cmdline(config):
+    """The kernel command line a VM config gives its guest (bare QEMU's -append: the same)."""
+    m = re.search(r'(?m)^cmdline = "(.*)"', (bench.REPO / config).read_text(encoding="utf-8"))
+    if not m:
+        raise bench.BenchError(f"{config}: no cmdline")
+    return m.group(1)
+
+
 def build_all(suite, build, cache_dir, jobs, iters, rounds):
     out = build / "bench" / suite.arch
     config = config_with_counts(suite, out, iters, rounds) if suite.bare_params else bench.REPO / suite.config
@@ -122,6 +139,11 @@ def build_all(suite, build, cache_dir, jobs, iters, rounds):
     bench.log("building: cvisor with no VM config")
     bench.make(["APP=hv", "VM_CONFIGS=", f"IMAGE_DIR={out / 'empty'}", "build"], "the empty image", build,
                cache_dir, jobs)
+    if suite.linux:
+        images["linux"] = out / "linux" / "cvisor.bin"
+        bench.log("building: cvisor with the Linux VM")
+        bench.make(["APP=hv", f"VM_CONFIGS={suite.linux[0]}", f"IMAGE_DIR={out / 'linux'}", "build"],
+                   "the Linux image", build, cache_dir, jobs)
     for name, path in images.items():
         if not path.is_file():
             raise bench.BenchError(f"the build did not produce {path} ({name})")
@@ -170,6 +192,11 @@ def readme_table(suite, res):
             cell = f"{num(v)} B"
         elif kind == "added" and b is not None:
             cell = f"{num(v)} instr (+{num(v - b)})"
+        elif kind == "seconds":
+            cell = f"{v:.3f} s" + (f" ({v / b:.3f}×)" if b else "")
+            row = f"| {label} | {cell} | {'-' if b is None else f'{b:.3f} s'} |"
+            lines.append(row + (" — | — |" if goals else ""))
+            continue
         elif kind == "ratio" and b:
             cell = f"{num(v)} instr ({v / b:.2f}×)"
         else:
@@ -204,12 +231,20 @@ def main(args, build, cache_dir):
         images = build_all(suite, build, cache_dir, max(1, args.jobs), iters, rounds)
         bench.log(f"running: {suite.arch} microbenchmarks under cvisor and bare QEMU (iters={iters}, rounds={rounds})")
         micro = {env: run_micro(suite, env, images, iters, rounds, logs, 120) for env in ("cvisor", "bare")}
+        linux = None
+        if suite.linux:
+            runs = 1 if args.quick else 5
+            bench.log(f"running: Linux boot to /init, {runs} run(s) each under cvisor and bare QEMU")
+            linux = bench.run_linux(images, cache_dir, runs, logs, 300, max(1, args.jobs), kernel=suite.linux[1],
+                                    append=config_cmdline(suite.linux[0]))
     except bench.BenchError as e:
         print(f"bench: error: {e}", flush=True)
         return 1
     res = {"arch": suite.arch}
     for key, (env, name) in suite.results.items():
         res[key] = micro[env][name]
+    if linux:
+        res.update(bench.linux_results(linux))
     res.update({
         "hv_binary_bytes": images["empty"].stat().st_size,
         "micro_iterations": iters,
@@ -236,6 +271,11 @@ def main(args, build, cache_dir):
     print()
     print("Values are instructions (QEMU -icount shift=0: one instruction per ns of guest time), means over the "
           "iterations or rounds; bare is the same guest on QEMU without cvisor.")
+    if res.get("linux_boot_ratio") is not None:
+        printk = res.get("linux_boot_ratio_printk")
+        print(f"Linux boot to /init, cvisor / bare QEMU: {res['linux_boot_ratio']:.4f} (median of "
+              f"{res['linux_boot_runs']}; cvisor's own setup {res['linux_hv_setup_seconds']:.3f} s)"
+              + (f"; from the kernel's 'Run /init' timestamp: {printk:.4f}" if printk else ""))
     if not args.quick:
         print(f"README.md: {suite.arch} performance table updated" if update_readme(suite, res)
               else f"README.md: no {suite.arch} bench-table markers, table not written")
