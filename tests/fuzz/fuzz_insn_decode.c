@@ -1,7 +1,8 @@
 /* libFuzzer target: the x86 MMIO instruction decoder over arbitrary guest bytes (the bytes at a
  * hostile guest's RIP). Checks what the hypervisor relies on: a decoded instruction lies within
  * the bytes given and 15 bytes, its width is a power of two up to 8, its register exists, and a
- * decode is deterministic in the first `len` bytes. */
+ * decode is deterministic in the first `len` bytes; the same bounds for INS/OUTS
+ * (x86_decode_string_io: length, element and address sizes, segment). */
 #include <arch/insn_decode.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct x86_cpu_mode mode = {data[0] & 1, (data[0] >> 1) & 1};
     data++, size--;
+    struct x86_string_io s;
+    if (x86_decode_string_io(data, size, mode, &s) == 0 &&
+        (s.len == 0 || s.len > size || s.len > X86_INSN_MAX || (s.width != 1 && s.width != 2 && s.width != 4) ||
+         (s.addr_size != 2 && s.addr_size != 4 && s.addr_size != 8) || s.seg > X86_SEG_GS ||
+         (s.in && s.seg != X86_SEG_ES)))
+        abort();
     struct x86_mmio_insn in, again;
     if (x86_decode_mmio(data, size, mode, &in) != 0)
         return 0;

@@ -186,3 +186,53 @@ u64 x86_mmio_store_value(const struct x86_mmio_insn *in, u64 regval)
     u64 v = in->high8 ? (regval >> 8) & 0xff : regval;
     return in->width < 8 ? v & ((1ull << (8 * in->width)) - 1) : v;
 }
+
+int x86_decode_string_io(const u8 *bytes, size_t avail, struct x86_cpu_mode mode, struct x86_string_io *out)
+{
+    struct cursor c = {bytes, avail, 0, false};
+    bool opsize = false, addrsize = false;
+    u8 op;
+    memset(out, 0, sizeof(*out));
+    out->seg = X86_SEG_DS;
+    for (;;) { /* legacy prefixes in any order; the last segment override counts */
+        op = next(&c);
+        if (c.bad)
+            return -1;
+        if (op == 0x66)
+            opsize = true;
+        else if (op == 0x67)
+            addrsize = true;
+        else if (op == 0xf2 || op == 0xf3)
+            out->rep = true;
+        else if (op == 0x26)
+            out->seg = X86_SEG_ES;
+        else if (op == 0x2e)
+            out->seg = X86_SEG_CS;
+        else if (op == 0x36)
+            out->seg = X86_SEG_SS;
+        else if (op == 0x3e)
+            out->seg = X86_SEG_DS;
+        else if (op == 0x64)
+            out->seg = X86_SEG_FS;
+        else if (op == 0x65)
+            out->seg = X86_SEG_GS;
+        else if (op == 0xf0)
+            return -1; /* LOCK: #UD on INS/OUTS, not an I/O */
+        else
+            break;
+    }
+    if (mode.long64 && (op & 0xf0) == 0x40) { /* REX: nothing here uses it */
+        op = next(&c);
+        if (c.bad)
+            return -1;
+    }
+    if (op < 0x6c || op > 0x6f)
+        return -1;
+    out->len = (u8)c.pos;
+    out->in = op < 0x6e;
+    out->width = !(op & 1) ? 1 : (mode.long64 || mode.default32) != opsize ? 4 : 2;
+    out->addr_size = mode.long64 ? (addrsize ? 4 : 8) : mode.default32 != addrsize ? 4 : 2;
+    if (out->in)
+        out->seg = X86_SEG_ES;
+    return 0;
+}

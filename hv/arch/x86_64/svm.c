@@ -299,7 +299,8 @@ static const u16 state_offset[X86_STATE_COUNT] = {
     [X86_LSTAR] = VMCB_LSTAR, [X86_CSTAR] = VMCB_CSTAR, [X86_SFMASK] = VMCB_SFMASK,
     [X86_SYSENTER_CS] = VMCB_SYSENTER_CS, [X86_SYSENTER_ESP] = VMCB_SYSENTER_ESP,
     [X86_SYSENTER_EIP] = VMCB_SYSENTER_EIP, [X86_TSC_OFFSET] = VMCB_TSC_OFFSET,
-    [X86_INT_SHADOW] = VMCB_INT_SHADOW,
+    [X86_INT_SHADOW] = VMCB_INT_SHADOW, [X86_ES_BASE] = VMCB_ES + 8, [X86_CS_BASE] = VMCB_CS + 8,
+    [X86_SS_BASE] = VMCB_SS + 8, [X86_DS_BASE] = VMCB_DS + 8,
 };
 
 static u64 svm_get(struct vcpu *v, enum x86_state r) { return vmcb_read(v->arch.vmcb, state_offset[r]); }

@@ -2,7 +2,7 @@
  * once here, as Jailhouse's vcpu.c does over its svm.c/vmx.c. CPUID (the host's, filtered, plus
  * a hypervisor leaf with cvisor's signature), MSRs (every one intercepted: the few a guest may
  * have are kept in the control block, the rest raise #GP), port I/O (next RIP from the exit),
- * HLT, hypercalls (VMMCALL), triple faults, and nested page faults: RAM brought in on demand, or
+ * string port I/O (pio_string.c), HLT, hypercalls (VMMCALL), triple faults, and nested page faults: RAM brought in on demand, or
  * an MMIO access, whose instruction is fetched through the guest's paging and decoded in
  * software (<arch/insn_decode.h>) because the CPU gives neither the instruction's length nor its
  * operands (no next-RIP saving, no decode assists under QEMU's TCG). */
@@ -10,6 +10,7 @@
 #include <arch/guest_walk.h>
 #include <arch/insn_decode.h>
 #include <arch/lapic_pt.h>
+#include <arch/pio_string.h>
 #include <arch/timer.h>
 #include <arch/vlapic.h>
 #include <arch/vplatform.h>
@@ -380,14 +381,31 @@ static bool read_guest(void *ctx, u64 addr, unsigned bytes, u64 *value)
     return true;
 }
 
+static struct x86_paging guest_paging(struct vcpu *v)
+{
+    return (struct x86_paging){x86_vendor->get(v, X86_CR0), x86_vendor->get(v, X86_CR3), x86_vendor->get(v, X86_CR4),
+                               x86_vendor->get(v, X86_EFER)};
+}
+
+void *x86_guest_linear_ptr(struct vcpu *v, u64 la, size_t len, u64 *gpa_out)
+{
+    struct x86_paging pg = guest_paging(v);
+    struct read_ctx ctx = {.vm = v->vm};
+    u64 g;
+    *gpa_out = 0;
+    if (x86_guest_translate(&pg, la, read_guest, &ctx, &g) != 0)
+        return NULL;
+    *gpa_out = g;
+    return vm_gpa_in_ram(v->vm, gpa(g), len) ? vm_gpa_to_hva(v->vm, gpa(g), len) : NULL;
+}
+
 /* Up to X86_INSN_MAX bytes of the instruction at the guest's RIP (fewer where its mapping ends);
  * returns how many. */
 static size_t fetch_insn(struct vcpu *v, u8 *buf, struct x86_cpu_mode *mode, u64 *linear)
 {
     u64 cs_base;
     x86_vendor->code_mode(v, &mode->long64, &mode->default32, &cs_base);
-    struct x86_paging pg = {x86_vendor->get(v, X86_CR0), x86_vendor->get(v, X86_CR3), x86_vendor->get(v, X86_CR4),
-                            x86_vendor->get(v, X86_EFER)};
+    struct x86_paging pg = guest_paging(v);
     u64 la = cs_base + x86_vendor->get(v, X86_RIP);
     if (!mode->long64)
         la &= 0xffffffffull;
@@ -460,7 +478,11 @@ static void handle_npf(struct vcpu *v, const struct x86_exit *e, struct vcpu_exi
 static void handle_io(struct vcpu *v, const struct x86_exit *e, struct vcpu_exit *exit)
 {
     if (e->io.string) {
-        vcpu_exit_fault(exit, 0, false, "string port I/O (INS/OUTS) at port %#x is not emulated", e->io.port);
+        u8 bytes[X86_INSN_MAX];
+        struct x86_cpu_mode mode;
+        u64 linear;
+        size_t n = fetch_insn(v, bytes, &mode, &linear);
+        x86_pio_string(v, e, bytes, n, mode, exit);
         return;
     }
     x86_vendor->set(v, X86_RIP, e->io.next_rip);

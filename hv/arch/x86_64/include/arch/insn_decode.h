@@ -43,4 +43,21 @@ u64 x86_mmio_load_result(const struct x86_mmio_insn *in, u64 old, u64 value);
 /* A store's value (width bytes) from the source register's value `regval`. */
 u64 x86_mmio_store_value(const struct x86_mmio_insn *in, u64 regval);
 
+/* INS and OUTS (6C/6D, 6E/6F), which an IOIO exit reports without saying where in the guest's
+ * memory (no decode assists): their prefixes give the address size of rSI/rDI/rCX, REP, and the
+ * segment of OUTS's source. */
+enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS };
+
+struct x86_string_io {
+    u8 len;        /* bytes of the instruction */
+    bool in;       /* INS (port to memory at ES:rDI), else OUTS (memory at seg:rSI to port) */
+    u8 width;      /* 1 (6C/6E), else 2 with an operand-size prefix or 4 (REX.W changes nothing) */
+    u8 addr_size;  /* 2, 4 or 8: the size of rSI/rDI and of the count rCX */
+    bool rep;      /* F3 (or F2, which the CPU takes as REP here too) */
+    enum x86_seg seg; /* OUTS: DS or the override; INS: always ES (no override applies) */
+};
+
+/* Decodes INS/OUTS in bytes[0..avail). 0 on success; -1 for anything else or cut short. */
+int x86_decode_string_io(const u8 *bytes, size_t avail, struct x86_cpu_mode mode, struct x86_string_io *out);
+
 #endif

@@ -49,7 +49,8 @@ struct x86_exit {
 /* Registers of the guest the generic part reads and writes besides the general ones. */
 enum x86_state { X86_RIP, X86_RFLAGS, X86_CR0, X86_CR3, X86_CR4, X86_EFER, X86_PAT, X86_FS_BASE, X86_GS_BASE,
                  X86_KERNEL_GS_BASE, X86_STAR, X86_LSTAR, X86_CSTAR, X86_SFMASK, X86_SYSENTER_CS,
-                 X86_SYSENTER_ESP, X86_SYSENTER_EIP, X86_TSC_OFFSET, X86_INT_SHADOW, X86_STATE_COUNT };
+                 X86_SYSENTER_ESP, X86_SYSENTER_EIP, X86_TSC_OFFSET, X86_INT_SHADOW, X86_ES_BASE, X86_CS_BASE,
+                 X86_SS_BASE, X86_DS_BASE, X86_STATE_COUNT };
 
 struct x86_vendor {
     const char *name;

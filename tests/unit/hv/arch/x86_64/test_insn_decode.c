@@ -188,12 +188,64 @@ static void test_load_results(void **state)
     assert_int_equal(x86_mmio_load_result(&in, old, 0xfe), 0x112233445566fffeull);
 }
 
+static struct x86_string_io sdec(struct x86_cpu_mode m, const u8 *b, size_t n)
+{
+    struct x86_string_io s;
+    assert_int_equal(x86_decode_string_io(b, n, m, &s), 0);
+    return s;
+}
+#define SDEC(m, ...) ({ static const u8 b_[] = {__VA_ARGS__}; sdec(m, b_, sizeof(b_)); })
+
+/* INS/OUTS: direction, element size, address size, REP, segment, length in each mode. */
+static void test_string_io(void **state)
+{
+    (void)state;
+    struct x86_string_io s = SDEC(M64, 0xf3, 0x6e); /* rep outsb */
+    assert_int_equal(s.len, 2);
+    assert_false(s.in);
+    assert_int_equal(s.width, 1);
+    assert_int_equal(s.addr_size, 8);
+    assert_true(s.rep);
+    assert_int_equal(s.seg, X86_SEG_DS);
+    s = SDEC(M64, 0x6d); /* insl */
+    assert_true(s.in && !s.rep && s.len == 1 && s.width == 4 && s.seg == X86_SEG_ES);
+    s = SDEC(M64, 0x66, 0xf3, 0x6f); /* rep outsw */
+    assert_true(s.width == 2 && s.rep && s.len == 3);
+    s = SDEC(M64, 0x48, 0x6f); /* REX.W outs: still 32-bit elements */
+    assert_true(s.width == 4 && s.len == 2);
+    s = SDEC(M64, 0x64, 0xf3, 0x6e); /* rep outsb %fs:(%rsi) */
+    assert_true(s.seg == X86_SEG_FS && s.len == 3);
+    s = SDEC(M64, 0x67, 0xf3, 0x6e); /* addr32 */
+    assert_int_equal(s.addr_size, 4);
+    s = SDEC(M64, 0x65, 0xf3, 0x6c); /* an override on INS: ES all the same */
+    assert_true(s.in && s.seg == X86_SEG_ES);
+    s = SDEC(M64, 0xf2, 0x6e); /* REPNE acts as REP */
+    assert_true(s.rep);
+    s = SDEC(M32, 0x6f);
+    assert_true(s.width == 4 && s.addr_size == 4);
+    s = SDEC(M32, 0x66, 0x67, 0x2e, 0x6f); /* 16-bit elements, 16-bit addressing, CS */
+    assert_true(s.width == 2 && s.addr_size == 2 && s.seg == X86_SEG_CS && s.len == 4);
+    s = SDEC(M16, 0x6f);
+    assert_true(s.width == 2 && s.addr_size == 2);
+    s = SDEC(M16, 0x66, 0x67, 0x36, 0x6f);
+    assert_true(s.width == 4 && s.addr_size == 4 && s.seg == X86_SEG_SS);
+    struct x86_string_io r;
+    static const u8 lock[] = {0xf0, 0x6e}, mov[] = {0x8b, 0x00}, cut[] = {0xf3}, rex32[] = {0x48, 0x6e};
+    assert_int_equal(x86_decode_string_io(lock, sizeof(lock), M64, &r), -1);
+    assert_int_equal(x86_decode_string_io(mov, sizeof(mov), M64, &r), -1);
+    assert_int_equal(x86_decode_string_io(cut, sizeof(cut), M64, &r), -1);
+    assert_int_equal(x86_decode_string_io(rex32, sizeof(rex32), M32, &r), -1); /* 0x48 is DEC there */
+    static const u8 long_prefixes[16] = {0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+                                         0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x6e};
+    assert_int_equal(x86_decode_string_io(long_prefixes, sizeof(long_prefixes), M64, &r), -1); /* > 15 bytes */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loads),           cmocka_unit_test(test_stores),
         cmocka_unit_test(test_16bit_addressing), cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_load_results),
+        cmocka_unit_test(test_load_results),    cmocka_unit_test(test_string_io),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
