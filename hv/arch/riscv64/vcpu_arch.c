@@ -37,6 +37,7 @@ void vcpu_arch_init(struct vcpu *vcpu)
 void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
 {
     struct vcpu_arch *a = &vcpu->arch;
+    u64 vtw = a->regs.hstatus & HSTATUS_VTW; /* the scheduler's choice (vcpu_arch_trap_wfx) stays */
     memset(&a->regs, 0, sizeof(a->regs));
     memset(&a->vs, 0, sizeof(a->vs));
     memset(&a->fp, 0, sizeof(a->fp));
@@ -44,7 +45,7 @@ void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
     a->regs.x[REG_A1] = arg;
     a->regs.sepc = entry.val;
     a->regs.sstatus = SSTATUS_SPP | SSTATUS_FS_INITIAL;
-    a->regs.hstatus = HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW | HSTATUS_VSXL_64;
+    a->regs.hstatus = HSTATUS_SPV | HSTATUS_SPVP | vtw | HSTATUS_VSXL_64;
     a->vs.vstimecmp = ~0ull;
     a->timer_deadline = ~0ull;
     __atomic_store_n(&a->hvip, 0, __ATOMIC_RELAXED);
@@ -253,8 +254,8 @@ static void guest_page_fault(struct vcpu *vcpu, u64 cause, u64 stval, struct vcp
     a->regs.sepc += d.len;
 }
 
-/* A virtual-instruction exception: WFI (hstatus.VTW) halts the vCPU; nothing else is expected
- * (counters, timer and the VS CSRs are the guest's own). */
+/* A virtual-instruction exception: WFI (trapped by hstatus.VTW when the pCPU is shared) halts the
+ * vCPU; nothing else is expected (counters, timer and the VS CSRs are the guest's own). */
 static void virtual_instruction(struct vcpu *vcpu, u64 stval, struct vcpu_exit *exit)
 {
     u32 insn = (u32)stval;
@@ -305,12 +306,16 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
     }
 }
 
-/* WFI always traps here (hstatus.VTW): a waiting vCPU halts in the hypervisor until one of its
- * interrupts is pending. Running it natively for a vCPU alone on its hart (VTW clear) is the
- * aarch64 optimisation not yet done on riscv64; trapping is always correct, only slower. */
+/* A vCPU alone on its pCPU executes WFI natively (hstatus.VTW clear): the hart waits in the guest
+ * and wakes there when one of its interrupts is pending (its own vstimecmp with Sstc) or when a
+ * host interrupt arrives (the hypervisor's timer, a kick for an interrupt raised in memory),
+ * which then exits as usual: no halt, no scheduler pass, no host timer per guest tick. Sharing
+ * the pCPU, WFI traps again (VTW set) so a waiting vCPU yields to the others. hstatus is loaded
+ * from regs at every entry. */
 void vcpu_arch_trap_wfx(struct vcpu *vcpu, bool trap)
 {
-    (void)vcpu, (void)trap;
+    u64 *hstatus = &vcpu->arch.regs.hstatus;
+    *hstatus = trap ? *hstatus | HSTATUS_VTW : *hstatus & ~HSTATUS_VTW;
 }
 
 /* The hart is about to idle: VS-level interrupts written for the last vCPU must not wake its
