@@ -48,7 +48,7 @@ static int visit(const struct fdt_pt_device *dev, void *arg)
         if (held->owner == DEVCLAIM_HYPERVISOR && dev->reg_base[i] == boot_info.uart_base && !vm->console &&
             c->irq_mode != VM_IRQ_PASSTHROUGH) {
             /* The VM still finds its console UART there: an emulated one. */
-            if (vconsole_create(vm, gpa(dev->reg_base[i]), dev->irq_count ? dev->irq[0] : 0) == 0)
+            if (vconsole_create(vm, gpa(dev->reg_base[i]), dev->irq_count ? virq_line_of_host_irq(dev->irq[0]) : 0) == 0)
                 LOG_AT(LOG_INFO, (long)vm->id, "passthrough: %s is the hypervisor console; the VM gets an emulated "
                        VM_ARCH_CONSOLE_UART_NAME " there",
                        dev->path);
@@ -165,7 +165,8 @@ static int claim_range(struct vm *vm, struct diag *d, int line, const char *fiel
     if (held && held->owner == DEVCLAIM_HYPERVISOR && h.val == boot_info.uart_base && len == PAGE_SIZE &&
         !vm->console) {
         /* its interrupt: the config's, else the host UART's; none without an emulated vGIC */
-        u32 intid = virq_present(vm) && c->irq_mode == VM_IRQ_EMULATED ? (irq ? irq : boot_info.uart_intid) : 0;
+        u32 intid = virq_present(vm) && c->irq_mode == VM_IRQ_EMULATED
+                        ? virq_line_of_host_irq(irq ? irq : boot_info.uart_intid) : 0;
         if (vconsole_create(vm, g, intid) != 0) {
             diag_error(d, c->file, line, field, "out of memory for an emulated console");
             return -1;

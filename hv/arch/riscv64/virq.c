@@ -13,6 +13,7 @@
 #include <drivers/riscv_plic.h>
 #include <base/mm.h>
 #include <base/percpu.h>
+#include <base/boot.h>
 #include <hv/arch.h>
 #include <hv/vdev.h>
 #include <hv/virq.h>
@@ -21,7 +22,7 @@
 _Static_assert(VPLIC_MAX_HARTS >= VM_MAX_VCPUS, "a context pair for every vCPU");
 
 /* QEMU virt's PLIC address, used when interrupt_mode = "emu" lists no PLIC (emu_type 0x30). */
-#define DEFAULT_PLIC 0x0c000000ull
+#define DEFAULT_PLIC VM_RISCV_PLIC_GPA
 
 #define PLIC_FORWARDS 8 /* host interrupts forwarded into one VM */
 
@@ -166,6 +167,7 @@ void virq_give_host_irq(struct vm *vm, u32 host_irq, bool edge)
     struct plic_forward *f = &d->fwd[d->fwd_count];
     *f = (struct plic_forward){d, host_irq, src};
     spin_lock(&d->lock);
+    vplic_own(&d->state, src); /* (a filtered PLIC: now a source of the VM's) */
     d->fwd_count++;
     spin_unlock(&d->lock);
     irq_set_handler(host_irq, plic_forward_irq, f);
@@ -213,15 +215,32 @@ static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)
     return NULL;
 }
 
-/* The VM's PLIC: where emu_type 0x30 puts it, else at QEMU virt's address with interrupt_mode =
- * "emu"; none with "no_irq" and no entry. Two contexts per vCPU. */
+/* The sources a filtered PLIC gives the VM: its emulated devices' lines, the host UART's when the
+ * VM gets an emulated console in its place (vm_passthrough.c), and, as they are forwarded
+ * (virq_give_host_irq), its passed-through devices' interrupts. */
+static void own_config_sources(struct vplic *p, const struct vm_config *c)
+{
+    for (size_t i = 0; i < c->emu_device_count; i++)
+        vplic_own(p, c->emu_devices[i].irq);
+    for (size_t i = 0; i < c->pt_device_count; i++) {
+        const struct vm_passthrough_device *pt = &c->pt_devices[i];
+        if (!pt->by_path && boot_info.uart_base >= pt->base_hpa.val &&
+            boot_info.uart_base - pt->base_hpa.val < pt->length)
+            vplic_own(p, virq_line_of_host_irq(pt->irq >= RISCV_IRQ_PLIC ? pt->irq : boot_info.uart_intid));
+    }
+}
+
+/* The VM's PLIC: where emu_type 0x30 puts it, else where a passthrough_devices entry names the
+ * host's PLIC (filtered to the VM's own sources), else at QEMU virt's address with
+ * interrupt_mode = "emu"; none with "no_irq" and no entry. Two contexts per vCPU. */
 int vm_arch_setup_devices(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
     if (vm_arch_config_check(c, NULL, d) != 0)
         return -1;
     const struct vm_emu_device *e = find_emu(c, VM_EMU_PLIC);
-    if (!e && c->irq_mode != VM_IRQ_EMULATED)
+    const struct vm_passthrough_device *pt = e ? NULL : vm_riscv_pt_plic(c);
+    if (!e && !pt && c->irq_mode != VM_IRQ_EMULATED)
         return 0;
     struct vplic_dev *p = kzalloc(sizeof(*p));
     if (!p) {
@@ -231,12 +250,19 @@ int vm_arch_setup_devices(struct vm *vm, struct diag *d)
     }
     p->vm = vm;
     vplic_init(&p->state, vm->vcpu_count);
-    p->dev = (struct vdev){.name = "vplic", .space = VDEV_SPACE_MMIO, .base = gpa(e ? e->base.val : DEFAULT_PLIC),
+    if (pt) {
+        vplic_filter(&p->state);
+        own_config_sources(&p->state, c);
+    }
+    u64 base = e ? e->base.val : pt ? pt->base_gpa.val : DEFAULT_PLIC;
+    p->dev = (struct vdev){.name = "vplic", .space = VDEV_SPACE_MMIO, .base = gpa(base),
                            .size = VPLIC_SIZE(p->state.contexts), .ops = &plic_ops, .priv = p};
     vm_add_vdev(vm, &p->dev);
     vm->arch.plic = p;
-    LOG_AT(LOG_DEBUG, (long)vm->id, "vPLIC at %#llx, %u contexts", (unsigned long long)p->dev.base.val,
-           p->state.contexts);
+    if (pt)
+        LOG_AT(LOG_INFO, (long)vm->id, "'%s': the host's PLIC is the hypervisor's; the VM gets a vPLIC at %#llx with "
+               "only its own interrupt sources", pt->name, (unsigned long long)base);
+    LOG_AT(LOG_DEBUG, (long)vm->id, "vPLIC at %#llx, %u contexts", (unsigned long long)base, p->state.contexts);
     return 0;
 }
 

@@ -19,6 +19,25 @@ const size_t vm_arch_emu_type_count = ARRAY_SIZE(vm_arch_emu_types);
 /* Devices get the vPLIC's sources (0 means "no interrupt" there). */
 const struct vm_device_irqs vm_arch_device_irqs = {1, VPLIC_SOURCES - 1, "a PLIC source"};
 
+/* The host's PLIC passed through 1:1 (axvisor's NimbOS config lists it): the hypervisor's own
+ * interrupt controller, which no VM may program. The VM's vPLIC stands there instead, filtered
+ * to the VM's own sources (its emulated devices' lines and its passed-through devices'
+ * interrupts), as the aarch64 GICv2 passthrough filters its distributor. */
+const char *vm_arch_pt_served(const struct vm_config *c, u64 gpa, u64 hpa, u64 len)
+{
+    (void)c, (void)len;
+    return gpa == VM_RISCV_PLIC_GPA && hpa == gpa ? "vPLIC (filtered: only its own interrupt sources)" : NULL;
+}
+
+/* A served PLIC entry of the config, or NULL. */
+const struct vm_passthrough_device *vm_riscv_pt_plic(const struct vm_config *c)
+{
+    for (size_t i = 0; i < c->pt_device_count; i++)
+        if (vm_config_pt_served(c, &c->pt_devices[i]))
+            return &c->pt_devices[i];
+    return NULL;
+}
+
 /* host may be NULL (where a VM is created: nothing of the host to check). */
 int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *host, struct diag *d)
 {
@@ -27,9 +46,15 @@ int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *h
     if (c->irq_mode == VM_IRQ_PASSTHROUGH)
         diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
                    "\"passthrough\" is not supported on riscv64 (use \"emu\" or \"no_irq\")");
+    u64 need = VPLIC_SIZE((u64)c->cpu_num * VPLIC_CONTEXTS_PER_HART);
+    const struct vm_passthrough_device *pt = vm_riscv_pt_plic(c);
+    if (pt && pt->length < need)
+        diag_error(d, c->file, pt->line, "devices.passthrough_devices",
+                   "'%s': the PLIC's window (length %#llx) must hold the VM's %u contexts (two per vCPU): length %#llx "
+                   "or more", pt->name, (unsigned long long)pt->length, c->cpu_num * VPLIC_CONTEXTS_PER_HART,
+                   (unsigned long long)need);
     for (size_t i = 0; i < c->emu_device_count; i++) {
         const struct vm_emu_device *e = &c->emu_devices[i];
-        u64 need = VPLIC_SIZE((u64)c->cpu_num * VPLIC_CONTEXTS_PER_HART);
         if (e->emu_type == VM_EMU_PLIC && e->length < need)
             diag_error(d, c->file, e->line, "devices.emu_devices",
                        "the PLIC's window (length %#llx) must hold its %u contexts (two per vCPU): length %#llx or more",

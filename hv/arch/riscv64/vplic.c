@@ -11,6 +11,14 @@ static void set_bit(u32 *words, u32 src, bool on)
 
 static bool source_ok(u32 src) { return src >= 1 && src < VPLIC_SOURCES; }
 
+/* The sources of word w that exist: all (but 0) unless the PLIC is filtered. */
+static u32 existing(const struct vplic *p, u32 w) { return p->filtered ? p->own[w] : w == 0 ? ~1u : ~0u; }
+
+static bool source_exists(const struct vplic *p, u32 src)
+{
+    return source_ok(src) && ((existing(p, src / 32) >> (src % 32)) & 1u);
+}
+
 /* Requesting service: a high line or an edge, unless already in service. */
 static u32 pending_word(const struct vplic *p, u32 w) { return (p->level[w] | p->edge[w]) & ~p->claimed[w]; }
 
@@ -22,9 +30,19 @@ void vplic_init(struct vplic *p, u32 harts)
     p->contexts = harts * VPLIC_CONTEXTS_PER_HART;
 }
 
-bool vplic_set_level(struct vplic *p, u32 src, bool level)
+void vplic_filter(struct vplic *p) { p->filtered = true; }
+
+bool vplic_own(struct vplic *p, u32 src)
 {
     if (!source_ok(src))
+        return false;
+    set_bit(p->own, src, true);
+    return true;
+}
+
+bool vplic_set_level(struct vplic *p, u32 src, bool level)
+{
+    if (!source_exists(p, src))
         return false;
     set_bit(p->level, src, level);
     return true;
@@ -32,7 +50,7 @@ bool vplic_set_level(struct vplic *p, u32 src, bool level)
 
 bool vplic_raise(struct vplic *p, u32 src)
 {
-    if (!source_ok(src))
+    if (!source_exists(p, src))
         return false;
     set_bit(p->edge, src, true);
     return true;
@@ -117,14 +135,14 @@ bool vplic_write(struct vplic *p, u64 off, u8 width, u64 value)
     u32 v = (u32)value;
     if (off < VPLIC_PENDING) {
         u64 src = off / 4;
-        if (src >= 1 && src < VPLIC_SOURCES)
+        if (source_exists(p, (u32)src))
             p->priority[src] = (u8)(v & VPLIC_PRIO_MASK);
     } else if (off < VPLIC_ENABLE) {
         /* pending bits are read-only */
     } else if (off < VPLIC_CONTEXT) {
         u64 ctx = (off - VPLIC_ENABLE) / VPLIC_ENABLE_STRIDE, w = (off - VPLIC_ENABLE) % VPLIC_ENABLE_STRIDE / 4;
         if (ctx < p->contexts && w < VPLIC_WORDS)
-            p->ctx[ctx].enable[w] = w == 0 ? v & ~1u : v; /* source 0 does not exist */
+            p->ctx[ctx].enable[w] = v & existing(p, (u32)w); /* (source 0 never exists) */
     } else {
         u64 ctx = (off - VPLIC_CONTEXT) / VPLIC_CONTEXT_STRIDE, reg = (off - VPLIC_CONTEXT) % VPLIC_CONTEXT_STRIDE;
         if (ctx < p->contexts && reg == 0)

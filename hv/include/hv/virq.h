@@ -24,6 +24,12 @@
  *                                                means the guest may be re-entered at once. */
 #include <arch/virq_arch.h>
 
+/* The VM's interrupt line for a host device's interrupt number (an emulated device standing in
+ * for a host device keeps its line): the arch's own mapping where the two are numbered apart. */
+#ifndef VIRQ_ARCH_LINE_OF_HOST_IRQ
+static inline u32 virq_line_of_host_irq(u32 host_irq) { return host_irq; }
+#endif
+
 /* Sources. A level-sensitive line (an emulated device's) is set to its level; an edge is
  * raised. The vCPU the interrupt is now deliverable to is woken. */
 void virq_set_level(struct vm *vm, struct vcpu *vcpu, u32 irq, bool level);

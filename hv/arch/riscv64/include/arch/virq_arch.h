@@ -6,10 +6,18 @@
 #define ARCH_VIRQ_ARCH_H
 
 #include <arch/hcsr.h>
+#include <drivers/riscv_plic.h>
 #include <hv/vm.h>
 
 static inline bool virq_present(const struct vm *vm) { (void)vm; return true; }
 static inline bool virq_passthrough(const struct vm *vm) { (void)vm; return false; }
+/* A host interrupt number (the base's: PLIC source n is RISCV_IRQ_PLIC + n) as the VM's line: its
+ * PLIC source n. */
+#define VIRQ_ARCH_LINE_OF_HOST_IRQ 1
+static inline u32 virq_line_of_host_irq(u32 host_irq)
+{
+    return host_irq >= RISCV_IRQ_PLIC ? host_irq - RISCV_IRQ_PLIC : 0;
+}
 
 static inline void vcpu_arch_pre_entry(struct vcpu *v)
 {

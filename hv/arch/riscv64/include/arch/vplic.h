@@ -42,10 +42,20 @@ struct vplic {
     u32 edge[VPLIC_WORDS];    /* edge requests not yet claimed */
     u32 claimed[VPLIC_WORDS]; /* claimed, not yet completed */
     struct vplic_context ctx[VPLIC_MAX_CONTEXTS];
+    /* A filtered PLIC (one standing in for a passed-through host PLIC) has only the VM's own
+     * sources: the others' priority and enable bits read 0 and ignore writes, and no line of
+     * theirs is taken. */
+    bool filtered;
+    u32 own[VPLIC_WORDS];
 };
 
 /* harts: 1..VPLIC_MAX_HARTS (more are cut to the maximum). */
 void vplic_init(struct vplic *p, u32 harts);
+/* Filtering (see struct vplic): from then on only sources given by vplic_own exist. */
+void vplic_filter(struct vplic *p);
+/* A source of the VM's own (an emulated device's line, a forwarded host source); false outside
+ * 1..VPLIC_SOURCES-1. */
+bool vplic_own(struct vplic *p, u32 src);
 /* A device's line (level-triggered) or an edge; false (nothing changes) for a source outside
  * 1..VPLIC_SOURCES-1. */
 bool vplic_set_level(struct vplic *p, u32 src, bool level);
