@@ -1,0 +1,114 @@
+"""Several riscv64 VMs in one boot (issue 14), from a FAT disk (APP_FEATURES=fs, virtio-blk on
+QEMU virt's virtio-mmio) and built in: the original's riscv64 NimbOS config unchanged (its
+passed-through PLIC becomes the VM's vPLIC filtered to its own sources, its passed-through UART,
+the hypervisor's console, an emulated NS16550), with the plicfilter test guest standing in for
+NimbOS at its load address; a Debian Linux VM sharing pCPU 0 with it; the echo guest and the
+hostile sbiprobe on pCPU 1. Console focus switching both ways with input reaching the right VM,
+the shell, WFI run natively by a vCPU alone on its pCPU and trapped while another shares it
+(issue 17), and 20 stop/start cycles of a VM with the same free-page count after each."""
+import re
+
+from cvisor import BUILD, REPO, Machine, build_image
+from test_fs import fat_disk
+from test_linux import run
+from test_shell import free_pages, shell
+
+ARCH = "riscv64"
+ESC = "\x1d"  # Ctrl-]
+PROMPT = "~ # "
+NIMBOS = "configs/vms/nimbos-riscv64-qemu-smp1.toml"
+BUILT_IN = ["configs/vms/linux-b-riscv64.toml", "tests/configs/riscv64/echo-vm3-pcpu1.toml",
+            "configs/vms/sbiprobe-amo-riscv64.toml"]
+HEADER = r"--- (?:console of vm(\d+) '[\w-]+'|cvisor shell)"
+
+
+def focus(m, vm):
+    """Ctrl-] until vm (an id, or None for the shell) has the focus."""
+    for _ in range(6):
+        m.send(ESC)
+        got = m.expect(HEADER).group(1)
+        if (got and int(got)) == vm:
+            return
+    raise AssertionError(f"the focus never reached {vm or 'the shell'}:\n{m.text()[-3000:]}")
+
+
+def wfi_irq(m, vm):
+    m.sendline(f"vm stats {vm}")
+    found = m.expect(r"vcpu0 on pCPU 0: \d+ exits \(hypercalls \d+, MMIO \d+, WFI (\d+), IRQ (\d+)\)")
+    m.expect(r"cvisor> ")
+    return int(found.group(1)), int(found.group(2))
+
+
+def test_nimbos_config_from_disk_beside_linux_echo_and_a_hostile_guest():
+    disk = fat_disk("rv-multi", {"/guest/vm_default/nimbos.toml": (REPO / NIMBOS).read_bytes(),
+                                 "/nimbos-riscv64.bin": (BUILD / "guests" / ARCH / "plicfilter.bin").read_bytes()})
+    image, _ = build_image("fs-rv-multi", BUILT_IN, arch=ARCH, extra=["APP_FEATURES=fs"])
+    m = Machine(image, "fs-rv-multi", smp=2, mem="1G", timeout=240, arch=ARCH,
+                extra=["-drive", f"if=none,file={disk},format=raw,id=d0", "-device", "virtio-blk-device,drive=d0"])
+    try:
+        m.expect(r"\[vm1\] plicfilter: waiting for input")
+        # Linux (sharing pCPU 0 with NimbOS, halted in WFI) to its shell
+        focus(m, 2)
+        m.expect(r"cvisor-guest: init started", timeout=200)
+        m.expect(re.escape(PROMPT))
+        out = m.text()
+        # The NimbOS config, unchanged, from the disk: warnings for the two host devices it
+        # names, the image loaded from the disk at NimbOS's address.
+        assert re.search(r"W: /guest/vm_default/nimbos\.toml:\d+: devices\.passthrough_devices\[0\]: 'PLIC@c000000' "
+                         r"\[0xc000000, 0xc210000\) is served by the VM's vPLIC \(filtered: only its own interrupt "
+                         r"sources\), not passed through", out), out
+        assert re.search(r"W: /guest/vm_default/nimbos\.toml:\d+: devices\.passthrough_devices\[1\]: \[0x10000000, "
+                         r"0x10001000\) is the hypervisor's console UART: it is not passed through, the VM gets an "
+                         r"emulated NS16550 there", out), out
+        assert "vm1 'nimbos': 1 vCPU on pCPU 0, 16 MiB RAM, kernel 'nimbos-riscv64.bin' (from disk)" in out, out
+        # Its PLIC: every source's priority and every enable bit written, only its UART's source
+        # 10 kept; the others (the host's disk and RTC among them, and its UART's on the host,
+        # which the hypervisor takes) are not there: nothing enabled, nothing pending.
+        assert re.findall(r"plicfilter: source (\d+) kept priority (\d+)", out) == [("10", "7")], out
+        assert "[vm1] plicfilter: 1 of 95 sources exist; enable words 0x400 0 0; pending 0 0 0" in out, out
+        # the hostile guest beside them: its SBI calls refused, then ended with a report
+        assert re.search(r"\[vm5\] sbiprobe\(vm5\): DBCN write outside RAM -> -3, above 4 GiB -> -3, across its end "
+                         r"-> -3", out), out
+        assert re.search(r"vm5 E: vm5 'sbiprobe-amo' ended: fault \(vcpu0: write access that cannot be emulated", out), out
+        assert run(m, "echo $((6*7))").strip() == "42"
+        # the echo guest gets what is typed while it has the focus (it prints through SBI: tagged)
+        focus(m, 3)
+        m.sendline("hello riscv")
+        m.expect(r"\[vm3\] HELLO RISCV")
+        # The shell: the two VMs on pCPU 0 trap WFI while they share it (NimbOS halted once,
+        # Linux at each idle).
+        focus(m, None)
+        m.expect(r"cvisor> ")
+        nimbos_wfi, _ = wfi_irq(m, 1)
+        linux_wfi, _ = wfi_irq(m, 2)
+        assert nimbos_wfi >= 1 and linux_wfi >= 1, (nimbos_wfi, linux_wfi)
+        # NimbOS takes its UART's receive interrupt through its filtered PLIC (the host's PLIC
+        # still gives the hypervisor its console input), then powers off.
+        focus(m, 1)
+        m.sendline("xyz")
+        m.expect(r"\[vm1\] plicfilter: interrupt scause 0x8000000000000009, claimed source 10, read 'xyz'")
+        m.expect(r"vm1 'nimbos' ended: shutdown")
+        # Linux alone on pCPU 0 now: its idle WFI runs natively, no more WFI exits (checked
+        # again after the cycles below, while it idles with its timer ticking).
+        focus(m, None)
+        m.expect(r"cvisor> ")
+        alone_wfi, _ = wfi_irq(m, 2)
+        # echo (vm3) stopped and started 20 times: the same free pages after each stop
+        base = None
+        for cycle in range(20):
+            shell(m, "vm stop 3", r"vm3 'echo' ended: shutdown \(stopped from the shell\)")
+            free = free_pages(m)
+            base = free if base is None else base
+            assert free == base, f"cycle {cycle}: {free} free pages, first cycle {base}"
+            shell(m, "vm start 3", r"vm3 'echo': 1 vCPU on pCPU 1")
+        assert wfi_irq(m, 2)[0] == alone_wfi, "WFI exits by a vCPU alone on its pCPU"
+        focus(m, 3)
+        m.sendline("again")
+        m.expect(r"\[vm3\] AGAIN")
+        assert m.text().count("[vm3] echo guest ready") == 21  # it ran again after every start
+        # and back to Linux, whose input still reaches it
+        focus(m, 2)
+        assert run(m, "echo back-$((40+2))").strip() == "back-42"
+        assert "UNREACHABLE" not in m.text()
+    finally:
+        m.close()
