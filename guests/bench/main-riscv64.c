@@ -6,7 +6,7 @@
  * 10 MHz (100 instructions), so latencies are stamped below the tick (bench_stamp).
  *
  * The benchmarks: the SBI null call (BASE get_spec_version) round trip, cvisor's own HC_NULL,
- * and the supervisor timer interrupt with Sstc (stimecmp written by the guest, the vCPU waiting
+ * an MMIO read of the PLIC (a source's priority: the vPLIC under cvisor, QEMU's PLIC bare), and the supervisor timer interrupt with Sstc (stimecmp written by the guest, the vCPU waiting
  * in WFI) from its deadline to the handler. */
 #include "guest.h"
 
@@ -14,6 +14,7 @@
 #define SIE_STIE (1ul << 5)
 #define SSTATUS_SIE (1ul << 1)
 #define SCAUSE_STI ((1ul << 63) | 5)
+
 #define TICK_NS 100 /* 10 MHz timebase */
 
 static bool under_cvisor;
@@ -69,6 +70,16 @@ __asm__("    .text\n"
         "    addi t0, t0, -1\n"
         "    bnez t0, 1b\n"
         "    ret\n"
+        "    .global bench_loop_mmio\n" /* a read of the PLIC's source 1 priority */
+        "bench_loop_mmio:\n"
+        "    mv t0, a0\n"
+        "    li t1, 0x0c000004\n"
+        "1:  li a7, 0x10\n"
+        "    li a6, 0\n"
+        "    lw t2, 0(t1)\n"
+        "    addi t0, t0, -1\n"
+        "    bnez t0, 1b\n"
+        "    ret\n"
         /* Sub-tick stamp: reads time (read 0), then reads it in a 3-instruction loop until it
          * changes; a0 = the first value, a1 = the loop reads K. Read k executes 3k - 1
          * instructions after read 0, so the edge E = (value + 1) ticks lies in (T0 + 3K - 4,
@@ -104,6 +115,7 @@ struct stamp {
 
 void bench_loop_empty(u64 n);
 void bench_loop_sbi(u64 n);
+void bench_loop_mmio(u64 n);
 struct stamp bench_stamp(void);
 extern char bench_vector[];
 void bench_trap(void);
@@ -201,6 +213,8 @@ static void bench_loops(u64 n)
     u64 empty_ns = time_loop_ns(bench_loop_empty, n);
     result("empty_loop", (empty_ns * 10 + n / 2) / n, "");
     report_loop(under_cvisor ? "sbi_null_call" : "sbi_null_call_bare", bench_loop_sbi, n, empty_ns);
+    /* the vPLIC under cvisor (trap, decode, emulate), QEMU's PLIC bare */
+    report_loop(under_cvisor ? "mmio_read" : "mmio_read_bare", bench_loop_mmio, n, empty_ns);
     if (under_cvisor) /* (the C loop's frame differs: its own empty loop) */
         report_loop("hypercall", loop_hc_null, n, time_loop_ns(loop_empty_c, n));
 }
