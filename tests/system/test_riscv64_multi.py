@@ -101,6 +101,10 @@ def test_nimbos_config_from_disk_beside_linux_echo_and_a_hostile_guest():
             base = free if base is None else base
             assert free == base, f"cycle {cycle}: {free} free pages, first cycle {base}"
             shell(m, "vm start 3", r"vm3 'echo': 1 vCPU on pCPU 1")
+            # it runs again (its line may come before or after the log line: wait for it, or the
+            # next stop may end it before it printed)
+            while m.text().count("[vm3] echo guest ready") < cycle + 2:
+                m.expect(r"\[vm3\] echo guest ready")
         # Linux has been alone on pCPU 0 since NimbOS ended: its idle WFI runs natively, no more
         # WFI exits while it idles and while it waits for and runs a command.
         alone_wfi, _ = wfi_irq(m, 2)
