@@ -183,6 +183,73 @@ __asm__("    .text\n"
 #endif
         "    ret\n");
 
+/* bench_rt_probe_<n>(addr, out): every general register but x0 (addr) set to RT_PATTERN + its
+ * number, then one 32-bit load from addr into w<n> (wzr for zr), then x0..x30 as they are after
+ * it stored in out[0..30]. A check of the MMIO path, not a benchmark: cvisor's exit vector
+ * answers some of these reads itself, saving and restoring only part of the register file
+ * (docs/bench.md). */
+#define RT_PATTERN 0x5a5a000000000000ull
+__asm__(".macro bench_rt_probe n\n"
+        "    .global bench_rt_probe_\\n\n"
+        "bench_rt_probe_\\n:\n"
+        "    sub sp, sp, #112\n"
+        "    stp x19, x20, [sp, #0]\n"
+        "    stp x21, x22, [sp, #16]\n"
+        "    stp x23, x24, [sp, #32]\n"
+        "    stp x25, x26, [sp, #48]\n"
+        "    stp x27, x28, [sp, #64]\n"
+        "    stp x29, x30, [sp, #80]\n"
+        "    str x1, [sp, #96]\n"
+        "    .irp i,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30\n"
+        "    movz x\\i, #0x5a5a, lsl #48\n"
+        "    movk x\\i, #\\i\n"
+        "    .endr\n"
+        "    ldr w\\n, [x0]\n"
+        "    sub sp, sp, #256\n"
+        "    stp x0, x1, [sp, #0]\n"
+        "    stp x2, x3, [sp, #16]\n"
+        "    stp x4, x5, [sp, #32]\n"
+        "    stp x6, x7, [sp, #48]\n"
+        "    stp x8, x9, [sp, #64]\n"
+        "    stp x10, x11, [sp, #80]\n"
+        "    stp x12, x13, [sp, #96]\n"
+        "    stp x14, x15, [sp, #112]\n"
+        "    stp x16, x17, [sp, #128]\n"
+        "    stp x18, x19, [sp, #144]\n"
+        "    stp x20, x21, [sp, #160]\n"
+        "    stp x22, x23, [sp, #176]\n"
+        "    stp x24, x25, [sp, #192]\n"
+        "    stp x26, x27, [sp, #208]\n"
+        "    stp x28, x29, [sp, #224]\n"
+        "    str x30, [sp, #240]\n"
+        "    ldr x1, [sp, #(256 + 96)]\n"
+        "    mov x2, #0\n"
+        "1:  ldr x3, [sp, x2, lsl #3]\n"
+        "    str x3, [x1, x2, lsl #3]\n"
+        "    add x2, x2, #1\n"
+        "    cmp x2, #31\n"
+        "    b.lt 1b\n"
+        "    add sp, sp, #256\n"
+        "    ldp x19, x20, [sp, #0]\n"
+        "    ldp x21, x22, [sp, #16]\n"
+        "    ldp x23, x24, [sp, #32]\n"
+        "    ldp x25, x26, [sp, #48]\n"
+        "    ldp x27, x28, [sp, #64]\n"
+        "    ldp x29, x30, [sp, #80]\n"
+        "    add sp, sp, #112\n"
+        "    ret\n"
+        ".endm\n"
+        "    .text\n"
+        "    bench_rt_probe 0\n"
+        "    bench_rt_probe 1\n"
+        "    bench_rt_probe 7\n"
+        "    bench_rt_probe 18\n"
+        "    bench_rt_probe 19\n"
+        "    bench_rt_probe 24\n"
+        "    bench_rt_probe 29\n"
+        "    bench_rt_probe 30\n"
+        "    bench_rt_probe zr\n");
+
 struct stamp {
     u64 ticks;
     u64 reads;
@@ -193,6 +260,8 @@ void bench_loop_empty(u64 n);
 void bench_loop_hvc(u64 n);
 void bench_loop_svc(u64 n);
 void bench_loop_mmio(u64 n, u64 addr);
+#define RT_PROBE(n) void bench_rt_probe_##n(u64 addr, u64 *out);
+RT_PROBE(0) RT_PROBE(1) RT_PROBE(7) RT_PROBE(18) RT_PROBE(19) RT_PROBE(24) RT_PROBE(29) RT_PROBE(30) RT_PROBE(zr)
 struct stamp bench_stamp(void);
 u64 bench_edge_sgi(u64 sgi_value);
 void bench_irq(void);
@@ -638,6 +707,30 @@ static void bench_loops(u64 n)
     report_loop(under_cvisor ? "mmio_read" : "mmio_read_bare", loop_mmio_gicd_typer, n, empty_ns);
 }
 
+/* The general registers around a GICD_TYPER load into each probed destination register: the
+ * destination gets the value a plain load reads, every other register keeps its value. */
+static void check_mmio_registers(void)
+{
+    static const struct {
+        void (*probe)(u64, u64 *);
+        u32 rt; /* 31: wzr */
+    } probes[] = {{bench_rt_probe_0, 0},   {bench_rt_probe_1, 1},   {bench_rt_probe_7, 7},
+                  {bench_rt_probe_18, 18}, {bench_rt_probe_19, 19}, {bench_rt_probe_24, 24},
+                  {bench_rt_probe_29, 29}, {bench_rt_probe_30, 30}, {bench_rt_probe_zr, 31}};
+    u64 addr = GICD_BASE + GICD_TYPER, want = rd32(addr);
+    for (u32 p = 0; p < sizeof(probes) / sizeof(probes[0]); p++) {
+        u64 out[31];
+        probes[p].probe(addr, out);
+        for (u32 i = 0; i < 31; i++) {
+            u64 expect = i == probes[p].rt ? want : i == 0 ? addr : RT_PATTERN + i;
+            if (out[i] != expect)
+                fail("mmio_registers: GICD_TYPER load into %s%u: x%u is %#llx, expected %#llx",
+                     probes[p].rt == 31 ? "wzr" : "w", probes[p].rt == 31 ? 0 : probes[p].rt, i,
+                     (unsigned long long)out[i], (unsigned long long)expect);
+        }
+    }
+}
+
 /* Stage-2 fault-in: the first store to each page of a lazily mapped region (bench config:
  * 0x4800_0000, 2 MiB, flag 0x20) traps and gets the page mapped; the second pass over the same
  * pages is the baseline. On bare QEMU both passes cost the same. */
@@ -764,6 +857,7 @@ void guest_main(u64 dtb)
     if (!cnt_freq) {
         fail("CNTFRQ_EL0 is 0");
     } else {
+        check_mmio_registers();
         bench_loops(iters);
         if (GIC_VERSION == 3) /* the GICv2 configs have no lazy region */
             bench_fault_in();

@@ -40,6 +40,7 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
+#include "vgic/vgic_v3_const.h"
 #include <drivers/gic_regs.h>
 
 #define MAXV 8
@@ -359,7 +360,15 @@ static u64 mmio(u32 k, struct vdev *d, u64 off, u8 w, bool write, u64 val)
         val = w == 8 ? val : val & ((1ull << (8 * w)) - 1); /* what the data abort path hands over */
     TRACE("  vcpu%u %s %s +%#llx width %u%s%#llx\n", k, write ? "write" : "read", d->name,
           (unsigned long long)off, w, write ? " value " : "", (unsigned long long)(write ? val : 0));
+    /* The exit vector's fast read (vcpu_arch_fast_abort) must answer exactly as the front-end
+     * would, and only for registers without interrupt state (it takes no lock and no sync). */
+    u64 fast = 0;
+    bool fast_ok = !write && vgic_fast_read(&F.vm, d->base.val + off, w, &fast);
+    CHECK(!fast_ok || (F.mode == MODE_V3 && w == 4), "fast read of %s +%#llx width %u in mode %u", d->name,
+          (unsigned long long)off, w, F.mode);
     bool ok = write ? d->ops->write(d, v, off, w, val) : d->ops->read(d, v, off, w, &r);
+    CHECK(!fast_ok || fast == r, "fast read of %s +%#llx gave %#llx, the front-end %#llx", d->name,
+          (unsigned long long)off, (unsigned long long)fast, (unsigned long long)r);
     CHECK(ok, "%s rejected a %u-byte %s at %#llx", d->name, w, write ? "write" : "read", (unsigned long long)off);
     CHECK(g->lock.owner == g->lock.next, "lock held after %s access", d->name);
     if (iar) {

@@ -25,6 +25,7 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
+#include "vgic/vgic_v3_const.h"
 #include <drivers/gic_regs.h>
 
 /* GICv3 register map: <drivers/gic_regs.h>, the one copy (vgic_v3.c still has its own). */
@@ -34,6 +35,7 @@
 #define IROUTER_IRM (1ull << 31)
 
 #define VTIMER 27
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---------------------------------------------------------------------------------------------
  * Fixture: a VM of fake vCPUs. */
@@ -1764,6 +1766,53 @@ static void regression_icpendr_clears_repend(void **state)
     check_hw_ok(&t->vm);
 }
 
+/* The exit vector's fast MMIO read (vgic_fast_read, used by vcpu_arch_fast_abort) answers the
+ * registers without interrupt state with exactly the front-end's value, for every redistributor
+ * (each its own TYPER), and nothing else: not other widths, not stateful registers, not past the
+ * last redistributor, not a VM without a vGICv3. */
+static void fast_read_matches_the_front_end(void **state)
+{
+    struct tvm *t = *state;
+    static const u64 gicd_const[] = {GICD_CTLR, GICD_TYPER, GICD_IIDR, GICD_PIDR2};
+    static const u64 gicd_other[] = {0x0c, 0x80, 0x100, 0x200, 0x400, 0xc00, 0x6100, 0x6104, 0xffe4, 0xfffc};
+    static const u64 gicr_const[] = {GICR_CTLR, GICR_IIDR, GICR_TYPER, GICR_TYPER + 4, GICD_PIDR2};
+    static const u64 gicr_other[] = {GICR_WAKER, 0x10080, 0x10100, 0x10200, 0x10400, 0x10c04};
+    u64 v;
+    wrd32(t, GICD_CTLR, 2); /* enabled: CTLR is read without the lock, and must follow writes */
+    for (u32 i = 0; i < N_ELEMS(gicd_const); i++) {
+        assert_true(vgic_fast_read(&t->vm, GICD_BASE + gicd_const[i], 4, &v));
+        assert_int_equal(v, rdd32(t, gicd_const[i]));
+        assert_false(vgic_fast_read(&t->vm, GICD_BASE + gicd_const[i], 8, &v));
+        assert_false(vgic_fast_read(&t->vm, GICD_BASE + gicd_const[i], 1, &v));
+    }
+    assert_int_equal(rdd32(t, GICD_CTLR) & 2, 2);
+    for (u32 i = 0; i < N_ELEMS(gicd_other); i++)
+        assert_false(vgic_fast_read(&t->vm, GICD_BASE + gicd_other[i], 4, &v));
+    for (u32 c = 0; c < 4; c++) {
+        for (u32 i = 0; i < N_ELEMS(gicr_const); i++) {
+            assert_true(vgic_fast_read(&t->vm, GICR_BASE + (u64)c * GICR_STRIDE + gicr_const[i], 4, &v));
+            assert_int_equal(v, rdr32(t, c, gicr_const[i]));
+        }
+        for (u32 i = 0; i < N_ELEMS(gicr_other); i++)
+            assert_false(vgic_fast_read(&t->vm, GICR_BASE + (u64)c * GICR_STRIDE + gicr_other[i], 4, &v));
+    }
+    assert_true(vgic_fast_read(&t->vm, GICR_BASE + 3 * GICR_STRIDE + GICR_TYPER, 4, &v));
+    assert_int_equal(v, (3u << 8) | (1u << 4)); /* vCPU 3, the last one */
+    assert_false(vgic_fast_read(&t->vm, GICR_BASE + 4 * GICR_STRIDE + GICR_TYPER, 4, &v)); /* none there */
+    assert_false(vgic_fast_read(&t->vm, GICD_BASE - 4, 4, &v));
+    assert_false(vgic_fast_read(&t->vm, 0x4, 4, &v));
+    /* No vGICv3 (a VM without a vGIC, or a GICv2 one): never. */
+    struct tvm *none = calloc(1, sizeof(*none));
+    assert_non_null(none);
+    extra_vm = none;
+    none->vm.vcpu_count = 1;
+    none->vm.vcpus[0] = &none->v[0];
+    none->v[0].vm = &none->vm;
+    assert_false(vgic_fast_read(&none->vm, GICD_TYPER, 4, &v));
+    assert_false(vgic_fast_read(&none->vm, GICD_BASE + GICD_TYPER, 4, &v));
+    check_hw_ok(&t->vm);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1772,6 +1821,7 @@ int main(void)
         T(create_registers_devices_and_resets),
         T(gicd_id_registers),
         T(gicr_typer_and_frames),
+        T(fast_read_matches_the_front_end),
         T(spi_enable_bitmaps),
         T(spi_pending_active_bitmaps),
         T(private_bitmaps_per_vcpu),
