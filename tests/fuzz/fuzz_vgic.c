@@ -604,12 +604,29 @@ static void op_host_irq(struct in *in)
         fake_hw.host_handler[intid](intid, fake_hw.host_arg[intid]);
 }
 
-/* Kicked pCPUs take an exit: each vCPU in the guest there syncs and re-flushes. */
-static void op_service_kicks(void)
+/* Kicked pCPUs take an exit: each vCPU in the guest there syncs and re-flushes, or (as
+ * kick_direct in vcpu_arch.c, for list-register delivery) gets its SGIs straight into its list
+ * registers where vgic_kick_direct can, which must leave what the flush would. */
+static void op_service_kicks(struct in *in)
 {
-    for (u32 k = 0; k < F.n; k++)
-        if (F.in_guest[k] && fake_hw.kicks[V(k)->pcpu])
-            do_enter(k);
+    bool direct = get8(in) & 1;
+    for (u32 k = 0; k < F.n; k++) {
+        if (!F.in_guest[k] || !fake_hw.kicks[V(k)->pcpu])
+            continue;
+        if (direct && lr_mode()) {
+            on_cpu(k);
+            TRACE("  vcpu%u kick (direct)\n", k);
+            u32 errors = fake_hw.errors;
+            bool done = vgic_kick_direct(V(k));
+            discount_v2_sgi_source(k, errors);
+            if (done) {
+                fake_hw_check_entry();
+                check_entry(k);
+                continue;
+            }
+        }
+        do_enter(k);
+    }
     fake_clear_kicks();
 }
 
@@ -854,7 +871,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
         case 14: op_halt(&in); break;
         case 15: op_timer(&in); break;
         case 16: op_host_irq(&in); break;
-        case 17: op_service_kicks(); break;
+        case 17: op_service_kicks(&in); break;
         case 18: {
             struct vcpu *v = V(get8(&in) % F.n);
             if (v->state == VCPU_HALTED)

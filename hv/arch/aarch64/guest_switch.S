@@ -12,11 +12,12 @@
  * is taken at the next guest instruction. The full path answers the same calls the same way
  * (handle_smccc, vpsci_handle), so a guest cannot tell which one served it.
  *
- * Fast stage-2 data aborts: the registers a C function may clobber are saved, then
- * vcpu_arch_fast_abort serves the abort if it can on the spot (a read of one of the vGIC's
- * constant registers into x0-x18 or x30, a lazy RAM page's first touch; it moves ELR_EL2 on
- * itself); if so, those registers are loaded back and the guest resumes, without the run loop.
- * Otherwise the rest of the register file is saved and the exit goes on as a full one. */
+ * Fast stage-2 data aborts and system-register traps: the registers a C function may clobber
+ * are saved, then vcpu_arch_fast_abort (a read of one of the vGIC's constant registers into
+ * x0-x18 or x30, a lazy RAM page's first touch) or vcpu_arch_fast_sysreg (an SGI to other vCPUs)
+ * serves the exit if it can on the spot, moving ELR_EL2 on itself; if so, those registers are
+ * loaded back and the guest resumes, without the run loop. Otherwise the rest of the register
+ * file is saved and the exit goes on as a full one. */
 
 #define REGS_PC 248
 #define REGS_PSTATE 256
@@ -25,6 +26,7 @@
 #define FRAME_REGS 96
 #define EC_HVC64 0x16
 #define EC_DABT_LOW 0x24
+#define EC_SYSREG 0x18
 #define SMCCC_1_1 0x10001
 
     .text
@@ -85,6 +87,24 @@ vcpu_arch_enter:
     b       guest_exit_return
 .endm
 
+/* Fast sync exits: only what C may clobber is saved (x0-x18, x30; x0 and x1 pushed on the
+ * stack); x19-x29 stay live in their registers. x0 = the guest's registers after. */
+.macro fast_save
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    stp     x2, x3, [x0, #16]
+    stp     x4, x5, [x0, #32]
+    stp     x6, x7, [x0, #48]
+    stp     x8, x9, [x0, #64]
+    stp     x10, x11, [x0, #80]
+    stp     x12, x13, [x0, #96]
+    stp     x14, x15, [x0, #112]
+    stp     x16, x17, [x0, #128]
+    str     x18, [x0, #144]
+    str     x30, [x0, #240]
+    ldp     x2, x3, [sp], #16
+    stp     x2, x3, [x0, #0]
+.endm
+
     .global arch_guest_exit_sync
     .global arch_guest_exit_irq
     .global arch_guest_exit_fiq
@@ -134,25 +154,17 @@ fast_return: /* x0 = &stats, x1 = the guest's x0 to return */
 
 not_hvc:
     cmp     x1, #EC_DABT_LOW
+    b.eq    1f
+    cmp     x1, #EC_SYSREG
     b.ne    guest_exit_sync_full
-    /* Only what C may clobber is saved (x0-x18, x30); x19-x29 stay live in their registers. */
-    ldr     x0, [sp, #(16 + FRAME_REGS)]
-    stp     x2, x3, [x0, #16]
-    stp     x4, x5, [x0, #32]
-    stp     x6, x7, [x0, #48]
-    stp     x8, x9, [x0, #64]
-    stp     x10, x11, [x0, #80]
-    stp     x12, x13, [x0, #96]
-    stp     x14, x15, [x0, #112]
-    stp     x16, x17, [x0, #128]
-    str     x18, [x0, #144]
-    str     x30, [x0, #240]
-    ldp     x2, x3, [sp], #16
-    stp     x2, x3, [x0, #0]
+    fast_save
+    bl      vcpu_arch_fast_sysreg
+    b       2f
+1:  fast_save
     bl      vcpu_arch_fast_abort
-    ldr     x1, [sp, #FRAME_REGS]
+2:  ldr     x1, [sp, #FRAME_REGS]
     tst     x0, #0xff /* bool */
-    b.eq    fast_abort_declined
+    b.eq    fast_declined
     mov     x0, x1
     ldp     x2, x3, [x0, #16]
     ldp     x4, x5, [x0, #32]
@@ -166,7 +178,7 @@ not_hvc:
     ldr     x30, [x0, #240]
     ldp     x0, x1, [x0, #0]
     eret
-fast_abort_declined: /* x1 = the guest's registers: the rest of the save, then a full exit */
+fast_declined: /* x1 = the guest's registers: the rest of the save, then a full exit */
     str     x19, [x1, #152]
     stp     x20, x21, [x1, #160]
     stp     x22, x23, [x1, #176]

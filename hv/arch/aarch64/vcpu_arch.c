@@ -10,6 +10,7 @@
 #include <arch/vgic_lr.h>
 #include <hv/arch.h>
 #include <hv/hypercall.h>
+#include <hv/sched.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -25,6 +26,7 @@ _Static_assert(__builtin_offsetof(struct vcpu_stats, exits) == 0 && __builtin_of
 
 u64 vcpu_arch_enter(struct guest_regs *regs);
 bool vcpu_arch_fast_abort(struct guest_regs *r);
+bool vcpu_arch_fast_sysreg(struct guest_regs *r);
 void fpsimd_save(struct fpsimd_state *s);
 void fpsimd_restore(const struct fpsimd_state *s);
 
@@ -410,6 +412,25 @@ bool vcpu_arch_fast_abort(struct guest_regs *r)
 #define ICC_ASGI1R_KEY SYSREG_KEY(3, 0, 12, 11, 6)
 #define ICC_SGI0R_KEY SYSREG_KEY(3, 0, 12, 11, 7)
 
+/* Called from the exit vector (guest_switch.S) on a trapped system-register access, with the
+ * guest's x0-x18 and x30 saved in *r (as vcpu_arch_fast_abort): an ICC_SGI1R_EL1 write from one
+ * of those registers, to other vCPUs only, is sent here and the guest resumes at once (the
+ * full path would do nothing more: the sender's own interrupt state is unchanged). False: the
+ * full path (decode_sysreg), with nothing sent. */
+bool vcpu_arch_fast_sysreg(struct guest_regs *r)
+{
+    struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
+    u32 iss = ESR_ISS(read_sysreg(esr_el2));
+    u32 key = SYSREG_KEY((iss >> 20) & 3, (iss >> 14) & 7, (iss >> 10) & 0xf, (iss >> 1) & 0xf, (iss >> 17) & 7);
+    u32 rt = (iss >> 5) & 0x1f;
+    if (key != ICC_SGI1R_KEY || (iss & 1) || (rt >= 19 && rt < 30) || !vcpu->vm->arch.vgic.present ||
+        !vgic_send_sgi_to_others(vcpu, rt == 31 ? 0 : r->x[rt]))
+        return false;
+    write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
+    vcpu->stats.exits++;
+    return true;
+}
+
 static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
 {
     u32 iss = ESR_ISS(esr);
@@ -521,6 +542,25 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
     }
 }
 
+/* The wake-up IPI, taken while this vCPU runs: another CPU made interrupts deliverable to it
+ * (an SGI from a vCPU of its VM, usually). When the run loop has nothing else to do for it (no
+ * exit or reap requested, the VM running), the interrupts go straight into the list registers
+ * (vgic_kick_direct) and the guest resumes without the sync, flush and run-loop pass. False:
+ * the full path (which finds the kick taken already, and its requests, if any, still set).
+ * For a VM whose vGIC delivers through list registers. */
+static bool kick_direct(struct vcpu *vcpu)
+{
+    u32 iar = gic_take(IRQ_IPI_WAKEUP);
+    if (iar >= GIC_SPURIOUS_FIRST)
+        return false; /* (another interrupt came first: handled) */
+    gic_eoi(iar);
+    if (gic_can_keep_active())
+        gic_deactivate(IRQ_IPI_WAKEUP); /* EOImode 1: nothing keeps it active */
+    return !sched_requests_pending(vcpu->pcpu) && !vcpu->vm->paused &&
+           __atomic_load_n(&vcpu->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && vcpu->state == VCPU_RUNNABLE &&
+           vgic_kick_direct(vcpu);
+}
+
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
 {
     u64 kind = vcpu_arch_enter(&vcpu->arch.regs);
@@ -529,17 +569,20 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
     case 0:
         decode_sync(vcpu, exit);
         break;
-    case 1:
-        /* The virtual timer's tick for this vCPU needs no run-loop pass (vtimer_irq_direct). */
-        if (gic_highest_pending() == VTIMER_INTID && vcpu->vm->arch.vgic.present &&
-            vcpu->vm->arch.vgic.delivery == VGIC_DELIVER_LR && !vcpu->vm->arch.vgic.passthrough &&
-            vtimer_irq_direct(vcpu)) {
+    case 1: {
+        /* The virtual timer's tick for this vCPU, and a kick delivering SGIs to it, need no
+         * run-loop pass (vtimer_irq_direct, kick_direct). */
+        struct vgic *g = &vcpu->vm->arch.vgic;
+        bool lrs = g->present && g->delivery == VGIC_DELIVER_LR && !g->passthrough;
+        u32 intid = lrs ? gic_highest_pending() : GIC_SPURIOUS_FIRST;
+        if ((intid == VTIMER_INTID && vtimer_irq_direct(vcpu)) || (intid == IRQ_IPI_WAKEUP && kick_direct(vcpu))) {
             vcpu->stats.irqs++;
             exit->reason = VCPU_EXIT_RETRY;
             break;
         }
         exit->reason = VCPU_EXIT_IRQ;
         break;
+    }
     default:
         vcpu_exit_fault(exit, 0, false, "%s taken to EL2 (ESR %#llx)", kind == 2 ? "FIQ" : "SError",
               (unsigned long long)read_sysreg(esr_el2));
