@@ -69,7 +69,7 @@ void vcpu_arch_init(struct vcpu *vcpu)
     vcpu->arch.vmpidr = (1ull << 31) | vcpu->hwid;
 }
 
-void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
+BUILT_FOR_SIZE void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
 {
     struct vcpu_arch *a = &vcpu->arch;
     memset(&a->regs, 0, sizeof(a->regs));
@@ -263,7 +263,7 @@ void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu)
 
 static void maintenance_irq(u32 intid, void *arg);
 
-void hv_arch_cpu_init(void)
+BUILT_FOR_SIZE void hv_arch_cpu_init(void)
 {
     irq_set_handler(VTIMER_INTID, vtimer_irq, NULL);
     gic_set_keep_active(VTIMER_INTID, true);

@@ -310,7 +310,7 @@ int vgic_forward_spi(struct vm *vm, u32 intid, bool edge)
     return 0;
 }
 
-void vgic_release(struct vm *vm)
+BUILT_FOR_SIZE void vgic_release(struct vm *vm)
 {
     for (u32 i = 0; i < VGIC_NR_SPIS; i++) {
         if (vm->arch.vgic.spi[i].host_intid) {

@@ -348,7 +348,7 @@ static bool gicc_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
 static const struct vdev_ops gicd_ops = {gicd_read, gicd_write, NULL};
 static const struct vdev_ops gicc_ops = {gicc_read, gicc_write, NULL};
 
-int vgic_v2_create(struct vm *vm, gpa_t gicd, gpa_t gicc, bool soft_cpuif)
+BUILT_FOR_SIZE int vgic_v2_create(struct vm *vm, gpa_t gicd, gpa_t gicc, bool soft_cpuif)
 {
     struct vgic *g = &vm->arch.vgic;
     if (vm->vcpu_count > 8)

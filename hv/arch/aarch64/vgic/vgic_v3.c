@@ -124,7 +124,7 @@ static void reset_irq(struct vgic_irq *irq, bool edge)
     *irq = (struct vgic_irq){.priority = 0, .edge = edge};
 }
 
-int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
+BUILT_FOR_SIZE int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
 {
     struct vgic *g = &vm->arch.vgic;
     for (u32 i = 0; i < VGIC_NR_SPIS; i++)
