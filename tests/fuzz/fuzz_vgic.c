@@ -40,7 +40,7 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
-#include "vgic/vgic_v3_const.h"
+#include "vgic/vgic_const.h"
 #include <drivers/gic_regs.h>
 
 #define MAXV 8
@@ -277,13 +277,14 @@ NOCOV static void check_entry(u32 k)
 /* GICH_LR (GICv2 host) carries the sender of an SGI in CPUID [12:10], and the flush passes it as
  * intid | source << 10; the fake's range check reports those as out of range. Forgive exactly
  * those reports of the flush that just ran (check_entry verifies the full value of every LR). */
-NOCOV static void discount_v2_sgi_source(u32 k, u32 errors_before)
+/* upto: the list registers (from 0) written since errors_before was read. */
+NOCOV static void discount_v2_sgi_source(u32 k, u32 errors_before, u32 upto)
 {
     if (F.mode != MODE_V2_LR)
         return;
     u32 benign = 0;
     const struct fake_pcpu *p = &fake_hw.pcpu[V(k)->pcpu];
-    for (u32 i = 0; i < V(k)->arch.vgic.lr_used && i < F.nr_lrs; i++)
+    for (u32 i = 0; i < upto && i < F.nr_lrs; i++)
         if (p->lr[i].state != LR_INVALID && p->lr[i].intid >= VGIC_NR_IRQS && (p->lr[i].intid & 0x3ff) < 16 &&
             p->lr[i].intid >> 13 == 0)
             benign++;
@@ -325,7 +326,7 @@ static void do_enter(u32 k)
     TRACE("  vcpu%u enter (flush)\n", k);
     u32 errors = fake_hw.errors;
     vgic_flush(v);
-    discount_v2_sgi_source(k, errors);
+    discount_v2_sgi_source(k, errors, v->arch.vgic.lr_used);
     fake_hw_check_entry();
     F.in_guest[k] = true;
     check_entry(k);
@@ -364,8 +365,8 @@ static u64 mmio(u32 k, struct vdev *d, u64 off, u8 w, bool write, u64 val)
      * would, and only for registers without interrupt state (it takes no lock and no sync). */
     u64 fast = 0;
     bool fast_ok = !write && vgic_fast_read(&F.vm, d->base.val + off, w, &fast);
-    CHECK(!fast_ok || (F.mode == MODE_V3 && w == 4), "fast read of %s +%#llx width %u in mode %u", d->name,
-          (unsigned long long)off, w, F.mode);
+    CHECK(!fast_ok || (w == 4 && d == &g->gicd), "fast read of %s +%#llx width %u in mode %u",
+          d->name, (unsigned long long)off, w, F.mode);
     bool ok = write ? d->ops->write(d, v, off, w, val) : d->ops->read(d, v, off, w, &r);
     CHECK(!fast_ok || fast == r, "fast read of %s +%#llx gave %#llx, the front-end %#llx", d->name,
           (unsigned long long)off, (unsigned long long)fast, (unsigned long long)r);
@@ -617,8 +618,9 @@ static void op_service_kicks(struct in *in)
             on_cpu(k);
             TRACE("  vcpu%u kick (direct)\n", k);
             u32 errors = fake_hw.errors;
+            u32 writes = fake_hw.lr_writes;
             bool done = vgic_kick_direct(V(k));
-            discount_v2_sgi_source(k, errors);
+            discount_v2_sgi_source(k, errors, fake_hw.lr_writes - writes); /* it writes from LR 0 on */
             if (done) {
                 fake_hw_check_entry();
                 check_entry(k);

@@ -15,7 +15,7 @@
 #include <lib/fmt.h>
 #include <lib/string.h>
 
-#include "vgic/vgic_v3_const.h"
+#include "vgic/vgic_const.h"
 
 _Static_assert(__builtin_offsetof(struct guest_regs, pc) == 248, "guest_switch.S offsets");
 _Static_assert(__builtin_offsetof(struct fpsimd_state, fpsr) == 512, "guest_switch.S offsets");
@@ -296,7 +296,7 @@ void vcpu_arch_set_return(struct vcpu *vcpu, u64 value) { vcpu->arch.regs.x[0] =
 #define ESR_FSC_SEA 0x10      /* synchronous external abort, not on a table walk */
 #define ESR_WNR (1u << 6)
 
-void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction)
+BUILT_FOR_SIZE void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction)
 {
     struct guest_regs *r = &vcpu->arch.regs;
     bool aarch32 = r->pstate & PSTATE_NRW;
@@ -551,7 +551,7 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
 static bool kick_direct(struct vcpu *vcpu)
 {
     u32 iar = gic_take(IRQ_IPI_WAKEUP);
-    if (iar >= GIC_SPURIOUS_FIRST)
+    if ((iar & 0x3ff) >= GIC_SPURIOUS_FIRST) /* (GICv2: the sender's CPU number above) */
         return false; /* (another interrupt came first: handled) */
     gic_eoi(iar);
     if (gic_can_keep_active())

@@ -494,8 +494,8 @@ out:
 
 /* What the sync and flush do after a kick in the common case, without the candidate sort or a
  * pass over the SPIs: every list register in use holds a private interrupt without hw link or
- * EOI notification that the guest has taken and deactivated (the register reads invalid), so
- * the sync would only record it done; no SPI is hot (their ownership and order are the flush's
+ * EOI notification that the guest is done with (the register reads invalid: taken and
+ * deactivated, or written active and deactivated), so the sync would only record it done; no SPI is hot (their ownership and order are the flush's
  * business); and every private interrupt that is hot then is pending, neither active nor hw,
  * a list register is left for it, and none outranks one of a lower INTID (the flush's order). Each step leaves the state as the full path would, so
  * stopping half-way (false) is safe: the full path takes it from there. */
@@ -513,13 +513,14 @@ bool vgic_kick_direct(struct vcpu *vcpu)
         if (intid >= VGIC_NR_PRIVATE)
             goto out;
         const struct vgic_irq *irq = &c->priv[intid];
-        if (irq->hw || irq->eoi_notify || !irq->lr_pending || vgic_lr_state(i) != LR_INVALID)
+        if (irq->hw || irq->eoi_notify || vgic_lr_state(i) != LR_INVALID)
             goto out;
     }
     for (u32 i = 0; i < entered_with; i++) { /* (sync_lrs for each of them) */
         u32 intid = c->lr_intid[i];
         struct vgic_irq *irq = &c->priv[intid];
-        irq->pending_latch = irq->repend;
+        if (irq->lr_pending) /* that pending state taken: pending again only if raised since */
+            irq->pending_latch = irq->repend;
         irq->active = false;
         irq->in_lr = false;
         irq->repend = false;

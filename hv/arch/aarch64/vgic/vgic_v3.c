@@ -7,7 +7,7 @@
 #include <hv/vm.h>
 
 #include "vgic_regs.h"
-#include "vgic_v3_const.h"
+#include "vgic_const.h"
 
 
 static u32 route_to_vcpu(struct vm *vm, u64 irouter)

@@ -9,6 +9,6 @@ fuzz_vgic_SRCS := tests/fuzz/fuzz_vgic.c tests/unit/hv/arch/aarch64/vgic_fake_hw
 
 VGIC_FUZZ_INC := -Ihv/arch/aarch64/include -Ihv/arch/aarch64 -Itests/unit/hv/arch/aarch64
 $(BUILD)/host/fuzz/fuzz_vgic: HOST_CFLAGS += $(VGIC_FUZZ_INC) -fno-sanitize-recover=undefined
-$(BUILD)/host/fuzz/fuzz_vgic: hv/arch/aarch64/vgic/vgic_regs.h hv/arch/aarch64/vgic/vgic_v3_const.h tests/unit/hv/arch/aarch64/vgic_fake_hw.h \
+$(BUILD)/host/fuzz/fuzz_vgic: hv/arch/aarch64/vgic/vgic_regs.h hv/arch/aarch64/vgic/vgic_const.h tests/unit/hv/arch/aarch64/vgic_fake_hw.h \
 	$(wildcard hv/arch/aarch64/include/arch/*.h)
 $(BUILD)/host/fuzz/fuzz_vgic: HV_ARCH_INC := -Ihv/arch/aarch64/include

@@ -25,7 +25,7 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
-#include "vgic/vgic_v3_const.h"
+#include "vgic/vgic_const.h"
 #include <drivers/gic_regs.h>
 
 /* GICv3 register map: <drivers/gic_regs.h>, the one copy (vgic_v3.c still has its own). */
@@ -1767,9 +1767,9 @@ static void regression_icpendr_clears_repend(void **state)
 }
 
 /* The exit vector's fast MMIO read (vgic_fast_read, used by vcpu_arch_fast_abort) answers the
- * registers without interrupt state with exactly the front-end's value, for every redistributor
- * (each its own TYPER), and nothing else: not other widths, not stateful registers, not past the
- * last redistributor, not a VM without a vGICv3. */
+ * distributor's registers without interrupt state with exactly the front-end's value, and
+ * nothing else: not other widths, not stateful registers, not the redistributors, not a VM
+ * without a vGIC. */
 static void fast_read_matches_the_front_end(void **state)
 {
     struct tvm *t = *state;
@@ -1788,17 +1788,16 @@ static void fast_read_matches_the_front_end(void **state)
     assert_int_equal(rdd32(t, GICD_CTLR) & 2, 2);
     for (u32 i = 0; i < N_ELEMS(gicd_other); i++)
         assert_false(vgic_fast_read(&t->vm, GICD_BASE + gicd_other[i], 4, &v));
+    /* The redistributors: the front-end only (their constant registers still give what they
+     * always gave, from the same definitions). */
     for (u32 c = 0; c < 4; c++) {
-        for (u32 i = 0; i < N_ELEMS(gicr_const); i++) {
-            assert_true(vgic_fast_read(&t->vm, GICR_BASE + (u64)c * GICR_STRIDE + gicr_const[i], 4, &v));
-            assert_int_equal(v, rdr32(t, c, gicr_const[i]));
-        }
+        for (u32 i = 0; i < N_ELEMS(gicr_const); i++)
+            assert_false(vgic_fast_read(&t->vm, GICR_BASE + (u64)c * GICR_STRIDE + gicr_const[i], 4, &v));
         for (u32 i = 0; i < N_ELEMS(gicr_other); i++)
             assert_false(vgic_fast_read(&t->vm, GICR_BASE + (u64)c * GICR_STRIDE + gicr_other[i], 4, &v));
     }
-    assert_true(vgic_fast_read(&t->vm, GICR_BASE + 3 * GICR_STRIDE + GICR_TYPER, 4, &v));
-    assert_int_equal(v, (3u << 8) | (1u << 4)); /* vCPU 3, the last one */
-    assert_false(vgic_fast_read(&t->vm, GICR_BASE + 4 * GICR_STRIDE + GICR_TYPER, 4, &v)); /* none there */
+    assert_int_equal(rdr32(t, 3, GICR_TYPER), (3u << 8) | (1u << 4)); /* vCPU 3, the last one */
+    assert_int_equal(rdr32(t, 1, GICR_TYPER + 4), 1);
     assert_false(vgic_fast_read(&t->vm, GICD_BASE - 4, 4, &v));
     assert_false(vgic_fast_read(&t->vm, 0x4, 4, &v));
     /* No vGICv3 (a VM without a vGIC, or a GICv2 one): never. */
