@@ -15,17 +15,21 @@ GUEST_LDFLAGS = -fuse-ld=lld -static -Wl,--defsym=GUEST_BASE=$(GUEST_BASE) -Wl,-
 # A guest whose code is all architecture-specific has guests/<guest>/main-<arch>.c instead of
 # main.c there (bench: its loops and interrupt paths are each architecture's own).
 .SECONDEXPANSION:
-$(GUEST_OUT)/%.elf: $$(or $$(wildcard guests/$$*/main-$(ARCH).c),guests/$$*/main.c) $(GUEST_RT_DEPS) | bootstrap
+# A guest's sources shared by its forms (bench: report.c, the output of every architecture's).
+GUEST_SHARED_SRCS_bench := guests/bench/report.c
+$(GUEST_OUT)/%.elf: $$(or $$(wildcard guests/$$*/main-$(ARCH).c),guests/$$*/main.c) $$(GUEST_SHARED_SRCS_$$*) \
+	$$(wildcard guests/$$*/*.h) $(GUEST_RT_DEPS) | bootstrap
 	@mkdir -p $(@D)
 	@echo "  GUEST $*"
-	@$(TARGET_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(if $(findstring main-$(ARCH),$<),,$(wildcard guests/$*/$(ARCH).c)) $(GUEST_RT) -o $@
+	@$(TARGET_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(if $(findstring main-$(ARCH),$<),,$(wildcard guests/$*/$(ARCH).c)) \
+	  $(GUEST_SHARED_SRCS_$*) $(GUEST_RT) -o $@
 
 # Build variants: another guest from an existing guest's source, with extra flags.
 # bench-gicv2: the benchmark guest driving a GICv2 through GICD/GICC MMIO (docs/bench.md).
-$(GUEST_OUT)/bench-gicv2.elf: guests/bench/main.c $(GUEST_RT_DEPS) | bootstrap
+$(GUEST_OUT)/bench-gicv2.elf: guests/bench/main.c $(GUEST_SHARED_SRCS_bench) guests/bench/report.h $(GUEST_RT_DEPS) | bootstrap
 	@mkdir -p $(@D)
 	@echo "  GUEST bench-gicv2"
-	@$(TARGET_CC) $(GUEST_CFLAGS) -DBENCH_GICV2 $(GUEST_LDFLAGS) $< $(GUEST_RT) -o $@
+	@$(TARGET_CC) $(GUEST_CFLAGS) -DBENCH_GICV2 $(GUEST_LDFLAGS) $< $(GUEST_SHARED_SRCS_bench) $(GUEST_RT) -o $@
 
 # tickerloop: the ticker that never ends (a test guest beside Linux, tests/system/test_x86_64_linux.py).
 $(GUEST_OUT)/tickerloop.elf: guests/ticker/main.c $(GUEST_RT_DEPS) | bootstrap

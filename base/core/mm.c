@@ -124,7 +124,7 @@ const struct pt_mem mm_pt_mem = {
     .free_root = pt_free_root,
 };
 
-void mm_init(const struct machine *m, u64 image_start, u64 image_end)
+BUILT_FOR_SIZE void mm_init(const struct machine *m, u64 image_start, u64 image_end)
 {
     ram_count = m->ram_count;
     memcpy(ram, m->ram, ram_count * sizeof(ram[0]));

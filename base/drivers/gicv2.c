@@ -20,7 +20,7 @@ static u8 cpu_mask[MAX_CPUS];
 static inline volatile u32 *reg32(u64 addr) { return (volatile u32 *)(uintptr_t)addr; }
 static inline volatile u8 *reg8(u64 addr) { return (volatile u8 *)(uintptr_t)addr; }
 
-static int gicv2_init(const struct fdt *fdt)
+BUILT_FOR_SIZE static int gicv2_init(const struct fdt *fdt)
 {
     int node = fdt_find_compatible(fdt, -1, "arm,cortex-a15-gic");
     if (node < 0)

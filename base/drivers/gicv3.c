@@ -40,7 +40,7 @@ static u64 find_redist(u64 mpidr)
     return 0;
 }
 
-static int gicv3_init(const struct fdt *fdt)
+BUILT_FOR_SIZE static int gicv3_init(const struct fdt *fdt)
 {
     int node = fdt_find_compatible(fdt, -1, "arm,gic-v3");
     if (node < 0 || !fdt_reg(fdt, node, 0, &gicv3.dist_base, NULL) ||

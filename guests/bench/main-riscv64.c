@@ -9,6 +9,7 @@
  * an MMIO read of the PLIC (a source's priority: the vPLIC under cvisor, QEMU's PLIC bare), and the supervisor timer interrupt with Sstc (stimecmp written by the guest, the vCPU waiting
  * in WFI) from its deadline to the handler. */
 #include "guest.h"
+#include "report.h"
 
 #define CSR_STIMECMP "0x14d"
 #define SIE_STIE (1ul << 5)
@@ -17,38 +18,6 @@
 
 #define TICK_NS 100 /* 10 MHz timebase */
 
-static bool under_cvisor;
-static unsigned errors;
-
-static const char *env_name(void) { return under_cvisor ? "cvisor" : "bare"; }
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    char buf[200];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (under_cvisor)
-        gprintf("%s", buf);
-    else
-        uart_printf("%s", buf);
-}
-
-static void fail(const char *what)
-{
-    errors++;
-    say("BENCH-ERROR env=%s %s\n", env_name(), what);
-}
-
-static void result(const char *name, u64 tenths, const char *extra)
-{
-    say("BENCH name=%s value=%llu.%llu unit=instructions env=%s %s\n", name, (unsigned long long)(tenths / 10),
-        (unsigned long long)(tenths % 10), env_name(), extra);
-}
 
 /* Loops of n iterations (n >= 1) with the same frame (a7/a6 loaded, the counter) with or without
  * the call, so the empty loop can be subtracted. */
@@ -140,9 +109,9 @@ void bench_trap(void)
     if (cause != SCAUSE_STI) {
         u64 epc, tval;
         __asm__ volatile("csrr %0, sepc; csrr %1, stval" : "=r"(epc), "=r"(tval));
-        say("BENCH-ERROR env=%s unexpected trap: scause %#llx sepc %#llx stval %#llx\n", env_name(),
+        bench_say("BENCH-ERROR env=%s unexpected trap: scause %#llx sepc %#llx stval %#llx\n", bench_env(),
             (unsigned long long)cause, (unsigned long long)epc, (unsigned long long)tval);
-        say("BENCH-END env=%s errors=%u\n", env_name(), errors + 1);
+        bench_say("BENCH-END env=%s errors=%u\n", bench_env(), bench_errors + 1);
         guest_system_off();
     }
     struct stamp s = bench_stamp();
@@ -170,12 +139,12 @@ static void stats_report(const char *name, const struct stats *s)
 {
     char extra[96];
     if (!s->n) {
-        fail("no samples");
+        bench_fail("no samples");
         return;
     }
     fmt_snprintf(extra, sizeof(extra), "min=%llu max=%llu n=%llu", (unsigned long long)(s->min / 10),
                  (unsigned long long)(s->max / 10), (unsigned long long)s->n);
-    result(name, (s->sum + s->n / 2) / s->n, extra);
+    bench_result(name, (s->sum + s->n / 2) / s->n, extra);
 }
 
 static u64 time_loop_ns(void (*loop)(u64), u64 n)
@@ -192,7 +161,7 @@ static void report_loop(const char *name, void (*loop)(u64), u64 n, u64 empty_ns
     u64 extra_ns = ns > empty_ns ? ns - empty_ns : 0;
     char extra[64];
     fmt_snprintf(extra, sizeof(extra), "n=%llu", (unsigned long long)n);
-    result(name, (extra_ns * 10 + n / 2) / n, extra);
+    bench_result(name, (extra_ns * 10 + n / 2) / n, extra);
 }
 
 static void loop_hc_null(u64 n)
@@ -211,11 +180,11 @@ static void bench_loops(u64 n)
 {
     bench_loop_empty(100);
     u64 empty_ns = time_loop_ns(bench_loop_empty, n);
-    result("empty_loop", (empty_ns * 10 + n / 2) / n, "");
-    report_loop(under_cvisor ? "sbi_null_call" : "sbi_null_call_bare", bench_loop_sbi, n, empty_ns);
+    bench_result("empty_loop", (empty_ns * 10 + n / 2) / n, "");
+    report_loop(bench_under_cvisor ? "sbi_null_call" : "sbi_null_call_bare", bench_loop_sbi, n, empty_ns);
     /* the vPLIC under cvisor (trap, decode, emulate), QEMU's PLIC bare */
-    report_loop(under_cvisor ? "mmio_read" : "mmio_read_bare", bench_loop_mmio, n, empty_ns);
-    if (under_cvisor) /* (the C loop's frame differs: its own empty loop) */
+    report_loop(bench_under_cvisor ? "mmio_read" : "mmio_read_bare", bench_loop_mmio, n, empty_ns);
+    if (bench_under_cvisor) /* (the C loop's frame differs: its own empty loop) */
         report_loop("hypercall", loop_hc_null, n, time_loop_ns(loop_empty_c, n));
 }
 
@@ -234,7 +203,7 @@ static void bench_timer(u64 rounds)
         while (timer_hits != want && now() < limit)
             __asm__ volatile("csrs sstatus, %0; wfi; csrc sstatus, %0" ::"r"(SSTATUS_SIE) : "memory");
         if (timer_hits != want) {
-            fail("timer_irq_latency: no timer interrupt");
+            bench_fail("timer_irq_latency: no timer interrupt");
             return;
         }
         u64 deadline10 = cmp * TICK_NS * 10;
@@ -250,12 +219,12 @@ void guest_main(u64 dtb)
     (void)dtb;
     /* cvisor answers HC_NULL with 0; OpenSBI does not know its extension (SBI_ERR_NOT_SUPPORTED). */
     struct sbiret r = sbi(SBI_EXT_CVISOR, HC_NULL, 0, 0, 0);
-    under_cvisor = r.error == 0 && r.value == 0;
+    bench_under_cvisor = r.error == 0 && r.value == 0;
     u64 iters = 20000, rounds = 200;
-    say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu\n", env_name(), (unsigned long long)GUEST_TIMEBASE_HZ,
+    bench_say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu\n", bench_env(), (unsigned long long)GUEST_TIMEBASE_HZ,
         (unsigned long long)iters, (unsigned long long)rounds);
     bench_loops(iters);
     bench_timer(rounds);
-    say("BENCH-END env=%s errors=%u\n", env_name(), errors);
+    bench_say("BENCH-END env=%s errors=%u\n", bench_env(), bench_errors);
     guest_system_off();
 }

@@ -20,6 +20,7 @@
  * cvisor), the local APIC timer's one-shot interrupt latency, and the latency of a fixed IPI
  * from vCPU 0 to vCPU 1 (and its answer). */
 #include "guest.h"
+#include "report.h"
 #include <lib/multiboot.h>
 #include <lib/string.h>
 
@@ -39,39 +40,7 @@
 #define VEC_SOFT 0x80
 #define QEMU_APIC_HZ 1000000000ull /* QEMU's local APIC timer at divide-by-1 (1 ns per count) */
 
-static bool under_cvisor;
-static unsigned errors;
 static u64 tsc_hz, apic_hz;
-
-static const char *env_name(void) { return under_cvisor ? "cvisor" : "bare"; }
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    char buf[200];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (under_cvisor)
-        gprintf("%s", buf);
-    else
-        uart_printf("%s", buf);
-}
-
-static void fail(const char *what)
-{
-    errors++;
-    say("BENCH-ERROR env=%s %s\n", env_name(), what);
-}
-
-static void result(const char *name, u64 tenths, const char *extra)
-{
-    say("BENCH name=%s value=%llu.%llu unit=instructions env=%s %s\n", name, (unsigned long long)(tenths / 10),
-        (unsigned long long)(tenths % 10), env_name(), extra);
-}
 
 static void lapic_wr(u32 off, u32 v) { *(volatile u32 *)(LAPIC + off) = v; }
 
@@ -234,12 +203,12 @@ static void stats_report(const char *name, const struct stats *s)
 {
     char extra[96];
     if (!s->n) {
-        fail("no samples");
+        bench_fail("no samples");
         return;
     }
     fmt_snprintf(extra, sizeof(extra), "min=%llu max=%llu n=%llu", (unsigned long long)s->min,
                  (unsigned long long)s->max, (unsigned long long)s->n);
-    result(name, (s->sum * 10 + s->n / 2) / s->n, extra);
+    bench_result(name, (s->sum * 10 + s->n / 2) / s->n, extra);
 }
 
 /* TSC ticks to instructions (ns under icount shift=0), rounded. */
@@ -264,19 +233,19 @@ static void report_loop(const char *name, void (*loop)(u64, u64), u64 arg, u64 n
     u64 extra_ns = ns > empty_ns ? ns - empty_ns : 0;
     char extra[64];
     fmt_snprintf(extra, sizeof(extra), "n=%llu", (unsigned long long)n);
-    result(name, (extra_ns * 10 + n / 2) / n, extra);
+    bench_result(name, (extra_ns * 10 + n / 2) / n, extra);
 }
 
 static void bench_loops(u64 n)
 {
     loop_empty(100, 0);
     u64 empty_ns = time_loop_ns(loop_empty, n, 0);
-    result("empty_loop", (empty_ns * 10 + n / 2) / n, "");
-    if (under_cvisor)
+    bench_result("empty_loop", (empty_ns * 10 + n / 2) / n, "");
+    if (bench_under_cvisor)
         report_loop("hypercall", loop_vmmcall, 0, n, empty_ns);
     report_loop("int_roundtrip", loop_int, 0, n, empty_ns);
-    report_loop(under_cvisor ? "pio_read" : "pio_read_bare", bench_loop_pio, COM1_SCR, n, empty_ns);
-    report_loop(under_cvisor ? "mmio_read" : "mmio_read_bare", bench_loop_mmio, LAPIC + REG_VER, n, empty_ns);
+    report_loop(bench_under_cvisor ? "pio_read" : "pio_read_bare", bench_loop_pio, COM1_SCR, n, empty_ns);
+    report_loop(bench_under_cvisor ? "mmio_read" : "mmio_read_bare", bench_loop_mmio, LAPIC + REG_VER, n, empty_ns);
 }
 
 /* The local APIC timer, one-shot at divide-by-1: the TSC read just before the write of the
@@ -297,12 +266,12 @@ static void bench_timer(u64 rounds)
         u64 t0 = tsc();
         lapic_wr(REG_TIMER_INIT, c);
         if (!wait_count(&timer_hits, want, t0 + tsc_hz)) {
-            fail("timer_irq_latency: no timer interrupt");
+            bench_fail("timer_irq_latency: no timer interrupt");
             return;
         }
         u64 deadline = t0 + d;
         if (timer_hit_tsc < deadline) {
-            fail("timer_irq_latency: the interrupt came before its deadline");
+            bench_fail("timer_irq_latency: the interrupt came before its deadline");
             return;
         }
         if (r > 0) /* the first round takes first-time paths */
@@ -328,7 +297,7 @@ static void bench_ipi(u64 rounds)
 {
     long r = guest_cpu_on(1, 1);
     if (r != 0 || !wait_count(&pongs, 1, tsc() + tsc_hz) || cpu1_up != 1) {
-        fail("ipi_latency: vCPU 1 did not come up by INIT/SIPI");
+        bench_fail("ipi_latency: vCPU 1 did not come up by INIT/SIPI");
         return;
     }
     struct stats lat = {0}, rt = {0};
@@ -338,7 +307,7 @@ static void bench_ipi(u64 rounds)
         u64 sent = tsc();
         lapic_wr(REG_ICR_LO, VEC_PING);
         if (!wait_count(&pongs, want, sent + tsc_hz) || pings != want_ping) {
-            fail("ipi_latency: no answer");
+            bench_fail("ipi_latency: no answer");
             return;
         }
         if (i > 0) {
@@ -371,7 +340,7 @@ static u64 param(const char *s, const char *key, u64 dflt)
 void guest_main(u64 boot_arg)
 {
     struct guest_cpuid sig = guest_cpuid(0x40000000, 0);
-    under_cvisor = sig.ebx == 0x73697663u /* "cvis" */ && sig.eax >= 0x40000010;
+    bench_under_cvisor = sig.ebx == 0x73697663u /* "cvis" */ && sig.eax >= 0x40000010;
     const struct multiboot_info *mi = (const struct multiboot_info *)(unsigned long)boot_arg;
     const char *cmdline =
         guest_multiboot_magic == MULTIBOOT_BOOT_MAGIC && mi && (mi->flags & MULTIBOOT_INFO_CMDLINE)
@@ -380,7 +349,7 @@ void guest_main(u64 boot_arg)
     u64 iters = param(cmdline, "iters=", 20000), rounds = param(cmdline, "rounds=", 200);
     /* Under icount the TSC is the instruction count at 1 GHz; cvisor's CPUID leaf says what it
      * measured, and the frequency of its virtual APIC timer. */
-    if (under_cvisor) {
+    if (bench_under_cvisor) {
         struct guest_cpuid f = guest_cpuid(0x40000010, 0);
         tsc_hz = (u64)f.eax * 1000;
         apic_hz = (u64)f.ebx * 1000;
@@ -388,7 +357,7 @@ void guest_main(u64 boot_arg)
         tsc_hz = 1000000000ull;
         apic_hz = QEMU_APIC_HZ;
     }
-    say("BENCH-START env=%s tsc=%llu apic=%llu iters=%llu rounds=%llu\n", env_name(), (unsigned long long)tsc_hz,
+    bench_say("BENCH-START env=%s tsc=%llu apic=%llu iters=%llu rounds=%llu\n", bench_env(), (unsigned long long)tsc_hz,
         (unsigned long long)apic_hz, (unsigned long long)iters, (unsigned long long)rounds);
     /* The 8259 pair masked (bare, SeaBIOS leaves the PIT's IRQ 0 on vector 8): the local APIC only. */
     guest_outb(0x21, 0xff);
@@ -399,12 +368,12 @@ void guest_main(u64 boot_arg)
     set_gate(VEC_PONG, isr_pong);
     cpu_setup();
     if (!tsc_hz || !apic_hz) {
-        fail("no TSC or APIC timer frequency");
+        bench_fail("no TSC or APIC timer frequency");
     } else {
         bench_loops(iters);
         bench_timer(rounds);
         bench_ipi(rounds);
     }
-    say("BENCH-END env=%s errors=%u\n", env_name(), errors);
+    bench_say("BENCH-END env=%s errors=%u\n", bench_env(), bench_errors);
     guest_system_off();
 }

@@ -24,6 +24,7 @@
  * region), the IPI ones only when GICD_TYPER reports two CPU interfaces or more (the passthrough
  * VM has one vCPU); its configs are bench-gicv2-{emu,pt}-aarch64.toml. */
 #include "guest.h"
+#include "report.h"
 #include <drivers/gic_regs.h>
 #include <lib/string.h>
 
@@ -183,6 +184,73 @@ __asm__("    .text\n"
 #endif
         "    ret\n");
 
+/* bench_rt_probe_<n>(addr, out): every general register but x0 (addr) set to RT_PATTERN + its
+ * number, then one 32-bit load from addr into w<n> (wzr for zr), then x0..x30 as they are after
+ * it stored in out[0..30]. A check of the MMIO path, not a benchmark: cvisor's exit vector
+ * answers some of these reads itself, saving and restoring only part of the register file
+ * (docs/bench.md). */
+#define RT_PATTERN 0x5a5a000000000000ull
+__asm__(".macro bench_rt_probe n\n"
+        "    .global bench_rt_probe_\\n\n"
+        "bench_rt_probe_\\n:\n"
+        "    sub sp, sp, #112\n"
+        "    stp x19, x20, [sp, #0]\n"
+        "    stp x21, x22, [sp, #16]\n"
+        "    stp x23, x24, [sp, #32]\n"
+        "    stp x25, x26, [sp, #48]\n"
+        "    stp x27, x28, [sp, #64]\n"
+        "    stp x29, x30, [sp, #80]\n"
+        "    str x1, [sp, #96]\n"
+        "    .irp i,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30\n"
+        "    movz x\\i, #0x5a5a, lsl #48\n"
+        "    movk x\\i, #\\i\n"
+        "    .endr\n"
+        "    ldr w\\n, [x0]\n"
+        "    sub sp, sp, #256\n"
+        "    stp x0, x1, [sp, #0]\n"
+        "    stp x2, x3, [sp, #16]\n"
+        "    stp x4, x5, [sp, #32]\n"
+        "    stp x6, x7, [sp, #48]\n"
+        "    stp x8, x9, [sp, #64]\n"
+        "    stp x10, x11, [sp, #80]\n"
+        "    stp x12, x13, [sp, #96]\n"
+        "    stp x14, x15, [sp, #112]\n"
+        "    stp x16, x17, [sp, #128]\n"
+        "    stp x18, x19, [sp, #144]\n"
+        "    stp x20, x21, [sp, #160]\n"
+        "    stp x22, x23, [sp, #176]\n"
+        "    stp x24, x25, [sp, #192]\n"
+        "    stp x26, x27, [sp, #208]\n"
+        "    stp x28, x29, [sp, #224]\n"
+        "    str x30, [sp, #240]\n"
+        "    ldr x1, [sp, #(256 + 96)]\n"
+        "    mov x2, #0\n"
+        "1:  ldr x3, [sp, x2, lsl #3]\n"
+        "    str x3, [x1, x2, lsl #3]\n"
+        "    add x2, x2, #1\n"
+        "    cmp x2, #31\n"
+        "    b.lt 1b\n"
+        "    add sp, sp, #256\n"
+        "    ldp x19, x20, [sp, #0]\n"
+        "    ldp x21, x22, [sp, #16]\n"
+        "    ldp x23, x24, [sp, #32]\n"
+        "    ldp x25, x26, [sp, #48]\n"
+        "    ldp x27, x28, [sp, #64]\n"
+        "    ldp x29, x30, [sp, #80]\n"
+        "    add sp, sp, #112\n"
+        "    ret\n"
+        ".endm\n"
+        "    .text\n"
+        "    bench_rt_probe 0\n"
+        "    bench_rt_probe 1\n"
+        "    bench_rt_probe 7\n"
+        "    bench_rt_probe 18\n"
+        "    bench_rt_probe 19\n"
+        "    bench_rt_probe 24\n"
+        "    bench_rt_probe 29\n"
+        "    bench_rt_probe 30\n"
+        "    bench_rt_probe zr\n");
+
 struct stamp {
     u64 ticks;
     u64 reads;
@@ -193,6 +261,8 @@ void bench_loop_empty(u64 n);
 void bench_loop_hvc(u64 n);
 void bench_loop_svc(u64 n);
 void bench_loop_mmio(u64 n, u64 addr);
+#define RT_PROBE(n) void bench_rt_probe_##n(u64 addr, u64 *out);
+RT_PROBE(0) RT_PROBE(1) RT_PROBE(7) RT_PROBE(18) RT_PROBE(19) RT_PROBE(24) RT_PROBE(29) RT_PROBE(30) RT_PROBE(zr)
 struct stamp bench_stamp(void);
 u64 bench_edge_sgi(u64 sgi_value);
 void bench_irq(void);
@@ -249,53 +319,12 @@ static u64 stamp_ns(struct stamp s)
 
 /* ---- output --------------------------------------------------------------------------------- */
 
-static bool under_cvisor;
-static u32 errors;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n >= (int)sizeof(buf))
-        n = sizeof(buf) - 1;
-    if (under_cvisor)
-        hypercall(HC_CONSOLE_WRITE, (unsigned long)buf, (unsigned long)n);
-    else
-        uart_printf("%s", buf);
-}
-
-static const char *env_name(void) { return under_cvisor ? "cvisor" : "bare"; }
-
-/* value is in tenths */
-static void result(const char *name, u64 tenths, const char *extra)
-{
-    say("BENCH name=%s value=%llu.%llu unit=instructions env=%s%s%s\n", name,
-        (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10), env_name(), extra[0] ? " " : "",
-        extra);
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-    char buf[200];
-    va_list ap;
-    va_start(ap, fmt);
-    fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    errors++;
-    say("BENCH-ERROR env=%s %s\n", env_name(), buf);
-}
-
 void bench_fatal(u64 vector, u64 esr, u64 elr, u64 far)
 {
-    say("BENCH-ERROR env=%s unexpected exception: vector %llu, ESR %#llx, ELR %#llx, FAR %#llx\n", env_name(),
+    bench_say("BENCH-ERROR env=%s unexpected exception: vector %llu, ESR %#llx, ELR %#llx, FAR %#llx\n", bench_env(),
         (unsigned long long)vector, (unsigned long long)esr, (unsigned long long)elr,
         (unsigned long long)far);
-    say("BENCH-END env=%s errors=%u\n", env_name(), errors + 1);
+    bench_say("BENCH-END env=%s errors=%u\n", bench_env(), bench_errors + 1);
     guest_system_off();
 }
 
@@ -442,7 +471,7 @@ static void gic_dist_init(void)
 {
     wr32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
     if (!wait_bits_clear(GICD_BASE + GICD_CTLR, GICD_CTLR_RWP))
-        fail("GICD_CTLR.RWP stuck");
+        bench_fail("GICD_CTLR.RWP stuck");
 }
 
 /* The redistributor whose GICR_TYPER affinity is this CPU's. */
@@ -467,12 +496,12 @@ static bool gic_cpu_init(u32 enable_mask)
 {
     u64 rd = gicr_for_me();
     if (!rd) {
-        fail("no redistributor for MPIDR %#llx", (unsigned long long)my_mpidr());
+        bench_fail("no redistributor for MPIDR %#llx", (unsigned long long)my_mpidr());
         return false;
     }
     wr32(rd + GICR_WAKER, rd32(rd + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
     if (!wait_bits_clear(rd + GICR_WAKER, GICR_WAKER_CHILDREN_ASLEEP))
-        fail("GICR_WAKER.ChildrenAsleep stuck");
+        bench_fail("GICR_WAKER.ChildrenAsleep stuck");
     wr32(rd + GICR_ICENABLER0, 0xffffffffu);
     wr32(rd + GICR_IGROUPR0, 0xffffffffu);
     for (u32 i = 0; i < 8; i++)
@@ -598,12 +627,12 @@ static void stats_report(const char *name, const struct stats *s)
 {
     char extra[96];
     if (!s->n) {
-        fail("%s: no samples", name);
+        bench_fail("%s: no samples", name);
         return;
     }
     fmt_snprintf(extra, sizeof(extra), "min=%llu max=%llu n=%llu", (unsigned long long)s->min,
                  (unsigned long long)s->max, (unsigned long long)s->n);
-    result(name, (s->sum * 10 + s->n / 2) / s->n, extra);
+    bench_result(name, (s->sum * 10 + s->n / 2) / s->n, extra);
 }
 
 static u64 time_loop_ns(void (*loop)(u64), u64 n)
@@ -624,18 +653,42 @@ static void report_loop(const char *name, void (*loop)(u64), u64 n, u64 empty_ns
     u64 extra_ns = ns > empty_ns ? ns - empty_ns : 0;
     char extra[64];
     fmt_snprintf(extra, sizeof(extra), "n=%llu", (unsigned long long)n);
-    result(name, (extra_ns * 10 + n / 2) / n, extra);
+    bench_result(name, (extra_ns * 10 + n / 2) / n, extra);
 }
 
 static void bench_loops(u64 n)
 {
     bench_loop_empty(100);
     u64 empty_ns = time_loop_ns(bench_loop_empty, n);
-    result("empty_loop", (empty_ns * 10 + n / 2) / n, "");
-    if (under_cvisor)
+    bench_result("empty_loop", (empty_ns * 10 + n / 2) / n, "");
+    if (bench_under_cvisor)
         report_loop("hypercall", bench_loop_hvc, n, empty_ns);
     report_loop("svc_roundtrip", bench_loop_svc, n, empty_ns);
-    report_loop(under_cvisor ? "mmio_read" : "mmio_read_bare", loop_mmio_gicd_typer, n, empty_ns);
+    report_loop(bench_under_cvisor ? "mmio_read" : "mmio_read_bare", loop_mmio_gicd_typer, n, empty_ns);
+}
+
+/* The general registers around a GICD_TYPER load into each probed destination register: the
+ * destination gets the value a plain load reads, every other register keeps its value. */
+static void check_mmio_registers(void)
+{
+    static const struct {
+        void (*probe)(u64, u64 *);
+        u32 rt; /* 31: wzr */
+    } probes[] = {{bench_rt_probe_0, 0},   {bench_rt_probe_1, 1},   {bench_rt_probe_7, 7},
+                  {bench_rt_probe_18, 18}, {bench_rt_probe_19, 19}, {bench_rt_probe_24, 24},
+                  {bench_rt_probe_29, 29}, {bench_rt_probe_30, 30}, {bench_rt_probe_zr, 31}};
+    u64 addr = GICD_BASE + GICD_TYPER, want = rd32(addr);
+    for (u32 p = 0; p < sizeof(probes) / sizeof(probes[0]); p++) {
+        u64 out[31];
+        probes[p].probe(addr, out);
+        for (u32 i = 0; i < 31; i++) {
+            u64 expect = i == probes[p].rt ? want : i == 0 ? addr : RT_PATTERN + i;
+            if (out[i] != expect)
+                bench_fail("mmio_registers: GICD_TYPER load into %s%u: x%u is %#llx, expected %#llx",
+                     probes[p].rt == 31 ? "wzr" : "w", probes[p].rt == 31 ? 0 : probes[p].rt, i,
+                     (unsigned long long)out[i], (unsigned long long)expect);
+        }
+    }
 }
 
 /* Stage-2 fault-in: the first store to each page of a lazily mapped region (bench config:
@@ -658,7 +711,7 @@ static void bench_fault_in(void)
     u64 extra = first > second ? first - second : 0;
     char info[48];
     fmt_snprintf(info, sizeof(info), "pages=%u", LAZY_PAGES);
-    result(under_cvisor ? "stage2_fault_in" : "stage2_fault_in_bare", (extra * 10 + LAZY_PAGES / 2) / LAZY_PAGES,
+    bench_result(bench_under_cvisor ? "stage2_fault_in" : "stage2_fault_in_bare", (extra * 10 + LAZY_PAGES / 2) / LAZY_PAGES,
            info);
 }
 
@@ -678,7 +731,7 @@ static void bench_timer(u64 rounds)
             wait_for_irq();
         if (timer_hits != want) {
             WRITE_SYSREG("cntv_ctl_el0", 0);
-            fail("timer_irq_latency: no timer interrupt in round %llu", (unsigned long long)r);
+            bench_fail("timer_irq_latency: no timer interrupt in round %llu", (unsigned long long)r);
             return;
         }
         u64 deadline_ns = ticks_to_ns(cval);
@@ -710,11 +763,11 @@ static void bench_ipi(u64 rounds)
     dsb();
     long r = guest_cpu_on(1, 1);
     if (r != 0) {
-        fail("ipi_latency: PSCI CPU_ON of vCPU 1 returned %ld", r);
+        bench_fail("ipi_latency: PSCI CPU_ON of vCPU 1 returned %ld", r);
         return;
     }
     if (!wait_count(&pongs, 1, 5000) || cpu1_up != 1) {
-        fail("ipi_latency: vCPU 1 did not come up (state %u)", cpu1_up);
+        bench_fail("ipi_latency: vCPU 1 did not come up (state %u)", cpu1_up);
         return;
     }
     u64 ping = gic_sgi_value(INTID_SGI_PING, sgi_dest_cpu1);
@@ -732,7 +785,7 @@ static void bench_ipi(u64 rounds)
         WRITE_SYSREG("cntv_ctl_el0", 0);
         isb();
         if (pongs != want || pings != want_ping) {
-            fail("ipi_latency: no answer in round %llu (pings %u, pongs %u)", (unsigned long long)i, pings,
+            bench_fail("ipi_latency: no answer in round %llu (pings %u, pongs %u)", (unsigned long long)i, pings,
                  pongs);
             return;
         }
@@ -753,17 +806,18 @@ void guest_main(u64 dtb)
     irqs_off();
     cnt_freq = guest_counter_freq();
     /* HC_NULL answers 0 under cvisor; QEMU's own PSCI (HVC conduit) says NOT_SUPPORTED. */
-    under_cvisor = hypercall(HC_NULL, 0, 0) == 0;
+    bench_under_cvisor = hypercall(HC_NULL, 0, 0) == 0;
 
     u64 iters = 20000, rounds = 200;
     char params[128];
     if (fwcfg_params(params, sizeof(params)))
         parse_params(params, &iters, &rounds);
-    say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu gic=%u\n", env_name(), (unsigned long long)cnt_freq,
+    bench_say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu gic=%u\n", bench_env(), (unsigned long long)cnt_freq,
         (unsigned long long)iters, (unsigned long long)rounds, GIC_VERSION);
     if (!cnt_freq) {
-        fail("CNTFRQ_EL0 is 0");
+        bench_fail("CNTFRQ_EL0 is 0");
     } else {
+        check_mmio_registers();
         bench_loops(iters);
         if (GIC_VERSION == 3) /* the GICv2 configs have no lazy region */
             bench_fault_in();
@@ -773,11 +827,11 @@ void guest_main(u64 dtb)
             if (gic_cpu_count() >= 2)
                 bench_ipi(rounds);
             else
-                say("BENCH-INFO env=%s ipi benchmarks skipped: the GIC has one CPU interface\n", env_name());
+                bench_say("BENCH-INFO env=%s ipi benchmarks skipped: the GIC has one CPU interface\n", bench_env());
         }
         if (spurious || unexpected)
-            say("BENCH-INFO env=%s spurious_irqs=%u unexpected_irqs=%u\n", env_name(), spurious, unexpected);
+            bench_say("BENCH-INFO env=%s spurious_irqs=%u unexpected_irqs=%u\n", bench_env(), spurious, unexpected);
     }
-    say("BENCH-END env=%s errors=%u\n", env_name(), errors);
+    bench_say("BENCH-END env=%s errors=%u\n", bench_env(), bench_errors);
     guest_system_off();
 }

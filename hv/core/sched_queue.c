@@ -59,6 +59,8 @@ void sched_vm_ending(u32 cpu)
         irq_send_ipi(cpu, IRQ_IPI_WAKEUP);
 }
 
+bool sched_requests_pending(u32 cpu) { return need_resched[cpu] || need_reap[cpu]; }
+
 void sched_request_exit(u32 cpu)
 {
     need_resched[cpu] = true;

@@ -40,6 +40,7 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
+#include "vgic/vgic_const.h"
 #include <drivers/gic_regs.h>
 
 #define MAXV 8
@@ -276,13 +277,14 @@ NOCOV static void check_entry(u32 k)
 /* GICH_LR (GICv2 host) carries the sender of an SGI in CPUID [12:10], and the flush passes it as
  * intid | source << 10; the fake's range check reports those as out of range. Forgive exactly
  * those reports of the flush that just ran (check_entry verifies the full value of every LR). */
-NOCOV static void discount_v2_sgi_source(u32 k, u32 errors_before)
+/* upto: the list registers (from 0) written since errors_before was read. */
+NOCOV static void discount_v2_sgi_source(u32 k, u32 errors_before, u32 upto)
 {
     if (F.mode != MODE_V2_LR)
         return;
     u32 benign = 0;
     const struct fake_pcpu *p = &fake_hw.pcpu[V(k)->pcpu];
-    for (u32 i = 0; i < V(k)->arch.vgic.lr_used && i < F.nr_lrs; i++)
+    for (u32 i = 0; i < upto && i < F.nr_lrs; i++)
         if (p->lr[i].state != LR_INVALID && p->lr[i].intid >= VGIC_NR_IRQS && (p->lr[i].intid & 0x3ff) < 16 &&
             p->lr[i].intid >> 13 == 0)
             benign++;
@@ -324,7 +326,7 @@ static void do_enter(u32 k)
     TRACE("  vcpu%u enter (flush)\n", k);
     u32 errors = fake_hw.errors;
     vgic_flush(v);
-    discount_v2_sgi_source(k, errors);
+    discount_v2_sgi_source(k, errors, v->arch.vgic.lr_used);
     fake_hw_check_entry();
     F.in_guest[k] = true;
     check_entry(k);
@@ -359,7 +361,15 @@ static u64 mmio(u32 k, struct vdev *d, u64 off, u8 w, bool write, u64 val)
         val = w == 8 ? val : val & ((1ull << (8 * w)) - 1); /* what the data abort path hands over */
     TRACE("  vcpu%u %s %s +%#llx width %u%s%#llx\n", k, write ? "write" : "read", d->name,
           (unsigned long long)off, w, write ? " value " : "", (unsigned long long)(write ? val : 0));
+    /* The exit vector's fast read (vcpu_arch_fast_abort) must answer exactly as the front-end
+     * would, and only for registers without interrupt state (it takes no lock and no sync). */
+    u64 fast = 0;
+    bool fast_ok = !write && vgic_fast_read(&F.vm, d->base.val + off, w, &fast);
+    CHECK(!fast_ok || (w == 4 && d == &g->gicd), "fast read of %s +%#llx width %u in mode %u",
+          d->name, (unsigned long long)off, w, F.mode);
     bool ok = write ? d->ops->write(d, v, off, w, val) : d->ops->read(d, v, off, w, &r);
+    CHECK(!fast_ok || fast == r, "fast read of %s +%#llx gave %#llx, the front-end %#llx", d->name,
+          (unsigned long long)off, (unsigned long long)fast, (unsigned long long)r);
     CHECK(ok, "%s rejected a %u-byte %s at %#llx", d->name, w, write ? "write" : "read", (unsigned long long)off);
     CHECK(g->lock.owner == g->lock.next, "lock held after %s access", d->name);
     if (iar) {
@@ -595,12 +605,30 @@ static void op_host_irq(struct in *in)
         fake_hw.host_handler[intid](intid, fake_hw.host_arg[intid]);
 }
 
-/* Kicked pCPUs take an exit: each vCPU in the guest there syncs and re-flushes. */
-static void op_service_kicks(void)
+/* Kicked pCPUs take an exit: each vCPU in the guest there syncs and re-flushes, or (as
+ * kick_direct in vcpu_arch.c, for list-register delivery) gets its SGIs straight into its list
+ * registers where vgic_kick_direct can, which must leave what the flush would. */
+static void op_service_kicks(struct in *in)
 {
-    for (u32 k = 0; k < F.n; k++)
-        if (F.in_guest[k] && fake_hw.kicks[V(k)->pcpu])
-            do_enter(k);
+    bool direct = get8(in) & 1;
+    for (u32 k = 0; k < F.n; k++) {
+        if (!F.in_guest[k] || !fake_hw.kicks[V(k)->pcpu])
+            continue;
+        if (direct && lr_mode()) {
+            on_cpu(k);
+            TRACE("  vcpu%u kick (direct)\n", k);
+            u32 errors = fake_hw.errors;
+            u32 writes = fake_hw.lr_writes;
+            bool done = vgic_kick_direct(V(k));
+            discount_v2_sgi_source(k, errors, fake_hw.lr_writes - writes); /* it writes from LR 0 on */
+            if (done) {
+                fake_hw_check_entry();
+                check_entry(k);
+                continue;
+            }
+        }
+        do_enter(k);
+    }
     fake_clear_kicks();
 }
 
@@ -845,7 +873,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
         case 14: op_halt(&in); break;
         case 15: op_timer(&in); break;
         case 16: op_host_irq(&in); break;
-        case 17: op_service_kicks(); break;
+        case 17: op_service_kicks(&in); break;
         case 18: {
             struct vcpu *v = V(get8(&in) % F.n);
             if (v->state == VCPU_HALTED)

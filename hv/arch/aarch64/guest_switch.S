@@ -10,7 +10,14 @@
  * vCPU's exit count (and hypercall count, for HC_NULL) go up as on the full path. Anything that
  * needs the hypervisor (a VM ending, a pending host interrupt) still gets it: a host interrupt
  * is taken at the next guest instruction. The full path answers the same calls the same way
- * (handle_smccc, vpsci_handle), so a guest cannot tell which one served it. */
+ * (handle_smccc, vpsci_handle), so a guest cannot tell which one served it.
+ *
+ * Fast stage-2 data aborts and system-register traps: the registers a C function may clobber
+ * are saved, then vcpu_arch_fast_abort (a read of one of the vGIC's constant registers into
+ * x0-x18 or x30, a lazy RAM page's first touch) or vcpu_arch_fast_sysreg (an SGI to other vCPUs)
+ * serves the exit if it can on the spot, moving ELR_EL2 on itself; if so, those registers are
+ * loaded back and the guest resumes, without the run loop. Otherwise the rest of the register
+ * file is saved and the exit goes on as a full one. */
 
 #define REGS_PC 248
 #define REGS_PSTATE 256
@@ -18,6 +25,8 @@
 #define FRAME 112
 #define FRAME_REGS 96
 #define EC_HVC64 0x16
+#define EC_DABT_LOW 0x24
+#define EC_SYSREG 0x18
 #define SMCCC_1_1 0x10001
 
     .text
@@ -78,6 +87,24 @@ vcpu_arch_enter:
     b       guest_exit_return
 .endm
 
+/* Fast sync exits: only what C may clobber is saved (x0-x18, x30; x0 and x1 pushed on the
+ * stack); x19-x29 stay live in their registers. x0 = the guest's registers after. */
+.macro fast_save
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    stp     x2, x3, [x0, #16]
+    stp     x4, x5, [x0, #32]
+    stp     x6, x7, [x0, #48]
+    stp     x8, x9, [x0, #64]
+    stp     x10, x11, [x0, #80]
+    stp     x12, x13, [x0, #96]
+    stp     x14, x15, [x0, #112]
+    stp     x16, x17, [x0, #128]
+    str     x18, [x0, #144]
+    str     x30, [x0, #240]
+    ldp     x2, x3, [sp], #16
+    stp     x2, x3, [x0, #0]
+.endm
+
     .global arch_guest_exit_sync
     .global arch_guest_exit_irq
     .global arch_guest_exit_fiq
@@ -87,7 +114,7 @@ arch_guest_exit_sync:
     mrs     x1, esr_el2
     lsr     x1, x1, #26
     cmp     x1, #EC_HVC64
-    b.ne    guest_exit_sync_full
+    b.ne    not_hvc
     /* w0 = the SMCCC function id (the upper half of x0 is not part of it) */
     movz    w1, #0xc600, lsl #16 /* HC_NULL (0x100), SMC64 form */
     movk    w1, #0x0100
@@ -124,6 +151,45 @@ fast_return: /* x0 = &stats, x1 = the guest's x0 to return */
     str     x1, [x0]
     ldp     x0, x1, [sp], #16
     eret
+
+not_hvc:
+    cmp     x1, #EC_DABT_LOW
+    b.eq    1f
+    cmp     x1, #EC_SYSREG
+    b.ne    guest_exit_sync_full
+    fast_save
+    bl      vcpu_arch_fast_sysreg
+    b       2f
+1:  fast_save
+    bl      vcpu_arch_fast_abort
+2:  ldr     x1, [sp, #FRAME_REGS]
+    tst     x0, #0xff /* bool */
+    b.eq    fast_declined
+    mov     x0, x1
+    ldp     x2, x3, [x0, #16]
+    ldp     x4, x5, [x0, #32]
+    ldp     x6, x7, [x0, #48]
+    ldp     x8, x9, [x0, #64]
+    ldp     x10, x11, [x0, #80]
+    ldp     x12, x13, [x0, #96]
+    ldp     x14, x15, [x0, #112]
+    ldp     x16, x17, [x0, #128]
+    ldr     x18, [x0, #144]
+    ldr     x30, [x0, #240]
+    ldp     x0, x1, [x0, #0]
+    eret
+fast_declined: /* x1 = the guest's registers: the rest of the save, then a full exit */
+    str     x19, [x1, #152]
+    stp     x20, x21, [x1, #160]
+    stp     x22, x23, [x1, #176]
+    stp     x24, x25, [x1, #192]
+    stp     x26, x27, [x1, #208]
+    stp     x28, x29, [x1, #224]
+    mrs     x2, elr_el2
+    mrs     x3, spsr_el2
+    stp     x2, x3, [x1, #REGS_PC]
+    mov     x0, #0
+    b       guest_exit_return
 
 guest_exit_sync_full:
     ldp     x0, x1, [sp], #16

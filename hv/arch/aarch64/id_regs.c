@@ -30,7 +30,7 @@ static u64 read_id_reg(u32 crm, u32 op2)
 
 #define ID_AA64PFR0_GIC_MASK (0xfull << 24)
 
-u64 vcpu_arch_id_reg(u32 crm, u32 op2, bool gic_sysregs)
+BUILT_FOR_SIZE u64 vcpu_arch_id_reg(u32 crm, u32 op2, bool gic_sysregs)
 {
     u64 v = read_id_reg(crm, op2);
     if (crm == 4 && op2 == 0 && !gic_sysregs)

@@ -42,7 +42,7 @@ static void vmid_free(int vmid)
 
 u64 vm_arch_ipa_limit(void) { return 1ull << IPA_BITS; }
 
-int vm_arch_init(struct vm *vm)
+BUILT_FOR_SIZE int vm_arch_init(struct vm *vm)
 {
     memset(&vm->arch.vgic, 0, sizeof(vm->arch.vgic)); /* a rebuilt VM starts without one */
     int vmid = vmid_alloc();
@@ -85,7 +85,7 @@ void vm_arch_revoke(struct vm *vm)
     flush_vmid(vm);
 }
 
-void vm_arch_destroy(struct vm *vm)
+BUILT_FOR_SIZE void vm_arch_destroy(struct vm *vm)
 {
     if (!vm->arch.vmid)
         return;

@@ -1,4 +1,5 @@
 /* aarch64 vCPU: reset state, EL1 context switching, and decoding of EL2 traps into generic exits. */
+#include <arch/dabt.h>
 #include <arch/psci.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu_parts.h>
@@ -9,9 +10,12 @@
 #include <arch/vgic_lr.h>
 #include <hv/arch.h>
 #include <hv/hypercall.h>
+#include <hv/sched.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
+
+#include "vgic/vgic_const.h"
 
 _Static_assert(__builtin_offsetof(struct guest_regs, pc) == 248, "guest_switch.S offsets");
 _Static_assert(__builtin_offsetof(struct fpsimd_state, fpsr) == 512, "guest_switch.S offsets");
@@ -21,6 +25,8 @@ _Static_assert(__builtin_offsetof(struct vcpu_stats, exits) == 0 && __builtin_of
                "guest_switch.S offsets (stats)");
 
 u64 vcpu_arch_enter(struct guest_regs *regs);
+bool vcpu_arch_fast_abort(struct guest_regs *r);
+bool vcpu_arch_fast_sysreg(struct guest_regs *r);
 void fpsimd_save(struct fpsimd_state *s);
 void fpsimd_restore(const struct fpsimd_state *s);
 
@@ -63,7 +69,7 @@ void vcpu_arch_init(struct vcpu *vcpu)
     vcpu->arch.vmpidr = (1ull << 31) | vcpu->hwid;
 }
 
-void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
+BUILT_FOR_SIZE void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
 {
     struct vcpu_arch *a = &vcpu->arch;
     memset(&a->regs, 0, sizeof(a->regs));
@@ -257,7 +263,7 @@ void vcpu_arch_set_irq_passthrough(struct vcpu *vcpu)
 
 static void maintenance_irq(u32 intid, void *arg);
 
-void hv_arch_cpu_init(void)
+BUILT_FOR_SIZE void hv_arch_cpu_init(void)
 {
     irq_set_handler(VTIMER_INTID, vtimer_irq, NULL);
     gic_set_keep_active(VTIMER_INTID, true);
@@ -290,7 +296,7 @@ void vcpu_arch_set_return(struct vcpu *vcpu, u64 value) { vcpu->arch.regs.x[0] =
 #define ESR_FSC_SEA 0x10      /* synchronous external abort, not on a table walk */
 #define ESR_WNR (1u << 6)
 
-void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction)
+BUILT_FOR_SIZE void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction)
 {
     struct guest_regs *r = &vcpu->arch.regs;
     bool aarch32 = r->pstate & PSTATE_NRW;
@@ -309,44 +315,37 @@ void vcpu_arch_inject_abort(struct vcpu *vcpu, u64 va, bool instruction)
 void vcpu_arch_complete_mmio_read(struct vcpu *vcpu, u64 value)
 {
     struct vcpu_arch *a = &vcpu->arch;
-    unsigned bits = a->mmio_width * 8u;
-    if (bits < 64) {
-        value &= (1ull << bits) - 1;
-        if (a->mmio_sign && (value >> (bits - 1)) & 1)
-            value |= ~0ull << bits;
-    }
-    if (!a->mmio_64)
-        value &= 0xffffffffull;
+    struct dabt d = {.width = a->mmio_width, .sign = a->mmio_sign, .sf = a->mmio_64};
     if (a->mmio_reg != 31)
-        a->regs.x[a->mmio_reg] = value;
+        a->regs.x[a->mmio_reg] = dabt_load_value(&d, value);
 }
 
 /* Stage-2 data abort: an access outside the VM's RAM. With a valid syndrome (ISV) it is an
  * MMIO access the generic code dispatches; otherwise it cannot be emulated. */
 static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
 {
-    u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
-    u64 ipa = ((hpfar & 0xfffffffffff0ull) << 8) | (far & 0xfff);
-    u32 iss = ESR_ISS(esr);
-    bool write = iss & (1u << 6);
-    u32 dfsc = iss & 0x3f;
-    if ((dfsc & 0x3c) == 0x04 && vm_fault_in(vcpu->vm, gpa(ipa))) {
+    struct dabt d;
+    u64 far = read_sysreg(far_el2);
+    dabt_decode(esr, far, read_sysreg(hpfar_el2), &d);
+    u64 ipa = d.ipa;
+    bool write = d.write;
+    if (dabt_translation_fault(&d) && vm_fault_in(vcpu->vm, gpa(ipa))) {
         exit->reason = VCPU_EXIT_RETRY; /* guest RAM brought in (also for its page-table walks) */
         return;
     }
-    if (iss & (1u << 7)) {
+    if (d.s1ptw) {
         vcpu_exit_fault(exit, ipa, true, "stage-2 fault on a guest page-table walk");
         return;
     }
-    if ((dfsc & 0x3c) != 0x04) { /* not a translation fault: the page is mapped */
+    if (!dabt_translation_fault(&d)) { /* not a translation fault: the page is mapped */
         vcpu_exit_fault(exit, ipa, true, "%s %s (DFSC %#x)", write ? "write" : "read",
-              (dfsc & 0x3c) == 0x0c ? "not permitted by the region's flags" : "fault in mapped memory", dfsc);
+              (d.dfsc & 0x3c) == 0x0c ? "not permitted by the region's flags" : "fault in mapped memory", d.dfsc);
         return;
     }
     struct vcpu_arch *a = &vcpu->arch;
     a->abort_pc = a->regs.pc;
     a->abort_write = write;
-    if (!(iss & (1u << 24))) {
+    if (!d.valid) {
         /* Nothing to emulate it with; a machine answers an access to nothing with an abort. */
         vcpu_exit_fault(exit, ipa, true, "%s access that cannot be emulated (no syndrome: load/store pair or writeback)",
               write ? "write" : "read");
@@ -355,22 +354,56 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
         exit->fault.va = far;
         return;
     }
-    u8 srt = (iss >> 16) & 0x1f;
-    a->mmio_width = (u8)(1u << ((iss >> 22) & 3));
-    a->mmio_sign = iss & (1u << 21);
-    a->mmio_64 = iss & (1u << 15);
-    a->mmio_reg = srt;
+    a->mmio_width = d.width;
+    a->mmio_sign = d.sign;
+    a->mmio_64 = d.sf;
+    a->mmio_reg = d.reg;
     exit->reason = VCPU_EXIT_MMIO;
     exit->mmio.addr = gpa(ipa);
     exit->mmio.va = far;
-    exit->mmio.width = a->mmio_width;
+    exit->mmio.width = d.width;
     exit->mmio.write = write;
     exit->mmio.data = 0;
     if (write) {
-        u64 v = srt == 31 ? 0 : a->regs.x[srt];
-        exit->mmio.data = a->mmio_width == 8 ? v : v & ((1ull << (a->mmio_width * 8)) - 1);
+        u64 v = d.reg == 31 ? 0 : a->regs.x[d.reg];
+        exit->mmio.data = d.width == 8 ? v : v & ((1ull << (d.width * 8)) - 1);
     }
     a->regs.pc += 4; /* stage-2 aborts report a 32-bit instruction (IL=1) */
+}
+
+/* Called from the exit vector (guest_switch.S) on a stage-2 data abort, with the guest's x0-x18
+ * and x30 saved in *r (its other registers are still live, ELR_EL2 still its pc). Two aborts
+ * are served here and the guest resumes at once, without the run loop: a 32-bit read, into one
+ * of those registers, of a vGIC register whose value needs no interrupt state
+ * (vgic_fast_read), and the first touch of a page of on-demand RAM (vm_fault_in; the full
+ * path would only retry the access). The exit and MMIO counts go up as on the full path.
+ * False: take the full path (decode_data_abort), which sees the same abort. */
+static __attribute__((noinline)) bool fast_fault_in(struct vcpu *vcpu, u64 ipa)
+{
+    if (!vm_fault_in(vcpu->vm, gpa(ipa)))
+        return false;
+    vcpu->stats.exits++;
+    return true;
+}
+
+bool vcpu_arch_fast_abort(struct guest_regs *r)
+{
+    struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
+    struct dabt d;
+    u64 val;
+    dabt_decode(read_sysreg(esr_el2), read_sysreg(far_el2), read_sysreg(hpfar_el2), &d);
+    if (!dabt_translation_fault(&d))
+        return false;
+    /* (a tail call, so that the MMIO read below needs no stack frame) */
+    if (!d.valid || d.write || d.s1ptw || (d.reg >= 19 && d.reg < 30) ||
+        !vgic_fast_read(vcpu->vm, d.ipa, d.width, &val))
+        return fast_fault_in(vcpu, d.ipa);
+    if (d.reg != 31)
+        r->x[d.reg] = dabt_load_value(&d, val);
+    write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
+    vcpu->stats.mmio++;
+    vcpu->stats.exits++;
+    return true;
 }
 
 /* ISS of a trapped MSR/MRS: Op0[21:20] Op2[19:17] Op1[16:14] CRn[13:10] Rt[9:5] CRm[4:1] read[0]. */
@@ -378,6 +411,25 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
 #define ICC_SGI1R_KEY SYSREG_KEY(3, 0, 12, 11, 5)
 #define ICC_ASGI1R_KEY SYSREG_KEY(3, 0, 12, 11, 6)
 #define ICC_SGI0R_KEY SYSREG_KEY(3, 0, 12, 11, 7)
+
+/* Called from the exit vector (guest_switch.S) on a trapped system-register access, with the
+ * guest's x0-x18 and x30 saved in *r (as vcpu_arch_fast_abort): an ICC_SGI1R_EL1 write from one
+ * of those registers, to other vCPUs only, is sent here and the guest resumes at once (the
+ * full path would do nothing more: the sender's own interrupt state is unchanged). False: the
+ * full path (decode_sysreg), with nothing sent. */
+bool vcpu_arch_fast_sysreg(struct guest_regs *r)
+{
+    struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
+    u32 iss = ESR_ISS(read_sysreg(esr_el2));
+    u32 key = SYSREG_KEY((iss >> 20) & 3, (iss >> 14) & 7, (iss >> 10) & 0xf, (iss >> 1) & 0xf, (iss >> 17) & 7);
+    u32 rt = (iss >> 5) & 0x1f;
+    if (key != ICC_SGI1R_KEY || (iss & 1) || (rt >= 19 && rt < 30) || !vcpu->vm->arch.vgic.present ||
+        !vgic_send_sgi_to_others(vcpu, rt == 31 ? 0 : r->x[rt]))
+        return false;
+    write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
+    vcpu->stats.exits++;
+    return true;
+}
 
 static void decode_sysreg(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit)
 {
@@ -490,6 +542,25 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
     }
 }
 
+/* The wake-up IPI, taken while this vCPU runs: another CPU made interrupts deliverable to it
+ * (an SGI from a vCPU of its VM, usually). When the run loop has nothing else to do for it (no
+ * exit or reap requested, the VM running), the interrupts go straight into the list registers
+ * (vgic_kick_direct) and the guest resumes without the sync, flush and run-loop pass. False:
+ * the full path (which finds the kick taken already, and its requests, if any, still set).
+ * For a VM whose vGIC delivers through list registers. */
+static bool kick_direct(struct vcpu *vcpu)
+{
+    u32 iar = gic_take(IRQ_IPI_WAKEUP);
+    if ((iar & 0x3ff) >= GIC_SPURIOUS_FIRST) /* (GICv2: the sender's CPU number above) */
+        return false; /* (another interrupt came first: handled) */
+    gic_eoi(iar);
+    if (gic_can_keep_active())
+        gic_deactivate(IRQ_IPI_WAKEUP); /* EOImode 1: nothing keeps it active */
+    return !sched_requests_pending(vcpu->pcpu) && !vcpu->vm->paused &&
+           __atomic_load_n(&vcpu->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && vcpu->state == VCPU_RUNNABLE &&
+           vgic_kick_direct(vcpu);
+}
+
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
 {
     u64 kind = vcpu_arch_enter(&vcpu->arch.regs);
@@ -498,17 +569,20 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
     case 0:
         decode_sync(vcpu, exit);
         break;
-    case 1:
-        /* The virtual timer's tick for this vCPU needs no run-loop pass (vtimer_irq_direct). */
-        if (gic_highest_pending() == VTIMER_INTID && vcpu->vm->arch.vgic.present &&
-            vcpu->vm->arch.vgic.delivery == VGIC_DELIVER_LR && !vcpu->vm->arch.vgic.passthrough &&
-            vtimer_irq_direct(vcpu)) {
+    case 1: {
+        /* The virtual timer's tick for this vCPU, and a kick delivering SGIs to it, need no
+         * run-loop pass (vtimer_irq_direct, kick_direct). */
+        struct vgic *g = &vcpu->vm->arch.vgic;
+        bool lrs = g->present && g->delivery == VGIC_DELIVER_LR && !g->passthrough;
+        u32 intid = lrs ? gic_highest_pending() : GIC_SPURIOUS_FIRST;
+        if ((intid == VTIMER_INTID && vtimer_irq_direct(vcpu)) || (intid == IRQ_IPI_WAKEUP && kick_direct(vcpu))) {
             vcpu->stats.irqs++;
             exit->reason = VCPU_EXIT_RETRY;
             break;
         }
         exit->reason = VCPU_EXIT_IRQ;
         break;
+    }
     default:
         vcpu_exit_fault(exit, 0, false, "%s taken to EL2 (ESR %#llx)", kind == 2 ? "FIQ" : "SError",
               (unsigned long long)read_sysreg(esr_el2));

@@ -34,7 +34,7 @@
 static u32 brps, wrps, counters;
 static bool has_pmu;
 
-void vcpu_debug_cpu_init(void)
+BUILT_FOR_SIZE void vcpu_debug_cpu_init(void)
 {
     u64 dfr0 = read_sysreg(id_aa64dfr0_el1);
     u32 pmuver = DFR0_PMUVER(dfr0);

@@ -22,6 +22,9 @@ int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct 
 void sched_release_pcpus(struct vm *vm);
 /* Makes pCPU cpu leave the vCPU it runs and pass through its scheduler loop (from any context). */
 void sched_request_exit(u32 cpu);
+/* On cpu, having taken a kick: true when the run loop has more to do than re-enter the vCPU
+ * (an exit or a reap was requested), so the kick must not be consumed on an exit fast path. */
+bool sched_requests_pending(u32 cpu);
 /* On the shell CPU, outside the run loop: waits until the ending vm has ended (stopping its
  * vCPUs on this pCPU meanwhile). False when it is still ending after timeout_ns. */
 struct vm;

@@ -22,6 +22,9 @@ typedef int64_t s64;
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define UNUSED(x) ((void)(x))
+/* A function that runs once per boot or per VM, in a file otherwise on a guest's exit path:
+ * built for size, as the files of COLD_SRCS (mk/target.mk) are. */
+#define BUILT_FOR_SIZE __attribute__((minsize))
 
 #define KiB(x) ((u64)(x) << 10)
 #define MiB(x) ((u64)(x) << 20)

@@ -172,28 +172,36 @@ void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
 }
 
 /* ICC_SGI1R_EL1: TargetList[15:0], Aff1[23:16], INTID[27:24], Aff2[39:32], IRM[40], RS[47:44], Aff3[55:48]. */
+static inline bool sgi_hits(const struct vcpu *t, const struct vcpu *from, u64 v)
+{
+    if (v & (1ull << 40))
+        return t != from; /* IRM: all but self */
+    u64 aff_hi = (((v >> 48) & 0xff) << 32) | (((v >> 32) & 0xff) << 16) | (((v >> 16) & 0xff) << 8);
+    u64 aff0 = t->hwid & 0xff;
+    return (t->hwid & ~0xffull) == aff_hi && aff0 / 16 == ((v >> 44) & 0xf) && (v & (1ull << (aff0 % 16)));
+}
+
 bool vgic_send_sgi(struct vcpu *from, u64 v)
 {
     bool self = false;
     struct vm *vm = from->vm;
     u32 intid = (v >> 24) & 0xf;
-    bool all_but_self = v & (1ull << 40);
-    u64 aff_hi = (((v >> 48) & 0xff) << 32) | (((v >> 32) & 0xff) << 16) | (((v >> 16) & 0xff) << 8);
-    u32 rs = (v >> 44) & 0xf;
     for (u32 i = 0; i < vm->vcpu_count; i++) {
         struct vcpu *t = vm->vcpus[i];
-        bool hit;
-        if (all_but_self) {
-            hit = t != from;
-        } else {
-            u64 aff0 = t->hwid & 0xff;
-            hit = (t->hwid & ~0xffull) == aff_hi && aff0 / 16 == rs && (v & (1ull << (aff0 % 16)));
-        }
+        bool hit = sgi_hits(t, from, v);
         if (hit)
             vgic_raise(vm, t, intid);
         self |= hit && t == from;
     }
     return self;
+}
+
+bool vgic_send_sgi_to_others(struct vcpu *from, u64 v)
+{
+    if (sgi_hits(from, from, v))
+        return false;
+    vgic_send_sgi(from, v);
+    return true;
 }
 
 struct candidate {
@@ -302,7 +310,7 @@ int vgic_forward_spi(struct vm *vm, u32 intid, bool edge)
     return 0;
 }
 
-void vgic_release(struct vm *vm)
+BUILT_FOR_SIZE void vgic_release(struct vm *vm)
 {
     for (u32 i = 0; i < VGIC_NR_SPIS; i++) {
         if (vm->arch.vgic.spi[i].host_intid) {
@@ -480,6 +488,67 @@ bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid)
         vgic_hcr_write(true, false);
     done = true;
 out:
+    spin_unlock(&vm->arch.vgic.lock);
+    return done;
+}
+
+/* What the sync and flush do after a kick in the common case, without the candidate sort or a
+ * pass over the SPIs: every list register in use holds a private interrupt without hw link or
+ * EOI notification that the guest is done with (the register reads invalid: taken and
+ * deactivated, or written active and deactivated), so the sync would only record it done; no SPI is hot (their ownership and order are the flush's
+ * business); and every private interrupt that is hot then is pending, neither active nor hw,
+ * a list register is left for it, and none outranks one of a lower INTID (the flush's order). Each step leaves the state as the full path would, so
+ * stopping half-way (false) is safe: the full path takes it from there. */
+bool vgic_kick_direct(struct vcpu *vcpu)
+{
+    struct vm *vm = vcpu->vm;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
+    if (any_spi_hot(vm))
+        return false;
+    bool done = false;
+    spin_lock(&vm->arch.vgic.lock);
+    u32 entered_with = c->lr_used, n = 0, max = vgic_lr_count();
+    for (u32 i = 0; i < entered_with; i++) {
+        u32 intid = c->lr_intid[i];
+        if (intid >= VGIC_NR_PRIVATE)
+            goto out;
+        const struct vgic_irq *irq = &c->priv[intid];
+        if (irq->hw || irq->eoi_notify || vgic_lr_state(i) != LR_INVALID)
+            goto out;
+    }
+    for (u32 i = 0; i < entered_with; i++) { /* (sync_lrs for each of them) */
+        u32 intid = c->lr_intid[i];
+        struct vgic_irq *irq = &c->priv[intid];
+        if (irq->lr_pending) /* that pending state taken: pending again only if raised since */
+            irq->pending_latch = irq->repend;
+        irq->active = false;
+        irq->in_lr = false;
+        irq->repend = false;
+        update_hot(vm, vcpu, intid, irq);
+    }
+    c->lr_used = 0;
+    for (u32 bits = c->priv_hot; bits; bits &= bits - 1) {
+        u32 intid = (u32)__builtin_ctz(bits);
+        struct vgic_irq *irq = &c->priv[intid];
+        /* (in the flush's order: by priority, then INTID) */
+        if (irq->active || irq->hw || !irq->enabled || !irq_pending(irq) || n == max ||
+            (n && irq->priority < c->priv[c->lr_intid[n - 1]].priority))
+            goto out;
+        u32 lr_id = intid < 16 && vm->arch.vgic.version == 2 ? intid | (u32)(irq->sgi_source & 7) << 10 : intid;
+        vgic_lr_write(n, lr_id, irq->priority, LR_PENDING, irq->eoi_notify, false);
+        c->lr_intid[n] = (u16)intid;
+        irq->in_lr = true;
+        irq->lr_holder = (u8)vcpu->id;
+        irq->lr_pending = true;
+        irq->repend = false;
+        c->lr_used = ++n;
+    }
+    c->lr_unlinked = 0;
+    done = true;
+out:
+    /* As the flush: the interface on while list registers are in use. */
+    if (c->lr_used && !entered_with)
+        vgic_hcr_write(true, false);
     spin_unlock(&vm->arch.vgic.lock);
     return done;
 }

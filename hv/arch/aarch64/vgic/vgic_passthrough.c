@@ -150,7 +150,7 @@ void vgic_pt_own(struct vm *vm, u32 intid)
 }
 
 /* The VM's SPIs are left disabled, not pending and not active for whoever gets them next. */
-void vgic_pt_release(struct vm *vm)
+BUILT_FOR_SIZE void vgic_pt_release(struct vm *vm)
 {
     struct vgic *g = &vm->arch.vgic;
     for (u32 w = VGIC_NR_PRIVATE / 32; w < VGIC_PT_MAX_INTID / 32; w++) {
@@ -164,7 +164,7 @@ void vgic_pt_release(struct vm *vm)
     g->passthrough = false;
 }
 
-int vgic_pt_create(struct vm *vm, gpa_t gicd, gpa_t gicc)
+BUILT_FOR_SIZE int vgic_pt_create(struct vm *vm, gpa_t gicd, gpa_t gicc)
 {
     struct vgic *g = &vm->arch.vgic;
     for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)

@@ -14,14 +14,13 @@
 #include <hv/vm.h>
 
 #include "vgic_regs.h"
+#include "vgic_const.h"
 
 #define GICC_CTLR_ENABLE_ANY 0x3u /* EnableGrp0 | EnableGrp1: either enables signalling */
 #define GICC_CTLR_MASK 0x263u /* Enable bits, FIQEn/AckCtl ignored, EOImode(NS) */
 #define SPURIOUS 1023u
 #define IDLE_PRIORITY 0x100u
-#define IIDR_GICV2 0x0200043bu /* GIC-400 style: product 0x02, implementer Arm */
 #define GICC_IIDR_V2 0x0202043bu
-#define PIDR2_GICV2 0x2b
 
 static struct vgic_irq *irq_at(struct vm *vm, struct vcpu *vcpu, u32 intid)
 {
@@ -73,21 +72,15 @@ static void send_sgi(struct vcpu *from, u32 sgir)
 
 static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
-    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vgic *g = &vm->arch.vgic;
     (void)dev;
+    if (gicd_v2_const_read(vm, off, val))
+        return true;
+    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     *val = 0;
     spin_lock(&g->lock);
-    if (off == GICD_CTLR) {
-        *val = g->ctlr;
-    } else if (off == GICD_TYPER) {
-        *val = ((VGIC_NR_IRQS / 32) - 1) | ((MIN(vm->vcpu_count, 8u) - 1) << 5);
-    } else if (off == GICD_IIDR) {
-        *val = IIDR_GICV2;
-    } else if (off == GICD_PIDR2_V2) {
-        *val = PIDR2_GICV2;
-    } else if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80) {
+    if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80) {
         *val = 0; /* group 0 */
     } else if (off >= GICD_ITARGETSR && off < GICD_ITARGETSR + VGIC_NR_IRQS) {
         for (u32 b = 0; b < width; b++) {
@@ -348,7 +341,7 @@ static bool gicc_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
 static const struct vdev_ops gicd_ops = {gicd_read, gicd_write, NULL};
 static const struct vdev_ops gicc_ops = {gicc_read, gicc_write, NULL};
 
-int vgic_v2_create(struct vm *vm, gpa_t gicd, gpa_t gicc, bool soft_cpuif)
+BUILT_FOR_SIZE int vgic_v2_create(struct vm *vm, gpa_t gicd, gpa_t gicc, bool soft_cpuif)
 {
     struct vgic *g = &vm->arch.vgic;
     if (vm->vcpu_count > 8)

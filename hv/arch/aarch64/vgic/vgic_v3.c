@@ -7,12 +7,8 @@
 #include <hv/vm.h>
 
 #include "vgic_regs.h"
+#include "vgic_const.h"
 
-#define CTLR_ENABLE_G1 (1u << 1)
-#define CTLR_ARE (1u << 4)
-#define CTLR_DS (1u << 6)
-#define PIDR2_GICV3 0x3b
-#define IIDR_CVISOR 0x0000043b /* implementer Arm, as QEMU's */
 
 static u32 route_to_vcpu(struct vm *vm, u64 irouter)
 {
@@ -25,20 +21,14 @@ static u32 route_to_vcpu(struct vm *vm, u64 irouter)
 
 static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
-    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vgic *g = &vm->arch.vgic;
-    bool ok = true;
+    (void)dev;
+    if (gicd_const_read(vm, off, val))
+        return true;
+    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     spin_lock(&g->lock);
-    if (off == GICD_CTLR)
-        *val = g->ctlr | CTLR_ARE | CTLR_DS;
-    else if (off == GICD_TYPER)
-        *val = ((VGIC_NR_IRQS / 32) - 1) | (9u << 19) | ((MIN(vm->vcpu_count, 8u) - 1) << 5);
-    else if (off == GICD_IIDR)
-        *val = IIDR_CVISOR;
-    else if (off == GICD_PIDR2)
-        *val = PIDR2_GICV3;
-    else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * VGIC_NR_IRQS)
+    if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * VGIC_NR_IRQS)
     {
         u64 r = g->spi[(off - GICD_IROUTER) / 8 - VGIC_NR_PRIVATE].irouter;
         *val = (off & 4) ? r >> 32 : (width == 8 ? r : (u32)r);
@@ -46,8 +36,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     else if (!vgic_regs_read(g->spi, VGIC_NR_PRIVATE, VGIC_NR_SPIS, off, width, val))
         *val = 0; /* reserved and unimplemented registers read as zero */
     spin_unlock(&g->lock);
-    (void)dev;
-    return ok;
+    return true;
 }
 
 static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 val)
@@ -84,27 +73,20 @@ static struct vcpu *redist_owner(struct vm *vm, u64 off)
 
 static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *val)
 {
-    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vcpu *owner = redist_owner(vm, off);
     (void)dev;
     if (!owner)
         return *val = 0, true;
     u64 r = off % GICR_STRIDE;
+    if (r == GICR_TYPER && width == 8)
+        return *val = gicr_typer(vm, owner), true;
+    if (gicr_const_read32(vm, owner, r, val))
+        return true;
+    vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     spin_lock(&vm->arch.vgic.lock);
-    if (r == GICR_CTLR) {
-        *val = 0;
-    } else if (r == GICR_IIDR) {
-        *val = IIDR_CVISOR;
-    } else if (r == GICR_TYPER || r == GICR_TYPER + 4) {
-        u64 aff = owner->hwid;
-        u64 typer = (((aff >> 32) & 0xff) << 56) | ((aff & 0xffffff) << 32) | ((u64)owner->id << 8) |
-                    (owner->id == vm->vcpu_count - 1 ? (1u << 4) : 0);
-        *val = r == GICR_TYPER ? (width == 8 ? typer : (u32)typer) : typer >> 32;
-    } else if (r == GICR_WAKER) {
+    if (r == GICR_WAKER) {
         *val = owner->arch.vgic.sleep ? 0x6 : 0; /* ProcessorSleep and ChildrenAsleep */
-    } else if (r == GICD_PIDR2) {
-        *val = PIDR2_GICV3;
     } else if (r >= GICR_SGI) {
         vgic_resample_locked(vm, owner); /* ISPENDR0 shows the timer line as it is now */
         if (!vgic_regs_read(owner->arch.vgic.priv, 0, VGIC_NR_PRIVATE, r - GICR_SGI, width, val))
@@ -142,7 +124,7 @@ static void reset_irq(struct vgic_irq *irq, bool edge)
     *irq = (struct vgic_irq){.priority = 0, .edge = edge};
 }
 
-int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
+BUILT_FOR_SIZE int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
 {
     struct vgic *g = &vm->arch.vgic;
     for (u32 i = 0; i < VGIC_NR_SPIS; i++)

@@ -26,7 +26,7 @@ bool vcpu_arch_halt_unless_pending(struct vcpu *vcpu) { return vgic_halt_unless_
 
 u64 virq_injected(const struct vm *vm) { return vm->arch.vgic.injected; }
 
-void virq_release(struct vm *vm)
+BUILT_FOR_SIZE void virq_release(struct vm *vm)
 {
     if (vm->arch.vgic.present)
         vgic_release(vm); /* forwarded interrupts first: their handler reaches the vCPUs */
@@ -53,7 +53,7 @@ static const struct vm_emu_device *find_emu(const struct vm_config *c, u32 type)
  * redistributors); with interrupt_mode = "emu" and neither listed, a GICv2 at the QEMU virt
  * addresses. interrupt_mode = "passthrough": the physical GIC, distributor filtered. The VM's pCPUs are
  * claimed already (vm_setup_devices). */
-static int setup_vgic(struct vm *vm, struct diag *d)
+BUILT_FOR_SIZE static int setup_vgic(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
     const struct vm_emu_device *gicd = find_emu(c, VM_EMU_GICV3_GICD), *gicr = find_emu(c, VM_EMU_GICV3_GICR);
@@ -109,7 +109,7 @@ static int setup_vgic(struct vm *vm, struct diag *d)
     return 0;
 }
 
-int vm_arch_setup_devices(struct vm *vm, struct diag *d)
+BUILT_FOR_SIZE int vm_arch_setup_devices(struct vm *vm, struct diag *d)
 {
     vm->arch.cntvoff = timer_ticks();
     return setup_vgic(vm, d);

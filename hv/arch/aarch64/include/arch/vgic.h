@@ -114,6 +114,8 @@ void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid);
 /* A trapped ICC_SGI1R_EL1 write from `from`; true when `from` is one of the targets (only then
  * can the sender's own interrupt state have changed). */
 bool vgic_send_sgi(struct vcpu *from, u64 sgi1r);
+/* The same when `from` is not a target (then true, with the SGIs sent); false: nothing sent. */
+bool vgic_send_sgi_to_others(struct vcpu *from, u64 sgi1r);
 
 /* For register front-ends, with the vgic lock held: wake whoever intid (of vcpu, for a private
  * interrupt) is now deliverable to. */
@@ -144,6 +146,11 @@ void vgic_sync(struct vcpu *vcpu);
 /* A hw line of the vCPU running here rose: straight into a free list register when nothing
  * else has to be reordered (vgic.c says when); false: nothing changed, take the full path. */
 bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid);
+/* The wake-up IPI was taken while vcpu runs here: its private interrupts made deliverable
+ * meanwhile (SGIs from other vCPUs) go straight into the list registers when the sync and flush
+ * would do just that (vgic.c says when); false: take the full path (the list registers and the
+ * interrupts' state are consistent either way). */
+bool vgic_kick_direct(struct vcpu *vcpu);
 /* True when an interrupt is pending and enabled for vcpu (a WFI must not sleep). */
 bool vgic_has_pending(struct vcpu *vcpu);
 /* WFI: marks the vCPU halted unless an interrupt is pending; returns true when it halted. */

@@ -25,6 +25,7 @@
 #include <lib/types.h>
 
 #include "vgic_fake_hw.h"
+#include "vgic/vgic_const.h"
 #include <drivers/gic_regs.h>
 
 /* GICv3 register map: <drivers/gic_regs.h>, the one copy (vgic_v3.c still has its own). */
@@ -34,6 +35,7 @@
 #define IROUTER_IRM (1ull << 31)
 
 #define VTIMER 27
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---------------------------------------------------------------------------------------------
  * Fixture: a VM of fake vCPUs. */
@@ -1764,6 +1766,100 @@ static void regression_icpendr_clears_repend(void **state)
     check_hw_ok(&t->vm);
 }
 
+/* The exit vector's fast MMIO read (vgic_fast_read, used by vcpu_arch_fast_abort) answers the
+ * distributor's registers without interrupt state with exactly the front-end's value, and
+ * nothing else: not other widths, not stateful registers, not the redistributors, not a VM
+ * without a vGIC. */
+static void fast_read_matches_the_front_end(void **state)
+{
+    struct tvm *t = *state;
+    static const u64 gicd_const[] = {GICD_CTLR, GICD_TYPER, GICD_IIDR, GICD_PIDR2};
+    static const u64 gicd_other[] = {0x0c, 0x80, 0x100, 0x200, 0x400, 0xc00, 0x6100, 0x6104, 0xffe4, 0xfffc};
+    static const u64 gicr_const[] = {GICR_CTLR, GICR_IIDR, GICR_TYPER, GICR_TYPER + 4, GICD_PIDR2};
+    static const u64 gicr_other[] = {GICR_WAKER, 0x10080, 0x10100, 0x10200, 0x10400, 0x10c04};
+    u64 v;
+    wrd32(t, GICD_CTLR, 2); /* enabled: CTLR is read without the lock, and must follow writes */
+    for (u32 i = 0; i < N_ELEMS(gicd_const); i++) {
+        assert_true(vgic_fast_read(&t->vm, GICD_BASE + gicd_const[i], 4, &v));
+        assert_int_equal(v, rdd32(t, gicd_const[i]));
+        assert_false(vgic_fast_read(&t->vm, GICD_BASE + gicd_const[i], 8, &v));
+        assert_false(vgic_fast_read(&t->vm, GICD_BASE + gicd_const[i], 1, &v));
+    }
+    assert_int_equal(rdd32(t, GICD_CTLR) & 2, 2);
+    for (u32 i = 0; i < N_ELEMS(gicd_other); i++)
+        assert_false(vgic_fast_read(&t->vm, GICD_BASE + gicd_other[i], 4, &v));
+    /* The redistributors: the front-end only (their constant registers still give what they
+     * always gave, from the same definitions). */
+    for (u32 c = 0; c < 4; c++) {
+        for (u32 i = 0; i < N_ELEMS(gicr_const); i++)
+            assert_false(vgic_fast_read(&t->vm, GICR_BASE + (u64)c * GICR_STRIDE + gicr_const[i], 4, &v));
+        for (u32 i = 0; i < N_ELEMS(gicr_other); i++)
+            assert_false(vgic_fast_read(&t->vm, GICR_BASE + (u64)c * GICR_STRIDE + gicr_other[i], 4, &v));
+    }
+    assert_int_equal(rdr32(t, 3, GICR_TYPER), (3u << 8) | (1u << 4)); /* vCPU 3, the last one */
+    assert_int_equal(rdr32(t, 1, GICR_TYPER + 4), 1);
+    assert_false(vgic_fast_read(&t->vm, GICD_BASE - 4, 4, &v));
+    assert_false(vgic_fast_read(&t->vm, 0x4, 4, &v));
+    /* No vGICv3 (a VM without a vGIC, or a GICv2 one): never. */
+    struct tvm *none = calloc(1, sizeof(*none));
+    assert_non_null(none);
+    extra_vm = none;
+    none->vm.vcpu_count = 1;
+    none->vm.vcpus[0] = &none->v[0];
+    none->v[0].vm = &none->vm;
+    assert_false(vgic_fast_read(&none->vm, GICD_TYPER, 4, &v));
+    assert_false(vgic_fast_read(&none->vm, GICD_BASE + GICD_TYPER, 4, &v));
+    check_hw_ok(&t->vm);
+}
+
+/* A kick to a running vCPU (kick_direct in vcpu_arch.c): the SGIs sent to it go straight into its
+ * list registers, after the earlier ones the guest has taken and deactivated, leaving what a
+ * sync and flush would; with anything else to reorder (an SPI to deliver, a list register still
+ * pending) it declines, and the full path gives the same result. */
+static void kick_delivers_sgis_directly(void **state)
+{
+    struct tvm *t = *state;
+    struct vcpu *v1 = &t->v[1];
+    enable_priv(t, 1, 5);
+    enable_priv(t, 1, 6);
+    enter(v1);
+    assert_int_equal(fake_lr_valid_count(), 0);
+    /* vCPU 0 sends SGI 5 to vCPU 1, which runs: straight into LR 0 */
+    assert_false(vgic_send_sgi(&t->v[0], sgi1r(5, 0x2, 0, 0)));
+    fake_hw_on_cpu(v1->pcpu);
+    u32 flushes = fake_hw.lr_writes;
+    assert_true(vgic_kick_direct(v1));
+    assert_int_equal(fake_hw.lr_writes, flushes + 1);
+    assert_lr(0, 5, 0, LR_PENDING);
+    fake_hw_check_entry();
+    /* the guest takes and ends it; SGI 6 comes: the old one retired, the new one in LR 0 */
+    assert_int_equal(fake_guest_ack(), 5);
+    assert_true(fake_guest_eoi(5));
+    assert_false(vgic_send_sgi(&t->v[0], sgi1r(6, 0x2, 0, 0)));
+    fake_hw_on_cpu(v1->pcpu);
+    assert_true(vgic_kick_direct(v1));
+    assert_lr(0, 6, 0, LR_PENDING);
+    assert_int_equal(fake_lr_valid_count(), 1);
+    assert_false(priv_pending(t, 1, 5));
+    assert_true(priv_pending(t, 1, 6));
+    /* not taken yet, SGI 5 again: LR 0 still pending, so the full path's turn */
+    assert_false(vgic_send_sgi(&t->v[0], sgi1r(5, 0x2, 0, 0)));
+    fake_hw_on_cpu(v1->pcpu);
+    assert_false(vgic_kick_direct(v1));
+    leave(v1);
+    enter(v1);
+    assert_int_equal(fake_lr_valid_count(), 2);
+    assert_true(fake_lr_find(5) >= 0 && fake_lr_find(6) >= 0);
+    /* an SPI to deliver: the full path (the flush orders SPIs and SGIs together) */
+    leave(v1);
+    enable_spi(t, 40);
+    vgic_set_level(&t->vm, NULL, 40, true);
+    fake_hw_on_cpu(v1->pcpu);
+    assert_false(vgic_kick_direct(v1));
+    vgic_set_level(&t->vm, NULL, 40, false);
+    check_hw_ok(&t->vm);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1772,6 +1868,7 @@ int main(void)
         T(create_registers_devices_and_resets),
         T(gicd_id_registers),
         T(gicr_typer_and_frames),
+        T(fast_read_matches_the_front_end),
         T(spi_enable_bitmaps),
         T(spi_pending_active_bitmaps),
         T(private_bitmaps_per_vcpu),
@@ -1792,6 +1889,7 @@ int main(void)
         T(level_drop_retracts_from_list_register),
         T(spi_retargeted_while_in_a_list_register_is_handed_over),
         T(sgi_target_list),
+        T(kick_delivers_sgis_directly),
         T(sgi_irm_all_but_self),
         T(sgi_aff1_and_rs),
         T(halt_and_wake),

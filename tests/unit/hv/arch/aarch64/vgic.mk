@@ -8,8 +8,8 @@ test_vgic_SRCS := tests/unit/hv/arch/aarch64/test_vgic.c tests/unit/hv/arch/aarc
 	lib/src/string.c lib/src/fmt.c
 
 # HOST_OUT is defined after this file is included, so spell the directory out.
-VGIC_ARCH_INC := -Ihv/arch/aarch64/include
+VGIC_ARCH_INC := -Ihv/arch/aarch64/include -Ihv/arch/aarch64
 $(BUILD)/host/unit/test_vgic: HOST_CFLAGS += $(VGIC_ARCH_INC)
-$(BUILD)/host/unit/test_vgic: $(wildcard hv/arch/aarch64/include/arch/*.h hv/arch/aarch64/vgic/vgic_regs.h \
+$(BUILD)/host/unit/test_vgic: $(wildcard hv/arch/aarch64/include/arch/*.h hv/arch/aarch64/vgic/vgic_regs.h hv/arch/aarch64/vgic/vgic_const.h \
 	tests/unit/hv/arch/aarch64/*.h)
 $(BUILD)/host/unit/test_vgic: HV_ARCH_INC := -Ihv/arch/aarch64/include
