@@ -1,6 +1,7 @@
 /* Local-APIC passthrough (<arch/lapic_pt.h>): the VM's read-only view of its pCPU's APIC page,
  * the checked writes, and the APIC handed over clean and taken back. */
 #include <arch/lapic_pt.h>
+#include <arch/pte.h>
 #include <arch/timer.h>
 #include <base/mm.h>
 #include <base/log.h>
@@ -129,20 +130,18 @@ static bool pt_write(struct vdev *dev, struct vcpu *v, u64 off, u8 width, u64 va
 
 static const struct vdev_ops pt_ops = {.read = pt_read, .write = pt_write};
 
-void lapic_pt_bring_out(struct vm *vm)
+/* The APIC page in the VM's nested tables, readable, uncached, not executable (what
+ * vm_arch_map makes of S2_READ | S2_DEVICE; written here so that this file stays below npt.c). */
+static int map_apic_page_read_only(struct vm *vm)
 {
-    for (u32 i = 0; i < vm->vcpu_count; i++) {
-        struct vcpu *v = vm->vcpus[i];
-        if (__atomic_load_n(&v->arch.in_guest, __ATOMIC_SEQ_CST) && v->pcpu != cpu_id())
-            lapic_send_nmi((u32)cpu_hwid(v->pcpu));
-    }
+    return pt_map(&vm->arch.npt, APIC_PAGE, APIC_PAGE, 0x1000, PTE_US | PTE_NX | PTE_PCD | PTE_PWT);
 }
 
 int lapic_pt_create(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
     struct vdev *dev = kzalloc(sizeof(*dev));
-    if (!dev || vm_arch_map(vm, gpa(APIC_PAGE), hpa(APIC_PAGE), 0x1000, S2_READ | S2_DEVICE) != 0) {
+    if (!dev || map_apic_page_read_only(vm) != 0) {
         kfree(dev);
         diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
                    "out of memory for the local APIC passthrough");

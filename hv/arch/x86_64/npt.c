@@ -2,7 +2,8 @@
  * addresses, 2 MiB pages where alignment allows) in the same entry format as the host's own
  * paging (<arch/pte.h>, built by lib/pgtable), and the vendor's address-space id. Nested
  * paging treats every guest access as a user access: leaves carry the user bit. */
-#include <arch/lapic_pt.h>
+#include <base/percpu.h>
+#include <drivers/lapic.h>
 #include <arch/pte.h>
 #include <arch/x86.h>
 #include <arch/x86_vendor.h>
@@ -29,6 +30,17 @@ int vm_arch_init(struct vm *vm)
         return -1;
     }
     return 0;
+}
+
+/* A VM that drives its pCPUs' local APICs may spin with interrupts off: an NMI brings each of
+ * its running vCPUs out to see the revoked tables. */
+static void lapic_pt_bring_out(struct vm *vm)
+{
+    for (u32 i = 0; i < vm->vcpu_count; i++) {
+        struct vcpu *v = vm->vcpus[i];
+        if (__atomic_load_n(&v->arch.in_guest, __ATOMIC_SEQ_CST) && v->pcpu != cpu_id())
+            lapic_send_nmi((u32)cpu_hwid(v->pcpu));
+    }
 }
 
 /* Every vCPU flushes its TLB before it enters again (vcpu_x86.c compares the generation), and

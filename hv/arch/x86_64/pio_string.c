@@ -3,6 +3,7 @@
  * the element size (down with RFLAGS.DF), and with REP rCX counts the elements down to 0; rSI,
  * rDI and rCX are used and updated at the address size (16- and 32-bit updates keep the other
  * bits; in 64-bit mode a 32-bit one clears bits 63:32, as any 32-bit register write does). */
+#include <arch/guest_linear.h>
 #include <arch/pio_string.h>
 #include <base/log.h>
 #include <hv/vcpu_exit.h>

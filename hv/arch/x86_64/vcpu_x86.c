@@ -7,7 +7,7 @@
  * software (<arch/insn_decode.h>) because the CPU gives neither the instruction's length nor its
  * operands (no next-RIP saving, no decode assists under QEMU's TCG). */
 #include <arch/cpu.h>
-#include <arch/guest_walk.h>
+#include <arch/guest_linear.h>
 #include <arch/insn_decode.h>
 #include <arch/lapic_pt.h>
 #include <arch/pio_string.h>
@@ -25,8 +25,6 @@
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
-
-const struct x86_vendor *x86_vendor = &svm_vendor;
 
 /* The vCPU whose TLB entries each pCPU holds: another one's entering means a flush (vCPUs of a
  * VM share its ASID, their page tables differ). */
@@ -364,48 +362,13 @@ static void handle_msr(struct vcpu *v, bool write)
     skip(v, 2);
 }
 
-struct read_ctx {
-    struct vm *vm;
-    struct x86_walk_record record; /* where each entry read lies, for the code-page cache */
-};
-
-static bool read_guest(void *ctx, u64 addr, unsigned bytes, u64 *value)
-{
-    struct read_ctx *c = ctx;
-    const void *p = vm_gpa_in_ram(c->vm, gpa(addr), bytes) ? vm_gpa_to_hva(c->vm, gpa(addr), bytes) : NULL;
-    if (!p)
-        return false;
-    *value = 0;
-    memcpy(value, p, bytes);
-    x86_walk_record_add(&c->record, p, *value, bytes);
-    return true;
-}
-
-static struct x86_paging guest_paging(struct vcpu *v)
-{
-    return (struct x86_paging){x86_vendor->get(v, X86_CR0), x86_vendor->get(v, X86_CR3), x86_vendor->get(v, X86_CR4),
-                               x86_vendor->get(v, X86_EFER)};
-}
-
-void *x86_guest_linear_ptr(struct vcpu *v, u64 la, size_t len, u64 *gpa_out)
-{
-    struct x86_paging pg = guest_paging(v);
-    struct read_ctx ctx = {.vm = v->vm};
-    u64 g;
-    *gpa_out = 0;
-    if (x86_guest_translate(&pg, la, read_guest, &ctx, &g) != 0)
-        return NULL;
-    *gpa_out = g;
-    return vm_gpa_in_ram(v->vm, gpa(g), len) ? vm_gpa_to_hva(v->vm, gpa(g), len) : NULL;
-}
-
 /* Up to X86_INSN_MAX bytes of the instruction at the guest's RIP (fewer where its mapping ends);
  * returns how many. */
 static size_t fetch_insn(struct vcpu *v, u8 *buf, struct x86_cpu_mode *mode, u64 *linear)
 {
     u64 cs_base;
     x86_vendor->code_mode(v, &mode->long64, &mode->default32, &cs_base);
-    struct x86_paging pg = guest_paging(v);
+    struct x86_paging pg = x86_guest_paging(v);
     u64 la = cs_base + x86_vendor->get(v, X86_RIP);
     if (!mode->long64)
         la &= 0xffffffffull;
@@ -419,9 +382,9 @@ static size_t fetch_insn(struct vcpu *v, u8 *buf, struct x86_cpu_mode *mode, u64
         if (chunk > X86_INSN_MAX - n)
             chunk = X86_INSN_MAX - n;
         if (!p) {
-            struct read_ctx ctx = {.vm = v->vm};
+            struct x86_walk_record record = {0};
             u64 g;
-            if (x86_guest_translate(&pg, la + n, read_guest, &ctx, &g) != 0)
+            if (x86_guest_linear_to_gpa(v->vm, &pg, la + n, &g, &record) != 0)
                 break;
             if (!vm_gpa_in_ram(v->vm, gpa(g), chunk))
                 break;
@@ -431,7 +394,7 @@ static size_t fetch_insn(struct vcpu *v, u8 *buf, struct x86_cpu_mode *mode, u64
             /* Its page is RAM of the VM (a RAM region holds whole pages): keep the walk. */
             u64 page = g & ~(u64)(PAGE_SIZE - 1);
             if (!n && vm_gpa_in_ram(v->vm, gpa(page), PAGE_SIZE))
-                x86_code_cache_fill(&v->arch.code_cache, &pg, gen, la, &ctx.record,
+                x86_code_cache_fill(&v->arch.code_cache, &pg, gen, la, &record,
                                     vm_gpa_to_hva(v->vm, gpa(page), PAGE_SIZE));
         }
         memcpy(buf + n, p, chunk);

@@ -39,9 +39,6 @@ int lapic_pt_create(struct vm *vm, struct diag *d);
  * interrupts masked, TPR 0, nothing in service), the host's back after (lapic_pt_leave). */
 void lapic_pt_enter(struct vcpu *v);
 void lapic_pt_leave(struct vcpu *v);
-/* An NMI to each pCPU where one of the VM's vCPUs is in the guest: its maskable interrupts are
- * the guest's, and a guest spinning with them off would never see its revoked memory. */
-void lapic_pt_bring_out(struct vm *vm);
 #endif
 
 #endif

@@ -23,9 +23,4 @@ struct vcpu_exit;
 void x86_pio_string(struct vcpu *v, const struct x86_exit *e, const u8 *insn, size_t n, struct x86_cpu_mode mode,
                     struct vcpu_exit *exit);
 
-/* Provided by vcpu_x86.c: the hypervisor's pointer to len bytes of guest RAM at linear address
- * la through the guest's paging (len within one page), its guest-physical address in *gpa; NULL
- * when unmapped or not in the VM's RAM. */
-void *x86_guest_linear_ptr(struct vcpu *v, u64 la, size_t len, u64 *gpa);
-
 #endif
