@@ -49,22 +49,6 @@ static void check_dtb(u64 dtb)
     gprintf("hello: DTB: %d cpus, timebase %u Hz, isa %s, mmu %s, intc %s\n", n, timebase, isa, mmu, intc);
 }
 
-/* Waits in WFI with interrupts on until one is taken; returns its scause. The trap goes to the
- * label after the loop (stvec): nothing to return to, no registers to save. (Polling sip instead
- * would not do: QEMU 7.2 shows no STIP in a guest's sip, though it delivers the interrupt.) */
-static unsigned long wait_interrupt(void)
-{
-    unsigned long cause;
-    __asm__ volatile("la t0, 2f\n"
-                     "csrw stvec, t0\n"
-                     "csrsi sstatus, 2\n"
-                     "1: wfi\n"
-                     "j 1b\n"
-                     ".balign 4\n"
-                     "2: csrr %0, scause\n"
-                     : "=r"(cause)::"t0", "memory");
-    return cause;
-}
 
 static u64 wait_timer_us(bool use_stimecmp, unsigned long *cause)
 {
@@ -74,7 +58,7 @@ static u64 wait_timer_us(bool use_stimecmp, unsigned long *cause)
         __asm__ volatile("csrw 0x14d, %0" ::"r"(deadline)); /* stimecmp */
     else
         sbi(SBI_EXT_TIME, 0, deadline, 0, 0);
-    *cause = wait_interrupt();
+    *cause = guest_wait_interrupt();
     u64 t1 = guest_counter();
     if (use_stimecmp)
         __asm__ volatile("csrw 0x14d, %0" ::"r"(~0ul));
@@ -116,7 +100,7 @@ void hello_arch(long id, u64 boot_arg)
      * acknowledged by clearing sip.SSIP (which cvisor must see); a hart the VM does not have. */
     __asm__ volatile("csrs sie, %0" ::"r"(SIE_SSIE));
     long ipi = sbi(SBI_EXT_IPI, 0, 1, 0, 0).error;
-    unsigned long cause = wait_interrupt();
+    unsigned long cause = guest_wait_interrupt();
     __asm__ volatile("csrc sip, %0" ::"r"(SIP_SSIP));
     __asm__ volatile("csrc sie, %0" ::"r"(SIE_SSIE));
     gprintf("hello: SBI IPI to itself -> %ld, interrupt scause %#lx; IPI to hart 5 -> %ld\n", ipi, cause,

@@ -37,21 +37,6 @@ static void uart_puts(const char *s)
     }
 }
 
-/* WFI with interrupts on until one is taken (the trap lands after the loop); its scause. */
-static unsigned long wait_interrupt(void)
-{
-    unsigned long cause;
-    __asm__ volatile("la t0, 2f\n"
-                     "csrw stvec, t0\n"
-                     "csrsi sstatus, 2\n"
-                     "1: wfi\n"
-                     "j 1b\n"
-                     ".balign 4\n"
-                     "2: csrr %0, scause\n"
-                     "csrci sstatus, 2\n"
-                     : "=r"(cause)::"t0", "memory");
-    return cause;
-}
 
 void guest_main(u64 dtb)
 {
@@ -77,7 +62,7 @@ void guest_main(u64 dtb)
     *uart(UART_MCR) = MCR_OUT2;
     __asm__ volatile("csrs sie, %0" ::"r"(SIE_SEIE));
     gprintf("plicfilter: waiting for input\n");
-    unsigned long cause = wait_interrupt();
+    unsigned long cause = guest_wait_interrupt();
     u32 src = *reg(PLIC_CLAIM_S0);
     char got[16];
     unsigned n = 0;

@@ -22,21 +22,6 @@
 
 static volatile u32 *reg(unsigned long a) { return (volatile u32 *)a; }
 
-/* WFI with interrupts on until one is taken (the trap lands after the loop); its scause. */
-static unsigned long wait_interrupt(void)
-{
-    unsigned long cause;
-    __asm__ volatile("la t0, 2f\n"
-                     "csrw stvec, t0\n"
-                     "csrsi sstatus, 2\n"
-                     "1: wfi\n"
-                     "j 1b\n"
-                     ".balign 4\n"
-                     "2: csrr %0, scause\n"
-                     "csrci sstatus, 2\n"
-                     : "=r"(cause)::"t0", "memory");
-    return cause;
-}
 
 static void alarm_once(int n)
 {
@@ -46,7 +31,7 @@ static void alarm_once(int n)
     *reg(RTC + RTC_IRQ_ENABLED) = 1;
     *reg(RTC + RTC_ALARM_HIGH) = (u32)(alarm >> 32);
     *reg(RTC + RTC_ALARM_LOW) = (u32)alarm; /* arms it */
-    unsigned long cause = wait_interrupt();
+    unsigned long cause = guest_wait_interrupt();
     u64 us = (guest_counter() - t0) * 1000000 / guest_counter_freq();
     u32 src = *reg(PLIC_CLAIM_S0);
     *reg(RTC + RTC_CLEAR_INTERRUPT) = 1;

@@ -29,4 +29,10 @@ struct sbiret {
 
 struct sbiret sbi(u64 ext, u64 fid, u64 a0, u64 a1, u64 a2);
 
+/* Waits in WFI with interrupts on until one is taken; returns its scause. The trap goes to the
+ * label after the loop (stvec): nothing to return to, no registers to save. (Polling sip instead
+ * would not do: QEMU 7.2 shows no STIP in a guest's sip, though it delivers the interrupt.) The
+ * guest's stvec is left pointing there. */
+unsigned long guest_wait_interrupt(void);
+
 #endif

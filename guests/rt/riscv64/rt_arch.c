@@ -92,3 +92,18 @@ long guest_cpu_status(u64 hwid)
     struct sbiret r = sbi(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, hwid, 0, 0);
     return r.error ? r.error : r.value;
 }
+
+unsigned long guest_wait_interrupt(void)
+{
+    unsigned long cause;
+    __asm__ volatile("la t0, 2f\n"
+                     "csrw stvec, t0\n"
+                     "csrsi sstatus, 2\n"
+                     "1: wfi\n"
+                     "j 1b\n"
+                     ".balign 4\n"
+                     "2: csrr %0, scause\n"
+                     "csrci sstatus, 2\n"
+                     : "=r"(cause)::"t0", "memory");
+    return cause;
+}
