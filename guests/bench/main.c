@@ -374,8 +374,62 @@ static bool fwcfg_params(char *buf, size_t size)
     return false;
 }
 
-/* "iters=N rounds=M": sets what it names, leaves the rest. */
-static void parse_params(const char *s, u64 *iters, u64 *rounds)
+/* ---- parameters from the device tree's /chosen/bootargs (the VM config's cmdline) ---------- */
+/* The scale experiment's VMs (scripts/bench_scale.py) cannot share fw_cfg, so their
+ * parameters come through the config's cmdline, which cvisor puts in the generated device
+ * tree; x0 at entry points at it. A flat walk of the structure block for a "bootargs"
+ * property: the tree is cvisor's own, the walk stays inside the sizes its header gives. */
+#define FDT_MAGIC 0xd00dfeedu
+
+static u32 be32_at(const u8 *p) { return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3]; }
+
+static bool fdt_bootargs(u64 dtb, char *buf, size_t size)
+{
+    const u8 *f = (const u8 *)dtb;
+    if (!dtb || be32_at(f) != FDT_MAGIC)
+        return false;
+    u32 total = be32_at(f + 4), off_struct = be32_at(f + 8), off_strings = be32_at(f + 12),
+        size_struct = be32_at(f + 36);
+    if (off_struct > total || size_struct > total - off_struct || off_strings > total)
+        return false;
+    const u8 *p = f + off_struct, *end = p + size_struct;
+    while (p + 4 <= end) {
+        u32 tok = be32_at(p);
+        p += 4;
+        if (tok == 1) { /* FDT_BEGIN_NODE: a NUL-terminated name, padded to 4 */
+            while (p < end && *p)
+                p++;
+            p = f + ALIGN_UP((u64)(p + 1 - f), 4);
+        } else if (tok == 3) { /* FDT_PROP: len, nameoff, value padded to 4 */
+            if (p + 8 > end)
+                return false;
+            u32 len = be32_at(p), nameoff = be32_at(p + 4);
+            p += 8;
+            if (len > (u64)(end - p))
+                return false;
+            if (nameoff < total - off_strings && !strcmp((const char *)f + off_strings + nameoff, "bootargs")) {
+                size_t n = MIN((size_t)len, size - 1);
+                memcpy(buf, p, n);
+                buf[n] = 0;
+                return true;
+            }
+            p = f + ALIGN_UP((u64)(p + len - f), 4);
+        } else if (tok == 9) { /* FDT_END */
+            break;
+        } /* FDT_END_NODE (2), FDT_NOP (4): no payload */
+    }
+    return false;
+}
+
+/* What the parameters may set; unnamed ones keep their defaults. */
+struct params {
+    u64 iters, rounds;
+    u64 start_ms; /* start the benchmarks at this counter time (ms), idling in WFI until then */
+    u64 hold;     /* 1: after BENCH-END, stay idle instead of powering the VM off */
+};
+
+/* "iters=N rounds=M start_ms=T hold=1": sets what it names, leaves the rest. */
+static void parse_params(const char *s, struct params *out)
 {
     while (*s) {
         while (*s == ' ' || *s == ',' || *s == '\n')
@@ -393,9 +447,13 @@ static void parse_params(const char *s, u64 *iters, u64 *rounds)
         while (*s && *s != ' ' && *s != ',')
             s++;
         if (klen == 5 && !strncmp(key, "iters", 5) && v > 0)
-            *iters = v;
+            out->iters = v;
         else if (klen == 6 && !strncmp(key, "rounds", 6) && v > 0)
-            *rounds = v;
+            out->rounds = v;
+        else if (klen == 8 && !strncmp(key, "start_ms", 8))
+            out->start_ms = v;
+        else if (klen == 4 && !strncmp(key, "hold", 4))
+            out->hold = v;
     }
 }
 
@@ -519,7 +577,16 @@ static bool gic_cpu_init(u32 enable_mask)
 }
 
 static u64 gic_my_sgi_dest(void) { return my_mpidr(); }
-static u32 gic_cpu_count(void) { return 2; } /* the GICv3 bench VM always has two vCPUs */
+
+/* CPUs behind the distributor: redistributor frames up to the one marked Last (the scale
+ * experiment's VMs have one vCPU, the bench VM two). */
+static u32 gic_cpu_count(void)
+{
+    u32 n = 1;
+    while (n < GICR_MAX && !(rd64(GICR_BASE + (n - 1) * GICR_STRIDE + GICR_TYPER) & GICR_TYPER_LAST))
+        n++;
+    return n;
+}
 
 static u64 gic_sgi_value(u32 intid, u64 mpidr)
 {
@@ -798,9 +865,25 @@ static void bench_ipi(u64 rounds)
     stats_report("ipi_roundtrip", &rt);
 }
 
+/* Idles in WFI until the counter reaches t, woken by the virtual timer (its handler turns it
+ * off; the GIC is set up for it here, which the benchmarks do again later). */
+static void idle_until(u64 t)
+{
+    gic_dist_init();
+    if (!gic_cpu_init(1u << INTID_VTIMER | 1u << INTID_SGI_PONG))
+        return;
+    while (counter() < t) {
+        WRITE_SYSREG("cntv_cval_el0", t);
+        WRITE_SYSREG("cntv_ctl_el0", 1);
+        isb();
+        wait_for_irq();
+    }
+    WRITE_SYSREG("cntv_ctl_el0", 0);
+    isb();
+}
+
 void guest_main(u64 dtb)
 {
-    (void)dtb;
     WRITE_SYSREG("vbar_el1", (u64)(unsigned long)bench_vectors);
     isb();
     irqs_off();
@@ -808,12 +891,17 @@ void guest_main(u64 dtb)
     /* HC_NULL answers 0 under cvisor; QEMU's own PSCI (HVC conduit) says NOT_SUPPORTED. */
     bench_under_cvisor = hypercall(HC_NULL, 0, 0) == 0;
 
-    u64 iters = 20000, rounds = 200;
+    struct params prm = {.iters = 20000, .rounds = 200};
     char params[128];
-    if (fwcfg_params(params, sizeof(params)))
-        parse_params(params, &iters, &rounds);
-    bench_say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu gic=%u\n", bench_env(), (unsigned long long)cnt_freq,
-        (unsigned long long)iters, (unsigned long long)rounds, GIC_VERSION);
+    if (fdt_bootargs(dtb, params, sizeof(params)) || fwcfg_params(params, sizeof(params)))
+        parse_params(params, &prm);
+    u64 iters = prm.iters, rounds = prm.rounds;
+    if (prm.start_ms && cnt_freq)
+        idle_until(prm.start_ms * (cnt_freq / 1000));
+    u64 start_ns = ticks_to_ns(counter());
+    bench_say("BENCH-START env=%s freq=%llu iters=%llu rounds=%llu gic=%u start_ns=%llu\n", bench_env(),
+        (unsigned long long)cnt_freq, (unsigned long long)iters, (unsigned long long)rounds, GIC_VERSION,
+        (unsigned long long)start_ns);
     if (!cnt_freq) {
         bench_fail("CNTFRQ_EL0 is 0");
     } else {
@@ -832,6 +920,10 @@ void guest_main(u64 dtb)
         if (spurious || unexpected)
             bench_say("BENCH-INFO env=%s spurious_irqs=%u unexpected_irqs=%u\n", bench_env(), spurious, unexpected);
     }
-    bench_say("BENCH-END env=%s errors=%u\n", bench_env(), bench_errors);
+    bench_say("BENCH-END env=%s errors=%u end_ns=%llu\n", bench_env(), bench_errors,
+        (unsigned long long)ticks_to_ns(counter()));
+    if (prm.hold) /* stay resident (and idle) until QEMU is stopped */
+        for (;;)
+            __asm__ volatile("wfi" ::: "memory");
     guest_system_off();
 }
