@@ -12,6 +12,8 @@ of instructions):
     interrupt_mode = "passthrough";
   * Debian's Linux booting to /init, under cvisor and bare;
   * the size of the hypervisor image built with no VM config;
+  * the scale experiment (scripts/bench_scale.py): 1, 2, 4 and 8 one-vCPU bench VMs on 4 pCPUs
+    (quick runs: 1 and 2), and the hypervisor's RAM per VM and per vCPU from its allocators;
   * full runs only (not --quick, so not in `make test`): virtio-blk sequential read and write in
     Debian's Linux under cvisor and on bare QEMU, and VM-to-VM network throughput
     (scripts/bench_io.py). These run without -icount and are MB/s of wall-clock time.
@@ -39,7 +41,11 @@ import sys
 import time
 from pathlib import Path
 
+if __name__ == "__main__":  # one module for the suites that `import bench` (bench_scale, bench_ports)
+    sys.modules.setdefault("bench", sys.modules[__name__])
+
 import bench_io  # the wall-clock I/O throughput runs
+import bench_scale  # 1 to 8 VMs on 4 pCPUs, the hypervisor's RAM per VM and per vCPU
 import qemu  # the platform's QEMU command line (scripts/qemu.py)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -159,10 +165,6 @@ def build_all(build, cache_dir, jobs):
     log("building: cvisor with no VM config")
     make(["APP=hv", "VM_CONFIGS=", f"IMAGE_DIR={out / 'empty'}", "build"], "the empty image",
          build, cache_dir, jobs)
-    log("building: cvisor with the Linux VM at LOG=debug (footprint report)")
-    make(["APP=hv", "LOG=debug", f"VM_CONFIGS={LINUX_CONFIG}", f"IMAGE_DIR={out / 'footprint'}", "build"],
-         "the footprint image", build, cache_dir, jobs)
-    images["footprint"] = out / "footprint" / "cvisor.bin"
     for name, path in images.items():
         if not path.is_file():
             raise BenchError(f"the build did not produce {path} ({name})")
@@ -246,18 +248,6 @@ def run_doorbell(images, logs, timeout):
     if not m or "0 replies checked bad" not in text:
         raise BenchError(f"no doorbell round trip from the shared-memory pair (see {logs / 'doorbell.log'})")
     return float(m.group(1))
-
-
-def run_footprint(images, logs, timeout):
-    """Hypervisor RAM for the Linux VM, from cvisor's debug report at VM creation."""
-    pattern = re.compile(r"hypervisor memory for this VM: (\d+) B VM state, (\d+) x (\d+) B per vCPU, "
-                         r"(\d+) stage-2 tables")
-    text, _, _ = run_qemu(qemu_hv(images["footprint"]), timeout, until=pattern, log_path=logs / "footprint.log")
-    m = pattern.search(text)
-    if not m:
-        raise BenchError(f"no footprint report (see {logs / 'footprint.log'})")
-    vm, vcpus, vcpu, tables = (int(g) for g in m.groups())
-    return {"hv_bytes_per_vm": vm + tables * 4096, "hv_bytes_per_vcpu": vcpu, "hv_stage2_tables_linux_vm": tables}
 
 
 def parse_micro(text, env, log_path):
@@ -453,8 +443,8 @@ TABLE = [
     ("hv_binary_bytes (no VM)", "hv_binary_bytes", None, 0, "hv_binary_bytes"),
     ("kernel load from FAT disk (MB/s)", "disk_image_load_mb_per_s", None, 1, None),
     ("doorbell round trip, VM to VM and back", "doorbell_roundtrip_instructions", None, 1, None),
-    ("hv RAM per VM (bytes, 256 MiB VM)", "hv_bytes_per_vm", None, 0, None),
-    ("hv RAM per vCPU (bytes)", "hv_bytes_per_vcpu", None, 0, None),
+    ("hv RAM per VM (bytes; 2 VMs minus 1, measured)", "hv_bytes_per_vm", None, 0, None),
+    ("hv RAM per vCPU (bytes; 2 vCPUs minus 1, measured)", "hv_bytes_per_vcpu", None, 0, None),
     ("virtio-blk seq. write, Linux dd (MB/s, WALL CLOCK)", "blk_write_mb_per_s", "blk_write_bare_mb_per_s", 1,
      None, True),
     ("virtio-blk seq. read, Linux dd (MB/s, WALL CLOCK)", "blk_read_mb_per_s", "blk_read_bare_mb_per_s", 1, None,
@@ -534,6 +524,10 @@ README_ROWS = [
     ("Debian Linux boot to /init (guest time; cvisor includes its own setup)", "linux_boot_seconds", "seconds",
      "linux_boot_bare_seconds", "linux_boot_ratio"),
     ("hypervisor binary, no VM embedded", "hv_binary_bytes", "bytes", "—", "hv_binary_bytes"),
+    ("hypervisor RAM per VM (measured: 2 one-vCPU bench VMs minus 1; see the scale table)", "hv_bytes_per_vm",
+     "bytes", "—", None),
+    ("hypervisor RAM per vCPU (measured: one 2-vCPU VM minus one 1-vCPU VM)", "hv_bytes_per_vcpu", "bytes", "—",
+     None),
     ("shared-memory doorbell round trip, VM to VM and back (two pCPUs, both machine CPUs counted)",
      "doorbell_roundtrip_instructions", "instr", "—", None),
     ("32 MiB kernel load from the FAT disk (guest-visible time; ~200 MB/s wall clock under TCG)",
@@ -641,9 +635,10 @@ def main():
         linux = run_linux(images, cache_dir, linux_runs, logs, linux_timeout, max(1, args.jobs))
         log("running: Linux kernel image load from the FAT disk")
         disk_mbps = run_disk_load(images, logs, linux_timeout)
-        footprint = run_footprint(images, logs, linux_timeout)
         log("running: doorbell round trip between two VMs (shared memory)")
         doorbell = run_doorbell(images, logs, linux_timeout)
+        scale = bench_scale.run_all(build, cache_dir, max(1, args.jobs), logs, iters, rounds,
+                                    counts=(1, 2) if args.quick else bench_scale.COUNTS)
         io = {}
         if not args.quick:
             def io_make(a, what):
@@ -663,7 +658,7 @@ def main():
         "hv_binary_bytes": hv_bytes,
         "disk_image_load_mb_per_s": disk_mbps,
         "doorbell_roundtrip_instructions": doorbell,
-        **footprint,
+        **scale,
         **io,
         "svc_roundtrip_instructions": cv["svc_roundtrip"],
         "svc_roundtrip_bare_instructions": bare["svc_roundtrip"],
@@ -711,15 +706,23 @@ def main():
                 "ipi_latency_instructions", "linux_boot_ratio", "hv_binary_bytes",
                 "timer_irq_latency_gicv2_bare_instructions", "timer_irq_latency_gicv2_emu_instructions",
                 "timer_irq_latency_gicv2_passthrough_instructions", "ipi_latency_gicv2_bare_instructions",
-                "ipi_latency_gicv2_emu_instructions", "doorbell_roundtrip_instructions"]
+                "ipi_latency_gicv2_emu_instructions", "doorbell_roundtrip_instructions", "hv_bytes_per_vm",
+                "hv_bytes_per_vcpu"]
     bad = [k for k in required if not isinstance(res[k], (int, float)) or res[k] != res[k] or res[k] < 0]
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / ("results-quick.json" if args.quick else "results.json")
     json_path.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print_table(res)
+    print()
+    print(bench_scale.table(res, res["timer_irq_latency_bare_instructions"]))
+    print()
+    print(bench_scale.NOTE)
     if not args.quick and not bad:
         print("README.md: performance table updated" if update_readme(res)
               else "README.md: no bench-table markers, table not written")
+        print("README.md: scale table updated" if bench_scale.update_readme(README, res,
+                                                                        res["timer_irq_latency_bare_instructions"])
+              else "README.md: no scale bench-table markers, scale table not written")
     print(f"results: {json_path.relative_to(REPO) if json_path.is_relative_to(REPO) else json_path}; "
           f"QEMU logs: {logs}; {time.monotonic() - t0:.0f} s")
     if bad:

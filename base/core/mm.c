@@ -15,6 +15,7 @@
 static struct page_alloc pages;
 static spinlock_t pages_lock = SPINLOCK_INIT;
 static struct heap heap;
+const struct heap *const mm_heap_view = &heap; /* data, not code: see mm.h */
 static spinlock_t heap_lock = SPINLOCK_INIT;
 
 static struct mem_range ram[MACHINE_MAX_RAM], reserved[MAX_RESERVED], fw_reserved[MACHINE_MAX_RESERVED];

@@ -3,6 +3,7 @@
  * stop and start. */
 #include <base/boot.h>
 #include <base/devclaim.h>
+#include <base/heap.h>
 #include <base/log.h>
 #include <base/mm.h>
 #include <base/percpu.h>
@@ -180,11 +181,14 @@ u32 vm_lifecycle_create_all(void)
             continue;
         }
         print_vm(vm);
-        LOG_AT(LOG_DEBUG, (long)vm->id, "hypervisor memory for this VM: %zu B VM state, %u x %zu B per vCPU, %zu stage-2 tables (%zu KiB)",
-               sizeof(struct vm), vm->vcpu_count, sizeof(struct vcpu), vm_arch_table_pages(vm),
-               vm_arch_table_pages(vm) * (size_t)(PAGE_SIZE / 1024));
         vms_alive++;
     }
+    /* What the allocators hold now, for make bench's RAM rows (docs/bench.md, "Scale"): pages in
+     * use (the image, static data, the VMs' memory, tables, heap arenas) and the heap arenas'
+     * bytes not handed out. */
+    pr_info("memory: %llu B of pages in use, heap slack %llu B",
+            (unsigned long long)((mm_total_page_count() - mm_free_page_count()) * PAGE_SIZE),
+            (unsigned long long)(mm_heap_view->total - mm_heap_view->used));
     return vms_alive;
 }
 

@@ -78,6 +78,26 @@ def test_two_vms_time_share_one_pcpu():
     assert out.index("'hello' ended") < out.index("ticker(vm4): tick 20")
 
 
+MEMORY = re.compile(r"cpu0 I: memory: (\d+) B of pages in use, heap slack (\d+) B")
+VM_RAM = re.compile(r"cpu0 I: vm\d+ '[^']*': \d+ vCPUs? on pCPUs? [\d,]+, (\d+) MiB RAM")
+
+
+def hypervisor_bytes(out):
+    """What cvisor itself holds by its own count: pages in use minus the VMs' RAM (all allocated
+    by cvisor in these configs) minus the heap's free slack (make bench's RAM rows)."""
+    (used, slack), = MEMORY.findall(out)
+    assert int(slack) < 1 << 20  # the heap grows by 1 MiB arenas
+    return int(used) - int(slack) - sum(int(m) << 20 for m in VM_RAM.findall(out))
+
+
+def test_memory_count_grows_by_the_added_vms_ram_and_a_little_state():
+    one = run_to_completion("memcount-1", [HELLO], smp=1)
+    two = run_to_completion("share-pcpu", [TICKER, HELLO], smp=1)  # the time-sharing test's image
+    assert len(VM_RAM.findall(one)) == 1 and len(VM_RAM.findall(two)) == 2
+    per_vm = hypervisor_bytes(two) - hypervisor_bytes(one)
+    assert 4096 <= per_vm < 256 * 1024, per_vm  # its VM and vCPU state and stage-2 tables, not its RAM
+
+
 @pytest.mark.parametrize("level,shown,hidden", [
     ("debug", r"vm1 D: loaded kernel 'hello.bin'", None),
     ("warn", r"\[vm1\] hello: powering off", r"cpu0 I: "),

@@ -28,6 +28,12 @@ void mm_free_pages_as(hpa_t base, u64 count, enum page_content content);
 u64 mm_zero_mask(hpa_t base, u64 n);
 u64 mm_free_page_count(void);
 u64 mm_total_page_count(void);
+/* The heap's counters (used: bytes handed out, headers included; total: bytes of the pages it
+ * has taken), for a memory report, read without the heap lock (a snapshot). A pointer rather
+ * than a function: code linked before the EL2 vector table moves it in 2 KiB steps
+ * (docs/bench.md, Footprint). */
+struct heap;
+extern const struct heap *const mm_heap_view;
 void *mm_alloc_zeroed_page(hpa_t *pa);
 
 /* Table memory for lib/pgtable users (the base's own map, a hypervisor's stage-2 tables):
