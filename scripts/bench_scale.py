@@ -193,8 +193,8 @@ def run_all(build, cache_dir, jobs, logs, iters, rounds, counts=COUNTS, timeout=
     """Builds and runs the experiment: {"rows": {N: row}, memory keys}."""
     out = build / "bench" / "scale"
     images = {}
-    bench.log(f"building: cvisor with 1, 2, 4 and 8 one-vCPU bench VMs on {PCPUS} pCPUs, and one 2-vCPU VM "
-              f"(configs generated in {out})")
+    bench.log(f"building: cvisor with {', '.join(str(n) for n in counts)} one-vCPU bench VMs on {PCPUS} pCPUs, "
+              f"and one 2-vCPU VM (configs generated in {out})")
     for n in counts:
         vms = [([p], start) for p, start in layout(n)]
         configs = write_configs(out / "configs", f"n{n}", vms, iters, rounds)
