@@ -8,8 +8,6 @@
 
 void vm_arch_host_info(struct vm_host_info *h) { h->arch.gic_version = gic_version(); }
 
-size_t vm_arch_table_pages(const struct vm *vm) { return vm->arch.s2.tables; }
-
 /* Linux's arm64 boot protocol: x0 holds the DTB's address (the rest of x0-x3 are zero). */
 void vm_arch_boot_setup(struct vm *vm, struct vcpu *boot)
 {

@@ -151,4 +151,3 @@ void vm_arch_unmap(struct vm *vm, gpa_t gpa, u64 size)
     flush_vmid(vm); /* its vCPUs may run on other harts right now */
 }
 
-size_t vm_arch_table_pages(const struct vm *vm) { return vm->arch.g.tables; }

@@ -112,4 +112,3 @@ void vm_arch_unmap(struct vm *vm, gpa_t gpa, u64 size)
     }
 }
 
-size_t vm_arch_table_pages(const struct vm *vm) { return vm->arch.npt.tables; }

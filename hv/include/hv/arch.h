@@ -60,8 +60,6 @@ void vm_arch_fdt_params(struct vm *vm, struct vm_fdt_params *p);
 /* The arch's facts about the host that config validation checks against (aarch64: the GIC's
  * version). */
 void vm_arch_host_info(struct vm_host_info *h);
-/* Pages of the VM's second-stage tables (statistics). */
-size_t vm_arch_table_pages(const struct vm *vm);
 /* Whether the vCPU's WFI and WFE trap. A vCPU alone on its pCPU runs them natively: a waiting
  * guest wakes on its next interrupt (every host interrupt exits to the hypervisor) with no
  * halt, idle and wake-up in between; one that shares its pCPU must trap them, so the others
