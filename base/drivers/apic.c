@@ -20,6 +20,11 @@ _Static_assert(X86_IRQ_VECTOR_BASE + APIC_IRQ_LAST < X86_SPURIOUS_VECTOR, "vecto
 
 static u32 ipi_enabled[MAX_CPUS], ipi_pending[MAX_CPUS];
 static u64 handled[MAX_CPUS];
+/* CPUs whose local APIC a guest drives (apic_lend), the IPIs being sent to each (the hand-over
+ * waits for them), and the CPU taking back an APIC, whose pending vectors are the guest's. */
+static bool lent[MAX_CPUS];
+static u32 ipis_sending[MAX_CPUS];
+static bool discarding[MAX_CPUS];
 static u8 gsi_target[APIC_MAX_GSI];
 static bool gsi_level[APIC_MAX_GSI], gsi_active_low[APIC_MAX_GSI];
 static irq_t next_msi = APIC_IRQ_MSI_BASE;
@@ -106,10 +111,45 @@ void irq_set_target(irq_t irq, u32 cpu)
     }
 }
 
+/* To a CPU whose APIC a guest drives, an IPI is an NMI: a vector would be taken through the
+ * guest's IDT (the NMI brings the guest out; the host's NMI handler does nothing, and the CPU
+ * looks at what it was asked when it is back in its run loop). Counted while being sent, so
+ * that apic_lend(true) can wait for any that chose the vector before the APIC was lent. */
 void irq_send_ipi(u32 cpu, irq_t ipi)
 {
-    if (ipi < IRQ_IPI_COUNT && cpu < cpu_count() && !lapic_send_ipi((u32)cpu_hwid(cpu), vector_of(ipi)))
+    if (ipi >= IRQ_IPI_COUNT || cpu >= cpu_count())
+        return;
+    __atomic_fetch_add(&ipis_sending[cpu], 1, __ATOMIC_SEQ_CST);
+    u32 apic_id = (u32)cpu_hwid(cpu);
+    bool ok = __atomic_load_n(&lent[cpu], __ATOMIC_SEQ_CST) ? lapic_send_nmi(apic_id)
+                                                          : lapic_send_ipi(apic_id, vector_of(ipi));
+    __atomic_fetch_sub(&ipis_sending[cpu], 1, __ATOMIC_SEQ_CST);
+    if (!ok)
         pr_warn("apic: IPI %u to cpu%u not accepted", ipi, cpu);
+}
+
+/* Takes what is pending, one after the other (interrupts masked before and after). */
+static void take_pending(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
+
+void apic_lend(bool to_guest)
+{
+    u32 cpu = cpu_id();
+    if (to_guest) {
+        /* From here on IPIs come as NMIs; one that chose the vector before is waited for (its
+         * sender's count and this flag are a Dekker pair: one of the two sees the other), and
+         * taken with whatever else the host left pending, by the host's handlers. */
+        __atomic_store_n(&lent[cpu], true, __ATOMIC_SEQ_CST);
+        while (__atomic_load_n(&ipis_sending[cpu], __ATOMIC_SEQ_CST))
+            arch_cpu_relax();
+        take_pending();
+    } else {
+        /* Still lent: nothing of the host's arrives as a vector, so every one pending is the
+         * guest's (its timer, its self-IPIs while it ran with interrupts off): ended here. */
+        discarding[cpu] = true;
+        take_pending();
+        discarding[cpu] = false;
+        __atomic_store_n(&lent[cpu], false, __ATOMIC_SEQ_CST);
+    }
 }
 
 int irq_msi_alloc(u32 cpu, irq_t *irq, u64 *address, u32 *data)
@@ -131,6 +171,10 @@ void apic_handle_vector(u8 vector)
         return; /* no EOI for the spurious vector */
     irq_t irq = (irq_t)(vector - X86_IRQ_VECTOR_BASE);
     u32 cpu = cpu_id();
+    if (discarding[cpu]) {
+        lapic_eoi(); /* a guest's, left behind (apic_lend) */
+        return;
+    }
     handled[cpu]++;
     if (irq < IRQ_IPI_COUNT && !(__atomic_load_n(&ipi_enabled[cpu], __ATOMIC_SEQ_CST) & (1u << irq))) {
         __atomic_fetch_or(&ipi_pending[cpu], 1u << irq, __ATOMIC_SEQ_CST);

@@ -147,6 +147,9 @@ static void program(u64 when)
     lapic_write(LAPIC_TIMER_INIT, (u32)MAX(1ull, MIN(count, 0xffffffffull)));
 }
 
+/* CPUs whose local APIC timer a guest drives (x86_timer_lend): deadlines are kept, not armed. */
+static bool lent[MAX_CPUS];
+
 static void timer_irq(irq_t irq, void *arg)
 {
     (void)irq, (void)arg;
@@ -155,15 +158,15 @@ static void timer_irq(irq_t irq, void *arg)
     if (!fn)
         return;
     if (rdtsc() < deadline[cpu].deadline) {
-        program(deadline[cpu].deadline); /* a far deadline, or an early expiry by rounding */
+        /* A far deadline, or an early expiry by rounding: armed again, unless the timer is a
+         * guest's now (an expiry left pending when it was lent: apic_lend takes it). */
+        if (!lent[cpu])
+            program(deadline[cpu].deadline);
         return;
     }
     deadline[cpu].fn = NULL;
     fn(deadline[cpu].arg);
 }
-
-/* CPUs whose local APIC timer a guest drives (x86_timer_lend): deadlines are kept, not armed. */
-static bool lent[MAX_CPUS];
 
 void timer_set_deadline(u64 ticks, void (*fn)(void *), void *arg)
 {

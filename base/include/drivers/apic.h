@@ -20,5 +20,12 @@
 irq_t apic_irq_of_isa(u8 isa);
 /* Called by the trap code for an interrupt vector: runs its handler, then the EOI. */
 void apic_handle_vector(u8 vector);
+/* This CPU's local APIC is lent to a guest, which takes its interrupts through its own IDT
+ * (hv's local-APIC passthrough), or given back. Lending, once the APIC's own sources are
+ * quiet (LVTs masked, timer stopped): IPIs to this CPU become NMIs, and what the host left
+ * pending (an IPI, the timer) is taken by the host's handlers, so that the guest gets none of
+ * the host's vectors. Giving back, before anything of the host's is unmasked again: what the
+ * guest left pending is ended (EOI) without reaching the host's handlers. Interrupts masked. */
+void apic_lend(bool to_guest);
 
 #endif

@@ -6,6 +6,7 @@
 #include <base/mm.h>
 #include <base/log.h>
 #include <base/percpu.h>
+#include <drivers/apic.h>
 #include <drivers/lapic.h>
 #include <hv/arch.h>
 #include <hv/vcpu.h>
@@ -52,6 +53,7 @@ void lapic_pt_enter(struct vcpu *v)
         host_regs[cpu][i] = lapic_read(saved_regs[i]);
     x86_timer_lend(true);
     quiesce();
+    apic_lend(true); /* what the host left pending is the host's: none of it reaches the guest */
     icr_high[cpu] = 0;
     LOG_AT(LOG_INFO, (long)v->vm->id, "vcpu%u drives the local APIC of pCPU %u (APIC id %u) itself", v->id, cpu,
            lapic_id());
@@ -68,6 +70,7 @@ void lapic_pt_leave(struct vcpu *v)
            (unsigned long long)s->hypercalls, (unsigned long long)s->mmio, (unsigned long long)s->halts,
            (unsigned long long)s->irqs);
     quiesce();
+    apic_lend(false); /* what the guest left pending is its own: none of it reaches the host */
     for (size_t i = 0; i < ARRAY_SIZE(saved_regs); i++)
         lapic_write(saved_regs[i], host_regs[cpu][i]);
     x86_timer_lend(false);
