@@ -5,7 +5,9 @@
  * and GS bases must survive exits (the world switch swaps them: the host's GS is its per-CPU
  * pointer). Then it writes all ones to every register of its virtual local APIC and reads them
  * all, and finally makes a 1-byte APIC access, which the APIC model refuses: cvisor must end this
- * VM with a report while the other VM goes on. */
+ * VM with a report while the other VM goes on. Every vector from 0x20 it did not program has a
+ * gate that counts what arrives there: none may (with the local APIC passed through, a host
+ * IPI left pending on its pCPU would come in that way). It ends with a self-IPI pending. */
 #include "guest.h"
 
 #define LAPIC 0xfee00000ul
@@ -17,7 +19,14 @@ __asm__(".text\n.global isr_ud\nisr_ud:\n"
         ".global isr_gp\nisr_gp:\nadd $8, %rsp\n"
         "push %rax\nmov skip_len(%rip), %rax\nadd %rax, 8(%rsp)\nincl gp_count(%rip)\npop %rax\niretq\n"
         ".global isr_timer\nisr_timer:\nincl timer_count(%rip)\npush %rax\nmov $0xfee000b0, %eax\nmovl $0, (%rax)\npop %rax\niretq\n");
-extern char isr_ud[], isr_gp[], isr_timer[];
+/* A 16-byte stub per vector from 0x20 to 0xfe: the vector pushed, then the common part, which
+ * counts it, keeps the last one and ends it (EOI). */
+volatile unsigned foreign_count, foreign_vector;
+__asm__(".text\n.balign 16\n.global isr_foreign_stubs\nisr_foreign_stubs:\n"
+        ".set vec, 0x20\n.rept 0xff - 0x20\n.balign 16\npushq $vec\njmp isr_foreign\n.set vec, vec + 1\n.endr\n"
+        "isr_foreign:\npush %rax\nmov 8(%rsp), %rax\nmov %eax, foreign_vector(%rip)\nincl foreign_count(%rip)\n"
+        "mov $0xfee000b0, %eax\nmovl $0, (%rax)\npop %rax\nadd $8, %rsp\niretq\n");
+extern char isr_ud[], isr_gp[], isr_timer[], isr_foreign_stubs[];
 static u64 idt[256 * 2] __attribute__((aligned(16)));
 
 static void set_gate(unsigned vec, void *fn)
@@ -52,6 +61,8 @@ void guest_main(u64 boot_arg)
         u16 limit;
         u64 base;
     } idtr = {sizeof(idt) - 1, (u64)(unsigned long)idt};
+    for (unsigned vec = 0x20; vec < 0xff; vec++)
+        set_gate(vec, isr_foreign_stubs + (vec - 0x20) * 16);
     set_gate(6, isr_ud);
     set_gate(13, isr_gp);
     set_gate(0x40, isr_timer);
@@ -108,6 +119,7 @@ void guest_main(u64 boot_arg)
     __asm__ volatile("cli" ::: "memory");
     *(volatile u32 *)(LAPIC + 0x320) = 0x40 | (1u << 16);
     gprintf("x86hostile: a 16 ns periodic timer for 200 ms: %u interrupts\n", timer_count);
+    gprintf("x86hostile: %u interrupt(s) on vectors it did not program (last %#x)\n", foreign_count, foreign_vector);
 
     for (u32 off = 0; off < 0x1000; off += 0x10)
         if (off != 0xb0 && off != 0x300) /* (an EOI and an IPI each are tried on their own) */
@@ -120,6 +132,10 @@ void guest_main(u64 boot_arg)
     }
     *(volatile u32 *)(LAPIC + 0xb0) = 0;
     gprintf("x86hostile: every APIC register written and read back (xor %#x)\n", sum);
+    /* A self-IPI left pending (interrupts off) for its end, which comes next with the APIC passed
+     * through (no I/O APIC): what a guest leaves there must not reach the hypervisor's handlers
+     * when it takes the APIC back. */
+    *(volatile u32 *)(LAPIC + 0x300) = 0x41 | (1u << 18);
     for (u32 sel = 0; sel < 0x100; sel++) { /* every I/O APIC register index, all ones */
         *(volatile u32 *)0xfec00000ul = sel;
         *(volatile u32 *)0xfec00010ul = 0xffffffffu;

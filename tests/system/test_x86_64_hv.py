@@ -232,6 +232,7 @@ def test_hostile_guest_gets_ud_gp_and_is_ended_alone():
     # at most one per 100 us; how many below that depends on the machine's load (the guest shares
     # its pCPU), so only the bound is checked
     assert 1 <= n <= 2100, out
+    assert "[vm7] x86hostile: 0 interrupt(s) on vectors it did not program" in out, out
     assert "[vm7] x86hostile: every APIC register written and read back" in out
     assert "[vm7] x86hostile: every I/O APIC register written and read back" in out
     assert "vcpu0: read of 1 bytes at guest-physical 0xfee00020, outside the VM's memory (rejected by vlapic)" in out
@@ -354,7 +355,8 @@ def test_nimbos_config_form_on_pcpu_1_drives_its_local_apic():
     them a HLT or a host interrupt (on "emu" each tick costs both). tickerloop, named for pCPU 1, is
     refused. Beside it on pCPU 2, x86hostile drives that pCPU's APIC: its 16 ns periodic timer is
     held to 100 us, its all-ones writes to every register pass the checks or go nowhere, and it
-    ends alone at the I/O APIC it does not have. The shell's restart of apictimer gets pCPU 1's
+    ends alone at the I/O APIC it does not have; no vector of the hypervisor's reaches it, and
+    none it leaves pending reaches the hypervisor. The shell's restart of apictimer gets pCPU 1's
     APIC back as clean (the hypervisor's state restored in between), and echo on pCPU 0 answers
     throughout."""
     image, _ = build_image("x86-lapic-pt", [ECHO, NIMBOS_APICTIMER, HOSTILE_PT, TICKERLOOP], arch=ARCH)
@@ -383,18 +385,17 @@ def test_nimbos_config_form_on_pcpu_1_drives_its_local_apic():
         # x86hostile on pCPU 2: held, checked, ended alone.
         assert "vm7 I: vcpu0 drives the local APIC of pCPU 2 (APIC id 2) itself" in out
         storm = re.search(r"x86hostile: a 16 ns periodic timer for 200 ms: (\d+) interrupts", out)
-        if storm:
-            assert 0 < int(storm.group(1)) <= 2000, storm.group(1)  # 100 us at least between them
-            assert "[vm7] x86hostile: every APIC register written and read back" in out
-            assert re.search(r"vm7 'x86hostile-pt' ended: fault \(vcpu0: write at guest-physical 0xfec00000 outside "
-                             r"its memory", out), out
-        else:
-            # Open bug (docs/x86_64.md, "Known problem"): during the timer storm the passthrough
-            # guest sometimes resumes mid-instruction and faults on a wild address. It must still
-            # end alone, with a report, its pCPU's APIC given back clean, the other VMs unharmed.
-            assert re.search(r"vm7 'x86hostile-pt' ended: fault \(vcpu0: ", out), out
-            assert re.search(r"vm7 I: vcpu0 gives the local APIC of pCPU 2 back: \d+ exits \(.*host interrupts 0\)",
-                             out), out
+        assert storm, out
+        assert 0 < int(storm.group(1)) <= 2000, storm.group(1)  # 100 us at least between them
+        # No vector of the hypervisor's reaches the guests through their APICs (a wake-up IPI left
+        # pending on the pCPU when the APIC was lent came in on vector 0x20, where x86hostile had
+        # no gate then: #GP, whose handler resumed it 2 bytes into an instruction)
+        # and none of theirs reaches the hypervisor's handlers when it takes the APICs back
+        # (x86hostile leaves its timer's and a self-IPI pending as it ends: checked at the end).
+        assert "[vm7] x86hostile: 0 interrupt(s) on vectors it did not program" in out, out
+        assert "[vm7] x86hostile: every APIC register written and read back" in out
+        assert re.search(r"vm7 'x86hostile-pt' ended: fault \(vcpu0: write at guest-physical 0xfec00000 outside "
+                         r"its memory", out), out
         exits, hypercalls, mmio, halts, irqs = (int(g) for g in re.search(GIVEN_BACK, out).groups())
         assert halts == 0 and irqs == 0 and exits - mmio - hypercalls < 20, (exits, hypercalls, mmio)
         assert mmio >= 24  # the EOIs of its 24 interrupts at least
@@ -412,5 +413,6 @@ def test_nimbos_config_form_on_pcpu_1_drives_its_local_apic():
         m.expect(r"vm6 'apictimer' ended: shutdown")
         m.sendline("vm stop 2")
         m.expect(r"no VM is running")  # (the shell was used: cvisor stays up for `vm start`)
+        assert "unexpected interrupt" not in m.text(), m.text()  # (what x86hostile left: above)
     finally:
         m.close()
