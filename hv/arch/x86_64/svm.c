@@ -6,6 +6,7 @@
 #include <arch/acpi_power.h>
 #include <arch/acpi_tables.h>
 #include <arch/cpu.h>
+#include <arch/exit_event.h>
 #include <arch/spinlock.h>
 #include <arch/svm.h>
 #include <arch/x86.h>
@@ -228,11 +229,15 @@ static void svm_run_vcpu(struct vcpu *v, bool flush, struct x86_exit *e)
     u64 code = svm_enter(v->arch.vmcb_pa, v->arch.gpr, host_vmcb_pa[cpu_id()]);
     /* An event the exit interrupted (an exception being delivered through a nested page fault,
      * say) is delivered again at the next entry. */
-    u64 intinfo = vmcb_read(vmcb, VMCB_EXITINTINFO);
-    if (intinfo & EVENTINJ_VALID)
-        vmcb_write(vmcb, VMCB_EVENTINJ, intinfo);
+    u64 intinfo = vmcb_read(vmcb, VMCB_EXITINTINFO), again = svm_event_reinject(intinfo);
+    if (again)
+        vmcb_write(vmcb, VMCB_EVENTINJ, again);
     u64 info1 = vmcb_read(vmcb, VMCB_EXITINFO1), info2 = vmcb_read(vmcb, VMCB_EXITINFO2);
+    if ((u32)code == (u32)SVM_EXIT_INVALID)
+        code = SVM_EXIT_INVALID; /* (QEMU's TCG writes VMEXIT_INVALID as 32 bits) */
     e->code = code;
+    e->delivering = again != 0;
+    e->delivering_vector = SVM_EVENT_VECTOR(intinfo);
     switch (code) {
     case SVM_EXIT_INTR:
     case SVM_EXIT_NMI:

@@ -7,6 +7,7 @@
  * software (<arch/insn_decode.h>) because the CPU gives neither the instruction's length nor its
  * operands (no next-RIP saving, no decode assists under QEMU's TCG). */
 #include <arch/cpu.h>
+#include <arch/exit_event.h>
 #include <arch/guest_linear.h>
 #include <arch/insn_decode.h>
 #include <arch/lapic_pt.h>
@@ -406,13 +407,20 @@ static size_t fetch_insn(struct vcpu *v, u8 *buf, struct x86_cpu_mode *mode, u64
 static void handle_npf(struct vcpu *v, const struct x86_exit *e, struct vcpu_exit *exit)
 {
     struct vm *vm = v->vm;
-    if (!e->npf.present && vm_fault_in(vm, gpa(e->npf.gpa))) {
+    bool brought_in = !e->npf.present && vm_fault_in(vm, gpa(e->npf.gpa));
+    switch (x86_npf_action(brought_in, e->npf.fetch, e->delivering)) {
+    case X86_NPF_RETRY:
         exit->reason = VCPU_EXIT_RETRY;
         return;
-    }
-    if (e->npf.fetch) {
+    case X86_NPF_FETCH_FAULT:
         vcpu_exit_fault(exit, e->npf.gpa, true, "instruction fetch outside the VM's memory");
         return;
+    case X86_NPF_DELIVERY_FAULT:
+        vcpu_exit_fault(exit, e->npf.gpa, true, "%s while delivering vector %#x (its IDT, GDT, TSS or stack is not RAM)",
+                        e->npf.write ? "write" : "read", e->delivering_vector);
+        return;
+    case X86_NPF_EMULATE:
+        break;
     }
     u8 bytes[X86_INSN_MAX];
     struct x86_cpu_mode mode;

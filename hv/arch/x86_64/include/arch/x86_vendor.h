@@ -31,6 +31,10 @@ enum x86_exit_kind {
 struct x86_exit {
     enum x86_exit_kind kind;
     u64 code; /* the vendor's raw exit code (for reports) */
+    /* The CPU was delivering an event (interrupt, exception, NMI) when the exit came: it is
+     * delivered again at the next entry, and the exit is none of the instruction at RIP's. */
+    bool delivering;
+    u8 delivering_vector;
     union {
         struct {
             u16 port;

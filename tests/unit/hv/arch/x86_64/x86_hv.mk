@@ -18,3 +18,8 @@ UNIT_TESTS += test_vplatform
 test_vplatform_SRCS := tests/unit/hv/arch/x86_64/test_vplatform.c hv/arch/x86_64/vpit.c hv/arch/x86_64/vpic.c \
 	hv/arch/x86_64/vcmos.c hv/arch/x86_64/vpci_cfg.c hv/arch/x86_64/vhpet.c lib/src/string.c
 $(BUILD)/host/unit/test_vplatform: HV_ARCH_INC := -Ihv/arch/x86_64/include
+# What an exit means for the event the CPU was delivering (EXITINTINFO): delivered again (an
+# interrupt QEMU reports as an exception, as the interrupt), never emulated as the instruction's.
+UNIT_TESTS += test_exit_event
+test_exit_event_SRCS := tests/unit/hv/arch/x86_64/test_exit_event.c hv/arch/x86_64/exit_event.c
+$(BUILD)/host/unit/test_exit_event: HV_ARCH_INC := -Ihv/arch/x86_64/include
