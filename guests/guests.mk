@@ -37,6 +37,12 @@ $(GUEST_OUT)/tickerloop.elf: guests/ticker/main.c $(GUEST_RT_DEPS) | bootstrap
 	@echo "  GUEST tickerloop"
 	@$(TARGET_CC) $(GUEST_CFLAGS) -DTICKER_TICKS=0 $(GUEST_LDFLAGS) $< $(GUEST_RT) -o $@
 
+# faultstack: triple with a gate for #UD but its stack on a page where the VM has no memory (x86_64).
+$(GUEST_OUT)/faultstack.elf: guests/triple/main.c $(GUEST_RT_DEPS) | bootstrap
+	@mkdir -p $(@D)
+	@echo "  GUEST faultstack"
+	@$(TARGET_CC) $(GUEST_CFLAGS) -DTRIPLE_FRAME_ON_DEVICE $(GUEST_LDFLAGS) $< $(GUEST_RT) -o $@
+
 $(GUEST_OUT)/%.bin: $(GUEST_OUT)/%.elf
 	@llvm-objcopy -O binary $< $@
 

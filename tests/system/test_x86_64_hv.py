@@ -343,6 +343,7 @@ def test_original_nimbos_config_form_boots_through_the_built_in_stub():
 ECHO = "configs/vms/echo-x86_64.toml"
 TICKERLOOP = "configs/vms/tickerloop-x86_64.toml"
 HOSTILE_PT = "tests/configs/x86_64/x86hostile-pt.toml"
+FAULTSTACK = "tests/configs/x86_64/faultstack.toml"
 GIVEN_BACK = (r"vm6 I: vcpu0 gives the local APIC of pCPU 1 back: (\d+) exits \(hypercalls (\d+), MMIO and port I/O "
               r"(\d+), HLT (\d+), host interrupts (\d+)\)")
 
@@ -356,10 +357,13 @@ def test_nimbos_config_form_on_pcpu_1_drives_its_local_apic():
     refused. Beside it on pCPU 2, x86hostile drives that pCPU's APIC: its 16 ns periodic timer is
     held to 100 us, its all-ones writes to every register pass the checks or go nowhere, and it
     ends alone at the I/O APIC it does not have; no vector of the hypervisor's reaches it, and
-    none it leaves pending reaches the hypervisor. The shell's restart of apictimer gets pCPU 1's
+    none it leaves pending reaches the hypervisor; its RAM comes in page by page, and its storm's
+    first tick is delivered on a stack page not in yet (the interrupt delivered again, as an
+    interrupt). faultstack, beside echo, takes #UD with its stack where it has no memory: it ends
+    for a write while delivering vector 6, not with its UD2 emulated. The shell's restart of apictimer gets pCPU 1's
     APIC back as clean (the hypervisor's state restored in between), and echo on pCPU 0 answers
     throughout."""
-    image, _ = build_image("x86-lapic-pt", [ECHO, NIMBOS_APICTIMER, HOSTILE_PT, TICKERLOOP], arch=ARCH)
+    image, _ = build_image("x86-lapic-pt", [ECHO, NIMBOS_APICTIMER, HOSTILE_PT, TICKERLOOP, FAULTSTACK], arch=ARCH)
     m = Machine(image, "x86-lapic-pt", smp=3, timeout=60, arch=ARCH)
     try:
         m.expect(r"vm6 'apictimer' ended: shutdown \(ACPI power-off")
@@ -397,6 +401,8 @@ def test_nimbos_config_form_on_pcpu_1_drives_its_local_apic():
         assert "[vm7] x86hostile: 0 interrupt(s) on vectors it did not program" in out, out
         assert "[vm7] x86hostile: every APIC register written and read back" in out
         assert re.search(vm7_ended, out), out
+        assert re.search(r"vm4 'faultstack' ended: fault \(vcpu0: write while delivering vector 0x6 \(its IDT, GDT, TSS "
+                         r"or stack is not RAM\) \(guest-physical 0xfee007[0-9a-f]{2}\)", out), out
         exits, hypercalls, mmio, halts, irqs = (int(g) for g in re.search(GIVEN_BACK, out).groups())
         assert halts == 0 and irqs == 0 and exits - mmio - hypercalls < 20, (exits, hypercalls, mmio)
         assert mmio >= 24  # the EOIs of its 24 interrupts at least
