@@ -8,7 +8,6 @@ the shell, WFI run natively by a vCPU alone on its pCPU and trapped while anothe
 (issue 17), and 20 stop/start cycles of a VM with the same free-page count after each."""
 import re
 import subprocess
-import time
 
 from cvisor import BUILD, REPO, Machine, build_image, guest_dir
 from test_fs import fat_disk
@@ -129,22 +128,10 @@ def memory_kib(m):
     return int(re.search(r"Memory: \d+K/(\d+)K available", run(m, "dmesg | grep 'Memory:'")).group(1))
 
 
-def wait_running(m, vm, name, tries=60):
-    """At the shell: `vm list` until vm is running (again)."""
-    for _ in range(tries):
-        m.sendline("vm list")
-        state = m.expect(rf"{vm}\s+{name}\s+(\w+)").group(1)
-        m.expect(r"cvisor> ")
-        if state == "running":
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"vm{vm} never ran again:\n{m.text()[-3000:]}")
-
-
 def test_two_linux_vms_and_a_test_guest_with_console_switching():
     """Two Debian Linux VMs (256 MiB on pCPU 0, 192 MiB on pCPU 1) and the echo guest (pCPU 1) in
     one boot: typed input reaches the focused VM only, each Linux has only its own RAM and its own
-    files, and one Linux rebooting or powering off leaves the other running."""
+    files, and one Linux powering off leaves the other running."""
     image, _ = build_image("rv-two-linux", ["configs/vms/linux-riscv64.toml", "tests/configs/riscv64/linux-b-vm2-pcpu1.toml",
                                             "tests/configs/riscv64/echo-vm3-pcpu1.toml"], arch=ARCH)
     m = Machine(image, "rv-two-linux", smp=2, mem="1G", timeout=240, arch=ARCH)
@@ -174,19 +161,9 @@ def test_two_linux_vms_and_a_test_guest_with_console_switching():
             m.expect(vm)
         focus(m, 1)
         assert run(m, "cat /tmp/mark").strip() == "first-2"  # its file is still there, typed input reached it
-        # vm2 reboots, then powers off: it alone restarts, then ends; linux and echo go on
+        # vm2 powers off: it alone ends; linux and echo go on (a Linux VM's reboot restarting it
+        # alone is test_riscv64_linux.py's and test_riscv64_hv.py's)
         focus(m, 2)
-        m.sendline("reboot -f")
-        m.expect(r"vm2 'linux-b' is restarting \(SBI system reset \((cold|warm) reboot\) from vcpu0\)")
-        focus(m, 1)
-        assert run(m, "cat /tmp/mark").strip() == "first-2"  # answering while vm2 boots again
-        # (while its images are reloaded vm2 has no console to switch to: wait until it runs)
-        focus(m, None)
-        wait_running(m, 2, "linux-b")
-        focus(m, 2)
-        m.expect(r"cvisor-guest: init started", timeout=200)
-        m.expect(re.escape(PROMPT))
-        assert run(m, "echo rebooted-$((4+4))").strip() == "rebooted-8"
         m.sendline("poweroff -f")
         m.expect(r"vm2 'linux-b' ended: shutdown \(SBI system reset \(shutdown, reason 0\) from vcpu0\)")
         focus(m, 1)
