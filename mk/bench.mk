@@ -7,9 +7,8 @@
 
 # An architecture without benchmarks yet is refused by scripts/bench.py with "not ported yet".
 
-# The downloaded guests (Linux) are benchmarked on aarch64 and x86_64 (its boot to /init); the
-# riscv64 suite runs in-tree guests only.
-BENCH_IMAGES := $(if $(filter riscv64,$(ARCH)),,guest-images)
+# The downloaded guests (Linux) are benchmarked on every architecture (its boot to /init).
+BENCH_IMAGES := guest-images
 
 BENCH_PY := /usr/bin/python3 scripts/bench.py --arch '$(ARCH)' --build '$(BUILD)' --cache-dir '$(CACHE_DIR)'
 

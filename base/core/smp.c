@@ -8,6 +8,8 @@
 
 static volatile bool stopping;
 
+static void wake_up(void *arg) { (void)arg; } /* the timer only ends the WFI */
+
 void smp_start_secondaries(void)
 {
     for (u32 c = 1; c < cpu_count(); c++) {
@@ -17,9 +19,15 @@ void smp_start_secondaries(void)
                     (unsigned long long)cpu_hwid(c), r);
             continue;
         }
-        u64 deadline = timer_ticks() + timer_freq(); /* 1 s */
-        while (!__atomic_load_n(&percpu_data[c].online, __ATOMIC_ACQUIRE) && timer_ticks() < deadline)
-            arch_cpu_relax();
+        /* Up to 1 s, halted between 1 ms timer ticks, not spinning: under QEMU's -icount all CPUs
+         * run in turn on one thread, and a spinning CPU 0 kept the one being started (on riscv64
+         * in OpenSBI's HSM code) from running at all ("did not come online", make bench). */
+        u64 deadline = timer_ticks() + timer_freq();
+        while (!__atomic_load_n(&percpu_data[c].online, __ATOMIC_ACQUIRE) && timer_ticks() < deadline) {
+            timer_set_deadline(timer_ticks() + timer_freq() / 1000, wake_up, NULL);
+            arch_wait_for_interrupt();
+        }
+        timer_cancel();
         if (!percpu_data[c].online)
             pr_warn("boot: cpu%u did not come online", c);
     }

@@ -7,7 +7,8 @@
  *
  * The benchmarks: the SBI null call (BASE get_spec_version) round trip, cvisor's own HC_NULL,
  * an MMIO read of the PLIC (a source's priority: the vPLIC under cvisor, QEMU's PLIC bare), and the supervisor timer interrupt with Sstc (stimecmp written by the guest, the vCPU waiting
- * in WFI) from its deadline to the handler. */
+ * in WFI) from its deadline to the handler, and the IPI (SBI IPI send_ipi) from the send to the
+ * handler on the other hart, and back (docs/bench.md). */
 #include "guest.h"
 #include "report.h"
 
@@ -15,6 +16,9 @@
 #define SIE_STIE (1ul << 5)
 #define SSTATUS_SIE (1ul << 1)
 #define SCAUSE_STI ((1ul << 63) | 5)
+#define SCAUSE_SSI ((1ul << 63) | 1)
+#define SIE_SSIE (1ul << 1)
+#define SIP_SSIP (1ul << 1)
 
 #define TICK_NS 100 /* 10 MHz timebase */
 
@@ -101,11 +105,31 @@ static u64 stamp_ns10(struct stamp s) { return (s.ticks + 1) * TICK_NS * 10 - s.
 
 static volatile u32 timer_hits;
 static volatile u64 timer_hit_ns10;
+/* The IPI benchmark: the boot hart's id and the other's; pings taken by the other hart, pongs
+ * by the boot hart, each with its handler's stamp. */
+static u64 boot_hart, other_hart;
+static volatile u32 pings, pongs, other_up;
+static volatile u64 ping_ns10, pong_ns10;
+
+static void send_ipi(u64 hart) { sbi(SBI_EXT_IPI, 0, 1ul << hart, 0, 0); }
 
 void bench_trap(void)
 {
-    u64 cause;
-    __asm__ volatile("csrr %0, scause" : "=r"(cause));
+    u64 cause, hart;
+    __asm__ volatile("csrr %0, scause; mv %1, tp" : "=r"(cause), "=r"(hart));
+    if (cause == SCAUSE_SSI) {
+        struct stamp s = bench_stamp();
+        __asm__ volatile("csrc sip, %0" ::"r"(SIP_SSIP));
+        if (hart == other_hart) { /* a ping: stamped, answered */
+            ping_ns10 = stamp_ns10(s);
+            pings = pings + 1;
+            send_ipi(boot_hart);
+        } else {
+            pong_ns10 = stamp_ns10(s);
+            pongs = pongs + 1;
+        }
+        return;
+    }
     if (cause != SCAUSE_STI) {
         u64 epc, tval;
         __asm__ volatile("csrr %0, sepc; csrr %1, stval" : "=r"(epc), "=r"(tval));
@@ -214,6 +238,67 @@ static void bench_timer(u64 rounds)
     stats_report("timer_irq_latency", &st);
 }
 
+/* WFI with interrupts on until *count reaches want, or the time passes limit. */
+static bool wait_count(volatile u32 *count, u32 want, u64 limit)
+{
+    while (*count != want && now() < limit)
+        __asm__ volatile("csrs sstatus, %0; wfi; csrc sstatus, %0" ::"r"(SSTATUS_SIE) : "memory");
+    return *count == want;
+}
+
+/* The other hart (started through SBI HSM, tp = its hart id): says it is up with a pong, then
+ * answers each ping in its handler. */
+void guest_secondary_main(u64 context)
+{
+    __asm__ volatile("mv tp, %0" ::"r"(context));
+    __asm__ volatile("csrw stvec, %0" ::"r"(bench_vector));
+    __asm__ volatile("csrs sie, %0" ::"r"(SIE_SSIE));
+    other_up = 1;
+    send_ipi(boot_hart);
+    for (;;)
+        __asm__ volatile("csrs sstatus, %0; wfi; csrc sstatus, %0" ::"r"(SSTATUS_SIE) : "memory");
+}
+
+/* The boot hart pings the other (SBI IPI), whose handler stamps the arrival and pongs back. The
+ * send is the ecall right after a stamp's tick edge; both harts wait in WFI. Bare, OpenSBI picks
+ * the boot hart: the other one is the hart HSM reports stopped. */
+static void bench_ipi(u64 rounds)
+{
+    long status0 = guest_cpu_status(0), status1 = guest_cpu_status(1);
+    if (status0 != SBI_HSM_STOPPED && status1 != SBI_HSM_STOPPED) {
+        bench_fail("ipi_latency: no second hart stopped (HSM status %ld, %ld): run with 2 harts", status0, status1);
+        return;
+    }
+    other_hart = status0 == SBI_HSM_STOPPED ? 0 : 1;
+    boot_hart = other_hart ^ 1;
+    __asm__ volatile("mv tp, %0" ::"r"(boot_hart));
+    __asm__ volatile("csrw stvec, %0" ::"r"(bench_vector));
+    __asm__ volatile("csrs sie, %0" ::"r"(SIE_SSIE));
+    long r = guest_cpu_on(other_hart, other_hart);
+    if (r != 0 || !wait_count(&pongs, 1, now() + GUEST_TIMEBASE_HZ) || other_up != 1) {
+        bench_fail("ipi_latency: hart %llu did not start through SBI HSM (%ld)", (unsigned long long)other_hart, r);
+        return;
+    }
+    struct stats lat = {0}, rt = {0};
+    for (u64 i = 0; i < rounds; i++) {
+        u32 want = pongs + 1, want_ping = pings + 1;
+        struct stamp s = bench_stamp();
+        send_ipi(other_hart);
+        u64 sent_ns10 = (s.ticks + 1) * TICK_NS * 10; /* the tick edge that ended the stamp */
+        if (!wait_count(&pongs, want, now() + GUEST_TIMEBASE_HZ) || pings != want_ping) {
+            bench_fail("ipi_latency: no answer");
+            return;
+        }
+        if (i > 0) { /* the first round takes first-time paths */
+            stats_add(&lat, ping_ns10 > sent_ns10 ? ping_ns10 - sent_ns10 : 0);
+            stats_add(&rt, pong_ns10 > sent_ns10 ? pong_ns10 - sent_ns10 : 0);
+        }
+    }
+    __asm__ volatile("csrc sie, %0" ::"r"(SIE_SSIE));
+    stats_report("ipi_latency", &lat);
+    stats_report("ipi_roundtrip", &rt);
+}
+
 void guest_main(u64 dtb)
 {
     (void)dtb;
@@ -225,6 +310,7 @@ void guest_main(u64 dtb)
         (unsigned long long)iters, (unsigned long long)rounds);
     bench_loops(iters);
     bench_timer(rounds);
+    bench_ipi(rounds);
     bench_say("BENCH-END env=%s errors=%u\n", bench_env(), bench_errors);
     guest_system_off();
 }

@@ -34,6 +34,25 @@ def test_base_demo_boots_on_riscv64(timer):
     assert "fatal" not in out
 
 
+def test_second_hart_comes_online_under_icount():
+    """Under -icount (make bench's way: one QEMU thread runs the harts in turn) the second hart
+    comes online: CPU 0 waits for it halted, not spinning, so OpenSBI's HSM start code gets to run
+    on the other hart (it did not within the 1 s CPU 0 waits, "cpu1 did not come online")."""
+    image, _ = build_image("base-demo-riscv64", [], app="base-demo", arch=ARCH)
+    m = Machine(image, "base-demo-riscv64-icount", smp=2, mem="1G", timeout=30, arch=ARCH,
+                extra=["-icount", "shift=0,sleep=off"])
+    try:
+        status = m.wait_exit(30)
+        out = m.text()
+    finally:
+        m.close()
+    assert status == 0, out
+    assert "did not come online" not in out, out
+    assert re.search(r"cpu1 I: base-demo: cpu1 online", out), out
+    assert "base-demo: IPIs answered by 1 of 1 secondary CPUs" in out
+    assert "base-demo: done" in out
+
+
 def test_secondaries_started_at_the_image_entry_join_as_secondaries():
     """OpenSBI v1.1 (QEMU 7.2's) marks a hart START_PENDING before it writes the hart's start
     address and opaque: a hart woken in that window enters at the cold-boot address (_head)

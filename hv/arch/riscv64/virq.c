@@ -68,7 +68,8 @@ static bool plic_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     (void)vcpu;
     spin_lock(&d->lock);
     bool ok = vplic_read(&d->state, off, width, value);
-    plic_deliver(d); /* a claim lowers the output */
+    if (vplic_read_claims(off))
+        plic_deliver(d); /* a claim lowers the output; other reads change nothing */
     spin_unlock(&d->lock);
     return ok;
 }

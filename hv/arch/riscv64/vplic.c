@@ -128,6 +128,11 @@ bool vplic_read(struct vplic *p, u64 off, u8 width, u64 *value)
     return true;
 }
 
+bool vplic_read_claims(u64 off)
+{
+    return off >= VPLIC_CONTEXT && (off - VPLIC_CONTEXT) % VPLIC_CONTEXT_STRIDE == 4;
+}
+
 bool vplic_write(struct vplic *p, u64 off, u8 width, u64 value)
 {
     if (width != 4 || (off & 3))

@@ -64,6 +64,9 @@ bool vplic_raise(struct vplic *p, u32 src);
  * refused: false). Reserved offsets and sources or contexts the PLIC lacks read as zero and
  * ignore writes. A read of a claim register claims. */
 bool vplic_read(struct vplic *p, u64 offset, u8 width, u64 *value);
+/* Whether a read at offset is a claim: the only read that changes the PLIC's state (and so,
+ * maybe, a context's output). */
+bool vplic_read_claims(u64 offset);
 bool vplic_write(struct vplic *p, u64 offset, u8 width, u64 value);
 /* Whether the source is claimed and not yet completed. */
 bool vplic_in_service(const struct vplic *p, u32 src);

@@ -104,6 +104,26 @@ static void test_level_claim_complete(void **state)
     assert_false(vplic_context_output(&p, S0));
 }
 
+/* Only a claim read changes state: the MMIO path recomputes the outputs after it alone. */
+static void test_only_claim_reads_change_state(void **state)
+{
+    (void)state;
+    struct vplic p;
+    vplic_init(&p, 2);
+    linux_setup(&p, S0, 10);
+    vplic_set_level(&p, 10, true);
+    u64 reads[] = {4 * 10, VPLIC_PENDING, VPLIC_ENABLE + VPLIC_ENABLE_STRIDE * S0, VPLIC_CONTEXT + VPLIC_CONTEXT_STRIDE * S0};
+    for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+        assert_false(vplic_read_claims(reads[i]));
+        rd(&p, reads[i]);
+        assert_true(vplic_context_output(&p, S0)); /* still pending, not claimed */
+    }
+    assert_true(vplic_read_claims(claim_reg(S0)));
+    assert_true(vplic_read_claims(claim_reg(M0)));
+    assert_int_equal(rd(&p, claim_reg(S0)), 10);
+    assert_false(vplic_context_output(&p, S0));
+}
+
 static void test_edge(void **state)
 {
     (void)state;
@@ -255,6 +275,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_level_claim_complete),
+        cmocka_unit_test(test_only_claim_reads_change_state),
         cmocka_unit_test(test_edge),
         cmocka_unit_test(test_priority_threshold_enable),
         cmocka_unit_test(test_hostile),
