@@ -105,7 +105,8 @@ int arch_boot_init(const struct fdt *fdt)
     /* The 8259 pair stays masked (remapped off the exception vectors first): the base takes its
      * interrupts through the I/O APIC. */
     pic8259_disable();
-    x86_timer_calibrate();
+    if (x86_timer_calibrate() != 0)
+        return -1;
     write_cr(4, read_cr(4) | CR4_PGE);
     return 0;
 }

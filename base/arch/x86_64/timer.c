@@ -111,7 +111,7 @@ static void sort3(u64 *v)
             }
 }
 
-void x86_timer_calibrate(void)
+int x86_timer_calibrate(void)
 {
     lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
     lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_TIMER_DIVIDE_16);
@@ -124,15 +124,19 @@ void x86_timer_calibrate(void)
     /* The median: one round a descheduled QEMU stretched does not move it. */
     x86_tsc_hz = tsc[1];
     apic_hz = apic[1];
-    if (!x86_tsc_hz || !apic_hz)
-        panic("timer: calibration against the PIT failed (TSC %llu Hz, APIC timer %llu Hz)",
-              (unsigned long long)x86_tsc_hz, (unsigned long long)apic_hz);
+    if (!x86_tsc_hz || !apic_hz) {
+        pr_err("timer: calibration against the PIT failed (TSC %llu Hz, APIC timer %llu Hz)",
+               (unsigned long long)x86_tsc_hz, (unsigned long long)apic_hz);
+        x86_tsc_hz = 0;
+        return -1;
+    }
     apic_per_tsc_q32 = (apic_hz << 32) / x86_tsc_hz;
     pr_info("timer: TSC %llu.%03llu MHz, local APIC timer %llu.%03llu MHz (measured against the PIT, "
             "%d rounds within %llu ppm)",
             (unsigned long long)(x86_tsc_hz / 1000000), (unsigned long long)(x86_tsc_hz / 1000 % 1000),
             (unsigned long long)(apic_hz / 1000000), (unsigned long long)(apic_hz / 1000 % 1000), CALIBRATION_ROUNDS,
             (unsigned long long)((tsc[CALIBRATION_ROUNDS - 1] - tsc[0]) * 1000000 / x86_tsc_hz));
+    return 0;
 }
 
 u64 x86_apic_timer_hz(void) { return apic_hz * 16; } /* measured at divide by 16 */

@@ -11,8 +11,9 @@ extern u64 x86_tsc_hz;
 static inline u64 arch_timer_ticks(void) { return rdtsc(); }
 static inline u64 arch_timer_freq(void) { return x86_tsc_hz; }
 
-/* Boot CPU: measures the TSC and the local APIC timer against the PIT. */
-void x86_timer_calibrate(void);
+/* Boot CPU: measures the TSC and the local APIC timer against the PIT (-1, logged: no rate
+ * measured; the caller stops the boot). */
+int x86_timer_calibrate(void);
 /* The local APIC timer's input clock (divide by 1), as measured: what a guest driving the APIC
  * itself (local-APIC passthrough) is told. */
 u64 x86_apic_timer_hz(void);
