@@ -106,7 +106,9 @@ el2_irq:
     restore_frame
     eret
 
-/* Weak defaults: without an app running lower-EL code, such an exception is fatal. */
+/* Weak defaults: without an app running lower-EL code, such an exception is fatal. In a
+ * section of their own, which the link drops (--gc-sections) when the app defines all four. */
+    .section .text.arch_guest_exit_defaults, "ax", %progbits
     .weak arch_guest_exit_sync
     .weak arch_guest_exit_irq
     .weak arch_guest_exit_fiq

@@ -12,16 +12,18 @@
  * is taken at the next guest instruction. The full path answers the same calls the same way
  * (handle_smccc, vpsci_handle), so a guest cannot tell which one served it.
  *
- * Fast stage-2 data aborts and system-register traps: the registers a C function may clobber
- * are saved, then vcpu_arch_fast_abort (a read of one of the vGIC's constant registers into
- * x0-x18 or x30, a lazy RAM page's first touch) or vcpu_arch_fast_sysreg (an SGI to other vCPUs)
- * serves the exit if it can on the spot, moving ELR_EL2 on itself; if so, those registers are
+ * Fast stage-2 data aborts, system-register traps and interrupts: the registers a C function may
+ * clobber are saved, then vcpu_arch_fast_abort (a read of one of the vGIC's constant registers
+ * into x0-x18 or x30, a lazy RAM page's first touch), vcpu_arch_fast_sysreg (an SGI to other
+ * vCPUs) or vcpu_arch_fast_irq (the virtual timer's tick, a kick delivering SGIs) serves the
+ * exit if it can on the spot (moving ELR_EL2 past a trapped instruction itself); if so, those registers are
  * loaded back and the guest resumes, without the run loop. Otherwise the rest of the register
  * file is saved and the exit goes on as a full one. */
 
 #define REGS_PC 248
 #define REGS_PSTATE 256
-#define REGS_TO_STATS 3320 /* offsetof(struct vcpu, stats) - offsetof(struct vcpu, arch.regs) */
+#define REGS_TO_STATS 3320
+#define REGS_TO_IRQ_PASSTHROUGH 2138 /* offsetof(struct vcpu_arch, irq_passthrough) - offsetof(..., regs) */ /* offsetof(struct vcpu, stats) - offsetof(struct vcpu, arch.regs) */
 #define FRAME 112
 #define FRAME_REGS 96
 #define EC_HVC64 0x16
@@ -88,9 +90,12 @@ vcpu_arch_enter:
 .endm
 
 /* Fast sync exits: only what C may clobber is saved (x0-x18, x30; x0 and x1 pushed on the
- * stack); x19-x29 stay live in their registers. x0 = the guest's registers after. */
-.macro fast_save
+ * stack); x19-x29 stay live in their registers. x0 = the guest's registers after (loaded=1: x0
+ * holds them already). */
+.macro fast_save loaded=0
+.if !\loaded
     ldr     x0, [sp, #(16 + FRAME_REGS)]
+.endif
     stp     x2, x3, [x0, #16]
     stp     x4, x5, [x0, #32]
     stp     x6, x7, [x0, #48]
@@ -160,11 +165,17 @@ not_hvc:
     fast_save
     bl      vcpu_arch_fast_sysreg
     b       2f
-1:  fast_save
+1:  /* An interrupt-passthrough VM's aborts are its GIC distributor's (filtered, never fast) and
+     * RAM's first touches, one per 2 MiB: a full exit at once, without a fast try that fails. */
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    ldrb    w1, [x0, #REGS_TO_IRQ_PASSTHROUGH]
+    cbnz    w1, guest_exit_sync_full
+    fast_save loaded=1
     bl      vcpu_arch_fast_abort
 2:  ldr     x1, [sp, #FRAME_REGS]
     tst     x0, #0xff /* bool */
-    b.eq    fast_declined
+    b.eq    fast_declined_sync
+fast_resume: /* x1 = the guest's registers */
     mov     x0, x1
     ldp     x2, x3, [x0, #16]
     ldp     x4, x5, [x0, #32]
@@ -178,7 +189,9 @@ not_hvc:
     ldr     x30, [x0, #240]
     ldp     x0, x1, [x0, #0]
     eret
-fast_declined: /* x1 = the guest's registers: the rest of the save, then a full exit */
+fast_declined_sync:
+    mov     x5, #0 /* the exit kind: sync */
+fast_declined: /* x1 = the guest's registers, x5 = the exit kind: the rest of the save, then a full exit */
     str     x19, [x1, #152]
     stp     x20, x21, [x1, #160]
     stp     x22, x23, [x1, #176]
@@ -188,14 +201,21 @@ fast_declined: /* x1 = the guest's registers: the rest of the save, then a full 
     mrs     x2, elr_el2
     mrs     x3, spsr_el2
     stp     x2, x3, [x1, #REGS_PC]
-    mov     x0, #0
+    mov     x0, x5
     b       guest_exit_return
 
 guest_exit_sync_full:
     ldp     x0, x1, [sp], #16
     guest_exit 0
-arch_guest_exit_irq:
-    guest_exit 1
+arch_guest_exit_irq: /* (vcpu_arch_fast_irq: the virtual timer's tick, a kick's SGIs) */
+    stp     x0, x1, [sp, #-16]!
+    fast_save
+    bl      vcpu_arch_fast_irq
+    ldr     x1, [sp, #FRAME_REGS]
+    mov     x5, #1 /* the exit kind if declined: IRQ */
+    tst     x0, #0xff /* bool */
+    b.ne    fast_resume
+    b       fast_declined
 arch_guest_exit_fiq:
     guest_exit 2
 arch_guest_exit_serror:

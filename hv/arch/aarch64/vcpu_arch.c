@@ -21,12 +21,15 @@ _Static_assert(__builtin_offsetof(struct guest_regs, pc) == 248, "guest_switch.S
 _Static_assert(__builtin_offsetof(struct fpsimd_state, fpsr) == 512, "guest_switch.S offsets");
 _Static_assert(__builtin_offsetof(struct vcpu, stats) - __builtin_offsetof(struct vcpu, arch.regs) == 3320,
                "guest_switch.S offsets (REGS_TO_STATS)");
+_Static_assert(__builtin_offsetof(struct vcpu_arch, irq_passthrough) - __builtin_offsetof(struct vcpu_arch, regs) == 2138,
+               "guest_switch.S offsets (REGS_TO_IRQ_PASSTHROUGH)");
 _Static_assert(__builtin_offsetof(struct vcpu_stats, exits) == 0 && __builtin_offsetof(struct vcpu_stats, hypercalls) == 8,
                "guest_switch.S offsets (stats)");
 
 u64 vcpu_arch_enter(struct guest_regs *regs);
 bool vcpu_arch_fast_abort(struct guest_regs *r);
 bool vcpu_arch_fast_sysreg(struct guest_regs *r);
+bool vcpu_arch_fast_irq(struct guest_regs *r);
 void fpsimd_save(struct fpsimd_state *s);
 void fpsimd_restore(const struct fpsimd_state *s);
 
@@ -561,6 +564,30 @@ static bool kick_direct(struct vcpu *vcpu)
            vgic_kick_direct(vcpu);
 }
 
+/* Called from the exit vector (guest_switch.S) on an interrupt taken from the guest, with the
+ * guest's x0-x18 and x30 saved in *r (as vcpu_arch_fast_abort): the virtual timer's tick for
+ * this vCPU and a kick delivering SGIs to it are served here when the run loop would do nothing
+ * more (vtimer_irq_direct, kick_direct), and the guest resumes at once, without the rest of the
+ * register file, vcpu_arch_run or the run loop. Whatever else the run loop must see comes with
+ * an interrupt of its own, which stays pending and brings the guest out again at once: another
+ * pCPU ending the VM or asking for an exit sends the wake-up IPI (sched_vm_ending,
+ * sched_request_exit; kick_direct, which consumes it, checks those requests), and a handler run
+ * on this pCPU meanwhile (gic_take found another interrupt first) makes this a full exit. False:
+ * a full IRQ exit (vtimer_irq_direct may have done the full path's work for the tick already). */
+bool vcpu_arch_fast_irq(struct guest_regs *r)
+{
+    struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
+    const struct vgic *g = &vcpu->vm->arch.vgic;
+    if (!g->present || g->delivery != VGIC_DELIVER_LR || g->passthrough)
+        return false;
+    u32 intid = gic_highest_pending();
+    if (!(intid == VTIMER_INTID ? vtimer_irq_direct(vcpu) : intid == IRQ_IPI_WAKEUP && kick_direct(vcpu)))
+        return false;
+    vcpu->stats.irqs++;
+    vcpu->stats.exits++;
+    return true;
+}
+
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
 {
     u64 kind = vcpu_arch_enter(&vcpu->arch.regs);
@@ -569,20 +596,9 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
     case 0:
         decode_sync(vcpu, exit);
         break;
-    case 1: {
-        /* The virtual timer's tick for this vCPU, and a kick delivering SGIs to it, need no
-         * run-loop pass (vtimer_irq_direct, kick_direct). */
-        struct vgic *g = &vcpu->vm->arch.vgic;
-        bool lrs = g->present && g->delivery == VGIC_DELIVER_LR && !g->passthrough;
-        u32 intid = lrs ? gic_highest_pending() : GIC_SPURIOUS_FIRST;
-        if ((intid == VTIMER_INTID && vtimer_irq_direct(vcpu)) || (intid == IRQ_IPI_WAKEUP && kick_direct(vcpu))) {
-            vcpu->stats.irqs++;
-            exit->reason = VCPU_EXIT_RETRY;
-            break;
-        }
+    case 1: /* (what needs no run-loop pass was served in the exit vector: vcpu_arch_fast_irq) */
         exit->reason = VCPU_EXIT_IRQ;
         break;
-    }
     default:
         vcpu_exit_fault(exit, 0, false, "%s taken to EL2 (ESR %#llx)", kind == 2 ? "FIQ" : "SError",
               (unsigned long long)read_sysreg(esr_el2));
