@@ -1,7 +1,7 @@
 # The hypervisor app: generic core, arch part, and the generated table of embedded files.
 # APP_FEATURES=fs adds guest configs and images from a FAT disk (hv/fs).
 APP_FEATURES ?=
-APP_SRCS := $(wildcard hv/core/*.c hv/devices/*.c) $(wildcard hv/arch/$(ARCH)/*.c hv/arch/$(ARCH)/*.S hv/arch/$(ARCH)/*/*.c) \
+APP_SRCS := $(wildcard hv/core/*.c hv/devices/*.c) $(wildcard hv/arch/$(ARCH)/*.c hv/arch/$(ARCH)/*.S hv/arch/$(ARCH)/*/*.c hv/arch/$(ARCH)/*/*.S) \
   $(if $(filter fs,$(APP_FEATURES)),$(wildcard hv/fs/*.c))
 APP_GEN_OBJS := $(IMAGE_DIR)/embed.o
 

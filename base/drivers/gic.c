@@ -170,19 +170,30 @@ static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void),
     return handled;
 }
 
-u32 gic_take(u32 intid)
+/* gic_take's uncommon case, out of line so that its common one needs no stack frame. */
+static __attribute__((noinline)) u32 take_other(u32 iar)
 {
-    bool v3 = gic == &gicv3_ops;
-    u32 iar = v3 ? gicv3_ack() : gic->ack();
-    if ((iar & 0x3ff) == intid)
-        return iar;
     if ((iar & 0x3ff) < GIC_SPURIOUS_FIRST) {
-        if (v3)
+        if (gic == &gicv3_ops)
             handle_one(iar, gicv3_eoi, gicv3_deactivate);
         else
             handle_one(iar, gic->eoi, NULL);
     }
     return GIC_SPURIOUS_FIRST;
+}
+
+static __attribute__((noinline)) u32 take_v2(u32 intid)
+{
+    u32 iar = gic->ack();
+    return (iar & 0x3ff) == intid ? iar : take_other(iar);
+}
+
+u32 gic_take(u32 intid)
+{
+    if (gic != &gicv3_ops)
+        return take_v2(intid);
+    u32 iar = gicv3_ack();
+    return (iar & 0x3ff) == intid ? iar : take_other(iar);
 }
 
 u32 gic_highest_pending(void)

@@ -171,36 +171,48 @@ void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
     spin_unlock(&vm->arch.vgic.lock);
 }
 
-/* ICC_SGI1R_EL1: TargetList[15:0], Aff1[23:16], INTID[27:24], Aff2[39:32], IRM[40], RS[47:44], Aff3[55:48]. */
-static inline bool sgi_hits(const struct vcpu *t, const struct vcpu *from, u64 v)
+/* ICC_SGI1R_EL1: TargetList[15:0], Aff1[23:16], INTID[27:24], Aff2[39:32], IRM[40], RS[47:44], Aff3[55:48].
+ * The vCPUs of from's VM that v targets, as a mask of vCPU indices: one pass, the affinity
+ * fields decoded once. */
+static u32 sgi_targets(const struct vcpu *from, u64 v)
 {
+    const struct vm *vm = from->vm;
+    u32 all = (u32)((1ull << vm->vcpu_count) - 1);
     if (v & (1ull << 40))
-        return t != from; /* IRM: all but self */
+        return all & ~(1u << from->id); /* IRM: all but self */
     u64 aff_hi = (((v >> 48) & 0xff) << 32) | (((v >> 32) & 0xff) << 16) | (((v >> 16) & 0xff) << 8);
-    u64 aff0 = t->hwid & 0xff;
-    return (t->hwid & ~0xffull) == aff_hi && aff0 / 16 == ((v >> 44) & 0xf) && (v & (1ull << (aff0 % 16)));
+    u64 rs = (v >> 44) & 0xf;
+    u32 mask = 0;
+#pragma clang loop unroll(disable)
+    for (u32 i = 0; i < vm->vcpu_count; i++) {
+        u64 hwid = vm->vcpus[i]->hwid;
+        if ((hwid >> 4) != ((aff_hi >> 4) | rs)) /* Aff3-Aff1 and Aff0's upper bits (RS) */
+            continue;
+        if ((v >> (hwid & 0xf)) & 1)
+            mask |= 1u << i;
+    }
+    return mask;
+}
+
+static void raise_sgis(struct vm *vm, u32 targets, u32 intid)
+{
+    for (; targets; targets &= targets - 1)
+        vgic_raise(vm, vm->vcpus[__builtin_ctz(targets)], intid);
 }
 
 bool vgic_send_sgi(struct vcpu *from, u64 v)
 {
-    bool self = false;
-    struct vm *vm = from->vm;
-    u32 intid = (v >> 24) & 0xf;
-    for (u32 i = 0; i < vm->vcpu_count; i++) {
-        struct vcpu *t = vm->vcpus[i];
-        bool hit = sgi_hits(t, from, v);
-        if (hit)
-            vgic_raise(vm, t, intid);
-        self |= hit && t == from;
-    }
-    return self;
+    u32 targets = sgi_targets(from, v);
+    raise_sgis(from->vm, targets, (v >> 24) & 0xf);
+    return (targets >> from->id) & 1;
 }
 
 bool vgic_send_sgi_to_others(struct vcpu *from, u64 v)
 {
-    if (sgi_hits(from, from, v))
+    u32 targets = sgi_targets(from, v);
+    if ((targets >> from->id) & 1)
         return false;
-    vgic_send_sgi(from, v);
+    raise_sgis(from->vm, targets, (v >> 24) & 0xf);
     return true;
 }
 

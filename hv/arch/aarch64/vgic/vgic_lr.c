@@ -43,38 +43,9 @@ u32 vgic_lr_count(void)
     return n;
 }
 
-#define LR_CASE(n, crm, op2)                                                                               \
-    case n:                                                                                                \
-        if (write)                                                                                         \
-            write_sysreg_s("S3_4_C12_" crm "_" op2, v);                                                   \
-        else                                                                                               \
-            v = read_sysreg_s("S3_4_C12_" crm "_" op2);                                                   \
-        break;
-
-static u64 lr_access(u32 i, bool write, u64 v)
-{
-    switch (i) {
-        LR_CASE(0, "C12", "0")
-        LR_CASE(1, "C12", "1")
-        LR_CASE(2, "C12", "2")
-        LR_CASE(3, "C12", "3")
-        LR_CASE(4, "C12", "4")
-        LR_CASE(5, "C12", "5")
-        LR_CASE(6, "C12", "6")
-        LR_CASE(7, "C12", "7")
-        LR_CASE(8, "C13", "0")
-        LR_CASE(9, "C13", "1")
-        LR_CASE(10, "C13", "2")
-        LR_CASE(11, "C13", "3")
-        LR_CASE(12, "C13", "4")
-        LR_CASE(13, "C13", "5")
-        LR_CASE(14, "C13", "6")
-        LR_CASE(15, "C13", "7")
-    default:
-        break;
-    }
-    return v;
-}
+/* hv/arch/aarch64/vgic/ich_lr.S */
+u64 ich_lr_read(u32 n);
+void ich_lr_write(u32 n, u64 value);
 
 /* GICH_LR: VirtualID [9:0], CPUID [12:10] (SGIs), EOI [19] or PhysicalID [19:10] (HW),
  * Priority [27:23], State [29:28], HW [31]. */
@@ -89,7 +60,7 @@ void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi,
     }
     u64 link = hw ? LR_HW | (u64)(intid & 0x3ff) << LR_PINTID_SHIFT : eoi ? LR_EOI : 0;
     u64 v = state == LR_INVALID ? 0 : ((u64)state << 62) | LR_GROUP1 | ((u64)priority << 48) | link | intid;
-    lr_access(i, true, v);
+    ich_lr_write(i, v);
 }
 
 static __attribute__((noinline)) enum lr_state gich_lr_state(u32 i)
@@ -108,7 +79,7 @@ enum lr_state vgic_lr_state(u32 i)
 {
     if (host_v2())
         return gich_lr_state(i);
-    return (enum lr_state)(lr_access(i, false, 0) >> 62);
+    return (enum lr_state)(ich_lr_read(i) >> 62);
 }
 
 void vgic_hcr_write(bool enable, bool underflow)
