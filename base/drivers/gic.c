@@ -203,6 +203,16 @@ u32 gic_highest_pending(void)
     return *(volatile u32 *)(uintptr_t)(gic_v2_cpu_base() + GICC_HPPIR) & 0x3ff;
 }
 
+void gic_end(u32 iar)
+{
+    if (gic != &gicv3_ops) {
+        gic->eoi(iar); /* (EOImode 0: the EOI deactivates) */
+        return;
+    }
+    gicv3_eoi(iar);
+    gicv3_deactivate(iar);
+}
+
 void gic_eoi(u32 iar)
 {
     if (gic == &gicv3_ops)

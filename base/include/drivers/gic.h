@@ -54,6 +54,9 @@ void gic_deactivate(u32 intid);
 u32 gic_highest_pending(void);
 u32 gic_take(u32 intid);
 void gic_eoi(u32 iar);
+/* Ends an interrupt gic_take returned that nothing keeps active: gic_eoi, then gic_deactivate
+ * where the CPU interface runs EOImode 1. */
+void gic_end(u32 iar);
 /* Active state of this CPU's SGI/PPI intid (switched with the vCPU that owns the source). */
 bool gic_private_active(u32 intid);
 void gic_set_private_active(u32 intid, bool active);

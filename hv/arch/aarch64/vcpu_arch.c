@@ -556,9 +556,7 @@ static bool kick_direct(struct vcpu *vcpu)
     u32 iar = gic_take(IRQ_IPI_WAKEUP);
     if ((iar & 0x3ff) >= GIC_SPURIOUS_FIRST) /* (GICv2: the sender's CPU number above) */
         return false; /* (another interrupt came first: handled) */
-    gic_eoi(iar);
-    if (gic_can_keep_active())
-        gic_deactivate(IRQ_IPI_WAKEUP); /* EOImode 1: nothing keeps it active */
+    gic_end(iar);
     return !sched_requests_pending(vcpu->pcpu) && !vcpu->vm->paused &&
            __atomic_load_n(&vcpu->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && vcpu->state == VCPU_RUNNABLE &&
            vgic_kick_direct(vcpu);
