@@ -11,7 +11,7 @@ import pexpect
 import cvisor
 import pytest
 from cvisor import Machine, build_image
-from test_linux import interrupt_counts, run  # shared with the aarch64 and riscv64 Linux tests
+from test_linux import dmesg_problems, interrupt_counts, run  # shared with the aarch64 and riscv64 Linux tests
 
 ARCH = "x86_64"
 LINUX1 = "configs/vms/linux-x86_64.toml"
@@ -45,10 +45,9 @@ def problems(m):
     One exception: Linux's first check that IRQ 0 ticks (5 ticks within 80 ms of TSC time) can
     miss when the host starves QEMU (seen once at a load average of 12 on 2 cores); its retry on
     the same I/O APIC pin then says `works`, and that is accepted."""
-    out = run(m, "dmesg | grep -iE 'apic|timer|acpi|hpet|tsc|clocksource|pit|smp|8250|ttyS|rtc|pci' "
-                 "| grep -iE 'error|fail|warn|firmware bug|BUG:|unable|unstable|invalid|stuck|broken|unsynchron' "
-                 f"| grep -vE '{TCG_TSC_LINES}' || true").strip()
-    lines = [line for line in out.splitlines() if line.strip()]
+    out = dmesg_problems(m, "apic|timer|acpi|hpet|tsc|clocksource|pit|smp|8250|ttyS|rtc|pci",
+                         "error|fail|warn|firmware bug|BUG:|unable|unstable|invalid|stuck|broken|unsynchron")
+    lines = [line for line in out.splitlines() if line.strip() and not re.search(TCG_TSC_LINES, line)]
     retry = run(m, "dmesg | grep -A3 'MP-BIOS bug: 8254 timer not connected' || true")
     if re.search(r"\(found apic 0 pin 2\) \.\.\.\s*\n.*\.\.\.\.\.\.\. works\.", retry):
         lines = [line for line in lines if "MP-BIOS bug: 8254 timer not connected to IO-APIC" not in line]
