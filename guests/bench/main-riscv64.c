@@ -6,9 +6,12 @@
  * 10 MHz (100 instructions), so latencies are stamped below the tick (bench_stamp).
  *
  * The benchmarks: the SBI null call (BASE get_spec_version) round trip, cvisor's own HC_NULL,
- * an MMIO read of the PLIC (a source's priority: the vPLIC under cvisor, QEMU's PLIC bare), and the supervisor timer interrupt with Sstc (stimecmp written by the guest, the vCPU waiting
- * in WFI) from its deadline to the handler, and the IPI (SBI IPI send_ipi) from the send to the
- * handler on the other hart, and back (docs/bench.md). */
+ * an MMIO read of the PLIC (a source's priority: the vPLIC under cvisor, QEMU's PLIC bare), the
+ * supervisor timer interrupt with Sstc (stimecmp written by the guest, the vCPU waiting in WFI)
+ * from its deadline to the handler, a device's external interrupt through the PLIC (the goldfish
+ * RTC's alarm, passed through and forwarded through the vPLIC under cvisor) from the alarm to
+ * the handler's claim, and the IPI (SBI IPI send_ipi) from the send to the handler on the other
+ * hart, and back (docs/bench.md). */
 #include "guest.h"
 #include "report.h"
 
@@ -21,6 +24,25 @@
 #define SIP_SSIP (1ul << 1)
 
 #define TICK_NS 100 /* 10 MHz timebase */
+
+/* The external-interrupt benchmark's device: QEMU virt's goldfish RTC (PLIC source 11). Run with
+ * `-rtc clock=vm`, its time is QEMU's virtual clock: under `-icount shift=0` the instruction
+ * count in ns, read exactly by a load, so it stamps to the instruction without bench_stamp. */
+#define RTC 0x101000ul
+#define RTC_TIME_LOW 0x00 /* reading it latches TIME_HIGH */
+#define RTC_TIME_HIGH 0x04
+#define RTC_ALARM_LOW 0x08 /* writing it arms the alarm */
+#define RTC_ALARM_HIGH 0x0c
+#define RTC_IRQ_ENABLED 0x10
+#define RTC_CLEAR_INTERRUPT 0x1c
+#define RTC_SRC 11u
+#define PLIC 0x0c000000ul
+#define PLIC_CONTEXT_S(hart) (2 * (hart) + 1) /* QEMU virt: M- and S-mode context per hart */
+#define PLIC_ENABLE(ctx) (PLIC + 0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx) (PLIC + 0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx) (PLIC + 0x200004 + 0x1000 * (ctx))
+#define SIE_SEIE (1ul << 9)
+#define SCAUSE_SEI ((1ul << 63) | 9)
 
 
 /* Loops of n iterations (n >= 1) with the same frame (a7/a6 loaded, the counter) with or without
@@ -65,22 +87,27 @@ __asm__("    .text\n"
         "    addi a1, a1, 1\n"
         "    beq a2, a0, 1b\n"
         "    ret\n"
-        /* The trap vector: the caller-saved registers around bench_trap. */
+        /* The trap vectors: the caller-saved registers around a C handler (bench_trap; the
+         * external-interrupt benchmark's bench_ext_trap). */
+        "    .macro trap_vector name, handler\n"
         "    .balign 4\n"
-        "    .global bench_vector\n"
-        "bench_vector:\n"
+        "    .global \\name\n"
+        "\\name:\n"
         "    addi sp, sp, -128\n"
         "    sd ra, 0(sp)\n    sd t0, 8(sp)\n    sd t1, 16(sp)\n    sd t2, 24(sp)\n"
         "    sd a0, 32(sp)\n    sd a1, 40(sp)\n    sd a2, 48(sp)\n    sd a3, 56(sp)\n"
         "    sd a4, 64(sp)\n    sd a5, 72(sp)\n    sd a6, 80(sp)\n    sd a7, 88(sp)\n"
         "    sd t3, 96(sp)\n    sd t4, 104(sp)\n    sd t5, 112(sp)\n    sd t6, 120(sp)\n"
-        "    call bench_trap\n"
+        "    call \\handler\n"
         "    ld ra, 0(sp)\n    ld t0, 8(sp)\n    ld t1, 16(sp)\n    ld t2, 24(sp)\n"
         "    ld a0, 32(sp)\n    ld a1, 40(sp)\n    ld a2, 48(sp)\n    ld a3, 56(sp)\n"
         "    ld a4, 64(sp)\n    ld a5, 72(sp)\n    ld a6, 80(sp)\n    ld a7, 88(sp)\n"
         "    ld t3, 96(sp)\n    ld t4, 104(sp)\n    ld t5, 112(sp)\n    ld t6, 120(sp)\n"
         "    addi sp, sp, 128\n"
-        "    sret\n");
+        "    sret\n"
+        "    .endm\n"
+        "    trap_vector bench_vector, bench_trap\n"
+        "    trap_vector bench_ext_vector, bench_ext_trap\n");
 
 struct stamp {
     u64 ticks, reads;
@@ -90,8 +117,9 @@ void bench_loop_empty(u64 n);
 void bench_loop_sbi(u64 n);
 void bench_loop_mmio(u64 n);
 struct stamp bench_stamp(void);
-extern char bench_vector[];
+extern char bench_vector[], bench_ext_vector[];
 void bench_trap(void);
+void bench_ext_trap(void);
 
 static inline u64 now(void)
 {
@@ -112,6 +140,44 @@ static volatile u32 pings, pongs, other_up;
 static volatile u64 ping_ns10, pong_ns10;
 
 static void send_ipi(u64 hart) { sbi(SBI_EXT_IPI, 0, 1ul << hart, 0, 0); }
+
+static volatile u32 *reg(unsigned long a) { return (volatile u32 *)a; }
+
+/* The RTC's time in ns; the load of TIME_LOW (the first) is the instant it stamps. */
+static inline u64 rtc_now(void)
+{
+    u64 lo = *reg(RTC + RTC_TIME_LOW);
+    return lo | (u64)*reg(RTC + RTC_TIME_HIGH) << 32;
+}
+
+/* The external-interrupt benchmark: the claim register of the boot hart's S-mode context, what
+ * the handler took and its two RTC stamps (on entry and right after the claim). */
+static volatile u32 *ext_claim;
+static volatile u32 ext_hits, ext_src;
+static volatile u64 ext_entry_ns, ext_claimed_ns;
+
+/* The trap handler of the external-interrupt benchmark (bench_ext_vector): its own, so that the
+ * measured path is a handler's plain one (save, check scause, stamp, claim), and bench_trap's,
+ * the timer and IPI rows', stays as it was. The stamps come before anything else. Another trap
+ * (the guard timer of a wait) goes to bench_trap. */
+void bench_ext_trap(void)
+{
+    u64 cause;
+    __asm__ volatile("csrr %0, scause" : "=r"(cause));
+    if (cause != SCAUSE_SEI) {
+        bench_trap();
+        return;
+    }
+    u64 entry = rtc_now();
+    u32 src = *ext_claim;
+    u64 claimed = rtc_now();
+    *reg(RTC + RTC_CLEAR_INTERRUPT) = 1; /* the device lowers its line */
+    *ext_claim = src;                    /* complete */
+    ext_entry_ns = entry;
+    ext_claimed_ns = claimed;
+    ext_src = src;
+    ext_hits = ext_hits + 1;
+}
 
 void bench_trap(void)
 {
@@ -259,19 +325,81 @@ void guest_secondary_main(u64 context)
         __asm__ volatile("csrs sstatus, %0; wfi; csrc sstatus, %0" ::"r"(SSTATUS_SIE) : "memory");
 }
 
-/* The boot hart pings the other (SBI IPI), whose handler stamps the arrival and pongs back. The
- * send is the ecall right after a stamp's tick edge; both harts wait in WFI. Bare, OpenSBI picks
- * the boot hart: the other one is the hart HSM reports stopped. */
-static void bench_ipi(u64 rounds)
+/* Which hart this is: bare, OpenSBI picks the boot hart (0 or 1), and the other one is the hart
+ * HSM reports stopped. False (and a BENCH-ERROR) without a stopped second hart. */
+static bool find_harts(void)
 {
     long status0 = guest_cpu_status(0), status1 = guest_cpu_status(1);
     if (status0 != SBI_HSM_STOPPED && status1 != SBI_HSM_STOPPED) {
-        bench_fail("ipi_latency: no second hart stopped (HSM status %ld, %ld): run with 2 harts", status0, status1);
-        return;
+        bench_fail("no second hart stopped (HSM status %ld, %ld): run with 2 harts", status0, status1);
+        return false;
     }
     other_hart = status0 == SBI_HSM_STOPPED ? 0 : 1;
     boot_hart = other_hart ^ 1;
     __asm__ volatile("mv tp, %0" ::"r"(boot_hart));
+    return true;
+}
+
+/* A device's interrupt through the PLIC: the goldfish RTC's alarm (source 11, priority 1, enabled
+ * for the boot hart's S-mode context, threshold 0), 50 us ahead (plus r % 7 ns) while the hart
+ * waits in WFI with SIE set; from the alarm's instant (its RTC time: QEMU raises the line when
+ * the virtual clock reaches it) to the handler's RTC stamps on entry and right after its claim.
+ * Under cvisor the RTC is passed through: the host PLIC interrupts the hart in HS-mode, cvisor
+ * claims it there, masks the host source, raises the VM's vPLIC source 11 and hvip.VSEIP; the
+ * guest's claim and completion are trapped and emulated (the completion unmasks the host source).
+ * Bare, QEMU's PLIC raises SEIP and the claim is a plain load. */
+static void bench_ext_irq(u64 rounds)
+{
+    u32 ctx = PLIC_CONTEXT_S(boot_hart);
+    ext_claim = reg(PLIC_CLAIM(ctx));
+    *reg(PLIC + 4 * RTC_SRC) = 1;
+    *reg(PLIC_ENABLE(ctx)) = 1u << RTC_SRC;
+    *reg(PLIC_THRESHOLD(ctx)) = 0;
+    *reg(RTC + RTC_IRQ_ENABLED) = 1;
+    __asm__ volatile("csrw stvec, %0" ::"r"(bench_ext_vector));
+    /* The timer bounds each wait: without the RTC's interrupt, nothing else would end the WFI. */
+    __asm__ volatile("csrs sie, %0" ::"r"(SIE_SEIE | SIE_STIE));
+    struct stats claimed = {0}, entry = {0};
+    u64 rtc0 = rtc_now(), time0 = now();
+    for (u64 r = 0; r < rounds; r++) {
+        u32 want = ext_hits + 1;
+        u64 limit = now() + GUEST_TIMEBASE_HZ / 10;
+        __asm__ volatile("csrw " CSR_STIMECMP ", %0" ::"r"(limit));
+        u64 alarm = rtc_now() + 50000 + r % 7;
+        *reg(RTC + RTC_ALARM_HIGH) = (u32)(alarm >> 32);
+        *reg(RTC + RTC_ALARM_LOW) = (u32)alarm; /* arms it */
+        if (!wait_count(&ext_hits, want, limit)) {
+            bench_fail("ext_irq_latency: no RTC interrupt through the PLIC in 100 ms");
+            break;
+        }
+        if (ext_src != RTC_SRC) {
+            bench_fail("ext_irq_latency: claimed source %u, not %u", ext_src, RTC_SRC);
+            break;
+        }
+        if (r > 0) { /* the first round takes first-time paths */
+            stats_add(&claimed, (ext_claimed_ns > alarm ? ext_claimed_ns - alarm : 0) * 10);
+            stats_add(&entry, (ext_entry_ns > alarm ? ext_entry_ns - alarm : 0) * 10);
+        }
+    }
+    u64 rtc_ns = rtc_now() - rtc0, time_ns = (now() - time0) * TICK_NS;
+    __asm__ volatile("csrc sie, %0" ::"r"(SIE_SEIE | SIE_STIE));
+    __asm__ volatile("csrw " CSR_STIMECMP ", %0" ::"r"(~0ul));
+    *reg(RTC + RTC_IRQ_ENABLED) = 0;
+    *reg(PLIC_ENABLE(ctx)) = 0;
+    /* With the RTC on the host's clock (no `-rtc clock=vm`), its stamps are not instructions. */
+    if (rtc_ns < time_ns - time_ns / 100 || rtc_ns > time_ns + time_ns / 100) {
+        bench_fail("ext_irq_latency: the RTC ran %llu ns while the time CSR ran %llu: run QEMU with -rtc clock=vm",
+                   (unsigned long long)rtc_ns, (unsigned long long)time_ns);
+        return;
+    }
+    stats_report("ext_irq_latency", &claimed);
+    stats_report("ext_irq_entry_latency", &entry);
+}
+
+/* The boot hart pings the other (SBI IPI), whose handler stamps the arrival and pongs back. The
+ * send is the ecall right after a stamp's tick edge; both harts wait in WFI. */
+static void bench_ipi(u64 rounds)
+{
     __asm__ volatile("csrw stvec, %0" ::"r"(bench_vector));
     __asm__ volatile("csrs sie, %0" ::"r"(SIE_SSIE));
     long r = guest_cpu_on(other_hart, other_hart);
@@ -310,7 +438,10 @@ void guest_main(u64 dtb)
         (unsigned long long)iters, (unsigned long long)rounds);
     bench_loops(iters);
     bench_timer(rounds);
-    bench_ipi(rounds);
+    if (find_harts()) {
+        bench_ext_irq(rounds);
+        bench_ipi(rounds);
+    }
     bench_say("BENCH-END env=%s errors=%u\n", bench_env(), bench_errors);
     guest_system_off();
 }
