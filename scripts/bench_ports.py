@@ -103,6 +103,7 @@ X86_64 = Suite(
      "mmio_read_instructions": ("cvisor", "mmio_read"), "mmio_read_bare_instructions": ("bare", "mmio_read_bare"),
      "timer_irq_latency_instructions": ("cvisor", "timer_irq_latency"),
      "timer_irq_latency_bare_instructions": ("bare", "timer_irq_latency"),
+     "ipi_latency_instructions": ("cvisor", "ipi_latency"), "ipi_latency_bare_instructions": ("bare", "ipi_latency"),
      "ipi_roundtrip_instructions": ("cvisor", "ipi_roundtrip"),
      "ipi_roundtrip_bare_instructions": ("bare", "ipi_roundtrip"),
      "empty_loop_instructions": ("cvisor", "empty_loop"), "empty_loop_bare_instructions": ("bare", "empty_loop")},
