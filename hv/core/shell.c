@@ -291,10 +291,15 @@ static void cmd_pause_resume(struct vm *vm, bool pause)
     if (virq_passthrough(vm))
         return out("vm%llu drives the " VM_ARCH_IRQCHIP_NAME " of its pCPUs itself (interrupt passthrough): it cannot be "
                    "paused, only stopped\n", (unsigned long long)vm->id);
-    /* A VM restarting itself (ending for a reset) is paused or resumed as it comes back. */
-    if (vm->state != VM_RUNNING && !(vm->state == VM_ENDING && vm->end_reason == VM_END_RESET))
+    /* A VM restarting itself (ending for a reset) is paused or resumed as it comes back. Its
+     * state and end reason change together under its lock (vm_request_end, vm_start). */
+    spin_lock(&vm->lock);
+    bool live = vm->state == VM_RUNNING || (vm->state == VM_ENDING && vm->end_reason == VM_END_RESET);
+    if (live)
+        vm->paused = pause;
+    spin_unlock(&vm->lock);
+    if (!live)
         return out("vm%llu '%s' is %s, not running\n", (unsigned long long)vm->id, vm->name, state_name(vm));
-    vm->paused = pause;
     for (u64 cpus = vm_vcpu_pcpus(vm); cpus; cpus &= cpus - 1) /* running vCPUs leave, paused ones come back */
         sched_kick((u32)__builtin_ctzll(cpus));
     out("vm%llu %s\n", (unsigned long long)vm->id, pause ? "paused" : "resumed");

@@ -290,10 +290,7 @@ int vm_restart(struct vm *vm, const struct vm_host_info *host, struct diag *d)
         vm_release(vm);
         return -1;
     }
-    /* Only now: until it runs again, the VM reads as ending for a reset (the shell's pause). */
-    vm->end_reason = VM_END_NONE;
-    vm->end_detail[0] = '\0';
-    vm_start(vm);
+    vm_start(vm); /* until it runs again, the VM reads as ending for a reset (the shell's pause) */
     return 0;
 }
 
@@ -377,8 +374,12 @@ void vm_start(struct vm *vm)
     vm->vcpus_active = vm->vcpu_count;
     for (u32 i = 0; i < vm->vcpu_count; i++)
         sched_add(vm->vcpus[i]);
-    /* RUNNING only now: an end requested from then on finds every vCPU in its run queue. */
+    /* RUNNING only now: an end requested from then on finds every vCPU in its run queue. The
+     * last end's reason goes with it, under the lock, so the shell never sees a restarting VM
+     * ending for no reason. */
     spin_lock(&vm->lock);
+    vm->end_reason = VM_END_NONE;
+    vm->end_detail[0] = '\0';
     __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
     spin_unlock(&vm->lock);
     vcpu_boot(vm->vcpus[0], vm->config->entry_point);
