@@ -48,11 +48,16 @@ def poweroff(m):
 
 
 def interrupt_counts(text, label_pattern):
-    """Per-CPU counts of /proc/interrupts lines whose label matches, summed."""
+    """Per-CPU counts of /proc/interrupts lines whose label matches, summed. Kernel messages the
+    console printed while the file was read (under TCG, e.g. the clocksource watchdog's
+    read-back notes) are not part of it: the table starts at its CPU header line."""
     lines = text.strip().splitlines()
-    ncpu = len(lines[0].split())
+    start = next(i for i, line in enumerate(lines) if re.fullmatch(r"\s*(CPU\d+\s*)+", line))
+    ncpu = len(lines[start].split())
     total = [0] * ncpu
-    for line in lines[1:]:
+    for line in lines[start + 1:]:
+        if re.match(r"\[\s*\d+\.\d+\]", line):
+            continue  # a kernel message, not a row
         if re.search(label_pattern, line):
             fields = line.split()
             for i in range(ncpu):
