@@ -144,11 +144,13 @@ class Machine:
 
 
 def run_to_completion(name, configs, smp=2, log="info", timeout=60, app="hv", gic=3, status=0, arch=None,
-                      platform=None):
+                      platform=None, mem="2G", run_name=None, build_extra=(), qemu_extra=()):
     """Builds, boots, waits for power-off; returns the console text (asserting QEMU's exit status:
-    0, or 1 where cvisor reports a failure: no VM could be started, a panic)."""
-    image, _ = build_image(name, configs, log=log, app=app, arch=arch, platform=platform)
-    m = Machine(image, name, smp=smp, timeout=timeout, gic=gic, arch=arch, platform=platform)
+    0, or 1 where cvisor reports a failure: no VM could be started, a panic). run_name names the
+    run's log when one image is booted in several ways."""
+    image, _ = build_image(name, configs, log=log, app=app, extra=build_extra, arch=arch, platform=platform)
+    m = Machine(image, run_name or name, smp=smp, mem=mem, timeout=timeout, extra=qemu_extra, gic=gic, arch=arch,
+                platform=platform)
     try:
         exit_status = m.wait_exit(timeout)
         text = m.text()

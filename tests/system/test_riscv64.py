@@ -38,15 +38,8 @@ def test_second_hart_comes_online_under_icount():
     """Under -icount (make bench's way: one QEMU thread runs the harts in turn) the second hart
     comes online: CPU 0 waits for it halted, not spinning, so OpenSBI's HSM start code gets to run
     on the other hart (it did not within the 1 s CPU 0 waits, "cpu1 did not come online")."""
-    image, _ = build_image("base-demo-riscv64", [], app="base-demo", arch=ARCH)
-    m = Machine(image, "base-demo-riscv64-icount", smp=2, mem="1G", timeout=30, arch=ARCH,
-                extra=["-icount", "shift=0,sleep=off"])
-    try:
-        status = m.wait_exit(30)
-        out = m.text()
-    finally:
-        m.close()
-    assert status == 0, out
+    out = run_to_completion("base-demo-riscv64", [], app="base-demo", arch=ARCH, smp=2, mem="1G", timeout=30,
+                            run_name="base-demo-riscv64-icount", qemu_extra=["-icount", "shift=0,sleep=off"])
     assert "did not come online" not in out, out
     assert re.search(r"cpu1 I: base-demo: cpu1 online", out), out
     assert "base-demo: IPIs answered by 1 of 1 secondary CPUs" in out
@@ -59,15 +52,8 @@ def test_secondaries_started_at_the_image_entry_join_as_secondaries():
     with the DTB in a1. A test build starts every secondary there on purpose; each must join as
     the CPU its hart id names (not zero BSS and boot again on cpu0's stack)."""
     # LOG=debug: its own object directory, so this build's flag does not rebuild the others.
-    image, _ = build_image("base-demo-riscv64-image-entry", [], app="base-demo", arch=ARCH, log="debug",
-                           extra=["RISCV_HSM_START_AT_IMAGE_ENTRY=1"])
-    m = Machine(image, "base-demo-riscv64-image-entry", smp=4, mem="1G", timeout=30, arch=ARCH)
-    try:
-        status = m.wait_exit(30)
-        out = m.text()
-    finally:
-        m.close()
-    assert status == 0, out
+    out = run_to_completion("base-demo-riscv64-image-entry", [], app="base-demo", arch=ARCH, log="debug", smp=4,
+                            mem="1G", timeout=30, build_extra=["RISCV_HSM_START_AT_IMAGE_ENTRY=1"])
     for cpu in (1, 2, 3):
         assert re.search(rf"cpu{cpu} W: smp: hart \d+ entered at the image entry, not secondary_entry "
                          rf"\(firmware start race\); joined as cpu{cpu}", out), out
