@@ -48,7 +48,7 @@ host-checks: $(HOST_CHECKS)
 # ARCH and PLATFORM are the default of the tests that do not name their own (tests/system/cvisor.py).
 # The system tests boot the Linux of every architecture (GUEST_IMAGE_ARCHES), whatever ARCH is.
 systest: bootstrap guest-images-all
-	CVISOR_ARCH=$(ARCH) CVISOR_PLATFORM=$(PLATFORM) $(PYTEST) -q tests/system
+	CVISOR_ARCH=$(ARCH) CVISOR_PLATFORM=$(PLATFORM) $(PYTEST) -q --tb=short --durations=20 tests/system
 
 .PHONY: clean distclean
 clean:

@@ -95,17 +95,28 @@ class Machine:
             # pexpect waits for ever on timeout=None; -1 means the spawn's own timeout
             self.child.expect(pattern, timeout=-1 if timeout is None else timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:
-            if isinstance(e, pexpect.TIMEOUT):
-                self.dump_cpus()
-            self.log.flush()
-            raise AssertionError(f"did not see {pattern!r}; console so far:\n{self.text()}") from e
+            console = self.text()
+            cpus = self.dump_cpus() if isinstance(e, pexpect.TIMEOUT) else ""
+            raise AssertionError(self.failure_report(pattern, e, console, cpus)) from e
         return self.child.match
+
+    def failure_report(self, pattern, e, console, cpus):
+        """What a failed expect says: short enough that a CI page that keeps only the start and
+        the end of the output still shows the console's last lines (they come last)."""
+        why = "timed out" if isinstance(e, pexpect.TIMEOUT) else "QEMU exited"
+        pcs = "\n".join(m.strip()[:100] for m in re.findall(r"^\s*(?:PC=|PSTATE=|RIP=|pc +|CPU#).*$", cpus, re.M)[:16])
+        tail = "\n".join([line.rstrip() for line in console.splitlines() if line.strip()][-60:])
+        return (f"{why} waiting for {pattern!r}; full log: {self.log_path}\n"
+                f"--- CPUs at the timeout (QEMU monitor) ---\n{pcs}\n"
+                f"--- the console's last 60 lines ---\n{tail}")
 
     def dump_cpus(self):
         """A hang's post-mortem: every CPU's registers from QEMU's monitor (-nographic muxes it
-        on the console, Ctrl-A c), appended to the log, where a PC can be looked up in the ELF."""
+        on the console, Ctrl-A c), appended to the log, where a PC can be looked up in the ELF; returns
+        what the monitor printed."""
         if not self.child.isalive():
-            return
+            return ""
+        start = len(self.text())
         try:
             self.log.write("\n=== test timed out: QEMU monitor, info registers -a ===\n")
             self.child.send("\x01c")
@@ -113,6 +124,7 @@ class Machine:
             self.child.expect(pexpect.TIMEOUT, timeout=3)
         except (pexpect.EOF, OSError):
             pass
+        return self.text()[start:]
 
     def sendline(self, s):
         self.child.sendline(s)
