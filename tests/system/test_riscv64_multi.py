@@ -144,10 +144,11 @@ def test_two_linux_vms_and_a_test_guest_with_console_switching():
     m = Machine(image, "rv-two-linux", smp=2, mem="1G", timeout=240, arch=ARCH, extra=gdb_args)
     try:
         boot_hart.boot_on_hart1(m, gdb_socket)
-        m.expect(r"boot: the firmware entered on hart 1; booting on hart 0")
+        # (seconds after the start: a missing line fails here, not after a Linux boot's timeout)
+        m.expect(r"boot: the firmware entered on hart 1; booting on hart 0", timeout=60)
         for vm in (r"vm1 'linux': 1 vCPU on pCPU 0, 256 MiB RAM", r"vm2 'linux-b': 1 vCPU on pCPU 1, 192 MiB RAM",
                    r"vm3 'echo': 1 vCPU on pCPU 1"):
-            m.expect(vm)
+            m.expect(vm, timeout=60)
         # linux (vm1) has the focus first
         m.expect(r"cvisor-guest: init started", timeout=200)
         m.expect(re.escape(PROMPT))
