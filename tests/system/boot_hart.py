@@ -55,7 +55,7 @@ OPENSBI_BOOT_HART_DONE = 0x80000328
 def boot_on_hart1(m, path, timeout=60):
     """Machine m (2 harts) was started with qemu_args(): makes hart 1 OpenSBI's boot hart, then
     runs every hart (the gdbstub detached). Returns once all run."""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # (QEMU creates the socket as it starts: slow on a loaded host)
     while not Path(path).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
