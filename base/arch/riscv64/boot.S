@@ -26,9 +26,18 @@ _head:
     la      t0, boot_entry_taken    /* in .data: BSS is not zeroed yet */
     ld      t1, 0(t0)
     bnez    t1, late_head           /* a hart the primary started (not one to hand over from) */
-    /* Hand the boot over to a lower hart id, if the firmware starts one (s2: the hart tried). */
+    /* Hand the boot over to a lower hart id, if the firmware starts one (s2: the hart tried). The
+     * record is written before the start: the new boot hart may read it before this one runs
+     * on (its host thread descheduled). A hart that finds it set was handed the boot: the lower
+     * ids were tried already. */
+    la      t0, boot_handed_over_from
+    ld      t1, 0(t0)
+    bnez    t1, 4f
+    addi    t1, s0, 1
+    sd      t1, 0(t0)               /* hart id + 1 of the hart the firmware entered */
+    fence   rw, rw
     li      s2, 0
-3:  bgeu    s2, s0, 4f
+3:  bgeu    s2, s0, 6f
     li      a7, SBI_EXT_HSM
     li      a6, SBI_HSM_HART_START
     mv      a0, s2
@@ -38,14 +47,12 @@ _head:
     beqz    a0, 5f
     addi    s2, s2, 1               /* no such hart, or not this domain's: the next one */
     j       3b
-5:  la      t0, boot_handed_over_from
-    addi    t1, s0, 1
-    sd      t1, 0(t0)               /* for the new boot hart's log (it is still in the firmware) */
-    fence   rw, rw
-    li      a7, SBI_EXT_HSM         /* hart s2 boots: this one waits, stopped, to be a secondary */
+5:  li      a7, SBI_EXT_HSM         /* hart s2 boots: this one waits, stopped, to be a secondary */
     li      a6, SBI_HSM_HART_STOP
     ecall
     j       park                    /* (hart_stop does not return unless it failed) */
+6:  la      t0, boot_handed_over_from
+    sd      zero, 0(t0)             /* no lower hart started: the boot stays here */
 4:  la      t0, boot_entry_taken
     li      t1, 1
     amoswap.d.aqrl t1, t1, (t0)
