@@ -5,10 +5,12 @@ the hypervisor's console, an emulated NS16550), with the plicfilter test guest s
 NimbOS at its load address; a Debian Linux VM sharing pCPU 0 with it; the echo guest and the
 hostile sbiprobe on pCPU 1. Console focus switching both ways with input reaching the right VM,
 the shell, WFI run natively by a vCPU alone on its pCPU and trapped while another shares it
-(issue 17), and 20 stop/start cycles of a VM with the same free-page count after each."""
+(issue 17), and 20 stop/start cycles of a VM with the same free-page count after each. A second
+boot: two Debian Linux VMs and the echo guest, OpenSBI made to boot on hart 1."""
 import re
 import subprocess
 
+import boot_hart
 from cvisor import BUILD, REPO, Machine, build_image, guest_dir
 from test_fs import fat_disk
 from test_linux import run
@@ -119,5 +121,73 @@ def test_nimbos_config_from_disk_beside_linux_echo_and_a_hostile_guest():
         m.expect(r"cvisor> ")
         assert wfi_irq(m, 2)[0] == alone_wfi, "WFI exits by a vCPU alone on its pCPU"
         assert "UNREACHABLE" not in m.text()
+    finally:
+        m.close()
+
+
+def memory_kib(m):
+    """The RAM the running Linux found in its device tree: 'Memory: <free>K/<total>K available'."""
+    return int(re.search(r"Memory: \d+K/(\d+)K available", run(m, "dmesg | grep 'Memory:'")).group(1))
+
+
+def test_two_linux_vms_and_a_test_guest_with_console_switching():
+    """Two Debian Linux VMs (256 MiB on hart 0, named by its hart id; 192 MiB on pCPU 1, named by
+    its pCPU number) and the echo guest (pCPU 1) in one boot: typed input reaches the focused VM
+    only, each Linux has only its own RAM and its own files, and one Linux powering off leaves the
+    other running. OpenSBI is made to boot on hart 1 (boot_hart.py), which it does now and then by
+    itself on a loaded host: cvisor moves its boot to hart 0, so pCPU 0 is hart 0 as in every
+    other boot, and the two Linux VMs are on two pCPUs (before, hart 0 was then pCPU 1, shared by
+    all three VMs, and the test waited in vain for vm1 on pCPU 0 while Linux idled at its prompt)."""
+    image, _ = build_image("rv-two-linux", ["configs/vms/linux-riscv64.toml", "tests/configs/riscv64/linux-b-vm2-pcpu1.toml",
+                                            "tests/configs/riscv64/echo-vm3-pcpu1.toml"], arch=ARCH)
+    gdb_args, gdb_socket = boot_hart.qemu_args("rv-two-linux")
+    m = Machine(image, "rv-two-linux", smp=2, mem="1G", timeout=240, arch=ARCH, extra=gdb_args)
+    try:
+        boot_hart.boot_on_hart1(m, gdb_socket)
+        # (seconds after the start: a missing line fails here, not after a Linux boot's timeout)
+        m.expect(r"boot: the firmware entered on hart 1; booting on hart 0", timeout=60)
+        for vm in (r"vm1 'linux': 1 vCPU on pCPU 0, 256 MiB RAM", r"vm2 'linux-b': 1 vCPU on pCPU 1, 192 MiB RAM",
+                   r"vm3 'echo': 1 vCPU on pCPU 1"):
+            m.expect(vm, timeout=60)
+        # linux (vm1) has the focus first
+        m.expect(r"cvisor-guest: init started", timeout=200)
+        m.expect(re.escape(PROMPT))
+        assert run(m, "echo first-$((1+1)) > /tmp/mark; cat /tmp/mark").strip() == "first-2"
+        assert memory_kib(m) == 256 * 1024
+        focus(m, 2)
+        m.expect(r"cvisor-guest: init started", timeout=200)  # its boot log, kept while unfocused
+        m.expect(re.escape(PROMPT))
+        # a different machine: vm1's file is not here, and only its own 192 MiB of RAM
+        assert run(m, "cat /tmp/mark 2>&1; echo second-$((2+2))").strip().splitlines() == [
+            "cat: can't open '/tmp/mark': No such file or directory", "second-4"]
+        assert memory_kib(m) == 192 * 1024
+        focus(m, 3)
+        m.sendline("hello vms")
+        m.expect(r"\[vm3\] HELLO VMS")
+        focus(m, None)
+        m.expect(r"cvisor> ")
+        m.sendline("vm list")
+        for vm in (r"1\s+linux\s+running", r"2\s+linux-b\s+running", r"3\s+echo\s+running"):
+            m.expect(vm)
+        focus(m, 1)
+        assert run(m, "cat /tmp/mark").strip() == "first-2"  # its file is still there, typed input reached it
+        # vm2 powers off: it alone ends; linux and echo go on (a Linux VM's reboot restarting it
+        # alone is test_riscv64_linux.py's and test_riscv64_hv.py's)
+        focus(m, 2)
+        m.sendline("poweroff -f")
+        m.expect(r"vm2 'linux-b' ended: shutdown \(SBI system reset \(shutdown, reason 0\) from vcpu0\)")
+        focus(m, 1)
+        assert run(m, "cat /tmp/mark; echo still-$((3+3))").strip().splitlines() == ["first-2", "still-6"]
+        focus(m, 3)
+        m.sendline("still here")
+        m.expect(r"\[vm3\] STILL HERE")
+        focus(m, None)
+        m.expect(r"cvisor> ")
+        m.sendline("vm list")
+        for vm in (r"1\s+linux\s+running", r"2\s+linux-b\s+(?!running)\w+", r"3\s+echo\s+running"):
+            m.expect(vm)
+        out = m.text()
+        assert "UNREACHABLE" not in out
+        assert "did not come online" not in out and "did not start" not in out, out  # hart 1 joined as pCPU 1
     finally:
         m.close()

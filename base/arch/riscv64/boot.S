@@ -2,12 +2,20 @@
  * S-mode (HS-mode with the H extension) at the load address with a0 = hart id, a1 = DTB, the
  * MMU off. The other harts start through SBI HSM hart_start with a1 = the logical CPU number.
  *
+ * The boot runs on the lowest hart id the firmware can start, so that pCPU numbers follow hart
+ * ids whichever hart the firmware picked: OpenSBI's boot hart is the winner of a race (its
+ * "coldboot lottery"), mostly hart 0 and, on a loaded host, now and then another. Entered on
+ * hart h, _head asks SBI HSM to start each lower hart id in turn at _head with the same DTB; at
+ * the first that starts, hart h stops itself (HSM hart_stop), and the boot goes on there. The
+ * hart that handed the boot over is started later as a secondary like any other.
+ *
  * Only the first hart to reach _head boots. A later one is a hart the firmware started at the
  * image entry instead of secondary_entry: OpenSBI v1.1 (QEMU 7.2's) marks a hart START_PENDING
  * before it writes that hart's start address and opaque, so a hart woken in that window jumps
  * to the cold-boot address (_head) with the DTB in a1. Booting it as the primary would zero
  * BSS and run on cpu0's stack under cpu0's feet; it joins as the secondary its hart id names. */
 #include <arch/asm_offsets.h>
+#include <arch/sbi.h>
 
     .section .text.head, "ax"
     .global _head
@@ -16,6 +24,36 @@ _head:
     mv      s0, a0                  /* hart id */
     mv      s1, a1                  /* DTB physical address */
     la      t0, boot_entry_taken    /* in .data: BSS is not zeroed yet */
+    ld      t1, 0(t0)
+    bnez    t1, late_head           /* a hart the primary started (not one to hand over from) */
+    /* Hand the boot over to a lower hart id, if the firmware starts one (s2: the hart tried). The
+     * record is written before the start: the new boot hart may read it before this one runs
+     * on (its host thread descheduled). A hart that finds it set was handed the boot: the lower
+     * ids were tried already. */
+    la      t0, boot_handed_over_from
+    ld      t1, 0(t0)
+    bnez    t1, 4f
+    addi    t1, s0, 1
+    sd      t1, 0(t0)               /* hart id + 1 of the hart the firmware entered */
+    fence   rw, rw
+    li      s2, 0
+3:  bgeu    s2, s0, 6f
+    li      a7, SBI_EXT_HSM
+    li      a6, SBI_HSM_HART_START
+    mv      a0, s2
+    la      a1, _head
+    mv      a2, s1
+    ecall
+    beqz    a0, 5f
+    addi    s2, s2, 1               /* no such hart, or not this domain's: the next one */
+    j       3b
+5:  li      a7, SBI_EXT_HSM         /* hart s2 boots: this one waits, stopped, to be a secondary */
+    li      a6, SBI_HSM_HART_STOP
+    ecall
+    j       park                    /* (hart_stop does not return unless it failed) */
+6:  la      t0, boot_handed_over_from
+    sd      zero, 0(t0)             /* no lower hart started: the boot stays here */
+4:  la      t0, boot_entry_taken
     li      t1, 1
     amoswap.d.aqrl t1, t1, (t0)
     bnez    t1, late_head
@@ -195,4 +233,7 @@ trap_vector:
     .data
     .balign 8
 boot_entry_taken:
+    .dword  0
+    .global boot_handed_over_from
+boot_handed_over_from:              /* hart id + 1 of the hart the firmware entered, 0: this one */
     .dword  0

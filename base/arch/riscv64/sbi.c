@@ -9,6 +9,7 @@
 #include <base/percpu.h>
 #include <base/platform.h>
 #include <base/smp.h>
+#include <base/timer.h>
 
 #define SBI_EXT_LEGACY_SHUTDOWN 0x08
 
@@ -39,9 +40,30 @@ extern char secondary_entry[]; /* boot.S: a1 = logical CPU number */
 #define SECONDARY_START secondary_entry
 #endif
 
+static void wake_up(void *arg) { (void)arg; } /* the timer only ends the WFI */
+
+/* The hart that handed the boot over (boot.S) stops itself right after it started this one; under
+ * a loaded host it may not have got there yet (HSM: started, or stop pending). Up to 1 s, halted
+ * between 1 ms ticks (under -icount a spinning CPU keeps the others from running). */
+static void wait_until_stopped(u64 hart)
+{
+    u64 deadline = timer_ticks() + timer_freq();
+    for (;;) {
+        struct sbiret s = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, hart, 0, 0);
+        if (s.error || (s.value != SBI_HSM_STARTED && s.value != SBI_HSM_STOP_PENDING) || timer_ticks() >= deadline)
+            break;
+        timer_set_deadline(timer_ticks() + timer_freq() / 1000, wake_up, NULL);
+        arch_wait_for_interrupt();
+    }
+    timer_cancel();
+}
+
 int smp_start_cpu(u32 cpu)
 {
-    struct sbiret r = sbi_call(SBI_EXT_HSM, 0, cpu_hwid(cpu), (u64)(uintptr_t)SECONDARY_START, cpu);
+    extern u64 boot_handed_over_from; /* boot.S: hart id + 1 of the hart that handed over, 0 if none */
+    if (__atomic_load_n(&boot_handed_over_from, __ATOMIC_ACQUIRE) == cpu_hwid(cpu) + 1)
+        wait_until_stopped(cpu_hwid(cpu));
+    struct sbiret r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, cpu_hwid(cpu), (u64)(uintptr_t)SECONDARY_START, cpu);
     return r.error ? (int)r.error : 0;
 }
 
