@@ -342,6 +342,16 @@ void vgic_flush(struct vcpu *vcpu)
     }
     if (vm->arch.vgic.delivery == VGIC_DELIVER_SOFT) {
         vgic_hcr_write(false, false);
+        /* Nothing active or pending and no hw line up to resample: the line is low, known
+         * without the VM-wide lock, which every exit of every vCPU would otherwise take (on an
+         * overcommitted host a lock holder's thread is preempted and the other vCPUs spin:
+         * Linux booted 2.3 times slower than on a GICv3 VM under the same load). Whoever
+         * makes an interrupt deliverable afterwards kicks this vCPU's pCPU, as below. */
+        if (!__atomic_load_n(&vcpu->arch.vgic.priv_hot, __ATOMIC_RELAXED) &&
+            !__atomic_load_n(&vcpu->arch.vgic.hw_high, __ATOMIC_RELAXED) && !any_spi_hot(vm)) {
+            vcpu_arch_set_virq(vcpu, false);
+            return;
+        }
         vgic_soft_update_line(vcpu);
         return;
     }

@@ -6,6 +6,8 @@
 #include <arch/sysreg.h>
 #include <arch/vgic_lr.h>
 #include <base/irq.h>
+#include <base/machine.h>
+#include <base/percpu.h>
 #include <drivers/gic.h>
 
 #define ICH_HCR_EN (1ull << 0)
@@ -82,9 +84,19 @@ enum lr_state vgic_lr_state(u32 i)
     return (enum lr_state)(ich_lr_read(i) >> 62);
 }
 
+/* What each pCPU's ICH_HCR_EL2 / GICH_HCR holds: a write that changes nothing is skipped (the
+ * emulated VM's flush clears it before every entry, and under QEMU each write of a GIC
+ * virtualization register takes the emulator's global lock). */
+static u32 hcr_now[MACHINE_MAX_CPUS];
+#define HCR_NOW_KNOWN (1u << 31) /* never a bit written: a pCPU's first write always happens */
+
 void vgic_hcr_write(bool enable, bool underflow)
 {
-    u64 v = (enable ? ICH_HCR_EN : 0) | (underflow ? ICH_HCR_UIE : 0); /* same bits in GICH_HCR */
+    u32 v = (enable ? ICH_HCR_EN : 0) | (underflow ? ICH_HCR_UIE : 0); /* same bits in GICH_HCR */
+    u32 *now = &hcr_now[cpu_id()];
+    if (*now == (v | HCR_NOW_KNOWN))
+        return;
+    *now = v | HCR_NOW_KNOWN;
     if (host_v2())
         gich_write(GICH_HCR, (u32)v);
     else
