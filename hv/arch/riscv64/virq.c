@@ -2,8 +2,7 @@
  * VS-mode (software, timer, external), pending in hvip, and the VM's virtual PLIC (vplic.c has
  * its register logic) whose S-mode context of each hart drives that hart's VSEIP. A device line
  * is a PLIC source. A passed-through device's host interrupt (host PLIC source n) is forwarded
- * to the VM's source n: masked on the host while the guest handles it, unmasked when the guest
- * completes it. */
+ * to the VM's source n: its host claim is completed when the guest completes it. */
 #include <arch/hcsr.h>
 #include <arch/timer.h>
 #include <arch/vcpu_parts.h>
@@ -31,6 +30,7 @@ struct plic_forward {
     struct vplic_dev *plic;
     u32 host_irq; /* the host's number (RISCV_IRQ_PLIC + source) */
     u32 src;      /* the VM's source: the same PLIC source number */
+    bool held;    /* claimed on the host, its completion kept until the guest's (under the lock) */
 };
 
 struct vplic_dev {
@@ -123,9 +123,13 @@ static bool plic_write_locked(struct vplic_dev *d, u64 off, u8 width, u64 value)
     /* A forwarded source the guest completed: the device has been served (or still asserts, and
      * the host takes its interrupt again once unmasked). */
     for (u32 i = 0; i < d->fwd_count; i++) {
-        if (was[i] && !vplic_in_service(&d->state, d->fwd[i].src) && !d->released) {
-            vplic_set_level(&d->state, d->fwd[i].src, false);
-            irq_enable(d->fwd[i].host_irq);
+        struct plic_forward *f = &d->fwd[i];
+        if (was[i] && !vplic_in_service(&d->state, f->src) && !d->released) {
+            vplic_set_level(&d->state, f->src, false);
+            if (f->held) {
+                f->held = false;
+                plic_complete(f->host_irq);
+            }
         }
     }
     plic_deliver(d);
@@ -200,15 +204,18 @@ void virq_raise(struct vm *vm, struct vcpu *vcpu, u32 irq)
     spin_unlock(&d->lock);
 }
 
-/* The host's PLIC took a forwarded source: masked there until the guest completes it, raised in
- * the VM's PLIC (as a level: it stays until the completion). */
+/* The host's PLIC took a forwarded source: its claim there stays open until the guest completes
+ * it (the host's gateway forwards nothing more from the device meanwhile: no masking), and it is
+ * raised in the VM's PLIC (as a level: it stays until the completion). */
 static void plic_forward_irq(irq_t irq, void *arg)
 {
     struct plic_forward *f = arg;
     struct vplic_dev *d = f->plic;
-    irq_disable(irq);
+    (void)irq;
     spin_lock(&d->lock);
     if (!d->released) {
+        plic_defer_completion();
+        f->held = true;
         vplic_set_level(&d->state, f->src, true);
         plic_deliver_rise(d, f->src);
     }
@@ -230,7 +237,7 @@ void virq_give_host_irq(struct vm *vm, u32 host_irq, bool edge)
         return;
     }
     struct plic_forward *f = &d->fwd[d->fwd_count];
-    *f = (struct plic_forward){d, host_irq, src};
+    *f = (struct plic_forward){d, host_irq, src, false};
     spin_lock(&d->lock);
     vplic_own(&d->state, src); /* (a filtered PLIC: now a source of the VM's) */
     d->fwd_count++;
@@ -344,6 +351,13 @@ void virq_release(struct vm *vm)
     }
     spin_lock(&d->lock);
     d->released = true;
+    /* A claim the guest never completed: closed, or the source would stay silent for whoever
+     * takes it next (it is masked now). */
+    for (u32 i = 0; i < d->fwd_count; i++)
+        if (d->fwd[i].held) {
+            d->fwd[i].held = false;
+            plic_complete(d->fwd[i].host_irq);
+        }
     spin_unlock(&d->lock);
 }
 
