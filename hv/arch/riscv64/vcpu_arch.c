@@ -326,7 +326,7 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
 {
     struct vcpu_arch *a = &vcpu->arch;
     __atomic_store_n(&a->in_guest, true, __ATOMIC_SEQ_CST);
-    if (__atomic_exchange_n(&a->fence_pending, false, __ATOMIC_SEQ_CST)) {
+    if (__atomic_exchange_n(&a->fence_pending, 0u, __ATOMIC_SEQ_CST)) {
         hfence_vvma_all();
         __asm__ volatile("fence.i" ::: "memory");
     }
