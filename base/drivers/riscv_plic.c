@@ -27,6 +27,7 @@ static u32 context_of_cpu[MAX_CPUS];  /* S-mode context of each logical CPU */
 static u8 route[IRQ_MAX];             /* CPU a PLIC source is routed to */
 static bool enabled[IRQ_MAX];
 static u32 ipi_pending[MAX_CPUS];
+static bool completion_deferred[MAX_CPUS]; /* set by the running handler: plic_defer_completion */
 
 static inline volatile u32 *reg(u32 off) { return (volatile u32 *)(uintptr_t)(plic_base + off); }
 
@@ -148,6 +149,17 @@ void irq_send_ipi(u32 cpu, irq_t ipi)
     sbi_send_ipi(1ull << (hart % 64), hart - hart % 64);
 }
 
+void plic_defer_completion(void) { completion_deferred[cpu_id()] = true; }
+
+/* The source is enabled for the context of the one CPU it is routed to, which claimed it: its
+ * completion goes there (the PLIC ignores one for a source the context does not enable). */
+void plic_complete(irq_t irq)
+{
+    u32 src;
+    if (plic_source(irq, &src))
+        *reg(PLIC_CLAIM(context_of_cpu[route[irq]])) = src;
+}
+
 unsigned irq_dispatch(void)
 {
     unsigned handled = 0;
@@ -168,7 +180,10 @@ unsigned irq_dispatch(void)
                 break; /* claimed elsewhere meanwhile */
             if (src <= plic_sources)
                 irq_handle(RISCV_IRQ_PLIC + src);
-            *reg(PLIC_CLAIM(ctx)) = src; /* complete */
+            if (completion_deferred[cpu_id()])
+                completion_deferred[cpu_id()] = false;
+            else
+                *reg(PLIC_CLAIM(ctx)) = src; /* complete */
             handled++;
         } else {
             break;

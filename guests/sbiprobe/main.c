@@ -2,10 +2,10 @@
  * outside its RAM or straddling its end, harts it does not have, entry points outside its RAM,
  * reserved types) and prints what each call answered; then, by VM id, makes an access cvisor
  * must stop the VM for: 5 an atomic (AMO) on guest-physical space with nothing there, which
- * cannot be emulated; 6 a jump there (an instruction fetch outside its memory). Nothing after
- * that may run. VM 7 asks SBI SRST for a cold reboot instead, for ever: cvisor restarts it.
- * VMs 5 and 6 first write their PLIC where it has no source, word or context (it must ignore
- * that, read zero there, and keep its state). */
+ * cannot be emulated; 6 a jump there (an instruction fetch outside its memory); 8 a byte load of
+ * its vPLIC (32-bit words only). Nothing after that may run. VM 7 asks SBI SRST for a cold
+ * reboot instead, for ever: cvisor restarts it. VMs 5, 6 and 8 first write their PLIC where it
+ * has no source, word or context (it must ignore that, read zero there, and keep its state). */
 #include "guest.h"
 
 #define RAM_SIZE 0x1000000ul
@@ -55,7 +55,7 @@ void guest_main(u64 dtb)
             "RFENCE of hart 40 -> %ld\n",
             id, sbi(SBI_EXT_HSM, SBI_HSM_HART_SUSPEND, 5, 0, 0).error, sbi(SBI_EXT_SRST, 0, 7, 0, 0).error,
             sbi(SBI_EXT_IPI, 0, ~1ul, 0, 0).error, sbi(SBI_EXT_RFENCE, 1, 1, 40, 0).error);
-    if (id == 5 || id == 6)
+    if (id == 5 || id == 6 || id == 8)
         plic_probe(id);
     if (id == 5) {
         gprintf("sbiprobe(vm%ld): atomic swap at guest-physical %#lx\n", id, OUTSIDE);
@@ -66,6 +66,10 @@ void guest_main(u64 dtb)
         gprintf("sbiprobe(vm%ld): jumping to guest-physical %#lx\n", id, OUTSIDE);
         ((void (*)(void))OUTSIDE)();
         gprintf("sbiprobe(vm%ld): UNREACHABLE returned from %#lx\n", id, OUTSIDE);
+    } else if (id == 8) {
+        gprintf("sbiprobe(vm%ld): byte load of the vPLIC\n", id);
+        u8 b = *(volatile u8 *)(PLIC + 4 * 10);
+        gprintf("sbiprobe(vm%ld): UNREACHABLE byte load returned %u\n", id, b);
     } else if (id == 7) {
         gprintf("sbiprobe(vm%ld): cold reboot\n", id);
         long r = sbi(SBI_EXT_SRST, 0, SBI_SRST_COLD_REBOOT, 0, 0).error;

@@ -116,20 +116,28 @@ def test_hostile_sbi_calls_and_accesses_are_refused_on_riscv64():
     """Two hostile VMs share pCPU 1 while ticker runs on pCPU 0: every SBI call with arguments
     pointing outside the VM is answered with an error, every write to its vPLIC where the PLIC
     has nothing is ignored (the VM goes on); then an AMO to guest-physical space with
-    nothing there (not an integer load/store: cannot be emulated) ends vm5, and a jump there (a
-    fetch guest-page fault) ends vm6, each with a report; the hypervisor and ticker go on."""
+    nothing there (not an integer load/store: cannot be emulated) ends vm5, a jump there (a
+    fetch guest-page fault) ends vm6, and a byte load of its vPLIC ends vm8, each with a report;
+    the hypervisor and ticker go on."""
     out = boot("hv-riscv64-hostile", ["configs/vms/sbiprobe-amo-riscv64.toml",
                                        "configs/vms/sbiprobe-fetch-riscv64.toml",
+                                       "tests/configs/riscv64/sbiprobe-plicwidth.toml",
                                        "configs/vms/ticker-riscv64.toml"], timeout=60)
-    for vm in (5, 6):
+    for vm in (5, 6, 8):
         for line in SBI_ERRORS:
             assert re.search(rf"\[vm{vm}\] sbiprobe\(vm{vm}\): " + line, out), (vm, line, out)
     assert re.search(r"vm5 E: vm5 'sbiprobe-amo' ended: fault \(vcpu0: write access that cannot be emulated "
                      r"\(instruction 0x8a4252f\) \(guest-physical 0x10000000\)", out), out
     assert re.search(r"vm6 E: vm6 'sbiprobe-fetch' ended: fault \(vcpu0: instruction fetch outside guest memory "
                      r"\(guest-physical 0x10000000\), pc 0x10000000\)", out), out
+    # a byte load of the vPLIC (32-bit words only): not taken by the exit path's vPLIC shortcut,
+    # reported by the generic MMIO path, and that VM alone ends
+    assert re.search(r"vm8 E: vcpu0: read of 1 bytes at guest-physical 0xc000028, outside the VM's memory "
+                     r"\(rejected by vplic\)", out), out
+    assert "vm8 'sbiprobe-plicwidth' ended: fault" in out
     assert "UNREACHABLE" not in out
-    last_fault = max(out.index("'sbiprobe-amo' ended"), out.index("'sbiprobe-fetch' ended"))
+    last_fault = max(out.index("'sbiprobe-amo' ended"), out.index("'sbiprobe-fetch' ended"),
+                     out.index("'sbiprobe-plicwidth' ended"))
     assert "ticker(vm4): tick 20" in out[last_fault:]
     assert "vm4 'ticker' ended: shutdown" in out
     assert "cvisor: powering off" in out

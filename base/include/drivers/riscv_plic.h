@@ -13,4 +13,11 @@
 #define RISCV_IRQ_PLIC 32
 _Static_assert(IRQ_IPI_COUNT <= RISCV_IRQ_IPI_COUNT, "IPIs are software-interrupt messages");
 
+/* A PLIC source's handler may keep its claim open: called from the handler, irq_dispatch leaves
+ * the source without its completion, and the PLIC's gateway forwards no new request from it
+ * until plic_complete (from any CPU). A source kept so needs no masking while something else
+ * (a guest) serves the device. */
+void plic_defer_completion(void);
+void plic_complete(irq_t irq);
+
 #endif

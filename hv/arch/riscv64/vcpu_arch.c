@@ -5,8 +5,10 @@
 #include <arch/timer.h>
 #include <arch/vcpu_parts.h>
 #include <base/log.h>
+#include <base/irq.h>
 #include <base/percpu.h>
 #include <hv/arch.h>
+#include <hv/sched.h>
 #include <hv/virq.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
@@ -188,6 +190,41 @@ static bool fetch_insn(u64 pc, u32 *insn, unsigned *len)
     return *len != 0;
 }
 
+/* After an exit handled right here: the VS external interrupt as the vPLIC now gives it (a claim
+ * withdrew it, a forwarded source raised it) goes straight into the live hvip, and the guest is
+ * re-entered without the run loop's pass. Any other change of the vCPU's pending bits needs the
+ * loop's pre-entry hook: false. */
+static bool hvip_resync(struct vcpu_arch *a)
+{
+    u64 now = __atomic_load_n(&a->hvip, __ATOMIC_ACQUIRE), diff = now ^ a->hvip_entered;
+    if (diff & ~HVIP_VSEIP)
+        return false;
+    if (diff) {
+        hcsr_write(CSR_HVIP, (hcsr_read(CSR_HVIP) & ~HVIP_VSEIP) | (now & HVIP_VSEIP));
+        a->hvip_entered ^= diff;
+    }
+    return true;
+}
+
+/* A load or store of the VM's own vPLIC (the guest's claim and completion of every device
+ * interrupt), emulated in the exit path: no generic MMIO exit, no run-loop pass unless its
+ * interrupt delivery changed beyond VSEIP. Anything the vPLIC does not take (another width, a
+ * misaligned address) goes the generic way, which reports it. */
+static bool vplic_in_place(struct vcpu *vcpu, u64 addr, const struct riscv_mmio_insn *d, bool write,
+                           struct vcpu_exit *exit)
+{
+    struct vcpu_arch *a = &vcpu->arch;
+    u64 value = write ? a->regs.x[d->reg] : 0;
+    if (!riscv_vplic_access(vcpu->vm, addr, d->width, write, &value))
+        return false;
+    vcpu->stats.mmio++;
+    if (!write)
+        vcpu_arch_complete_mmio_read(vcpu, value);
+    a->regs.sepc += d->len;
+    exit->reason = hvip_resync(a) ? VCPU_EXIT_RETRY : VCPU_EXIT_NONE;
+    return true;
+}
+
 /* A guest-page fault: on-demand RAM, or an access to guest-physical space no region maps, which
  * is MMIO when the instruction is an integer load or store. */
 static void guest_page_fault(struct vcpu *vcpu, u64 cause, u64 stval, struct vcpu_exit *exit)
@@ -241,6 +278,8 @@ static void guest_page_fault(struct vcpu *vcpu, u64 cause, u64 stval, struct vcp
     a->mmio_width = d.width;
     a->mmio_sign = d.sign;
     a->mmio_reg = d.reg;
+    if (vplic_in_place(vcpu, addr, &d, write, exit))
+        return;
     exit->reason = VCPU_EXIT_MMIO;
     exit->mmio.addr = gpa(addr);
     exit->mmio.va = stval;
@@ -270,11 +309,24 @@ static void virtual_instruction(struct vcpu *vcpu, u64 stval, struct vcpu_exit *
     vcpu_exit_fault(exit, 0, false, "virtual instruction exception (instruction %#x)", insn);
 }
 
+/* A device interrupt of the host's PLIC (a passed-through device's, forwarded into a vPLIC, or the
+ * hypervisor's own console or disk) is handled here, and unless it asked the scheduler for
+ * something (or changed this vCPU's pending bits beyond VSEIP) the guest goes on without the run
+ * loop's pass: VCPU_EXIT_RETRY. Otherwise VCPU_EXIT_NONE: the loop does the rest, as after any
+ * interrupt. */
+static void host_irq_in_place(struct vcpu *vcpu, struct vcpu_exit *exit)
+{
+    vcpu->stats.irqs++;
+    irq_dispatch();
+    bool alone = !sched_requests_pending(cpu_id()) && vcpu->state == VCPU_RUNNABLE && !vcpu->vm->paused;
+    exit->reason = alone && hvip_resync(&vcpu->arch) ? VCPU_EXIT_RETRY : VCPU_EXIT_NONE;
+}
+
 void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
 {
     struct vcpu_arch *a = &vcpu->arch;
     __atomic_store_n(&a->in_guest, true, __ATOMIC_SEQ_CST);
-    if (__atomic_exchange_n(&a->fence_pending, false, __ATOMIC_SEQ_CST)) {
+    if (__atomic_exchange_n(&a->fence_pending, 0u, __ATOMIC_SEQ_CST)) {
         hfence_vvma_all();
         __asm__ volatile("fence.i" ::: "memory");
     }
@@ -283,7 +335,10 @@ void vcpu_arch_run(struct vcpu *vcpu, struct vcpu_exit *exit)
     u64 scause = csr_read(scause), stval = csr_read(stval);
     vcpu->stats.exits++;
     if (scause & SCAUSE_INTERRUPT) {
-        exit->reason = VCPU_EXIT_IRQ;
+        if (scause == (SCAUSE_INTERRUPT | IRQ_S_EXT))
+            host_irq_in_place(vcpu, exit);
+        else
+            exit->reason = VCPU_EXIT_IRQ;
         return;
     }
     switch (scause) {

@@ -34,7 +34,7 @@ void riscv_vcpu_lower(struct vcpu *vcpu, u64 hvip_bits)
 
 void riscv_vcpu_remote_fence(struct vcpu *vcpu)
 {
-    __atomic_store_n(&vcpu->arch.fence_pending, true, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&vcpu->arch.fence_pending, 1u, __ATOMIC_SEQ_CST);
     if (!__atomic_load_n(&vcpu->arch.in_guest, __ATOMIC_SEQ_CST))
         return; /* it flushes before it enters the guest again */
     sched_kick(vcpu->pcpu);

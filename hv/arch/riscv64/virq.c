@@ -2,8 +2,7 @@
  * VS-mode (software, timer, external), pending in hvip, and the VM's virtual PLIC (vplic.c has
  * its register logic) whose S-mode context of each hart drives that hart's VSEIP. A device line
  * is a PLIC source. A passed-through device's host interrupt (host PLIC source n) is forwarded
- * to the VM's source n: masked on the host while the guest handles it, unmasked when the guest
- * completes it. */
+ * to the VM's source n: its host claim is completed when the guest completes it. */
 #include <arch/hcsr.h>
 #include <arch/timer.h>
 #include <arch/vcpu_parts.h>
@@ -31,6 +30,7 @@ struct plic_forward {
     struct vplic_dev *plic;
     u32 host_irq; /* the host's number (RISCV_IRQ_PLIC + source) */
     u32 src;      /* the VM's source: the same PLIC source number */
+    bool held;    /* claimed on the host, its completion kept until the guest's (under the lock) */
 };
 
 struct vplic_dev {
@@ -62,36 +62,101 @@ static void plic_deliver(struct vplic_dev *d)
     }
 }
 
+/* Source src came to request service (a line rose, an edge): a hart whose output was low rises
+ * exactly when src requests for its S-mode context; no other output changes (vplic.h). With the
+ * lock held. */
+static void plic_deliver_rise(struct vplic_dev *d, u32 src)
+{
+    struct vm *vm = d->vm;
+    if (d->released)
+        return;
+    for (u32 h = 0; h < vm->vcpu_count; h++) {
+        if (((d->asserted >> h) & 1u) || !vplic_requests(&d->state, VPLIC_CONTEXT_S(h), src))
+            continue;
+        d->asserted |= 1u << h;
+        riscv_vcpu_raise(vm->vcpus[h], HVIP_VSEIP);
+    }
+}
+
+/* Source src stopped requesting (claimed, or its line dropped): only the high outputs of the
+ * contexts that enable it can fall. With the lock held. */
+static void plic_deliver_fall(struct vplic_dev *d, u32 src)
+{
+    struct vm *vm = d->vm;
+    if (d->released)
+        return;
+    for (u32 h = 0; h < vm->vcpu_count; h++) {
+        u32 ctx = VPLIC_CONTEXT_S(h);
+        if (!((d->asserted >> h) & 1u) || !vplic_enables(&d->state, ctx, src) || vplic_context_output(&d->state, ctx))
+            continue;
+        d->asserted &= ~(1u << h);
+        riscv_vcpu_lower(vm->vcpus[h], HVIP_VSEIP);
+    }
+}
+
+/* A read with the lock held: only a claim changes anything, and it withdraws the claimed
+ * source's request (a claim of nothing changes nothing). */
+static bool plic_read_locked(struct vplic_dev *d, u64 off, u8 width, u64 *value)
+{
+    bool ok = vplic_read(&d->state, off, width, value);
+    if (ok && *value && vplic_read_claims(off))
+        plic_deliver_fall(d, (u32)*value);
+    return ok;
+}
+
 static bool plic_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 *value)
 {
     struct vplic_dev *d = dev->priv;
     (void)vcpu;
     spin_lock(&d->lock);
-    bool ok = vplic_read(&d->state, off, width, value);
-    if (vplic_read_claims(off))
-        plic_deliver(d); /* a claim lowers the output; other reads change nothing */
+    bool ok = plic_read_locked(d, off, width, value);
     spin_unlock(&d->lock);
     return ok;
 }
 
-static bool plic_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 value)
+static bool plic_write_locked(struct vplic_dev *d, u64 off, u8 width, u64 value)
 {
-    struct vplic_dev *d = dev->priv;
     bool was[PLIC_FORWARDS];
-    (void)vcpu;
-    spin_lock(&d->lock);
     for (u32 i = 0; i < d->fwd_count; i++)
         was[i] = vplic_in_service(&d->state, d->fwd[i].src);
     bool ok = vplic_write(&d->state, off, width, value);
     /* A forwarded source the guest completed: the device has been served (or still asserts, and
      * the host takes its interrupt again once unmasked). */
     for (u32 i = 0; i < d->fwd_count; i++) {
-        if (was[i] && !vplic_in_service(&d->state, d->fwd[i].src) && !d->released) {
-            vplic_set_level(&d->state, d->fwd[i].src, false);
-            irq_enable(d->fwd[i].host_irq);
+        struct plic_forward *f = &d->fwd[i];
+        if (was[i] && !vplic_in_service(&d->state, f->src) && !d->released) {
+            vplic_set_level(&d->state, f->src, false);
+            if (f->held) {
+                f->held = false;
+                plic_complete(f->host_irq);
+            }
         }
     }
     plic_deliver(d);
+    return ok;
+}
+
+static bool plic_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u64 value)
+{
+    struct vplic_dev *d = dev->priv;
+    (void)vcpu;
+    spin_lock(&d->lock);
+    bool ok = plic_write_locked(d, off, width, value);
+    spin_unlock(&d->lock);
+    return ok;
+}
+
+/* The exit path's shortcut (vcpu_arch.c): a 32-bit aligned access of the VM's own vPLIC at
+ * guest-physical addr, emulated at once; false when addr is not in its window or the access is
+ * not one it takes (left to the generic MMIO path, which reports it). */
+bool riscv_vplic_access(struct vm *vm, u64 addr, u8 width, bool write, u64 *value)
+{
+    struct vplic_dev *d = vm->arch.plic;
+    if (!d || addr - d->dev.base.val >= d->dev.size || width != 4 || (addr & 3))
+        return false;
+    u64 off = addr - d->dev.base.val;
+    spin_lock(&d->lock);
+    bool ok = write ? plic_write_locked(d, off, width, *value) : plic_read_locked(d, off, width, value);
     spin_unlock(&d->lock);
     return ok;
 }
@@ -117,9 +182,12 @@ void virq_set_level(struct vm *vm, struct vcpu *vcpu, u32 irq, bool level)
         return;
     }
     spin_lock(&d->lock);
-    if (vplic_set_level(&d->state, irq, level))
-        plic_deliver(d);
-    else if (level)
+    if (vplic_set_level(&d->state, irq, level)) {
+        if (level)
+            plic_deliver_rise(d, irq);
+        else
+            plic_deliver_fall(d, irq);
+    } else if (level)
         LOG_AT(LOG_DEBUG, (long)vm->id, "interrupt %u dropped: not a source of the VM's PLIC", irq);
     spin_unlock(&d->lock);
 }
@@ -132,21 +200,24 @@ void virq_raise(struct vm *vm, struct vcpu *vcpu, u32 irq)
         return;
     spin_lock(&d->lock);
     if (vplic_raise(&d->state, irq))
-        plic_deliver(d);
+        plic_deliver_rise(d, irq);
     spin_unlock(&d->lock);
 }
 
-/* The host's PLIC took a forwarded source: masked there until the guest completes it, raised in
- * the VM's PLIC (as a level: it stays until the completion). */
+/* The host's PLIC took a forwarded source: its claim there stays open until the guest completes
+ * it (the host's gateway forwards nothing more from the device meanwhile: no masking), and it is
+ * raised in the VM's PLIC (as a level: it stays until the completion). */
 static void plic_forward_irq(irq_t irq, void *arg)
 {
     struct plic_forward *f = arg;
     struct vplic_dev *d = f->plic;
-    irq_disable(irq);
+    (void)irq;
     spin_lock(&d->lock);
     if (!d->released) {
+        plic_defer_completion();
+        f->held = true;
         vplic_set_level(&d->state, f->src, true);
-        plic_deliver(d);
+        plic_deliver_rise(d, f->src);
     }
     spin_unlock(&d->lock);
 }
@@ -166,7 +237,7 @@ void virq_give_host_irq(struct vm *vm, u32 host_irq, bool edge)
         return;
     }
     struct plic_forward *f = &d->fwd[d->fwd_count];
-    *f = (struct plic_forward){d, host_irq, src};
+    *f = (struct plic_forward){d, host_irq, src, false};
     spin_lock(&d->lock);
     vplic_own(&d->state, src); /* (a filtered PLIC: now a source of the VM's) */
     d->fwd_count++;
@@ -280,6 +351,13 @@ void virq_release(struct vm *vm)
     }
     spin_lock(&d->lock);
     d->released = true;
+    /* A claim the guest never completed: closed, or the source would stay silent for whoever
+     * takes it next (it is masked now). */
+    for (u32 i = 0; i < d->fwd_count; i++)
+        if (d->fwd[i].held) {
+            d->fwd[i].held = false;
+            plic_complete(d->fwd[i].host_irq);
+        }
     spin_unlock(&d->lock);
 }
 

@@ -83,6 +83,17 @@ bool vplic_context_output(const struct vplic *p, u32 context)
     return context < p->contexts && best_source(p, context) != 0;
 }
 
+bool vplic_enables(const struct vplic *p, u32 context, u32 src)
+{
+    return context < p->contexts && source_ok(src) && bit(p->ctx[context].enable, src);
+}
+
+bool vplic_requests(const struct vplic *p, u32 context, u32 src)
+{
+    return vplic_enables(p, context, src) && ((pending_word(p, src / 32) >> (src % 32)) & 1u) &&
+           p->priority[src] > p->ctx[context].threshold;
+}
+
 static u32 claim(struct vplic *p, u32 context)
 {
     u32 src = best_source(p, context);

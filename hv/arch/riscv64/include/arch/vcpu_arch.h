@@ -33,7 +33,8 @@ struct vcpu_arch {
     u64 timer_deadline; /* SBI set_timer without Sstc: host counter value, ~0 when none */
     bool reload;        /* vs/fp in memory are newer than the live registers */
     volatile bool in_guest;     /* between entry and exit (remote fences wait for it) */
-    volatile bool fence_pending; /* a remote fence: hfence.vvma + fence.i before the next entry */
+    volatile u32 fence_pending; /* a remote fence: hfence.vvma + fence.i before the next entry (a word:
+                                 * its exchange at every entry is one amoswap, a byte's a LR/SC loop) */
     /* pending MMIO read: destination register and extension */
     u8 mmio_reg;
     u8 mmio_width;

@@ -32,6 +32,9 @@ void riscv_vcpu_set_timer(struct vcpu *vcpu, u64 deadline);
  * instruction cache before it next runs guest code; returns once it has, or is not running. */
 void riscv_vcpu_remote_fence(struct vcpu *vcpu);
 
+/* virq.c: a 32-bit aligned access at guest-physical addr emulated by the VM's vPLIC (a read's
+ * result in *value); false, with nothing done, outside its window or for another width. */
+bool riscv_vplic_access(struct vm *vm, u64 addr, u8 width, bool write, u64 *value);
 /* virq.c: the VM's PLIC window for its device tree; false without one. */
 bool riscv_vm_plic(const struct vm *vm, u64 *base, u64 *size);
 

@@ -72,5 +72,11 @@ bool vplic_write(struct vplic *p, u64 offset, u8 width, u64 value);
 bool vplic_in_service(const struct vplic *p, u32 src);
 /* The context's interrupt output: a pending, enabled source above its threshold. */
 bool vplic_context_output(const struct vplic *p, u32 context);
+/* Whether the context enables src; and whether src alone drives its output (pending, enabled,
+ * above its threshold). When only src's request changed, only the outputs of the contexts that
+ * enable it can: a rise turns each such output on exactly when src requests for it, a fall can
+ * turn off only those. (False for a context or source the PLIC lacks.) */
+bool vplic_enables(const struct vplic *p, u32 context, u32 src);
+bool vplic_requests(const struct vplic *p, u32 context, u32 src);
 
 #endif
