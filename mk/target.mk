@@ -26,7 +26,7 @@ TARGET_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic
   -Ilib/include -Ibase/include -Ibase/arch/$(ARCH)/include -Ihv/include -Ihv/arch/$(ARCH)/include \
   -MMD -MP
 TARGET_LDFLAGS := -nostdlib -static -fuse-ld=lld -Wl,--defsym=LINK_BASE=$(PLATFORM_LINK_BASE) \
-  -Wl,-T,base/arch/$(ARCH)/link.ld -Wl,--gc-sections -Wl,-z,max-page-size=4096
+  -Wl,-T,base/arch/$(ARCH)/link.ld -Wl,--gc-sections -Wl,--icf=safe -Wl,-z,max-page-size=4096
 
 BASE_SRCS := $(wildcard base/core/*.c) $(wildcard base/arch/$(ARCH)/*.c base/arch/$(ARCH)/*.S) \
   $(PLATFORM_DRIVERS) $(wildcard base/platform/$(PLATFORM)/*.c) $(wildcard lib/src/*.c)
