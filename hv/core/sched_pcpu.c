@@ -20,7 +20,8 @@ static u32 first_unowned_cpu(void)
     return 0;
 }
 
-BUILT_FOR_SIZE int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct vm **conflict_vm)
+BUILT_FOR_SIZE int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu,
+                                     struct vm **conflict_vm)
 {
     int r = 0;
     spin_lock(&owner_lock);
