@@ -26,7 +26,7 @@ TARGET_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic
   -Ilib/include -Ibase/include -Ibase/arch/$(ARCH)/include -Ihv/include -Ihv/arch/$(ARCH)/include \
   -MMD -MP
 TARGET_LDFLAGS := -nostdlib -static -fuse-ld=lld -Wl,--defsym=LINK_BASE=$(PLATFORM_LINK_BASE) \
-  -Wl,-T,base/arch/$(ARCH)/link.ld -Wl,--gc-sections -Wl,-z,max-page-size=4096
+  -Wl,-T,base/arch/$(ARCH)/link.ld -Wl,--gc-sections -Wl,--icf=safe -Wl,-z,max-page-size=4096
 
 BASE_SRCS := $(wildcard base/core/*.c) $(wildcard base/arch/$(ARCH)/*.c base/arch/$(ARCH)/*.S) \
   $(PLATFORM_DRIVERS) $(wildcard base/platform/$(PLATFORM)/*.c) $(wildcard lib/src/*.c)
@@ -36,20 +36,23 @@ TARGET_SRCS := $(BASE_SRCS) $(APP_SRCS)
 TARGET_OBJS := $(patsubst %,$(OUT)/obj/%.o,$(TARGET_SRCS)) $(APP_GEN_OBJS)
 
 # Code that runs once per boot or per VM (config parsing and validation, device-tree and ACPI
-# readers, VM creation, the shell, log formatting, the fatal-trap report) is built for size: it
-# is never on a guest's exit path, and -Os takes ~13 KiB off the image (docs/bench.md). (Not the
-# FAT reader: -Os made loading a kernel from the disk 14 % slower.) On aarch64 the base's boot
-# code (base/core's machine_fdt, smp, devclaim, main, panic, blockdev) also sits before the EL2
-# vector table, which is 2 KiB aligned: when that code crosses a 2 KiB boundary, the image grows
-# by up to 2 KiB of padding (a 4 KiB page: 192,520 -> 196,616 B after smp.c's 1 ms wait loop).
+# readers, VM creation, the shell, logging, the fatal-trap report) is built for minimum size
+# (-Oz: clang's minsize, which on aarch64 also outlines repeated instruction sequences into
+# shared functions): it is never on a guest's exit path, and takes ~20 KiB off the image
+# (docs/bench.md, Footprint). (Not the FAT reader: -Os made loading a kernel from the disk 14 %
+# slower; nor riscv64 and x86_64 trap.c, which dispatch interrupts.) Functions that run once in
+# files otherwise on an exit path are BUILT_FOR_SIZE.
 COLD_SRCS := lib/src/toml.c lib/src/fdt.c lib/src/fdt_irq.c lib/src/fdt_pt.c lib/src/acpi.c \
-  lib/src/fmt.c hv/core/vm_config.c hv/core/vm_config_validate.c hv/core/vm_fdt.c hv/core/shell.c \
+  lib/src/fmt.c lib/src/diag.c hv/core/vm_config.c hv/core/vm_config_validate.c hv/core/vm_config_host.c \
+  hv/core/vm_fdt.c hv/core/vm_fdt_node.c hv/core/shell.c \
   hv/core/main.c hv/core/vm_lifecycle.c hv/core/vm_devices.c hv/core/vm_passthrough.c hv/core/shmem_table.c \
-  hv/core/ivc.c lib/src/fdt_write.c hv/core/vm.c hv/core/image.c lib/src/mbr.c \
-  hv/arch/$(ARCH)/vm_fdt_arch.c base/core/machine.c base/core/heap.c base/core/console_select.c \
-  base/arch/aarch64/trap.c base/core/machine_fdt.c base/core/smp.c base/core/devclaim.c base/core/main.c \
-  base/core/panic.c base/core/blockdev.c
-$(patsubst %,$(OUT)/obj/%.o,$(filter $(COLD_SRCS),$(TARGET_SRCS))): private SIZE_CFLAGS := -Os
+  hv/core/ivc.c lib/src/fdt_write.c hv/core/vm.c hv/core/image.c hv/core/virtio_dev.c lib/src/mbr.c \
+  hv/arch/$(ARCH)/vm_fdt_arch.c hv/arch/$(ARCH)/vm_config_arch.c base/core/machine.c base/core/heap.c \
+  base/core/console_select.c base/core/log.c base/arch/aarch64/trap.c base/core/machine_fdt.c base/core/smp.c \
+  base/core/devclaim.c base/core/main.c base/core/panic.c base/core/blockdev.c base/drivers/gic_fdt.c \
+  base/platform/$(PLATFORM)/exit_failure.c
+COLD_CFLAGS := -Oz
+$(patsubst %,$(OUT)/obj/%.o,$(filter $(COLD_SRCS),$(TARGET_SRCS))): private SIZE_CFLAGS := $(COLD_CFLAGS)
 
 $(OUT)/obj/%.c.o: %.c | bootstrap
 	@mkdir -p $(@D)
@@ -64,7 +67,7 @@ $(OUT)/obj/%.S.o: %.S | bootstrap
 # Flags changes (LOG=...) must rebuild: record them.
 $(OUT)/flags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(TARGET_CFLAGS) -Os: $(COLD_SRCS)' | cmp -s - $@ || echo '$(TARGET_CFLAGS) -Os: $(COLD_SRCS)' > $@
+	@echo '$(TARGET_CFLAGS) $(COLD_CFLAGS): $(COLD_SRCS)' | cmp -s - $@ || echo '$(TARGET_CFLAGS) $(COLD_CFLAGS): $(COLD_SRCS)' > $@
 $(TARGET_OBJS): $(OUT)/flags
 
 $(IMAGE_DIR)/cvisor.elf: $(TARGET_OBJS) base/arch/$(ARCH)/link.ld

@@ -61,6 +61,8 @@ void base_probe_disks(void)
 
 void base_early_init(void)
 {
+    log_init();
+    percpu_set_count(1);
     percpu_data[0].id = 0;
     console_init_early();
 }

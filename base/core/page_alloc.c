@@ -108,7 +108,7 @@ void page_alloc_init(struct page_alloc *pa)
     memset(pa, 0, sizeof(*pa));
 }
 
-int page_alloc_add_zone(struct page_alloc *pa, hpa_t base, u64 size, u64 *bitmap)
+BUILT_FOR_SIZE int page_alloc_add_zone(struct page_alloc *pa, hpa_t base, u64 size, u64 *bitmap)
 {
     if (pa->zone_count >= PAGE_ALLOC_MAX_ZONES || !bitmap || size > ~0ull - base.val)
         return -1;
@@ -179,7 +179,7 @@ static void set_range(struct page_alloc *pa, u64 b, u64 e, bool used, enum page_
     }
 }
 
-int page_alloc_reserve(struct page_alloc *pa, hpa_t base, u64 size, bool strict)
+BUILT_FOR_SIZE int page_alloc_reserve(struct page_alloc *pa, hpa_t base, u64 size, bool strict)
 {
     u64 b, e;
     if (size == 0)

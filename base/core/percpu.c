@@ -9,7 +9,9 @@ _Static_assert(CPU_STACK_SIZE == CPU_STACK_SIZE_ASM, "stack size shared with boo
 /* Stacks of all CPUs; boot.S gives CPU n the top of stack n. */
 u8 cpu_stacks[MAX_CPUS][CPU_STACK_SIZE] __attribute__((aligned(16)));
 
-static u32 cpus_present = 1;
+/* Set at boot (percpu_set_count(1) before the CPUs are found): zero-initialised, like every
+ * other variable of the base, so that the image has no data section. */
+static u32 cpus_present;
 
 u32 cpu_count(void) { return cpus_present; }
 u64 cpu_hwid(u32 cpu) { return percpu_data[cpu].hwid; }

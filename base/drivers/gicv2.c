@@ -53,7 +53,7 @@ BUILT_FOR_SIZE static int gicv2_init(const struct fdt *fdt)
     return 0;
 }
 
-static int gicv2_cpu_init(void)
+BUILT_FOR_SIZE static int gicv2_cpu_init(void)
 {
     u32 targets = *reg32(gicv2.dist_base + GICD_ITARGETSR); /* banked: this CPU's own bit */
     cpu_mask[cpu_id()] = (u8)(targets | targets >> 8 | targets >> 16 | targets >> 24);

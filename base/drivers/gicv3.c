@@ -70,7 +70,7 @@ BUILT_FOR_SIZE static int gicv3_init(const struct fdt *fdt)
     return 0;
 }
 
-static int gicv3_cpu_init(void)
+BUILT_FOR_SIZE static int gicv3_cpu_init(void)
 {
     u32 cpu = cpu_id();
     u64 rd = find_redist(arch_cpu_mpidr());

@@ -203,7 +203,7 @@ static bool setup_queue(struct virtio_blk *d)
                                   (u64)(uintptr_t)&d->vq->used);
 }
 
-int virtio_blk_attach(struct virtio_transport *t)
+BUILT_FOR_SIZE int virtio_blk_attach(struct virtio_transport *t)
 {
     if (disk_count == MAX_VIRTIO_BLK)
         return -1;
@@ -341,7 +341,7 @@ static void probe_one(const struct fdt *fdt, int node, u64 base)
 
 /* Finds virtio-mmio block devices in the host DTB; interrupts must be routed to CPU 0, which
  * does the I/O at boot. */
-void virtio_blk_probe(const struct fdt *fdt)
+BUILT_FOR_SIZE void virtio_blk_probe(const struct fdt *fdt)
 {
     for (int n = fdt_find_compatible(fdt, -1, "virtio,mmio"); n >= 0; n = fdt_find_compatible(fdt, n, "virtio,mmio")) {
         u64 base;

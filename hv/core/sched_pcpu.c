@@ -20,7 +20,8 @@ static u32 first_unowned_cpu(void)
     return 0;
 }
 
-int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct vm **conflict_vm)
+BUILT_FOR_SIZE int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu,
+                                     struct vm **conflict_vm)
 {
     int r = 0;
     spin_lock(&owner_lock);
@@ -66,7 +67,7 @@ int sched_claim_pcpus(struct vm *vm, bool exclusive, u32 *conflict_pcpu, struct 
     return r;
 }
 
-void sched_release_pcpus(struct vm *vm)
+BUILT_FOR_SIZE void sched_release_pcpus(struct vm *vm)
 {
     spin_lock(&owner_lock);
     for (u32 i = 0; i < MAX_CPUS; i++)

@@ -43,7 +43,7 @@ struct shmem_table *shmem_table_get(void)
 
 #define table (*shmem_table_get())
 
-int vm_shmem_attach(struct vm *vm, struct diag *d)
+BUILT_FOR_SIZE int vm_shmem_attach(struct vm *vm, struct diag *d)
 {
     const struct vm_config *c = vm->config;
     char field[48];
@@ -84,7 +84,7 @@ void vm_shmem_quiesce(struct vm *vm)
     spin_unlock(&shmem_lock);
 }
 
-void vm_shmem_detach(struct vm *vm)
+BUILT_FOR_SIZE void vm_shmem_detach(struct vm *vm)
 {
     for (u32 i = 0; i < vm->shmem_count; i++) {
         struct shmem_region *r = vm->shmem[i];
@@ -132,7 +132,7 @@ long vm_shmem_size(struct vm *vm, u64 index)
     return index < vm->shmem_count ? (long)vm->config->shmem[index].size : HC_EINVAL;
 }
 
-void shmem_list(void (*out)(const char *fmt, ...))
+BUILT_FOR_SIZE void shmem_list(void (*out)(const char *fmt, ...))
 {
     bool any = false;
     spin_lock(&shmem_lock);

@@ -105,7 +105,7 @@ static const struct virtio_backend vcons_backend = {
     .notify = vcons_notify,
 };
 
-int virtio_console_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d)
+BUILT_FOR_SIZE int virtio_console_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d)
 {
     if (vm->hvc) {
         diag_error(d, vm->config->file, e->line, "devices.emu_devices", "only one virtio console per VM is supported");

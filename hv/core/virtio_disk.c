@@ -323,7 +323,7 @@ static int open_file(struct vdisk *d, const struct vm_config *c, const struct vm
     return 0;
 }
 
-int virtio_disk_create(struct vm *vm, const struct vm_emu_device *e, struct diag *dg)
+BUILT_FOR_SIZE int virtio_disk_create(struct vm *vm, const struct vm_emu_device *e, struct diag *dg)
 {
     const struct vm_config *c = vm->config;
     struct vdisk *d = kzalloc(sizeof(*d));

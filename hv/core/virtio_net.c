@@ -177,7 +177,7 @@ static const struct virtio_backend vnet_backend = {
     .reset = vnet_reset,
 };
 
-int virtio_net_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d)
+BUILT_FOR_SIZE int virtio_net_create(struct vm *vm, const struct vm_emu_device *e, struct diag *d)
 {
     const struct vm_config *c = vm->config;
     if (vm->net) {

@@ -66,7 +66,7 @@ static bool populate(struct vm *vm, struct vm_mem *m, u64 k, u64 keep_lo, u64 ke
     return true;
 }
 
-int vm_mem_ondemand_init(struct vm *vm, struct vm_mem *m, bool lazy)
+BUILT_FOR_SIZE int vm_mem_ondemand_init(struct vm *vm, struct vm_mem *m, bool lazy)
 {
     m->ondemand = true;
     m->chunk = !lazy && IS_ALIGNED(m->gpa.val, CHUNK_BLOCK) && IS_ALIGNED(m->hpa.val, CHUNK_BLOCK) &&
@@ -176,7 +176,7 @@ void vm_mem_revoke(struct vm *vm)
 
 /* After stage 2 is gone: what the VM touched is scrubbed, and freed as known zero; what it
  * never touched goes back as it was. Reserved RAM (not the VM's to free) is scrubbed. */
-void vm_mem_release(struct vm *vm)
+BUILT_FOR_SIZE void vm_mem_release(struct vm *vm)
 {
     for (size_t i = 0; i < vm->mem_count; i++) {
         struct vm_mem *m = &vm->mems[i];

@@ -139,7 +139,8 @@ static bool table_empty(const struct pgtable *pt, const u64 *table)
     return true;
 }
 
-int pt_init(struct pgtable *pt, const struct pt_format *fmt, const struct pt_mem *mem, unsigned va_bits)
+BUILT_FOR_SIZE int pt_init(struct pgtable *pt, const struct pt_format *fmt, const struct pt_mem *mem,
+                           unsigned va_bits)
 {
     memset(pt, 0, sizeof(*pt));
     if (!fmt || !mem || fmt->root_level > PT_MAX_ROOT_LEVEL || fmt->root_level == PT_LEAF_LEVEL ||

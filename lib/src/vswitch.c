@@ -4,7 +4,7 @@
 
 static bool is_group(const u8 *mac) { return mac[0] & 1; } /* broadcast or multicast */
 
-int vswitch_attach(struct vswitch *sw, struct vswitch_port *p)
+BUILT_FOR_SIZE int vswitch_attach(struct vswitch *sw, struct vswitch_port *p)
 {
     for (u32 i = 0; i < VSWITCH_MAX_PORTS; i++) {
         if (sw->port[i])

@@ -2,7 +2,9 @@
  * boot loaders (booti) load it at RAM + text_offset and pass the DTB in x0. */
 #include <arch/asm_offsets.h>
 
-    .section .text.head, "ax"
+/* Read-only data, not code (link.ld): code0 runs once, with the MMU off, and branches to the
+ * code's pages. */
+    .section .head, "a"
     .global _head
 _head:
     b       primary_entry           /* code0 */

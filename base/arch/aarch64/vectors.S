@@ -75,7 +75,7 @@
     b       \target
 .endm
 
-    .text
+    .section .text.vectors, "ax", %progbits
     .balign 0x800
     .global el2_vectors
 el2_vectors:

@@ -1,5 +1,7 @@
 /* Leveled hypervisor log. Every line: "[   1.234567] cpuN[ vmM] L: message".
- * The build-time LOG= level is the default; log_set_level changes it at run time. */
+ * The build-time LOG= level (LOG_DEFAULT_LEVEL) is the most verbose the image can print: the
+ * messages above it are not compiled in (a LOG=info image carries no debug or trace strings);
+ * log_set_level can lower the level at run time. */
 #ifndef BASE_LOG_H
 #define BASE_LOG_H
 
@@ -7,16 +9,22 @@
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
+#ifndef LOG_DEFAULT_LEVEL
+#define LOG_DEFAULT_LEVEL LOG_TRACE /* a build that names no level (host tests): no ceiling */
+#endif
+
 #define LOG_NO_VM (-1)
 
 extern enum log_level log_level_current;
 
+/* Sets the build's level; called first at boot (before it, only errors are printed). */
+void log_init(void);
 void log_set_level(enum log_level level);
 const char *log_level_name(enum log_level level);
 /* vm_id < 0 means "not about a VM". */
 void log_write(enum log_level level, long vm_id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define log_enabled(level) ((level) <= log_level_current)
+#define log_enabled(level) ((level) <= LOG_DEFAULT_LEVEL && (level) <= log_level_current)
 #define LOG_AT(level, vm, ...)                                                                             \
     do {                                                                                                   \
         if (log_enabled(level))                                                                            \
