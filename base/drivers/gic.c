@@ -182,17 +182,9 @@ u32 gic_handle_taken(u32 iar)
     return GIC_SPURIOUS_FIRST;
 }
 
-static __attribute__((noinline)) u32 take_v2(u32 a, u32 b)
-{
-    u32 iar = gic->ack();
-    return (iar & 0x3ff) == a || (iar & 0x3ff) == b ? iar : gic_handle_taken(iar);
-}
-
 u32 gic_take_either(u32 a, u32 b)
 {
-    if (gic != &gicv3_ops)
-        return take_v2(a, b);
-    u32 iar = gicv3_ack();
+    u32 iar = gic == &gicv3_ops ? gicv3_ack() : gic->ack();
     return (iar & 0x3ff) == a || (iar & 0x3ff) == b ? iar : gic_handle_taken(iar);
 }
 

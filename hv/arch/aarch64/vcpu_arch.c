@@ -551,9 +551,9 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
  * (vgic_kick_direct) and the guest resumes without the sync, flush and run-loop pass. False:
  * the full path (which finds the kick taken already, and its requests, if any, still set).
  * For a VM whose vGIC delivers through list registers. */
-static bool kick_direct(struct vcpu *vcpu, u32 iar)
+static bool kick_direct(struct vcpu *vcpu, u32 iar, bool v3)
 {
-    if (gic_host_version == 3) { /* (inline: EOImode 1, the priority drop and the deactivation) */
+    if (v3) { /* (inline: EOImode 1, the priority drop and the deactivation) */
         gicv3_eoi(iar);
         gicv3_deactivate(iar);
     } else {
@@ -567,9 +567,9 @@ static bool kick_direct(struct vcpu *vcpu, u32 iar)
 /* The interrupt that brought the guest out, acknowledged: the timer's tick or the wake-up IPI
  * (their IAR value), or another one, handled as irq_dispatch would (GIC_SPURIOUS_FIRST).
  * Inline on a GICv3 host. */
-static inline u32 take_tick_or_kick(void)
+static inline u32 take_tick_or_kick(bool v3)
 {
-    if (gic_host_version != 3)
+    if (!v3)
         return gic_take_either(VTIMER_INTID, IRQ_IPI_WAKEUP);
     u32 iar = gicv3_ack();
     return (iar & 0x3ff) == VTIMER_INTID || (iar & 0x3ff) == IRQ_IPI_WAKEUP ? iar : gic_handle_taken(iar);
@@ -591,21 +591,22 @@ bool vcpu_arch_fast_irq(struct guest_regs *r)
     const struct vgic *g = &vcpu->vm->arch.vgic;
     if (!g->present || g->delivery != VGIC_DELIVER_LR || g->passthrough)
         return false;
-    u32 iar = take_tick_or_kick();
+    const bool v3 = gic_host_version == 3; /* (read once: the calls below could change it, for all C knows) */
+    u32 iar = take_tick_or_kick(v3);
     u32 intid = iar & 0x3ff; /* (GICv2: the sender's CPU number above) */
     bool direct;
     if (intid == VTIMER_INTID) {
         /* The tick: straight into a list register (kept active at the host till the guest's
          * deactivation, through the list register's link: only the priority drop here). */
         direct = vgic_hw_line_raised_direct(vcpu, VTIMER_INTID);
-        if (gic_host_version != 3 || !direct)
+        if (!v3 || !direct)
             vtimer_tick_slow(vcpu, direct);
-        if (gic_host_version == 3)
+        if (v3)
             gicv3_eoi(iar);
         else
             gic_eoi(iar);
     } else {
-        direct = intid == IRQ_IPI_WAKEUP && kick_direct(vcpu, iar);
+        direct = intid == IRQ_IPI_WAKEUP && kick_direct(vcpu, iar, v3);
     }
     if (!direct)
         return false;
