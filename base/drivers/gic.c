@@ -170,8 +170,8 @@ static inline __attribute__((always_inline)) unsigned dispatch(u32 (*ack)(void),
     return handled;
 }
 
-/* gic_take's uncommon case, out of line so that its common one needs no stack frame. */
-static __attribute__((noinline)) u32 take_other(u32 iar)
+/* gic_take_either's uncommon case, out of line so that its common one needs no stack frame. */
+u32 gic_handle_taken(u32 iar)
 {
     if ((iar & 0x3ff) < GIC_SPURIOUS_FIRST) {
         if (gic == &gicv3_ops)
@@ -182,25 +182,10 @@ static __attribute__((noinline)) u32 take_other(u32 iar)
     return GIC_SPURIOUS_FIRST;
 }
 
-static __attribute__((noinline)) u32 take_v2(u32 intid)
+u32 gic_take_either(u32 a, u32 b)
 {
-    u32 iar = gic->ack();
-    return (iar & 0x3ff) == intid ? iar : take_other(iar);
-}
-
-u32 gic_take(u32 intid)
-{
-    if (gic != &gicv3_ops)
-        return take_v2(intid);
-    u32 iar = gicv3_ack();
-    return (iar & 0x3ff) == intid ? iar : take_other(iar);
-}
-
-u32 gic_highest_pending(void)
-{
-    if (gic == &gicv3_ops)
-        return (u32)read_sysreg_s("S3_0_C12_C12_2") & 0xffffff; /* ICC_HPPIR1_EL1 */
-    return *(volatile u32 *)(uintptr_t)(gic_v2_cpu_base() + GICC_HPPIR) & 0x3ff;
+    u32 iar = gic == &gicv3_ops ? gicv3_ack() : gic->ack();
+    return (iar & 0x3ff) == a || (iar & 0x3ff) == b ? iar : gic_handle_taken(iar);
 }
 
 void gic_end(u32 iar)

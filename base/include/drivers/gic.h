@@ -46,15 +46,16 @@ bool gic_can_keep_active(void);
 void gic_set_keep_active(u32 intid, bool keep);
 void gic_deactivate(u32 intid);
 /* The hot path of one interrupt served without irq_dispatch (the virtual timer while its vCPU
- * runs). gic_highest_pending: this CPU's highest-priority pending interrupt, not acknowledged
- * (GIC_SPURIOUS_FIRST or above: none). Having seen intid there, gic_take acknowledges it and
- * returns its IAR value, for the caller to end with gic_eoi after its work (and to leave active
- * or deactivate as irq_dispatch would); if another interrupt won the acknowledge meanwhile, it
- * handles that one as irq_dispatch would and returns GIC_SPURIOUS_FIRST. */
-u32 gic_highest_pending(void);
-u32 gic_take(u32 intid);
+ * runs, the wake-up IPI). gic_take_either acknowledges this CPU's highest-priority pending
+ * interrupt: if it is a or b, returns its IAR value, for the caller to end with gic_eoi after
+ * its work (and to leave active or deactivate as irq_dispatch would); any other one it handles
+ * as irq_dispatch would and returns GIC_SPURIOUS_FIRST (so it does when none is pending). */
+u32 gic_take_either(u32 a, u32 b);
+/* An interrupt acknowledged (iar) by a caller that will not serve it: handled as irq_dispatch
+ * would. Returns GIC_SPURIOUS_FIRST. */
+u32 gic_handle_taken(u32 iar);
 void gic_eoi(u32 iar);
-/* Ends an interrupt gic_take returned that nothing keeps active: gic_eoi, then gic_deactivate
+/* Ends an interrupt gic_take_either returned that nothing keeps active: gic_eoi, then gic_deactivate
  * where the CPU interface runs EOImode 1. */
 void gic_end(u32 iar);
 /* Active state of this CPU's SGI/PPI intid (switched with the vCPU that owns the source). */

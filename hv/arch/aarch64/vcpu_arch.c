@@ -4,7 +4,7 @@
 #include <arch/sysreg.h>
 #include <arch/vcpu_parts.h>
 #include <base/irq.h>
-#include <drivers/gic.h>
+#include <drivers/gicv3.h>
 #include <base/log.h>
 #include <base/percpu.h>
 #include <arch/vgic_lr.h>
@@ -551,35 +551,64 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
  * (vgic_kick_direct) and the guest resumes without the sync, flush and run-loop pass. False:
  * the full path (which finds the kick taken already, and its requests, if any, still set).
  * For a VM whose vGIC delivers through list registers. */
-static bool kick_direct(struct vcpu *vcpu)
+static bool kick_direct(struct vcpu *vcpu, u32 iar, bool v3)
 {
-    u32 iar = gic_take(IRQ_IPI_WAKEUP);
-    if ((iar & 0x3ff) >= GIC_SPURIOUS_FIRST) /* (GICv2: the sender's CPU number above) */
-        return false; /* (another interrupt came first: handled) */
-    gic_end(iar);
+    if (v3) { /* (inline: EOImode 1, the priority drop and the deactivation) */
+        gicv3_eoi(iar);
+        gicv3_deactivate(iar);
+    } else {
+        gic_end(iar);
+    }
     return !sched_requests_pending(vcpu->pcpu) && !vcpu->vm->paused &&
            __atomic_load_n(&vcpu->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && vcpu->state == VCPU_RUNNABLE &&
            vgic_kick_direct(vcpu);
 }
 
+/* The interrupt that brought the guest out, acknowledged: the timer's tick or the wake-up IPI
+ * (their IAR value), or another one, handled as irq_dispatch would (GIC_SPURIOUS_FIRST).
+ * Inline on a GICv3 host. */
+static inline u32 take_tick_or_kick(bool v3)
+{
+    if (!v3)
+        return gic_take_either(VTIMER_INTID, IRQ_IPI_WAKEUP);
+    u32 iar = gicv3_ack();
+    return (iar & 0x3ff) == VTIMER_INTID || (iar & 0x3ff) == IRQ_IPI_WAKEUP ? iar : gic_handle_taken(iar);
+}
+
 /* Called from the exit vector (guest_switch.S) on an interrupt taken from the guest, with the
  * guest's x0-x18 and x30 saved in *r (as vcpu_arch_fast_abort): the virtual timer's tick for
  * this vCPU and a kick delivering SGIs to it are served here when the run loop would do nothing
- * more (vtimer_irq_direct, kick_direct), and the guest resumes at once, without the rest of the
+ * more (vgic_hw_line_raised_direct, kick_direct), and the guest resumes at once, without the rest of the
  * register file, vcpu_arch_run or the run loop. Whatever else the run loop must see comes with
  * an interrupt of its own, which stays pending and brings the guest out again at once: another
  * pCPU ending the VM or asking for an exit sends the wake-up IPI (sched_vm_ending,
  * sched_request_exit; kick_direct, which consumes it, checks those requests), and a handler run
- * on this pCPU meanwhile (gic_take found another interrupt first) makes this a full exit. False:
- * a full IRQ exit (vtimer_irq_direct may have done the full path's work for the tick already). */
+ * on this pCPU meanwhile (gic_take_either found another interrupt first) makes this a full exit. False:
+ * a full IRQ exit (vtimer_tick_slow may have done the full path's work for the tick already). */
 bool vcpu_arch_fast_irq(struct guest_regs *r)
 {
     struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
     const struct vgic *g = &vcpu->vm->arch.vgic;
     if (!g->present || g->delivery != VGIC_DELIVER_LR || g->passthrough)
         return false;
-    u32 intid = gic_highest_pending();
-    if (!(intid == VTIMER_INTID ? vtimer_irq_direct(vcpu) : intid == IRQ_IPI_WAKEUP && kick_direct(vcpu)))
+    const bool v3 = gic_host_version == 3; /* (read once: the calls below could change it, for all C knows) */
+    u32 iar = take_tick_or_kick(v3);
+    u32 intid = iar & 0x3ff; /* (GICv2: the sender's CPU number above) */
+    bool direct;
+    if (intid == VTIMER_INTID) {
+        /* The tick: straight into a list register (kept active at the host till the guest's
+         * deactivation, through the list register's link: only the priority drop here). */
+        direct = vgic_hw_line_raised_direct(vcpu, VTIMER_INTID);
+        if (!v3 || !direct)
+            vtimer_tick_slow(vcpu, direct);
+        if (v3)
+            gicv3_eoi(iar);
+        else
+            gic_eoi(iar);
+    } else {
+        direct = intid == IRQ_IPI_WAKEUP && kick_direct(vcpu, iar, v3);
+    }
+    if (!direct)
         return false;
     vcpu->stats.irqs++;
     vcpu->stats.exits++;

@@ -62,27 +62,21 @@ void vtimer_irq(u32 intid, void *arg)
     vgic_set_level(v->vm, v, VTIMER_INTID, true);
 }
 
-/* The exit of a vCPU running here was a host interrupt: if it is the timer's PPI, its virtual
- * interrupt goes straight into a list register and the guest resumes with no run-loop pass
- * (vgic_hw_line_raised_direct), else as vtimer_irq does. False: whatever interrupt it was is
- * handled or still pending, and the full exit path follows. */
-bool vtimer_irq_direct(struct vcpu *v)
+/* The exit of a vCPU running here was the timer's PPI, acknowledged; vcpu_arch_fast_irq tried
+ * to put its virtual interrupt straight into a list register (direct: it did,
+ * vgic_hw_line_raised_direct). What the tick needs besides, off that hot path: on a GICv2 host
+ * (EOImode 0) the PPI masked instead of kept active, until the guest is done; if not direct,
+ * the full exit path's work, in its order: the list registers synced first (the guest may have
+ * taken the previous tick, which consumes the line sampled then), then the new level. */
+void vtimer_tick_slow(struct vcpu *v, bool direct)
 {
-    u32 iar = gic_take(VTIMER_INTID);
-    if (iar >= GIC_SPURIOUS_FIRST)
-        return false;
     if (!gic_can_keep_active())
-        irq_disable(VTIMER_INTID); /* EOImode 0 host: masked instead, until the guest is done */
-    bool direct = vgic_hw_line_raised_direct(v, VTIMER_INTID);
-    if (!direct) {
-        /* In the full path's order: the list registers synced first (the guest may have taken
-         * the previous tick, which consumes the line sampled then), then the new level. */
-        vgic_sync(v);
-        v->arch.vgic.priv[VTIMER_INTID].hw = true;
-        vgic_set_level(v->vm, v, VTIMER_INTID, true);
-    }
-    gic_eoi(iar);
-    return direct;
+        irq_disable(VTIMER_INTID); /* (the masking a GICv2 host needs, tick served directly or not) */
+    if (direct)
+        return;
+    vgic_sync(v);
+    v->arch.vgic.priv[VTIMER_INTID].hw = true;
+    vgic_set_level(v->vm, v, VTIMER_INTID, true);
 }
 
 bool vtimer_line(struct vcpu *v, bool *level)

@@ -36,7 +36,7 @@ static void notify(struct vm *vm, struct vcpu *target, struct vgic_irq *irq)
 {
     if (!target || !irq || !irq->enabled || !irq_pending(irq))
         return;
-    vm->arch.vgic.injected++;
+    __atomic_fetch_add(&vm->arch.vgic.injected, 1, __ATOMIC_RELAXED); /* (also counted without the lock) */
     if (target->state == VCPU_HALTED)
         target->state = VCPU_RUNNABLE;
     sched_kick(target->pcpu);
@@ -469,12 +469,40 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
  * held this interrupt, linked, and the guest has taken and deactivated it (what the sync would
  * record: not active, its pending state and the sampled line consumed). Anything else returns
  * false with nothing changed, for the full path. */
+#define PEEK(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+static __attribute__((noinline)) bool hw_line_raised_locked(struct vcpu *vcpu, u32 intid);
+
 bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid)
 {
     struct vm *vm = vcpu->vm;
     struct vgic_cpu *c = &vcpu->arch.vgic;
     if (intid >= VGIC_NR_PRIVATE)
         return false;
+    const struct vgic_irq *irq = &c->priv[intid];
+    /* The steady tick, without the lock: the last list register in use holds this interrupt,
+     * linked, as the previous tick left it (pending there, the line sampled up, neither pending
+     * nor active besides), and the guest is done with it (vgic_lr_rearm_hw). The state the
+     * locked path would write is then the one it finds, but for the list register, which is
+     * this pCPU's, as are lr_used, lr_intid and lr_unlinked (only this pCPU's flush, sync and
+     * direct paths change them). Other pCPUs change the interrupt's fields only under the lock,
+     * and kick this one where its list registers must follow: what they change while this reads
+     * is as if it came right after this tick under the lock. */
+    u32 n = c->lr_used;
+    if (n && c->lr_intid[n - 1] == intid && !((c->lr_unlinked >> (n - 1)) & 1) && PEEK(irq->in_lr) &&
+        PEEK(irq->lr_pending) && !PEEK(irq->repend) && PEEK(irq->hw) && PEEK(irq->level) &&
+        ((PEEK(c->hw_high) & PEEK(c->priv_hot)) >> intid & 1) && PEEK(irq->enabled) && !PEEK(irq->active) &&
+        !PEEK(irq->pending_latch) && !PEEK(irq->edge) && vgic_lr_rearm_hw(n - 1, intid, PEEK(irq->priority))) {
+        __atomic_fetch_add(&vm->arch.vgic.injected, 1, __ATOMIC_RELAXED);
+        return true;
+    }
+    return hw_line_raised_locked(vcpu, intid);
+}
+
+static bool hw_line_raised_locked(struct vcpu *vcpu, u32 intid)
+{
+    struct vm *vm = vcpu->vm;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
     struct vgic_irq *irq = &c->priv[intid];
     bool done = false;
     spin_lock(&vm->arch.vgic.lock);
@@ -494,7 +522,7 @@ bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid)
     irq->level = true;
     c->hw_high |= 1u << intid;  /* (track_hw_line) */
     c->priv_hot |= 1u << intid; /* enabled and pending (update_hot) */
-    vm->arch.vgic.injected++;
+    __atomic_fetch_add(&vm->arch.vgic.injected, 1, __ATOMIC_RELAXED); /* (also counted without the lock) */
     bool link = vgic_lr_hw_link_ok();
     vgic_lr_write(i, intid, irq->priority, LR_PENDING, !link, link);
     c->lr_unlinked = (u16)(link ? c->lr_unlinked & ~(1u << i) : c->lr_unlinked | 1u << i);

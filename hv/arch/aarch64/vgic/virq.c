@@ -24,7 +24,7 @@ bool virq_pending(struct vcpu *vcpu) { return vgic_has_pending(vcpu); }
 
 bool vcpu_arch_halt_unless_pending(struct vcpu *vcpu) { return vgic_halt_unless_pending(vcpu); }
 
-u64 virq_injected(const struct vm *vm) { return vm->arch.vgic.injected; }
+u64 virq_injected(const struct vm *vm) { return __atomic_load_n(&vm->arch.vgic.injected, __ATOMIC_RELAXED); }
 
 BUILT_FOR_SIZE void virq_release(struct vm *vm)
 {

@@ -1231,6 +1231,54 @@ static void vtimer_direct_list_register_write(void **state)
     check_hw_ok(&t->vm);
 }
 
+/* The steady tick (the timer linked in the last list register, taken and deactivated by the
+ * guest since the previous tick) is re-armed without the lock; what another vCPU changed
+ * through the redistributor meanwhile makes it decline, with nothing written, exactly as the
+ * locked path would: disabled, set pending (ISPENDR while in the list register); a new priority
+ * is the one written. */
+static void vtimer_steady_tick_follows_other_vcpus_changes(void **state)
+{
+    struct tvm *t = *state;
+    struct vcpu *v = &t->v[1];
+    fake_hw.hw_line_readable[v->id] = true;
+    fake_hw.hw_line[v->id] = true;
+    v->arch.vgic.priv[VTIMER].hw = true;
+    enable_priv(t, 1, VTIMER);
+    prio_priv(t, 1, VTIMER, 0xa0);
+    enter(v);
+    assert_true(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_int_equal(fake_guest_ack(), VTIMER);
+    assert_true(fake_guest_eoi(VTIMER));
+    /* Disabled by vCPU 0: declined, the list register left invalid. */
+    wrr32(t, 1, GICR_SGI + GICD_ICENABLER, bit(VTIMER));
+    u32 writes = fake_hw.lr_writes;
+    assert_false(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_int_equal(fake_hw.lr_writes, writes);
+    assert_int_equal(fake_cur()->lr[0].state, LR_INVALID);
+    /* Enabled again, at a new priority: re-armed pending, linked, at that priority. */
+    enable_priv(t, 1, VTIMER);
+    prio_priv(t, 1, VTIMER, 0x90);
+    u64 injected = t->vm.arch.vgic.injected;
+    assert_true(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_lr(0, VTIMER, 0x90, LR_PENDING);
+    assert_true(fake_cur()->lr[0].hw);
+    assert_int_equal(t->vm.arch.vgic.injected, injected + 1);
+    assert_int_equal(fake_guest_ack(), VTIMER);
+    assert_true(fake_guest_eoi(VTIMER));
+    /* Set pending by vCPU 0 while in the list register: declined (the sync must see it). */
+    wrr32(t, 1, GICR_SGI + GICD_ISPENDR, bit(VTIMER));
+    writes = fake_hw.lr_writes;
+    assert_false(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_int_equal(fake_hw.lr_writes, writes);
+    /* The full path delivers it: pending again after the exit's sync and flush. */
+    leave(v);
+    assert_true(priv_pending(t, 1, VTIMER));
+    enter(v);
+    assert_true(fake_lr_find(VTIMER) >= 0);
+    leave(v);
+    check_hw_ok(&t->vm);
+}
+
 /* A level SPI whose line drops while pending in a running vCPU's list register is taken back:
  * that vCPU is kicked (or, on this pCPU, the run loop sees `retracted` and resyncs). */
 static void level_drop_retracts_from_list_register(void **state)
@@ -1886,6 +1934,7 @@ int main(void)
         T(vtimer_ppi_delivered_once),
         T(vtimer_hw_line_follows_the_timer),
     T(vtimer_direct_list_register_write),
+    T(vtimer_steady_tick_follows_other_vcpus_changes),
         T(level_drop_retracts_from_list_register),
         T(spi_retargeted_while_in_a_list_register_is_handed_over),
         T(sgi_target_list),

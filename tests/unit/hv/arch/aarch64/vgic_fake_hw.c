@@ -89,6 +89,18 @@ void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi,
 
 bool vgic_lr_hw_link_ok(void) { return !fake_hw.hw_link_broken; }
 
+bool vgic_lr_rearm_hw(u32 i, u32 intid, u8 priority)
+{
+    if (i >= fake_hw.nr_lrs) {
+        fake_error("vgic_lr_rearm_hw: LR %u of %u", i, fake_hw.nr_lrs);
+        return false;
+    }
+    if (fake_hw.hw_link_broken || fake_cur()->lr[i].state != LR_INVALID)
+        return false;
+    vgic_lr_write(i, intid, priority, LR_PENDING, false, true);
+    return true;
+}
+
 void fake_hw_check_entry(void)
 {
     /* Two valid LRs with one INTID when the guest runs is UNPREDICTABLE on hardware (while the
