@@ -6,8 +6,6 @@
 
 u64 boot_hartid; /* from the firmware in a0 (boot.S) */
 extern u64 boot_handed_over_from; /* boot.S: hart id + 1 of the firmware's boot hart, if not this one */
-u64 riscv_timebase_hz;
-bool riscv_has_sstc;
 
 u64 arch_boot_cpu_hwid(void) { return boot_hartid; }
 const char *arch_name(void) { return "riscv64"; }
