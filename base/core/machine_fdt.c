@@ -48,4 +48,7 @@ void machine_from_fdt(struct machine *m, const struct fdt *fdt, u64 dtb, u64 dtb
     find_firmware_reserved(m, fdt);
     machine_add_reserved(m, dtb, dtb_size);
     find_cpus(m, fdt);
+    int chosen = fdt_path_lookup(fdt, "/chosen");
+    const char *args = chosen >= 0 ? fdt_prop_string(fdt, chosen, "bootargs") : NULL;
+    m->cmdline = args ? args : ""; /* the DTB stays reserved, so the string stays valid */
 }

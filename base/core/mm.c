@@ -3,10 +3,12 @@
 #include <arch/mmu.h>
 #include <arch/spinlock.h>
 #include <base/heap.h>
+#include <base/image.h>
 #include <base/log.h>
 #include <base/machine.h>
 #include <base/mm.h>
 #include <base/platform.h>
+#include <lib/range_carve.h>
 #include <lib/string.h>
 
 #define MAX_RESERVED (MACHINE_MAX_RESERVED + 2) /* the machine's, the image and the bitmaps */
@@ -125,6 +127,26 @@ const struct pt_mem mm_pt_mem = {
     .free_root = pt_free_root,
 };
 
+/* A bank of RAM is writable and never executed, except for the image's code (read-only,
+ * executable) and read-only data, which are cut out of it with their own permissions (W^X:
+ * a stray write cannot change the code, and nothing the hypervisor writes can be run). */
+static void map_ram(const struct mem_range *bank)
+{
+    const struct range_piece image[] = {
+        {(u64)(uintptr_t)__image_start, (u64)(uintptr_t)__text_start, MMU_RODATA},
+        {(u64)(uintptr_t)__text_start, (u64)(uintptr_t)__text_end, MMU_CODE},
+        {(u64)(uintptr_t)__text_end, (u64)(uintptr_t)__rw_start, MMU_RODATA},
+    };
+    struct range_piece piece[2 * ARRAY_SIZE(image) + 1];
+    int n = range_carve(bank->base, bank->base + bank->size, image, ARRAY_SIZE(image), MMU_NORMAL, piece,
+                        ARRAY_SIZE(piece));
+    if (n < 0)
+        panic("mm: the image's parts are out of order");
+    for (int i = 0; i < n; i++)
+        if (mmu_map_identity(piece[i].start, piece[i].end - piece[i].start, (enum mmu_mem_type)piece[i].kind) != 0)
+            panic("mm: cannot map RAM");
+}
+
 BUILT_FOR_SIZE void mm_init(const struct machine *m, u64 image_start, u64 image_end)
 {
     ram_count = m->ram_count;
@@ -158,8 +180,7 @@ BUILT_FOR_SIZE void mm_init(const struct machine *m, u64 image_start, u64 image_
 
     mmu_init(&mm_pt_mem);
     for (size_t i = 0; i < ram_count; i++)
-        if (mmu_map_identity(ram[i].base, ram[i].size, MMU_NORMAL) != 0)
-            panic("mm: cannot map RAM");
+        map_ram(&ram[i]);
     for (size_t i = 0; i < platform_device_range_count; i++)
         if (mmu_map_identity(platform_device_ranges[i].base, platform_device_ranges[i].size, MMU_DEVICE) != 0)
             panic("mm: cannot map device range");

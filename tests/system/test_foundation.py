@@ -124,3 +124,23 @@ def test_fatal_el2_exception_report():
     assert re.search(r"x0  [0-9a-f]{16}  x1  [0-9a-f]{16}", out)
     assert "cvisor PANIC on cpu0: unrecoverable exception at EL2" in out
     assert "UNREACHABLE" not in out
+
+
+# W^X in the hypervisor's own map (docs/memory.md): its code is read-only, its read-only data
+# too, and nothing writable can be executed. Each access ends in the fatal report, at the address
+# the demo names, as a permission fault (the page is mapped, with other rights).
+@pytest.mark.parametrize("mode,ec,access", [
+    ("write-code", r"EC 0x25: data abort at EL2", "write"),
+    ("write-rodata", r"EC 0x25: data abort at EL2", "write"),
+    ("exec-data", r"EC 0x21: instruction abort at EL2", "fetch"),
+])
+def test_hypervisor_code_is_read_only_and_data_never_executes(mode, ec, access):
+    out = run_to_completion("fault-demo", [], app="fault-demo", timeout=30, status=1, run_name=f"fault-demo-{mode}",
+                            qemu_extra=("-append", mode))
+    m = re.search(r"fault-demo: \S+ .* at (?:0x)?([0-9a-f]+)", out)
+    assert m, out
+    assert re.search(ec, out), out
+    assert re.search(rf"permission fault, level \d, {access} access|permission fault.*, {access} access", out), out
+    assert re.search(rf"FAR 0*{m.group(1)}\s", out), out
+    assert "cvisor PANIC on cpu0: unrecoverable exception at EL2" in out
+    assert "UNREACHABLE" not in out

@@ -72,3 +72,21 @@ def test_fatal_trap_report_on_riscv64():
     assert re.search(r"ra   [0-9a-f]{16}  sp   [0-9a-f]{16}", out), out
     assert "cvisor PANIC on cpu0: unrecoverable exception in HS-mode" in out
     assert "UNREACHABLE" not in out
+
+
+# W^X in the base's own Sv39 map (docs/memory.md): the code is read-only, the read-only data too,
+# and nothing writable is executable; each access is a page fault at the address the demo names.
+@pytest.mark.parametrize("mode,cause", [
+    ("write-code", r"scause 000000000000000f: store/AMO page fault"),
+    ("write-rodata", r"scause 000000000000000f: store/AMO page fault"),
+    ("exec-data", r"scause 000000000000000c: instruction page fault"),
+])
+def test_base_code_is_read_only_and_data_never_executes_on_riscv64(mode, cause):
+    out = run_to_completion("fault-demo-riscv64", [], app="fault-demo", timeout=30, arch=ARCH, status=1,
+                            run_name=f"fault-demo-riscv64-{mode}", qemu_extra=("-append", mode))
+    m = re.search(r"fault-demo: \S+ .* at (?:0x)?([0-9a-f]+)", out)
+    assert m, out
+    assert re.search(cause, out), out
+    assert re.search(rf"stval 0*{m.group(1)}\s", out), out
+    assert "cvisor PANIC on cpu0: unrecoverable exception in HS-mode" in out
+    assert "UNREACHABLE" not in out

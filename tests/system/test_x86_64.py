@@ -71,6 +71,25 @@ def test_fatal_exception_report_on_x86_64():
     assert "UNREACHABLE" not in out
 
 
+# W^X in the base's own map (docs/memory.md): the code is read-only (CR0.WP), the read-only data
+# too, and with EFER.NXE nothing writable executes. Each is a page fault on a present page at the
+# address the demo names: a write (error code 0x3) or an instruction fetch (error code 0x11).
+@pytest.mark.parametrize("mode,error", [
+    ("write-code", "error code 0x3 (protection violation, write, supervisor)"),
+    ("write-rodata", "error code 0x3 (protection violation, write, supervisor)"),
+    ("exec-data", "error code 0x11 (protection violation, read, supervisor, instruction fetch)"),
+])
+def test_base_code_is_read_only_and_data_never_executes_on_x86_64(mode, error):
+    out = run_to_completion("fault-demo-x86_64", [], app="fault-demo", timeout=40, arch=ARCH, status=1,
+                            run_name=f"fault-demo-x86_64-{mode}", qemu_extra=("-append", mode))
+    m = re.search(r"fault-demo: \S+ .* at (?:0x)?([0-9a-f]+)", out)
+    assert m, out
+    assert "vector 14, page fault (#PF)" in out, out
+    assert re.search(rf"{re.escape(error)}\s+CR2 0*{m.group(1)}\s", out), out
+    assert "cvisor PANIC on cpu0: unrecoverable exception in the hypervisor" in out
+    assert "UNREACHABLE" not in out
+
+
 @pytest.mark.parametrize("legacy", ["auto", "on"], ids=["transitional", "modern-only"])
 def test_virtio_blk_pci_reads_and_writes_the_disk(legacy):
     """The virtio-blk driver over virtio-pci (q35 has no virtio-mmio): found by the PCI walk

@@ -1,5 +1,7 @@
 /* The hypervisor's own EL2 stage-1 translation: an identity map (VA == PA) of RAM as normal
- * write-back memory and of device ranges as Device-nGnRE, 39-bit VA, 4 KiB granule. */
+ * write-back memory and of device ranges as Device-nGnRE, 39-bit VA, 4 KiB granule. Only the
+ * image's code is executable and it is read-only; SCTLR_EL2.WXN makes any writable mapping
+ * execute-never as well, so a mistake in the map cannot create a writable, executable page. */
 #include <arch/asm_offsets.h>
 #include <arch/mmu.h>
 #include <arch/pte.h>
@@ -16,6 +18,7 @@
 #define SCTLR_C (1ull << 2)
 #define SCTLR_SA (1ull << 3)
 #define SCTLR_I (1ull << 12)
+#define SCTLR_WXN (1ull << 19)
 
 /* Read by secondary CPUs with their MMU off: kept on its own cache line and cleaned to PoC. */
 struct mmu_boot_params {
@@ -38,8 +41,11 @@ void mmu_init(const struct pt_mem *mem)
 
 int mmu_map_identity(u64 base, u64 size, enum mmu_mem_type type)
 {
-    u64 attr = type == MMU_NORMAL ? PTE_S1_ATTRIDX(MAIR_IDX_NORMAL) | PTE_SH_INNER
-                                  : PTE_S1_ATTRIDX(MAIR_IDX_DEVICE) | PTE_S1_XN;
+    u64 normal = PTE_S1_ATTRIDX(MAIR_IDX_NORMAL) | PTE_SH_INNER;
+    u64 attr = type == MMU_CODE     ? normal | PTE_S1_AP_RO
+               : type == MMU_RODATA ? normal | PTE_S1_AP_RO | PTE_S1_XN
+               : type == MMU_NORMAL ? normal | PTE_S1_XN
+                                    : PTE_S1_ATTRIDX(MAIR_IDX_DEVICE) | PTE_S1_XN;
     u64 start = ALIGN_DOWN(base, PT_PAGE_SIZE), end = ALIGN_UP(base + size, PT_PAGE_SIZE);
     return pt_map(&el2_pt, start, start, end - start, attr);
 }
@@ -59,7 +65,7 @@ void mmu_enable(void)
     p->tcr = (64 - VA_BITS) | (1ull << 8) | (1ull << 10) | (3ull << 12) | (pa_range_bits() << 16) |
              (1ull << 23) | (1ull << 31);
     p->ttbr = el2_pt.root_pa;
-    p->sctlr = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA;
+    p->sctlr = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN;
     dsb(ishst);
     write_sysreg(mair_el2, p->mair);
     write_sysreg(tcr_el2, p->tcr);

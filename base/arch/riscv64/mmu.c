@@ -26,9 +26,9 @@ void mmu_init(const struct pt_mem *mem)
 
 int mmu_map_identity(u64 base, u64 size, enum mmu_mem_type type)
 {
-    /* Memory types come from the platform's PMAs (no Svpbmt needed): devices are simply not
-     * executable. Global: one address space. */
-    u64 attr = PTE_R | PTE_W | PTE_G | (type == MMU_NORMAL ? PTE_X : 0);
+    /* Memory types come from the platform's PMAs (no Svpbmt needed). Only the image's code is
+     * executable, and it is read-only (W^X). Global: one address space. */
+    u64 attr = PTE_R | PTE_G | (type == MMU_CODE ? PTE_X : type == MMU_RODATA ? 0 : PTE_W);
     u64 start = ALIGN_DOWN(base, PT_PAGE_SIZE), end = ALIGN_UP(base + size, PT_PAGE_SIZE);
     return pt_map(&base_pt, start, start, end - start, attr);
 }

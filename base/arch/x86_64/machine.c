@@ -23,6 +23,7 @@
 #define EBDA_SEGMENT_PTR 0x40e
 
 static struct machine machine;
+static char cmdline[256]; /* a copy: the loader's string lies in memory the base hands out */
 
 static const void *identity_map(void *ctx, u64 pa, u64 len)
 {
@@ -52,6 +53,10 @@ static void describe_memory(u64 mbi_pa)
     const struct multiboot_info *mbi = identity_map(NULL, mbi_pa, sizeof(*mbi));
     if (!mbi)
         panic("boot: multiboot information at %#llx is unreadable", (unsigned long long)mbi_pa);
+    machine.cmdline = cmdline;
+    const char *src = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? identity_map(NULL, mbi->cmdline, sizeof(cmdline)) : NULL;
+    for (size_t i = 0; src && i + 1 < sizeof(cmdline) && src[i]; i++)
+        cmdline[i] = src[i];
     if (mbi->flags & MULTIBOOT_INFO_MEM_MAP) {
         const u8 *map = identity_map(NULL, mbi->mmap_addr, mbi->mmap_length);
         struct multiboot_mmap_entry e;

@@ -42,6 +42,9 @@ struct machine {
     bool cpus_truncated; /* the description listed more than MACHINE_MAX_CPUS */
     /* Without a DTB: the console UART's interrupt (an IRQ number of <base/irq.h>), 0 if none. */
     u32 console_irq;
+    /* The command line the boot loader gave (a DTB's /chosen bootargs, the multiboot command
+     * line); "" if none. For applications of the base; the hypervisor does not read it. */
+    const char *cmdline;
 };
 
 /* Adders for describers: false (and a warning) when the table is full. A size-0 range is

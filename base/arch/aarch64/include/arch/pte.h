@@ -15,8 +15,10 @@
 #define PTE_SH_INNER (3ull << 8)
 #define PTE_PA_MASK 0x0000fffffffff000ull
 
-/* Stage 1 (EL2 regime): MAIR index, execute-never. */
+/* Stage 1 (EL2 regime): MAIR index, read-only (AP[2]; AP[1] stays 0 as in KVM's EL2 maps),
+ * execute-never. */
 #define PTE_S1_ATTRIDX(i) ((u64)(i) << 2)
+#define PTE_S1_AP_RO (1ull << 7)
 #define PTE_S1_XN (1ull << 54)
 /* Stage 2: memory attributes, access permissions, execute-never at EL1 and EL0 (XN[1:0] = 0b10). */
 #define PTE_S2_MEMATTR_NORMAL_WB (0xfull << 2)

@@ -5,7 +5,7 @@
 #include <lib/types.h>
 
 /* Attributes for the hypervisor's own identity map. */
-enum mmu_mem_type { MMU_NORMAL, MMU_DEVICE };
+#include <base/mmu_type.h>
 
 /* Memory for the boot CPU's table building (the base's page allocator). */
 void mmu_init(const struct pt_mem *mem);

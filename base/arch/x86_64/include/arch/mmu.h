@@ -5,7 +5,7 @@
 #include <lib/types.h>
 
 /* Attributes for the hypervisor's own identity map. */
-enum mmu_mem_type { MMU_NORMAL, MMU_DEVICE };
+#include <base/mmu_type.h>
 
 void mmu_init(const struct pt_mem *mem);
 /* Also usable once the map is live (a new mapping needs no TLB flush on x86). */
