@@ -122,7 +122,7 @@ static void set_level_locked(struct vm *vm, struct vcpu *vcpu, u32 intid, struct
 
 void vgic_set_level(struct vm *vm, struct vcpu *vcpu, u32 intid, bool level)
 {
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
     if (irq && irq->level != level)
         set_level_locked(vm, vcpu, intid, irq, level);
@@ -161,7 +161,7 @@ void vgic_hw_acked_locked(struct vcpu *vcpu, u32 intid, struct vgic_irq *irq)
 
 void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
 {
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
     if (irq) {
         vgic_mark_pending_locked(irq);
@@ -299,7 +299,7 @@ static void forwarded_irq(u32 intid, void *arg)
     struct vm *vm = arg;
     irq_disable(intid);
     struct vgic_irq *irq = &vm->arch.vgic.spi[intid - VGIC_NR_PRIVATE];
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     irq->level = true;
     if (irq->edge)
         vgic_mark_pending_locked(irq);
@@ -364,7 +364,7 @@ void vgic_flush(struct vcpu *vcpu)
     if (!vcpu->arch.vgic.lr_used && !__atomic_load_n(&vcpu->arch.vgic.priv_hot, __ATOMIC_RELAXED) &&
         !any_spi_hot(vm))
         return;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     u32 max = vgic_lr_count();
     int hw_link_ok = -1; /* asked of the hardware once, if a hw interrupt is written */
     u32 unlinked = 0;
@@ -418,7 +418,7 @@ void vgic_flush(struct vcpu *vcpu)
  * mostly with no list register in use, and then stays a leaf function with no stack frame. */
 static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
 {
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     for (u32 i = 0; i < vcpu->arch.vgic.lr_used; i++) {
         u32 intid = vcpu->arch.vgic.lr_intid[i];
         struct vgic_irq *irq = irq_of(vm, vcpu, intid);
@@ -468,44 +468,26 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
  * (then every other candidate is in one already: no priority order to keep) or the last one
  * held this interrupt, linked, and the guest has taken and deactivated it (what the sync would
  * record: not active, its pending state and the sampled line consumed). Anything else returns
- * false with nothing changed, for the full path. */
-#define PEEK(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-
-static __attribute__((noinline)) bool hw_line_raised_locked(struct vcpu *vcpu, u32 intid);
-
+ * false with nothing changed, for the full path.
+ *
+ * Written linked, the interrupt is steady: the state this leaves is the one the next tick would
+ * find and leave again, but for the list register. So it is recorded (tick_lr, tick_lr_val, and
+ * the vGIC's gen as it is under this lock), and the next tick is served by the exit vector
+ * itself while gen has not moved (guest_switch.S): the acknowledge, the register rewritten if the
+ * guest is done with it, the priority drop. Any other holder of the lock may have changed this
+ * interrupt or the list registers (a register write, a sync or flush, a switch of vCPU, a line
+ * sampled down), and bumps gen. What another pCPU changes while the vector runs is as if it came
+ * right after the tick under the lock: that pCPU kicks this one where the list registers must
+ * follow, as for every delivery. */
 bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid)
 {
-    struct vm *vm = vcpu->vm;
-    struct vgic_cpu *c = &vcpu->arch.vgic;
     if (intid >= VGIC_NR_PRIVATE)
         return false;
-    const struct vgic_irq *irq = &c->priv[intid];
-    /* The steady tick, without the lock: the last list register in use holds this interrupt,
-     * linked, as the previous tick left it (pending there, the line sampled up, neither pending
-     * nor active besides), and the guest is done with it (vgic_lr_rearm_hw). The state the
-     * locked path would write is then the one it finds, but for the list register, which is
-     * this pCPU's, as are lr_used, lr_intid and lr_unlinked (only this pCPU's flush, sync and
-     * direct paths change them). Other pCPUs change the interrupt's fields only under the lock,
-     * and kick this one where its list registers must follow: what they change while this reads
-     * is as if it came right after this tick under the lock. */
-    u32 n = c->lr_used;
-    if (n && c->lr_intid[n - 1] == intid && !((c->lr_unlinked >> (n - 1)) & 1) && PEEK(irq->in_lr) &&
-        PEEK(irq->lr_pending) && !PEEK(irq->repend) && PEEK(irq->hw) && PEEK(irq->level) &&
-        ((PEEK(c->hw_high) & PEEK(c->priv_hot)) >> intid & 1) && PEEK(irq->enabled) && !PEEK(irq->active) &&
-        !PEEK(irq->pending_latch) && !PEEK(irq->edge) && vgic_lr_rearm_hw(n - 1, intid, PEEK(irq->priority))) {
-        __atomic_fetch_add(&vm->arch.vgic.injected, 1, __ATOMIC_RELAXED);
-        return true;
-    }
-    return hw_line_raised_locked(vcpu, intid);
-}
-
-static bool hw_line_raised_locked(struct vcpu *vcpu, u32 intid)
-{
     struct vm *vm = vcpu->vm;
     struct vgic_cpu *c = &vcpu->arch.vgic;
     struct vgic_irq *irq = &c->priv[intid];
     bool done = false;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     u32 entered_with = c->lr_used, i = entered_with;
     if (!irq->enabled || !irq->hw)
         goto out;
@@ -525,6 +507,9 @@ static bool hw_line_raised_locked(struct vcpu *vcpu, u32 intid)
     __atomic_fetch_add(&vm->arch.vgic.injected, 1, __ATOMIC_RELAXED); /* (also counted without the lock) */
     bool link = vgic_lr_hw_link_ok();
     vgic_lr_write(i, intid, irq->priority, LR_PENDING, !link, link);
+    c->tick_lr_val = link && !irq->edge ? vgic_lr_hw_pending(intid, irq->priority) : 0;
+    c->tick_lr = i;
+    c->tick_gen = vm->arch.vgic.gen;
     c->lr_unlinked = (u16)(link ? c->lr_unlinked & ~(1u << i) : c->lr_unlinked | 1u << i);
     c->lr_intid[i] = (u16)intid;
     irq->in_lr = true;
@@ -556,7 +541,7 @@ bool vgic_kick_direct(struct vcpu *vcpu)
     if (any_spi_hot(vm))
         return false;
     bool done = false;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     u32 entered_with = c->lr_used, n = 0, max = vgic_lr_count();
     for (u32 i = 0; i < entered_with; i++) {
         u32 intid = c->lr_intid[i];
@@ -636,7 +621,7 @@ bool vgic_has_pending(struct vcpu *vcpu)
     struct vm *vm = vcpu->vm;
     if (!vm->arch.vgic.present)
         return false;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     vgic_resample_locked(vm, vcpu);
     bool any = pending_for_locked(vm, vcpu);
     spin_unlock(&vm->arch.vgic.lock);
@@ -648,7 +633,7 @@ bool vgic_has_pending(struct vcpu *vcpu)
 bool vgic_halt_unless_pending(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     vgic_resample_locked(vm, vcpu);
     bool any = pending_for_locked(vm, vcpu);
     if (!any)

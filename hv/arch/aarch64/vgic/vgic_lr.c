@@ -48,7 +48,6 @@ u32 vgic_lr_count(void)
 /* hv/arch/aarch64/vgic/ich_lr.S */
 u64 ich_lr_read(u32 n);
 void ich_lr_write(u32 n, u64 value);
-bool ich_lr_rearm(u32 n, u64 value);
 
 /* GICH_LR: VirtualID [9:0], CPUID [12:10] (SGIs), EOI [19] or PhysicalID [19:10] (HW),
  * Priority [27:23], State [29:28], HW [31]. */
@@ -78,10 +77,9 @@ bool vgic_lr_hw_link_ok(void)
     return !host_v2();
 }
 
-bool vgic_lr_rearm_hw(u32 i, u32 intid, u8 priority)
+u64 vgic_lr_hw_pending(u32 intid, u8 priority)
 {
-    return !host_v2() && ich_lr_rearm(i, (u64)LR_PENDING << 62 | LR_GROUP1 | (u64)priority << 48 | LR_HW |
-                                             (u64)intid << LR_PINTID_SHIFT | intid);
+    return (u64)LR_PENDING << 62 | LR_GROUP1 | (u64)priority << 48 | LR_HW | (u64)intid << LR_PINTID_SHIFT | intid;
 }
 
 enum lr_state vgic_lr_state(u32 i)
