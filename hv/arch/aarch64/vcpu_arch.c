@@ -432,9 +432,11 @@ bool vcpu_arch_fast_sysreg(struct guest_regs *r)
 {
     struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
     u32 iss = ESR_ISS(read_sysreg(esr_el2));
-    u32 key = SYSREG_KEY((iss >> 20) & 3, (iss >> 14) & 7, (iss >> 10) & 0xf, (iss >> 1) & 0xf, (iss >> 17) & 7);
     u32 rt = (iss >> 5) & 0x1f;
-    if (key != ICC_SGI1R_KEY || (iss & 1) || (rt >= 19 && rt < 30) || !vcpu->vm->arch.vgic.present ||
+    /* ISS: Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1], a read [0]:
+     * everything but Rt compared at once with an ICC_SGI1R_EL1 write's. */
+    if ((iss & ~(0x1fu << 5)) != (3u << 20 | 5u << 17 | 0u << 14 | 12u << 10 | 11u << 1) || (rt >= 19 && rt < 30) ||
+        !vcpu->vm->arch.vgic.present ||
         !vgic_send_sgi_to_others(vcpu, rt == 31 ? 0 : r->x[rt]))
         return false;
     write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);

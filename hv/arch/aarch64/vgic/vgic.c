@@ -180,6 +180,9 @@ static u32 sgi_targets(const struct vcpu *from, u64 v)
     u32 all = (u32)((1ull << vm->vcpu_count) - 1);
     if (v & (1ull << 40))
         return all & ~(1u << from->id); /* IRM: all but self */
+    /* Every vCPU's affinity its index, Aff0 only (vgic_v3_create): the TargetList itself. */
+    if (vm->arch.vgic.sgi_aff0_ids && !(v & 0x00fff0ff00ff0000ull)) /* Aff3, RS, Aff2, Aff1 all 0 */
+        return (u32)(v & 0xffff) & all;
     u64 aff_hi = (((v >> 48) & 0xff) << 32) | (((v >> 32) & 0xff) << 16) | (((v >> 16) & 0xff) << 8);
     u64 rs = (v >> 44) & 0xf;
     u32 mask = 0;
@@ -194,10 +197,18 @@ static u32 sgi_targets(const struct vcpu *from, u64 v)
     return mask;
 }
 
+/* vgic_raise for each target, under one lock. */
 static void raise_sgis(struct vm *vm, u32 targets, u32 intid)
 {
-    for (; targets; targets &= targets - 1)
-        vgic_raise(vm, vm->vcpus[__builtin_ctz(targets)], intid);
+    vgic_lock(&vm->arch.vgic);
+    for (; targets; targets &= targets - 1) {
+        struct vcpu *t = vm->vcpus[__builtin_ctz(targets)];
+        struct vgic_irq *irq = &t->arch.vgic.priv[intid & 0xf]; /* (an SGI: update_hot's private case) */
+        vgic_mark_pending_locked(irq);
+        update_hot(vm, t, intid & 0xf, irq);
+        notify(vm, t, irq);
+    }
+    spin_unlock(&vm->arch.vgic.lock);
 }
 
 bool vgic_send_sgi(struct vcpu *from, u64 v)
@@ -534,6 +545,57 @@ out:
  * business); and every private interrupt that is hot then is pending, neither active nor hw,
  * a list register is left for it, and none outranks one of a lower INTID (the flush's order). Each step leaves the state as the full path would, so
  * stopping half-way (false) is safe: the full path takes it from there. */
+/* The commonest kick, in one pass: at most one list register in use, holding a private
+ * interrupt without hw link or EOI notification that the guest is done with, and, that one
+ * synced, at most one private interrupt hot, pending and neither active nor hw: it goes into
+ * list register 0 (no order to keep). False with nothing changed otherwise, for the general
+ * passes of vgic_kick_direct. With the lock held. */
+static bool kick_one_locked(struct vm *vm, struct vcpu *vcpu)
+{
+    struct vgic_cpu *c = &vcpu->arch.vgic;
+    u32 hot = c->priv_hot;
+    struct vgic_irq *old = NULL;
+    if (c->lr_used) {
+        u32 old_id = c->lr_intid[0];
+        if (old_id >= VGIC_NR_PRIVATE)
+            return false;
+        old = &c->priv[old_id];
+        if (old->hw || old->eoi_notify || vgic_lr_state(0) != LR_INVALID)
+            return false;
+        /* Hot after the sync only if pending again: raised since (repend) or a level still up. */
+        bool latch = old->lr_pending ? old->repend : old->pending_latch;
+        bool pending = old->enabled && (latch || (!old->edge && old->level));
+        hot = pending ? hot | 1u << old_id : hot & ~(1u << old_id);
+    }
+    if (hot & (hot - 1))
+        return false;
+    u32 intid = (u32)__builtin_ctz(hot | 1u << 31);
+    struct vgic_irq *irq = hot ? &c->priv[intid] : NULL;
+    if (irq && irq != old && (irq->active || irq->hw))
+        return false;
+    if (old) { /* (sync_lrs for it) */
+        if (old->lr_pending)
+            old->pending_latch = old->repend;
+        old->active = false;
+        old->in_lr = false;
+        old->repend = false;
+    }
+    c->priv_hot = hot;
+    c->lr_used = 0;
+    c->lr_unlinked = 0;
+    if (irq) {
+        u32 lr_id = intid < 16 && vm->arch.vgic.version == 2 ? intid | (u32)(irq->sgi_source & 7) << 10 : intid;
+        vgic_lr_write(0, lr_id, irq->priority, LR_PENDING, irq->eoi_notify, false);
+        c->lr_intid[0] = (u16)intid;
+        irq->in_lr = true;
+        irq->lr_holder = (u8)vcpu->id;
+        irq->lr_pending = true;
+        irq->repend = false;
+        c->lr_used = 1;
+    }
+    return true;
+}
+
 bool vgic_kick_direct(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
@@ -542,7 +604,12 @@ bool vgic_kick_direct(struct vcpu *vcpu)
         return false;
     bool done = false;
     vgic_lock(&vm->arch.vgic);
-    u32 entered_with = c->lr_used, n = 0, max = vgic_lr_count();
+    u32 entered_with = c->lr_used, n = 0;
+    if (entered_with <= 1 && kick_one_locked(vm, vcpu)) {
+        done = true;
+        goto out;
+    }
+    u32 max = vgic_lr_count();
     for (u32 i = 0; i < entered_with; i++) {
         u32 intid = c->lr_intid[i];
         if (intid >= VGIC_NR_PRIVATE)

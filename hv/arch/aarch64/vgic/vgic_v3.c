@@ -135,6 +135,9 @@ BUILT_FOR_SIZE int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
             reset_irq(&vc->priv[i], i < 16);
         vc->sleep = true;
     }
+    g->sgi_aff0_ids = vm->vcpu_count <= 16;
+    for (u32 c = 0; c < vm->vcpu_count; c++)
+        g->sgi_aff0_ids &= vm->vcpus[c]->hwid == c;
     g->version = 3;
     g->delivery = VGIC_DELIVER_LR;
     g->gicd = (struct vdev){.name = "vgicv3-dist", .base = gicd, .size = GICD_SIZE_V3, .ops = &gicd_ops};

@@ -95,6 +95,7 @@ struct vgic {
     struct vdev gicd, gicr; /* gicr: the GICv2 CPU interface when emulated */
     gpa_t gicc_base;        /* GICv2: where the guest finds its CPU interface */
     bool passthrough;       /* interrupt_mode = "passthrough": physical GIC, filtered GICD */
+    bool sgi_aff0_ids;      /* GICv3: every vCPU's affinity is its index (< 16): SGI targets by TargetList */
     u32 pt_owned[VGIC_PT_MAX_INTID / 32]; /* ... the interrupts the VM may program */
     u64 lr_overflows; /* flushes that found more pending interrupts than list registers */
     u64 injected;
