@@ -1412,6 +1412,51 @@ static void sgi_irm_all_but_self(void **state)
     check_hw_ok(&t->vm);
 }
 
+/* vCPUs whose affinities are their indices (as cvisor makes them): the targets are the
+ * TargetList, and anything with Aff1-Aff3 or RS set names nobody; the same SGIs as the general
+ * pass over the vCPUs would find. */
+static void sgi_targets_of_index_affinities(void **state)
+{
+    (void)state;
+    u64 hwid[6];
+    u32 pcpu[6];
+    for (u32 i = 0; i < 6; i++)
+        hwid[i] = i, pcpu[i] = i % FAKE_NR_PCPUS;
+    extra_vm = make_vm(6, hwid, pcpu);
+    struct tvm *x = extra_vm;
+    assert_true(x->vm.arch.vgic.sgi_aff0_ids);
+    for (u32 c = 0; c < 6; c++)
+        enable_priv(x, c, 6);
+    /* TargetList {1, 2, 4, 7, 15}: vCPUs 1, 2 and 4 (7 and 15 do not exist); not the sender. */
+    assert_false(vgic_send_sgi(&x->v[0], sgi1r(6, 0x8096, 0, 0)));
+    for (u32 c = 0; c < 6; c++)
+        assert_int_equal(priv_pending(x, c, 6), c == 1 || c == 2 || c == 4);
+    /* Aff1, Aff2, Aff3 or RS set: nobody. */
+    vgic_send_sgi(&x->v[0], sgi1r(7, 0x3f, 1, 0));
+    vgic_send_sgi(&x->v[0], sgi1r(7, 0x3f, 0, 1));
+    vgic_send_sgi(&x->v[0], sgi1r(7, 0x3f, 0, 0) | (1ull << 32));
+    vgic_send_sgi(&x->v[0], sgi1r(7, 0x3f, 0, 0) | (1ull << 48));
+    for (u32 c = 0; c < 6; c++)
+        assert_false(priv_pending(x, c, 7));
+    /* The sender among the targets: sent to it too (vgic_send_sgi says so). */
+    enable_priv(x, 3, 8);
+    assert_true(vgic_send_sgi(&x->v[3], sgi1r(8, 0x8, 0, 0)));
+    assert_true(priv_pending(x, 3, 8));
+    check_hw_ok(&x->vm);
+    /* One vCPU off the pattern: the general pass. */
+    free(extra_vm);
+    static const u64 odd[2] = {0x0, 0x2};
+    static const u32 odd_pcpu[2] = {0, 1};
+    extra_vm = make_vm(2, odd, odd_pcpu);
+    assert_false(extra_vm->vm.arch.vgic.sgi_aff0_ids);
+    enable_priv(extra_vm, 1, 6);
+    vgic_send_sgi(&extra_vm->v[0], sgi1r(6, 0x2, 0, 0)); /* Aff0 = 1: nobody */
+    assert_false(priv_pending(extra_vm, 1, 6));
+    vgic_send_sgi(&extra_vm->v[0], sgi1r(6, 0x4, 0, 0)); /* Aff0 = 2: vCPU 1 */
+    assert_true(priv_pending(extra_vm, 1, 6));
+    check_hw_ok(&extra_vm->vm);
+}
+
 static void sgi_aff1_and_rs(void **state)
 {
     struct tvm *t = *state;
@@ -1984,6 +2029,7 @@ int main(void)
         T(kick_delivers_sgis_directly),
         T(sgi_irm_all_but_self),
         T(sgi_aff1_and_rs),
+        T(sgi_targets_of_index_affinities),
         T(halt_and_wake),
         T(vgic_absent_is_inert),
         T(out_of_range_never_crashes),
