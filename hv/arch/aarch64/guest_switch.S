@@ -241,6 +241,8 @@ arch_guest_exit_irq:
     mrs     x2, S3_0_C12_C12_0 /* ICC_IAR1_EL1 */
     cmp     x2, #VTIMER_INTID
     b.ne    4f
+    .global arch_guest_fast_tick
+arch_guest_fast_tick: /* (a symbol for scripts/bench_profile.py) */
     ldr     w2, [x1, #16] /* tick_lr */
     mov     w0, w2
     bl      ich_lr_read /* (uses x0 and x1 only) */
@@ -269,6 +271,8 @@ arch_guest_exit_irq:
     ldp     x2, x3, [x0, #16]
     ldp     x0, x1, [sp], #16
     eret
+    .global arch_guest_exit_irq_slow
+arch_guest_exit_irq_slow: /* (a symbol for scripts/bench_profile.py) */
 5:  mov     x2, #VTIMER_INTID
 4:  mov     w1, w2 /* acknowledged */
     ldr     x0, [sp, #(16 + FRAME_REGS)]
