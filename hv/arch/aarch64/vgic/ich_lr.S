@@ -85,3 +85,22 @@ ich_lr_write:
     ret
     msr     S3_4_C12_C13_7, x1
     ret
+
+/* bool ich_lr_write_if_free(u32 n, u64 value): ICH_LR<n>_EL2 written with value if it reads
+ * invalid (State 0: the guest is done with what it held, or it was free); false, nothing
+ * written, otherwise. One call for vgic_lr_write_if_free, which then needs no stack frame. */
+    .global ich_lr_write_if_free
+ich_lr_write_if_free:
+    mov     x4, x30
+    mov     x5, x1
+    mov     x3, x0
+    bl      ich_lr_read /* (uses x0 and x1 only) */
+    lsr     x0, x0, #62
+    cbnz    x0, 1f
+    mov     x0, x3
+    mov     x1, x5
+    bl      ich_lr_write /* (uses x0 to x2 only) */
+    mov     w0, #1
+    ret     x4
+1:  mov     w0, #0
+    ret     x4

@@ -560,7 +560,7 @@ static bool kick_one_locked(struct vm *vm, struct vcpu *vcpu)
         if (old_id >= VGIC_NR_PRIVATE)
             return false;
         old = &c->priv[old_id];
-        if (old->hw || old->eoi_notify || vgic_lr_state(0) != LR_INVALID)
+        if (old->hw || old->eoi_notify)
             return false;
         /* Hot after the sync only if pending again: raised since (repend) or a level still up. */
         bool latch = old->lr_pending ? old->repend : old->pending_latch;
@@ -573,6 +573,12 @@ static bool kick_one_locked(struct vm *vm, struct vcpu *vcpu)
     struct vgic_irq *irq = hot ? &c->priv[intid] : NULL;
     if (irq && irq != old && (irq->active || irq->hw))
         return false;
+    /* The guest done with list register 0 (it reads invalid; free if none was in use), then the
+     * new one written there, in one call. */
+    u32 lr_id = irq && intid < 16 && vm->arch.vgic.version == 2 ? intid | (u32)(irq->sgi_source & 7) << 10 : intid;
+    if (irq ? !vgic_lr_write_if_free(0, lr_id, irq->priority, irq->eoi_notify)
+            : old && vgic_lr_state(0) != LR_INVALID)
+        return false;
     if (old) { /* (sync_lrs for it) */
         if (old->lr_pending)
             old->pending_latch = old->repend;
@@ -584,8 +590,6 @@ static bool kick_one_locked(struct vm *vm, struct vcpu *vcpu)
     c->lr_used = 0;
     c->lr_unlinked = 0;
     if (irq) {
-        u32 lr_id = intid < 16 && vm->arch.vgic.version == 2 ? intid | (u32)(irq->sgi_source & 7) << 10 : intid;
-        vgic_lr_write(0, lr_id, irq->priority, LR_PENDING, irq->eoi_notify, false);
         c->lr_intid[0] = (u16)intid;
         irq->in_lr = true;
         irq->lr_holder = (u8)vcpu->id;

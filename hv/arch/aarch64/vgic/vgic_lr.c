@@ -48,6 +48,7 @@ u32 vgic_lr_count(void)
 /* hv/arch/aarch64/vgic/ich_lr.S */
 u64 ich_lr_read(u32 n);
 void ich_lr_write(u32 n, u64 value);
+bool ich_lr_write_if_free(u32 n, u64 value);
 
 /* GICH_LR: VirtualID [9:0], CPUID [12:10] (SGIs), EOI [19] or PhysicalID [19:10] (HW),
  * Priority [27:23], State [29:28], HW [31]. */
@@ -63,6 +64,22 @@ void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi,
     u64 link = hw ? LR_HW | (u64)(intid & 0x3ff) << LR_PINTID_SHIFT : eoi ? LR_EOI : 0;
     u64 v = state == LR_INVALID ? 0 : ((u64)state << 62) | LR_GROUP1 | ((u64)priority << 48) | link | intid;
     ich_lr_write(i, v);
+}
+
+static __attribute__((noinline)) bool gich_lr_write_if_free(u32 i, u32 intid, u8 priority, bool eoi)
+{
+    if ((*gich(GICH_LR0 + 4 * i) >> 28) & 3)
+        return false;
+    gich_write(GICH_LR0 + 4 * i,
+               (u32)LR_PENDING << 28 | (u32)(priority >> 3) << 23 | (eoi ? GICH_LR_EOI : 0) | (intid & 0x1fff));
+    return true;
+}
+
+bool vgic_lr_write_if_free(u32 i, u32 intid, u8 priority, bool eoi)
+{
+    if (host_v2())
+        return gich_lr_write_if_free(i, intid, priority, eoi);
+    return ich_lr_write_if_free(i, (u64)LR_PENDING << 62 | LR_GROUP1 | (u64)priority << 48 | (eoi ? LR_EOI : 0) | intid);
 }
 
 static __attribute__((noinline)) enum lr_state gich_lr_state(u32 i)
