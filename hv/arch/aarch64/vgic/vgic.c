@@ -197,8 +197,8 @@ static u32 sgi_targets(const struct vcpu *from, u64 v)
     return mask;
 }
 
-/* vgic_raise for each target, under one lock. */
-static void raise_sgis(struct vm *vm, u32 targets, u32 intid)
+/* vgic_raise for each target, under one lock (inline: on the trapped SGI's fast path). */
+static inline __attribute__((always_inline)) void raise_sgis(struct vm *vm, u32 targets, u32 intid)
 {
     vgic_lock(&vm->arch.vgic);
     for (; targets; targets &= targets - 1) {
@@ -600,27 +600,18 @@ static bool kick_one_locked(struct vm *vm, struct vcpu *vcpu)
     return true;
 }
 
-bool vgic_kick_direct(struct vcpu *vcpu)
+/* The general passes (out of line: the one-SGI case then needs no large stack frame). */
+static __attribute__((noinline)) bool kick_general_locked(struct vm *vm, struct vcpu *vcpu)
 {
-    struct vm *vm = vcpu->vm;
     struct vgic_cpu *c = &vcpu->arch.vgic;
-    if (any_spi_hot(vm))
-        return false;
-    bool done = false;
-    vgic_lock(&vm->arch.vgic);
-    u32 entered_with = c->lr_used, n = 0;
-    if (entered_with <= 1 && kick_one_locked(vm, vcpu)) {
-        done = true;
-        goto out;
-    }
-    u32 max = vgic_lr_count();
+    u32 entered_with = c->lr_used, n = 0, max = vgic_lr_count();
     for (u32 i = 0; i < entered_with; i++) {
         u32 intid = c->lr_intid[i];
         if (intid >= VGIC_NR_PRIVATE)
-            goto out;
+            return false;
         const struct vgic_irq *irq = &c->priv[intid];
         if (irq->hw || irq->eoi_notify || vgic_lr_state(i) != LR_INVALID)
-            goto out;
+            return false;
     }
     for (u32 i = 0; i < entered_with; i++) { /* (sync_lrs for each of them) */
         u32 intid = c->lr_intid[i];
@@ -639,7 +630,7 @@ bool vgic_kick_direct(struct vcpu *vcpu)
         /* (in the flush's order: by priority, then INTID) */
         if (irq->active || irq->hw || !irq->enabled || !irq_pending(irq) || n == max ||
             (n && irq->priority < c->priv[c->lr_intid[n - 1]].priority))
-            goto out;
+            return false;
         u32 lr_id = intid < 16 && vm->arch.vgic.version == 2 ? intid | (u32)(irq->sgi_source & 7) << 10 : intid;
         vgic_lr_write(n, lr_id, irq->priority, LR_PENDING, irq->eoi_notify, false);
         c->lr_intid[n] = (u16)intid;
@@ -650,8 +641,18 @@ bool vgic_kick_direct(struct vcpu *vcpu)
         c->lr_used = ++n;
     }
     c->lr_unlinked = 0;
-    done = true;
-out:
+    return true;
+}
+
+bool vgic_kick_direct(struct vcpu *vcpu)
+{
+    struct vm *vm = vcpu->vm;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
+    if (any_spi_hot(vm))
+        return false;
+    vgic_lock(&vm->arch.vgic);
+    u32 entered_with = c->lr_used;
+    bool done = (entered_with <= 1 && kick_one_locked(vm, vcpu)) || kick_general_locked(vm, vcpu);
     /* As the flush: the interface on while list registers are in use. */
     if (c->lr_used && !entered_with)
         vgic_hcr_write(true, false);
