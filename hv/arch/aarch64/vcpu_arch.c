@@ -601,6 +601,8 @@ bool vcpu_arch_fast_irq(struct guest_regs *r, u32 taken)
 {
     struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
     const struct vgic *g = &vcpu->vm->arch.vgic;
+    /* (Never with an interrupt taken by the vector: it takes one only for a steady-tick word,
+     * which only a VM with list-register delivery on a GICv3 host has.) */
     if (!g->present || g->delivery != VGIC_DELIVER_LR || g->passthrough)
         return false;
     const bool v3 = gic_host_version == 3; /* (read once: the calls below could change it, for all C knows) */
