@@ -8,7 +8,8 @@ sums, per function, the instructions executed in each measured window:
   hypercall / mmio: on CPU 0, from the guest block holding the HVC (the load) in its timing
                     loop up to the next guest block;
   timer:            from the EL2 interrupt entry that brought the timer interrupt (the last one
-                    before `vtimer_irq` or the direct list-register write) up to the guest handler's `bench_stamp` (every CPU
+                    before `vtimer_irq`, the direct list-register write or the end of the exit
+                    vector's steady tick) up to the guest handler's `bench_stamp` (every CPU
                     counts: icount is round robin);
   ipi:              from the guest's SGI write (`bench_edge_sgi`) up to vCPU 1's `bench_stamp`;
   fault:            on CPU 0, from a guest block whose access brings RAM into stage 2 (an exit
@@ -189,7 +190,9 @@ def main():
         # Global order (all CPUs). A window ends at the guest's bench_stamp in the handler; it
         # starts at the last start marker before it.
         if args.what == "timer":
-            start = lambda ev: ev[1] and lookup(hv, ev[2]) in ("arch_guest_exit_irq", "el2_irq")
+            # (the vector's first block: the steady tick is served in several blocks of it)
+            irq_entry = hv[0][hv[1].index("arch_guest_exit_irq")] if "arch_guest_exit_irq" in hv[1] else None
+            start = lambda ev: ev[1] and (ev[2] == irq_entry or lookup(hv, ev[2]) == "el2_irq")
             end_cpu = 0
         else:
             start = lambda ev: (not ev[1]) and lookup(guest, ev[2]) == "bench_edge_sgi"
@@ -203,7 +206,7 @@ def main():
                 pick = min if args.what == "ipi" else max
                 limit = len(buf)
                 if args.what == "timer":  # (the exit that brought the timer interrupt in)
-                    limit = max((i for i, e in enumerate(buf) if e[1] and lookup(hv, e[2]) in ("vtimer_irq", "vgic_hw_line_raised_direct")),
+                    limit = max((i for i, e in enumerate(buf) if e[1] and lookup(hv, e[2]) in ("vtimer_irq", "vgic_hw_line_raised_direct", "arch_guest_fast_tick")),
                                 default=0)
                 idx = pick((i for i, e in enumerate(buf[:limit]) if start(e)), default=None)
                 if idx is not None:

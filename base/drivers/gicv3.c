@@ -120,12 +120,21 @@ static void gicv3_set_target(u32 intid, u32 cpu)
         *mmio64(gicv3.dist_base + GICD_IROUTER + intid * 8) = cpu_hwid(cpu) & MPIDR_AFF_MASK;
 }
 
+/* ICC_SGI1R_EL1's destination fields for each CPU (never 0: one TargetList bit), made on first
+ * use: the wake-up IPI is on the hypervisor's hot paths. */
+static u64 sgi_dest[MAX_CPUS];
+
 static void gicv3_send_sgi(u32 cpu, u32 sgi)
 {
-    u64 mpidr = cpu_hwid(cpu);
-    u64 aff0 = mpidr & 0xff;
-    u64 v = ((mpidr >> 32) & 0xff) << 48 | ((mpidr >> 16) & 0xff) << 32 | ((mpidr >> 8) & 0xff) << 16 |
-            (aff0 >> 4) << 44 | (u64)(sgi & 0xf) << 24 | (1ull << (aff0 & 0xf));
+    u64 dest = sgi_dest[cpu];
+    if (!dest) {
+        u64 mpidr = cpu_hwid(cpu);
+        u64 aff0 = mpidr & 0xff;
+        dest = ((mpidr >> 32) & 0xff) << 48 | ((mpidr >> 16) & 0xff) << 32 | ((mpidr >> 8) & 0xff) << 16 |
+               (aff0 >> 4) << 44 | (1ull << (aff0 & 0xf));
+        sgi_dest[cpu] = dest;
+    }
+    u64 v = dest | (u64)(sgi & 0xf) << 24;
     dsb(ishst);
     write_sysreg_s("S3_0_C12_C11_5", v); /* ICC_SGI1R_EL1 */
     isb();

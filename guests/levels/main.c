@@ -5,6 +5,8 @@
  *    must no longer read as pending (ISPENDR0, HPPIR) nor be taken once IRQs are unmasked; after each, the timer must still fire (the physical PPI held for the
  *    guest was released). The same for the PL011's receive interrupt (SPI 33) when the guest
  *    drains the FIFO: here IRQs are unmasked straight after the read, with no other trap.
+ *    Steady ticks, then INTID 27 disabled or its priority put under the mask between two of
+ *    them: the next tick must wait for it to be enabled or its priority put back.
  *  - invalid_access = "abort" (its config): an instruction fetch from unmapped guest-physical
  *    memory, a load pair (no syndrome for the hypervisor), a store pair, a load at EL0 and a
  *    load from AArch32 EL0 each land in the synchronous vector for where they came from, with
@@ -322,6 +324,64 @@ static void timer_case(enum stop_way way)
             still_pending, hppir, delivered, taken[INTID_VTIMER] - before - delivered);
 }
 
+/* Steady ticks, then a change of INTID 27 between two of them (the hypervisor may serve a
+ * tick like the one before it without looking again: the change must be seen). n_ticks ticks
+ * first, with no trap in between; then 27 disabled (GICR_ICENABLER0 / GICD_ICENABLER0), or given
+ * a priority the priority mask (0xb0) keeps out: the timer fires, must not be delivered for a
+ * while, and is once 27 is enabled or its priority put back. */
+enum steady_way { STEADY_DISABLE, STEADY_PRIORITY };
+
+static bool tick_within(u32 before, u64 ms)
+{
+    u64 end = guest_counter() + guest_counter_freq() / 1000 * ms;
+    irqs_on();
+    while (taken[INTID_VTIMER] == before && guest_counter() < end)
+        ;
+    irqs_off();
+    return taken[INTID_VTIMER] != before;
+}
+
+static void arm_tick(void)
+{
+    WRITE_SYSREG("cntv_cval_el0", guest_counter() + guest_counter_freq() / 2000); /* 0.5 ms */
+    WRITE_SYSREG("cntv_ctl_el0", 1);
+}
+
+static void steady_case(enum steady_way way)
+{
+    u64 ppi = gicv2 ? GICD_BASE : GICR_BASE + GICR_SGI;
+    irqs_off();
+    if (gicv2)
+        wr32(GICC_BASE + GICC_PMR, 0xb0);
+    else
+        WRITE_SYSREG("s3_0_c4_c6_0", 0xb0); /* ICC_PMR_EL1 */
+    u32 ticks = 0;
+    for (u32 i = 0; i < 4; i++) {
+        u32 before = taken[INTID_VTIMER];
+        arm_tick();
+        ticks += tick_within(before, 200);
+    }
+    if (way == STEADY_DISABLE)
+        wr32(ppi + GICD_ICENABLER, 1u << INTID_VTIMER);
+    else
+        wr32(ppi + GICD_IPRIORITYR + 24, 0xc0a0a0a0u); /* 27 at 0xc0, under the mask */
+    u32 before = taken[INTID_VTIMER];
+    arm_tick();
+    bool kept_out = !tick_within(before, 20);
+    if (way == STEADY_DISABLE)
+        wr32(ppi + GICD_ISENABLER, 1u << INTID_VTIMER);
+    else
+        wr32(ppi + GICD_IPRIORITYR + 24, 0xa0a0a0a0u);
+    bool after = tick_within(before, 200);
+    WRITE_SYSREG("cntv_ctl_el0", 0);
+    if (gicv2)
+        wr32(GICC_BASE + GICC_PMR, 0xff);
+    else
+        WRITE_SYSREG("s3_0_c4_c6_0", 0xff);
+    gprintf("levels: steady %s: ticks=%u kept-out=%d after=%d\n", way == STEADY_DISABLE ? "disable" : "priority",
+            ticks, kept_out, after);
+}
+
 static void uart_case(void)
 {
     irqs_off();
@@ -354,6 +414,8 @@ void guest_main(u64 dtb)
     abort_tests();
     for (u32 way = STOP_DISABLE; way <= STOP_CVAL_AHEAD; way++)
         timer_case((enum stop_way)way);
+    steady_case(STEADY_DISABLE);
+    steady_case(STEADY_PRIORITY);
     uart_case();
     gprintf("levels: done, spurious=%u\n", spurious);
     guest_system_off();

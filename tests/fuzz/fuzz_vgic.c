@@ -576,10 +576,11 @@ static void op_timer(struct in *in)
     fake_hw.hw_line_readable[k] = true;
     fake_hw.hw_line[k] = true;
     if ((b & 0x40) && F.in_guest[k] && F.vm.arch.vgic.delivery == VGIC_DELIVER_LR) {
-        /* As vtimer_irq_direct, the tick of a running vCPU: straight into a list register, or
-         * else the full exit path (sync, the level, flush). */
+        /* The tick of a running vCPU: the exit vector's steady tick (guest_switch.S, while the
+         * vGIC's gen stands), else straight into a list register under the lock, or else the
+         * full exit path (sync, the level, flush). */
         on_cpu(k);
-        if (vgic_hw_line_raised_direct(v, 27))
+        if (fake_steady_tick(v) || vgic_hw_line_raised_direct(v, 27))
             return;
         do_exit(k);
         spin_lock(&F.vm.arch.vgic.lock);
@@ -693,6 +694,17 @@ NOCOV static void check_all(void)
         }
         for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
             CHECK(!c->priv[i].in_lr || in_lr_set(k, i), "vcpu %u: INTID %u in_lr but in no LR", k, i);
+        /* A steady-tick word still standing (the vGIC's gen unchanged) describes the state
+         * exactly: the exit vector rewrites that list register on the next tick without looking. */
+        if (c->tick_lr_val && c->tick_gen == g->gen) {
+            const struct vgic_irq *t = &c->priv[27];
+            CHECK(F.in_guest[k] && c->lr_used == c->tick_lr + 1 && c->lr_intid[c->tick_lr] == 27 &&
+                      !((c->lr_unlinked >> c->tick_lr) & 1),
+                  "vcpu %u: steady tick in LR %u, lr_used %u", k, c->tick_lr, c->lr_used);
+            CHECK(t->enabled && t->hw && !t->edge && t->in_lr && t->lr_pending && !t->repend && t->level &&
+                      !t->active && !t->pending_latch && t->priority == (u8)(c->tick_lr_val >> 48),
+                  "vcpu %u: steady tick, INTID 27 changed since", k);
+        }
         CHECK(c->cc_active_count <= 16, "vcpu %u: cc_active_count %u", k, c->cc_active_count);
         for (u32 i = 0; i < c->cc_active_count && i < 16; i++)
             CHECK(c->cc_active[i] < VGIC_NR_IRQS);

@@ -2,7 +2,9 @@
 source, and external aborts for accesses outside the VM's memory with invalid_access = "abort".
 
 The virtual timer is stopped three ways (ENABLE = 0, IMASK, CVAL ahead) after it fired with IRQs masked: INTID 27 must then read as not pending (ISPENDR0, HPPIR),
-not be taken once IRQs are unmasked, and the timer must fire again afterwards. The PL011's
+not be taken once IRQs are unmasked, and the timer must fire again afterwards. After steady ticks
+INTID 27 is disabled, or its priority put under the mask, between two of them: the next must wait
+for it to be enabled or its priority put back. The PL011's
 receive interrupt must drop when the guest drains the FIFO, even with IRQs unmasked straight
 after the read. Each on a vGICv3, a GICv2 VM on a GICv3 host (software CPU interface) and a GICv2
 VM on a GICv2 host (GICH list registers)."""
@@ -62,6 +64,14 @@ def test_levels_drop_with_their_source_and_aborts_reach_the_guest(config, gic):
         assert fields["hppir"] != "27", line.group(0)
         assert fields["delivered"] == "0", line.group(0)
         assert fields["next-tick"] == "1", line.group(0)
+
+    # Steady ticks (served in the exit vector), then INTID 27 disabled or masked by priority:
+    # the hypervisor must see the change (not rewrite the tick as before), then deliver it.
+    for way in ("disable", "priority"):
+        line = re.search(rf"levels: steady {way}: (.*)", text)
+        assert line, text
+        fields = dict(f.split("=") for f in line.group(1).split())
+        assert fields == {"ticks": "4", "kept-out": "1", "after": "1"}, line.group(0)
 
     line = re.search(r"levels: uart rx: (.*)", text)
     assert line, text

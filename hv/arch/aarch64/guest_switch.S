@@ -22,8 +22,15 @@
 
 #define REGS_PC 248
 #define REGS_PSTATE 256
-#define REGS_TO_STATS 3320
+#define REGS_TO_STATS 3344
 #define REGS_TO_IRQ_PASSTHROUGH 2138 /* offsetof(struct vcpu_arch, irq_passthrough) - offsetof(..., regs) */ /* offsetof(struct vcpu, stats) - offsetof(struct vcpu, arch.regs) */
+#define REGS_TO_TICK 3280 /* offsetof(struct vcpu_arch, vgic.tick_gen) - offsetof(..., regs); tick_lr_val, tick_lr follow */
+#define REGS_TO_VM 48 /* offsetof(struct vcpu, arch.regs): vcpu->vm is that far below */
+#define VM_TO_GEN 3776 /* offsetof(struct vm, arch.vgic.gen) */
+#define VM_TO_INJECTED_4K 3 /* offsetof(struct vm, arch.vgic.injected) == 3 << 12 */
+#define STATS_IRQS 32
+#define VTIMER_INTID 27
+#define FAST_IRQ_NOT_TAKEN -1
 #define FRAME 112
 #define FRAME_REGS 96
 #define EC_HVC64 0x16
@@ -92,11 +99,13 @@ vcpu_arch_enter:
 /* Fast sync exits: only what C may clobber is saved (x0-x18, x30; x0 and x1 pushed on the
  * stack); x19-x29 stay live in their registers. x0 = the guest's registers after (loaded=1: x0
  * holds them already). */
-.macro fast_save loaded=0
+.macro fast_save loaded=0 from4=0
 .if !\loaded
     ldr     x0, [sp, #(16 + FRAME_REGS)]
 .endif
+.if !\from4 /* (from4: x2, x3 and x30 are saved already) */
     stp     x2, x3, [x0, #16]
+.endif
     stp     x4, x5, [x0, #32]
     stp     x6, x7, [x0, #48]
     stp     x8, x9, [x0, #64]
@@ -105,7 +114,9 @@ vcpu_arch_enter:
     stp     x14, x15, [x0, #112]
     stp     x16, x17, [x0, #128]
     str     x18, [x0, #144]
+.if !\from4
     str     x30, [x0, #240]
+.endif
     ldp     x2, x3, [sp], #16
     stp     x2, x3, [x0, #0]
 .endm
@@ -207,10 +218,68 @@ fast_declined: /* x1 = the guest's registers, x5 = the exit kind: the rest of th
 guest_exit_sync_full:
     ldp     x0, x1, [sp], #16
     guest_exit 0
-arch_guest_exit_irq: /* (vcpu_arch_fast_irq: the virtual timer's tick, a kick's SGIs) */
+/* An interrupt. The steady timer tick is served right here: the vCPU has its virtual timer's
+ * interrupt in list register tick_lr, recorded when the vGIC's gen was tick_gen and it still is
+ * (vgic_hw_line_raised_direct says why nothing else needs checking), the host GIC (GICv3: only
+ * then is a tick recorded) gives INTID 27, and the guest is done with the register (State 0):
+ * the register rewritten, the priority drop (the PPI stays active till the guest's deactivation
+ * through the link), the counters as vcpu_arch_fast_irq keeps them, and back to the guest, with
+ * only x0-x3 and x30 used. Anything else goes to vcpu_arch_fast_irq, with the interrupt
+ * acknowledged here already or not (w1). */
+arch_guest_exit_irq:
     stp     x0, x1, [sp, #-16]!
-    fast_save
-    bl      vcpu_arch_fast_irq
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    stp     x2, x3, [x0, #16]
+    str     x30, [x0, #240]
+    add     x1, x0, #REGS_TO_TICK
+    ldp     x2, x3, [x1] /* tick_gen, tick_lr_val */
+    cbz     x3, 3f
+    ldur    x30, [x0, #-REGS_TO_VM]
+    ldr     x30, [x30, #VM_TO_GEN]
+    cmp     x30, x2
+    b.ne    3f
+    mrs     x2, S3_0_C12_C12_0 /* ICC_IAR1_EL1 */
+    cmp     x2, #VTIMER_INTID
+    b.ne    4f
+    .global arch_guest_fast_tick
+arch_guest_fast_tick: /* (a symbol for scripts/bench_profile.py) */
+    ldr     w2, [x1, #16] /* tick_lr */
+    mov     w0, w2
+    bl      ich_lr_read /* (uses x0 and x1 only) */
+    tst     x0, #0xc000000000000000 /* State */
+    b.ne    5f
+    mov     w0, w2
+    mov     x1, x3
+    bl      ich_lr_write /* (uses x0 to x2 only) */
+    mov     x0, #VTIMER_INTID
+    msr     S3_0_C12_C12_1, x0 /* ICC_EOIR1_EL1 */
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    ldur    x1, [x0, #-REGS_TO_VM]
+    add     x1, x1, #VM_TO_INJECTED_4K, lsl #12
+1:  ldxr    x2, [x1] /* vgic.injected, counted by other pCPUs too */
+    add     x2, x2, #1
+    stxr    w3, x2, [x1]
+    cbnz    w3, 1b
+    add     x1, x0, #REGS_TO_STATS
+    ldr     x2, [x1] /* stats.exits */
+    ldr     x3, [x1, #STATS_IRQS]
+    add     x2, x2, #1
+    add     x3, x3, #1
+    str     x2, [x1]
+    str     x3, [x1, #STATS_IRQS]
+    ldr     x30, [x0, #240]
+    ldp     x2, x3, [x0, #16]
+    ldp     x0, x1, [sp], #16
+    eret
+    .global arch_guest_exit_irq_slow
+arch_guest_exit_irq_slow: /* (a symbol for scripts/bench_profile.py) */
+5:  mov     x2, #VTIMER_INTID
+4:  mov     w1, w2 /* acknowledged */
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    b       2f
+3:  mov     w1, #FAST_IRQ_NOT_TAKEN
+2:  fast_save loaded=1 from4=1 /* (x0 = the guest's registers; x1 kept) */
+    bl      vcpu_arch_fast_irq /* (x0 = the guest's registers, w1 = the IAR or FAST_IRQ_NOT_TAKEN) */
     ldr     x1, [sp, #FRAME_REGS]
     mov     x5, #1 /* the exit kind if declined: IRQ */
     tst     x0, #0xff /* bool */

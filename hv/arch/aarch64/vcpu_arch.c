@@ -19,17 +19,25 @@
 
 _Static_assert(__builtin_offsetof(struct guest_regs, pc) == 248, "guest_switch.S offsets");
 _Static_assert(__builtin_offsetof(struct fpsimd_state, fpsr) == 512, "guest_switch.S offsets");
-_Static_assert(__builtin_offsetof(struct vcpu, stats) - __builtin_offsetof(struct vcpu, arch.regs) == 3320,
+_Static_assert(__builtin_offsetof(struct vcpu, stats) - __builtin_offsetof(struct vcpu, arch.regs) == 3344,
                "guest_switch.S offsets (REGS_TO_STATS)");
 _Static_assert(__builtin_offsetof(struct vcpu_arch, irq_passthrough) - __builtin_offsetof(struct vcpu_arch, regs) == 2138,
                "guest_switch.S offsets (REGS_TO_IRQ_PASSTHROUGH)");
+_Static_assert(__builtin_offsetof(struct vcpu_arch, vgic.tick_gen) - __builtin_offsetof(struct vcpu_arch, regs) == 3280 &&
+                   __builtin_offsetof(struct vcpu_arch, vgic.tick_lr_val) - __builtin_offsetof(struct vcpu_arch, regs) == 3288 &&
+                   __builtin_offsetof(struct vcpu_arch, vgic.tick_lr) - __builtin_offsetof(struct vcpu_arch, regs) == 3296,
+               "guest_switch.S offsets (REGS_TO_TICK)");
+_Static_assert(__builtin_offsetof(struct vcpu, arch.regs) == 48, "guest_switch.S offsets (REGS_TO_VM)");
+_Static_assert(__builtin_offsetof(struct vm, arch.vgic.gen) == 3776 && __builtin_offsetof(struct vm, arch.vgic.injected) == 12288,
+               "guest_switch.S offsets (VM_TO_GEN, VM_TO_INJECTED)");
+_Static_assert(__builtin_offsetof(struct vcpu_stats, irqs) == 32, "guest_switch.S offsets (stats.irqs)");
 _Static_assert(__builtin_offsetof(struct vcpu_stats, exits) == 0 && __builtin_offsetof(struct vcpu_stats, hypercalls) == 8,
                "guest_switch.S offsets (stats)");
 
 u64 vcpu_arch_enter(struct guest_regs *regs);
 bool vcpu_arch_fast_abort(struct guest_regs *r);
 bool vcpu_arch_fast_sysreg(struct guest_regs *r);
-bool vcpu_arch_fast_irq(struct guest_regs *r);
+bool vcpu_arch_fast_irq(struct guest_regs *r, u32 taken);
 void fpsimd_save(struct fpsimd_state *s);
 void fpsimd_restore(const struct fpsimd_state *s);
 
@@ -424,9 +432,11 @@ bool vcpu_arch_fast_sysreg(struct guest_regs *r)
 {
     struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
     u32 iss = ESR_ISS(read_sysreg(esr_el2));
-    u32 key = SYSREG_KEY((iss >> 20) & 3, (iss >> 14) & 7, (iss >> 10) & 0xf, (iss >> 1) & 0xf, (iss >> 17) & 7);
     u32 rt = (iss >> 5) & 0x1f;
-    if (key != ICC_SGI1R_KEY || (iss & 1) || (rt >= 19 && rt < 30) || !vcpu->vm->arch.vgic.present ||
+    /* ISS: Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1], a read [0]:
+     * everything but Rt compared at once with an ICC_SGI1R_EL1 write's. */
+    if ((iss & ~(0x1fu << 5)) != (3u << 20 | 5u << 17 | 0u << 14 | 12u << 10 | 11u << 1) || (rt >= 19 && rt < 30) ||
+        !vcpu->vm->arch.vgic.present ||
         !vgic_send_sgi_to_others(vcpu, rt == 31 ? 0 : r->x[rt]))
         return false;
     write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
@@ -564,14 +574,16 @@ static bool kick_direct(struct vcpu *vcpu, u32 iar, bool v3)
            vgic_kick_direct(vcpu);
 }
 
+#define FAST_IRQ_NOT_TAKEN 0xffffffffu /* the exit vector did not acknowledge the interrupt */
+
 /* The interrupt that brought the guest out, acknowledged: the timer's tick or the wake-up IPI
  * (their IAR value), or another one, handled as irq_dispatch would (GIC_SPURIOUS_FIRST).
- * Inline on a GICv3 host. */
-static inline u32 take_tick_or_kick(bool v3)
+ * Inline on a GICv3 host; taken: what the exit vector acknowledged already (GICv3 only). */
+static inline u32 take_tick_or_kick(bool v3, u32 taken)
 {
     if (!v3)
         return gic_take_either(VTIMER_INTID, IRQ_IPI_WAKEUP);
-    u32 iar = gicv3_ack();
+    u32 iar = taken != FAST_IRQ_NOT_TAKEN ? taken & 0xffffff : gicv3_ack();
     return (iar & 0x3ff) == VTIMER_INTID || (iar & 0x3ff) == IRQ_IPI_WAKEUP ? iar : gic_handle_taken(iar);
 }
 
@@ -585,14 +597,16 @@ static inline u32 take_tick_or_kick(bool v3)
  * sched_request_exit; kick_direct, which consumes it, checks those requests), and a handler run
  * on this pCPU meanwhile (gic_take_either found another interrupt first) makes this a full exit. False:
  * a full IRQ exit (vtimer_tick_slow may have done the full path's work for the tick already). */
-bool vcpu_arch_fast_irq(struct guest_regs *r)
+bool vcpu_arch_fast_irq(struct guest_regs *r, u32 taken)
 {
     struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
     const struct vgic *g = &vcpu->vm->arch.vgic;
+    /* (Never with an interrupt taken by the vector: it takes one only for a steady-tick word,
+     * which only a VM with list-register delivery on a GICv3 host has.) */
     if (!g->present || g->delivery != VGIC_DELIVER_LR || g->passthrough)
         return false;
     const bool v3 = gic_host_version == 3; /* (read once: the calls below could change it, for all C knows) */
-    u32 iar = take_tick_or_kick(v3);
+    u32 iar = take_tick_or_kick(v3, taken);
     u32 intid = iar & 0x3ff; /* (GICv2: the sender's CPU number above) */
     bool direct;
     if (intid == VTIMER_INTID) {

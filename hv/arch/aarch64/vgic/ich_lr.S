@@ -86,11 +86,11 @@ ich_lr_write:
     msr     S3_4_C12_C13_7, x1
     ret
 
-/* bool ich_lr_rearm(u32 n, u64 value): ICH_LR<n>_EL2 written with value if it reads invalid
- * (State 0: the guest is done with what it held); false, nothing written, otherwise. One call
- * for vgic_lr_rearm_hw, which then needs no stack frame. */
-    .global ich_lr_rearm
-ich_lr_rearm:
+/* bool ich_lr_write_if_free(u32 n, u64 value): ICH_LR<n>_EL2 written with value if it reads
+ * invalid (State 0: the guest is done with what it held, or it was free); false, nothing
+ * written, otherwise. One call for vgic_lr_write_if_free, which then needs no stack frame. */
+    .global ich_lr_write_if_free
+ich_lr_write_if_free:
     mov     x4, x30
     mov     x5, x1
     mov     x3, x0

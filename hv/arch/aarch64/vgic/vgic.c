@@ -122,7 +122,7 @@ static void set_level_locked(struct vm *vm, struct vcpu *vcpu, u32 intid, struct
 
 void vgic_set_level(struct vm *vm, struct vcpu *vcpu, u32 intid, bool level)
 {
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
     if (irq && irq->level != level)
         set_level_locked(vm, vcpu, intid, irq, level);
@@ -161,7 +161,7 @@ void vgic_hw_acked_locked(struct vcpu *vcpu, u32 intid, struct vgic_irq *irq)
 
 void vgic_raise(struct vm *vm, struct vcpu *vcpu, u32 intid)
 {
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     struct vgic_irq *irq = irq_of(vm, vcpu, intid);
     if (irq) {
         vgic_mark_pending_locked(irq);
@@ -180,6 +180,9 @@ static u32 sgi_targets(const struct vcpu *from, u64 v)
     u32 all = (u32)((1ull << vm->vcpu_count) - 1);
     if (v & (1ull << 40))
         return all & ~(1u << from->id); /* IRM: all but self */
+    /* Every vCPU's affinity its index, Aff0 only (vgic_v3_create): the TargetList itself. */
+    if (vm->arch.vgic.sgi_aff0_ids && !(v & 0x00fff0ff00ff0000ull)) /* Aff3, RS, Aff2, Aff1 all 0 */
+        return (u32)(v & 0xffff) & all;
     u64 aff_hi = (((v >> 48) & 0xff) << 32) | (((v >> 32) & 0xff) << 16) | (((v >> 16) & 0xff) << 8);
     u64 rs = (v >> 44) & 0xf;
     u32 mask = 0;
@@ -194,10 +197,18 @@ static u32 sgi_targets(const struct vcpu *from, u64 v)
     return mask;
 }
 
-static void raise_sgis(struct vm *vm, u32 targets, u32 intid)
+/* vgic_raise for each target, under one lock (inline: on the trapped SGI's fast path). */
+static inline __attribute__((always_inline)) void raise_sgis(struct vm *vm, u32 targets, u32 intid)
 {
-    for (; targets; targets &= targets - 1)
-        vgic_raise(vm, vm->vcpus[__builtin_ctz(targets)], intid);
+    vgic_lock(&vm->arch.vgic);
+    for (; targets; targets &= targets - 1) {
+        struct vcpu *t = vm->vcpus[__builtin_ctz(targets)];
+        struct vgic_irq *irq = &t->arch.vgic.priv[intid & 0xf]; /* (an SGI: update_hot's private case) */
+        vgic_mark_pending_locked(irq);
+        update_hot(vm, t, intid & 0xf, irq);
+        notify(vm, t, irq);
+    }
+    spin_unlock(&vm->arch.vgic.lock);
 }
 
 bool vgic_send_sgi(struct vcpu *from, u64 v)
@@ -299,7 +310,7 @@ static void forwarded_irq(u32 intid, void *arg)
     struct vm *vm = arg;
     irq_disable(intid);
     struct vgic_irq *irq = &vm->arch.vgic.spi[intid - VGIC_NR_PRIVATE];
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     irq->level = true;
     if (irq->edge)
         vgic_mark_pending_locked(irq);
@@ -364,7 +375,7 @@ void vgic_flush(struct vcpu *vcpu)
     if (!vcpu->arch.vgic.lr_used && !__atomic_load_n(&vcpu->arch.vgic.priv_hot, __ATOMIC_RELAXED) &&
         !any_spi_hot(vm))
         return;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     u32 max = vgic_lr_count();
     int hw_link_ok = -1; /* asked of the hardware once, if a hw interrupt is written */
     u32 unlinked = 0;
@@ -418,7 +429,7 @@ void vgic_flush(struct vcpu *vcpu)
  * mostly with no list register in use, and then stays a leaf function with no stack frame. */
 static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
 {
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     for (u32 i = 0; i < vcpu->arch.vgic.lr_used; i++) {
         u32 intid = vcpu->arch.vgic.lr_intid[i];
         struct vgic_irq *irq = irq_of(vm, vcpu, intid);
@@ -468,44 +479,26 @@ static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
  * (then every other candidate is in one already: no priority order to keep) or the last one
  * held this interrupt, linked, and the guest has taken and deactivated it (what the sync would
  * record: not active, its pending state and the sampled line consumed). Anything else returns
- * false with nothing changed, for the full path. */
-#define PEEK(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-
-static __attribute__((noinline)) bool hw_line_raised_locked(struct vcpu *vcpu, u32 intid);
-
+ * false with nothing changed, for the full path.
+ *
+ * Written linked, the interrupt is steady: the state this leaves is the one the next tick would
+ * find and leave again, but for the list register. So it is recorded (tick_lr, tick_lr_val, and
+ * the vGIC's gen as it is under this lock), and the next tick is served by the exit vector
+ * itself while gen has not moved (guest_switch.S): the acknowledge, the register rewritten if the
+ * guest is done with it, the priority drop. Any other holder of the lock may have changed this
+ * interrupt or the list registers (a register write, a sync or flush, a switch of vCPU, a line
+ * sampled down), and bumps gen. What another pCPU changes while the vector runs is as if it came
+ * right after the tick under the lock: that pCPU kicks this one where the list registers must
+ * follow, as for every delivery. */
 bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid)
 {
-    struct vm *vm = vcpu->vm;
-    struct vgic_cpu *c = &vcpu->arch.vgic;
     if (intid >= VGIC_NR_PRIVATE)
         return false;
-    const struct vgic_irq *irq = &c->priv[intid];
-    /* The steady tick, without the lock: the last list register in use holds this interrupt,
-     * linked, as the previous tick left it (pending there, the line sampled up, neither pending
-     * nor active besides), and the guest is done with it (vgic_lr_rearm_hw). The state the
-     * locked path would write is then the one it finds, but for the list register, which is
-     * this pCPU's, as are lr_used, lr_intid and lr_unlinked (only this pCPU's flush, sync and
-     * direct paths change them). Other pCPUs change the interrupt's fields only under the lock,
-     * and kick this one where its list registers must follow: what they change while this reads
-     * is as if it came right after this tick under the lock. */
-    u32 n = c->lr_used;
-    if (n && c->lr_intid[n - 1] == intid && !((c->lr_unlinked >> (n - 1)) & 1) && PEEK(irq->in_lr) &&
-        PEEK(irq->lr_pending) && !PEEK(irq->repend) && PEEK(irq->hw) && PEEK(irq->level) &&
-        ((PEEK(c->hw_high) & PEEK(c->priv_hot)) >> intid & 1) && PEEK(irq->enabled) && !PEEK(irq->active) &&
-        !PEEK(irq->pending_latch) && !PEEK(irq->edge) && vgic_lr_rearm_hw(n - 1, intid, PEEK(irq->priority))) {
-        __atomic_fetch_add(&vm->arch.vgic.injected, 1, __ATOMIC_RELAXED);
-        return true;
-    }
-    return hw_line_raised_locked(vcpu, intid);
-}
-
-static bool hw_line_raised_locked(struct vcpu *vcpu, u32 intid)
-{
     struct vm *vm = vcpu->vm;
     struct vgic_cpu *c = &vcpu->arch.vgic;
     struct vgic_irq *irq = &c->priv[intid];
     bool done = false;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     u32 entered_with = c->lr_used, i = entered_with;
     if (!irq->enabled || !irq->hw)
         goto out;
@@ -525,6 +518,9 @@ static bool hw_line_raised_locked(struct vcpu *vcpu, u32 intid)
     __atomic_fetch_add(&vm->arch.vgic.injected, 1, __ATOMIC_RELAXED); /* (also counted without the lock) */
     bool link = vgic_lr_hw_link_ok();
     vgic_lr_write(i, intid, irq->priority, LR_PENDING, !link, link);
+    c->tick_lr_val = link && !irq->edge ? vgic_lr_hw_pending(intid, irq->priority) : 0;
+    c->tick_lr = i;
+    c->tick_gen = vm->arch.vgic.gen;
     c->lr_unlinked = (u16)(link ? c->lr_unlinked & ~(1u << i) : c->lr_unlinked | 1u << i);
     c->lr_intid[i] = (u16)intid;
     irq->in_lr = true;
@@ -549,22 +545,73 @@ out:
  * business); and every private interrupt that is hot then is pending, neither active nor hw,
  * a list register is left for it, and none outranks one of a lower INTID (the flush's order). Each step leaves the state as the full path would, so
  * stopping half-way (false) is safe: the full path takes it from there. */
-bool vgic_kick_direct(struct vcpu *vcpu)
+/* The commonest kick, in one pass: at most one list register in use, holding a private
+ * interrupt without hw link or EOI notification that the guest is done with, and, that one
+ * synced, at most one private interrupt hot, pending and neither active nor hw: it goes into
+ * list register 0 (no order to keep). False with nothing changed otherwise, for the general
+ * passes of vgic_kick_direct. With the lock held. */
+static bool kick_one_locked(struct vm *vm, struct vcpu *vcpu)
 {
-    struct vm *vm = vcpu->vm;
     struct vgic_cpu *c = &vcpu->arch.vgic;
-    if (any_spi_hot(vm))
+    u32 hot = c->priv_hot;
+    struct vgic_irq *old = NULL;
+    if (c->lr_used) {
+        u32 old_id = c->lr_intid[0];
+        if (old_id >= VGIC_NR_PRIVATE)
+            return false;
+        old = &c->priv[old_id];
+        if (old->hw || old->eoi_notify)
+            return false;
+        /* Hot after the sync only if pending again: raised since (repend) or a level still up. */
+        bool latch = old->lr_pending ? old->repend : old->pending_latch;
+        bool pending = old->enabled && (latch || (!old->edge && old->level));
+        hot = pending ? hot | 1u << old_id : hot & ~(1u << old_id);
+    }
+    if (hot & (hot - 1))
         return false;
-    bool done = false;
-    spin_lock(&vm->arch.vgic.lock);
+    u32 intid = (u32)__builtin_ctz(hot | 1u << 31);
+    struct vgic_irq *irq = hot ? &c->priv[intid] : NULL;
+    if (irq && irq != old && (irq->active || irq->hw))
+        return false;
+    /* The guest done with list register 0 (it reads invalid; free if none was in use), then the
+     * new one written there, in one call. */
+    u32 lr_id = irq && intid < 16 && vm->arch.vgic.version == 2 ? intid | (u32)(irq->sgi_source & 7) << 10 : intid;
+    if (irq ? !vgic_lr_write_if_free(0, lr_id, irq->priority, irq->eoi_notify)
+            : old && vgic_lr_state(0) != LR_INVALID)
+        return false;
+    if (old) { /* (sync_lrs for it) */
+        if (old->lr_pending)
+            old->pending_latch = old->repend;
+        old->active = false;
+        old->in_lr = false;
+        old->repend = false;
+    }
+    c->priv_hot = hot;
+    c->lr_used = 0;
+    c->lr_unlinked = 0;
+    if (irq) {
+        c->lr_intid[0] = (u16)intid;
+        irq->in_lr = true;
+        irq->lr_holder = (u8)vcpu->id;
+        irq->lr_pending = true;
+        irq->repend = false;
+        c->lr_used = 1;
+    }
+    return true;
+}
+
+/* The general passes (out of line: the one-SGI case then needs no large stack frame). */
+static __attribute__((noinline)) bool kick_general_locked(struct vm *vm, struct vcpu *vcpu)
+{
+    struct vgic_cpu *c = &vcpu->arch.vgic;
     u32 entered_with = c->lr_used, n = 0, max = vgic_lr_count();
     for (u32 i = 0; i < entered_with; i++) {
         u32 intid = c->lr_intid[i];
         if (intid >= VGIC_NR_PRIVATE)
-            goto out;
+            return false;
         const struct vgic_irq *irq = &c->priv[intid];
         if (irq->hw || irq->eoi_notify || vgic_lr_state(i) != LR_INVALID)
-            goto out;
+            return false;
     }
     for (u32 i = 0; i < entered_with; i++) { /* (sync_lrs for each of them) */
         u32 intid = c->lr_intid[i];
@@ -583,7 +630,7 @@ bool vgic_kick_direct(struct vcpu *vcpu)
         /* (in the flush's order: by priority, then INTID) */
         if (irq->active || irq->hw || !irq->enabled || !irq_pending(irq) || n == max ||
             (n && irq->priority < c->priv[c->lr_intid[n - 1]].priority))
-            goto out;
+            return false;
         u32 lr_id = intid < 16 && vm->arch.vgic.version == 2 ? intid | (u32)(irq->sgi_source & 7) << 10 : intid;
         vgic_lr_write(n, lr_id, irq->priority, LR_PENDING, irq->eoi_notify, false);
         c->lr_intid[n] = (u16)intid;
@@ -594,8 +641,18 @@ bool vgic_kick_direct(struct vcpu *vcpu)
         c->lr_used = ++n;
     }
     c->lr_unlinked = 0;
-    done = true;
-out:
+    return true;
+}
+
+bool vgic_kick_direct(struct vcpu *vcpu)
+{
+    struct vm *vm = vcpu->vm;
+    struct vgic_cpu *c = &vcpu->arch.vgic;
+    if (any_spi_hot(vm))
+        return false;
+    vgic_lock(&vm->arch.vgic);
+    u32 entered_with = c->lr_used;
+    bool done = (entered_with <= 1 && kick_one_locked(vm, vcpu)) || kick_general_locked(vm, vcpu);
     /* As the flush: the interface on while list registers are in use. */
     if (c->lr_used && !entered_with)
         vgic_hcr_write(true, false);
@@ -636,7 +693,7 @@ bool vgic_has_pending(struct vcpu *vcpu)
     struct vm *vm = vcpu->vm;
     if (!vm->arch.vgic.present)
         return false;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     vgic_resample_locked(vm, vcpu);
     bool any = pending_for_locked(vm, vcpu);
     spin_unlock(&vm->arch.vgic.lock);
@@ -648,7 +705,7 @@ bool vgic_has_pending(struct vcpu *vcpu)
 bool vgic_halt_unless_pending(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     vgic_resample_locked(vm, vcpu);
     bool any = pending_for_locked(vm, vcpu);
     if (!any)

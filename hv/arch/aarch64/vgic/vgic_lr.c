@@ -48,7 +48,7 @@ u32 vgic_lr_count(void)
 /* hv/arch/aarch64/vgic/ich_lr.S */
 u64 ich_lr_read(u32 n);
 void ich_lr_write(u32 n, u64 value);
-bool ich_lr_rearm(u32 n, u64 value);
+bool ich_lr_write_if_free(u32 n, u64 value);
 
 /* GICH_LR: VirtualID [9:0], CPUID [12:10] (SGIs), EOI [19] or PhysicalID [19:10] (HW),
  * Priority [27:23], State [29:28], HW [31]. */
@@ -66,6 +66,22 @@ void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi,
     ich_lr_write(i, v);
 }
 
+static __attribute__((noinline)) bool gich_lr_write_if_free(u32 i, u32 intid, u8 priority, bool eoi)
+{
+    if ((*gich(GICH_LR0 + 4 * i) >> 28) & 3)
+        return false;
+    gich_write(GICH_LR0 + 4 * i,
+               (u32)LR_PENDING << 28 | (u32)(priority >> 3) << 23 | (eoi ? GICH_LR_EOI : 0) | (intid & 0x1fff));
+    return true;
+}
+
+bool vgic_lr_write_if_free(u32 i, u32 intid, u8 priority, bool eoi)
+{
+    if (host_v2())
+        return gich_lr_write_if_free(i, intid, priority, eoi);
+    return ich_lr_write_if_free(i, (u64)LR_PENDING << 62 | LR_GROUP1 | (u64)priority << 48 | (eoi ? LR_EOI : 0) | intid);
+}
+
 static __attribute__((noinline)) enum lr_state gich_lr_state(u32 i)
 {
     return (enum lr_state)((*gich(GICH_LR0 + 4 * i) >> 28) & 3);
@@ -78,10 +94,9 @@ bool vgic_lr_hw_link_ok(void)
     return !host_v2();
 }
 
-bool vgic_lr_rearm_hw(u32 i, u32 intid, u8 priority)
+u64 vgic_lr_hw_pending(u32 intid, u8 priority)
 {
-    return !host_v2() && ich_lr_rearm(i, (u64)LR_PENDING << 62 | LR_GROUP1 | (u64)priority << 48 | LR_HW |
-                                             (u64)intid << LR_PINTID_SHIFT | intid);
+    return (u64)LR_PENDING << 62 | LR_GROUP1 | (u64)priority << 48 | LR_HW | (u64)intid << LR_PINTID_SHIFT | intid;
 }
 
 enum lr_state vgic_lr_state(u32 i)

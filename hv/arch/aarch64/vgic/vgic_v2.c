@@ -63,7 +63,7 @@ static void send_sgi(struct vcpu *from, u32 sgir)
         bool hit = filter == 0 ? (list >> i) & 1 : filter == 1 ? t != from : filter == 2 ? t == from : false;
         if (!hit)
             continue;
-        spin_lock(&vm->arch.vgic.lock);
+        vgic_lock(&vm->arch.vgic);
         t->arch.vgic.priv[intid].sgi_source = (u8)from->id;
         spin_unlock(&vm->arch.vgic.lock);
         vgic_raise(vm, t, intid);
@@ -79,7 +79,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
         return true;
     vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     *val = 0;
-    spin_lock(&g->lock);
+    vgic_lock(g);
     if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80) {
         *val = 0; /* group 0 */
     } else if (off >= GICD_ITARGETSR && off < GICD_ITARGETSR + VGIC_NR_IRQS) {
@@ -122,7 +122,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
         send_sgi(vcpu, (u32)val);
         return true;
     }
-    spin_lock(&g->lock);
+    vgic_lock(g);
     if (off == GICD_CTLR) {
         g->ctlr = (u32)val & 1;
     } else if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80) {
@@ -223,7 +223,7 @@ static u32 best_pending_locked(struct vm *vm, struct vcpu *vcpu, bool signalled)
 void vgic_soft_update_line(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     vgic_resample_locked(vm, vcpu); /* a timer the guest stopped is no longer signalled */
     bool line = best_pending_locked(vm, vcpu, true) != SPURIOUS;
     spin_unlock(&vm->arch.vgic.lock);
@@ -279,7 +279,7 @@ static bool gicc_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     struct vgic_cpu *c = &vcpu->arch.vgic;
     (void)dev, (void)width;
     *val = 0;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     if (off == GICC_IAR || off == GICC_HPPIR)
         vgic_resample_locked(vm, vcpu);
     switch (off) {
@@ -315,7 +315,7 @@ static bool gicc_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
     struct vgic_cpu *c = &vcpu->arch.vgic;
     u32 intid = (u32)val & 0x3ff;
     (void)dev, (void)width;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     switch (off) {
     case GICC_CTLR: c->cc_ctlr = (u32)val & GICC_CTLR_MASK; break;
     case GICC_PMR: c->cc_pmr = (u8)val; break;

@@ -27,7 +27,7 @@ static bool gicd_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     if (gicd_const_read(vm, off, val))
         return true;
     vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
-    spin_lock(&g->lock);
+    vgic_lock(g);
     if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * VGIC_NR_IRQS)
     {
         u64 r = g->spi[(off - GICD_IROUTER) / 8 - VGIC_NR_PRIVATE].irouter;
@@ -44,7 +44,7 @@ static bool gicd_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
     vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
     struct vm *vm = vcpu->vm;
     struct vgic *g = &vm->arch.vgic;
-    spin_lock(&g->lock);
+    vgic_lock(g);
     if (off == GICD_CTLR) {
         g->ctlr = (u32)val & CTLR_ENABLE_G1;
     } else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
@@ -84,7 +84,7 @@ static bool gicr_read(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u6
     if (gicr_const_read32(vm, owner, r, val))
         return true;
     vgic_sync(vcpu); /* the list registers hold the newest state of what they carry */
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     if (r == GICR_WAKER) {
         *val = owner->arch.vgic.sleep ? 0x6 : 0; /* ProcessorSleep and ChildrenAsleep */
     } else if (r >= GICR_SGI) {
@@ -107,7 +107,7 @@ static bool gicr_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, u
     if (!owner)
         return true;
     u64 r = off % GICR_STRIDE;
-    spin_lock(&vm->arch.vgic.lock);
+    vgic_lock(&vm->arch.vgic);
     if (r == GICR_WAKER)
         owner->arch.vgic.sleep = val & 0x2;
     else if (r >= GICR_SGI)
@@ -135,6 +135,9 @@ BUILT_FOR_SIZE int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
             reset_irq(&vc->priv[i], i < 16);
         vc->sleep = true;
     }
+    g->sgi_aff0_ids = vm->vcpu_count <= 16;
+    for (u32 c = 0; c < vm->vcpu_count; c++)
+        g->sgi_aff0_ids &= vm->vcpus[c]->hwid == c;
     g->version = 3;
     g->delivery = VGIC_DELIVER_LR;
     g->gicd = (struct vdev){.name = "vgicv3-dist", .base = gicd, .size = GICD_SIZE_V3, .ops = &gicd_ops};

@@ -63,6 +63,14 @@ struct vgic_cpu {
     bool sleep;                 /* GICR_WAKER.ProcessorSleep */
     u64 vmcr;                   /* saved ICH_VMCR_EL2 when the vCPU is switched out */
     u64 ap1r[4];
+    /* The steady timer tick (vgic_hw_line_raised_direct): the virtual timer's INTID sits in list
+     * register tick_lr, linked, as this pCPU's locked path wrote it when the VM's vgic.gen read
+     * tick_gen, and nothing has changed since (every holder of the vGIC lock bumps gen). Then the
+     * next tick is that register rewritten with tick_lr_val once the guest is done with it, in the
+     * exit vector (guest_switch.S). tick_lr_val 0: none. Written and read only on the vCPU's pCPU. */
+    u64 tick_gen;
+    u64 tick_lr_val;
+    u32 tick_lr;
     /* Software GICv2 CPU interface (VGIC_DELIVER_SOFT). */
     u32 cc_ctlr;
     u8 cc_pmr, cc_bpr;
@@ -77,6 +85,7 @@ enum vgic_delivery {
 
 struct vgic {
     spinlock_t lock;
+    u64 gen; /* bumped by every holder of the lock (vgic_lock): what the steady tick checks */
     bool present;
     u8 version; /* 2 or 3: the register interface the guest sees */
     enum vgic_delivery delivery;
@@ -86,11 +95,20 @@ struct vgic {
     struct vdev gicd, gicr; /* gicr: the GICv2 CPU interface when emulated */
     gpa_t gicc_base;        /* GICv2: where the guest finds its CPU interface */
     bool passthrough;       /* interrupt_mode = "passthrough": physical GIC, filtered GICD */
+    bool sgi_aff0_ids;      /* GICv3: every vCPU's affinity is its index (< 16): SGI targets by TargetList */
     u32 pt_owned[VGIC_PT_MAX_INTID / 32]; /* ... the interrupts the VM may program */
     u64 lr_overflows; /* flushes that found more pending interrupts than list registers */
     u64 injected;
     u64 retracted; /* lines that dropped while their interrupt was signalled (resync needed) */
 };
+
+/* Every change of the vGIC's state (but the steady tick's list-register rewrite) is made with
+ * the lock taken through here: the bump of gen retires every vCPU's steady-tick word. */
+static inline void vgic_lock(struct vgic *g)
+{
+    spin_lock(&g->lock);
+    __atomic_store_n(&g->gen, g->gen + 1, __ATOMIC_RELAXED); /* (read without the lock in the exit vector) */
+}
 
 /* Creates the GICv3 front-end: distributor at gicd (64 KiB), redistributors at gicr (128 KiB per
  * vCPU). Called after the VM's vCPUs exist. */

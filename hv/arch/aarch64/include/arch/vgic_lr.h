@@ -11,10 +11,12 @@ u32 vgic_lr_count(void);
  * physical interrupt of the same INTID, which the guest's deactivation deactivates too. */
 void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi, bool hw);
 enum lr_state vgic_lr_state(u32 i);
-/* List register i, if the guest is done with what it holds (it reads invalid), written pending
- * with intid, linked to the physical interrupt of the same INTID (as vgic_lr_write with hw).
- * False, with nothing written: not done, or the link is not honoured here (vgic_lr_hw_link_ok). */
-bool vgic_lr_rearm_hw(u32 i, u32 intid, u8 priority);
+/* List register i, if it reads invalid (the guest is done with what it held, or it was free),
+ * written pending with intid, as vgic_lr_write without hw; false, nothing written, otherwise. */
+bool vgic_lr_write_if_free(u32 i, u32 intid, u8 priority, bool eoi);
+/* What vgic_lr_write(i, intid, priority, LR_PENDING, false, true) writes on a GICv3 host: the
+ * steady tick's register value, rewritten by the exit vector (guest_switch.S). */
+u64 vgic_lr_hw_pending(u32 intid, u8 priority);
 /* Whether a list register's HW link is honoured for the running guest's deactivations. */
 bool vgic_lr_hw_link_ok(void);
 /* Enables the virtual CPU interface; underflow asks for a maintenance interrupt once the list

@@ -1231,11 +1231,11 @@ static void vtimer_direct_list_register_write(void **state)
     check_hw_ok(&t->vm);
 }
 
-/* The steady tick (the timer linked in the last list register, taken and deactivated by the
- * guest since the previous tick) is re-armed without the lock; what another vCPU changed
- * through the redistributor meanwhile makes it decline, with nothing written, exactly as the
- * locked path would: disabled, set pending (ISPENDR while in the list register); a new priority
- * is the one written. */
+/* The steady tick: once the locked path has written the timer linked, the exit vector rewrites
+ * that list register on the next tick itself (fake_steady_tick), as long as no holder of the vGIC
+ * lock came in between. What another vCPU changes through the redistributor meanwhile (disabled,
+ * a new priority, set pending while in the list register) and the exit's sync retire it: the
+ * vector then declines with nothing written, and the locked path does what it must. */
 static void vtimer_steady_tick_follows_other_vcpus_changes(void **state)
 {
     struct tvm *t = *state;
@@ -1246,28 +1246,58 @@ static void vtimer_steady_tick_follows_other_vcpus_changes(void **state)
     enable_priv(t, 1, VTIMER);
     prio_priv(t, 1, VTIMER, 0xa0);
     enter(v);
+    assert_false(fake_steady_tick(v)); /* nothing recorded yet */
     assert_true(vgic_hw_line_raised_direct(v, VTIMER));
+    /* Not done with it yet: declined. */
+    u32 writes = fake_hw.lr_writes;
+    assert_false(fake_steady_tick(v));
+    assert_int_equal(fake_hw.lr_writes, writes);
     assert_int_equal(fake_guest_ack(), VTIMER);
     assert_true(fake_guest_eoi(VTIMER));
-    /* Disabled by vCPU 0: declined, the list register left invalid. */
+    /* Steady: rewritten in the vector, again and again. */
+    u64 injected = t->vm.arch.vgic.injected;
+    for (int i = 0; i < 3; i++) {
+        assert_true(fake_steady_tick(v));
+        assert_lr(0, VTIMER, 0xa0, LR_PENDING);
+        assert_true(fake_cur()->lr[0].hw);
+        assert_int_equal(fake_guest_ack(), VTIMER);
+        assert_true(fake_guest_eoi(VTIMER));
+    }
+    assert_int_equal(t->vm.arch.vgic.injected, injected + 3);
+    /* Disabled by vCPU 0: both paths decline, the list register left invalid. */
     wrr32(t, 1, GICR_SGI + GICD_ICENABLER, bit(VTIMER));
-    u32 writes = fake_hw.lr_writes;
+    writes = fake_hw.lr_writes;
+    assert_false(fake_steady_tick(v));
     assert_false(vgic_hw_line_raised_direct(v, VTIMER));
     assert_int_equal(fake_hw.lr_writes, writes);
     assert_int_equal(fake_cur()->lr[0].state, LR_INVALID);
-    /* Enabled again, at a new priority: re-armed pending, linked, at that priority. */
+    /* Enabled again, at a new priority: the vector declines, the locked path writes it pending,
+     * linked, at that priority, and the vector then rewrites it at that priority. */
     enable_priv(t, 1, VTIMER);
     prio_priv(t, 1, VTIMER, 0x90);
-    u64 injected = t->vm.arch.vgic.injected;
+    assert_false(fake_steady_tick(v));
+    injected = t->vm.arch.vgic.injected;
     assert_true(vgic_hw_line_raised_direct(v, VTIMER));
     assert_lr(0, VTIMER, 0x90, LR_PENDING);
     assert_true(fake_cur()->lr[0].hw);
     assert_int_equal(t->vm.arch.vgic.injected, injected + 1);
     assert_int_equal(fake_guest_ack(), VTIMER);
     assert_true(fake_guest_eoi(VTIMER));
-    /* Set pending by vCPU 0 while in the list register: declined (the sync must see it). */
+    assert_true(fake_steady_tick(v));
+    assert_lr(0, VTIMER, 0x90, LR_PENDING);
+    assert_int_equal(fake_guest_ack(), VTIMER);
+    assert_true(fake_guest_eoi(VTIMER));
+    /* Only a priority change: the vector declines, the locked path writes the new one. */
+    prio_priv(t, 1, VTIMER, 0xb0);
+    assert_false(fake_steady_tick(v));
+    assert_true(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_lr(0, VTIMER, 0xb0, LR_PENDING);
+    assert_int_equal(fake_guest_ack(), VTIMER);
+    assert_true(fake_guest_eoi(VTIMER));
+    /* Set pending by vCPU 0 while in the list register: both decline (the sync must see it). */
     wrr32(t, 1, GICR_SGI + GICD_ISPENDR, bit(VTIMER));
     writes = fake_hw.lr_writes;
+    assert_false(fake_steady_tick(v));
     assert_false(vgic_hw_line_raised_direct(v, VTIMER));
     assert_int_equal(fake_hw.lr_writes, writes);
     /* The full path delivers it: pending again after the exit's sync and flush. */
@@ -1275,6 +1305,19 @@ static void vtimer_steady_tick_follows_other_vcpus_changes(void **state)
     assert_true(priv_pending(t, 1, VTIMER));
     enter(v);
     assert_true(fake_lr_find(VTIMER) >= 0);
+    assert_false(fake_steady_tick(v));
+    assert_true(fake_guest_ack_intid(VTIMER));
+    assert_true(fake_guest_eoi(VTIMER));
+    leave(v);
+    /* Steady again, then switched out and in (sync, flush): retired. */
+    fake_hw.hw_line[v->id] = true;
+    enter(v);
+    assert_true(vgic_hw_line_raised_direct(v, VTIMER));
+    assert_int_equal(fake_guest_ack(), VTIMER);
+    assert_true(fake_guest_eoi(VTIMER));
+    leave(v);
+    enter(v);
+    assert_false(fake_steady_tick(v));
     leave(v);
     check_hw_ok(&t->vm);
 }
@@ -1367,6 +1410,51 @@ static void sgi_irm_all_but_self(void **state)
     assert_int_equal(fake_hw.kicks[def_pcpu[3]], 1);
     assert_int_equal(fake_hw.total_kicks, 3);
     check_hw_ok(&t->vm);
+}
+
+/* vCPUs whose affinities are their indices (as cvisor makes them): the targets are the
+ * TargetList, and anything with Aff1-Aff3 or RS set names nobody; the same SGIs as the general
+ * pass over the vCPUs would find. */
+static void sgi_targets_of_index_affinities(void **state)
+{
+    (void)state;
+    u64 hwid[6];
+    u32 pcpu[6];
+    for (u32 i = 0; i < 6; i++)
+        hwid[i] = i, pcpu[i] = i % FAKE_NR_PCPUS;
+    extra_vm = make_vm(6, hwid, pcpu);
+    struct tvm *x = extra_vm;
+    assert_true(x->vm.arch.vgic.sgi_aff0_ids);
+    for (u32 c = 0; c < 6; c++)
+        enable_priv(x, c, 6);
+    /* TargetList {1, 2, 4, 7, 15}: vCPUs 1, 2 and 4 (7 and 15 do not exist); not the sender. */
+    assert_false(vgic_send_sgi(&x->v[0], sgi1r(6, 0x8096, 0, 0)));
+    for (u32 c = 0; c < 6; c++)
+        assert_int_equal(priv_pending(x, c, 6), c == 1 || c == 2 || c == 4);
+    /* Aff1, Aff2, Aff3 or RS set: nobody. */
+    vgic_send_sgi(&x->v[0], sgi1r(7, 0x3f, 1, 0));
+    vgic_send_sgi(&x->v[0], sgi1r(7, 0x3f, 0, 1));
+    vgic_send_sgi(&x->v[0], sgi1r(7, 0x3f, 0, 0) | (1ull << 32));
+    vgic_send_sgi(&x->v[0], sgi1r(7, 0x3f, 0, 0) | (1ull << 48));
+    for (u32 c = 0; c < 6; c++)
+        assert_false(priv_pending(x, c, 7));
+    /* The sender among the targets: sent to it too (vgic_send_sgi says so). */
+    enable_priv(x, 3, 8);
+    assert_true(vgic_send_sgi(&x->v[3], sgi1r(8, 0x8, 0, 0)));
+    assert_true(priv_pending(x, 3, 8));
+    check_hw_ok(&x->vm);
+    /* One vCPU off the pattern: the general pass. */
+    free(extra_vm);
+    static const u64 odd[2] = {0x0, 0x2};
+    static const u32 odd_pcpu[2] = {0, 1};
+    extra_vm = make_vm(2, odd, odd_pcpu);
+    assert_false(extra_vm->vm.arch.vgic.sgi_aff0_ids);
+    enable_priv(extra_vm, 1, 6);
+    vgic_send_sgi(&extra_vm->v[0], sgi1r(6, 0x2, 0, 0)); /* Aff0 = 1: nobody */
+    assert_false(priv_pending(extra_vm, 1, 6));
+    vgic_send_sgi(&extra_vm->v[0], sgi1r(6, 0x4, 0, 0)); /* Aff0 = 2: vCPU 1 */
+    assert_true(priv_pending(extra_vm, 1, 6));
+    check_hw_ok(&extra_vm->vm);
 }
 
 static void sgi_aff1_and_rs(void **state)
@@ -1941,6 +2029,7 @@ int main(void)
         T(kick_delivers_sgis_directly),
         T(sgi_irm_all_but_self),
         T(sgi_aff1_and_rs),
+        T(sgi_targets_of_index_affinities),
         T(halt_and_wake),
         T(vgic_absent_is_inert),
         T(out_of_range_never_crashes),

@@ -89,15 +89,36 @@ void vgic_lr_write(u32 i, u32 intid, u8 priority, enum lr_state state, bool eoi,
 
 bool vgic_lr_hw_link_ok(void) { return !fake_hw.hw_link_broken; }
 
-bool vgic_lr_rearm_hw(u32 i, u32 intid, u8 priority)
+bool vgic_lr_write_if_free(u32 i, u32 intid, u8 priority, bool eoi)
 {
     if (i >= fake_hw.nr_lrs) {
-        fake_error("vgic_lr_rearm_hw: LR %u of %u", i, fake_hw.nr_lrs);
+        fake_error("vgic_lr_write_if_free: LR %u of %u", i, fake_hw.nr_lrs);
         return false;
     }
-    if (fake_hw.hw_link_broken || fake_cur()->lr[i].state != LR_INVALID)
+    if (fake_cur()->lr[i].state != LR_INVALID)
         return false;
-    vgic_lr_write(i, intid, priority, LR_PENDING, false, true);
+    vgic_lr_write(i, intid, priority, LR_PENDING, eoi, false);
+    return true;
+}
+
+u64 vgic_lr_hw_pending(u32 intid, u8 priority)
+{
+    return (u64)LR_PENDING << 62 | (u64)priority << 48 | intid; /* (decoded by fake_steady_tick) */
+}
+
+bool fake_steady_tick(struct vcpu *v)
+{
+    struct vgic_cpu *c = &v->arch.vgic;
+    if (!c->tick_lr_val || c->tick_gen != v->vm->arch.vgic.gen)
+        return false;
+    if (c->tick_lr >= fake_hw.nr_lrs) {
+        fake_error("steady tick: LR %u of %u", c->tick_lr, fake_hw.nr_lrs);
+        return false;
+    }
+    if (fake_cur()->lr[c->tick_lr].state != LR_INVALID)
+        return false;
+    vgic_lr_write(c->tick_lr, (u32)(c->tick_lr_val & 0x3ff), (u8)(c->tick_lr_val >> 48), LR_PENDING, false, true);
+    v->vm->arch.vgic.injected++;
     return true;
 }
 

@@ -78,6 +78,11 @@ u32 fake_lr_valid_count(void);
  * eoi writes ICC_EOIR1_EL1: active -> invalid, pending+active -> pending; false if intid is not
  * active in any LR. */
 u32 fake_guest_ack(void);
+/* The exit vector's steady timer tick (guest_switch.S) on the current CPU: v's recorded list
+ * register rewritten if the vGIC's gen still reads what was recorded and the guest is done with
+ * it; false, nothing written, otherwise. */
+struct vcpu;
+bool fake_steady_tick(struct vcpu *v);
 bool fake_guest_ack_intid(u32 intid);
 bool fake_guest_eoi(u32 intid);
 
