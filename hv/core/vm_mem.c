@@ -59,8 +59,12 @@ static bool populate(struct vm *vm, struct vm_mem *m, u64 k, u64 keep_lo, u64 ke
     if (vm->mem_revoked)
         return false; /* ending: nothing enters stage 2 any more */
     u64 off = k * m->chunk, len = MIN(m->chunk, m->size - off);
-    zero_unknown(hpa(m->hpa.val + off), len, keep_lo, keep_hi);
-    if (vm_arch_map(vm, gpa(m->gpa.val + off), hpa(m->hpa.val + off), len, m->s2flags) != 0)
+    hpa_t h = hpa(m->hpa.val + off);
+    if (!m->zeroed_at)
+        zero_unknown(h, len, keep_lo, keep_hi);
+    else if (!((m->populated[m->zeroed_at + k / BITS] >> (k % BITS)) & 1) && !(h.val >= keep_lo && h.val + len <= keep_hi))
+        mm_zero_for_guest(hpa_to_ptr(h), len); /* a LAZY page: its bit, not the allocator's lock */
+    if (vm_arch_map(vm, gpa(m->gpa.val + off), h, len, m->s2flags) != 0)
         return false;
     m->populated[k / BITS] |= 1ull << (k % BITS);
     return true;
@@ -73,14 +77,22 @@ BUILT_FOR_SIZE int vm_mem_ondemand_init(struct vm *vm, struct vm_mem *m, bool la
                        m->size >= CHUNK_BLOCK
                    ? CHUNK_BLOCK
                    : PAGE_SIZE;
-    m->populated = kzalloc(ALIGN_UP(chunk_count(m), BITS) / 8);
+    u64 words = ALIGN_UP(chunk_count(m), BITS) / BITS;
+    m->populated = kzalloc((lazy ? 2 : 1) * words * 8);
     if (!m->populated)
         return -1;
     if (!vm->demand_hi || m->gpa.val < vm->demand_lo)
         vm->demand_lo = m->gpa.val;
     vm->demand_hi = MAX(vm->demand_hi, m->gpa.val + m->size);
-    if (lazy)
-        return 0; /* page by page on first touch, whatever they hold */
+    if (lazy) {
+        /* Page by page on first touch. What the allocator knows zero is copied now, after the
+         * populated bits, so that a fault reads one bit instead of asking the allocator (its
+         * lock, its zones): the pages stay as they are until they are populated. */
+        m->zeroed_at = (u32)words;
+        for (u64 w = 0; w < words; w++)
+            m->populated[words + w] = mm_zero_mask(hpa(m->hpa.val + w * BITS * PAGE_SIZE), MIN(BITS, chunk_count(m) - w * BITS));
+        return 0;
+    }
     /* Chunks already known zero (scrubbed when freed) go in at once, in runs as long as
      * possible so that stage 2 can use its largest blocks. */
     u64 n = chunk_count(m), run = 0;
@@ -147,19 +159,37 @@ void *vm_gpa_to_hva(struct vm *vm, gpa_t addr, u64 len) { return prepare(vm, add
 
 void *vm_ram_for_write(struct vm *vm, gpa_t addr, u64 len) { return prepare(vm, addr, len, true); }
 
+/* Page k of a LAZY region on the guest's first touch of it: populate's work for one page known
+ * to be one, without its general case (runs of pages, the allocator asked, pages the caller
+ * overwrites); the caller holds vm->mm_lock. */
+static bool fault_in_page(struct vm *vm, struct vm_mem *m, u64 k)
+{
+    u64 *w = &m->populated[k / BITS], bit = 1ull << (k % BITS);
+    if (*w & bit)
+        return true;
+    if (vm->mem_revoked)
+        return false;
+    hpa_t h = hpa(m->hpa.val + k * PAGE_SIZE);
+    if (!(m->populated[m->zeroed_at + k / BITS] & bit))
+        mm_zero_for_guest(hpa_to_ptr(h), PAGE_SIZE);
+    if (vm_arch_map(vm, gpa(m->gpa.val + k * PAGE_SIZE), h, PAGE_SIZE, m->s2flags) != 0)
+        return false;
+    *w |= bit;
+    return true;
+}
+
 bool vm_fault_in(struct vm *vm, gpa_t addr)
 {
     if (addr.val >= vm->demand_hi || addr.val < vm->demand_lo)
         return false; /* MMIO exits pay only this */
-    for (size_t i = 0; i < vm->mem_count; i++) {
-        struct vm_mem *m = &vm->mems[i];
-        if (!m->ondemand || addr.val < m->gpa.val || addr.val - m->gpa.val >= m->size)
+    for (struct vm_mem *m = vm->mems, *end = m + vm->mem_count; m < end; m++) {
+        u64 off = addr.val - m->gpa.val; /* (wraps below the region) */
+        if (!m->ondemand || off >= m->size)
             continue;
         /* Another vCPU may have brought it in meanwhile: populate sees that. */
         spin_lock(&vm->mm_lock);
-        bool ok = populate(vm, m, (addr.val - m->gpa.val) / m->chunk, 0, 0);
-        if (ok)
-            vm->lazy_faults++;
+        bool ok = m->zeroed_at ? fault_in_page(vm, m, off / PAGE_SIZE) : populate(vm, m, off / m->chunk, 0, 0);
+        vm->lazy_faults += ok;
         spin_unlock(&vm->mm_lock);
         return ok;
     }

@@ -101,6 +101,28 @@ BUILT_FOR_SIZE void vm_arch_destroy(struct vm *vm)
     vm->arch.vmid = 0;
 }
 
+/* One page into a level-0 table that exists already, its entry invalid: a lazy page's fault-in
+ * once an earlier page of its 2 MiB made the tables (pt_map does the rest: new tables, remaps,
+ * conflicts). The walk knows the format (a one-table root at Arm's level 1, so three lookups)
+ * instead of asking pt_map's callbacks at each step. Invalid to valid needs no TLB maintenance:
+ * an invalid entry is never cached. */
+_Static_assert(IPA_BITS == 39, "set_page walks a one-table root at Arm's level 1");
+static bool set_page(struct vm *vm, u64 ipa, u64 pa, u64 attr)
+{
+    const u64 *t = vm->arch.s2.root;
+    for (unsigned shift = 30; shift > PAGE_SHIFT; shift -= 9) {
+        u64 d = t[(ipa >> shift) % PT_ENTRIES];
+        if ((d & 3) != 3) /* invalid, or a block */
+            return false;
+        t = hpa_to_ptr(hpa(arm64_pte_pa(d)));
+    }
+    u64 *e = (u64 *)&t[(ipa >> PAGE_SHIFT) % PT_ENTRIES];
+    if (arm64_pte_is_valid(*e))
+        return false;
+    *e = arm64_pte_leaf(pa, PT_LEAF_LEVEL, attr);
+    return true;
+}
+
 int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
 {
     u64 attr = PTE_SH_INNER;
@@ -111,6 +133,11 @@ int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
         attr |= PTE_S2AP_W;
     if (!(s2flags & S2_EXEC) || (s2flags & S2_DEVICE))
         attr |= PTE_S2_XN;
+    if (size == PAGE_SIZE && !(gpa.val >> IPA_BITS) && IS_ALIGNED(gpa.val | hpa.val, PAGE_SIZE) &&
+        set_page(vm, gpa.val, hpa.val, attr)) {
+        dsb(ishst);
+        return 0;
+    }
     if (gpa.val + size > (1ull << IPA_BITS) || gpa.val + size < gpa.val)
         return -1;
     int r = pt_map(&vm->arch.s2, gpa.val, hpa.val, size, attr);

@@ -35,7 +35,8 @@ struct vm_mem {
     bool is_ram;   /* guest RAM (as opposed to a passed-through device range) */
     bool ondemand; /* owned: zeroed and mapped chunk by chunk as needed (vm_mem.c) */
     u32 s2flags;   /* stage-2 permissions, for mapping on demand */
-    u64 chunk;     /* ondemand: bytes per chunk (2 MiB or 4 KiB) */
+    u32 chunk;     /* ondemand: bytes per chunk (2 MiB or 4 KiB) */
+    u32 zeroed_at; /* LAZY: populated[zeroed_at] on has a bit per page known zero at creation; else 0 */
     u64 *populated; /* ondemand: one bit per chunk, set once it is zeroed and mapped */
 };
 
