@@ -264,6 +264,9 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     vm->ram_bytes = 0;
     vm->demand_lo = vm->demand_hi = 0;
     vm->mem_revoked = false;
+    vm->prezero_pending = false;
+    vm->prezero_mem = 0;
+    vm->prezero_page = 0;
     vm->ramdisk_size = vm->kernel_size = 0;
     vm->pt_node_count = 0;
     if (vm_arch_init(vm) != 0) {

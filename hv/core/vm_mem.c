@@ -16,12 +16,21 @@
 #include <base/mm.h>
 #include <hv/arch.h>
 #include <hv/vm.h>
+#include <lib/bitmap.h>
 #include <lib/string.h>
 
 #define CHUNK_BLOCK MiB(2)
 #define BITS 64ull
 
 static bool chunk_populated(const struct vm_mem *m, u64 k) { return (m->populated[k / BITS] >> (k % BITS)) & 1; }
+
+/* 2: in stage 2 (the guest may have written it); 1: not, but zeroed ahead (LAZY); 0: neither. */
+static int chunk_state(const struct vm_mem *m, u64 k)
+{
+    if (chunk_populated(m, k))
+        return 2;
+    return m->zeroed_at && (m->populated[m->zeroed_at + k / BITS] >> (k % BITS)) & 1;
+}
 
 static u64 chunk_count(const struct vm_mem *m) { return (m->size + m->chunk - 1) / m->chunk; }
 
@@ -91,6 +100,7 @@ BUILT_FOR_SIZE int vm_mem_ondemand_init(struct vm *vm, struct vm_mem *m, bool la
         m->zeroed_at = (u32)words;
         for (u64 w = 0; w < words; w++)
             m->populated[words + w] = mm_zero_mask(hpa(m->hpa.val + w * BITS * PAGE_SIZE), MIN(BITS, chunk_count(m) - w * BITS));
+        vm->prezero_pending = true; /* idle pCPUs zero the rest ahead of the guest */
         return 0;
     }
     /* Chunks already known zero (scrubbed when freed) go in at once, in runs as long as
@@ -170,8 +180,10 @@ static bool fault_in_page(struct vm *vm, struct vm_mem *m, u64 k)
     if (vm->mem_revoked)
         return false;
     hpa_t h = hpa(m->hpa.val + k * PAGE_SIZE);
-    if (!(m->populated[m->zeroed_at + k / BITS] & bit))
+    if (!(m->populated[m->zeroed_at + k / BITS] & bit)) { /* not reached ahead of the guest */
         mm_zero_for_guest(hpa_to_ptr(h), PAGE_SIZE);
+        vm->lazy_zeroed_on_fault++;
+    }
     if (vm_arch_map(vm, gpa(m->gpa.val + k * PAGE_SIZE), h, PAGE_SIZE, m->s2flags) != 0)
         return false;
     *w |= bit;
@@ -194,6 +206,35 @@ bool vm_fault_in(struct vm *vm, gpa_t addr)
         return ok;
     }
     return false;
+}
+
+bool vm_mem_prezero_step(struct vm *vm)
+{
+    if (!__atomic_load_n(&vm->prezero_pending, __ATOMIC_RELAXED))
+        return false; /* what an idle pass costs once the work is done */
+    bool zeroed = false;
+    spin_lock(&vm->mm_lock);
+    while (!zeroed && vm->prezero_pending) {
+        if (vm->mem_revoked || vm->prezero_mem >= vm->mem_count) {
+            vm->prezero_pending = false;
+            break;
+        }
+        struct vm_mem *m = &vm->mems[vm->prezero_mem];
+        u64 pages = m->zeroed_at ? m->size / PAGE_SIZE : 0;
+        u64 k = bitmap_next_clear_in_both(m->populated, m->populated + m->zeroed_at, vm->prezero_page, pages);
+        if (k >= pages) { /* this region is done: the next one */
+            vm->prezero_mem++;
+            vm->prezero_page = 0;
+            continue;
+        }
+        /* Under mm_lock: a fault on this page waits, then finds it zeroed. */
+        mm_zero_for_guest(hpa_to_ptr(hpa(m->hpa.val + k * PAGE_SIZE)), PAGE_SIZE);
+        m->populated[m->zeroed_at + k / BITS] |= 1ull << (k % BITS);
+        vm->prezero_page = k + 1;
+        zeroed = true;
+    }
+    spin_unlock(&vm->mm_lock);
+    return zeroed;
 }
 
 void vm_mem_revoke(struct vm *vm)
@@ -219,18 +260,16 @@ BUILT_FOR_SIZE void vm_mem_release(struct vm *vm)
             mm_free_pages_as(m->hpa, m->size / PAGE_SIZE, PAGE_ZERO);
             continue;
         }
+        /* In runs of chunks alike: touched (2), or not but zeroed ahead (1, LAZY only), or neither. */
         u64 n = chunk_count(m), run = 0;
         for (u64 k = 1; k <= n; k++) {
-            if (k < n && chunk_populated(m, k) == chunk_populated(m, run))
+            if (k < n && chunk_state(m, k) == chunk_state(m, run))
                 continue;
             u64 off = run * m->chunk, len = MIN(k * m->chunk, m->size) - off;
             hpa_t h = hpa(m->hpa.val + off);
-            if (chunk_populated(m, run)) {
+            if (chunk_state(m, run) == 2)
                 mm_zero_for_guest(hpa_to_ptr(h), len);
-                mm_free_pages_as(h, len / PAGE_SIZE, PAGE_ZERO);
-            } else {
-                mm_free_pages_as(h, len / PAGE_SIZE, PAGE_UNCHANGED);
-            }
+            mm_free_pages_as(h, len / PAGE_SIZE, chunk_state(m, run) ? PAGE_ZERO : PAGE_UNCHANGED);
             run = k;
         }
         kfree(m->populated);
