@@ -386,4 +386,8 @@ void vm_start(struct vm *vm)
     __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
     spin_unlock(&vm->lock);
     vcpu_boot(vm->vcpus[0], vm->config->entry_point);
+    /* LAZY RAM not known zero: its idle pCPUs may sleep in WFI, with nothing else to wake them. */
+    if (__atomic_load_n(&vm->prezero_pending, __ATOMIC_RELAXED))
+        for (u32 i = 0; i < vm->vcpu_count; i++)
+            sched_kick(vm->vcpus[i]->pcpu);
 }

@@ -11,7 +11,9 @@
  * known zero when the VM is created are mapped at once. When the VM lets go, every chunk it
  * touched is scrubbed and freed as known zero; chunks it never touched go back as they were.
  * The cost of zeroing thus follows what a guest uses, and a restarted VM finds its memory
- * already scrubbed and mapped. */
+ * already scrubbed and mapped. LAZY pages are the exception: they are zeroed ahead of the guest
+ * (vm_mem_prezero_step: at boot before the VMs start, then by an idle pCPU of the VM), so that
+ * their fault, the guest's first touch, usually only maps them. */
 #include <base/log.h>
 #include <base/mm.h>
 #include <hv/arch.h>
