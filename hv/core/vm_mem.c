@@ -218,7 +218,7 @@ bool vm_mem_prezero_step(struct vm *vm)
     spin_lock(&vm->mm_lock);
     while (!zeroed && vm->prezero_pending) {
         if (vm->mem_revoked || vm->prezero_mem >= vm->mem_count) {
-            vm->prezero_pending = false;
+            __atomic_store_n(&vm->prezero_pending, false, __ATOMIC_RELAXED); /* (read unlocked) */
             break;
         }
         struct vm_mem *m = &vm->mems[vm->prezero_mem];
