@@ -1,6 +1,7 @@
 /* Stage-2 (guest-physical -> host-physical) translation: 39-bit IPA, 4 KiB granule, starting
  * at level 1, 1 GiB / 2 MiB blocks where alignment allows. */
 #include <arch/pte.h>
+#include <arch/stage2_page.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu_parts.h>
 #include <arch/vm_arch.h>
@@ -101,27 +102,7 @@ BUILT_FOR_SIZE void vm_arch_destroy(struct vm *vm)
     vm->arch.vmid = 0;
 }
 
-/* One page into a level-0 table that exists already, its entry invalid: a lazy page's fault-in
- * once an earlier page of its 2 MiB made the tables (pt_map does the rest: new tables, remaps,
- * conflicts). The walk knows the format (a one-table root at Arm's level 1, so three lookups)
- * instead of asking pt_map's callbacks at each step. Invalid to valid needs no TLB maintenance:
- * an invalid entry is never cached. */
-_Static_assert(IPA_BITS == 39, "set_page walks a one-table root at Arm's level 1");
-static bool set_page(struct vm *vm, u64 ipa, u64 pa, u64 attr)
-{
-    const u64 *t = vm->arch.s2.root;
-    for (unsigned shift = 30; shift > PAGE_SHIFT; shift -= 9) {
-        u64 d = t[(ipa >> shift) % PT_ENTRIES];
-        if ((d & 3) != 3) /* invalid, or a block */
-            return false;
-        t = hpa_to_ptr(hpa(arm64_pte_pa(d)));
-    }
-    u64 *e = (u64 *)&t[(ipa >> PAGE_SHIFT) % PT_ENTRIES];
-    if (arm64_pte_is_valid(*e))
-        return false;
-    *e = arm64_pte_leaf(pa, PT_LEAF_LEVEL, attr);
-    return true;
-}
+_Static_assert(IPA_BITS == 39, "stage2_set_page walks a one-table root at Arm's level 1");
 
 int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
 {
@@ -134,7 +115,7 @@ int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
     if (!(s2flags & S2_EXEC) || (s2flags & S2_DEVICE))
         attr |= PTE_S2_XN;
     if (size == PAGE_SIZE && !(gpa.val >> IPA_BITS) && IS_ALIGNED(gpa.val | hpa.val, PAGE_SIZE) &&
-        set_page(vm, gpa.val, hpa.val, attr)) {
+        stage2_set_page(vm->arch.s2.root, gpa.val, hpa.val, attr)) {
         dsb(ishst);
         return 0;
     }
