@@ -14,6 +14,8 @@
  *              the cycle counter from EL0 (must trap: PMUSERENR is reset).
  *   scan       count non-zero words in its RAM (outside its image and device tree): every page
  *              a VM sees first must read as zero. scan-reset: then SYSTEM_RESET, forever.
+ *              scan-wait-reset: the same, each run first busy for 300 ms (LAZY RAM zeroed
+ *              meanwhile by an idle pCPU hosting its other vCPU).
  *   tty        write terminal escape sequences through the console hypercall and its UART.
  *   stream     print numbered lines through its UART, 1 ms apart, then "stream done": while the
  *              console focus moves to and from it, not one byte may be lost or reordered.
@@ -489,6 +491,9 @@ void guest_main(u64 dtb)
         debug_check();
     } else if (!strcmp(mode, "scan") || !strcmp(mode, "scan-reset")) {
         scan(dtb, !strcmp(mode, "scan-reset"));
+    } else if (!strcmp(mode, "scan-wait-reset")) {
+        guest_delay_ms(300);
+        scan(dtb, true);
     } else if (!strcmp(mode, "tty")) {
         tty();
     } else if (!strcmp(mode, "stream")) {

@@ -57,6 +57,12 @@ void app_main(void)
         pr_info("cvisor: no VM could be started; powering off with a failure status");
         platform_poweroff_failure(); /* QEMU exits non-zero, so `make run` and scripts see it */
     }
+    /* Before any VM runs, the LAZY pages not known zero are zeroed (vm_mem.c): nothing else
+     * would run now, and later only an idle pCPU does this, which it may not be before the
+     * guest's first touches. */
+    for (u32 i = 0; i < VM_MAX; i++)
+        while (vm_table[i] && vm_mem_prezero_step(vm_table[i]))
+            ;
     for (u32 i = 0; i < VM_MAX; i++)
         if (vm_table[i])
             vm_start(vm_table[i]);

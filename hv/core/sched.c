@@ -67,6 +67,20 @@ static bool others_runnable(struct vcpu *self)
     return any;
 }
 
+/* Idle work, one step at a time so that a vCPU made runnable meanwhile waits at most one step:
+ * a page of LAZY RAM zeroed for a VM with a vCPU here (vm_mem.c). Under the run queue's lock,
+ * the VM cannot go: vm_release removes its vCPUs from the queues before freeing its memory. */
+static bool idle_work(void)
+{
+    struct run_queue *rq = &rqs[cpu_id()];
+    bool done = false;
+    spin_lock(&rq->lock);
+    for (u32 i = 0; i < rq->count && !done; i++)
+        done = vm_mem_prezero_step(rq->vcpus[i]->vm);
+    spin_unlock(&rq->lock);
+    return done;
+}
+
 /* WFI with interrupts masked still wakes on a pending interrupt, so a kick sent between the
  * run-queue check and the WFI is not lost; the interrupt is then taken by unmasking. */
 static void idle_until_interrupt(void)
@@ -325,7 +339,7 @@ void sched_loop(void)
             run_vcpu(v);
         } else {
             poll_and_arm(0); /* wake at the next guest timer of a vCPU here */
-            if (!pick_next())
+            if (!pick_next() && !idle_work())
                 idle_until_interrupt();
         }
     }

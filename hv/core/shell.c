@@ -223,9 +223,10 @@ static void cmd_list(void)
 
 static void cmd_stats(struct vm *vm)
 {
-    out("vm%llu '%s': %llu exits, %llu interrupts injected, %u restarts, %llu lazy page faults\n",
+    out("vm%llu '%s': %llu exits, %llu interrupts injected, %u restarts, %llu lazy page faults (%llu zeroing a "
+        "LAZY page not zeroed ahead)\n",
         (unsigned long long)vm->id, vm->name, (unsigned long long)vm_exit_count(vm), (unsigned long long)virq_injected(vm),
-        vm->restarts, (unsigned long long)vm->lazy_faults);
+        vm->restarts, (unsigned long long)vm->lazy_faults, (unsigned long long)vm->lazy_zeroed_on_fault);
     /* a copy: the VM may restart itself (and free its vCPUs) while this prints */
     static struct vm_vcpu_stat st[VM_MAX_VCPUS];
     u32 n = vm_vcpu_stats(vm, st, VM_MAX_VCPUS);

@@ -264,6 +264,9 @@ static int vm_build(struct vm *vm, const struct vm_host_info *host, struct diag 
     vm->ram_bytes = 0;
     vm->demand_lo = vm->demand_hi = 0;
     vm->mem_revoked = false;
+    vm->prezero_pending = false;
+    vm->prezero_mem = 0;
+    vm->prezero_page = 0;
     vm->ramdisk_size = vm->kernel_size = 0;
     vm->pt_node_count = 0;
     if (vm_arch_init(vm) != 0) {
@@ -383,4 +386,8 @@ void vm_start(struct vm *vm)
     __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
     spin_unlock(&vm->lock);
     vcpu_boot(vm->vcpus[0], vm->config->entry_point);
+    /* LAZY RAM not known zero: its idle pCPUs may sleep in WFI, with nothing else to wake them. */
+    if (__atomic_load_n(&vm->prezero_pending, __ATOMIC_RELAXED))
+        for (u32 i = 0; i < vm->vcpu_count; i++)
+            sched_kick(vm->vcpus[i]->pcpu);
 }

@@ -11,17 +11,28 @@
  * known zero when the VM is created are mapped at once. When the VM lets go, every chunk it
  * touched is scrubbed and freed as known zero; chunks it never touched go back as they were.
  * The cost of zeroing thus follows what a guest uses, and a restarted VM finds its memory
- * already scrubbed and mapped. */
+ * already scrubbed and mapped. LAZY pages are the exception: they are zeroed ahead of the guest
+ * (vm_mem_prezero_step: at boot before the VMs start, then by an idle pCPU of the VM), so that
+ * their fault, the guest's first touch, usually only maps them. */
 #include <base/log.h>
 #include <base/mm.h>
 #include <hv/arch.h>
 #include <hv/vm.h>
+#include <lib/bitmap.h>
 #include <lib/string.h>
 
 #define CHUNK_BLOCK MiB(2)
 #define BITS 64ull
 
 static bool chunk_populated(const struct vm_mem *m, u64 k) { return (m->populated[k / BITS] >> (k % BITS)) & 1; }
+
+/* 2: in stage 2 (the guest may have written it); 1: not, but zeroed ahead (LAZY); 0: neither. */
+static int chunk_state(const struct vm_mem *m, u64 k)
+{
+    if (chunk_populated(m, k))
+        return 2;
+    return m->zeroed_at && (m->populated[m->zeroed_at + k / BITS] >> (k % BITS)) & 1;
+}
 
 static u64 chunk_count(const struct vm_mem *m) { return (m->size + m->chunk - 1) / m->chunk; }
 
@@ -59,8 +70,12 @@ static bool populate(struct vm *vm, struct vm_mem *m, u64 k, u64 keep_lo, u64 ke
     if (vm->mem_revoked)
         return false; /* ending: nothing enters stage 2 any more */
     u64 off = k * m->chunk, len = MIN(m->chunk, m->size - off);
-    zero_unknown(hpa(m->hpa.val + off), len, keep_lo, keep_hi);
-    if (vm_arch_map(vm, gpa(m->gpa.val + off), hpa(m->hpa.val + off), len, m->s2flags) != 0)
+    hpa_t h = hpa(m->hpa.val + off);
+    if (!m->zeroed_at)
+        zero_unknown(h, len, keep_lo, keep_hi);
+    else if (!((m->populated[m->zeroed_at + k / BITS] >> (k % BITS)) & 1) && !(h.val >= keep_lo && h.val + len <= keep_hi))
+        mm_zero_for_guest(hpa_to_ptr(h), len); /* a LAZY page: its bit, not the allocator's lock */
+    if (vm_arch_map(vm, gpa(m->gpa.val + off), h, len, m->s2flags) != 0)
         return false;
     m->populated[k / BITS] |= 1ull << (k % BITS);
     return true;
@@ -73,14 +88,23 @@ BUILT_FOR_SIZE int vm_mem_ondemand_init(struct vm *vm, struct vm_mem *m, bool la
                        m->size >= CHUNK_BLOCK
                    ? CHUNK_BLOCK
                    : PAGE_SIZE;
-    m->populated = kzalloc(ALIGN_UP(chunk_count(m), BITS) / 8);
+    u64 words = ALIGN_UP(chunk_count(m), BITS) / BITS;
+    m->populated = kzalloc((lazy ? 2 : 1) * words * 8);
     if (!m->populated)
         return -1;
     if (!vm->demand_hi || m->gpa.val < vm->demand_lo)
         vm->demand_lo = m->gpa.val;
     vm->demand_hi = MAX(vm->demand_hi, m->gpa.val + m->size);
-    if (lazy)
-        return 0; /* page by page on first touch, whatever they hold */
+    if (lazy) {
+        /* Page by page on first touch. What the allocator knows zero is copied now, after the
+         * populated bits, so that a fault reads one bit instead of asking the allocator (its
+         * lock, its zones): the pages stay as they are until they are populated. */
+        m->zeroed_at = (u32)words;
+        for (u64 w = 0; w < words; w++)
+            m->populated[words + w] = mm_zero_mask(hpa(m->hpa.val + w * BITS * PAGE_SIZE), MIN(BITS, chunk_count(m) - w * BITS));
+        vm->prezero_pending = true; /* idle pCPUs zero the rest ahead of the guest */
+        return 0;
+    }
     /* Chunks already known zero (scrubbed when freed) go in at once, in runs as long as
      * possible so that stage 2 can use its largest blocks. */
     u64 n = chunk_count(m), run = 0;
@@ -147,23 +171,79 @@ void *vm_gpa_to_hva(struct vm *vm, gpa_t addr, u64 len) { return prepare(vm, add
 
 void *vm_ram_for_write(struct vm *vm, gpa_t addr, u64 len) { return prepare(vm, addr, len, true); }
 
-bool vm_fault_in(struct vm *vm, gpa_t addr)
+/* Page k of a LAZY region on the guest's first touch of it: populate's work for one page known
+ * to be one, without its general case (runs of pages, the allocator asked, pages the caller
+ * overwrites); the caller holds vm->mm_lock. */
+static bool fault_in_page(struct vm *vm, struct vm_mem *m, u64 k)
 {
-    if (addr.val >= vm->demand_hi || addr.val < vm->demand_lo)
-        return false; /* MMIO exits pay only this */
-    for (size_t i = 0; i < vm->mem_count; i++) {
-        struct vm_mem *m = &vm->mems[i];
-        if (!m->ondemand || addr.val < m->gpa.val || addr.val - m->gpa.val >= m->size)
+    u64 *w = &m->populated[k / BITS], bit = 1ull << (k % BITS);
+    if (*w & bit)
+        return true;
+    if (vm->mem_revoked)
+        return false;
+    hpa_t h = hpa(m->hpa.val + k * PAGE_SIZE);
+    if (!(m->populated[m->zeroed_at + k / BITS] & bit)) { /* not reached ahead of the guest */
+        mm_zero_for_guest(hpa_to_ptr(h), PAGE_SIZE);
+        vm->lazy_zeroed_on_fault++;
+    }
+    if (vm_arch_map(vm, gpa(m->gpa.val + k * PAGE_SIZE), h, PAGE_SIZE, m->s2flags) != 0)
+        return false;
+    *w |= bit;
+    return true;
+}
+
+/* vm_fault_in past its bounds check: a call of its own, so that an MMIO exit saves no registers
+ * for the work below. */
+static __attribute__((noinline)) bool fault_in(struct vm *vm, gpa_t addr)
+{
+    for (struct vm_mem *m = vm->mems, *end = m + vm->mem_count; m < end; m++) {
+        u64 off = addr.val - m->gpa.val; /* (wraps below the region) */
+        if (!m->ondemand || off >= m->size)
             continue;
         /* Another vCPU may have brought it in meanwhile: populate sees that. */
         spin_lock(&vm->mm_lock);
-        bool ok = populate(vm, m, (addr.val - m->gpa.val) / m->chunk, 0, 0);
-        if (ok)
-            vm->lazy_faults++;
+        bool ok = m->zeroed_at ? fault_in_page(vm, m, off / PAGE_SIZE) : populate(vm, m, off / m->chunk, 0, 0);
+        vm->lazy_faults += ok;
         spin_unlock(&vm->mm_lock);
         return ok;
     }
     return false;
+}
+
+bool vm_fault_in(struct vm *vm, gpa_t addr)
+{
+    if (addr.val >= vm->demand_hi || addr.val < vm->demand_lo)
+        return false; /* MMIO exits pay only this */
+    return fault_in(vm, addr);
+}
+
+bool vm_mem_prezero_step(struct vm *vm)
+{
+    if (!__atomic_load_n(&vm->prezero_pending, __ATOMIC_RELAXED))
+        return false; /* what an idle pass costs once the work is done */
+    bool zeroed = false;
+    spin_lock(&vm->mm_lock);
+    while (!zeroed && vm->prezero_pending) {
+        if (vm->mem_revoked || vm->prezero_mem >= vm->mem_count) {
+            __atomic_store_n(&vm->prezero_pending, false, __ATOMIC_RELAXED); /* (read unlocked) */
+            break;
+        }
+        struct vm_mem *m = &vm->mems[vm->prezero_mem];
+        u64 pages = m->zeroed_at ? m->size / PAGE_SIZE : 0;
+        u64 k = bitmap_next_clear_in_both(m->populated, m->populated + m->zeroed_at, vm->prezero_page, pages);
+        if (k >= pages) { /* this region is done: the next one */
+            vm->prezero_mem++;
+            vm->prezero_page = 0;
+            continue;
+        }
+        /* Under mm_lock: a fault on this page waits, then finds it zeroed. */
+        mm_zero_for_guest(hpa_to_ptr(hpa(m->hpa.val + k * PAGE_SIZE)), PAGE_SIZE);
+        m->populated[m->zeroed_at + k / BITS] |= 1ull << (k % BITS);
+        vm->prezero_page = k + 1;
+        zeroed = true;
+    }
+    spin_unlock(&vm->mm_lock);
+    return zeroed;
 }
 
 void vm_mem_revoke(struct vm *vm)
@@ -189,18 +269,16 @@ BUILT_FOR_SIZE void vm_mem_release(struct vm *vm)
             mm_free_pages_as(m->hpa, m->size / PAGE_SIZE, PAGE_ZERO);
             continue;
         }
+        /* In runs of chunks alike: touched (2), or not but zeroed ahead (1, LAZY only), or neither. */
         u64 n = chunk_count(m), run = 0;
         for (u64 k = 1; k <= n; k++) {
-            if (k < n && chunk_populated(m, k) == chunk_populated(m, run))
+            if (k < n && chunk_state(m, k) == chunk_state(m, run))
                 continue;
             u64 off = run * m->chunk, len = MIN(k * m->chunk, m->size) - off;
             hpa_t h = hpa(m->hpa.val + off);
-            if (chunk_populated(m, run)) {
+            if (chunk_state(m, run) == 2)
                 mm_zero_for_guest(hpa_to_ptr(h), len);
-                mm_free_pages_as(h, len / PAGE_SIZE, PAGE_ZERO);
-            } else {
-                mm_free_pages_as(h, len / PAGE_SIZE, PAGE_UNCHANGED);
-            }
+            mm_free_pages_as(h, len / PAGE_SIZE, chunk_state(m, run) ? PAGE_ZERO : PAGE_UNCHANGED);
             run = k;
         }
         kfree(m->populated);

@@ -1,6 +1,7 @@
 /* Stage-2 (guest-physical -> host-physical) translation: 39-bit IPA, 4 KiB granule, starting
  * at level 1, 1 GiB / 2 MiB blocks where alignment allows. */
 #include <arch/pte.h>
+#include <arch/stage2_page.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu_parts.h>
 #include <arch/vm_arch.h>
@@ -101,6 +102,8 @@ BUILT_FOR_SIZE void vm_arch_destroy(struct vm *vm)
     vm->arch.vmid = 0;
 }
 
+_Static_assert(IPA_BITS == 39, "stage2_set_page walks a one-table root at Arm's level 1");
+
 int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
 {
     u64 attr = PTE_SH_INNER;
@@ -111,6 +114,11 @@ int vm_arch_map(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 s2flags)
         attr |= PTE_S2AP_W;
     if (!(s2flags & S2_EXEC) || (s2flags & S2_DEVICE))
         attr |= PTE_S2_XN;
+    if (size == PAGE_SIZE && !(gpa.val >> IPA_BITS) && IS_ALIGNED(gpa.val | hpa.val, PAGE_SIZE) &&
+        stage2_set_page(vm->arch.s2.root, gpa.val, hpa.val, attr)) {
+        dsb(ishst);
+        return 0;
+    }
     if (gpa.val + size > (1ull << IPA_BITS) || gpa.val + size < gpa.val)
         return -1;
     int r = pt_map(&vm->arch.s2, gpa.val, hpa.val, size, attr);

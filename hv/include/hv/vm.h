@@ -35,7 +35,8 @@ struct vm_mem {
     bool is_ram;   /* guest RAM (as opposed to a passed-through device range) */
     bool ondemand; /* owned: zeroed and mapped chunk by chunk as needed (vm_mem.c) */
     u32 s2flags;   /* stage-2 permissions, for mapping on demand */
-    u64 chunk;     /* ondemand: bytes per chunk (2 MiB or 4 KiB) */
+    u32 chunk;     /* ondemand: bytes per chunk (2 MiB or 4 KiB) */
+    u32 zeroed_at; /* LAZY: populated[zeroed_at] on has a bit per page known zero at creation; else 0 */
     u64 *populated; /* ondemand: one bit per chunk, set once it is zeroed and mapped */
 };
 
@@ -91,6 +92,12 @@ struct vm {
     u32 ivc_count;
     int pt_nodes[VM_MAX_PT_NODES]; /* host DTB nodes passed through by path (for the guest DTB) */
     u32 pt_node_count;
+    /* LAZY RAM zeroed ahead of the guest (vm_mem.c), under mm_lock; last in the struct, so that
+     * the fields the exit paths read keep their offsets: */
+    bool prezero_pending; /* some LAZY page may be neither mapped nor known zero */
+    u32 prezero_mem;      /* where the idle pCPUs look next: mems[prezero_mem], */
+    u64 prezero_page;     /* ... from this page on */
+    u64 lazy_zeroed_on_fault; /* LAZY pages a fault had to zero itself (not reached ahead) */
 };
 
 extern struct vm *vm_table[VM_MAX];
@@ -122,6 +129,10 @@ void *vm_ram_for_write(struct vm *vm, gpa_t addr, u64 len);
 bool vm_gpa_in_ram(struct vm *vm, gpa_t addr, u64 len);
 /* An owned region's memory is handed out on demand (lazy: page by page, never in advance). */
 int vm_mem_ondemand_init(struct vm *vm, struct vm_mem *m, bool lazy);
+/* Zeroes (and cleans to the point of coherency) the next LAZY page of vm that is neither mapped
+ * nor known zero, so that the guest's first touch of it only maps it: the work of an idle pCPU
+ * (sched.c), and of the boot before the VMs start. False when none is left. */
+bool vm_mem_prezero_step(struct vm *vm);
 /* Takes every mapping away at once (passthrough VMs, when they end). */
 void vm_mem_revoke(struct vm *vm);
 /* Scrubs and frees the VM's memory, after its stage 2 is gone. */
