@@ -44,7 +44,7 @@ TARGET_OBJS := $(patsubst %,$(OUT)/obj/%.o,$(TARGET_SRCS)) $(APP_GEN_OBJS)
 # files otherwise on an exit path are BUILT_FOR_SIZE.
 COLD_SRCS := lib/src/toml.c lib/src/fdt.c lib/src/fdt_irq.c lib/src/fdt_pt.c lib/src/acpi.c \
   lib/src/fmt.c lib/src/diag.c hv/core/vm_config.c hv/core/vm_config_validate.c hv/core/vm_config_host.c \
-  hv/core/vm_fdt.c hv/core/vm_fdt_node.c hv/core/shell.c \
+  hv/core/vm_fdt.c hv/core/vm_fdt_node.c hv/core/shell.c hv/core/vm_seed.c lib/src/boot_seed.c lib/src/chacha.c \
   hv/core/main.c hv/core/vm_lifecycle.c hv/core/vm_devices.c hv/core/vm_passthrough.c hv/core/shmem_table.c \
   lib/src/range_carve.c hv/core/ivc.c lib/src/fdt_write.c hv/core/vm.c hv/core/image.c hv/core/virtio_dev.c lib/src/mbr.c \
   hv/arch/$(ARCH)/vm_fdt_arch.c hv/arch/$(ARCH)/vm_config_arch.c base/core/machine.c base/core/heap.c \

@@ -19,6 +19,7 @@
 #include <hv/vmfs.h>
 #include <hv/vm.h>
 #include <hv/vm_lifecycle.h>
+#include <hv/vm_seed.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
 
@@ -50,6 +51,7 @@ void app_main(void)
     irq_set_handler(IRQ_IPI_WAKEUP, wakeup_ipi, NULL);
     irq_enable(IRQ_IPI_WAKEUP);
 
+    vm_seed_init(); /* before the first VM's device tree */
     u32 alive = vm_lifecycle_create_all();
     vconsole_input_init();
     if (alive == 0) {

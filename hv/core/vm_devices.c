@@ -12,6 +12,7 @@
 #include <hv/virtio_dev.h>
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
+#include <hv/vm_seed.h>
 #include <hv/vmfs.h>
 #include <lib/string.h>
 
@@ -114,6 +115,9 @@ static void fdt_params(struct vm *vm, struct vm_fdt_params *p)
     }
     p->shmem_count = c->shmem_count;
     p->bootargs = c->has_cmdline ? c->cmdline : NULL;
+    _Static_assert(BOOT_SEED_BYTES <= VM_FDT_RNG_SEED_MAX, "a boot seed fits the params");
+    if (vm_seed_next(vm->id, p->rng_seed)) /* a fresh one at every (re)boot */
+        p->rng_seed_len = BOOT_SEED_BYTES;
     p->host = &boot_info.fdt;
     p->host_nodes = vm->pt_nodes;
     p->host_node_count = vm->pt_node_count;

@@ -29,6 +29,8 @@ static bool valid_common(const struct vm_fdt_params *p)
         return false;
     if (p->has_initrd && p->initrd_start >= p->initrd_end)
         return false;
+    if (p->rng_seed_len > VM_FDT_RNG_SEED_MAX)
+        return false;
     if (p->virtio_count > VM_FDT_MAX_VIRTIO)
         return false;
     for (size_t i = 0; i < p->virtio_count; i++)
@@ -68,6 +70,8 @@ static void write_chosen_ours(struct fdt_writer *w, const struct vm_fdt_params *
         fdt_property_u64(w, "linux,initrd-start", p->initrd_start);
         fdt_property_u64(w, "linux,initrd-end", p->initrd_end);
     }
+    if (p->rng_seed_len)
+        fdt_property(w, "rng-seed", p->rng_seed, p->rng_seed_len);
 }
 
 /* ---- generation ---- */
@@ -279,11 +283,16 @@ int vm_fdt_generate(const struct vm_fdt_params *p, void *buf, size_t cap)
 
 static void patch_chosen(struct vm_fdt_patch_ctx *c, int chosen)
 {
-    static const char *const skip_all[] = {"linux,initrd-start", "linux,initrd-end", "bootargs"};
-    bool new_args = c->p->bootargs && c->p->bootargs[0];
+    /* What write_chosen_ours writes: the initrd always, bootargs and rng-seed when it has them. */
+    const char *skip[4] = {"linux,initrd-start", "linux,initrd-end"};
+    size_t nskip = 2;
+    if (c->p->bootargs && c->p->bootargs[0])
+        skip[nskip++] = "bootargs";
+    if (c->p->rng_seed_len)
+        skip[nskip++] = "rng-seed"; /* a file's seed would be the same at every boot */
     fdt_begin_node(c->w, "chosen");
     if (chosen >= 0)
-        vm_fdt_copy_props(c, chosen, skip_all, new_args ? 3 : 2); /* bootargs last in skip_all */
+        vm_fdt_copy_props(c, chosen, skip, nskip);
     write_chosen_ours(c->w, c->p);
     if (chosen >= 0)
         vm_fdt_copy_children(c, chosen);

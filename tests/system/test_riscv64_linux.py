@@ -26,12 +26,21 @@ def boot(name, config):
     return m
 
 
+def assert_rng_seeded(m):
+    """The guest's RNG was seeded at boot from its device tree's rng-seed (cvisor's, derived from
+    the one QEMU gives the host): without it, riscv64 having no CPU random source, Linux's crng
+    stays unseeded for seconds and every get_random_u32() takes the slow path (docs/bench.md)."""
+    crng = run(m, "dmesg | grep 'crng init done'")
+    assert re.search(r"\[\s*0\.000000\] random: crng init done", crng), crng
+
+
 def test_one_vcpu_shell_console_plic_timer_reboot_and_poweroff():
     m = boot("riscv64-linux1", "configs/vms/linux-riscv64.toml")
     try:
         assert "vm1 'linux': 1 vCPU on pCPU" in m.text()
         assert run(m, "echo $((6*7))").strip() == "42"  # typed input reached the guest's ttyS0
         assert run(m, "nproc").strip() == "1"
+        assert_rng_seeded(m)
         dmesg = run(m, "dmesg | grep -iE 'plic|serial|ttyS'")
         assert "riscv-plic: plic@c000000: mapped 96 interrupts with 1 handlers for 2 contexts" in dmesg, dmesg
         assert re.search(r"ttyS0 at MMIO 0x10000000 \(irq = \d+, base_baud = \d+\) is a 16550A", dmesg), dmesg
@@ -64,6 +73,7 @@ def test_one_vcpu_shell_console_plic_timer_reboot_and_poweroff():
         m.expect(r"cvisor-guest: init started")
         m.expect(re.escape(PROMPT))
         assert run(m, "echo again-$((1+1))").strip() == "again-2"
+        assert_rng_seeded(m)  # the restarted VM's tree has a seed too (a fresh one: unit tests)
         m.sendline("poweroff -f")
         assert m.wait_exit(60) == 0
         assert "vm1 'linux' ended: shutdown (SBI system reset (shutdown, reason 0) from vcpu0)" in m.text()

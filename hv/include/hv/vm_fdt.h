@@ -14,6 +14,7 @@
 #define VM_FDT_UART_SIZE 0x1000u
 #define VM_FDT_UART_CLOCK_HZ 24000000u
 #define VM_FDT_MAX_VIRTIO 8u
+#define VM_FDT_RNG_SEED_MAX 64u /* bytes of /chosen rng-seed the params carry */
 
 struct vm_fdt_params {
     struct {
@@ -39,6 +40,9 @@ struct vm_fdt_params {
     } shmem[VM_MAX_SHMEM]; /* generate only: shared regions ("cvisor,shmem", docs/shmem.md) */
     size_t shmem_count;
     const char *bootargs; /* NULL or "" = none (patch: the source's bootargs stay) */
+    /* /chosen rng-seed (0 bytes: none; patch: the source's then stays, else ours replaces it) */
+    u8 rng_seed[VM_FDT_RNG_SEED_MAX];
+    size_t rng_seed_len;
     bool has_initrd;      /* initrd_start < initrd_end required */
     u64 initrd_start, initrd_end;
     /* generate only: host device nodes passed through by path, copied in as root children

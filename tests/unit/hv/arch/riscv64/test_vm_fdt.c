@@ -421,6 +421,62 @@ static void patch_replaces_cpus(void **state)
     assert_string_equal(prop_str(&f, node(&f, "/chosen"), "bootargs"), "console=hvc0");
 }
 
+/* The boot seed cvisor derives for the VM goes in /chosen as rng-seed, in a generated tree and,
+ * replacing the user's, in a patched one; without one the user's stays and none is made up. */
+static void rng_seed_in_chosen(void **state)
+{
+    (void)state;
+    static u8 buf[BUF_CAP], src[BUF_CAP];
+    static const char seeded_dts[] = "/dts-v1/;\n/ { #address-cells = <2>; #size-cells = <2>;\n"
+                                     "  chosen { rng-seed = [01 02 03 04]; bootargs = \"old\"; }; };\n";
+    struct vm_fdt_params p = params(1, true);
+    struct fdt f;
+    size_t len = 0;
+    int out = vm_fdt_generate(&p, buf, sizeof(buf));
+    assert_true(out > 0);
+    assert_int_equal(fdt_open(&f, buf, (size_t)out), 0);
+    assert_null(fdt_prop(&f, node(&f, "/chosen"), "rng-seed", &len));
+    size_t n = compile_dts(seeded_dts, src, sizeof(src));
+    out = vm_fdt_patch(src, n, &p, buf, sizeof(buf));
+    assert_true(out > 0);
+    assert_int_equal(fdt_open(&f, buf, (size_t)out), 0);
+    const u8 *v = fdt_prop(&f, node(&f, "/chosen"), "rng-seed", &len);
+    assert_non_null(v);
+    assert_int_equal(len, 4);
+    assert_int_equal(v[3], 4);
+
+    for (size_t i = 0; i < 64; i++)
+        p.rng_seed[i] = (u8)(0xa0 + i);
+    p.rng_seed_len = 64;
+    out = vm_fdt_generate(&p, buf, sizeof(buf));
+    assert_true(out > 0);
+    assert_dtc_clean(buf, out);
+    assert_int_equal(fdt_open(&f, buf, (size_t)out), 0);
+    v = fdt_prop(&f, node(&f, "/chosen"), "rng-seed", &len);
+    assert_non_null(v);
+    assert_int_equal(len, 64);
+    assert_memory_equal(v, p.rng_seed, 64);
+    out = vm_fdt_patch(src, n, &p, buf, sizeof(buf));
+    assert_true(out > 0);
+    assert_int_equal(fdt_open(&f, buf, (size_t)out), 0);
+    int chosen = node(&f, "/chosen");
+    v = fdt_prop(&f, chosen, "rng-seed", &len);
+    assert_non_null(v);
+    assert_int_equal(len, 64); /* ours, and only once */
+    assert_memory_equal(v, p.rng_seed, 64);
+    int seeds = 0;
+    for (int q = fdt_first_prop(&f, chosen); q >= 0; q = fdt_next_prop(&f, q)) {
+        const char *name;
+        fdt_prop_at(&f, q, &name, &len);
+        seeds += strcmp(name, "rng-seed") == 0;
+    }
+    assert_int_equal(seeds, 1);
+    assert_string_equal(prop_str(&f, chosen, "bootargs"), "console=hvc0");
+
+    p.rng_seed_len = 65; /* more than the params hold */
+    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +487,7 @@ int main(void)
         cmocka_unit_test(virtio_and_doorbell_interrupts),
         cmocka_unit_test(host_device_below_identity_bus),
         cmocka_unit_test(patch_replaces_cpus),
+        cmocka_unit_test(rng_seed_in_chosen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
