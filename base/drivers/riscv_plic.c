@@ -3,7 +3,9 @@
  * timer interrupt, and the PLIC (sifive,plic-1.0.0) on the supervisor external interrupt: every
  * source at priority 1, enabled in the S-mode context of the one hart it is routed to, threshold
  * 0. The hart -> context map comes from the PLIC node's interrupts-extended (entry i is context
- * i; the S-mode ones name a hart's interrupt controller with cause 9). */
+ * i; the S-mode ones name a hart's interrupt controller with cause 9). A host with AIA instead
+ * (an APLIC in MSI mode and IMSICs, no PLIC) has its sources served by riscv_aia.c: same IRQ
+ * numbers, claimed from the hart's S-level interrupt file, completed by a re-trigger. */
 #include <arch/cpu.h>
 #include <arch/sbi.h>
 #include <base/devclaim.h>
@@ -11,6 +13,7 @@
 #include <base/irq_driver.h>
 #include <base/log.h>
 #include <base/percpu.h>
+#include <drivers/riscv_aia.h>
 #include <drivers/riscv_plic.h>
 #include <lib/fdt.h>
 
@@ -50,8 +53,12 @@ int irq_controller_init(const struct fdt *fdt)
     if (node < 0)
         node = fdt_find_compatible(fdt, -1, "riscv,plic0");
     u64 size;
+    if (node < 0 && aia_init(fdt) == 0) {
+        plic_sources = MIN(aia_sources(), IRQ_MAX - RISCV_IRQ_PLIC - 1);
+        return 0;
+    }
     if (node < 0 || !fdt_reg(fdt, node, 0, &plic_base, &size) || !fdt_prop_u32(fdt, node, "riscv,ndev", &plic_sources)) {
-        pr_err("plic: no usable PLIC node in the host DTB");
+        pr_err("plic: no usable PLIC (or AIA) node in the host DTB");
         return -1;
     }
     if (plic_sources > PLIC_MAX_SOURCES || plic_sources >= IRQ_MAX - RISCV_IRQ_PLIC)
@@ -84,13 +91,16 @@ int irq_controller_init(const struct fdt *fdt)
 
 int irq_cpu_init(void)
 {
-    *reg(PLIC_THRESHOLD(context_of_cpu[cpu_id()])) = 0;
+    if (aia_present())
+        aia_cpu_init();
+    else
+        *reg(PLIC_THRESHOLD(context_of_cpu[cpu_id()])) = 0;
     csr_clear(sip, SIE_SSIE);
     csr_set(sie, SIE_SSIE | SIE_SEIE);
     return 0;
 }
 
-const char *irq_controller_name(void) { return "PLIC"; }
+const char *irq_controller_name(void) { return aia_present() ? "APLIC+IMSIC" : "PLIC"; }
 
 static bool plic_source(irq_t irq, u32 *src)
 {
@@ -100,6 +110,10 @@ static bool plic_source(irq_t irq, u32 *src)
 
 static void plic_enable_on(u32 src, u32 cpu, bool on)
 {
+    if (aia_present()) {
+        aia_enable(src, cpu, on);
+        return;
+    }
     volatile u32 *w = reg(PLIC_ENABLE(context_of_cpu[cpu]) + 4 * (src / 32));
     *w = on ? *w | 1u << (src % 32) : *w & ~(1u << (src % 32));
 }
@@ -110,7 +124,8 @@ void irq_enable(irq_t irq)
     if (irq == RISCV_IRQ_TIMER) {
         csr_set(sie, SIE_STIE);
     } else if (plic_source(irq, &src)) {
-        *reg(PLIC_PRIORITY(src)) = 1;
+        if (!aia_present())
+            *reg(PLIC_PRIORITY(src)) = 1;
         plic_enable_on(src, route[irq], true);
         enabled[irq] = true;
     }
@@ -156,7 +171,9 @@ void plic_defer_completion(void) { completion_deferred[cpu_id()] = true; }
 void plic_complete(irq_t irq)
 {
     u32 src;
-    if (plic_source(irq, &src))
+    if (plic_source(irq, &src) && aia_present())
+        aia_complete(src);
+    else if (plic_source(irq, &src))
         *reg(PLIC_CLAIM(context_of_cpu[route[irq]])) = src;
 }
 
@@ -175,13 +192,15 @@ unsigned irq_dispatch(void)
             irq_handle(RISCV_IRQ_TIMER); /* the handler moves the deadline, lowering the line */
             handled++;
         } else if (pending & SIE_SEIE) {
-            u32 src = *reg(PLIC_CLAIM(ctx));
+            u32 src = aia_present() ? aia_claim() : *reg(PLIC_CLAIM(ctx));
             if (!src)
                 break; /* claimed elsewhere meanwhile */
             if (src <= plic_sources)
                 irq_handle(RISCV_IRQ_PLIC + src);
             if (completion_deferred[cpu_id()])
                 completion_deferred[cpu_id()] = false;
+            else if (aia_present())
+                aia_complete(src);
             else
                 *reg(PLIC_CLAIM(ctx)) = src; /* complete */
             handled++;
