@@ -61,6 +61,7 @@ static inline volatile u32 *aplic_reg(u32 off) { return (volatile u32 *)(uintptr
 bool aia_present(void) { return aplic_base != 0; }
 u32 aia_sources(void) { return aplic_nsrc; }
 u32 aia_guest_files(void) { return guest_files; }
+u32 aia_ids(void) { return imsic_ids; }
 
 static int cpu_of_intc(const struct fdt *f, int intc)
 {

@@ -123,6 +123,8 @@ void irq_enable(irq_t irq)
     u32 src;
     if (irq == RISCV_IRQ_TIMER) {
         csr_set(sie, SIE_STIE);
+    } else if (irq == RISCV_IRQ_SGEI) {
+        csr_set(sie, SIE_SGEIE);
     } else if (plic_source(irq, &src)) {
         if (!aia_present())
             *reg(PLIC_PRIORITY(src)) = 1;
@@ -137,6 +139,8 @@ void irq_disable(irq_t irq)
     u32 src;
     if (irq == RISCV_IRQ_TIMER) {
         csr_clear(sie, SIE_STIE);
+    } else if (irq == RISCV_IRQ_SGEI) {
+        csr_clear(sie, SIE_SGEIE);
     } else if (plic_source(irq, &src)) {
         plic_enable_on(src, route[irq], false);
         enabled[irq] = false;
@@ -190,6 +194,9 @@ unsigned irq_dispatch(void)
                 irq_handle((irq_t)__builtin_ctz(bits));
         } else if (pending & SIE_STIE) {
             irq_handle(RISCV_IRQ_TIMER); /* the handler moves the deadline, lowering the line */
+            handled++;
+        } else if (pending & SIE_SGEIE) {
+            irq_handle(RISCV_IRQ_SGEI); /* the handler clears the hgeie bits it served */
             handled++;
         } else if (pending & SIE_SEIE) {
             u32 src = aia_present() ? aia_claim() : *reg(PLIC_CLAIM(ctx));

@@ -14,6 +14,7 @@
 int aia_init(const struct fdt *fdt);
 bool aia_present(void);
 u32 aia_sources(void);              /* APLIC sources 1..n */
+u32 aia_ids(void);                  /* each interrupt file's identities 1..n (riscv,num-ids) */
 void aia_cpu_init(void);            /* this hart's S-level file: delivery on, identities enabled */
 void aia_enable(u32 src, u32 cpu, bool on);
 u32 aia_claim(void);                /* the top pending identity of this hart's S file, taken; 0 if none */
