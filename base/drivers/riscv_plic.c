@@ -31,6 +31,7 @@ static u8 route[IRQ_MAX];             /* CPU a PLIC source is routed to */
 static bool enabled[IRQ_MAX];
 static u32 ipi_pending[MAX_CPUS];
 static bool completion_deferred[MAX_CPUS]; /* set by the running handler: plic_defer_completion */
+static bool use_aia;                       /* the host has the AIA (riscv_aia.c) instead of a PLIC */
 
 static inline volatile u32 *reg(u32 off) { return (volatile u32 *)(uintptr_t)(plic_base + off); }
 
@@ -54,6 +55,7 @@ int irq_controller_init(const struct fdt *fdt)
         node = fdt_find_compatible(fdt, -1, "riscv,plic0");
     u64 size;
     if (node < 0 && aia_init(fdt) == 0) {
+        use_aia = true;
         plic_sources = MIN(aia_sources(), IRQ_MAX - RISCV_IRQ_PLIC - 1);
         return 0;
     }
@@ -91,7 +93,7 @@ int irq_controller_init(const struct fdt *fdt)
 
 int irq_cpu_init(void)
 {
-    if (aia_present())
+    if (use_aia)
         aia_cpu_init();
     else
         *reg(PLIC_THRESHOLD(context_of_cpu[cpu_id()])) = 0;
@@ -100,7 +102,7 @@ int irq_cpu_init(void)
     return 0;
 }
 
-const char *irq_controller_name(void) { return aia_present() ? "APLIC+IMSIC" : "PLIC"; }
+const char *irq_controller_name(void) { return use_aia ? "APLIC+IMSIC" : "PLIC"; }
 
 static bool plic_source(irq_t irq, u32 *src)
 {
@@ -110,7 +112,7 @@ static bool plic_source(irq_t irq, u32 *src)
 
 static void plic_enable_on(u32 src, u32 cpu, bool on)
 {
-    if (aia_present()) {
+    if (use_aia) {
         aia_enable(src, cpu, on);
         return;
     }
@@ -126,7 +128,7 @@ void irq_enable(irq_t irq)
     } else if (irq == RISCV_IRQ_SGEI) {
         csr_set(sie, SIE_SGEIE);
     } else if (plic_source(irq, &src)) {
-        if (!aia_present())
+        if (!use_aia)
             *reg(PLIC_PRIORITY(src)) = 1;
         plic_enable_on(src, route[irq], true);
         enabled[irq] = true;
@@ -175,14 +177,65 @@ void plic_defer_completion(void) { completion_deferred[cpu_id()] = true; }
 void plic_complete(irq_t irq)
 {
     u32 src;
-    if (plic_source(irq, &src) && aia_present())
+    if (plic_source(irq, &src) && use_aia)
         aia_complete(src);
     else if (plic_source(irq, &src))
         *reg(PLIC_CLAIM(context_of_cpu[route[irq]])) = src;
 }
 
+/* The hart's IPIs and timer; returns how many it handled (none: nothing of theirs pending). */
+static inline unsigned dispatch_local(u64 pending)
+{
+    unsigned handled = 0;
+    if (pending & SIE_SSIE) {
+        csr_clear(sip, SIE_SSIE); /* before taking the messages: a new one raises it again */
+        u32 bits = __atomic_exchange_n(&ipi_pending[cpu_id()], 0, __ATOMIC_ACQUIRE);
+        for (; bits; bits &= bits - 1, handled++)
+            irq_handle((irq_t)__builtin_ctz(bits));
+        return handled ? handled : 1;
+    }
+    if (pending & SIE_STIE) {
+        irq_handle(RISCV_IRQ_TIMER); /* the handler moves the deadline, lowering the line */
+        return 1;
+    }
+    return 0;
+}
+
+/* The AIA host's loop (apart, so that the PLIC's below is what it was): external interrupts
+ * from the hart's S-level file, and the guest external interrupt of a guest file (SGEI). */
+static __attribute__((noinline)) unsigned irq_dispatch_aia(void)
+{
+    unsigned handled = 0;
+    for (;;) {
+        u64 pending = csr_read(sip) & csr_read(sie);
+        unsigned n = dispatch_local(pending);
+        if (n) {
+            handled += n;
+        } else if (pending & SIE_SEIE) {
+            u32 src = aia_claim();
+            if (!src)
+                break; /* claimed elsewhere meanwhile */
+            if (src <= plic_sources)
+                irq_handle(RISCV_IRQ_PLIC + src);
+            if (completion_deferred[cpu_id()])
+                completion_deferred[cpu_id()] = false;
+            else
+                aia_complete(src);
+            handled++;
+        } else if (pending & SIE_SGEIE) {
+            irq_handle(RISCV_IRQ_SGEI); /* the handler clears the hgeie bits it served */
+            handled++;
+        } else {
+            break;
+        }
+    }
+    return handled;
+}
+
 unsigned irq_dispatch(void)
 {
+    if (use_aia)
+        return irq_dispatch_aia();
     unsigned handled = 0;
     u32 ctx = context_of_cpu[cpu_id()];
     for (;;) {
@@ -195,19 +248,14 @@ unsigned irq_dispatch(void)
         } else if (pending & SIE_STIE) {
             irq_handle(RISCV_IRQ_TIMER); /* the handler moves the deadline, lowering the line */
             handled++;
-        } else if (pending & SIE_SGEIE) {
-            irq_handle(RISCV_IRQ_SGEI); /* the handler clears the hgeie bits it served */
-            handled++;
         } else if (pending & SIE_SEIE) {
-            u32 src = aia_present() ? aia_claim() : *reg(PLIC_CLAIM(ctx));
+            u32 src = *reg(PLIC_CLAIM(ctx));
             if (!src)
                 break; /* claimed elsewhere meanwhile */
             if (src <= plic_sources)
                 irq_handle(RISCV_IRQ_PLIC + src);
             if (completion_deferred[cpu_id()])
                 completion_deferred[cpu_id()] = false;
-            else if (aia_present())
-                aia_complete(src);
             else
                 *reg(PLIC_CLAIM(ctx)) = src; /* complete */
             handled++;
