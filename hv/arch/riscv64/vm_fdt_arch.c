@@ -30,7 +30,8 @@ bool vm_fdt_arch_valid(const struct vm_fdt_params *p, bool generate)
             if (p->cpu_hwid[i] == p->cpu_hwid[j])
                 return false;
     }
-    return p->arch.timebase_hz != 0 && (!p->arch.plic_size || vm_fdt_valid_range(p->arch.plic_base, p->arch.plic_size));
+    return p->arch.timebase_hz != 0 && (!p->arch.plic_size || vm_fdt_valid_range(p->arch.plic_base, p->arch.plic_size)) &&
+           (!p->arch.imsic_base || vm_fdt_valid_range(p->arch.imsic_base, (u64)p->cpu_count * 0x1000));
 }
 
 static u32 intc_phandle(u32 cpu, bool plic)
@@ -119,6 +120,7 @@ static void write_imsic(struct fdt_writer *w, const struct vm_fdt_params *p)
     fdt_property_empty(w, "msi-controller");
     fdt_property_empty(w, "interrupt-controller");
     fdt_property_u32(w, "#interrupt-cells", 0);
+    fdt_property_u32(w, "#address-cells", 0); /* dtc wants it on every interrupt provider */
     fdt_property_u32(w, "phandle", VM_FDT_PHANDLE_INTC);
     fdt_end_node(w);
 }
