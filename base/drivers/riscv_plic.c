@@ -32,6 +32,10 @@ static bool enabled[IRQ_MAX];
 static u32 ipi_pending[MAX_CPUS];
 static bool completion_deferred[MAX_CPUS]; /* set by the running handler: plic_defer_completion */
 static bool use_aia;                       /* the host has the AIA (riscv_aia.c) instead of a PLIC */
+/* The supervisor guest external interrupt is pending and enabled in hip/hie (0x644/0x604, the H
+ * extension's CSRs, by number), not sip/sie: read only once an application (the hypervisor)
+ * enabled it. */
+static bool sgei_enabled;
 
 static inline volatile u32 *reg(u32 off) { return (volatile u32 *)(uintptr_t)(plic_base + off); }
 
@@ -126,7 +130,8 @@ void irq_enable(irq_t irq)
     if (irq == RISCV_IRQ_TIMER) {
         csr_set(sie, SIE_STIE);
     } else if (irq == RISCV_IRQ_SGEI) {
-        csr_set(sie, SIE_SGEIE);
+        sgei_enabled = true;
+        csr_set(0x604, SIE_SGEIE); /* hie: the guest external interrupt is enabled there */
     } else if (plic_source(irq, &src)) {
         if (!use_aia)
             *reg(PLIC_PRIORITY(src)) = 1;
@@ -142,7 +147,7 @@ void irq_disable(irq_t irq)
     if (irq == RISCV_IRQ_TIMER) {
         csr_clear(sie, SIE_STIE);
     } else if (irq == RISCV_IRQ_SGEI) {
-        csr_clear(sie, SIE_SGEIE);
+        csr_clear(0x604, SIE_SGEIE);
     } else if (plic_source(irq, &src)) {
         plic_enable_on(src, route[irq], false);
         enabled[irq] = false;
@@ -208,6 +213,8 @@ static __attribute__((noinline)) unsigned irq_dispatch_aia(void)
     unsigned handled = 0;
     for (;;) {
         u64 pending = csr_read(sip) & csr_read(sie);
+        if (sgei_enabled)
+            pending |= csr_read(0x644) & csr_read(0x604) & SIE_SGEIE;
         unsigned n = dispatch_local(pending);
         if (n) {
             handled += n;

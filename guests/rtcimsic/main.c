@@ -3,7 +3,9 @@
  * device-tree path, it finds its IMSIC in the generated device tree, turns on its interrupt file
  * through siselect/sireg (the hart's vsiselect/vsireg: the file itself, no exit), enables the
  * RTC's identity (its APLIC source number, 11) and takes the alarm twice as a supervisor external
- * interrupt, claimed through stopei (vstopei). Without an RTC in its tree (the hostile VM of the
+ * interrupt, claimed through stopei (vstopei); a third time it waits in an SBI HSM retentive
+ * suspend instead of WFI, so the vCPU halts in the hypervisor and only the guest file's interrupt
+ * (hgeie: the supervisor guest external interrupt) can wake it. Without an RTC in its tree (the hostile VM of the
  * test) it instead reaches for what is not its own: the host APLIC's window, which must end it. */
 #include "guest.h"
 #include <lib/fdt.h>
@@ -42,7 +44,7 @@ static unsigned claim(void)
     return (unsigned)(top >> 16) & 0x7ff;
 }
 
-static void alarm_once(unsigned long rtc, int n)
+static void alarm_once(unsigned long rtc, int n, bool suspend)
 {
     u64 now = *reg(rtc + RTC_TIME_LOW); /* reading the low word latches the high one */
     now |= (u64)*reg(rtc + RTC_TIME_HIGH) << 32;
@@ -50,13 +52,17 @@ static void alarm_once(unsigned long rtc, int n)
     *reg(rtc + RTC_IRQ_ENABLED) = 1;
     *reg(rtc + RTC_ALARM_HIGH) = (u32)(alarm >> 32);
     *reg(rtc + RTC_ALARM_LOW) = (u32)alarm; /* arms it */
+    long suspended = 0;
+    if (suspend) /* retentive: returns once an interrupt is pending (sstatus.SIE is off here) */
+        suspended = sbi(SBI_EXT_HSM, SBI_HSM_HART_SUSPEND, 0, 0, 0).error;
     unsigned long cause = guest_wait_interrupt();
     u64 us = (guest_counter() - t0) * 1000000 / guest_counter_freq();
     unsigned id = claim();
     *reg(rtc + RTC_CLEAR_INTERRUPT) = 1;
     unsigned again = claim();
-    gprintf("rtcimsic: alarm %d: scause %#lx after %llu us, claimed identity %u from the interrupt file, then %u\n", n,
-            cause, (unsigned long long)us, id, again);
+    gprintf("rtcimsic: alarm %d%s: scause %#lx after %llu us, claimed identity %u from the interrupt file, then %u\n",
+            n, suspend ? (suspended ? " (suspend refused)" : " (HSM suspend)") : "", cause, (unsigned long long)us, id,
+            again);
 }
 
 void guest_main(u64 dtb)
@@ -91,7 +97,8 @@ void guest_main(u64 dtb)
     file_write(ISEL_EIE0 + 2 * (id / 64), 1ul << (id % 64));
     gprintf("rtcimsic: eidelivery %lu, eie0 %#lx\n", file_read(ISEL_EIDELIVERY), file_read(ISEL_EIE0));
     __asm__ volatile("csrs sie, %0" ::"r"(SIE_SEIE));
-    alarm_once(rtc_base, 1);
-    alarm_once(rtc_base, 2);
+    alarm_once(rtc_base, 1, false);
+    alarm_once(rtc_base, 2, false);
+    alarm_once(rtc_base, 3, true);
     guest_system_off();
 }

@@ -39,25 +39,26 @@ def _boot(name, configs, smp):
     return m.text()
 
 
-ALARM = (r"\[vm1\] rtcimsic: alarm {n}: scause 0x8000000000000009 after (\d+) us, claimed identity 11 from the "
+ALARM = (r"\[vm1\] rtcimsic: alarm {n}{how}: scause 0x8000000000000009 after (\d+) us, claimed identity 11 from the "
          r"interrupt file, then 0")
 
 
 def test_device_interrupt_through_the_guest_interrupt_file():
     """interrupt_mode = "passthrough" on the AIA board: the guest's RTC alarm is sent by the host
     APLIC into guest file 1 of its pCPU's IMSIC, which the guest finds in its device tree, turns on
-    through siselect/sireg and claims through stopei, twice; no exit on that path (its 5 exits
-    are its 4 console lines and its shutdown). Without the feature the config is refused
-    ("passthrough" is not supported on riscv64)."""
+    through siselect/sireg and claims through stopei, twice with no exit on that path; a third
+    time the vCPU waits halted in the hypervisor (SBI HSM retentive suspend) and the guest file's
+    SGEI (hgeie) wakes it. Its 7 exits are its 5 console lines, the suspend and its shutdown.
+    Without the feature the config is refused ("passthrough" is not supported on riscv64)."""
     out = _boot("hv-riscv64-aia-rtcimsic", ["configs/vms/rtcimsic-riscv64.toml"], smp=2)
     assert "vm1 I: guest interrupt files: file 1 of each vCPU's pCPU at 0x28000000" in out, out
     assert "APLIC source 11 -> guest file 1 of pCPU 1, identity 11" in out, out
     assert "[vm1] rtcimsic: IMSIC at 0x28000000 (0x1000 bytes), 63 identities" in out, out
     assert "[vm1] rtcimsic: eidelivery 1, eie0 0x800" in out, out
-    for n in (1, 2):
-        m = re.search(ALARM.format(n=n), out)
+    for n, how in ((1, ""), (2, ""), (3, r" \(HSM suspend\)")):
+        m = re.search(ALARM.format(n=n, how=how), out)
         assert m and int(m.group(1)) >= 15000, out  # not before its 20 ms alarm
-    assert re.search(r"vm1 'rtcimsic': shutdown \(SBI system reset \(shutdown, reason 0\) from vcpu0\), 5 exits", out), out
+    assert re.search(r"vm1 'rtcimsic': shutdown \(SBI system reset \(shutdown, reason 0\) from vcpu0\), 7 exits", out), out
 
 
 def test_a_vm_gets_neither_another_vms_sources_nor_the_hypervisors():
@@ -70,6 +71,6 @@ def test_a_vm_gets_neither_another_vms_sources_nor_the_hypervisors():
     assert "vm2 W: host interrupt source 10 not given to the VM (the hypervisor takes it)" in out, out
     assert not re.search(r"vm2 I: APLIC source \d+ ->", out), out
     assert "vm2 'thief' ended: fault (vcpu0: read at guest-physical 0xd000000 outside its memory" in out, out
-    for n in (1, 2):
-        assert re.search(ALARM.format(n=n), out), out
+    for n, how in ((1, ""), (2, ""), (3, r" \(HSM suspend\)")):
+        assert re.search(ALARM.format(n=n, how=how), out), out
     assert "vm1 'rtcimsic' ended: shutdown" in out, out
