@@ -6,6 +6,7 @@ there, without cvisor on the path (docs/riscv64.md, "AIA")."""
 import re
 
 from cvisor import Machine, build_image
+from test_linux import interrupt_counts, run
 
 ARCH = "riscv64"
 AIA = "qemu-riscv64-virt-aia"
@@ -74,3 +75,37 @@ def test_a_vm_gets_neither_another_vms_sources_nor_the_hypervisors():
     for n, how in ((1, ""), (2, ""), (3, r" \(HSM suspend\)")):
         assert re.search(ALARM.format(n=n, how=how), out), out
     assert "vm1 'rtcimsic' ended: shutdown" in out, out
+
+
+def test_the_vplic_forwarding_works_over_the_aplic_too():
+    """interrupt_mode = "emu" on the AIA host: the RTC's host source (APLIC 11, the hypervisor's
+    S file) forwarded into the VM's vPLIC, its re-send deferred until the guest completes it
+    (plic_complete -> aia_complete), twice, as on a PLIC host."""
+    out = _boot("hv-riscv64-aia-rtcirq", ["configs/vms/rtcirq-riscv64.toml"], smp=2)
+    for n in (1, 2):
+        m = re.search(rf"\[vm1\] rtcirq: alarm {n}: scause 0x8000000000000009 after (\d+) us, claimed source 11, "
+                      r"then 0", out)
+        assert m and int(m.group(1)) >= 15000, out
+    assert "vm1 'rtcirq' ended: shutdown" in out, out
+
+
+def test_linux_with_the_vplic_on_the_aia_host():
+    """Debian's Linux (interrupt_mode = "emu") on the AIA host: console input through the host
+    APLIC and S file to its emulated NS16550 (vPLIC source 10), its timer, power-off."""
+    image, _ = build_image("riscv64-aia-linux", ["configs/vms/linux-riscv64.toml"], arch=ARCH, platform=AIA)
+    m = Machine(image, "riscv64-aia-linux", smp=2, mem="1G", timeout=240, arch=ARCH, platform=AIA)
+    try:
+        m.expect(r"cvisor-guest: init started, uptime [\d.]+")
+        m.expect(re.escape("~ # "))
+        assert run(m, "echo $((6*7))").strip() == "42"  # typed input reached the guest's ttyS0
+        first = run(m, "cat /proc/interrupts")
+        run(m, "echo typed-input-makes-rx-interrupts")
+        second = run(m, "cat /proc/interrupts")
+        uart0, uart1 = interrupt_counts(first, r"PLIC\s+10\s.*ttyS0"), interrupt_counts(second, r"PLIC\s+10\s.*ttyS0")
+        assert uart0 and uart1[0] > uart0[0] > 0, (first, second)
+        timer0, timer1 = interrupt_counts(first, r"riscv-timer"), interrupt_counts(second, r"riscv-timer")
+        assert timer1[0] > timer0[0] > 0, (first, second)
+        m.sendline("poweroff -f")
+        m.wait_exit(60)
+    finally:
+        m.close()
