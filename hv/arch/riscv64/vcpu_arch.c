@@ -51,6 +51,7 @@ void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
     a->regs.hstatus = HSTATUS_SPV | HSTATUS_SPVP | vtw | HSTATUS_VSXL_64 | (u64)a->vgein << HSTATUS_VGEIN_SHIFT;
     a->vs.vstimecmp = ~0ull;
     a->timer_deadline = ~0ull;
+    a->file_dirty = a->vgein != 0; /* a restarted VM finds its guest file clean too */
     __atomic_store_n(&a->hvip, 0, __ATOMIC_RELAXED);
     /* Written by another pCPU (SBI HSM hart_start): the owner reloads before running. */
     __atomic_store_n(&a->reload, true, __ATOMIC_RELEASE);
