@@ -26,7 +26,10 @@ the same call answered by OpenSBI, cvisor's HC_NULL, an emulated MMIO read (the 
 QEMU's PLIC), the Sstc timer interrupt latency and the IPI (SBI IPI to the other hart, started
 through SBI HSM) latency and round trip beside bare, and Debian's Linux booting to /init under
 cvisor (configs/vms/linux-riscv64.toml) beside the same Image and initramfs above OpenSBI on bare
-QEMU (`-kernel`, the config's command line), as for x86_64.
+QEMU (`-kernel`, the config's command line), as for x86_64. The device interrupt (the goldfish
+RTC's alarm) twice: through the vPLIC on that machine, and on the AIA machine (board
+qemu-riscv64-virt-aia: configs/vms/bench-aia-riscv64.toml, interrupt passthrough, -smp 3; bare
+-smp 2 on the same machine) through the IMSIC interrupt file.
 """
 import datetime
 import json
