@@ -18,7 +18,9 @@ LOG_LEVEL_MACRO := LOG_$(shell echo $(LOG) | tr a-z A-Z)
 OUT := $(BUILD)/$(ARCH)/$(APP)/$(LOG)
 # Where the linked image (and its embedded configs) goes; system tests build several images
 # over the same objects by giving each its own IMAGE_DIR.
-IMAGE_DIR ?= $(OUT)$(if $(APP_FEATURES),-$(subst $() ,-,$(strip $(APP_FEATURES))))
+# A board other than the arch's default gets its own image directory (the objects are the same;
+# the link is not).
+IMAGE_DIR ?= $(OUT)$(if $(APP_FEATURES),-$(subst $() ,-,$(strip $(APP_FEATURES))))$(if $(filter-out $(ARCH_DEFAULT_PLATFORM),$(PLATFORM)),-$(PLATFORM))
 
 TARGET_CC := clang --target=$(ARCH_TRIPLE)
 TARGET_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-stack-protector -fno-pic -fno-common -ffunction-sections -fdata-sections \

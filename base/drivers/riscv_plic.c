@@ -3,7 +3,9 @@
  * timer interrupt, and the PLIC (sifive,plic-1.0.0) on the supervisor external interrupt: every
  * source at priority 1, enabled in the S-mode context of the one hart it is routed to, threshold
  * 0. The hart -> context map comes from the PLIC node's interrupts-extended (entry i is context
- * i; the S-mode ones name a hart's interrupt controller with cause 9). */
+ * i; the S-mode ones name a hart's interrupt controller with cause 9). A host with AIA instead
+ * (an APLIC in MSI mode and IMSICs, no PLIC) has its sources served by riscv_aia.c: same IRQ
+ * numbers, claimed from the hart's S-level interrupt file, completed by a re-trigger. */
 #include <arch/cpu.h>
 #include <arch/sbi.h>
 #include <base/devclaim.h>
@@ -11,6 +13,7 @@
 #include <base/irq_driver.h>
 #include <base/log.h>
 #include <base/percpu.h>
+#include <drivers/riscv_aia.h>
 #include <drivers/riscv_plic.h>
 #include <lib/fdt.h>
 
@@ -28,6 +31,11 @@ static u8 route[IRQ_MAX];             /* CPU a PLIC source is routed to */
 static bool enabled[IRQ_MAX];
 static u32 ipi_pending[MAX_CPUS];
 static bool completion_deferred[MAX_CPUS]; /* set by the running handler: plic_defer_completion */
+static bool use_aia;                       /* the host has the AIA (riscv_aia.c) instead of a PLIC */
+/* The supervisor guest external interrupt is pending and enabled in hip/hie (0x644/0x604, the H
+ * extension's CSRs, by number), not sip/sie: read only once an application (the hypervisor)
+ * enabled it. */
+static bool sgei_enabled;
 
 static inline volatile u32 *reg(u32 off) { return (volatile u32 *)(uintptr_t)(plic_base + off); }
 
@@ -50,8 +58,13 @@ int irq_controller_init(const struct fdt *fdt)
     if (node < 0)
         node = fdt_find_compatible(fdt, -1, "riscv,plic0");
     u64 size;
+    if (node < 0 && aia_init(fdt) == 0) {
+        use_aia = true;
+        plic_sources = MIN(aia_sources(), IRQ_MAX - RISCV_IRQ_PLIC - 1);
+        return 0;
+    }
     if (node < 0 || !fdt_reg(fdt, node, 0, &plic_base, &size) || !fdt_prop_u32(fdt, node, "riscv,ndev", &plic_sources)) {
-        pr_err("plic: no usable PLIC node in the host DTB");
+        pr_err("plic: no usable PLIC (or AIA) node in the host DTB");
         return -1;
     }
     if (plic_sources > PLIC_MAX_SOURCES || plic_sources >= IRQ_MAX - RISCV_IRQ_PLIC)
@@ -84,13 +97,16 @@ int irq_controller_init(const struct fdt *fdt)
 
 int irq_cpu_init(void)
 {
-    *reg(PLIC_THRESHOLD(context_of_cpu[cpu_id()])) = 0;
+    if (use_aia)
+        aia_cpu_init();
+    else
+        *reg(PLIC_THRESHOLD(context_of_cpu[cpu_id()])) = 0;
     csr_clear(sip, SIE_SSIE);
     csr_set(sie, SIE_SSIE | SIE_SEIE);
     return 0;
 }
 
-const char *irq_controller_name(void) { return "PLIC"; }
+const char *irq_controller_name(void) { return use_aia ? "APLIC+IMSIC" : "PLIC"; }
 
 static bool plic_source(irq_t irq, u32 *src)
 {
@@ -100,6 +116,10 @@ static bool plic_source(irq_t irq, u32 *src)
 
 static void plic_enable_on(u32 src, u32 cpu, bool on)
 {
+    if (use_aia) {
+        aia_enable(src, cpu, on);
+        return;
+    }
     volatile u32 *w = reg(PLIC_ENABLE(context_of_cpu[cpu]) + 4 * (src / 32));
     *w = on ? *w | 1u << (src % 32) : *w & ~(1u << (src % 32));
 }
@@ -109,8 +129,12 @@ void irq_enable(irq_t irq)
     u32 src;
     if (irq == RISCV_IRQ_TIMER) {
         csr_set(sie, SIE_STIE);
+    } else if (irq == RISCV_IRQ_SGEI) {
+        sgei_enabled = true;
+        csr_set(0x604, SIE_SGEIE); /* hie: the guest external interrupt is enabled there */
     } else if (plic_source(irq, &src)) {
-        *reg(PLIC_PRIORITY(src)) = 1;
+        if (!use_aia)
+            *reg(PLIC_PRIORITY(src)) = 1;
         plic_enable_on(src, route[irq], true);
         enabled[irq] = true;
     }
@@ -122,6 +146,8 @@ void irq_disable(irq_t irq)
     u32 src;
     if (irq == RISCV_IRQ_TIMER) {
         csr_clear(sie, SIE_STIE);
+    } else if (irq == RISCV_IRQ_SGEI) {
+        csr_clear(0x604, SIE_SGEIE);
     } else if (plic_source(irq, &src)) {
         plic_enable_on(src, route[irq], false);
         enabled[irq] = false;
@@ -156,12 +182,67 @@ void plic_defer_completion(void) { completion_deferred[cpu_id()] = true; }
 void plic_complete(irq_t irq)
 {
     u32 src;
-    if (plic_source(irq, &src))
+    if (plic_source(irq, &src) && use_aia)
+        aia_complete(src);
+    else if (plic_source(irq, &src))
         *reg(PLIC_CLAIM(context_of_cpu[route[irq]])) = src;
+}
+
+/* The hart's IPIs and timer; returns how many it handled (none: nothing of theirs pending). */
+static inline unsigned dispatch_local(u64 pending)
+{
+    unsigned handled = 0;
+    if (pending & SIE_SSIE) {
+        csr_clear(sip, SIE_SSIE); /* before taking the messages: a new one raises it again */
+        u32 bits = __atomic_exchange_n(&ipi_pending[cpu_id()], 0, __ATOMIC_ACQUIRE);
+        for (; bits; bits &= bits - 1, handled++)
+            irq_handle((irq_t)__builtin_ctz(bits));
+        return handled ? handled : 1;
+    }
+    if (pending & SIE_STIE) {
+        irq_handle(RISCV_IRQ_TIMER); /* the handler moves the deadline, lowering the line */
+        return 1;
+    }
+    return 0;
+}
+
+/* The AIA host's loop (apart, so that the PLIC's below is what it was): external interrupts
+ * from the hart's S-level file, and the guest external interrupt of a guest file (SGEI). */
+static __attribute__((noinline)) unsigned irq_dispatch_aia(void)
+{
+    unsigned handled = 0;
+    for (;;) {
+        u64 pending = csr_read(sip) & csr_read(sie);
+        if (sgei_enabled)
+            pending |= csr_read(0x644) & csr_read(0x604) & SIE_SGEIE;
+        unsigned n = dispatch_local(pending);
+        if (n) {
+            handled += n;
+        } else if (pending & SIE_SEIE) {
+            u32 src = aia_claim();
+            if (!src)
+                break; /* claimed elsewhere meanwhile */
+            if (src <= plic_sources)
+                irq_handle(RISCV_IRQ_PLIC + src);
+            if (completion_deferred[cpu_id()])
+                completion_deferred[cpu_id()] = false;
+            else
+                aia_complete(src);
+            handled++;
+        } else if (pending & SIE_SGEIE) {
+            irq_handle(RISCV_IRQ_SGEI); /* the handler clears the hgeie bits it served */
+            handled++;
+        } else {
+            break;
+        }
+    }
+    return handled;
 }
 
 unsigned irq_dispatch(void)
 {
+    if (use_aia)
+        return irq_dispatch_aia();
     unsigned handled = 0;
     u32 ctx = context_of_cpu[cpu_id()];
     for (;;) {

@@ -5,7 +5,7 @@
 GUEST_BASE := 0x80200000
 GUEST_ARCH_CFLAGS := -march=rv64imac -mabi=lp64 -mcmodel=medany -mno-relax -msmall-data-limit=0 -Ihv/arch/riscv64/include
 GUEST_ARCH_RT := guests/rt/riscv64/start.S guests/rt/riscv64/rt_arch.c lib/src/fdt.c
-GUESTS_ARCH := sbiprobe rtcirq shmem plicfilter
+GUESTS_ARCH := sbiprobe rtcirq rtcimsic shmem plicfilter
 # Not yet: hostile drives Arm hardware (a GIC, a PL011); bench has its own riscv64 code
 # (guests/bench/main-riscv64.c).
 GUESTS_NOT_PORTED := hostile

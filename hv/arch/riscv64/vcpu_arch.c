@@ -3,6 +3,7 @@
 #include <arch/hcsr.h>
 #include <arch/mmio_decode.h>
 #include <arch/timer.h>
+#include <arch/vimsic.h>
 #include <arch/vcpu_parts.h>
 #include <base/log.h>
 #include <base/irq.h>
@@ -47,9 +48,10 @@ void vcpu_arch_reset(struct vcpu *vcpu, gpa_t entry, u64 arg)
     a->regs.x[REG_A1] = arg;
     a->regs.sepc = entry.val;
     a->regs.sstatus = SSTATUS_SPP | SSTATUS_FS_INITIAL;
-    a->regs.hstatus = HSTATUS_SPV | HSTATUS_SPVP | vtw | HSTATUS_VSXL_64;
+    a->regs.hstatus = HSTATUS_SPV | HSTATUS_SPVP | vtw | HSTATUS_VSXL_64 | (u64)a->vgein << HSTATUS_VGEIN_SHIFT;
     a->vs.vstimecmp = ~0ull;
     a->timer_deadline = ~0ull;
+    a->file_dirty = a->vgein != 0; /* a restarted VM finds its guest file clean too */
     __atomic_store_n(&a->hvip, 0, __ATOMIC_RELAXED);
     /* Written by another pCPU (SBI HSM hart_start): the owner reloads before running. */
     __atomic_store_n(&a->reload, true, __ATOMIC_RELEASE);
@@ -101,6 +103,8 @@ void vcpu_arch_load(struct vcpu *vcpu)
     hcsr_write(CSR_HENVCFG, vcpu->arch.henvcfg);
     vs_restore(&vcpu->arch.vs);
     fp_restore(&vcpu->arch.fp);
+    if (vcpu->arch.vgein)
+        vimsic_load(vcpu);
     /* VS-stage translations this pCPU holds under the VMID may be another vCPU's, or those of an
      * earlier VM that had the VMID: the guest starts from a clean TLB. */
     hfence_vvma_all();

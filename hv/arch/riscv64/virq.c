@@ -6,6 +6,7 @@
 #include <arch/hcsr.h>
 #include <arch/timer.h>
 #include <arch/vcpu_parts.h>
+#include <arch/vimsic.h>
 #include <arch/vplic.h>
 #include <base/irq.h>
 #include <base/log.h>
@@ -224,6 +225,10 @@ static void plic_forward_irq(irq_t irq, void *arg)
 
 void virq_give_host_irq(struct vm *vm, u32 host_irq, bool edge)
 {
+    if (vm->arch.imsic) {
+        vimsic_give_source(vm, host_irq);
+        return;
+    }
     struct vplic_dev *d = vm->arch.plic;
     u32 src = host_irq - RISCV_IRQ_PLIC;
     (void)edge; /* level and edge alike: one request per host interrupt, masked until completed */
@@ -271,8 +276,10 @@ bool vcpu_arch_halt_unless_pending(struct vcpu *vcpu)
     struct vm *vm = vcpu->vm;
     spin_lock(&vm->arch.irq_lock);
     bool any = virq_pending(vcpu);
-    if (!any)
+    if (!any) {
         vcpu->state = VCPU_HALTED;
+        vimsic_arm_wakeup(vcpu); /* its guest file's interrupt wakes it (SGEI) */
+    }
     spin_unlock(&vm->arch.irq_lock);
     return !any;
 }
@@ -310,6 +317,8 @@ int vm_arch_setup_devices(struct vm *vm, struct diag *d)
     const struct vm_config *c = vm->config;
     if (vm_arch_config_check(c, NULL, d) != 0)
         return -1;
+    if (c->irq_mode == VM_IRQ_PASSTHROUGH)
+        return vimsic_setup(vm, d);
     const struct vm_emu_device *e = find_emu(c, VM_EMU_PLIC);
     const struct vm_passthrough_device *pt = e ? NULL : vm_riscv_pt_plic(c);
     if (!e && !pt && c->irq_mode != VM_IRQ_EMULATED)
@@ -342,6 +351,7 @@ int vm_arch_setup_devices(struct vm *vm, struct diag *d)
  * VM's other devices). */
 void virq_release(struct vm *vm)
 {
+    vimsic_release(vm);
     struct vplic_dev *d = vm->arch.plic;
     if (!d)
         return;

@@ -41,11 +41,21 @@ const struct vm_passthrough_device *vm_riscv_pt_plic(const struct vm_config *c)
 /* host may be NULL (where a VM is created: nothing of the host to check). */
 int vm_arch_config_check(const struct vm_config *c, const struct vm_host_arch *host, struct diag *d)
 {
-    (void)host;
     unsigned errors = d->errors;
-    if (c->irq_mode == VM_IRQ_PASSTHROUGH)
+    /* Passthrough is the guest interrupt files of the AIA (vimsic.c): a host without them cannot
+     * (where the VM is created, host is NULL and vimsic_setup asks the running machine). */
+    if (c->irq_mode == VM_IRQ_PASSTHROUGH && host && !host->aia)
         diag_error(d, c->file, c->irq_mode_line, "devices.interrupt_mode",
-                   "\"passthrough\" is not supported on riscv64 (use \"emu\" or \"no_irq\")");
+                   "\"passthrough\" is not supported on riscv64 without the AIA (the host has no IMSIC with guest "
+                   "interrupt files; use \"emu\" or \"no_irq\", or PLATFORM=qemu-riscv64-virt-aia)");
+    const struct vm_emu_device *plic_emu = NULL;
+    for (size_t i = 0; i < c->emu_device_count; i++)
+        if (c->emu_devices[i].emu_type == VM_EMU_PLIC)
+            plic_emu = &c->emu_devices[i];
+    if (c->irq_mode == VM_IRQ_PASSTHROUGH && plic_emu)
+        diag_error(d, c->file, plic_emu->line, "devices.emu_devices",
+                   "a PLIC with interrupt_mode = \"passthrough\": the VM's interrupts come through its IMSIC guest "
+                   "interrupt files instead");
     u64 need = VPLIC_SIZE((u64)c->cpu_num * VPLIC_CONTEXTS_PER_HART);
     const struct vm_passthrough_device *pt = vm_riscv_pt_plic(c);
     if (pt && pt->length < need)
@@ -70,4 +80,10 @@ void vm_arch_host_from_fdt(const struct fdt *f, struct vm_host_arch *h)
     if (cpus < 0 || !fdt_prop_u32(f, cpus, "timebase-frequency", &hz))
         hz = 0;
     h->timebase_hz = hz;
+    h->aia = false;
+    for (int n = fdt_find_compatible(f, -1, "riscv,imsics"); n >= 0; n = fdt_find_compatible(f, n, "riscv,imsics")) {
+        u32 bits = 0;
+        if (fdt_prop_u32(f, n, "riscv,guest-index-bits", &bits) && bits > 0)
+            h->aia = true;
+    }
 }

@@ -30,7 +30,8 @@ bool vm_fdt_arch_valid(const struct vm_fdt_params *p, bool generate)
             if (p->cpu_hwid[i] == p->cpu_hwid[j])
                 return false;
     }
-    return p->arch.timebase_hz != 0 && (!p->arch.plic_size || vm_fdt_valid_range(p->arch.plic_base, p->arch.plic_size));
+    return p->arch.timebase_hz != 0 && (!p->arch.plic_size || vm_fdt_valid_range(p->arch.plic_base, p->arch.plic_size)) &&
+           (!p->arch.imsic_base || vm_fdt_valid_range(p->arch.imsic_base, (u64)p->cpu_count * 0x1000));
 }
 
 static u32 intc_phandle(u32 cpu, bool plic)
@@ -94,11 +95,43 @@ static void write_plic(struct fdt_writer *w, const struct vm_fdt_params *p)
     fdt_end_node(w);
 }
 
+/* The VM's IMSIC (its vCPUs' guest interrupt files, interrupt_mode = "passthrough"), as the
+ * Linux binding riscv,imsics describes an S-level one: a page per hart (hart index i = vCPU i,
+ * whose hart id is i), each hart's supervisor external interrupt. It takes phandle 1, as a PLIC
+ * would. No APLIC: the host's is the hypervisor's, set for the VM's sources (vimsic.c); a device
+ * node keeps its host interrupt specifier, whose source number is its identity in the file. */
+static void write_imsic(struct fdt_writer *w, const struct vm_fdt_params *p)
+{
+    char name[VM_FDT_NAME_MAX];
+    u32 ext[VM_MAX_VCPUS * 2];
+    size_t n = 0;
+    u64 harts = 0;
+    for (u32 i = 0; i < p->cpu_count; i++) {
+        ext[n++] = intc_phandle(i, true);
+        ext[n++] = IRQ_S_EXT;
+        harts = p->cpu_hwid[i] + 1 > harts ? p->cpu_hwid[i] + 1 : harts;
+    }
+    vm_fdt_unit_name(name, "imsics", p->arch.imsic_base);
+    fdt_begin_node(w, name);
+    fdt_property_string(w, "compatible", "riscv,imsics");
+    vm_fdt_write_reg(w, 2, 2, p->arch.imsic_base, harts * 0x1000);
+    fdt_property_cells(w, "interrupts-extended", ext, n);
+    fdt_property_u32(w, "riscv,num-ids", p->arch.imsic_ids);
+    fdt_property_empty(w, "msi-controller");
+    fdt_property_empty(w, "interrupt-controller");
+    fdt_property_u32(w, "#interrupt-cells", 0);
+    fdt_property_u32(w, "#address-cells", 0); /* dtc wants it on every interrupt provider */
+    fdt_property_u32(w, "phandle", VM_FDT_PHANDLE_INTC);
+    fdt_end_node(w);
+}
+
 void vm_fdt_arch_gen_machine(struct fdt_writer *w, const struct vm_fdt_params *p)
 {
-    write_cpus(w, p, p->arch.plic_size != 0);
+    write_cpus(w, p, p->arch.plic_size != 0 || p->arch.imsic_base != 0);
     if (p->arch.plic_size)
         write_plic(w, p);
+    else if (p->arch.imsic_base)
+        write_imsic(w, p);
 }
 
 /* The emulated NS16550 (vm_arch_console_uart): byte registers; its interrupt a PLIC source when

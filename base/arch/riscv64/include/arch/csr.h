@@ -24,9 +24,11 @@
 #define IRQ_S_SOFT 1
 #define IRQ_S_TIMER 5
 #define IRQ_S_EXT 9
+#define IRQ_S_GEXT 12 /* H extension: a guest interrupt file (hgeip & hgeie), in hip/hie */
 #define SIE_SSIE (1ull << IRQ_S_SOFT)
 #define SIE_STIE (1ull << IRQ_S_TIMER)
 #define SIE_SEIE (1ull << IRQ_S_EXT)
+#define SIE_SGEIE (1ull << IRQ_S_GEXT) /* hie's bit, not sie's */
 
 #define SCAUSE_INTERRUPT (1ull << 63)
 

@@ -13,6 +13,9 @@
 #define CSR_HTIMEDELTA 0x605
 #define CSR_HCOUNTEREN 0x606
 #define CSR_HGEIE 0x607
+#define CSR_HGEIP 0xe12
+#define CSR_VSISELECT 0x250 /* AIA: the guest file's indirect registers (hstatus.VGEIN selects it) */
+#define CSR_VSIREG 0x251
 #define CSR_HENVCFG 0x60a
 #define CSR_HTVAL 0x643
 #define CSR_HIP 0x644
@@ -44,6 +47,8 @@
 #define HSTATUS_SPV (1ull << 7)
 #define HSTATUS_SPVP (1ull << 8)
 #define HSTATUS_VTW (1ull << 21)
+#define HSTATUS_VGEIN_SHIFT 12
+#define HSTATUS_VGEIN_MASK (0x3full << 12)
 #define HSTATUS_VSXL_64 (2ull << 32)
 
 #define SSTATUS_FS_MASK (3ull << 13)

@@ -40,6 +40,8 @@ struct vcpu_arch {
     u8 mmio_width;
     bool mmio_sign;
     u8 abort_cause; /* the access of the last guest-page fault, for an injected access fault */
+    u8 vgein;       /* its guest interrupt file (hstatus.VGEIN), 0 for none (vimsic.c) */
+    bool file_dirty; /* that file may hold an earlier VM's state: cleared at the next load */
 };
 
 #endif

@@ -19,6 +19,7 @@ struct vm_arch {
     spinlock_t irq_lock; /* a vCPU halting against an interrupt raised for it */
     u64 injected;       /* interrupts made pending for the VM's vCPUs (statistics, fast path) */
     struct vplic_dev *plic; /* its virtual PLIC (virq.c), NULL without one */
+    bool imsic;             /* guest interrupt files (vimsic.c, interrupt_mode = "passthrough") */
 };
 
 #endif

@@ -31,6 +31,7 @@ const struct vm_passthrough_device *vm_riscv_pt_plic(const struct vm_config *c);
 
 struct vm_host_arch {
     u32 timebase_hz; /* the host's timer frequency (0: unknown) */
+    bool aia;        /* an IMSIC with guest interrupt files: interrupt_mode = "passthrough" possible */
 };
 
 #endif

@@ -9,6 +9,8 @@ struct vm_fdt_arch_params {
     bool sstc;       /* the guest may use stimecmp (riscv,isa names sstc) */
     u64 plic_base;   /* the VM's PLIC (two contexts per hart: M, S) */
     u64 plic_size;   /* 0: none (devices get no interrupt) */
+    u64 imsic_base;  /* the VM's IMSIC guest files (a page per hart id), 0: none */
+    u32 imsic_ids;   /* ... and their identities 1..n */
 };
 
 #endif

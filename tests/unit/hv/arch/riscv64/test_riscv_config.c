@@ -87,10 +87,51 @@ static void device_lines_are_plic_sources(void **state)
     assert_int_equal(d.errors, 3); /* sources 1, 95 and 48, and no doorbell, are fine */
 }
 
+/* interrupt_mode = "passthrough": the AIA's guest interrupt files, so only on a host that has
+ * them; never beside a PLIC device of the VM. */
+static const char pt_config[] = "[base]\n"
+                                "id = 1\n"
+                                "name = \"t\"\n"
+                                "cpu_num = 1\n"
+                                "phys_cpu_ids = [1]\n"
+                                "[kernel]\n"
+                                "entry_point = 0x8020_0000\n"
+                                "kernel_path = \"k.bin\"\n"
+                                "kernel_load_addr = 0x8020_0000\n"
+                                "memory_regions = [[0x8000_0000, 0x100_0000, 0x7, 0]]\n"
+                                "[devices]\n"
+                                "interrupt_mode = \"passthrough\"\n" /* line 12 */
+                                "emu_devices = [%s]\n";               /* line 13 */
+
+static unsigned check_pt(bool aia, const char *emu)
+{
+    static char text[1024];
+    snprintf(text, sizeof(text), pt_config, emu);
+    struct vm_config cfg;
+    struct diag d = {.report = record};
+    count = 0;
+    assert_int_equal(vm_config_parse(&cfg, "pt.toml", text, strlen(text), arena, sizeof(arena), &d), 0);
+    struct vm_host_info h = host;
+    h.arch.aia = aia;
+    vm_config_validate(&cfg, &h, &d);
+    return d.errors;
+}
+
+static void passthrough_needs_the_aia(void **state)
+{
+    (void)state;
+    assert_int_equal(check_pt(true, ""), 0);
+    assert_int_equal(check_pt(false, ""), 1);
+    assert_true(has_error("devices.interrupt_mode", 12, "\"passthrough\" is not supported on riscv64 without the AIA"));
+    assert_int_equal(check_pt(true, "[\"plic\", 0x0c00_0000, 0x40_0000, 0, 0x30, []]"), 1);
+    assert_true(has_error("devices.emu_devices", 13, "a PLIC with interrupt_mode = \"passthrough\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(device_lines_are_plic_sources),
+        cmocka_unit_test(passthrough_needs_the_aia),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

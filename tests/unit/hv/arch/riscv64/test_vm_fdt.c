@@ -275,6 +275,57 @@ static void plic_and_uart_interrupt(void **state)
     assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
 }
 
+/* A VM with guest interrupt files (interrupt passthrough on an AIA host): a riscv,imsics node at
+ * phandle 1 (the root's interrupt-parent), a page per hart, each hart's S-mode external
+ * interrupt, its identities; no PLIC, and the UART without an interrupt. A window that wraps is
+ * refused. */
+static void imsic_node(void **state)
+{
+    (void)state;
+    static u8 buf[BUF_CAP];
+    for (u32 cpus = 1; cpus <= 4; cpus += 3) {
+        struct vm_fdt_params p = params(cpus, true);
+        p.arch.imsic_base = 0x28000000;
+        p.arch.imsic_ids = 63;
+        p.has_uart = true;
+        p.uart_base = 0x10000000;
+        p.uart_irq = 10;
+        int n = vm_fdt_generate(&p, buf, sizeof(buf));
+        assert_true(n > 0);
+        assert_dtc_clean(buf, n);
+        struct fdt f;
+        assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+        u32 intc[8];
+        check_cpus_phandles(&f, cpus, true, intc);
+        int imsic = node(&f, "/imsics@28000000");
+        assert_string_equal(prop_str(&f, imsic, "compatible"), "riscv,imsics");
+        assert_non_null(fdt_prop(&f, imsic, "interrupt-controller", NULL));
+        assert_non_null(fdt_prop(&f, imsic, "msi-controller", NULL));
+        assert_int_equal(prop_u32(&f, imsic, "#interrupt-cells"), 0);
+        assert_int_equal(prop_u32(&f, imsic, "riscv,num-ids"), 63);
+        u32 ph = prop_u32(&f, imsic, "phandle");
+        assert_int_equal(prop_u32(&f, node(&f, "/"), "interrupt-parent"), ph);
+        size_t len = 0;
+        const u8 *reg = fdt_prop(&f, imsic, "reg", &len);
+        assert_int_equal(len, 16);
+        assert_int_equal(be32_at(reg + 4), 0x28000000);
+        assert_int_equal(be32_at(reg + 12), 0x1000 * cpus);
+        const u8 *ext = fdt_prop(&f, imsic, "interrupts-extended", &len);
+        assert_int_equal(len, 8 * cpus);
+        for (u32 i = 0; i < cpus; i++) {
+            assert_int_not_equal(intc[i], ph);
+            assert_int_equal(be32_at(ext + 8 * i), intc[i]);
+            assert_int_equal(be32_at(ext + 8 * i + 4), 9); /* hart index i: its S-mode external */
+        }
+        assert_int_equal(fdt_find_compatible(&f, -1, "riscv,plic0"), -1);
+        assert_null(fdt_prop(&f, node(&f, "/serial@10000000"), "interrupts", NULL));
+    }
+    struct vm_fdt_params p = params(2, true);
+    p.arch.imsic_base = ~0xfffull;
+    p.arch.imsic_ids = 63;
+    assert_int_equal(vm_fdt_generate(&p, buf, sizeof(buf)), -1);
+}
+
 /* virtio-mmio transports and a shared region's doorbell: a PLIC source each, with the PLIC named
  * as their interrupt parent; without a PLIC, no interrupt at all (the hart's own controller
  * numbers mean its software, timer and external interrupts: a driver polls instead). */
@@ -484,6 +535,7 @@ int main(void)
         cmocka_unit_test(refused),
         cmocka_unit_test(console_uart),
         cmocka_unit_test(plic_and_uart_interrupt),
+        cmocka_unit_test(imsic_node),
         cmocka_unit_test(virtio_and_doorbell_interrupts),
         cmocka_unit_test(host_device_below_identity_bus),
         cmocka_unit_test(patch_replaces_cpus),
