@@ -10,6 +10,7 @@
  * source it uses level-high (every QEMU virt device's line) with a target of (hart index, guest
  * 0, identity = source number), and enables identities 1..sources in each hart's S file. */
 #include <arch/cpu.h>
+#include <arch/hart_intc.h>
 #include <arch/csr.h>
 #include <base/devclaim.h>
 #include <base/log.h>
@@ -63,17 +64,6 @@ u32 aia_sources(void) { return aplic_nsrc; }
 u32 aia_guest_files(void) { return guest_files; }
 u32 aia_ids(void) { return imsic_ids; }
 
-static int cpu_of_intc(const struct fdt *f, int intc)
-{
-    u64 hart;
-    int cpu_node = fdt_parent(f, intc);
-    if (cpu_node < 0 || !fdt_reg(f, cpu_node, 0, &hart, NULL))
-        return -1;
-    for (u32 c = 0; c < cpu_count(); c++)
-        if (cpu_hwid(c) == hart)
-            return (int)c;
-    return -1;
-}
 
 /* The IMSIC node whose interrupts-extended names the harts' supervisor external interrupt (9):
  * entry i is the file of hart index i. */
@@ -119,7 +109,7 @@ int aia_init(const struct fdt *fdt)
         struct fdt_irq_spec spec;
         if (!fdt_irq_spec(fdt, imsic, i, &spec))
             break;
-        int cpu = cpu_of_intc(fdt, spec.controller);
+        int cpu = hart_intc_cpu(fdt, spec.controller);
         if (cpu >= 0)
             hart_index_of_cpu[cpu] = i;
     }

@@ -7,6 +7,7 @@
  * (an APLIC in MSI mode and IMSICs, no PLIC) has its sources served by riscv_aia.c: same IRQ
  * numbers, claimed from the hart's S-level interrupt file, completed by a re-trigger. */
 #include <arch/cpu.h>
+#include <arch/hart_intc.h>
 #include <arch/sbi.h>
 #include <base/devclaim.h>
 #include <base/irq.h>
@@ -39,18 +40,6 @@ static bool sgei_enabled;
 
 static inline volatile u32 *reg(u32 off) { return (volatile u32 *)(uintptr_t)(plic_base + off); }
 
-/* The logical CPU whose hart has this interrupt-controller node, or -1. */
-static int cpu_of_intc(const struct fdt *f, int intc)
-{
-    u64 hart;
-    int cpu_node = fdt_parent(f, intc);
-    if (cpu_node < 0 || !fdt_reg(f, cpu_node, 0, &hart, NULL))
-        return -1;
-    for (u32 c = 0; c < cpu_count(); c++)
-        if (cpu_hwid(c) == hart)
-            return (int)c;
-    return -1;
-}
 
 int irq_controller_init(const struct fdt *fdt)
 {
@@ -76,7 +65,7 @@ int irq_controller_init(const struct fdt *fdt)
         struct fdt_irq_spec spec;
         if (!fdt_irq_spec(fdt, node, ctx, &spec))
             break;
-        int cpu = spec.cell_count == 1 && spec.cells[0] == IRQ_S_EXT ? cpu_of_intc(fdt, spec.controller) : -1;
+        int cpu = spec.cell_count == 1 && spec.cells[0] == IRQ_S_EXT ? hart_intc_cpu(fdt, spec.controller) : -1;
         if (cpu >= 0)
             context_of_cpu[cpu] = ctx;
     }
@@ -188,6 +177,18 @@ void plic_complete(irq_t irq)
         *reg(PLIC_CLAIM(context_of_cpu[route[irq]])) = src;
 }
 
+/* Runs the handler of a claimed source. True if the caller completes it now; false if the
+ * handler deferred the completion (plic_defer_completion: a VM completes it later). */
+static inline bool serve_source(u32 src)
+{
+    if (src <= plic_sources)
+        irq_handle(RISCV_IRQ_PLIC + src);
+    if (!completion_deferred[cpu_id()])
+        return true;
+    completion_deferred[cpu_id()] = false;
+    return false;
+}
+
 /* The hart's IPIs and timer; returns how many it handled (none: nothing of theirs pending). */
 static inline unsigned dispatch_local(u64 pending)
 {
@@ -222,11 +223,7 @@ static __attribute__((noinline)) unsigned irq_dispatch_aia(void)
             u32 src = aia_claim();
             if (!src)
                 break; /* claimed elsewhere meanwhile */
-            if (src <= plic_sources)
-                irq_handle(RISCV_IRQ_PLIC + src);
-            if (completion_deferred[cpu_id()])
-                completion_deferred[cpu_id()] = false;
-            else
+            if (serve_source(src))
                 aia_complete(src);
             handled++;
         } else if (pending & SIE_SGEIE) {
@@ -259,11 +256,7 @@ unsigned irq_dispatch(void)
             u32 src = *reg(PLIC_CLAIM(ctx));
             if (!src)
                 break; /* claimed elsewhere meanwhile */
-            if (src <= plic_sources)
-                irq_handle(RISCV_IRQ_PLIC + src);
-            if (completion_deferred[cpu_id()])
-                completion_deferred[cpu_id()] = false;
-            else
+            if (serve_source(src))
                 *reg(PLIC_CLAIM(ctx)) = src; /* complete */
             handled++;
         } else {
