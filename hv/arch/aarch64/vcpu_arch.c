@@ -11,6 +11,7 @@
 #include <hv/arch.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
+#include <hv/vconsole.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -389,6 +390,26 @@ static __attribute__((noinline)) bool fast_fault_in(struct vcpu *vcpu, u64 ipa)
     return true;
 }
 
+/* The console UART's polling (vconsole_fast_mmio): a Linux boot console reads UARTFR and
+ * writes UARTDR for every character it prints. Tried after the fault-in, which RAM's first
+ * touches must not pay for. */
+static __attribute__((noinline)) bool fast_console(struct vcpu *vcpu, struct guest_regs *r, const struct dabt *d)
+{
+    if (fast_fault_in(vcpu, d->ipa))
+        return true;
+    u64 val = d->write && d->reg != 31 ? r->x[d->reg] : 0;
+    if (d->write && d->width < 8)
+        val &= (1ull << (d->width * 8)) - 1;
+    if (!vconsole_fast_mmio(vcpu->vm, gpa(d->ipa), d->width, d->write, &val))
+        return false;
+    if (!d->write && d->reg != 31)
+        r->x[d->reg] = dabt_load_value(d, val);
+    write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
+    vcpu->stats.mmio++;
+    vcpu->stats.exits++;
+    return true;
+}
+
 bool vcpu_arch_fast_abort(struct guest_regs *r)
 {
     struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
@@ -398,9 +419,10 @@ bool vcpu_arch_fast_abort(struct guest_regs *r)
     if (!dabt_translation_fault(&d))
         return false;
     /* (a tail call, so that the MMIO read below needs no stack frame) */
-    if (!d.valid || d.write || d.s1ptw || (d.reg >= 19 && d.reg < 30) ||
-        !vgic_fast_read(vcpu->vm, d.ipa, d.width, &val))
+    if (!d.valid || d.s1ptw || (d.reg >= 19 && d.reg < 30))
         return fast_fault_in(vcpu, d.ipa);
+    if (d.write || !vgic_fast_read(vcpu->vm, d.ipa, d.width, &val))
+        return fast_console(vcpu, r, &d);
     if (d.reg != 31)
         r->x[d.reg] = dabt_load_value(&d, val);
     write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
