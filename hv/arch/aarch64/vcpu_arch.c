@@ -382,28 +382,51 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
  * (vgic_fast_read), and the first touch of a page of on-demand RAM (vm_fault_in; the full
  * path would only retry the access). The exit and MMIO counts go up as on the full path.
  * False: take the full path (decode_data_abort), which sees the same abort. */
-static __attribute__((noinline)) bool fast_fault_in(struct vcpu *vcpu, u64 ipa)
+static bool fast_console(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa);
+
+static __attribute__((noinline)) bool fast_fault_in(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
 {
     if (!vm_fault_in(vcpu->vm, gpa(ipa)))
-        return false;
+        __attribute__((musttail)) return fast_console(vcpu, r, esr, ipa); /* (see fast_console) */
     vcpu->stats.exits++;
     return true;
 }
 
+bool vcpu_arch_fast_abort_high(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa); /* fast_abort_high.S */
+bool fast_abort_store(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa);
+
 /* The console UART's polling (vconsole_fast_mmio): a Linux boot console reads UARTFR and
- * writes UARTDR for every character it prints. Tried after the fault-in, which RAM's first
- * touches must not pay for. */
-static __attribute__((noinline)) bool fast_console(struct vcpu *vcpu, struct guest_regs *r, const struct dabt *d)
+ * writes UARTDR (from a register that may be one of x19-x29) for every character it prints.
+ * Reached by tail calls only (vcpu_arch_fast_abort, fast_fault_in), so x19-x29 still hold the
+ * guest's values at its entry, and again at its own forced tail call to
+ * vcpu_arch_fast_abort_high, which saves them. The abort comes as its syndrome and address
+ * (scalars: vcpu_arch_fast_abort keeps no frame, its vGIC read stays as short as it was). */
+static __attribute__((noinline)) bool fast_console(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
 {
-    if (fast_fault_in(vcpu, d->ipa))
-        return true;
-    u64 val = d->write && d->reg != 31 ? r->x[d->reg] : 0;
-    if (d->write && d->width < 8)
-        val &= (1ull << (d->width * 8)) - 1;
-    if (!vconsole_fast_mmio(vcpu->vm, gpa(d->ipa), d->width, d->write, &val))
+    struct dabt d;
+    dabt_decode(esr, ipa, ipa >> 8, &d); /* (ipa as FAR_EL2's offset and HPFAR_EL2's page) */
+    if (!d.valid || d.s1ptw)
         return false;
-    if (!d->write && d->reg != 31)
-        r->x[d->reg] = dabt_load_value(d, val);
+    if (d.reg >= 19 && d.reg < 30) {
+        if (!d.write)
+            return false; /* (the fast return does not reload x19-x29) */
+        __attribute__((musttail)) return vcpu_arch_fast_abort_high(vcpu, r, esr, ipa);
+    }
+    return fast_abort_store(vcpu, r, esr, ipa);
+}
+
+/* With the guest's source register in *r (x19-x29: saved by fast_abort_high.S). */
+bool fast_abort_store(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
+{
+    struct dabt d;
+    dabt_decode(esr, ipa, ipa >> 8, &d);
+    u64 val = d.write && d.reg != 31 ? r->x[d.reg] : 0;
+    if (d.write && d.width < 8)
+        val &= (1ull << (d.width * 8)) - 1;
+    if (!vconsole_fast_mmio(vcpu->vm, gpa(ipa), d.width, d.write, &val))
+        return false;
+    if (!d.write && d.reg != 31)
+        r->x[d.reg] = dabt_load_value(&d, val);
     write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
     vcpu->stats.mmio++;
     vcpu->stats.exits++;
@@ -414,15 +437,14 @@ bool vcpu_arch_fast_abort(struct guest_regs *r)
 {
     struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
     struct dabt d;
-    u64 val;
-    dabt_decode(read_sysreg(esr_el2), read_sysreg(far_el2), read_sysreg(hpfar_el2), &d);
+    u64 val, esr = read_sysreg(esr_el2);
+    dabt_decode(esr, read_sysreg(far_el2), read_sysreg(hpfar_el2), &d);
     if (!dabt_translation_fault(&d))
         return false;
     /* (a tail call, so that the MMIO read below needs no stack frame) */
-    if (!d.valid || d.s1ptw || (d.reg >= 19 && d.reg < 30))
-        return fast_fault_in(vcpu, d.ipa);
-    if (d.write || !vgic_fast_read(vcpu->vm, d.ipa, d.width, &val))
-        return fast_console(vcpu, r, &d);
+    if (!d.valid || d.write || d.s1ptw || (d.reg >= 19 && d.reg < 30) ||
+        !vgic_fast_read(vcpu->vm, d.ipa, d.width, &val))
+        return fast_fault_in(vcpu, r, esr, d.ipa);
     if (d.reg != 31)
         r->x[d.reg] = dabt_load_value(&d, val);
     write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
