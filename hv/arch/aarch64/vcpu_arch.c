@@ -418,6 +418,7 @@ static __attribute__((noinline)) bool fast_console(struct vcpu *vcpu, struct gue
 /* With the guest's source register in *r (x19-x29: saved by fast_abort_high.S). */
 bool fast_abort_store(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
 {
+    u64 t0 = arch_counter_relaxed(); /* (vm stats: the console's time is the hypervisor's) */
     struct dabt d;
     dabt_decode(esr, ipa, ipa >> 8, &d);
     u64 val = d.write && d.reg != 31 ? r->x[d.reg] : 0;
@@ -430,6 +431,7 @@ bool fast_abort_store(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
     write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
     vcpu->stats.mmio++;
     vcpu->stats.exits++;
+    vcpu_note_fast_exit(vcpu, t0, arch_counter_relaxed());
     return true;
 }
 

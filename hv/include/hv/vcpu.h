@@ -34,7 +34,20 @@ struct vcpu {
     volatile enum vcpu_state state;
     struct vcpu_arch arch;  /* registers, interrupt state: the arch's (arch/vcpu_arch.h) */
     struct vcpu_stats stats;
+    /* The span in the guest that the run loop has not counted yet: the counter when it last
+     * entered the guest (0: not in it), and the hypervisor's ticks in it, on exits served in the
+     * exit vector that count as the hypervisor's (the console UART's, vcpu_note_fast_exit).
+     * A guest whose exits all stay in the exit vector never returns to the run loop: vm stats
+     * adds this span (vm_vcpu_stats). */
+    u64 run_since;
+    u64 fast_hv_ticks;
 };
+
+/* An exit served in the exit vector took the hypervisor from counter value t0 to now. */
+static inline void vcpu_note_fast_exit(struct vcpu *v, u64 t0, u64 now)
+{
+    __atomic_store_n(&v->fast_hv_ticks, v->fast_hv_ticks + (now - t0), __ATOMIC_RELAXED);
+}
 
 struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 pcpu);
 void vcpu_destroy(struct vcpu *vcpu);
