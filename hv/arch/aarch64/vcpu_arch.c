@@ -384,12 +384,20 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
  * False: take the full path (decode_data_abort), which sees the same abort. */
 static bool fast_console(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa);
 
-static __attribute__((noinline)) bool fast_fault_in(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
+static __attribute__((noinline)) bool fault_in(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
 {
     if (!vm_fault_in(vcpu->vm, gpa(ipa)))
         __attribute__((musttail)) return fast_console(vcpu, r, esr, ipa); /* (see fast_console) */
     vcpu->stats.exits++;
     return true;
+}
+
+/* vm_fault_in's own first test, without a frame: an MMIO access goes on to the console's. */
+static __attribute__((noinline)) bool fast_fault_in(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
+{
+    if (ipa >= vcpu->vm->demand_hi || ipa < vcpu->vm->demand_lo)
+        __attribute__((musttail)) return fast_console(vcpu, r, esr, ipa);
+    __attribute__((musttail)) return fault_in(vcpu, r, esr, ipa);
 }
 
 bool vcpu_arch_fast_abort_high(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa); /* fast_abort_high.S */
