@@ -382,22 +382,12 @@ static void decode_data_abort(struct vcpu *vcpu, u64 esr, struct vcpu_exit *exit
  * (vgic_fast_read), and the first touch of a page of on-demand RAM (vm_fault_in; the full
  * path would only retry the access). The exit and MMIO counts go up as on the full path.
  * False: take the full path (decode_data_abort), which sees the same abort. */
-static bool fast_console(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa);
-
-static __attribute__((noinline)) bool fault_in(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
+static __attribute__((noinline)) bool fast_fault_in(struct vcpu *vcpu, u64 ipa)
 {
     if (!vm_fault_in(vcpu->vm, gpa(ipa)))
-        __attribute__((musttail)) return fast_console(vcpu, r, esr, ipa); /* (see fast_console) */
+        return false;
     vcpu->stats.exits++;
     return true;
-}
-
-/* vm_fault_in's own first test, without a frame: an MMIO access goes on to the console's. */
-static __attribute__((noinline)) bool fast_fault_in(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
-{
-    if (ipa >= vcpu->vm->demand_hi || ipa < vcpu->vm->demand_lo)
-        __attribute__((musttail)) return fast_console(vcpu, r, esr, ipa);
-    __attribute__((musttail)) return fault_in(vcpu, r, esr, ipa);
 }
 
 bool vcpu_arch_fast_abort_high(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa); /* fast_abort_high.S */
@@ -405,7 +395,7 @@ bool fast_abort_store(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
 
 /* The console UART's polling (vconsole_fast_mmio): a Linux boot console reads UARTFR and
  * writes UARTDR (from a register that may be one of x19-x29) for every character it prints.
- * Reached by tail calls only (vcpu_arch_fast_abort, fast_fault_in), so x19-x29 still hold the
+ * Reached by a tail call only (from vcpu_arch_fast_abort), so x19-x29 still hold the
  * guest's values at its entry, and again at its own forced tail call to
  * vcpu_arch_fast_abort_high, which saves them. The abort comes as its syndrome and address
  * (scalars: vcpu_arch_fast_abort keeps no frame, its vGIC read stays as short as it was). */
@@ -453,8 +443,13 @@ bool vcpu_arch_fast_abort(struct guest_regs *r)
         return false;
     /* (a tail call, so that the MMIO read below needs no stack frame) */
     if (!d.valid || d.write || d.s1ptw || (d.reg >= 19 && d.reg < 30) ||
-        !vgic_fast_read(vcpu->vm, d.ipa, d.width, &val))
-        return fast_fault_in(vcpu, r, esr, d.ipa);
+        !vgic_fast_read(vcpu->vm, d.ipa, d.width, &val)) {
+        /* On-demand RAM's first touch, or else perhaps the console UART (no frame here, so
+         * that fast_console finds x19-x29 as the guest left them). */
+        if (d.ipa < vcpu->vm->demand_hi && d.ipa >= vcpu->vm->demand_lo)
+            return fast_fault_in(vcpu, d.ipa);
+        return fast_console(vcpu, r, esr, d.ipa);
+    }
     if (d.reg != 31)
         r->x[d.reg] = dabt_load_value(&d, val);
     write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
