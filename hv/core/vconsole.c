@@ -60,7 +60,7 @@ static bool vuart_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, 
 bool vconsole_fast_mmio(struct vm *vm, gpa_t addr, u8 width, bool write, u64 *val)
 {
     struct vconsole *vc = __atomic_load_n(&vm->console, __ATOMIC_RELAXED); /* NULL once detached */
-    if (!vc || vc->dev.space != VDEV_SPACE_MMIO || addr.val - vc->dev.base.val >= vc->dev.size)
+    if (!vconsole_mmio_at(vc, addr))
         return false;
     u64 off = addr.val - vc->dev.base.val;
     if (!write)

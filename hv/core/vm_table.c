@@ -63,16 +63,12 @@ u32 vm_vcpu_stats(struct vm *vm, struct vm_vcpu_stat *out, u32 max)
     spin_lock(&vm->lock);
     for (; n < vm->vcpu_count && n < max; n++) {
         struct vcpu *v = vm->vcpus[n];
-        u64 since = __atomic_load_n(&v->run_since, __ATOMIC_RELAXED);
-        u64 fast_hv = __atomic_load_n(&v->fast_hv_ticks, __ATOMIC_RELAXED);
+        u64 since = __atomic_load_n(&v->run_since, __ATOMIC_ACQUIRE);
         out[n] = (struct vm_vcpu_stat){v->pcpu, v->stats};
-        /* In the guest since `since`: counted as the run loop will count it (a racing exit
-         * may count a span twice in this one copy). */
-        u64 span = since ? arch_counter_relaxed() - since : 0;
-        if (since && span >= fast_hv) {
-            out[n].stats.guest_ticks += span - fast_hv;
-            out[n].stats.hv_ticks += fast_hv;
-        }
+        /* In the guest since `since`: counted as the run loop will count it (a racing exit may
+         * count a span twice in this one copy). */
+        if (since)
+            out[n].stats.guest_ticks += arch_counter_relaxed() - since;
     }
     spin_unlock(&vm->lock);
     return n;

@@ -401,6 +401,8 @@ bool fast_abort_store(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
  * (scalars: vcpu_arch_fast_abort keeps no frame, its vGIC read stays as short as it was). */
 static __attribute__((noinline)) bool fast_console(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
 {
+    if (!vconsole_mmio_at(__atomic_load_n(&vcpu->vm->console, __ATOMIC_RELAXED), gpa(ipa)))
+        return false; /* (other devices' accesses pay only this) */
     struct dabt d;
     dabt_decode(esr, ipa, ipa >> 8, &d); /* (ipa as FAR_EL2's offset and HPFAR_EL2's page) */
     if (!d.valid || d.s1ptw)

@@ -52,6 +52,12 @@ size_t vconsole_read(struct vm *vm, char *buf, size_t n);
  * *val: the value written, or read. False: not served (not the console, or an access the full
  * path must take); nothing changed. Called on the VM's own vCPU. */
 bool vconsole_fast_mmio(struct vm *vm, gpa_t addr, u8 width, bool write, u64 *val);
+/* Whether addr is in the window of console vc (a VM's `console`, maybe NULL): the cheap test an
+ * exit path makes before it decodes an access for vconsole_fast_mmio. */
+static inline bool vconsole_mmio_at(const struct vconsole *vc, gpa_t addr)
+{
+    return vc && vc->dev.space == VDEV_SPACE_MMIO && addr.val - vc->dev.base.val < vc->dev.size;
+}
 /* A console port goes away (its device is destroyed): input no longer reaches it. */
 void vconsole_port_gone(struct vm *vm, struct console_port *p);
 

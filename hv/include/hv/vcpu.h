@@ -34,19 +34,18 @@ struct vcpu {
     volatile enum vcpu_state state;
     struct vcpu_arch arch;  /* registers, interrupt state: the arch's (arch/vcpu_arch.h) */
     struct vcpu_stats stats;
-    /* The span in the guest that the run loop has not counted yet: the counter when it last
-     * entered the guest (0: not in it), and the hypervisor's ticks in it, on exits served in the
-     * exit vector that count as the hypervisor's (the console UART's, vcpu_note_fast_exit).
-     * A guest whose exits all stay in the exit vector never returns to the run loop: vm stats
-     * adds this span (vm_vcpu_stats). */
+    /* The counter when the run loop last entered the guest, 0 while it is not in it: a guest
+     * whose exits all stay in the exit vector never returns to the run loop, and vm stats adds
+     * the span not counted yet (vm_vcpu_stats). */
     u64 run_since;
-    u64 fast_hv_ticks;
 };
 
-/* An exit served in the exit vector took the hypervisor from counter value t0 to now. */
+/* An exit served in the exit vector that counts as the hypervisor's time (the console UART's):
+ * it took from counter value t0 to now, which the run loop will count as the guest's. */
 static inline void vcpu_note_fast_exit(struct vcpu *v, u64 t0, u64 now)
 {
-    __atomic_store_n(&v->fast_hv_ticks, v->fast_hv_ticks + (now - t0), __ATOMIC_RELAXED);
+    __atomic_store_n(&v->stats.hv_ticks, v->stats.hv_ticks + (now - t0), __ATOMIC_RELAXED);
+    __atomic_store_n(&v->stats.guest_ticks, v->stats.guest_ticks - (now - t0), __ATOMIC_RELAXED);
 }
 
 struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 pcpu);
