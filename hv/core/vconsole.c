@@ -57,11 +57,8 @@ static bool vuart_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, 
     return ok;
 }
 
-bool vconsole_fast_mmio(struct vm *vm, gpa_t addr, u8 width, bool write, u64 *val)
+bool vconsole_fast_mmio(struct vconsole *vc, gpa_t addr, u8 width, bool write, u64 *val)
 {
-    struct vconsole *vc = __atomic_load_n(&vm->console, __ATOMIC_RELAXED); /* NULL once detached */
-    if (!vconsole_mmio_at(vc, addr))
-        return false;
     u64 off = addr.val - vc->dev.base.val;
     if (!write)
         return vc->model->fast_read && vc->model->fast_read(vc->uart, off, width, val);

@@ -403,12 +403,12 @@ static __attribute__((noinline)) bool fast_console(struct vcpu *vcpu, struct gue
 {
     if (!vconsole_mmio_at(__atomic_load_n(&vcpu->vm->console, __ATOMIC_RELAXED), gpa(ipa)))
         return false; /* (other devices' accesses pay only this) */
-    struct dabt d;
-    dabt_decode(esr, ipa, ipa >> 8, &d); /* (ipa as FAR_EL2's offset and HPFAR_EL2's page) */
-    if (!d.valid || d.s1ptw)
+    /* (the syndrome's bits tested directly: dabt_decode's other fields are not needed yet) */
+    u32 reg = (esr >> 16) & 0x1f;
+    if (!(esr & DABT_ISV) || (esr & DABT_S1PTW))
         return false;
-    if (d.reg >= 19 && d.reg < 30) {
-        if (!d.write)
+    if (reg >= 19 && reg < 30) {
+        if (!(esr & DABT_WNR))
             return false; /* (the fast return does not reload x19-x29) */
         __attribute__((musttail)) return vcpu_arch_fast_abort_high(vcpu, r, esr, ipa);
     }
@@ -424,7 +424,8 @@ bool fast_abort_store(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
     u64 val = d.write && d.reg != 31 ? r->x[d.reg] : 0;
     if (d.write && d.width < 8)
         val &= (1ull << (d.width * 8)) - 1;
-    if (!vconsole_fast_mmio(vcpu->vm, gpa(ipa), d.width, d.write, &val))
+    struct vconsole *vc = __atomic_load_n(&vcpu->vm->console, __ATOMIC_RELAXED); /* (NULL once detached) */
+    if (!vc || !vconsole_fast_mmio(vc, gpa(ipa), d.width, d.write, &val))
         return false;
     if (!d.write && d.reg != 31)
         r->x[d.reg] = dabt_load_value(&d, val);
