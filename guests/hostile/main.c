@@ -20,6 +20,10 @@
  *   stream     print numbered lines through its UART, 1 ms apart, then "stream done": while the
  *              console focus moves to and from it, not one byte may be lost or reordered.
  *   uart       set every interrupt enable of the PL011 at 0x0900_0000, then keep printing.
+ *   uartregs   for each register x0-x30: fill them all with patterns, store the register's low
+ *              byte to the PL011's DR (a character of its own, '@' + n) and load FR into it;
+ *              every other register must keep its pattern and it must read FR (cvisor serves
+ *              these in its exit vector, with only part of the register file saved).
  *   gicr       disable every SGI and PPI in pCPU 0's GICv3 redistributor at 0x080a_0000.
  *   runq       vCPU 0 starts every other vCPU (up to 16), each checks in and turns off.
  *   conbuf     console hypercall on a buffer in a MapReserved region at 4 GiB (outside RAM).
@@ -425,6 +429,107 @@ static void gicr_attack(void)
     gprintf("hostile: gicr: pCPU 0's SGIs and PPIs disabled\n");
 }
 
+/* ---- uartregs: the console UART's accesses from every register ---- */
+
+#define UR_PAT(n) (0xc0de000000000000ull | (u64)(n) << 16 | (0x40u + (n)))
+/* uartregs_probe(n, dump): x0-x30 set to UR_PAT(i), except the base register (x9, or x10 for
+ * n = 9) set to UART_BASE; then `strb wn, [base]` and `ldr wn, [base, #0x18]`; all 31 registers
+ * as they are then go to dump[0..30]. Callee-saved registers and the link register are kept in
+ * its frame. */
+void uartregs_probe(u64 n, u64 *dump);
+#define UR_FILL ".irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30\n" \
+                "    ldr x\\r, =(0xc0de000000000000 | (\\r << 16) | (0x40 + \\r))\n"                          \
+                ".endr\n"
+__asm__(".text\n"
+        ".global uartregs_probe\n"
+        "uartregs_probe:\n"
+        "    sub sp, sp, #112\n"
+        "    stp x19, x20, [sp]\n"
+        "    stp x21, x22, [sp, #16]\n"
+        "    stp x23, x24, [sp, #32]\n"
+        "    stp x25, x26, [sp, #48]\n"
+        "    stp x27, x28, [sp, #64]\n"
+        "    stp x29, x30, [sp, #80]\n"
+        "    str x1, [sp, #96]\n"
+        "    adr x2, 1f\n"
+        "    add x2, x2, x0, lsl #2\n"
+        "    br x2\n"
+        "1:\n"
+        ".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30\n"
+        "    b ur_probe_\\n\n"
+        ".endr\n"
+        ".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30\n"
+        "ur_probe_\\n:\n"
+        UR_FILL
+        ".if \\n == 9\n"
+        "    movz x10, #0x900, lsl #16\n"
+        "    strb w\\n, [x10]\n"
+        "    ldr w\\n, [x10, #0x18]\n"
+        ".else\n"
+        "    movz x9, #0x900, lsl #16\n"
+        "    strb w\\n, [x9]\n"
+        "    ldr w\\n, [x9, #0x18]\n"
+        ".endif\n"
+        "    b ur_dump\n"
+        "    .ltorg\n"
+        ".endr\n"
+        "ur_dump:\n"
+        "    sub sp, sp, #256\n"
+        "    stp x0, x1, [sp]\n"
+        "    stp x2, x3, [sp, #16]\n"
+        "    stp x4, x5, [sp, #32]\n"
+        "    stp x6, x7, [sp, #48]\n"
+        "    stp x8, x9, [sp, #64]\n"
+        "    stp x10, x11, [sp, #80]\n"
+        "    stp x12, x13, [sp, #96]\n"
+        "    stp x14, x15, [sp, #112]\n"
+        "    stp x16, x17, [sp, #128]\n"
+        "    stp x18, x19, [sp, #144]\n"
+        "    stp x20, x21, [sp, #160]\n"
+        "    stp x22, x23, [sp, #176]\n"
+        "    stp x24, x25, [sp, #192]\n"
+        "    stp x26, x27, [sp, #208]\n"
+        "    stp x28, x29, [sp, #224]\n"
+        "    str x30, [sp, #240]\n"
+        "    ldr x1, [sp, #256 + 96]\n"
+        "    mov x2, #0\n"
+        "2:  ldr x3, [sp, x2, lsl #3]\n"
+        "    str x3, [x1, x2, lsl #3]\n"
+        "    add x2, x2, #1\n"
+        "    cmp x2, #31\n"
+        "    b.ne 2b\n"
+        "    add sp, sp, #256\n"
+        "    ldp x19, x20, [sp]\n"
+        "    ldp x21, x22, [sp, #16]\n"
+        "    ldp x23, x24, [sp, #32]\n"
+        "    ldp x25, x26, [sp, #48]\n"
+        "    ldp x27, x28, [sp, #64]\n"
+        "    ldp x29, x30, [sp, #80]\n"
+        "    add sp, sp, #112\n"
+        "    ret\n");
+
+static void uartregs(void)
+{
+    u64 dump[31];
+    unsigned wrong = 0;
+    u32 fr = *(volatile u32 *)(UART_BASE + 0x18);
+    uart_printf("hostile: uartregs: ");
+    for (u64 n = 0; n < 31; n++) {
+        uartregs_probe(n, dump);
+        for (u64 r = 0; r < 31; r++) {
+            u64 want = r == n ? fr : r == (n == 9 ? 10u : 9u) ? UART_BASE : UR_PAT(r);
+            if (dump[r] != want) {
+                gprintf("hostile: uartregs: x%llu after the accesses from x%llu: %#llx, want %#llx\n",
+                        (unsigned long long)r, (unsigned long long)n, (unsigned long long)dump[r],
+                        (unsigned long long)want);
+                wrong++;
+            }
+        }
+    }
+    uart_printf("\n");
+    gprintf("hostile: uartregs: 31 registers checked, %u wrong\n", wrong);
+}
+
 /* ---- vCPUs ---- */
 
 enum { MODE_OTHER, MODE_RUNQ, MODE_RESTART };
@@ -500,6 +605,8 @@ void guest_main(u64 dtb)
         stream();
     } else if (!strcmp(mode, "uart")) {
         uart_irqs();
+    } else if (!strcmp(mode, "uartregs")) {
+        uartregs();
     } else if (!strcmp(mode, "gicr")) {
         gicr_attack();
         spin(id);

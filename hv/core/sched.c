@@ -282,9 +282,12 @@ static void run_vcpu(struct vcpu *v)
         vcpu_arch_pre_entry(v);
         u64 t0 = arch_counter_relaxed();
         for (;;) { /* time in the guest, and in the hypervisor on the fast path too */
+            __atomic_store_n(&v->run_since, t0, __ATOMIC_RELAXED);
             vcpu_arch_run(v, &exit);
             u64 t1 = arch_counter_relaxed();
             v->stats.guest_ticks += t1 - t0;
+            /* (after the sum, which the console's fast exits may have left short until now) */
+            __atomic_store_n(&v->run_since, 0, __ATOMIC_RELEASE);
             bool fast = handled_fast(v, &exit);
             t0 = arch_counter_relaxed();
             v->stats.hv_ticks += t0 - t1;

@@ -57,6 +57,19 @@ static bool vuart_write(struct vdev *dev, struct vcpu *vcpu, u64 off, u8 width, 
     return ok;
 }
 
+bool vconsole_fast_mmio(struct vconsole *vc, gpa_t addr, u8 width, bool write, u64 *val)
+{
+    u64 off = addr.val - vc->dev.base.val;
+    if (!write)
+        return vc->model->fast_read && vc->model->fast_read(vc->uart, off, width, val);
+    if (!vc->model->fast_write)
+        return false;
+    spin_lock(&vc->lock);
+    bool ok = vc->model->fast_write(vc->uart, off, width, *val);
+    spin_unlock(&vc->lock);
+    return ok;
+}
+
 /* Guards the input path's use of a VM's console against the VM releasing it. */
 static spinlock_t focus_lock = SPINLOCK_INIT;
 

@@ -163,10 +163,17 @@ static int image_copy(struct vm *vm, const struct vm_image *img, const char *fie
             diag_error(d, c->file, img->line, field, "VM '%s': disk:%s: %s", vm->name, img->path, vmfs_strerror(r));
             return -1;
         }
+        mm_sync_for_exec(dst, size); /* clean by the address written through (the hypervisor's) */
         return 0;
     }
-    memcpy(dst, image_find(img->path)->data, size);
+    vm_arch_copy_image(dst, image_find(img->path)->data, size);
     return 0;
+}
+
+__attribute__((weak)) void vm_arch_copy_image(void *dst, const void *src, u64 size)
+{
+    memcpy(dst, src, size);
+    mm_sync_for_exec(dst, size);
 }
 
 static int load_image(struct vm *vm, const struct vm_image *img, const char *what, struct diag *d)
@@ -188,10 +195,8 @@ static int load_image(struct vm *vm, const struct vm_image *img, const char *wha
         diag_error(d, c->file, img->line, field, "%s does not fit in one RAM region of the VM", what);
         return -1;
     }
-    if (image_copy(vm, img, field, dst, size, d) != 0)
+    if (image_copy(vm, img, field, dst, size, d) != 0) /* (and cleaned, for the guest) */
         return -1;
-    /* Clean by the address written through (the hypervisor's), not the guest's. */
-    mm_sync_for_exec(dst, size);
     if (img == &c->ramdisk)
         vm->ramdisk_size = size;
     if (img == &c->kernel)

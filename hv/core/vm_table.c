@@ -2,6 +2,7 @@
  * (docs/architecture.md, "Layers of hv/"): lookups of its vCPUs and devices, its devices'
  * interrupt lines, its statistics, the request to end it, and its hypercall console. VM
  * creation and teardown, which call down into everything, are vm.c's. */
+#include <arch/cpu.h>
 #include <base/console.h>
 #include <base/log.h>
 #include <hv/sched.h>
@@ -60,8 +61,15 @@ u32 vm_vcpu_stats(struct vm *vm, struct vm_vcpu_stat *out, u32 max)
 {
     u32 n = 0;
     spin_lock(&vm->lock);
-    for (; n < vm->vcpu_count && n < max; n++)
-        out[n] = (struct vm_vcpu_stat){vm->vcpus[n]->pcpu, vm->vcpus[n]->stats};
+    for (; n < vm->vcpu_count && n < max; n++) {
+        struct vcpu *v = vm->vcpus[n];
+        u64 since = __atomic_load_n(&v->run_since, __ATOMIC_ACQUIRE);
+        out[n] = (struct vm_vcpu_stat){v->pcpu, v->stats};
+        /* In the guest since `since`: counted as the run loop will count it (a racing exit may
+         * count a span twice in this one copy). */
+        if (since)
+            out[n].stats.guest_ticks += arch_counter_relaxed() - since;
+    }
     spin_unlock(&vm->lock);
     return n;
 }

@@ -71,13 +71,17 @@ static void update_irq(struct vpl011 *u)
         u->host.set_irq(u->host.ctx, level);
 }
 
+/* Also read without the lock (vpl011_fast_read): each field is loaded once, so a racing update
+ * gives the flags of the state before or after it, as a status read on hardware would. */
 static u32 read_fr(const struct vpl011 *u)
 {
     /* TX drains instantly; the modem inputs read as a connected peer (CTS, DSR, DCD on). */
     u32 fr = VPL011_FR_TXFE | VPL011_FR_CTS | VPL011_FR_DSR | VPL011_FR_DCD;
-    if (u->rx_count == 0)
+    u32 count = __atomic_load_n(&u->rx_count, __ATOMIC_RELAXED);
+    u32 depth = (__atomic_load_n(&u->lcr_h, __ATOMIC_RELAXED) & VPL011_LCRH_FEN) ? VPL011_FIFO : 1;
+    if (count == 0)
         fr |= VPL011_FR_RXFE;
-    if (u->rx_count >= fifo_depth(u))
+    if (count >= depth)
         fr |= VPL011_FR_RXFF;
     return fr;
 }
@@ -85,7 +89,7 @@ static u32 read_fr(const struct vpl011 *u)
 static void push_rx(struct vpl011 *u, u8 c)
 {
     u->rx_fifo[(u->rx_head + u->rx_count) % VPL011_FIFO] = c;
-    u->rx_count++;
+    __atomic_store_n(&u->rx_count, (u8)(u->rx_count + 1), __ATOMIC_RELAXED); /* read_fr, unlocked */
 }
 
 static u32 pop_rx(struct vpl011 *u)
@@ -94,7 +98,7 @@ static u32 pop_rx(struct vpl011 *u)
         return 0;
     u8 c = u->rx_fifo[u->rx_head % VPL011_FIFO];
     u->rx_head = (u8)((u->rx_head + 1) % VPL011_FIFO);
-    u->rx_count--;
+    __atomic_store_n(&u->rx_count, (u8)(u->rx_count - 1), __ATOMIC_RELAXED);
     return c;
 }
 
@@ -197,6 +201,36 @@ bool vpl011_read(struct vpl011 *u, u64 offset, u8 width, u64 *value)
     return true;
 }
 
+static u32 merge(u32 old, u64 value, u32 wmask, u32 regmask);
+
+bool vpl011_fast_read(const struct vpl011 *u, u64 offset, u8 width, u64 *value)
+{
+    if (offset != VPL011_FR || (width != 4 && width != 2 && width != 1))
+        return false;
+    *value = read_fr(u); /* (FR's bits all lie in its low byte) */
+    return true;
+}
+
+bool vpl011_fast_write(struct vpl011 *u, u64 offset, u8 width, u64 value)
+{
+    if (!access_ok(offset, width))
+        return false;
+    if (offset == VPL011_CR) {
+        /* Linux's console sets UARTEN and TXE around every message: no interrupt or input
+         * depends on CR unless RXE or LBE changes (the receiver takes input, vuart_write). */
+        u16 cr = (u16)merge(u->cr, value, width_mask(width), CR_MASK);
+        if ((cr ^ u->cr) & (VPL011_CR_RXE | VPL011_CR_LBE))
+            return false;
+        u->cr = cr;
+        return true;
+    }
+    /* transmit() latches TXRIS: the line changes only if TXIM is set and the line is down. */
+    if (offset != VPL011_DR || (u->cr & VPL011_CR_LBE) || ((u->imsc & VPL011_INT_TX) && !u->irq_level))
+        return false;
+    transmit(u, (u8)value);
+    return true;
+}
+
 /* A narrow write changes only the bytes it covers. */
 static u32 merge(u32 old, u64 value, u32 wmask, u32 regmask)
 {
@@ -225,7 +259,7 @@ bool vpl011_write(struct vpl011 *u, u64 offset, u8 width, u64 value)
         u->fbrd = (u8)merge(u->fbrd, value, m, 0x3f);
         break;
     case VPL011_LCR_H:
-        u->lcr_h = (u8)merge(u->lcr_h, value, m, 0xff);
+        __atomic_store_n(&u->lcr_h, (u8)merge(u->lcr_h, value, m, 0xff), __ATOMIC_RELAXED);
         break;
     case VPL011_CR:
         u->cr = (u16)merge(u->cr, value, m, CR_MASK);

@@ -85,6 +85,24 @@ static bool tok_read(const struct fdt *f, size_t pos, struct tok *t)
     }
 }
 
+/* tok_read for walks that only follow the tree (ancestors, node_end, fdt_next_node): a
+ * property's bounds are checked but not its name, which such walks never use (they pass over
+ * every property before the node they look for, and that name check was most of their cost). */
+static bool tok_walk(const struct fdt *f, size_t pos, struct tok *t)
+{
+    if (pos % 4 || pos > f->struct_size || f->struct_size - pos < 4)
+        return false;
+    t->tag = be32(f->structs + pos);
+    t->next = pos + 4;
+    if (t->tag != FDT_PROP)
+        return tok_read(f, pos, t);
+    size_t room = f->struct_size - t->next;
+    if (room < 8 || be32(f->structs + t->next) > room - 8)
+        return false;
+    t->next = ALIGN_UP(t->next + 8 + be32(f->structs + t->next), 4);
+    return t->next <= f->struct_size;
+}
+
 /* Offset of the first token at or after pos that is not a NOP (decoded into t), or -1. */
 static int tok_skip_nops(const struct fdt *f, size_t pos, struct tok *t)
 {
@@ -294,7 +312,7 @@ static int node_end(const struct fdt *f, int node)
     struct tok t;
     size_t pos = (size_t)node;
     int depth = 0;
-    while (tok_read(f, pos, &t)) {
+    while (tok_walk(f, pos, &t)) {
         if (t.tag == FDT_BEGIN_NODE)
             depth++;
         else if (t.tag == FDT_END_NODE && --depth == 0)
@@ -324,7 +342,7 @@ int fdt_next_node(const struct fdt *f, int node)
     if (!node_tok(f, node, &t))
         return -1;
     size_t pos = t.next;
-    while (tok_read(f, pos, &t) && t.tag != FDT_END) {
+    while (tok_walk(f, pos, &t) && t.tag != FDT_END) {
         if (t.tag == FDT_BEGIN_NODE)
             return (int)pos;
         pos = t.next;
@@ -342,7 +360,7 @@ static int ancestors(const struct fdt *f, int node, int stack[FDT_MAX_DEPTH])
     int pos = fdt_root(f);
     if (node < 0 || pos < 0)
         return -1;
-    while (tok_read(f, (size_t)pos, &t)) {
+    while (tok_walk(f, (size_t)pos, &t)) {
         if (t.tag == FDT_BEGIN_NODE) {
             if (pos == node)
                 return depth;

@@ -126,6 +126,19 @@ def test_console_uart_by_address_becomes_an_emulated_pl011():
     assert "cvisor: powering off" in out
 
 
+def test_console_uart_accesses_from_every_register_keep_the_others():
+    """cvisor serves the console PL011's DR stores and FR loads in its exit vector, which saves
+    only x0-x18 and x30 (x19-x29 are saved on the way for a store from one of them): for each
+    register x0-x30, a store of its low byte to DR and a load of FR into it, with every register
+    holding a pattern. Each character must come out in order, and every other register must keep
+    its pattern (guests/hostile, uartregs)."""
+    out = run_to_completion("hostile-uartregs", [HOSTILE + "uartregs.toml"], timeout=60)
+    chars = "".join(chr(0x40 + n) for n in range(31))
+    assert "hostile: uartregs: " + chars + "\n" in out.replace("\r", ""), out
+    assert "[vm42] hostile: uartregs: 31 registers checked, 0 wrong" in out, out
+    assert "vm42 'uartregs' ended: shutdown" in out
+
+
 def reserved_memory_dtb(name):
     """QEMU's own device tree for the test machine, plus host RAM reserved for firmware: a
     /reserved-memory node at 0x7100_0000 (16 MiB) and a /memreserve/ entry at 0x7000_0000 (1 MiB)."""

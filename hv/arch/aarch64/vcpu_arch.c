@@ -11,6 +11,7 @@
 #include <hv/arch.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
+#include <hv/vconsole.h>
 #include <hv/vm.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -397,18 +398,69 @@ static __attribute__((noinline)) bool fast_fault_in(struct vcpu *vcpu, u64 ipa)
     return true;
 }
 
+bool vcpu_arch_fast_abort_high(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa); /* fast_abort_high.S */
+bool fast_abort_store(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa);
+
+/* The console UART's polling (vconsole_fast_mmio): a Linux boot console reads UARTFR and
+ * writes UARTDR (from a register that may be one of x19-x29) for every character it prints.
+ * Reached by a tail call only (from vcpu_arch_fast_abort), so x19-x29 still hold the
+ * guest's values at its entry, and again at its own forced tail call to
+ * vcpu_arch_fast_abort_high, which saves them. The abort comes as its syndrome and address
+ * (scalars: vcpu_arch_fast_abort keeps no frame, its vGIC read stays as short as it was). */
+static __attribute__((noinline)) bool fast_console(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
+{
+    if (!vconsole_mmio_at(__atomic_load_n(&vcpu->vm->console, __ATOMIC_RELAXED), gpa(ipa)))
+        return false; /* (other devices' accesses pay only this) */
+    /* (the syndrome's bits tested directly: dabt_decode's other fields are not needed yet) */
+    u32 reg = (esr >> 16) & 0x1f;
+    if (!(esr & DABT_ISV) || (esr & DABT_S1PTW))
+        return false;
+    if (reg >= 19 && reg < 30) {
+        if (!(esr & DABT_WNR))
+            return false; /* (the fast return does not reload x19-x29) */
+        __attribute__((musttail)) return vcpu_arch_fast_abort_high(vcpu, r, esr, ipa);
+    }
+    return fast_abort_store(vcpu, r, esr, ipa);
+}
+
+/* With the guest's source register in *r (x19-x29: saved by fast_abort_high.S). */
+bool fast_abort_store(struct vcpu *vcpu, struct guest_regs *r, u64 esr, u64 ipa)
+{
+    u64 t0 = arch_counter_relaxed(); /* (vm stats: the console's time is the hypervisor's) */
+    struct dabt d;
+    dabt_decode(esr, ipa, ipa >> 8, &d);
+    u64 val = d.write && d.reg != 31 ? r->x[d.reg] : 0;
+    if (d.write && d.width < 8)
+        val &= (1ull << (d.width * 8)) - 1;
+    struct vconsole *vc = __atomic_load_n(&vcpu->vm->console, __ATOMIC_RELAXED); /* (NULL once detached) */
+    if (!vc || !vconsole_fast_mmio(vc, gpa(ipa), d.width, d.write, &val))
+        return false;
+    if (!d.write && d.reg != 31)
+        r->x[d.reg] = dabt_load_value(&d, val);
+    write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
+    vcpu->stats.mmio++;
+    vcpu->stats.exits++;
+    vcpu_note_fast_exit(vcpu, t0, arch_counter_relaxed());
+    return true;
+}
+
 bool vcpu_arch_fast_abort(struct guest_regs *r)
 {
     struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
     struct dabt d;
-    u64 val;
-    dabt_decode(read_sysreg(esr_el2), read_sysreg(far_el2), read_sysreg(hpfar_el2), &d);
+    u64 val, esr = read_sysreg(esr_el2);
+    dabt_decode(esr, read_sysreg(far_el2), read_sysreg(hpfar_el2), &d);
     if (!dabt_translation_fault(&d))
         return false;
     /* (a tail call, so that the MMIO read below needs no stack frame) */
     if (!d.valid || d.write || d.s1ptw || (d.reg >= 19 && d.reg < 30) ||
-        !vgic_fast_read(vcpu->vm, d.ipa, d.width, &val))
-        return fast_fault_in(vcpu, d.ipa);
+        !vgic_fast_read(vcpu->vm, d.ipa, d.width, &val)) {
+        /* On-demand RAM's first touch, or else perhaps the console UART (no frame here, so
+         * that fast_console finds x19-x29 as the guest left them). */
+        if (d.ipa < vcpu->vm->demand_hi && d.ipa >= vcpu->vm->demand_lo)
+            return fast_fault_in(vcpu, d.ipa);
+        return fast_console(vcpu, r, esr, d.ipa);
+    }
     if (d.reg != 31)
         r->x[d.reg] = dabt_load_value(&d, val);
     write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);

@@ -68,6 +68,10 @@ void vcpu_arch_trap_wfx(struct vcpu *vcpu, bool trap);
 /* The pCPU is about to idle in WFI: nothing of the last vCPU that ran here may keep it awake (a
  * virtual IRQ line left high wakes WFI at once on QEMU, whatever the exception level). */
 void vcpu_arch_before_idle(void);
+/* Copies a built-in image into VM RAM at dst and makes it visible to a guest that starts with
+ * its MMU and caches off, and to instruction fetch (hv/core/vm.c has the generic memcpy and
+ * mm_sync_for_exec; aarch64 does both in one pass). */
+void vm_arch_copy_image(void *dst, const void *src, u64 size);
 /* The model of a VM's emulated console UART (<hv/vuart.h>): aarch64's PL011, x86's 16550. */
 const struct vuart_model *vm_arch_console_uart(void);
 /* Called once per pCPU before it runs any vCPU. */

@@ -46,6 +46,19 @@ void vconsole_detach(struct vm *vm);
 /* Console input for the VM's firmware console (riscv64's SBI getchar and DBCN read): up to n
  * bytes the console UART received and its guest has not read, oldest first. Returns how many. */
 size_t vconsole_read(struct vm *vm, char *buf, size_t n);
+/* Whether addr is in the window of console vc (a VM's `console`, maybe NULL; it stays
+ * allocated as long as the VM's vCPUs run, and is NULL once detached): the test an exit path
+ * makes before vconsole_fast_mmio. */
+static inline bool vconsole_mmio_at(const struct vconsole *vc, gpa_t addr)
+{
+    return vc && vc->dev.space == VDEV_SPACE_MMIO && addr.val - vc->dev.base.val < vc->dev.size;
+}
+/* The console UART's accesses that the exit vector serves without the run loop (aarch64's
+ * vcpu_arch_fast_abort), at addr in vc's window (vconsole_mmio_at): the model's fast_read and
+ * fast_write (<hv/vuart.h>), which take only accesses that change no interrupt line, so the
+ * full path's interrupt resync is not needed. *val: the value written, or read. False: not
+ * served (an access the full path must take); nothing changed. Called on the VM's own vCPU. */
+bool vconsole_fast_mmio(struct vconsole *vc, gpa_t addr, u8 width, bool write, u64 *val);
 /* A console port goes away (its device is destroyed): input no longer reaches it. */
 void vconsole_port_gone(struct vm *vm, struct console_port *p);
 

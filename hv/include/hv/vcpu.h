@@ -34,7 +34,19 @@ struct vcpu {
     volatile enum vcpu_state state;
     struct vcpu_arch arch;  /* registers, interrupt state: the arch's (arch/vcpu_arch.h) */
     struct vcpu_stats stats;
+    /* The counter when the run loop last entered the guest, 0 while it is not in it: a guest
+     * whose exits all stay in the exit vector never returns to the run loop, and vm stats adds
+     * the span not counted yet (vm_vcpu_stats). */
+    u64 run_since;
 };
+
+/* An exit served in the exit vector that counts as the hypervisor's time (the console UART's):
+ * it took from counter value t0 to now, which the run loop will count as the guest's. */
+static inline void vcpu_note_fast_exit(struct vcpu *v, u64 t0, u64 now)
+{
+    __atomic_store_n(&v->stats.hv_ticks, v->stats.hv_ticks + (now - t0), __ATOMIC_RELAXED);
+    __atomic_store_n(&v->stats.guest_ticks, v->stats.guest_ticks - (now - t0), __ATOMIC_RELAXED);
+}
 
 struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 pcpu);
 void vcpu_destroy(struct vcpu *vcpu);

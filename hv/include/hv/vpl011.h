@@ -124,4 +124,11 @@ size_t vpl011_rx_space(const struct vpl011 *u);
 u32 vpl011_ris(const struct vpl011 *u);        /* current raw interrupt status (RIS) */
 bool vpl011_irq_level(const struct vpl011 *u); /* current level of the interrupt line */
 
+/* The exit vector's fast path (vconsole_fast_mmio). False: not served, nothing changed.
+ * vpl011_fast_read needs no lock: it answers only FR, which only reads the state.
+ * vpl011_fast_write, under the console's lock, takes only a DR write that changes no interrupt
+ * line and is not looped back, and a CR write that leaves RXE and LBE as they are. */
+bool vpl011_fast_read(const struct vpl011 *u, u64 offset, u8 width, u64 *value);
+bool vpl011_fast_write(struct vpl011 *u, u64 offset, u8 width, u64 value);
+
 #endif

@@ -26,6 +26,11 @@ struct vuart_model {
     bool (*rx)(void *uart, char c);         /* input byte; false when its FIFO is full */
     size_t (*rx_space)(const void *uart);
     int (*getc)(void *uart); /* takes a received byte (-1: none); NULL: firmware reads no input */
+    /* Optional, for an exit path that skips the run loop (vconsole_fast_mmio): a read without
+     * side effects, taken without the console's lock, and a write, under it, that changes no
+     * interrupt line. False: not served (the full path takes it), nothing changed. */
+    bool (*fast_read)(const void *uart, u64 offset, u8 width, u64 *value);
+    bool (*fast_write)(void *uart, u64 offset, u8 width, u64 value);
 };
 
 extern const struct vuart_model vpl011_console_model;

@@ -787,6 +787,70 @@ static void random_traffic(void **state)
     assert_true(r.nirq > 100);
 }
 
+/* The exit vector's fast path: FR read like vpl011_read; a DR or CR write taken only when it
+ * changes no interrupt line and no input acceptance, with the same effect as vpl011_write;
+ * everything else declined with nothing changed. */
+static void fast_path(void **state)
+{
+    (void)state;
+    struct vpl011 u, ref;
+    struct rec r, rr;
+    setup(&u, &r);
+    u64 v = 0;
+    assert_true(vpl011_fast_read(&u, VPL011_FR, 4, &v));
+    assert_int_equal(v, rd(&u, VPL011_FR));
+    assert_true(vpl011_rx(&u, 'x'));
+    assert_true(vpl011_fast_read(&u, VPL011_FR, 2, &v));
+    assert_int_equal(v, rd(&u, VPL011_FR) & 0xffff);
+    assert_false(vpl011_fast_read(&u, VPL011_DR, 4, &v)); /* pops: full path */
+    assert_false(vpl011_fast_read(&u, VPL011_FR, 8, &v));
+    assert_false(vpl011_fast_read(&u, VPL011_FR + 1, 1, &v));
+    /* DR with TXIM masked: transmitted, RIS latched, line low. */
+    assert_true(vpl011_fast_write(&u, VPL011_DR, 4, 'a'));
+    assert_int_equal(r.ntx, 1);
+    assert_int_equal(r.tx[0], 'a');
+    assert_true(rd(&u, VPL011_RIS) & VPL011_INT_TX);
+    /* CR: UARTEN/TXE toggled like Linux's console, RXE and LBE kept: served. */
+    u32 cr = rd(&u, VPL011_CR);
+    assert_true(vpl011_fast_write(&u, VPL011_CR, 4, cr | 1u));
+    assert_int_equal(rd(&u, VPL011_CR), (cr | 1u) & 0xff87u);
+    assert_false(vpl011_fast_write(&u, VPL011_CR, 4, cr & ~VPL011_CR_RXE)); /* input acceptance */
+    assert_false(vpl011_fast_write(&u, VPL011_CR, 4, cr | VPL011_CR_LBE));
+    assert_int_equal(rd(&u, VPL011_CR), (cr | 1u) & 0xff87u);
+    assert_false(vpl011_fast_write(&u, VPL011_IMSC, 4, VPL011_INT_TX)); /* only DR and CR */
+    /* TXIM set and the line low: the byte would raise it, so declined and nothing sent. */
+    wr(&u, VPL011_IMSC, VPL011_INT_TX);
+    wr(&u, VPL011_ICR, VPL011_INT_ALL);
+    assert_false(r.line);
+    assert_false(vpl011_fast_write(&u, VPL011_DR, 4, 'b'));
+    assert_int_equal(r.ntx, 1);
+    assert_int_equal(rd(&u, VPL011_RIS) & VPL011_INT_TX, 0);
+    /* ... and with the line already high it is served, with no set_irq call. */
+    wr(&u, VPL011_DR, 'b');
+    assert_true(r.line);
+    size_t n = r.nirq;
+    assert_true(vpl011_fast_write(&u, VPL011_DR, 1, 'c'));
+    assert_int_equal(r.nirq, n);
+    assert_int_equal(r.ntx, 3);
+    /* Loopback: declined. */
+    wr(&u, VPL011_CR, rd(&u, VPL011_CR) | VPL011_CR_LBE);
+    assert_false(vpl011_fast_write(&u, VPL011_DR, 4, 'd'));
+    assert_int_equal(r.ntx, 3);
+    check_irq_log(&u, &r);
+    /* A served write leaves the state exactly as vpl011_write leaves it. */
+    setup(&u, &r);
+    setup(&ref, &rr);
+    ref.host.ctx = &rr;
+    for (int i = 0; i < 3; i++) {
+        assert_true(vpl011_fast_write(&u, VPL011_DR, 4, 'p' + i));
+        wr(&ref, VPL011_DR, 'p' + i);
+    }
+    assert_true(vpl011_fast_write(&u, VPL011_CR, 2, 0x301));
+    wr(&ref, VPL011_CR, 0x301);
+    assert_memory_equal(&u.rx_fifo, &ref.rx_fifo, sizeof(u) - offsetof(struct vpl011, rx_fifo));
+    assert_int_equal(r.ntx, rr.ntx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -803,6 +867,7 @@ int main(void)
         cmocka_unit_test(linux_driver_sequence),
         cmocka_unit_test(linux_old_driver_tx_irq),
         cmocka_unit_test(random_traffic),
+        cmocka_unit_test(fast_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
