@@ -544,6 +544,11 @@ static void op_send_sgi(struct in *in)
     }
     ensure_in_guest(k);
     TRACE("  vcpu%u ICC_SGI1R = %#llx\n", k, (unsigned long long)val);
+    /* The exit vector's path (vcpu_arch_fast_sysreg): the SGIs sent to others and the guest
+     * resumed, no sync or flush (so the targets' SGI words can stand, and their mailboxes fill);
+     * a sender among the targets takes the full path. */
+    if ((how & 4) && F.mode == MODE_V3 && vgic_send_sgi_to_others(V(k), val))
+        return;
     vgic_send_sgi(V(k), val);
     do_exit(k); /* a trapped system register write takes the full path */
 }
@@ -705,6 +710,25 @@ NOCOV static void check_all(void)
                       !t->active && !t->pending_latch && t->priority == (u8)(c->tick_lr_val >> 48),
                   "vcpu %u: steady tick, INTID 27 changed since", k);
         }
+        /* A standing SGI word (gen unchanged since its kick recorded it) describes the state
+         * exactly: a sender only sets the SGI's bit in the mailbox and the next kick rewrites LR 0
+         * without the lock. The mailbox holds nothing but that SGI, and only while it sits in a
+         * list register (the bit is its repend). */
+        if (c->sgi_word && c->sgi_gen == g->gen) {
+            u32 n = (u32)__builtin_ctz(c->sgi_word);
+            const struct vgic_irq *s = &c->priv[n];
+            CHECK(F.mode == MODE_V3 && n < 16 && F.in_guest[k] && c->lr_used == 1 && c->lr_intid[0] == n &&
+                      c->priv_hot == c->sgi_word,
+                  "vcpu %u: SGI word %u, lr_used %u, priv_hot %#x", k, n, c->lr_used, c->priv_hot);
+            CHECK(s->enabled && s->edge && !s->hw && !s->eoi_notify && s->in_lr && s->lr_pending && !s->repend &&
+                      !s->active && s->pending_latch,
+                  "vcpu %u: SGI word, INTID %u changed since", k, n);
+            for (u32 w = 0; w < VGIC_NR_SPIS / 64; w++)
+                CHECK(!g->spi_hot[w], "vcpu %u: SGI word with an SPI hot", k);
+        }
+        CHECK(!(c->sgi_mbox & ~c->sgi_word), "vcpu %u: mailbox %#x, word %#x", k, c->sgi_mbox, c->sgi_word);
+        if (c->sgi_mbox)
+            CHECK(F.in_guest[k] && c->priv[__builtin_ctz(c->sgi_mbox)].in_lr, "vcpu %u: mailbox SGI not in an LR", k);
         CHECK(c->cc_active_count <= 16, "vcpu %u: cc_active_count %u", k, c->cc_active_count);
         for (u32 i = 0; i < c->cc_active_count && i < 16; i++)
             CHECK(c->cc_active[i] < VGIC_NR_IRQS);

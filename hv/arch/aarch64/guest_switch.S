@@ -22,7 +22,7 @@
 
 #define REGS_PC 248
 #define REGS_PSTATE 256
-#define REGS_TO_STATS 3344
+#define REGS_TO_STATS 3360
 #define REGS_TO_IRQ_PASSTHROUGH 2138 /* offsetof(struct vcpu_arch, irq_passthrough) - offsetof(..., regs) */ /* offsetof(struct vcpu, stats) - offsetof(struct vcpu, arch.regs) */
 #define REGS_TO_TICK 3280 /* offsetof(struct vcpu_arch, vgic.tick_gen) - offsetof(..., regs); tick_lr_val, tick_lr follow */
 #define REGS_TO_VM 48 /* offsetof(struct vcpu, arch.regs): vcpu->vm is that far below */

@@ -20,7 +20,7 @@
 
 _Static_assert(__builtin_offsetof(struct guest_regs, pc) == 248, "guest_switch.S offsets");
 _Static_assert(__builtin_offsetof(struct fpsimd_state, fpsr) == 512, "guest_switch.S offsets");
-_Static_assert(__builtin_offsetof(struct vcpu, stats) - __builtin_offsetof(struct vcpu, arch.regs) == 3344,
+_Static_assert(__builtin_offsetof(struct vcpu, stats) - __builtin_offsetof(struct vcpu, arch.regs) == 3360,
                "guest_switch.S offsets (REGS_TO_STATS)");
 _Static_assert(__builtin_offsetof(struct vcpu_arch, irq_passthrough) - __builtin_offsetof(struct vcpu_arch, regs) == 2138,
                "guest_switch.S offsets (REGS_TO_IRQ_PASSTHROUGH)");

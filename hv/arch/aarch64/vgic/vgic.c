@@ -197,18 +197,45 @@ static u32 sgi_targets(const struct vcpu *from, u64 v)
     return mask;
 }
 
-/* vgic_raise for each target, under one lock (inline: on the trapped SGI's fast path). */
+/* vgic_raise for each target, under one lock (inline: on the trapped SGI's fast path). The lock is
+ * taken without moving gen (vgic_lock says why): a raise changes only its targets' SGIs, and
+ * retires a target's SGI word itself. A target whose SGI word stands for this SGI gets it through
+ * its mailbox: the bit is all that vgic_mark_pending_locked would change (the SGI's repend: it
+ * sits in list register 0, its pending_latch and hot bit are set already). */
 static inline __attribute__((always_inline)) void raise_sgis(struct vm *vm, u32 targets, u32 intid)
 {
-    vgic_lock(&vm->arch.vgic);
+    spin_lock(&vm->arch.vgic.lock);
+    u64 gen = vm->arch.vgic.gen;
+    u32 bit = 1u << (intid & 0xf);
     for (; targets; targets &= targets - 1) {
         struct vcpu *t = vm->vcpus[__builtin_ctz(targets)];
-        struct vgic_irq *irq = &t->arch.vgic.priv[intid & 0xf]; /* (an SGI: update_hot's private case) */
-        vgic_mark_pending_locked(irq);
-        update_hot(vm, t, intid & 0xf, irq);
+        struct vgic_cpu *c = &t->arch.vgic;
+        struct vgic_irq *irq = &c->priv[intid & 0xf]; /* (an SGI: update_hot's private case) */
+        if (c->sgi_word == bit && c->sgi_gen == gen) {
+            __atomic_fetch_or(&c->sgi_mbox, bit, __ATOMIC_RELEASE);
+        } else {
+            c->sgi_word = 0;
+            vgic_mark_pending_locked(irq);
+            update_hot(vm, t, intid & 0xf, irq);
+        }
         notify(vm, t, irq);
     }
     spin_unlock(&vm->arch.vgic.lock);
+}
+
+/* The SGIs the mailbox holds become what the senders would have set under the lock (the SGI
+ * sits in a list register: repend). Under the lock, on the vCPU's pCPU, before its list
+ * registers' bookkeeping is read: the sync and the locked kick. */
+static void sgi_mbox_drain_locked(struct vm *vm, struct vcpu *vcpu)
+{
+    struct vgic_cpu *c = &vcpu->arch.vgic;
+    if (!__atomic_load_n(&c->sgi_mbox, __ATOMIC_RELAXED))
+        return;
+    for (u32 bits = __atomic_exchange_n(&c->sgi_mbox, 0, __ATOMIC_ACQUIRE); bits; bits &= bits - 1) {
+        u32 intid = (u32)__builtin_ctz(bits);
+        vgic_mark_pending_locked(&c->priv[intid]);
+        update_hot(vm, vcpu, intid, &c->priv[intid]);
+    }
 }
 
 bool vgic_send_sgi(struct vcpu *from, u64 v)
@@ -430,6 +457,7 @@ void vgic_flush(struct vcpu *vcpu)
 static __attribute__((noinline)) void sync_lrs(struct vm *vm, struct vcpu *vcpu)
 {
     vgic_lock(&vm->arch.vgic);
+    sgi_mbox_drain_locked(vm, vcpu);
     for (u32 i = 0; i < vcpu->arch.vgic.lr_used; i++) {
         u32 intid = vcpu->arch.vgic.lr_intid[i];
         struct vgic_irq *irq = irq_of(vm, vcpu, intid);
@@ -644,18 +672,59 @@ static __attribute__((noinline)) bool kick_general_locked(struct vm *vm, struct 
     return true;
 }
 
+/* The SGI word (struct vgic_cpu): one SGI alone in list register 0, as the locked kick left it,
+ * nothing changed since but by that SGI's senders (gen reads sgi_gen, and no raise of another SGI
+ * cleared the word), and the mailbox holding it again. Then the locked kick would only retire the
+ * list register's SGI (the guest done with it) and write it pending again: here that is the list
+ * register written if free and the bit taken, without the lock. A holder of the lock that comes
+ * meanwhile is as if it came right after (it kicks this pCPU where the list registers must follow,
+ * as for every delivery); if it took the bit away (ICPENDR), the SGI was delivered before it. The
+ * steady tick's word cannot stand beside this one (the locked kick clears it, and the tick's
+ * locked path moves gen), but it is cleared anyway: a list register changes without the lock. */
+static inline bool kick_sgi_word(struct vm *vm, struct vgic_cpu *c)
+{
+    u32 word = c->sgi_word;
+    if (!word || __atomic_load_n(&c->sgi_mbox, __ATOMIC_ACQUIRE) != word ||
+        __atomic_load_n(&vm->arch.vgic.gen, __ATOMIC_RELAXED) != __atomic_load_n(&c->sgi_gen, __ATOMIC_RELAXED))
+        return false;
+    u32 intid = (u32)__builtin_ctz(word);
+    if (!vgic_lr_write_if_free(0, intid, c->priv[intid].priority, false))
+        return false;
+    __atomic_fetch_and(&c->sgi_mbox, ~word, __ATOMIC_RELAXED);
+    c->tick_lr_val = 0;
+    return true;
+}
+
 bool vgic_kick_direct(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
     struct vgic_cpu *c = &vcpu->arch.vgic;
+    if (kick_sgi_word(vm, c))
+        return true;
     if (any_spi_hot(vm))
         return false;
-    vgic_lock(&vm->arch.vgic);
+    /* Without moving gen (vgic_lock says why): this changes only this vCPU's private interrupts
+     * and list registers, and retires this vCPU's steady-tick word itself. */
+    spin_lock(&vm->arch.vgic.lock);
+    c->tick_lr_val = 0;
+    sgi_mbox_drain_locked(vm, vcpu);
     u32 entered_with = c->lr_used;
     bool done = (entered_with <= 1 && kick_one_locked(vm, vcpu)) || kick_general_locked(vm, vcpu);
     /* As the flush: the interface on while list registers are in use. */
     if (c->lr_used && !entered_with)
         vgic_hcr_write(true, false);
+    /* One SGI alone in list register 0 of a GICv3 VM (its ID is the INTID), nothing else hot:
+     * the next kick that finds it in the mailbox needs no lock (kick_sgi_word). */
+    c->sgi_word = 0;
+    if (done && vm->arch.vgic.version == 3 && c->lr_used == 1 && c->lr_intid[0] < 16) {
+        u32 first = c->lr_intid[0];
+        const struct vgic_irq *irq = &c->priv[first];
+        if (c->priv_hot == 1u << first && irq->lr_pending && !irq->active && !irq->hw && !irq->eoi_notify &&
+            !any_spi_hot(vm)) {
+            c->sgi_word = 1u << first;
+            c->sgi_gen = vm->arch.vgic.gen;
+        }
+    }
     spin_unlock(&vm->arch.vgic.lock);
     return done;
 }

@@ -30,7 +30,11 @@ static void bank_write(struct vm *vm, struct vcpu *vcpu, u32 first_intid, struct
         case OP_SET_ENABLE: irq->enabled = true; break;
         case OP_CLEAR_ENABLE: irq->enabled = false; break;
         case OP_SET_PEND: vgic_mark_pending_locked(irq); break;
-        case OP_CLEAR_PEND: irq->pending_latch = irq->repend = false; break;
+        case OP_CLEAR_PEND:
+            irq->pending_latch = irq->repend = false;
+            if (vcpu && first_intid + i < 16) /* (an SGI's repend may wait in the mailbox) */
+                __atomic_fetch_and(&vcpu->arch.vgic.sgi_mbox, ~(1u << (first_intid + i)), __ATOMIC_RELAXED);
+            break;
         case OP_SET_ACTIVE:
             /* Active where it is routed: an SPI must not pass to whichever vCPU acknowledged it last
              * (spi_owner follows active_vcpu), which may be halted and would never be told. */

@@ -134,6 +134,7 @@ BUILT_FOR_SIZE int vgic_v3_create(struct vm *vm, gpa_t gicd, gpa_t gicr)
         for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
             reset_irq(&vc->priv[i], i < 16);
         vc->sleep = true;
+        vc->sgi_word = vc->sgi_mbox = 0;
     }
     g->sgi_aff0_ids = vm->vcpu_count <= 16;
     for (u32 c = 0; c < vm->vcpu_count; c++)

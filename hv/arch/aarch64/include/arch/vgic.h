@@ -71,6 +71,16 @@ struct vgic_cpu {
     u64 tick_gen;
     u64 tick_lr_val;
     u32 tick_lr;
+    /* The SGI mailbox (vgic_kick_direct, raise_sgis). sgi_word: the bit of the SGI that the
+     * locked kick left alone in list register 0 (no other private interrupt or SPI hot), when the
+     * VM's vgic.gen read sgi_gen; 0: none. While it stands (gen unchanged, not cleared by a raise
+     * of another SGI), a sender of that SGI, under the lock, only sets its bit in sgi_mbox (the
+     * SGI's repend; nothing else would change), and the kick takes the bit and rewrites list
+     * register 0 without the lock. The vCPU's own sync and locked kick first give the mailbox's
+     * bits back to the SGIs' state. */
+    u32 sgi_word;
+    u32 sgi_mbox;
+    u64 sgi_gen;
     /* Software GICv2 CPU interface (VGIC_DELIVER_SOFT). */
     u32 cc_ctlr;
     u8 cc_pmr, cc_bpr;
@@ -102,8 +112,14 @@ struct vgic {
     u64 retracted; /* lines that dropped while their interrupt was signalled (resync needed) */
 };
 
-/* Every change of the vGIC's state (but the steady tick's list-register rewrite) is made with
- * the lock taken through here: the bump of gen retires every vCPU's steady-tick word. */
+/* Every change of the vGIC's state is made with the lock taken through here: the bump of gen
+ * retires every vCPU's steady-tick and SGI words. Two holders take the lock without it, because
+ * what they change no other vCPU's word describes and they retire their vCPU's words themselves:
+ * the raise of SGIs (only its targets' SGIs: each target's SGI word is retired or used; a target's
+ * steady tick stays exact, the kick that follows the raise takes the SGI) and the locked kick
+ * (only its vCPU's private interrupts and list registers: it clears its steady-tick word and
+ * records its SGI word anew). The steady tick's list-register rewrite and the SGI mailbox's are
+ * made without the lock. */
 static inline void vgic_lock(struct vgic *g)
 {
     spin_lock(&g->lock);

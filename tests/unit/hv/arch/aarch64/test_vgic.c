@@ -1996,6 +1996,74 @@ static void kick_delivers_sgis_directly(void **state)
     check_hw_ok(&t->vm);
 }
 
+/* The SGI mailbox (vgic_kick_direct's SGI word): once a kick has left one SGI alone in LR 0, the
+ * next sends of that SGI only set a bit and the kick rewrites LR 0 without the lock. No SGI is
+ * lost or doubled: each one sent after the guest ended the last is taken once, one sent while
+ * the guest still has the last active comes after its EOI (the mailbox's bit given back to the
+ * SGI's state by the locked path), and one cleared with ICPENDR before the kick never comes. */
+static void sgi_mailbox_never_loses_an_sgi(void **state)
+{
+    struct tvm *t = *state;
+    struct vcpu *v1 = &t->v[1];
+    struct vgic_cpu *c = &v1->arch.vgic;
+    enable_priv(t, 1, 5);
+    enter(v1);
+    for (u32 round = 0; round < 4; round++) {
+        u64 injected = t->vm.arch.vgic.injected;
+        assert_false(vgic_send_sgi(&t->v[0], sgi1r(5, 0x2, 0, 0)));
+        assert_int_equal(t->vm.arch.vgic.injected, injected + 1);
+        if (round > 0) /* the word stood: the send went through the mailbox */
+            assert_int_equal(c->sgi_mbox, bit(5));
+        fake_hw_on_cpu(v1->pcpu);
+        u64 gen = t->vm.arch.vgic.gen;
+        assert_true(vgic_kick_direct(v1));
+        if (round > 0) /* ... and the kick took it without the lock */
+            assert_int_equal(t->vm.arch.vgic.gen, gen);
+        assert_int_equal(c->sgi_word, bit(5));
+        assert_int_equal(c->sgi_mbox, 0);
+        assert_lr(0, 5, 0, LR_PENDING);
+        fake_hw_check_entry();
+        assert_int_equal(fake_guest_ack(), 5);
+        assert_true(fake_guest_eoi(5));
+        assert_int_equal(fake_guest_ack(), FAKE_SPURIOUS); /* once */
+    }
+    /* the guest has SGI 5 active (not ended) when the next one comes: LR 0 is not free */
+    assert_false(vgic_send_sgi(&t->v[0], sgi1r(5, 0x2, 0, 0)));
+    fake_hw_on_cpu(v1->pcpu);
+    assert_true(vgic_kick_direct(v1));
+    assert_int_equal(fake_guest_ack(), 5);
+    assert_false(vgic_send_sgi(&t->v[0], sgi1r(5, 0x2, 0, 0)));
+    assert_int_equal(c->sgi_mbox, bit(5));
+    fake_hw_on_cpu(v1->pcpu);
+    assert_false(vgic_kick_direct(v1));
+    leave(v1);
+    assert_int_equal(c->sgi_mbox, 0);
+    enter(v1);
+    assert_true(fake_guest_eoi(5));
+    assert_int_equal(fake_guest_ack(), 5); /* the second one, after the first's EOI */
+    assert_true(fake_guest_eoi(5));
+    assert_int_equal(fake_guest_ack(), FAKE_SPURIOUS);
+    /* the word again, then a send cleared by ICPENDR0 before the kick: nothing comes */
+    assert_false(vgic_send_sgi(&t->v[0], sgi1r(5, 0x2, 0, 0)));
+    fake_hw_on_cpu(v1->pcpu);
+    assert_true(vgic_kick_direct(v1));
+    assert_int_equal(fake_guest_ack(), 5);
+    assert_true(fake_guest_eoi(5));
+    assert_int_equal(c->sgi_word, bit(5));
+    assert_false(vgic_send_sgi(&t->v[0], sgi1r(5, 0x2, 0, 0)));
+    assert_int_equal(c->sgi_mbox, bit(5));
+    wrr32(t, 1, GICR_SGI + GICD_ICPENDR, bit(5));
+    assert_int_equal(c->sgi_mbox, 0);
+    assert_false(priv_pending(t, 1, 5));
+    fake_hw_on_cpu(v1->pcpu);
+    vgic_kick_direct(v1);
+    leave(v1);
+    enter(v1);
+    assert_int_equal(fake_guest_ack(), FAKE_SPURIOUS);
+    leave(v1);
+    check_hw_ok(&t->vm);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -2027,6 +2095,7 @@ int main(void)
         T(spi_retargeted_while_in_a_list_register_is_handed_over),
         T(sgi_target_list),
         T(kick_delivers_sgis_directly),
+        T(sgi_mailbox_never_loses_an_sgi),
         T(sgi_irm_all_but_self),
         T(sgi_aff1_and_rs),
         T(sgi_targets_of_index_affinities),
