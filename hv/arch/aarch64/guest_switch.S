@@ -29,6 +29,11 @@
 #define VM_TO_GEN 3776 /* offsetof(struct vm, arch.vgic.gen) */
 #define VM_TO_INJECTED_4K 3 /* offsetof(struct vm, arch.vgic.injected) == 3 << 12 */
 #define STATS_IRQS 32
+#define GICV2_CPU_BASE 8 /* offsetof(struct gicv2_info, cpu_base) */
+#define GICV2_HYP_BASE 16 /* offsetof(struct gicv2_info, hyp_base) */
+#define GICC_IAR 0x00c
+#define GICC_EOIR 0x010
+#define GICH_LR0 0x100
 #define VTIMER_INTID 27
 #define FAST_IRQ_NOT_TAKEN -1
 #define FRAME 112
@@ -238,6 +243,8 @@ arch_guest_exit_irq:
     ldr     x30, [x30, #VM_TO_GEN]
     cmp     x30, x2
     b.ne    3f
+    tst     x3, #0xffffffff00000000 /* a GICH_LR value (32 bits): a GICv2 host */
+    b.eq    gicv2_tick
     mrs     x2, S3_0_C12_C12_0 /* ICC_IAR1_EL1 */
     cmp     x2, #VTIMER_INTID
     b.ne    4f
@@ -253,7 +260,7 @@ arch_guest_fast_tick: /* (a symbol for scripts/bench_profile.py) */
     bl      ich_lr_write /* (uses x0 to x2 only) */
     mov     x0, #VTIMER_INTID
     msr     S3_0_C12_C12_1, x0 /* ICC_EOIR1_EL1 */
-    ldr     x0, [sp, #(16 + FRAME_REGS)]
+6:  ldr     x0, [sp, #(16 + FRAME_REGS)]
     ldur    x1, [x0, #-REGS_TO_VM]
     add     x1, x1, #VM_TO_INJECTED_4K, lsl #12
 1:  ldxr    x2, [x1] /* vgic.injected, counted by other pCPUs too */
@@ -285,6 +292,27 @@ arch_guest_exit_irq_slow: /* (a symbol for scripts/bench_profile.py) */
     tst     x0, #0xff /* bool */
     b.ne    fast_resume
     b       fast_declined
+/* The same steady tick on a GICv2 host, through the memory-mapped GICC and GICH frames (struct
+ * gicv2_info): GICC_IAR, the list register tick_lr, GICC_EOIR. x0 = the guest's registers, x1 =
+ * &tick_gen, x3 = tick_lr_val. */
+gicv2_tick:
+    adrp    x30, gicv2
+    add     x30, x30, :lo12:gicv2
+    ldr     x2, [x30, #GICV2_CPU_BASE]
+    ldr     w2, [x2, #GICC_IAR]
+    cmp     w2, #VTIMER_INTID
+    b.ne    4b
+    ldr     w2, [x1, #16] /* tick_lr */
+    ldr     x1, [x30, #GICV2_HYP_BASE]
+    add     x1, x1, x2, lsl #2
+    ldr     w2, [x1, #GICH_LR0]
+    tst     w2, #0x30000000 /* State */
+    b.ne    5b
+    str     w3, [x1, #GICH_LR0]
+    ldr     x1, [x30, #GICV2_CPU_BASE]
+    mov     w2, #VTIMER_INTID
+    str     w2, [x1, #GICC_EOIR]
+    b       6b
 arch_guest_exit_fiq:
     guest_exit 2
 arch_guest_exit_serror:

@@ -87,15 +87,18 @@ static __attribute__((noinline)) enum lr_state gich_lr_state(u32 i)
     return (enum lr_state)((*gich(GICH_LR0 + 4 * i) >> 28) & 3);
 }
 
-/* The link needs the physical interrupt left active by the host (EOImode 1), which only the
- * GICv3 host driver does (base/drivers/gicv2.c says why). */
+/* The link needs the physical interrupt left active by the host (EOImode 1): both host
+ * drivers do that. */
 bool vgic_lr_hw_link_ok(void)
 {
-    return !host_v2();
+    return true;
 }
 
+/* (GICv2 host: a GICH_LR value, never above 32 bits, which is how guest_switch.S tells them apart.) */
 u64 vgic_lr_hw_pending(u32 intid, u8 priority)
 {
+    if (host_v2())
+        return (u32)LR_PENDING << 28 | (u32)(priority >> 3) << 23 | GICH_LR_HW | intid << GICH_LR_PHYSID_SHIFT | intid;
     return (u64)LR_PENDING << 62 | LR_GROUP1 | (u64)priority << 48 | LR_HW | (u64)intid << LR_PINTID_SHIFT | intid;
 }
 

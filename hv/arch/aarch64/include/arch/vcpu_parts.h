@@ -20,7 +20,7 @@ void vtimer_load(struct vcpu *v);
 void vtimer_deactivated(struct vcpu *v);
 bool vtimer_line(struct vcpu *v, bool *level);
 void vtimer_irq(u32 intid, void *arg);
-void vtimer_tick_slow(struct vcpu *v, bool direct);
+void vtimer_tick_slow(struct vcpu *v);
 bool vtimer_sysreg(struct vcpu *v, u32 op2, bool read, u64 *val);
 
 #endif
