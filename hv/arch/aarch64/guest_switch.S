@@ -225,8 +225,8 @@ guest_exit_sync_full:
     guest_exit 0
 /* An interrupt. The steady timer tick is served right here: the vCPU has its virtual timer's
  * interrupt in list register tick_lr, recorded when the vGIC's gen was tick_gen and it still is
- * (vgic_hw_line_raised_direct says why nothing else needs checking), the host GIC (GICv3: only
- * then is a tick recorded) gives INTID 27, and the guest is done with the register (State 0):
+ * (vgic_hw_line_raised_direct says why nothing else needs checking), the host GIC (ICC_IAR1_EL1,
+ * or GICC_IAR on a GICv2 host: gicv2_tick) gives INTID 27, and the guest is done with the register (State 0):
  * the register rewritten, the priority drop (the PPI stays active till the guest's deactivation
  * through the link), the counters as vcpu_arch_fast_irq keeps them, and back to the guest, with
  * only x0-x3 and x30 used. Anything else goes to vcpu_arch_fast_irq, with the interrupt
@@ -242,9 +242,7 @@ arch_guest_exit_irq:
     ldur    x30, [x0, #-REGS_TO_VM]
     ldr     x30, [x30, #VM_TO_GEN]
     cmp     x30, x2
-    b.ne    3f
-    tst     x3, #0xffffffff00000000 /* a GICH_LR value (32 bits): a GICv2 host */
-    b.eq    gicv2_tick
+    b.ne    7f
     mrs     x2, S3_0_C12_C12_0 /* ICC_IAR1_EL1 */
     cmp     x2, #VTIMER_INTID
     b.ne    4f
@@ -284,6 +282,8 @@ arch_guest_exit_irq_slow: /* (a symbol for scripts/bench_profile.py) */
 4:  mov     w1, w2 /* acknowledged */
     ldr     x0, [sp, #(16 + FRAME_REGS)]
     b       2f
+7:  cmn     x30, x2 /* a GICv2 host's word: tick_gen = -gen (vgic_lr_tick_gen) */
+    b.eq    gicv2_tick
 3:  mov     w1, #FAST_IRQ_NOT_TAKEN
 2:  fast_save loaded=1 from4=1 /* (x0 = the guest's registers; x1 kept) */
     bl      vcpu_arch_fast_irq /* (x0 = the guest's registers, w1 = the IAR or FAST_IRQ_NOT_TAKEN) */
@@ -293,8 +293,10 @@ arch_guest_exit_irq_slow: /* (a symbol for scripts/bench_profile.py) */
     b.ne    fast_resume
     b       fast_declined
 /* The same steady tick on a GICv2 host, through the memory-mapped GICC and GICH frames (struct
- * gicv2_info): GICC_IAR, the list register tick_lr, GICC_EOIR. x0 = the guest's registers, x1 =
- * &tick_gen, x3 = tick_lr_val. */
+ * gicv2_info): GICC_IAR, the list register tick_lr, GICC_EOIR. Its word's tick_gen is the
+ * negated gen, so the GICv3 path's check above fails without an instruction more on that path
+ * and the ICC system registers, undefined on a GICv2 host, are never touched. x0 = the guest's
+ * registers, x1 = &tick_gen, x3 = tick_lr_val (a GICH_LR value). */
 gicv2_tick:
     adrp    x30, gicv2
     add     x30, x30, :lo12:gicv2
