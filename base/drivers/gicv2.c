@@ -120,6 +120,12 @@ static void gicv2_dist_write(u32 off, u8 width, u32 value)
 
 static u8 gicv2_cpu_if_mask(u32 cpu) { return cpu < MAX_CPUS ? cpu_mask[cpu] : 0; }
 
+/* QEMU's GICv2 model looks at the physical CPU interface again only on a physical GIC event (a
+ * GICC or GICD write, a line change), not when a guest deactivates an interrupt linked to a
+ * physical one through GICV: a timer line still high then stays unsignalled. Rewriting the
+ * priority mask as it is is such an event; on hardware it changes nothing. */
+void gic_v2_refresh(void) { *reg32(gicv2.cpu_base + GICC_PMR) = 0xff; }
+
 u64 gic_v2_cpu_base(void) { return gicv2.cpu_base; }
 u64 gic_v2_dist_base(void) { return gicv2.dist_base; }
 u64 gic_v2_hyp_base(void) { return gicv2.hyp_base; }

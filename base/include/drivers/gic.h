@@ -25,6 +25,8 @@ u64 gic_v2_dist_base(void);
 u64 gic_v2_cpu_base(void);
 u64 gic_v2_hyp_base(void);
 u64 gic_v2_vcpu_base(void);
+/* Makes an emulated GICv2 signal what became pending-and-inactive unnoticed (gicv2.c says when). */
+void gic_v2_refresh(void);
 
 /* Interrupt-controller passthrough (a VM drives the GIC CPU interface of its pCPUs itself):
  * raw distributor access for the hypervisor's filtered GICD, a CPU's GICv2 interface mask,

@@ -31,6 +31,11 @@
 #define STATS_IRQS 32
 #define GICV2_CPU_BASE 8 /* offsetof(struct gicv2_info, cpu_base) */
 #define GICV2_HYP_BASE 16 /* offsetof(struct gicv2_info, hyp_base) */
+#define REGS_TO_HCR 2096 /* offsetof(struct vcpu_arch, hcr) - offsetof(..., regs) */
+#define HCR_TWI (1 << 13)
+#define HCR_TWE_BIT 14
+#define EC_WFX 0x01
+#define GICC_PMR 0x004
 #define GICC_IAR 0x00c
 #define GICC_EOIR 0x010
 #define GICH_LR0 0x100
@@ -177,7 +182,7 @@ not_hvc:
     cmp     x1, #EC_DABT_LOW
     b.eq    1f
     cmp     x1, #EC_SYSREG
-    b.ne    guest_exit_sync_full
+    b.ne    8f
     fast_save
     bl      vcpu_arch_fast_sysreg
     b       2f
@@ -220,6 +225,30 @@ fast_declined: /* x1 = the guest's registers, x5 = the exit kind: the rest of th
     mov     x0, x5
     b       guest_exit_return
 
+/* A WFI trapped only because a GICv2 host's timer tick was linked (TWI without the scheduler's
+ * TWE: vtimer_after_v2_tick): TWI off again, the physical GICC_PMR rewritten as it is (QEMU's
+ * GICv2 then signals a timer PPI its guest deactivated with the line still high), and back to the
+ * WFI, which now runs untrapped. With x0 and x1 only. */
+8:  cmp     x1, #EC_WFX
+    b.ne    guest_exit_sync_full
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    ldr     x1, [x0, #REGS_TO_HCR]
+    tbnz    x1, #HCR_TWE_BIT, guest_exit_sync_full
+    bic     x1, x1, #HCR_TWI
+    str     x1, [x0, #REGS_TO_HCR]
+    msr     hcr_el2, x1
+    adrp    x1, gicv2
+    add     x1, x1, :lo12:gicv2
+    ldr     x1, [x1, #GICV2_CPU_BASE]
+    mov     w0, #0xff
+    str     w0, [x1, #GICC_PMR]
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    add     x0, x0, #REGS_TO_STATS
+    ldr     x1, [x0] /* stats.exits */
+    add     x1, x1, #1
+    str     x1, [x0]
+    ldp     x0, x1, [sp], #16
+    eret
 guest_exit_sync_full:
     ldp     x0, x1, [sp], #16
     guest_exit 0
@@ -314,6 +343,10 @@ gicv2_tick:
     ldr     x1, [x30, #GICV2_CPU_BASE]
     mov     w2, #VTIMER_INTID
     str     w2, [x1, #GICC_EOIR]
+    ldr     x2, [x0, #REGS_TO_HCR] /* the guest's next WFI traps (vtimer_after_v2_tick) */
+    orr     x2, x2, #HCR_TWI
+    str     x2, [x0, #REGS_TO_HCR]
+    msr     hcr_el2, x2
     b       6b
 arch_guest_exit_fiq:
     guest_exit 2

@@ -29,6 +29,8 @@ _Static_assert(__builtin_offsetof(struct vcpu_arch, vgic.tick_gen) - __builtin_o
                    __builtin_offsetof(struct vcpu_arch, vgic.tick_lr) - __builtin_offsetof(struct vcpu_arch, regs) == 3296,
                "guest_switch.S offsets (REGS_TO_TICK)");
 _Static_assert(__builtin_offsetof(struct vcpu, arch.regs) == 48, "guest_switch.S offsets (REGS_TO_VM)");
+_Static_assert(__builtin_offsetof(struct vcpu_arch, hcr) - __builtin_offsetof(struct vcpu_arch, regs) == 2096,
+               "guest_switch.S offsets (REGS_TO_HCR)");
 _Static_assert(__builtin_offsetof(struct vm, arch.vgic.gen) == 3776 && __builtin_offsetof(struct vm, arch.vgic.injected) == 12288,
                "guest_switch.S offsets (VM_TO_GEN, VM_TO_INJECTED)");
 _Static_assert(__builtin_offsetof(struct gicv2_info, cpu_base) == 8 && __builtin_offsetof(struct gicv2_info, hyp_base) == 16,
@@ -530,6 +532,8 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
         decode_data_abort(vcpu, esr, exit);
         return;
     case EC_WFX:
+        if (gic_host_version == 2)
+            gic_v2_refresh(); /* (vtimer_after_v2_tick: a timer line left high is signalled) */
         vcpu->arch.regs.pc += (esr & ESR_IL) ? 4 : 2;
         exit->reason = (esr & 1) ? VCPU_EXIT_YIELD : VCPU_EXIT_HALT;
         return;
@@ -630,6 +634,8 @@ bool vcpu_arch_fast_irq(struct guest_regs *r, u32 taken)
         direct = vgic_hw_line_raised_direct(vcpu, VTIMER_INTID);
         if (!direct)
             vtimer_tick_slow(vcpu);
+        if (!v3)
+            vtimer_after_v2_tick(vcpu);
         if (v3)
             gicv3_eoi(iar);
         else

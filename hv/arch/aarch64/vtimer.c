@@ -28,6 +28,7 @@
 #define CTL_ISTATUS (1ull << 2)
 #define VTIMER_INTID 27
 #define PTIMER_INTID 30
+#define HCR_TWI (1ull << 13) /* HCR_EL2: WFI traps */
 
 
 static bool armed(u64 ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK)) == CTL_ENABLE; }
@@ -58,6 +59,25 @@ void vtimer_irq(u32 intid, void *arg)
     }
     v->arch.vgic.priv[VTIMER_INTID].hw = true;
     vgic_set_level(v->vm, v, VTIMER_INTID, true);
+    if (gic_host_version == 2)
+        vtimer_after_v2_tick(v);
+}
+
+/* A GICv2 host's timer tick went into a linked list register. QEMU's GICv2 does not look at the
+ * physical interface again when the guest deactivates it (gic_v2_refresh): if the timer's line is
+ * still high then, PPI 27 would wait for some other GIC event. So the guest's next WFI traps
+ * (TWI without the scheduler's TWE; the exit vector refreshes the GIC and lets the WFI run again
+ * untrapped; guest_switch.S does the same for the steady tick it serves). */
+void vtimer_after_v2_tick(struct vcpu *v)
+{
+    if (v->arch.irq_passthrough)
+        return;
+    u64 hcr = v->arch.hcr | HCR_TWI;
+    if (hcr == v->arch.hcr)
+        return;
+    v->arch.hcr = hcr;
+    if (vcpu_arch_loaded(cpu_id()) == v)
+        write_sysreg(hcr_el2, hcr); /* exception return synchronizes it before the guest runs */
 }
 
 /* The exit of a vCPU running here was the timer's PPI, acknowledged, and vcpu_arch_fast_irq
