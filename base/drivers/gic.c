@@ -132,11 +132,9 @@ void irq_send_ipi(u32 cpu, irq_t ipi) { gic->send_sgi(cpu, ipi); }
 
 static u32 keep_active[GIC_MAX_INTID / 32 + 1]; /* gic_set_keep_active */
 
-bool gic_can_keep_active(void) { return gic->keep_active; }
-
 void gic_set_keep_active(u32 intid, bool keep)
 {
-    if (intid < GIC_MAX_INTID && gic->keep_active)
+    if (intid < GIC_MAX_INTID)
         keep_active[intid / 32] = keep ? keep_active[intid / 32] | 1u << (intid % 32)
                                        : keep_active[intid / 32] & ~(1u << (intid % 32));
 }
@@ -145,14 +143,14 @@ void gic_deactivate(u32 intid) { gic->deactivate(intid); }
 bool gic_private_active(u32 intid) { return gic->private_active(intid); }
 void gic_set_private_active(u32 intid, bool active) { gic->set_private_active(intid, active); }
 
-/* GICv3: EOImode 1, so after the handler the priority drop (EOIR) and the deactivation (DIR),
- * unless the interrupt's consumer ends it later. GICv2: EOImode 0, the EOIR does both. */
+/* EOImode 1 (either GIC), so after the handler the priority drop (EOIR) and the deactivation
+ * (DIR), unless the interrupt's consumer ends it later. */
 static inline __attribute__((always_inline)) void handle_one(u32 iar, void (*eoi)(u32), void (*deactivate)(u32))
 {
     u32 intid = iar & 0x3ff;
     irq_handle(intid);
     eoi(iar);
-    if (deactivate && !((keep_active[intid / 32] >> (intid % 32)) & 1))
+    if (!((keep_active[intid / 32] >> (intid % 32)) & 1))
         deactivate(iar);
 }
 
@@ -177,7 +175,7 @@ u32 gic_handle_taken(u32 iar)
         if (gic == &gicv3_ops)
             handle_one(iar, gicv3_eoi, gicv3_deactivate);
         else
-            handle_one(iar, gic->eoi, NULL);
+            handle_one(iar, gic->eoi, gic->deactivate);
     }
     return GIC_SPURIOUS_FIRST;
 }
@@ -191,7 +189,8 @@ u32 gic_take_either(u32 a, u32 b)
 void gic_end(u32 iar)
 {
     if (gic != &gicv3_ops) {
-        gic->eoi(iar); /* (EOImode 0: the EOI deactivates) */
+        gic->eoi(iar);
+        gic->deactivate(iar);
         return;
     }
     gicv3_eoi(iar);
@@ -210,5 +209,5 @@ unsigned irq_dispatch(void)
 {
     if (gic == &gicv3_ops) /* inline: no indirect call per interrupt */
         return dispatch(gicv3_ack, gicv3_eoi, gicv3_deactivate);
-    return dispatch(gic->ack, gic->eoi, NULL);
+    return dispatch(gic->ack, gic->eoi, gic->deactivate);
 }

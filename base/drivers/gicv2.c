@@ -1,8 +1,8 @@
 /* Host GICv2: no security extensions as seen from here (QEMU virt, or the Non-secure view of a
- * GIC-400), every interrupt in group 0 signalled as IRQ, EOImode 0: a handler cannot leave its interrupt
- * active (gic_can_keep_active). With EOImode 1, cvisor on QEMU 7.2's GICv2 stopped taking any
- * interrupt after a while (both CPUs idle in WFI), which is not understood yet. A CPU's interface number,
- * which GICD_ITARGETSR and GICD_SGIR use, is read from its banked GICD_ITARGETSR0. */
+ * GIC-400), every interrupt in group 0 signalled as IRQ, EOImode 1 as on the GICv3 host: GICC_EOIR
+ * only drops the priority and GICC_DIR deactivates, so a handler may leave its interrupt active (the
+ * virtual timer's, which the guest deactivates through a list register linked to it). A CPU's
+ * interface number, which GICD_ITARGETSR and GICD_SGIR use, is read from its banked GICD_ITARGETSR0. */
 #include <arch/cpu.h>
 #include <base/devclaim.h>
 #include <base/irq.h>
@@ -68,7 +68,7 @@ BUILT_FOR_SIZE static int gicv2_cpu_init(void)
         *reg32(gicv2.dist_base + GICD_IPRIORITYR + i) = DEFAULT_PRIORITY * 0x01010101u;
     *reg32(gicv2.cpu_base + GICC_PMR) = 0xff;
     *reg32(gicv2.cpu_base + GICC_BPR) = 0;
-    *reg32(gicv2.cpu_base + GICC_CTLR) = 1;
+    *reg32(gicv2.cpu_base + GICC_CTLR) = GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE;
     return 0;
 }
 
@@ -92,7 +92,7 @@ static void gicv2_send_sgi(u32 cpu, u32 sgi)
 static u32 gicv2_ack(void) { return *reg32(gicv2.cpu_base + GICC_IAR) & 0x1fff; }
 
 static void gicv2_eoi(u32 iar) { *reg32(gicv2.cpu_base + GICC_EOIR) = iar; }
-static void gicv2_deactivate(u32 iar) { (void)iar; /* EOImode 0: the EOIR did it */ }
+static void gicv2_deactivate(u32 iar) { *reg32(gicv2.cpu_base + GICC_DIR) = iar; }
 
 static bool gicv2_private_active(u32 intid) { return (*reg32(gicv2.dist_base + GICD_ISACTIVER) >> intid) & 1; }
 
@@ -120,6 +120,12 @@ static void gicv2_dist_write(u32 off, u8 width, u32 value)
 
 static u8 gicv2_cpu_if_mask(u32 cpu) { return cpu < MAX_CPUS ? cpu_mask[cpu] : 0; }
 
+/* QEMU's GICv2 model looks at the physical CPU interface again only on a physical GIC event (a
+ * GICC or GICD write, a line change), not when a guest deactivates an interrupt linked to a
+ * physical one through GICV: a timer line still high then stays unsignalled. Rewriting the
+ * priority mask as it is is such an event; on hardware it changes nothing. */
+void gic_v2_refresh(void) { *reg32(gicv2.cpu_base + GICC_PMR) = 0xff; }
+
 u64 gic_v2_cpu_base(void) { return gicv2.cpu_base; }
 u64 gic_v2_dist_base(void) { return gicv2.dist_base; }
 u64 gic_v2_hyp_base(void) { return gicv2.hyp_base; }
@@ -135,7 +141,6 @@ const struct gic_ops gicv2_ops = {
     .ack = gicv2_ack,
     .eoi = gicv2_eoi,
     .deactivate = gicv2_deactivate,
-    .keep_active = false,
     .private_active = gicv2_private_active,
     .set_private_active = gicv2_set_private_active,
     .dist_read = gicv2_dist_read,

@@ -160,7 +160,6 @@ const struct gic_ops gicv3_ops = {
     .ack = gicv3_ack,
     .eoi = gicv3_eoi,
     .deactivate = gicv3_deactivate,
-    .keep_active = true,
     .private_active = gicv3_private_active,
     .set_private_active = gicv3_set_private_active,
 };

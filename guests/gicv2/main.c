@@ -5,7 +5,8 @@
  *
  * Each CPU programs its banked SGI/PPI state, runs the EL1 virtual timer (PPI 27) every 10 ms,
  * then the CPUs exchange SGIs through GICD_SGIR and CPU0 tries split priority drop/deactivate
- * (GICC_CTLR.EOImode). Only CPU0 prints, except for the once-per-CPU GICC_RPR check in the
+ * (GICC_CTLR.EOImode). CPU0 ends three ticks first with the timer's line still high and waits,
+ * in WFI, for the interrupt to come again. Only CPU0 prints, except for the once-per-CPU GICC_RPR check in the
  * interrupt handler; CPU1 leaves its results in shared memory. Ends with "gicv2: PASS" or
  * "gicv2: FAIL <reason>" and PSCI SYSTEM_OFF. */
 #include "guest.h"
@@ -29,6 +30,8 @@
 #define EOI_DIR_NO_EFFECT 8u /* EOImode 1: still active after GICC_DIR */
 
 #define TICKS_BEFORE_SGIS 10
+#define HELD_FIRST 3 /* cpu0: ticks 3 to 5 are first ended with the timer's line still high */
+#define HELD_TICKS 3
 #define SGI_ROUNDS 5
 #define SPLIT_EOI_TICKS 3
 #define RUN_LIMIT_S 3
@@ -112,6 +115,8 @@ struct cpu_state {
     volatile u32 phase;
     volatile u32 target_mask; /* this CPU's bit in the banked GICD_ITARGETSR0..7 */
     volatile u32 ticks;       /* virtual-timer interrupts taken */
+    u64 held_at, held_worst;  /* cpu0: a tick ended with the line high, and the longest wait for it again */
+    volatile u32 held_count;
     volatile u32 sgis;        /* SGIs taken */
     volatile int sgi_from;    /* IAR CPUID field of the last SGI, -1 before any */
     volatile u32 sender_mismatches, unexpected;
@@ -145,11 +150,18 @@ static bool check(u32 cpu, bool ok, const char *reason)
     return ok;
 }
 
+static bool wfi(void)
+{
+    __asm__ volatile("wfi" ::: "memory");
+    return true;
+}
+
 /* Waits for *value >= want; fails with reason at the run deadline, or at once when the peer
- * has failed (it may never get there). */
+ * has failed (it may never get there). Its own timer ticks are waited for in WFI (the timer wakes
+ * it at least every period): a line left high at an EOI must be signalled again to a sleeping CPU. */
 static bool wait_for(u32 cpu, volatile u32 *value, u32 want, const char *reason)
 {
-    while (*value < want)
+    while (*value < want && (value != &cpus[cpu].ticks || wfi()))
         if (guest_counter() > deadline || cpus[peer_of(cpu)].fail)
             return check(cpu, false, reason);
     return true;
@@ -178,7 +190,16 @@ void gicv2_irq(void)
                         intid, IRQ_PRIO);
     }
     bool is_timer = intid == INTID_VTIMER;
-    if (is_timer) {
+    if (is_timer && me == 0 && st->ticks >= HELD_FIRST && st->ticks < HELD_FIRST + HELD_TICKS && !st->held_at) {
+        /* Ended with its line still high: a level-sensitive interrupt, it must come again at once. */
+        st->held_at = guest_counter();
+    } else if (is_timer) {
+        if (st->held_at) {
+            u64 d = guest_counter() - st->held_at;
+            st->held_worst = d > st->held_worst ? d : st->held_worst;
+            st->held_at = 0;
+            st->held_count++;
+        }
         /* Level-triggered: moving the compare value past now lowers the line before the EOI. */
         WRITE_SYSREG("cntv_cval_el0", READ_SYSREG("cntv_cval_el0") + timer_period);
         st->ticks++;
@@ -403,6 +424,8 @@ void guest_main(u64 dtb)
         check(0, cpus[1].phase == PHASE_STOPPED, "cpu1 did not stop");
     }
     u64 elapsed = guest_counter() - start;
+    uart_printf("gicv2: cpu0 timer ended with its line high %u times, taken again after at most %llu us\n",
+                cpus[0].held_count, (unsigned long long)(cpus[0].held_worst * 1000000 / freq));
     for (u32 cpu = 0; cpu < ncpus; cpu++)
         uart_printf("gicv2: cpu%u timer=%u sgi=%u from=%d \n", cpu, cpus[cpu].ticks, cpus[cpu].sgis,
                     cpus[cpu].sgi_from);

@@ -5,6 +5,8 @@ list registers. Also a GICv2 VM next to a GICv3 VM on one host, and the original
 config (every host device passed through by device-tree path) with interrupt_mode
 "passthrough" on a GICv2 host and "emu" on a GICv3 host."""
 import re
+import subprocess
+import sys
 
 import pytest
 from cvisor import BUILD, REPO, Machine, build_image, run_to_completion
@@ -15,6 +17,7 @@ LINUX_V2 = "configs/vms/linux-gicv2-aarch64.toml"
 LINUX_V3 = "configs/vms/linux-b-aarch64.toml"
 GUEST_V2 = "configs/vms/gicv2-aarch64.toml"
 GUEST_PT = "configs/vms/gicv2-pt-aarch64.toml"
+GUEST_SHARED = "configs/vms/gicv2-shared-aarch64.toml"
 
 
 def boot_linux(name, configs, gic, smp=2):
@@ -40,17 +43,26 @@ def test_linux_on_a_gicv2_takes_timer_ticks_and_ipis_on_both_cpus(gic):
         m.close()
 
 
-@pytest.mark.parametrize("config,gic", [(GUEST_V2, 3), (GUEST_V2, 2), (GUEST_PT, 2)],
-                         ids=["soft-gicc", "gicv-gich", "interrupt-passthrough"])
+@pytest.mark.parametrize("config,gic", [(GUEST_V2, 3), (GUEST_V2, 2), (GUEST_SHARED, 2), (GUEST_PT, 2)],
+                         ids=["soft-gicc", "gicv-gich", "gicv-gich-shared-pcpu", "interrupt-passthrough"])
 def test_bare_metal_gicv2_guest_takes_timer_interrupts_and_sgis(config, gic):
-    """Emulated GICv2 on a GICv3 host; on a GICv2 host (hardware GICV); and with interrupt
+    """Emulated GICv2 on a GICv3 host; on a GICv2 host (hardware GICV), also with both vCPUs on
+    one pCPU (the timer PPI, left active for the vCPU whose guest has INTID 27 pending or active,
+    is switched with the vCPU: the other one's timer must still fire); and with interrupt
     passthrough, where the 2 vCPUs own the physical CPU interfaces of their pCPUs and their
     SGIs go through the filtered distributor. Power-off must follow (a passthrough vCPU that
     never traps is brought out by revoking its stage 2)."""
-    name = "gicv2-pt" if config == GUEST_PT else f"gicv2-guest-host-gicv{gic}"
+    name = ("gicv2-pt" if config == GUEST_PT else "gicv2-shared" if config == GUEST_SHARED
+            else f"gicv2-guest-host-gicv{gic}")
     # With interrupt passthrough one pCPU must stay the hypervisor's: a third one.
     text = run_to_completion(name, [config], smp=3 if config == GUEST_PT else 2, timeout=60, gic=gic)
     assert "gicv2: PASS" in text, text
+    held = re.search(r"gicv2: cpu0 timer ended with its line high (\d+) times, taken again after at most (\d+) us", text)
+    assert held and int(held.group(1)) == 3, text
+    # A level-sensitive line still high at the EOI comes again at once (~0.1 ms). On a GICv2 host,
+    # QEMU's model needs the hypervisor's help for that (vtimer_after_v2_tick); without it,
+    # cpu0's WFI waited for the next event of the physical GIC, cpu1's tick ~10 ms later.
+    assert int(held.group(2)) < 5000, text
     cpu = dict(re.findall(r"gicv2: (cpu\d) (timer=\d+ sgi=\d+ from=\d+)", text))
     for me, other in (("cpu0", "1"), ("cpu1", "0")):
         timer, sgi, sender = re.match(r"timer=(\d+) sgi=(\d+) from=(\d+)", cpu[me]).groups()
@@ -136,3 +148,24 @@ def test_interrupt_passthrough_is_refused_where_it_would_reach_other_vms_interru
     text = run_from_disk("nimbos-pt-shared", files, gic=2, configs=["configs/vms/ticker-aarch64.toml"])
     assert re.search(r"nimbos.toml.*passthrough.*pCPU 0 also runs vm4 'ticker'", text), text
     assert "ticker(vm4): done" in text and "gicv2: PASS" not in text
+
+
+def test_gicv2_host_steady_timer_tick_costs_what_the_bench_goal_allows(tmp_path):
+    """The virtual timer's tick on a GICv2 host is linked to PPI 27 (GICH_LR HW bit; the host GIC
+    in EOImode 1 leaves the PPI active for the guest) and the steady one is served in the exit
+    vector: no distributor masking and no EOI maintenance exit per tick. The bench guest's GICv2
+    build measures it under -icount (instructions, deterministic), under cvisor and on bare QEMU;
+    the added cost must meet make bench's goal for it (it was +348 with the masked, unlinked tick)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import bench  # noqa: E402  (make bench's runs, the same command lines)
+
+    image, _ = build_image("bench-gicv2-emu", [bench.BENCH_GICV2_EMU_CONFIG])
+    elf = BUILD / "guests" / "aarch64" / "bench-gicv2.elf"
+    r = subprocess.run(["make", "-s", "CONFIG_MK=", f"BUILD={BUILD}", "ARCH=aarch64", str(elf)], cwd=REPO,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    images = {"bench_gicv2_emu": image, "guest_gicv2_elf": elf}
+    emu = bench.run_micro("gicv2-emu", images, 200, 8, tmp_path, 120)["timer_irq_latency"]
+    bare = bench.run_micro("gicv2-bare", images, 200, 8, tmp_path, 120)["timer_irq_latency"]
+    op, limit, _ = bench.GOALS["timer_irq_added_gicv2_emu_instructions"]
+    assert op == "<=" and emu - bare <= limit, f"timer latency {emu} instructions, bare {bare}: +{emu - bare} > +{limit}"

@@ -25,6 +25,8 @@ u64 gic_v2_dist_base(void);
 u64 gic_v2_cpu_base(void);
 u64 gic_v2_hyp_base(void);
 u64 gic_v2_vcpu_base(void);
+/* Makes an emulated GICv2 signal what became pending-and-inactive unnoticed (gicv2.c says when). */
+void gic_v2_refresh(void);
 
 /* Interrupt-controller passthrough (a VM drives the GIC CPU interface of its pCPUs itself):
  * raw distributor access for the hypervisor's filtered GICD, a CPU's GICv2 interface mask,
@@ -40,9 +42,7 @@ void gic_hide_private(u32 intid);
 
 /* Interrupts a handler leaves active (only its priority is dropped) until gic_deactivate on
  * this CPU, or a guest's deactivation through a list register linked to it: a level source (the
- * virtual timer) then cannot interrupt again meanwhile. Only where the CPU interface runs
- * EOImode 1 (gic_can_keep_active; not on a GICv2 host), else the dispatch deactivates as usual. */
-bool gic_can_keep_active(void);
+ * virtual timer) then cannot interrupt again meanwhile. Both drivers run EOImode 1. */
 void gic_set_keep_active(u32 intid, bool keep);
 void gic_deactivate(u32 intid);
 /* The hot path of one interrupt served without irq_dispatch (the virtual timer while its vCPU
@@ -55,8 +55,7 @@ u32 gic_take_either(u32 a, u32 b);
  * would. Returns GIC_SPURIOUS_FIRST. */
 u32 gic_handle_taken(u32 iar);
 void gic_eoi(u32 iar);
-/* Ends an interrupt gic_take_either returned that nothing keeps active: gic_eoi, then gic_deactivate
- * where the CPU interface runs EOImode 1. */
+/* Ends an interrupt gic_take_either returned that nothing keeps active: gic_eoi, then gic_deactivate. */
 void gic_end(u32 iar);
 /* Active state of this CPU's SGI/PPI intid (switched with the vCPU that owns the source). */
 bool gic_private_active(u32 intid);
@@ -81,9 +80,8 @@ struct gic_ops {
     void (*set_target)(u32 intid, u32 cpu);
     void (*send_sgi)(u32 cpu, u32 sgi);
     u32 (*ack)(void); /* INTID (GICv2: with the source CPU in [12:10]) */
-    void (*eoi)(u32 iar);        /* priority drop (and deactivation in EOImode 0) */
-    void (*deactivate)(u32 iar); /* EOImode 1: the end of the active state */
-    bool keep_active;            /* EOImode 1: a handler may leave its interrupt active */
+    void (*eoi)(u32 iar);        /* priority drop (EOImode 1) */
+    void (*deactivate)(u32 iar); /* the end of the active state */
     bool (*private_active)(u32 intid);             /* this CPU's SGI/PPI */
     void (*set_private_active)(u32 intid, bool on);
     u32 (*dist_read)(u32 off, u8 width);

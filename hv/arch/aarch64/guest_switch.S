@@ -29,6 +29,16 @@
 #define VM_TO_GEN 3776 /* offsetof(struct vm, arch.vgic.gen) */
 #define VM_TO_INJECTED_4K 3 /* offsetof(struct vm, arch.vgic.injected) == 3 << 12 */
 #define STATS_IRQS 32
+#define GICV2_CPU_BASE 8 /* offsetof(struct gicv2_info, cpu_base) */
+#define GICV2_HYP_BASE 16 /* offsetof(struct gicv2_info, hyp_base) */
+#define REGS_TO_HCR 2096 /* offsetof(struct vcpu_arch, hcr) - offsetof(..., regs) */
+#define HCR_TWI (1 << 13)
+#define HCR_TWE_BIT 14
+#define EC_WFX 0x01
+#define GICC_PMR 0x004
+#define GICC_IAR 0x00c
+#define GICC_EOIR 0x010
+#define GICH_LR0 0x100
 #define VTIMER_INTID 27
 #define FAST_IRQ_NOT_TAKEN -1
 #define FRAME 112
@@ -172,7 +182,7 @@ not_hvc:
     cmp     x1, #EC_DABT_LOW
     b.eq    1f
     cmp     x1, #EC_SYSREG
-    b.ne    guest_exit_sync_full
+    b.ne    8f
     fast_save
     bl      vcpu_arch_fast_sysreg
     b       2f
@@ -215,13 +225,37 @@ fast_declined: /* x1 = the guest's registers, x5 = the exit kind: the rest of th
     mov     x0, x5
     b       guest_exit_return
 
+/* A WFI trapped only because a GICv2 host's timer tick was linked (TWI without the scheduler's
+ * TWE: vtimer_after_v2_tick): TWI off again, the physical GICC_PMR rewritten as it is (QEMU's
+ * GICv2 then signals a timer PPI its guest deactivated with the line still high), and back to the
+ * WFI, which now runs untrapped. With x0 and x1 only. */
+8:  cmp     x1, #EC_WFX
+    b.ne    guest_exit_sync_full
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    ldr     x1, [x0, #REGS_TO_HCR]
+    tbnz    x1, #HCR_TWE_BIT, guest_exit_sync_full
+    bic     x1, x1, #HCR_TWI
+    str     x1, [x0, #REGS_TO_HCR]
+    msr     hcr_el2, x1
+    adrp    x1, gicv2
+    add     x1, x1, :lo12:gicv2
+    ldr     x1, [x1, #GICV2_CPU_BASE]
+    mov     w0, #0xff
+    str     w0, [x1, #GICC_PMR]
+    ldr     x0, [sp, #(16 + FRAME_REGS)]
+    add     x0, x0, #REGS_TO_STATS
+    ldr     x1, [x0] /* stats.exits */
+    add     x1, x1, #1
+    str     x1, [x0]
+    ldp     x0, x1, [sp], #16
+    eret
 guest_exit_sync_full:
     ldp     x0, x1, [sp], #16
     guest_exit 0
 /* An interrupt. The steady timer tick is served right here: the vCPU has its virtual timer's
  * interrupt in list register tick_lr, recorded when the vGIC's gen was tick_gen and it still is
- * (vgic_hw_line_raised_direct says why nothing else needs checking), the host GIC (GICv3: only
- * then is a tick recorded) gives INTID 27, and the guest is done with the register (State 0):
+ * (vgic_hw_line_raised_direct says why nothing else needs checking), the host GIC (ICC_IAR1_EL1,
+ * or GICC_IAR on a GICv2 host: gicv2_tick) gives INTID 27, and the guest is done with the register (State 0):
  * the register rewritten, the priority drop (the PPI stays active till the guest's deactivation
  * through the link), the counters as vcpu_arch_fast_irq keeps them, and back to the guest, with
  * only x0-x3 and x30 used. Anything else goes to vcpu_arch_fast_irq, with the interrupt
@@ -237,7 +271,7 @@ arch_guest_exit_irq:
     ldur    x30, [x0, #-REGS_TO_VM]
     ldr     x30, [x30, #VM_TO_GEN]
     cmp     x30, x2
-    b.ne    3f
+    b.ne    7f
     mrs     x2, S3_0_C12_C12_0 /* ICC_IAR1_EL1 */
     cmp     x2, #VTIMER_INTID
     b.ne    4f
@@ -253,7 +287,7 @@ arch_guest_fast_tick: /* (a symbol for scripts/bench_profile.py) */
     bl      ich_lr_write /* (uses x0 to x2 only) */
     mov     x0, #VTIMER_INTID
     msr     S3_0_C12_C12_1, x0 /* ICC_EOIR1_EL1 */
-    ldr     x0, [sp, #(16 + FRAME_REGS)]
+6:  ldr     x0, [sp, #(16 + FRAME_REGS)]
     ldur    x1, [x0, #-REGS_TO_VM]
     add     x1, x1, #VM_TO_INJECTED_4K, lsl #12
 1:  ldxr    x2, [x1] /* vgic.injected, counted by other pCPUs too */
@@ -277,6 +311,8 @@ arch_guest_exit_irq_slow: /* (a symbol for scripts/bench_profile.py) */
 4:  mov     w1, w2 /* acknowledged */
     ldr     x0, [sp, #(16 + FRAME_REGS)]
     b       2f
+7:  cmn     x30, x2 /* a GICv2 host's word: tick_gen = -gen (vgic_lr_tick_gen) */
+    b.eq    gicv2_tick
 3:  mov     w1, #FAST_IRQ_NOT_TAKEN
 2:  fast_save loaded=1 from4=1 /* (x0 = the guest's registers; x1 kept) */
     bl      vcpu_arch_fast_irq /* (x0 = the guest's registers, w1 = the IAR or FAST_IRQ_NOT_TAKEN) */
@@ -285,6 +321,33 @@ arch_guest_exit_irq_slow: /* (a symbol for scripts/bench_profile.py) */
     tst     x0, #0xff /* bool */
     b.ne    fast_resume
     b       fast_declined
+/* The same steady tick on a GICv2 host, through the memory-mapped GICC and GICH frames (struct
+ * gicv2_info): GICC_IAR, the list register tick_lr, GICC_EOIR. Its word's tick_gen is the
+ * negated gen, so the GICv3 path's check above fails without an instruction more on that path
+ * and the ICC system registers, undefined on a GICv2 host, are never touched. x0 = the guest's
+ * registers, x1 = &tick_gen, x3 = tick_lr_val (a GICH_LR value). */
+gicv2_tick:
+    adrp    x30, gicv2
+    add     x30, x30, :lo12:gicv2
+    ldr     x2, [x30, #GICV2_CPU_BASE]
+    ldr     w2, [x2, #GICC_IAR]
+    cmp     w2, #VTIMER_INTID
+    b.ne    4b
+    ldr     w2, [x1, #16] /* tick_lr */
+    ldr     x1, [x30, #GICV2_HYP_BASE]
+    add     x1, x1, x2, lsl #2
+    ldr     w2, [x1, #GICH_LR0]
+    tst     w2, #0x30000000 /* State */
+    b.ne    5b
+    str     w3, [x1, #GICH_LR0]
+    ldr     x1, [x30, #GICV2_CPU_BASE]
+    mov     w2, #VTIMER_INTID
+    str     w2, [x1, #GICC_EOIR]
+    ldr     x2, [x0, #REGS_TO_HCR] /* the guest's next WFI traps (vtimer_after_v2_tick) */
+    orr     x2, x2, #HCR_TWI
+    str     x2, [x0, #REGS_TO_HCR]
+    msr     hcr_el2, x2
+    b       6b
 arch_guest_exit_fiq:
     guest_exit 2
 arch_guest_exit_serror:

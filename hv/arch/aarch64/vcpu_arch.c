@@ -4,6 +4,7 @@
 #include <arch/sysreg.h>
 #include <arch/vcpu_parts.h>
 #include <base/irq.h>
+#include <drivers/gicv2.h>
 #include <drivers/gicv3.h>
 #include <base/log.h>
 #include <base/percpu.h>
@@ -29,8 +30,12 @@ _Static_assert(__builtin_offsetof(struct vcpu_arch, vgic.tick_gen) - __builtin_o
                    __builtin_offsetof(struct vcpu_arch, vgic.tick_lr) - __builtin_offsetof(struct vcpu_arch, regs) == 3296,
                "guest_switch.S offsets (REGS_TO_TICK)");
 _Static_assert(__builtin_offsetof(struct vcpu, arch.regs) == 48, "guest_switch.S offsets (REGS_TO_VM)");
+_Static_assert(__builtin_offsetof(struct vcpu_arch, hcr) - __builtin_offsetof(struct vcpu_arch, regs) == 2096,
+               "guest_switch.S offsets (REGS_TO_HCR)");
 _Static_assert(__builtin_offsetof(struct vm, arch.vgic.gen) == 3776 && __builtin_offsetof(struct vm, arch.vgic.injected) == 12288,
                "guest_switch.S offsets (VM_TO_GEN, VM_TO_INJECTED)");
+_Static_assert(__builtin_offsetof(struct gicv2_info, cpu_base) == 8 && __builtin_offsetof(struct gicv2_info, hyp_base) == 16,
+               "guest_switch.S offsets (GICV2_CPU_BASE, GICV2_HYP_BASE)");
 _Static_assert(__builtin_offsetof(struct vcpu_stats, irqs) == 32, "guest_switch.S offsets (stats.irqs)");
 _Static_assert(__builtin_offsetof(struct vcpu_stats, exits) == 0 && __builtin_offsetof(struct vcpu_stats, hypercalls) == 8,
                "guest_switch.S offsets (stats)");
@@ -579,6 +584,8 @@ static void decode_sync(struct vcpu *vcpu, struct vcpu_exit *exit)
         decode_data_abort(vcpu, esr, exit);
         return;
     case EC_WFX:
+        if (gic_host_version == 2)
+            gic_v2_refresh(); /* (vtimer_after_v2_tick: a timer line left high is signalled) */
         vcpu->arch.regs.pc += (esr & ESR_IL) ? 4 : 2;
         exit->reason = (esr & 1) ? VCPU_EXIT_YIELD : VCPU_EXIT_HALT;
         return;
@@ -630,11 +637,23 @@ static bool kick_direct(struct vcpu *vcpu, u32 iar, bool v3)
 
 /* The interrupt that brought the guest out, acknowledged: the timer's tick or the wake-up IPI
  * (their IAR value), or another one, handled as irq_dispatch would (GIC_SPURIOUS_FIRST).
- * Inline on a GICv3 host; taken: what the exit vector acknowledged already (GICv3 only). */
+ * Inline on a GICv3 host; taken: what the exit vector acknowledged already (its steady-tick
+ * check, on either host GIC). */
+static inline u32 tick_or_kick(u32 iar)
+{
+    return (iar & 0x3ff) == VTIMER_INTID || (iar & 0x3ff) == IRQ_IPI_WAKEUP ? iar : gic_handle_taken(iar);
+}
+
+/* (Out of line: the GICv3 host's path stays as short as it was.) */
+static __attribute__((noinline)) u32 take_tick_or_kick_v2(u32 taken)
+{
+    return taken == FAST_IRQ_NOT_TAKEN ? gic_take_either(VTIMER_INTID, IRQ_IPI_WAKEUP) : tick_or_kick(taken);
+}
+
 static inline u32 take_tick_or_kick(bool v3, u32 taken)
 {
     if (!v3)
-        return gic_take_either(VTIMER_INTID, IRQ_IPI_WAKEUP);
+        return take_tick_or_kick_v2(taken);
     u32 iar = taken != FAST_IRQ_NOT_TAKEN ? taken & 0xffffff : gicv3_ack();
     return (iar & 0x3ff) == VTIMER_INTID || (iar & 0x3ff) == IRQ_IPI_WAKEUP ? iar : gic_handle_taken(iar);
 }
@@ -654,7 +673,7 @@ bool vcpu_arch_fast_irq(struct guest_regs *r, u32 taken)
     struct vcpu *vcpu = (struct vcpu *)((char *)r - __builtin_offsetof(struct vcpu, arch.regs));
     const struct vgic *g = &vcpu->vm->arch.vgic;
     /* (Never with an interrupt taken by the vector: it takes one only for a steady-tick word,
-     * which only a VM with list-register delivery on a GICv3 host has.) */
+     * which only a VM with list-register delivery has.) */
     if (!g->present || g->delivery != VGIC_DELIVER_LR || g->passthrough)
         return false;
     const bool v3 = gic_host_version == 3; /* (read once: the calls below could change it, for all C knows) */
@@ -665,8 +684,10 @@ bool vcpu_arch_fast_irq(struct guest_regs *r, u32 taken)
         /* The tick: straight into a list register (kept active at the host till the guest's
          * deactivation, through the list register's link: only the priority drop here). */
         direct = vgic_hw_line_raised_direct(vcpu, VTIMER_INTID);
-        if (!v3 || !direct)
-            vtimer_tick_slow(vcpu, direct);
+        if (!direct)
+            vtimer_tick_slow(vcpu);
+        if (!v3)
+            vtimer_after_v2_tick(vcpu);
         if (v3)
             gicv3_eoi(iar);
         else

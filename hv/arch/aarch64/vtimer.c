@@ -28,6 +28,7 @@
 #define CTL_ISTATUS (1ull << 2)
 #define VTIMER_INTID 27
 #define PTIMER_INTID 30
+#define HCR_TWI (1ull << 13) /* HCR_EL2: WFI traps */
 
 
 static bool armed(u64 ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK)) == CTL_ENABLE; }
@@ -56,24 +57,35 @@ void vtimer_irq(u32 intid, void *arg)
         gic_deactivate(VTIMER_INTID);
         return;
     }
-    if (!gic_can_keep_active())
-        irq_disable(VTIMER_INTID); /* EOImode 0 host: masked instead, until the guest is done */
     v->arch.vgic.priv[VTIMER_INTID].hw = true;
     vgic_set_level(v->vm, v, VTIMER_INTID, true);
+    if (gic_host_version == 2)
+        vtimer_after_v2_tick(v);
 }
 
-/* The exit of a vCPU running here was the timer's PPI, acknowledged; vcpu_arch_fast_irq tried
- * to put its virtual interrupt straight into a list register (direct: it did,
- * vgic_hw_line_raised_direct). What the tick needs besides, off that hot path: on a GICv2 host
- * (EOImode 0) the PPI masked instead of kept active, until the guest is done; if not direct,
- * the full exit path's work, in its order: the list registers synced first (the guest may have
- * taken the previous tick, which consumes the line sampled then), then the new level. */
-void vtimer_tick_slow(struct vcpu *v, bool direct)
+/* A GICv2 host's timer tick went into a linked list register. QEMU's GICv2 does not look at the
+ * physical interface again when the guest deactivates it (gic_v2_refresh): if the timer's line is
+ * still high then, PPI 27 would wait for some other GIC event. So the guest's next WFI traps
+ * (TWI without the scheduler's TWE; the exit vector refreshes the GIC and lets the WFI run again
+ * untrapped; guest_switch.S does the same for the steady tick it serves). */
+void vtimer_after_v2_tick(struct vcpu *v)
 {
-    if (!gic_can_keep_active())
-        irq_disable(VTIMER_INTID); /* (the masking a GICv2 host needs, tick served directly or not) */
-    if (direct)
+    if (v->arch.irq_passthrough)
         return;
+    u64 hcr = v->arch.hcr | HCR_TWI;
+    if (hcr == v->arch.hcr)
+        return;
+    v->arch.hcr = hcr;
+    if (vcpu_arch_loaded(cpu_id()) == v)
+        write_sysreg(hcr_el2, hcr); /* exception return synchronizes it before the guest runs */
+}
+
+/* The exit of a vCPU running here was the timer's PPI, acknowledged, and vcpu_arch_fast_irq
+ * could not put its virtual interrupt straight into a list register: the full exit path's work,
+ * in its order: the list registers synced first (the guest may have taken the previous tick,
+ * which consumes the line sampled then), then the new level. */
+void vtimer_tick_slow(struct vcpu *v)
+{
     vgic_sync(v);
     v->arch.vgic.priv[VTIMER_INTID].hw = true;
     vgic_set_level(v->vm, v, VTIMER_INTID, true);
@@ -98,10 +110,7 @@ bool vtimer_line(struct vcpu *v, bool *level)
 void vtimer_deactivated(struct vcpu *v)
 {
     if (vcpu_arch_loaded(cpu_id()) == v) {
-        if (gic_can_keep_active())
-            gic_deactivate(VTIMER_INTID);
-        else
-            irq_enable(VTIMER_INTID);
+        gic_deactivate(VTIMER_INTID);
     } else if (vcpu_arch_loaded(v->pcpu) == v) {
         __atomic_store_n(&v->arch.vtimer_release, true, __ATOMIC_RELEASE);
         sched_request_exit(v->pcpu);
@@ -114,14 +123,7 @@ void vtimer_load(struct vcpu *v)
 {
     const struct vgic_irq *irq = &v->arch.vgic.priv[VTIMER_INTID];
     v->arch.vtimer_release = false;
-    bool held = v->vm->arch.vgic.present && irq->hw && (irq->level || irq->active);
-    if (gic_can_keep_active()) {
-        gic_set_private_active(VTIMER_INTID, held);
-    } else if (held) {
-        irq_disable(VTIMER_INTID);
-    } else {
-        irq_enable(VTIMER_INTID);
-    }
+    gic_set_private_active(VTIMER_INTID, v->vm->arch.vgic.present && irq->hw && (irq->level || irq->active));
 }
 
 /* Emulated physical timer: the line is high while enabled, unmasked and expired. */

@@ -548,7 +548,7 @@ bool vgic_hw_line_raised_direct(struct vcpu *vcpu, u32 intid)
     vgic_lr_write(i, intid, irq->priority, LR_PENDING, !link, link);
     c->tick_lr_val = link && !irq->edge ? vgic_lr_hw_pending(intid, irq->priority) : 0;
     c->tick_lr = i;
-    c->tick_gen = vm->arch.vgic.gen;
+    c->tick_gen = vgic_lr_tick_gen(vm->arch.vgic.gen);
     c->lr_unlinked = (u16)(link ? c->lr_unlinked & ~(1u << i) : c->lr_unlinked | 1u << i);
     c->lr_intid[i] = (u16)intid;
     irq->in_lr = true;

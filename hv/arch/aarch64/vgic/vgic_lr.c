@@ -87,17 +87,24 @@ static __attribute__((noinline)) enum lr_state gich_lr_state(u32 i)
     return (enum lr_state)((*gich(GICH_LR0 + 4 * i) >> 28) & 3);
 }
 
-/* The link needs the physical interrupt left active by the host (EOImode 1), which only the
- * GICv3 host driver does (base/drivers/gicv2.c says why). */
+/* The link needs the physical interrupt left active by the host (EOImode 1): both host
+ * drivers do that. */
 bool vgic_lr_hw_link_ok(void)
 {
-    return !host_v2();
+    return true;
 }
 
+/* (GICv2 host: a GICH_LR value.) */
 u64 vgic_lr_hw_pending(u32 intid, u8 priority)
 {
+    if (host_v2())
+        return (u32)LR_PENDING << 28 | (u32)(priority >> 3) << 23 | GICH_LR_HW | intid << GICH_LR_PHYSID_SHIFT | intid;
     return (u64)LR_PENDING << 62 | LR_GROUP1 | (u64)priority << 48 | LR_HW | (u64)intid << LR_PINTID_SHIFT | intid;
 }
+
+/* The exit vector serves a GICv3 host's steady tick when the vGIC's gen equals tick_gen, a GICv2
+ * host's when it equals -tick_gen (guest_switch.S; gen is never 0 there, nor near 2^63). */
+u64 vgic_lr_tick_gen(u64 gen) { return host_v2() ? 0 - gen : gen; }
 
 enum lr_state vgic_lr_state(u32 i)
 {

@@ -20,7 +20,8 @@ void vtimer_load(struct vcpu *v);
 void vtimer_deactivated(struct vcpu *v);
 bool vtimer_line(struct vcpu *v, bool *level);
 void vtimer_irq(u32 intid, void *arg);
-void vtimer_tick_slow(struct vcpu *v, bool direct);
+void vtimer_tick_slow(struct vcpu *v);
+void vtimer_after_v2_tick(struct vcpu *v); /* a GICv2 host's linked tick: the guest's next WFI traps */
 bool vtimer_sysreg(struct vcpu *v, u32 op2, bool read, u64 *val);
 
 #endif

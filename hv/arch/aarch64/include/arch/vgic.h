@@ -65,7 +65,7 @@ struct vgic_cpu {
     u64 ap1r[4];
     /* The steady timer tick (vgic_hw_line_raised_direct): the virtual timer's INTID sits in list
      * register tick_lr, linked, as this pCPU's locked path wrote it when the VM's vgic.gen read
-     * tick_gen, and nothing has changed since (every holder of the vGIC lock bumps gen). Then the
+     * tick_gen (negated on a GICv2 host: vgic_lr_tick_gen), and nothing has changed since (every holder of the vGIC lock bumps gen). Then the
      * next tick is that register rewritten with tick_lr_val once the guest is done with it, in the
      * exit vector (guest_switch.S). tick_lr_val 0: none. Written and read only on the vCPU's pCPU. */
     u64 tick_gen;

@@ -14,9 +14,11 @@ enum lr_state vgic_lr_state(u32 i);
 /* List register i, if it reads invalid (the guest is done with what it held, or it was free),
  * written pending with intid, as vgic_lr_write without hw; false, nothing written, otherwise. */
 bool vgic_lr_write_if_free(u32 i, u32 intid, u8 priority, bool eoi);
-/* What vgic_lr_write(i, intid, priority, LR_PENDING, false, true) writes on a GICv3 host: the
- * steady tick's register value, rewritten by the exit vector (guest_switch.S). */
+/* What vgic_lr_write(i, intid, priority, LR_PENDING, false, true) writes (ICH_LR, or GICH_LR on
+ * a GICv2 host): the steady tick's register value, rewritten by the exit vector (guest_switch.S),
+ * and the vGIC gen as its word records it, which tells the vector the host GIC. */
 u64 vgic_lr_hw_pending(u32 intid, u8 priority);
+u64 vgic_lr_tick_gen(u64 gen);
 /* Whether a list register's HW link is honoured for the running guest's deactivations. */
 bool vgic_lr_hw_link_ok(void);
 /* Enables the virtual CPU interface; underflow asks for a maintenance interrupt once the list

@@ -101,6 +101,8 @@ bool vgic_lr_write_if_free(u32 i, u32 intid, u8 priority, bool eoi)
     return true;
 }
 
+u64 vgic_lr_tick_gen(u64 gen) { return gen; }
+
 u64 vgic_lr_hw_pending(u32 intid, u8 priority)
 {
     return (u64)LR_PENDING << 62 | (u64)priority << 48 | intid; /* (decoded by fake_steady_tick) */
