@@ -93,6 +93,18 @@ static struct vm_fdt_params params(u32 cpus, bool sstc)
     return p;
 }
 
+/* The tree of p with QEMU virt's NS16550 (0x1000_0000, source 10), dtc-clean, opened in f. */
+static void generate_with_uart(struct vm_fdt_params *p, u8 *buf, size_t cap, struct fdt *f)
+{
+    p->has_uart = true;
+    p->uart_base = 0x10000000;
+    p->uart_irq = 10;
+    int n = vm_fdt_generate(p, buf, cap);
+    assert_true(n > 0);
+    assert_dtc_clean(buf, n);
+    assert_int_equal(fdt_open(f, buf, (size_t)n), 0);
+}
+
 static u32 be32_at(const u8 *p) { return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3]; }
 
 static int node(const struct fdt *f, const char *path)
@@ -199,14 +211,8 @@ static void console_uart(void **state)
     (void)state;
     static u8 buf[BUF_CAP];
     struct vm_fdt_params p = params(1, true);
-    p.has_uart = true;
-    p.uart_base = 0x10000000;
-    p.uart_irq = 10; /* nothing to deliver it through */
-    int n = vm_fdt_generate(&p, buf, sizeof(buf));
-    assert_true(n > 0);
-    assert_dtc_clean(buf, n);
     struct fdt f;
-    assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+    generate_with_uart(&p, buf, sizeof(buf), &f); /* (its source 10: nothing to deliver it through) */
     int uart = node(&f, "/serial@10000000");
     assert_string_equal(prop_str(&f, uart, "compatible"), "ns16550a");
     assert_null(fdt_prop(&f, uart, "interrupts", NULL));
@@ -223,14 +229,8 @@ static void plic_and_uart_interrupt(void **state)
         struct vm_fdt_params p = params(cpus, true);
         p.arch.plic_base = 0xc000000;
         p.arch.plic_size = 0x200000 + 0x1000 * 2 * cpus;
-        p.has_uart = true;
-        p.uart_base = 0x10000000;
-        p.uart_irq = 10;
-        int n = vm_fdt_generate(&p, buf, sizeof(buf));
-        assert_true(n > 0);
-        assert_dtc_clean(buf, n);
         struct fdt f;
-        assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+        generate_with_uart(&p, buf, sizeof(buf), &f);
         u32 intc[8];
         check_cpus_phandles(&f, cpus, true, intc);
         int plic = node(&f, "/plic@c000000");
@@ -287,14 +287,8 @@ static void imsic_node(void **state)
         struct vm_fdt_params p = params(cpus, true);
         p.arch.imsic_base = 0x28000000;
         p.arch.imsic_ids = 63;
-        p.has_uart = true;
-        p.uart_base = 0x10000000;
-        p.uart_irq = 10;
-        int n = vm_fdt_generate(&p, buf, sizeof(buf));
-        assert_true(n > 0);
-        assert_dtc_clean(buf, n);
         struct fdt f;
-        assert_int_equal(fdt_open(&f, buf, (size_t)n), 0);
+        generate_with_uart(&p, buf, sizeof(buf), &f);
         u32 intc[8];
         check_cpus_phandles(&f, cpus, true, intc);
         int imsic = node(&f, "/imsics@28000000");
